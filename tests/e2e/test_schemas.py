@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The schemas themselves: valid draft 2020-12, and they accept the messages of
+PROTOCOL.md and refuse the usual mistakes. Needs no server."""
+import json
+
+import jsonschema
+import pytest
+
+from harness import SCHEMA, SCHEMAS, chain_link, canonical, ZERO_HASH
+
+H = "9f" * 32
+TOKEN = "A" * 42 + "_"
+SNAPSHOT = {
+    "meeting": {
+        "id": "k3m9xq2d", "title": "CCR", "date": "2021-02-02T14:00", "place": "Lille", "room": "2",
+        "lang": "fr", "state": "open", "opened_at": 1612270000000, "closed_at": None,
+        "commission": {"id": "c1", "name": "CCR Hauts-de-France"},
+    },
+    "participants": [{"id": "p1", "name": "Zoé", "college": "bailleurs", "role": "member", "present": True}],
+    "attendance": {"present": 1, "total": 1, "colleges": {"bailleurs": {"present": 1, "total": 1}}},
+    "seq": 42, "head": H,
+}
+EVENT = {"meeting": "m1", "seq": 43, "ts": 1612270000000, "type": "meeting.opened", "actor": "k3m9xq2d",
+         "body": {}, "hash": H}
+
+
+def test_every_schema_file_is_valid_draft_2020_12_with_its_file_name_as_id():
+    files = sorted(SCHEMAS.glob("*.json"))
+    assert len(files) >= 30
+    for p in files:
+        s = json.loads(p.read_text("utf-8"))
+        jsonschema.Draft202012Validator.check_schema(s)
+        assert s["$schema"] == "https://json-schema.org/draft/2020-12/schema", p.name
+        assert s["$id"] == p.name
+
+
+@pytest.mark.parametrize("name,msg", [
+    ("client.json", {"type": "meeting.open", "id": 7, "key": "c1f0e9a2-4", "body": {}}),
+    ("client.json", {"type": "hello", "id": 1, "body": {"token": TOKEN, "since": 41}}),
+    ("client.json", {"type": "ping", "id": "p-9"}),
+    ("server.json", {"type": "welcome", "id": 1, "body": {"mode": "resume", "seq": 41,
+                     "you": {"participant": "p1", "name": "Zoé", "college": "", "role": "chair"}}}),
+    ("server.json", {"type": "welcome", "id": 1, "body": {"mode": "snapshot", "seq": 42, "snapshot": SNAPSHOT,
+                     "you": {"participant": "p1", "name": "Zoé", "college": "", "role": "observer"}}}),
+    ("server.json", {"type": "ok", "id": 7, "body": {"seq": 43}}),
+    ("server.json", {"type": "ok", "id": 7, "body": {"seq": 43, "replayed": True}}),
+    ("server.json", {"type": "error", "id": 7, "body": {"code": "forbidden", "message": "no"}}),
+    ("server.json", {"type": "error", "body": {"code": "bad_json", "message": "no"}}),
+    ("server.json", {"type": "event", "event": EVENT}),
+    ("server.json", {"type": "pong", "id": 9}),
+    ("server.json", {"type": "event", "event": dict(EVENT, type="meeting.created", actor="admin", body={
+        "title": "CCR", "date": "2021-02-02", "place": "Lille", "room": "", "lang": "fr",
+        "commission": {"id": "c1", "name": "CCR"}})}),
+    ("server.json", {"type": "event", "event": dict(EVENT, type="participant.added", actor="admin", body={
+        "participant": "p1", "name": "Zoé", "college": "locataires", "role": "member"})}),
+    ("server.json", {"type": "event", "event": dict(EVENT, type="participant.joined", body={"participant": "p1"})}),
+    ("snapshot.json", SNAPSHOT),
+    ("http.error.json", {"error": {"code": "unauthorized", "message": "missing or invalid bearer token"}}),
+    ("http.healthz.json", {"status": "ok", "version": "0.1.0"}),
+    ("http.invitations.json", {"invitations": [{"participant": "p1", "token": TOKEN,
+                                                "link": "http://127.0.0.1:8080/m/k3m9xq2d#t=" + TOKEN}]}),
+])
+def test_schemas_accept_the_messages_of_the_protocol(name, msg):
+    SCHEMA.check(name, msg)
+
+
+@pytest.mark.parametrize("name,msg", [
+    ("client.json", {"type": "meeting.open", "id": 7, "body": {}}),              # no key
+    ("client.json", {"type": "meeting.open", "id": {}, "key": "k"}),             # id object
+    ("client.json", {"type": "meeting.open", "key": 5}),                         # key number
+    ("client.json", {"type": "meeting.open", "key": "k", "body": []}),           # body array
+    ("client.json", {"type": "meeting.open", "key": "x" * 65}),                  # key too long
+    ("client.json", {"type": "hello", "body": {}}),                              # no token
+    ("client.json", {"type": "meeting.dance", "key": "k"}),                      # unknown type
+    ("server.json", {"type": "ok", "id": 7, "body": {}}),                        # no seq
+    ("server.json", {"type": "error", "body": {"code": "oops", "message": ""}}),  # unknown code
+    ("server.json", {"type": "event", "event": dict(EVENT, hash="9F" * 32)}),    # uppercase hex
+    ("server.json", {"type": "event", "event": dict(EVENT, body={"x": 1})}),     # opened has no body
+    ("server.json", {"type": "event", "event": dict(EVENT, type="participant.joined")}),  # body missing participant
+    ("server.json", {"type": "welcome", "body": {"mode": "snapshot", "seq": 1,
+                     "you": {"participant": "p1", "name": "Z", "college": "", "role": "chair"}}}),
+    ("server.json", {"type": "welcome", "body": {"mode": "resume", "seq": 1,
+                     "you": {"participant": "p1", "name": "Z", "college": "", "role": "admin"}}}),
+    ("snapshot.json", dict(SNAPSHOT, head="")),
+])
+def test_schemas_refuse_malformed_messages(name, msg):
+    assert SCHEMA.errors(name, msg)
+
+
+def test_chain_hash_follows_section_5_2_byte_for_byte():
+    # The preimage written out by hand, to pin the Python helper to the text of 5.2.
+    ev = {"meeting": "m1", "seq": 1, "ts": 1612270000000, "actor": "admin", "type": "meeting.created",
+          "body": {"title": "Bilan \"2020\" / é", "lang": "fr", "n": 3}}
+    pre = 'm1\n1\n1612270000000\nadmin\nmeeting.created\n{"lang":"fr","n":3,"title":"Bilan \\"2020\\" / é"}'
+    import hashlib
+    want = hashlib.blake2b(bytes(32) + pre.encode("utf-8"), digest_size=32).hexdigest()
+    assert chain_link(ZERO_HASH, ev) == want
+    assert canonical({"b": "\n\t\x01", "a": "\u2028"}) == '{"a":"\u2028","b":"\\n\\t\\u0001"}'
