@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+//
+// lifecycle.mjs - the chair's controls of the meeting's life: open, suspend,
+// resume, close (PROTOCOL.md §6). Shown to the chair only.
+//
+// Every button is always there, in the same place, and the ones the current
+// state does not allow are marked aria-disabled rather than disabled: a
+// keyboard user who just opened the meeting keeps the focus where it was
+// instead of being thrown back to the top of the page. Closing cannot be
+// undone, so it asks first, in a modal <dialog>.
+
+import { h } from '../dom.mjs';
+import { t } from '../i18n.mjs';
+import { LIFECYCLE, allowedIn } from '../state.mjs';
+
+export function lifecycleView(ctx) {
+    const hint = h('p', { class: 'chair-hint', id: 'chair-hint' });
+    const status = h('p', { class: 'chair-status', id: 'chair-status' });
+    const buttons = new Map();
+    let state = 'scheduled';
+    let busy = null;
+
+    const confirmYes = h('button', { type: 'button', class: 'danger', id: 'close-confirm' },
+        t('close.confirm.yes'));
+    const confirmNo = h('button', { type: 'button', id: 'close-cancel', autofocus: true },
+        t('close.confirm.no'));
+    const dialog = h('dialog', { class: 'confirm', id: 'close-dialog',
+        'aria-labelledby': 'close-dialog-h', 'aria-describedby': 'close-dialog-text' },
+        h('h2', { id: 'close-dialog-h' }, t('close.confirm.title')),
+        h('p', { id: 'close-dialog-text' }, t('close.confirm.text')),
+        h('div', { class: 'actions' }, confirmNo, confirmYes));
+    confirmNo.addEventListener('click', () => dialog.close());
+    confirmYes.addEventListener('click', () => {
+        dialog.close();
+        send('meeting.close');
+    });
+
+    function send(type) {
+        busy = type;
+        render();
+        ctx.conn.command(type).catch((e) => ctx.notify(e)).finally(() => {
+            busy = null;
+            render();
+        });
+    }
+
+    for (const { type } of LIFECYCLE) {
+        const b = h('button', { type: 'button', id: `cmd-${type.replace('.', '-')}`,
+            class: type === 'meeting.close' ? 'danger' : 'primary', dataset: { command: type } },
+            t(`cmd.${type}`));
+        b.addEventListener('click', () => {
+            if (b.getAttribute('aria-disabled') === 'true') {
+                return;
+            }
+            if (type === 'meeting.close') {
+                dialog.showModal();
+            } else {
+                send(type);
+            }
+        });
+        buttons.set(type, b);
+    }
+
+    function render() {
+        for (const [type, b] of buttons) {
+            const ok = allowedIn(type, state) && !busy;
+            b.setAttribute('aria-disabled', String(!ok));
+            if (busy === type) {
+                b.setAttribute('aria-busy', 'true');
+            } else {
+                b.removeAttribute('aria-busy');
+            }
+        }
+        hint.textContent = t(`chair.hint.${state}`);
+        if (!busy) {
+            status.textContent = '';
+        } else {
+            status.textContent = t(ctx.conn.status === 'online' ? 'cmd.pending' : 'cmd.queued');
+        }
+    }
+
+    const el = h('section', { class: 'panel chair', id: 'chair', 'aria-labelledby': 'chair-h' },
+        h('h2', { id: 'chair-h' }, t('chair.title')),
+        hint,
+        h('div', { class: 'actions', role: 'group', 'aria-labelledby': 'chair-h' }, [...buttons.values()]),
+        status,
+        dialog);
+
+    return {
+        el,
+        update(s) {
+            state = s.meeting.state;
+            render();
+        },
+        render,
+    };
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+//
+// meeting.mjs - the page of one meeting, /m/MEETING#t=TOKEN.
+//
+// It takes the token from the address, opens the connection (conn.mjs) and
+// lays the panels out:
+//
+//   +-------------------------------------------------------------+
+//   | banner: title, date, state, you, connection, language       |
+//   +---------------------------------------+---------------------+
+//   | notices                               | participants        |
+//   | chair's controls (chair only)         | (later: speakers,   |
+//   | video room                            |  votes)             |
+//   | (later: agenda, minutes)              |                     |
+//   +---------------------------------------+---------------------+
+//
+// On a phone the side column goes under the main one. Each panel is a view
+// module with update(state, you); new panels slot into one of the columns.
+//
+// Changes from the server are drawn at most once per animation frame (a
+// resume can bring a hundred events at once). A change of language redraws
+// the whole page and puts the focus back on the control that had it.
+
+import { h, fill } from '../dom.mjs';
+import { t, onLangChange, setDefaultLang } from '../i18n.mjs';
+import { Conn, takeToken } from '../conn.mjs';
+import { fromSnapshot, applyEvent } from '../state.mjs';
+import { headerView } from './header.mjs';
+import { participantsView } from './participants.mjs';
+import { lifecycleView } from './lifecycle.mjs';
+import { roomView } from './room.mjs';
+import { noticesView } from './notices.mjs';
+import { announcerView } from './announcer.mjs';
+import { langSwitchView } from './langswitch.mjs';
+
+function stopPage(root, titleKey, textKey) {
+    fill(root,
+        h('header', { class: 'banner' },
+            h('div', { class: 'bar' }, h('p', { class: 'brand' }, t('app.name')),
+                h('div', { class: 'bar-tools' }, langSwitchView()))),
+        h('main', { id: 'main', class: 'stop', tabindex: '-1' },
+            h('h1', {}, t(titleKey)),
+            h('p', { id: 'stop-text' }, t(textKey))));
+    document.title = `${t(titleKey)} — ${t('app.name')}`;
+}
+
+export function meetingPage(root, meetingId) {
+    const token = takeToken(meetingId);
+    if (!token) {
+        stopPage(root, 'token.missing.title', 'token.missing.text');
+        onLangChange(() => stopPage(root, 'token.missing.title', 'token.missing.text'));
+        return;
+    }
+
+    const conn = new Conn(meetingId, token, { fromSnapshot, applyEvent });
+    const notices = noticesView();
+    const announcer = announcerView();
+    const ctx = { conn, notify: (e) => notices.show({ code: e.code || 'internal', message: e.message }) };
+    let views = null;
+    let failed = false;
+    let welcomed = false;
+    let langFromMeeting = false;
+    let frame = 0;
+
+    function build() {
+        if (failed) {
+            stopPage(root, 'token.bad.title', 'token.bad.text');
+            return;
+        }
+        const you = conn.you;
+        const header = headerView();
+        const room = roomView();
+        const participants = participantsView();
+        const chair = you && you.role === 'chair' ? lifecycleView(ctx) : null;
+        notices.render();
+        const mainCol = h('div', { class: 'layout-main' }, notices.el, chair?.el, room.el);
+        const sideCol = h('div', { class: 'layout-side' }, participants.el);
+        const loading = h('p', { class: 'loading', id: 'loading' }, t('meeting.loading'));
+        const main = h('main', { id: 'main', tabindex: '-1' },
+            conn.state ? h('div', { class: 'layout' }, mainCol, sideCol) : [notices.el, loading]);
+        fill(root,
+            h('a', { class: 'skip', href: '#main' }, t('skip')),
+            header.el, main, announcer.el);
+        views = { header, room, participants, chair, withChair: !!chair, hasState: !!conn.state };
+        header.setStatus(conn.status);
+        draw();
+    }
+
+    function draw() {
+        frame = 0;
+        const s = conn.state;
+        if (!views || !s) {
+            return;
+        }
+        document.title = `${s.meeting.title || ''} — ${t('app.name')}`;
+        for (const v of [views.header, views.room, views.participants, views.chair]) {
+            v?.update(s, conn.you);
+        }
+    }
+
+    // Rebuild when the layout itself must change (state arrived, role known),
+    // keeping the focus on the same control.
+    function rebuild() {
+        const focused = document.activeElement?.id;
+        build();
+        const again = focused && document.getElementById(focused);
+        if (again) {
+            again.focus();
+        }
+    }
+
+    conn.addEventListener('status', (e) => {
+        const st = e.detail.status;
+        views?.header.setStatus(st);
+        views?.chair?.render();
+        if (welcomed && (st === 'online' || st === 'offline')) {
+            announcer.say(t(st === 'online' ? 'announce.online' : 'announce.offline'));
+        }
+    });
+    conn.addEventListener('change', (e) => {
+        const d = e.detail;
+        if (d.reset) {
+            welcomed = true;
+            if (!langFromMeeting && conn.state.meeting.lang) {
+                langFromMeeting = true;
+                setDefaultLang(conn.state.meeting.lang); // rebuilds if it changes the language
+            }
+            const wantChair = conn.you?.role === 'chair';
+            if (!views || !views.hasState || views.withChair !== wantChair) {
+                rebuild();
+                return;
+            }
+        }
+        if (d.announce) {
+            announcer.say(t(d.announce));
+        }
+        if (!frame) {
+            frame = requestAnimationFrame(draw);
+        }
+    });
+    conn.addEventListener('pending', () => views?.chair?.render());
+    conn.addEventListener('error', (e) => ctx.notify(e.detail));
+    conn.addEventListener('failed', () => {
+        failed = true;
+        rebuild();
+    });
+    onLangChange(rebuild);
+
+    build();
+    conn.start();
+    // For the browser tests and for debugging from the console.
+    window.concerto = { conn };
+}

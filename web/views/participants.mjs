@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+//
+// participants.mjs - the side panel of who is here: the attendance count
+// (members present / members on the roster), the same per college, and the
+// names, each marked present or absent in words as well as with a dot.
+//
+// The chair, the secretary and observers are listed apart, under "officers
+// and observers": they do not count toward attendance (state.mjs, counts()).
+// A large college (an assembly of thousands) is folded in a <details> so that
+// the page stays quick; a group the person opened or closed stays so across
+// updates, because its element is kept and only its list is rebuilt.
+
+import { h, fill } from '../dom.mjs';
+import { t, tn, roleName, collegeName } from '../i18n.mjs';
+import { counts } from '../state.mjs';
+
+const FOLD_ABOVE = 40;
+const OTHERS = '';
+
+export function participantsView() {
+    const total = h('p', { class: 'attendance-total', id: 'attendance-total' });
+    const groupsEl = h('div', { class: 'groups' });
+    const el = h('section', { class: 'panel participants', id: 'participants',
+        'aria-labelledby': 'participants-h' },
+        h('h2', { id: 'participants-h' }, t('participants.title')),
+        total,
+        groupsEl);
+    const groups = new Map(); // college ('' for others) -> {el, count, list, details}
+
+    function group(college) {
+        let g = groups.get(college);
+        if (g) {
+            return g;
+        }
+        const hid = `college-h-${college || 'others'}`;
+        const count = h('span', { class: 'count' });
+        const list = h('ul', { class: 'people' });
+        const title = college ? collegeName(college) : t('participants.others');
+        g = { count, list, details: null, el: null };
+        g.el = h('section', { class: 'college', 'aria-labelledby': hid,
+            dataset: { college: college || 'others' } },
+            h('h3', { id: hid }, h('span', { class: 'college-name' }, title), ' ', count));
+        g.el.append(list);
+        groups.set(college, g);
+        return g;
+    }
+
+    function person(p, me) {
+        const here = p.present;
+        return h('li', { class: 'person', dataset: { participant: p.id, present: String(here) } },
+            h('span', { class: 'presence-dot', 'aria-hidden': 'true' }),
+            h('span', { class: 'person-name' }, p.name),
+            p.college && p.role === 'member' ? null
+                : h('span', { class: 'person-role' }, ` — ${roleName(p.role)}`),
+            me && me.participant === p.id ? h('span', { class: 'person-you' }, ` ${t('participants.you')}`) : null,
+            h('span', { class: 'visually-hidden' }, `, ${t(here ? 'participants.present' : 'participants.absent')}`));
+    }
+
+    return {
+        el,
+        update(state, me) {
+            const a = state.attendance;
+            total.textContent = tn('participants.summary', a.present, { present: a.present, total: a.total });
+            const byGroup = new Map([...state.colleges.map((c) => [c, []]), [OTHERS, []]]);
+            for (const p of state.participants) {
+                const key = counts(p) ? p.college : OTHERS;
+                if (!byGroup.has(key)) {
+                    byGroup.set(key, []);
+                }
+                byGroup.get(key).push(p);
+            }
+            const order = [];
+            for (const [college, people] of byGroup) {
+                if (college === OTHERS && people.length === 0) {
+                    continue;
+                }
+                const g = group(college);
+                order.push(g.el);
+                if (college !== OTHERS) {
+                    const c = a.colleges[college] || { present: 0, total: 0 };
+                    g.count.textContent = tn('participants.college', c.present,
+                        { present: c.present, total: c.total });
+                } else {
+                    const here = people.filter((p) => p.present).length;
+                    g.count.textContent = tn('participants.college', here,
+                        { present: here, total: people.length });
+                }
+                const items = people.length ? people.map((p) => person(p, me))
+                    : [h('li', { class: 'person-empty' }, t('participants.empty'))];
+                fill(g.list, items);
+                if (people.length > FOLD_ABOVE && !g.details) {
+                    // Fold once; from then on the person decides.
+                    g.details = h('details', {}, h('summary', {}, t('participants.names')));
+                    g.details.append(g.list);
+                    g.el.append(g.details);
+                }
+            }
+            fill(groupsEl, order);
+        },
+    };
+}
