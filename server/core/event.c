@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * event.c - lifetime of bodies, events and event lists; roles; the
+ * permission matrix.
+ *
+ * The matrix is data, not code: one row per command, one bit per role, so
+ * that proto/permissions.md and the exhaustive test read the same table.
+ */
+#include "event.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void
+body_clear(struct body *b)
+{
+    char **strs[] = {&b->participant, &b->name,  &b->college, &b->role,
+                     &b->title,       &b->date,  &b->place,   &b->room,
+                     &b->lang,        &b->commission, &b->commission_name, &b->token};
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+        free(*strs[i]);
+        *strs[i] = NULL;
+    }
+    b->since = 0;
+    b->has_since = false;
+}
+
+void
+event_clear(struct event *ev)
+{
+    body_clear(&ev->b);
+}
+
+void
+cmd_clear(struct cmd *c)
+{
+    body_clear(&c->b);
+}
+
+struct event *
+evlist_push(struct evlist *l, enum ev_type type)
+{
+    if (l->len == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        struct event *v = realloc(l->v, cap * sizeof(*v));
+        if (!v) {
+            return NULL;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    struct event *ev = &l->v[l->len++];
+    memset(ev, 0, sizeof(*ev));
+    ev->type = type;
+    return ev;
+}
+
+void
+evlist_clear(struct evlist *l)
+{
+    for (size_t i = 0; i < l->len; i++) {
+        event_clear(&l->v[i]);
+    }
+    free(l->v);
+    l->v = NULL;
+    l->len = l->cap = 0;
+}
+
+static const char *const role_names[ROLE_COUNT] = {
+    [ROLE_NONE] = "none",           [ROLE_ADMIN] = "admin",   [ROLE_CHAIR] = "chair",
+    [ROLE_SECRETARY] = "secretary", [ROLE_MEMBER] = "member", [ROLE_OBSERVER] = "observer",
+};
+
+const char *
+role_str(enum role r)
+{
+    return (r >= 0 && r < ROLE_COUNT) ? role_names[r] : "none";
+}
+
+enum role
+role_parse(const char *s)
+{
+    for (int r = ROLE_ADMIN; r < ROLE_COUNT; r++) {
+        if (s && strcmp(s, role_names[r]) == 0) {
+            return (enum role)r;
+        }
+    }
+    return ROLE_NONE;
+}
+
+#define R(x) (1u << (x))
+#define EVERYONE (R(ROLE_CHAIR) | R(ROLE_SECRETARY) | R(ROLE_MEMBER) | R(ROLE_OBSERVER))
+
+static const struct {
+    unsigned roles;
+    bool mutates;
+} matrix[CMD_COUNT] = {
+    [CMD_HELLO] = {EVERYONE, false},
+    [CMD_PING] = {EVERYONE, false},
+    [CMD_MEETING_OPEN] = {R(ROLE_CHAIR), true},
+    [CMD_MEETING_SUSPEND] = {R(ROLE_CHAIR), true},
+    [CMD_MEETING_RESUME] = {R(ROLE_CHAIR), true},
+    [CMD_MEETING_CLOSE] = {R(ROLE_CHAIR), true},
+};
+
+bool
+perm_allowed(enum role r, enum cmd_type t)
+{
+    if (t < 0 || t >= CMD_COUNT || r <= ROLE_NONE || r >= ROLE_COUNT) {
+        return false;
+    }
+    return (matrix[t].roles & R(r)) != 0;
+}
+
+bool
+cmd_mutates(enum cmd_type t)
+{
+    return t >= 0 && t < CMD_COUNT && matrix[t].mutates;
+}

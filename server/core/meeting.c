@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * meeting.c - the fold and the rules of one meeting.
+ *
+ * Participants live in a growable array, never reordered, so their index is
+ * stable; an open-addressing table (FNV-1a over the id, linear probing, load
+ * at most 1/2) finds them in O(1), because a national assembly has ten
+ * thousand of them and each joins once.
+ *
+ * Every handler follows the same two steps: check (permission, state,
+ * arguments) without touching the meeting, then emit events and apply them.
+ * An apply on an event that was just checked cannot fail except for memory;
+ * in that case the caller reloads the meeting from its log.
+ */
+#include "meeting.h"
+
+#include "../err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *
+dup_str(const char *s)
+{
+    if (!s) {
+        return NULL;
+    }
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) {
+        memcpy(d, s, n);
+    }
+    return d;
+}
+
+bool
+id_valid(const char *s)
+{
+    if (!s || !*s) {
+        return false;
+    }
+    size_t n = 0;
+    for (; s[n]; n++) {
+        char c = s[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+            return false;
+        }
+    }
+    return n < ID_MAX;
+}
+
+static uint32_t
+hash_id(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    }
+    return h;
+}
+
+static int
+index_rebuild(struct meeting *m, size_t cap)
+{
+    uint32_t *idx = malloc(cap * sizeof(*idx));
+    if (!idx) {
+        return ERR_NOMEM;
+    }
+    memset(idx, 0xff, cap * sizeof(*idx));
+    for (size_t i = 0; i < m->nparts; i++) {
+        size_t slot = hash_id(m->parts[i].id) & (cap - 1);
+        while (idx[slot] != UINT32_MAX) {
+            slot = (slot + 1) & (cap - 1);
+        }
+        idx[slot] = (uint32_t)i;
+    }
+    free(m->index);
+    m->index = idx;
+    m->index_cap = cap;
+    return 0;
+}
+
+static struct participant *
+find(const struct meeting *m, const char *id)
+{
+    if (!m->index_cap || !id) {
+        return NULL;
+    }
+    size_t slot = hash_id(id) & (m->index_cap - 1);
+    while (m->index[slot] != UINT32_MAX) {
+        struct participant *p = &m->parts[m->index[slot]];
+        if (strcmp(p->id, id) == 0) {
+            return p;
+        }
+        slot = (slot + 1) & (m->index_cap - 1);
+    }
+    return NULL;
+}
+
+const struct participant *
+meeting_participant(const struct meeting *m, const char *id)
+{
+    return find(m, id);
+}
+
+struct meeting *
+meeting_new(const char *id)
+{
+    if (!id_valid(id)) {
+        return NULL;
+    }
+    struct meeting *m = calloc(1, sizeof(*m));
+    if (!m) {
+        return NULL;
+    }
+    strcpy(m->id, id);
+    return m;
+}
+
+void
+meeting_free(struct meeting *m)
+{
+    if (!m) {
+        return;
+    }
+    for (size_t i = 0; i < m->nparts; i++) {
+        free(m->parts[i].name);
+    }
+    free(m->parts);
+    free(m->index);
+    free(m->title);
+    free(m->date);
+    free(m->place);
+    free(m->room);
+    free(m->lang);
+    free(m->commission_name);
+    free(m);
+}
+
+const char *
+meeting_state_str(enum meeting_state s)
+{
+    switch (s) {
+    case MEETING_SCHEDULED:
+        return "scheduled";
+    case MEETING_OPEN:
+        return "open";
+    case MEETING_SUSPENDED:
+        return "suspended";
+    case MEETING_CLOSED:
+        return "closed";
+    }
+    return "scheduled";
+}
+
+/* Replace *dst by a copy of src; on failure *dst is unchanged. */
+static int
+set_str(char **dst, const char *src)
+{
+    char *d = dup_str(src ? src : "");
+    if (!d) {
+        return ERR_NOMEM;
+    }
+    free(*dst);
+    *dst = d;
+    return 0;
+}
+
+static int
+apply_created(struct meeting *m, const struct body *b)
+{
+    if (set_str(&m->title, b->title) || set_str(&m->date, b->date) ||
+        set_str(&m->place, b->place) || set_str(&m->room, b->room) ||
+        set_str(&m->lang, b->lang) || set_str(&m->commission_name, b->commission_name)) {
+        return ERR_NOMEM;
+    }
+    if (b->commission && strlen(b->commission) < ID_MAX) {
+        strcpy(m->commission, b->commission);
+    }
+    m->created = true;
+    return 0;
+}
+
+static int
+apply_added(struct meeting *m, const struct body *b)
+{
+    if (!id_valid(b->participant) || find(m, b->participant)) {
+        return ERR_INTERNAL;
+    }
+    if (m->nparts == m->capparts) {
+        size_t cap = m->capparts ? m->capparts * 2 : 16;
+        struct participant *v = realloc(m->parts, cap * sizeof(*v));
+        if (!v) {
+            return ERR_NOMEM;
+        }
+        m->parts = v;
+        m->capparts = cap;
+    }
+    if ((m->nparts + 1) * 2 > m->index_cap) {
+        int rc = index_rebuild(m, m->index_cap ? m->index_cap * 2 : 64);
+        if (rc) {
+            return rc;
+        }
+    }
+    struct participant *p = &m->parts[m->nparts];
+    memset(p, 0, sizeof(*p));
+    p->name = dup_str(b->name ? b->name : "");
+    if (!p->name) {
+        return ERR_NOMEM;
+    }
+    strcpy(p->id, b->participant);
+    if (b->college && strlen(b->college) < ID_MAX) {
+        strcpy(p->college, b->college);
+    }
+    p->role = role_parse(b->role);
+    m->nparts++;
+    size_t slot = hash_id(p->id) & (m->index_cap - 1);
+    while (m->index[slot] != UINT32_MAX) {
+        slot = (slot + 1) & (m->index_cap - 1);
+    }
+    m->index[slot] = (uint32_t)(m->nparts - 1);
+    return 0;
+}
+
+int
+meeting_apply(struct meeting *m, const struct event *ev)
+{
+    if (ev->seq != m->seq + 1) {
+        return ERR_INTERNAL;
+    }
+    int rc = 0;
+    struct participant *p;
+    switch (ev->type) {
+    case EV_MEETING_CREATED:
+        rc = apply_created(m, &ev->b);
+        break;
+    case EV_PARTICIPANT_ADDED:
+        rc = apply_added(m, &ev->b);
+        break;
+    case EV_PARTICIPANT_JOINED:
+    case EV_PARTICIPANT_LEFT:
+        p = find(m, ev->b.participant);
+        if (!p) {
+            return ERR_INTERNAL;
+        }
+        p->present = ev->type == EV_PARTICIPANT_JOINED;
+        if (p->present) {
+            p->arrived = ev->ts;
+        } else {
+            p->left = ev->ts;
+        }
+        break;
+    case EV_MEETING_OPENED:
+        m->state = MEETING_OPEN;
+        m->opened_at = ev->ts;
+        break;
+    case EV_MEETING_SUSPENDED:
+        m->state = MEETING_SUSPENDED;
+        break;
+    case EV_MEETING_RESUMED:
+        m->state = MEETING_OPEN;
+        break;
+    case EV_MEETING_CLOSED:
+        m->state = MEETING_CLOSED;
+        m->closed_at = ev->ts;
+        break;
+    case EV_COUNT:
+        return ERR_INTERNAL;
+    }
+    if (rc == 0) {
+        m->seq = ev->seq;
+        m->last_ts = ev->ts;
+    }
+    return rc;
+}
+
+/* Emit one event with no body fields yet; the caller fills them, then emit_done(). */
+static struct event *
+emit(struct meeting *m, struct evlist *out, enum ev_type type, const char *actor, int64_t now)
+{
+    struct event *ev = evlist_push(out, type);
+    if (!ev) {
+        return NULL;
+    }
+    ev->seq = m->seq + 1;
+    /* Timestamps never go backwards within a meeting, whatever the clock does. */
+    ev->ts = now > m->last_ts ? now : m->last_ts;
+    snprintf(ev->actor, sizeof(ev->actor), "%s", actor ? actor : "admin");
+    return ev;
+}
+
+/* Apply the event just emitted; on failure drop it from `out`. */
+static int
+emit_done(struct meeting *m, struct evlist *out)
+{
+    struct event *ev = &out->v[out->len - 1];
+    int rc = meeting_apply(m, ev);
+    if (rc) {
+        event_clear(ev);
+        out->len--;
+    }
+    return rc;
+}
+
+static int
+emit_simple(struct meeting *m, struct evlist *out, enum ev_type type, const char *actor,
+            int64_t now)
+{
+    if (!emit(m, out, type, actor, now)) {
+        return ERR_NOMEM;
+    }
+    return emit_done(m, out);
+}
+
+static int
+copy_body(struct body *dst, const struct body *src)
+{
+    const char *s[] = {src->participant, src->name, src->college, src->role, src->title,
+                       src->date, src->place, src->room, src->lang, src->commission,
+                       src->commission_name};
+    char **d[] = {&dst->participant, &dst->name, &dst->college, &dst->role, &dst->title,
+                  &dst->date, &dst->place, &dst->room, &dst->lang, &dst->commission,
+                  &dst->commission_name};
+    for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+        if (s[i] && !(*d[i] = dup_str(s[i]))) {
+            return ERR_NOMEM;
+        }
+    }
+    return 0;
+}
+
+int
+meeting_create(struct meeting *m, const struct body *b, int64_t now, struct evlist *out)
+{
+    if (m->created) {
+        return ERR_CONFLICT;
+    }
+    if (!b->title || !*b->title) {
+        return ERR_INVALID;
+    }
+    struct event *ev = emit(m, out, EV_MEETING_CREATED, "admin", now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    if (copy_body(&ev->b, b)) {
+        event_clear(ev);
+        out->len--;
+        return ERR_NOMEM;
+    }
+    return emit_done(m, out);
+}
+
+int
+meeting_add_participant(struct meeting *m, const struct body *b, int64_t now,
+                        struct evlist *out)
+{
+    if (!m->created) {
+        return ERR_BAD_STATE;
+    }
+    if (!id_valid(b->participant) || !b->name || !*b->name) {
+        return ERR_INVALID;
+    }
+    enum role r = role_parse(b->role);
+    if (r == ROLE_NONE || r == ROLE_ADMIN) {
+        return ERR_INVALID;
+    }
+    if (b->college && *b->college && !id_valid(b->college)) {
+        return ERR_INVALID;
+    }
+    if (r == ROLE_MEMBER && (!b->college || !*b->college)) {
+        return ERR_INVALID;
+    }
+    if (find(m, b->participant)) {
+        return ERR_CONFLICT;
+    }
+    struct event *ev = emit(m, out, EV_PARTICIPANT_ADDED, "admin", now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    if (!(ev->b.participant = dup_str(b->participant)) || !(ev->b.name = dup_str(b->name)) ||
+        !(ev->b.college = dup_str(b->college ? b->college : "")) ||
+        !(ev->b.role = dup_str(role_str(r)))) {
+        event_clear(ev);
+        out->len--;
+        return ERR_NOMEM;
+    }
+    return emit_done(m, out);
+}
+
+static int
+presence(struct meeting *m, const char *pid, bool present, int64_t now, struct evlist *out)
+{
+    const struct participant *p = find(m, pid);
+    if (!p) {
+        return ERR_NOT_FOUND;
+    }
+    if (p->present == present) {
+        return 0;
+    }
+    struct event *ev =
+        emit(m, out, present ? EV_PARTICIPANT_JOINED : EV_PARTICIPANT_LEFT, pid, now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    if (!(ev->b.participant = dup_str(pid))) {
+        event_clear(ev);
+        out->len--;
+        return ERR_NOMEM;
+    }
+    return emit_done(m, out);
+}
+
+int
+meeting_join(struct meeting *m, const char *pid, int64_t now, struct evlist *out)
+{
+    return presence(m, pid, true, now, out);
+}
+
+int
+meeting_leave(struct meeting *m, const char *pid, int64_t now, struct evlist *out)
+{
+    return presence(m, pid, false, now, out);
+}
+
+int
+meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+               struct evlist *out)
+{
+    const struct participant *p = find(m, actor);
+    if (!p) {
+        return ERR_NOT_FOUND;
+    }
+    if (!perm_allowed(p->role, c->type)) {
+        return ERR_FORBIDDEN;
+    }
+    switch (c->type) {
+    case CMD_HELLO:
+    case CMD_PING:
+        return 0;
+    case CMD_MEETING_OPEN:
+        if (m->state != MEETING_SCHEDULED) {
+            return ERR_BAD_STATE;
+        }
+        return emit_simple(m, out, EV_MEETING_OPENED, actor, now);
+    case CMD_MEETING_SUSPEND:
+        if (m->state != MEETING_OPEN) {
+            return ERR_BAD_STATE;
+        }
+        return emit_simple(m, out, EV_MEETING_SUSPENDED, actor, now);
+    case CMD_MEETING_RESUME:
+        if (m->state != MEETING_SUSPENDED) {
+            return ERR_BAD_STATE;
+        }
+        return emit_simple(m, out, EV_MEETING_RESUMED, actor, now);
+    case CMD_MEETING_CLOSE:
+        if (m->state != MEETING_OPEN && m->state != MEETING_SUSPENDED) {
+            return ERR_BAD_STATE;
+        }
+        return emit_simple(m, out, EV_MEETING_CLOSED, actor, now);
+    case CMD_COUNT:
+        break;
+    }
+    return ERR_UNKNOWN_TYPE;
+}

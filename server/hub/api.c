@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * api.c - the HTTP JSON API (proto/PROTOCOL.md, section 3).
+ *
+ * A request is routed by method and path, authenticated by its bearer token
+ * (admin, or a participant's invitation for routes of their meeting), then
+ * handled like a command: writes go into the turn's transaction under a
+ * savepoint and the answer is queued until the commit (hub_flush). Reads
+ * answer at the end of the turn too, so that answers keep request order.
+ *
+ * Routes never trust the path: every identifier in it is checked with
+ * id_valid() before it reaches the store.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "hub_impl.h"
+
+#include "../crypto/sec.h"
+#include "../err.h"
+#include "../log.h"
+#include "../proto/csv.h"
+#include "../proto/pj.h"
+#include "../proto/proto.h"
+#include "../store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define VERSION "0.1.0"
+#define MAX_SEGMENTS 6
+
+struct who {
+    enum role role;   /* ROLE_ADMIN, or the participant's role */
+    char meeting[33]; /* for a participant */
+    char participant[33];
+};
+
+static int
+authenticate(struct hub *h, const char *bearer, struct who *w)
+{
+    uint8_t hash[SEC_HASH_LEN];
+    struct store_token tok;
+    memset(w, 0, sizeof(*w));
+    if (!bearer || sec_token_hash(bearer, strlen(bearer), hash)) {
+        return ERR_UNAUTHORIZED;
+    }
+    int rc = store_token_find(h->st, hash, &tok);
+    if (rc == 0 && !sec_equal(hash, tok.hash, SEC_HASH_LEN)) {
+        rc = ERR_BAD_TOKEN;
+    }
+    sec_wipe(hash, sizeof(hash));
+    if (rc) {
+        return rc == ERR_BAD_TOKEN ? ERR_UNAUTHORIZED : rc;
+    }
+    if (strcmp(tok.kind, "admin") == 0) {
+        w->role = ROLE_ADMIN;
+        return 0;
+    }
+    struct live *l;
+    if (hub_live(h, tok.meeting, &l)) {
+        return ERR_UNAUTHORIZED;
+    }
+    const struct participant *p = meeting_participant(l->m, tok.participant);
+    if (!p) {
+        return ERR_UNAUTHORIZED;
+    }
+    w->role = p->role;
+    strcpy(w->meeting, tok.meeting);
+    strcpy(w->participant, tok.participant);
+    return 0;
+}
+
+static void
+answer(struct hub *h, void *req, int status, struct pj *v)
+{
+    char *s = pj_dump(v);
+    pj_free(v);
+    if (!s) {
+        hub_http_fail(h, req, ERR_NOMEM, NULL);
+        return;
+    }
+    hub_http_answer(h, req, status, s);
+}
+
+/* --- commissions ------------------------------------------------------- */
+
+static struct pj *
+colleges_array(const char *csv)
+{
+    struct pj *a = pj_array();
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s", csv);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        pj_push_str(a, t);
+    }
+    return a;
+}
+
+static bool
+college_listed(const char *csv, const char *college)
+{
+    size_t n = strlen(college);
+    for (const char *p = csv; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, college, n) == 0) {
+            return true;
+        }
+        p += len + (end ? 1 : 0);
+    }
+    return false;
+}
+
+static struct pj *
+member_json(const char *id, const char *name, const char *college, const char *role)
+{
+    struct pj *o = pj_object();
+    pj_set_str(o, "id", id);
+    pj_set_str(o, "name", name);
+    pj_set_str(o, "college", college);
+    pj_set_str(o, "role", role);
+    return o;
+}
+
+static int
+member_row(void *ctx, const char *id, const char *name, const char *college, const char *role)
+{
+    return pj_push(ctx, member_json(id, name, college, role));
+}
+
+static void
+commission_create(struct hub *h, void *req, const char *body, size_t len, int64_t now)
+{
+    struct api_commission in;
+    int rc = proto_api_commission(body, len, &in);
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    char colleges[512] = "";
+    if (in.ncolleges == 0) {
+        rc = ERR_INVALID;
+    }
+    for (size_t i = 0; rc == 0 && i < in.ncolleges; i++) {
+        if (college_listed(colleges, in.colleges[i])) {
+            rc = ERR_INVALID;
+            break;
+        }
+        if (i) {
+            strcat(colleges, ",");
+        }
+        strcat(colleges, in.colleges[i]);
+    }
+    char id[9];
+    sec_random_id(id, 8);
+    if (rc == 0 && (rc = hub_begin(h)) == 0) {
+        rc = store_commission_add(h->st, id, in.name, colleges, now);
+        hub_end(h, NULL, 0, rc);
+    }
+    if (rc) {
+        proto_api_commission_clear(&in);
+        hub_http_fail(h, req, rc, rc == ERR_INVALID ? "colleges must be distinct, at least one"
+                                                    : NULL);
+        return;
+    }
+    log_line(LOG_INFO, "commission %s created", id);
+    struct pj *o = pj_object();
+    pj_set_str(o, "id", id);
+    pj_set_str(o, "name", in.name);
+    pj_set(o, "colleges", colleges_array(colleges));
+    pj_set(o, "members", pj_array());
+    proto_api_commission_clear(&in);
+    answer(h, req, 201, o);
+}
+
+static void
+commission_get(struct hub *h, void *req, const char *cid)
+{
+    char *name = NULL, *colleges = NULL;
+    int rc = store_commission_get(h->st, cid, &name, &colleges);
+    if (rc) {
+        hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such commission" : NULL);
+        return;
+    }
+    struct pj *o = pj_object();
+    struct pj *members = pj_array();
+    pj_set_str(o, "id", cid);
+    pj_set_str(o, "name", name);
+    pj_set(o, "colleges", colleges_array(colleges));
+    rc = store_members(h->st, cid, member_row, members);
+    pj_set(o, "members", members);
+    free(name);
+    free(colleges);
+    if (rc) {
+        pj_free(o);
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    answer(h, req, 200, o);
+}
+
+/* Check one roster entry against the commission's colleges; 0 or ERR_INVALID with *why. */
+static int
+member_check(const char *colleges, const char *name, const char *college, const char *role,
+             const char **why)
+{
+    enum role r = role_parse(role);
+    if (!name || !*name || proto_check_text(name, 200, 0)) {
+        *why = "a name is required (at most 200 characters)";
+        return ERR_INVALID;
+    }
+    if (r == ROLE_NONE || r == ROLE_ADMIN) {
+        *why = "role must be chair, secretary, member or observer";
+        return ERR_INVALID;
+    }
+    if (college && *college && (!id_valid(college) || !college_listed(colleges, college))) {
+        *why = "college is not one of the commission's colleges";
+        return ERR_INVALID;
+    }
+    if (r == ROLE_MEMBER && (!college || !*college)) {
+        *why = "a member needs a college";
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static void
+member_create(struct hub *h, void *req, const char *cid, const char *body, size_t len,
+              int64_t now)
+{
+    struct api_member in;
+    char *name = NULL, *colleges = NULL;
+    const char *why = NULL;
+    int rc = proto_api_member(body, len, &in);
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    if ((rc = store_commission_get(h->st, cid, &name, &colleges)) == 0) {
+        rc = member_check(colleges, in.name, in.college, in.role, &why);
+    }
+    char id[9];
+    sec_random_id(id, 8);
+    if (rc == 0 && (rc = hub_begin(h)) == 0) {
+        rc = store_member_add(h->st, id, cid, in.name, in.college ? in.college : "", in.role,
+                              now);
+        hub_end(h, NULL, 0, rc);
+    }
+    if (rc == 0) {
+        answer(h, req, 201, member_json(id, in.name, in.college ? in.college : "", in.role));
+    } else {
+        hub_http_fail(h, req, rc, why);
+    }
+    free(name);
+    free(colleges);
+    proto_api_member_clear(&in);
+}
+
+struct csv_import {
+    struct hub *h;
+    const char *cid;
+    const char *colleges;
+    int64_t now;
+    int col_name, col_college, col_role;
+    struct pj *out;
+    size_t count;
+    char why[160];
+};
+
+static int
+header_is(const char *field, const char *const *names)
+{
+    for (; *names; names++) {
+        if (strcasecmp(field, *names) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+csv_row(void *ctx, size_t line, char **f, size_t n)
+{
+    static const char *const n_name[] = {"name", "nom", NULL};
+    static const char *const n_college[] = {"college", "collège", "COLLÈGE", "Collège", NULL};
+    static const char *const n_role[] = {"role", "rôle", "RÔLE", "Rôle", NULL};
+    struct csv_import *ci = ctx;
+    if (line == 1) {
+        ci->col_name = ci->col_college = ci->col_role = -1;
+        for (size_t i = 0; i < n; i++) {
+            if (header_is(f[i], n_name)) {
+                ci->col_name = (int)i;
+            } else if (header_is(f[i], n_college)) {
+                ci->col_college = (int)i;
+            } else if (header_is(f[i], n_role)) {
+                ci->col_role = (int)i;
+            }
+        }
+        if (ci->col_name < 0 || ci->col_role < 0) {
+            snprintf(ci->why, sizeof(ci->why), "line 1: the header needs name and role columns");
+            return ERR_INVALID;
+        }
+        return 0;
+    }
+    int need = ci->col_name > ci->col_role ? ci->col_name : ci->col_role;
+    need = ci->col_college > need ? ci->col_college : need;
+    if ((int)n <= need) {
+        snprintf(ci->why, sizeof(ci->why), "line %zu: %zu fields, expected %d", line, n,
+                 need + 1);
+        return ERR_INVALID;
+    }
+    const char *name = f[ci->col_name];
+    const char *college = ci->col_college >= 0 ? f[ci->col_college] : "";
+    char role[32];
+    snprintf(role, sizeof(role), "%s", f[ci->col_role]);
+    for (char *p = role; *p; p++) {
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    }
+    const char *why = NULL;
+    int rc = member_check(ci->colleges, name, college, role, &why);
+    if (rc) {
+        snprintf(ci->why, sizeof(ci->why), "line %zu: %s", line, why);
+        return rc;
+    }
+    char id[9];
+    sec_random_id(id, 8);
+    if ((rc = store_member_add(ci->h->st, id, ci->cid, name, college, role, ci->now))) {
+        snprintf(ci->why, sizeof(ci->why), "line %zu: cannot store the member", line);
+        return rc;
+    }
+    ci->count++;
+    return pj_push(ci->out, member_json(id, name, college, role));
+}
+
+static void
+members_csv(struct hub *h, void *req, const char *cid, const char *body, size_t len, int64_t now)
+{
+    char *name = NULL, *colleges = NULL;
+    int rc = store_commission_get(h->st, cid, &name, &colleges);
+    if (rc) {
+        hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such commission" : NULL);
+        return;
+    }
+    struct csv_import ci = {.h = h, .cid = cid, .colleges = colleges, .now = now,
+                            .out = pj_array()};
+    size_t line = 0;
+    if ((rc = hub_begin(h)) == 0) {
+        rc = csv_parse(body, len, csv_row, &ci, &line);
+        if (rc == 0 && ci.count == 0) {
+            rc = ERR_INVALID;
+            snprintf(ci.why, sizeof(ci.why), "no member in the file");
+        }
+        hub_end(h, NULL, 0, rc);
+    }
+    if (rc) {
+        if (!ci.why[0] && line) {
+            snprintf(ci.why, sizeof(ci.why), "line %zu: malformed CSV", line);
+        }
+        pj_free(ci.out);
+        hub_http_fail(h, req, rc, ci.why[0] ? ci.why : NULL);
+    } else {
+        struct pj *o = pj_object();
+        pj_set(o, "members", ci.out);
+        answer(h, req, 201, o);
+    }
+    free(name);
+    free(colleges);
+}
+
+/* --- meetings ------------------------------------------------------------ */
+
+struct roster {
+    struct meeting *m;
+    struct evlist *evs;
+    int64_t now;
+};
+
+static int
+roster_row(void *ctx, const char *id, const char *name, const char *college, const char *role)
+{
+    struct roster *r = ctx;
+    struct body b = {.participant = (char *)id, .name = (char *)name,
+                     .college = (char *)college, .role = (char *)role};
+    return meeting_add_participant(r->m, &b, r->now, r->evs);
+}
+
+static void
+snapshot_answer(struct hub *h, void *req, int status, struct live *l)
+{
+    char hex[2 * HASH_LEN + 1];
+    sec_hex(l->head, HASH_LEN, hex);
+    char *s = proto_snapshot(l->m, hex);
+    if (!s) {
+        hub_http_fail(h, req, ERR_NOMEM, NULL);
+        return;
+    }
+    hub_http_answer(h, req, status, s);
+}
+
+static void
+meeting_create_route(struct hub *h, void *req, const char *body, size_t len, int64_t now)
+{
+    struct api_meeting in;
+    char *cname = NULL, *colleges = NULL;
+    struct live *l = NULL;
+    struct evlist evs = {0};
+    int rc = proto_api_meeting(body, len, &in);
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    if ((rc = store_commission_get(h->st, in.commission, &cname, &colleges))) {
+        hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such commission" : NULL);
+        goto fail;
+    }
+    char id[11];
+    sec_random_id(id, 10);
+    char room[1100];
+    snprintf(room, sizeof(room), "%sconcerto-%s", h->cfg.room_base, id);
+    struct body b = {.title = in.title, .date = in.date ? in.date : "",
+                     .place = in.place ? in.place : "", .room = in.room ? in.room : room,
+                     .lang = in.lang ? in.lang : "fr", .commission = in.commission,
+                     .commission_name = cname};
+    if (strcmp(b.lang, "fr") != 0 && strcmp(b.lang, "en") != 0) {
+        hub_http_fail(h, req, ERR_INVALID, "lang must be fr or en");
+        goto fail;
+    }
+    if ((rc = hub_begin(h))) {
+        hub_http_fail(h, req, rc, NULL);
+        goto fail;
+    }
+    rc = store_meeting_add(h->st, id, in.commission, now);
+    if (rc == 0) {
+        rc = hub_live(h, id, &l);
+    }
+    if (rc == 0) {
+        rc = meeting_create(l->m, &b, now, &evs);
+    }
+    if (rc == 0) {
+        struct roster r = {l->m, &evs, now};
+        rc = store_members(h->st, in.commission, roster_row, &r);
+    }
+    if (rc == 0) {
+        rc = hub_write_events(h, l, &evs);
+    }
+    hub_end(h, NULL, 0, rc);
+    if (rc && l) {
+        hub_unload(h, l); /* its row was rolled back with the savepoint */
+    }
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        goto fail;
+    }
+    log_line(LOG_INFO, "meeting %s created in commission %s", id, in.commission);
+    snapshot_answer(h, req, 201, l);
+fail:
+    evlist_clear(&evs);
+    free(cname);
+    free(colleges);
+    proto_api_meeting_clear(&in);
+}
+
+static void
+invitations_create(struct hub *h, void *req, struct live *l, const char *body, size_t len,
+                   int64_t now)
+{
+    struct api_invite in;
+    int rc = proto_api_invite(body, len, &in);
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    for (size_t i = 0; i < in.n; i++) {
+        if (!meeting_participant(l->m, in.participants[i])) {
+            proto_api_invite_clear(&in);
+            hub_http_fail(h, req, ERR_NOT_FOUND, "no such participant in this meeting");
+            return;
+        }
+    }
+    struct pj *list = pj_array();
+    size_t n = in.n ? in.n : l->m->nparts;
+    if ((rc = hub_begin(h)) == 0) {
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            const struct participant *p =
+                in.n ? meeting_participant(l->m, in.participants[i]) : &l->m->parts[i];
+            char token[SEC_TOKEN_LEN + 1];
+            uint8_t hash[SEC_HASH_LEN];
+            if ((rc = sec_token_new(token, hash)) == 0) {
+                rc = store_token_add(h->st, hash, "invitation", l->m->id, p->id, now);
+            }
+            char link[128];
+            snprintf(link, sizeof(link), "/m/%s#t=%s", l->m->id, token);
+            struct pj *o = member_json(p->id, p->name, p->college, role_str(p->role));
+            pj_set_str(o, "participant", p->id);
+            pj_set_str(o, "token", token);
+            pj_set_str(o, "link", link);
+            pj_push(list, o);
+            sec_wipe(token, sizeof(token));
+            sec_wipe(link, sizeof(link));
+        }
+        hub_end(h, NULL, 0, rc);
+    }
+    proto_api_invite_clear(&in);
+    if (rc) {
+        pj_free(list);
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    log_line(LOG_INFO, "meeting %s: %zu invitation(s) issued", l->m->id, n);
+    struct pj *o = pj_object();
+    pj_set(o, "invitations", list);
+    answer(h, req, 201, o);
+}
+
+static void
+invitations_revoke(struct hub *h, void *req, struct live *l, const char *pid, int64_t now)
+{
+    if (!meeting_participant(l->m, pid)) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such participant in this meeting");
+        return;
+    }
+    int count = 0, rc;
+    if ((rc = hub_begin(h)) == 0) {
+        rc = store_token_revoke(h->st, l->m->id, pid, now, &count);
+        hub_end(h, NULL, 0, rc);
+    }
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    log_line(LOG_INFO, "meeting %s: %d invitation(s) of %s revoked", l->m->id, count, pid);
+    hub_kick(h, l, pid);
+    struct pj *o = pj_object();
+    pj_set_int(o, "revoked", count);
+    answer(h, req, 200, o);
+}
+
+/* --- routing ------------------------------------------------------------- */
+
+/* Split "/api/a/b" into segments; 0, or ERR_NOT_FOUND when too deep or empty parts. */
+static int
+split(char *path, char **seg, size_t *n)
+{
+    *n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(path, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+        if (*n == MAX_SEGMENTS) {
+            return ERR_NOT_FOUND;
+        }
+        seg[(*n)++] = t;
+    }
+    return 0;
+}
+
+void
+hub_http(struct hub *h, void *req, const char *method, const char *path, const char *bearer,
+         const char *body, size_t len, int64_t now)
+{
+    char buf[512];
+    char *seg[MAX_SEGMENTS];
+    size_t n;
+    struct who w;
+    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0,
+         del = strcmp(method, "DELETE") == 0;
+    if (strcmp(path, "/healthz") == 0) {
+        if (!get) {
+            hub_http_fail(h, req, ERR_METHOD, NULL);
+            return;
+        }
+        struct pj *o = pj_object();
+        pj_set_str(o, "status", "ok");
+        pj_set_str(o, "version", VERSION);
+        answer(h, req, 200, o);
+        return;
+    }
+    if (strlen(path) >= sizeof(buf)) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
+        return;
+    }
+    strcpy(buf, path);
+    if (split(buf, seg, &n) || n < 2 || strcmp(seg[0], "api") != 0) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if (!id_valid(seg[i]) && strcmp(seg[i], "members.csv") != 0) {
+            hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
+            return;
+        }
+    }
+    int rc = authenticate(h, bearer, &w);
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    bool admin = w.role == ROLE_ADMIN;
+    if (strcmp(seg[1], "commissions") == 0) {
+        if (!admin) {
+            hub_http_fail(h, req, ERR_FORBIDDEN, "admin only");
+        } else if (n == 2) {
+            post ? commission_create(h, req, body, len, now)
+                 : hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (n == 3) {
+            get ? commission_get(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (n == 4 && strcmp(seg[3], "members") == 0) {
+            post ? member_create(h, req, seg[2], body, len, now)
+                 : hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (n == 4 && strcmp(seg[3], "members.csv") == 0) {
+            post ? members_csv(h, req, seg[2], body, len, now)
+                 : hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else {
+            hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
+        }
+        return;
+    }
+    if (strcmp(seg[1], "meetings") != 0) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
+        return;
+    }
+    if (n == 2) {
+        if (!admin) {
+            hub_http_fail(h, req, ERR_FORBIDDEN, "admin only");
+        } else {
+            post ? meeting_create_route(h, req, body, len, now)
+                 : hub_http_fail(h, req, ERR_METHOD, NULL);
+        }
+        return;
+    }
+    /* Routes under one meeting: the admin, or a participant of that meeting. */
+    if (!admin && strcmp(w.meeting, seg[2]) != 0) {
+        hub_http_fail(h, req, ERR_FORBIDDEN, "not a participant of this meeting");
+        return;
+    }
+    struct live *l;
+    if ((rc = hub_live(h, seg[2], &l))) {
+        hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such meeting" : NULL);
+        return;
+    }
+    bool manager = admin || w.role == ROLE_CHAIR;
+    if (n == 3) {
+        get ? snapshot_answer(h, req, 200, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (strcmp(seg[3], "invitations") != 0 || n > 5) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
+    } else if (!manager) {
+        hub_http_fail(h, req, ERR_FORBIDDEN, "admin or chair only");
+    } else if (n == 4) {
+        post ? invitations_create(h, req, l, body, len, now)
+             : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else {
+        del ? invitations_revoke(h, req, l, seg[4], now)
+            : hub_http_fail(h, req, ERR_METHOD, NULL);
+    }
+}

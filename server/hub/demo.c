@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * demo.c - the demo commission and meeting of `concerto serve --demo`.
+ *
+ * The Commission de Concertation Régionale of Hauts-de-France, with its two
+ * colleges, meets to review 2020 and prepare 2021. The data goes through the
+ * same functions as the HTTP API (store rows, then meeting events), inside
+ * one transaction, so the demo is an ordinary meeting in the log. Run again
+ * on the same database, it finds the meeting and only issues fresh links,
+ * revoking the previous ones: a token is shown once.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "hub_impl.h"
+
+#include "../crypto/sec.h"
+#include "../err.h"
+#include "../log.h"
+#include "../store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DEMO_COMMISSION "ccr-hdf"
+#define DEMO_MEETING "ccr-2021-02"
+
+static const struct {
+    const char *id, *name, *college, *role;
+} people[] = {
+    {"vasseur", "Hélène Vasseur", "", "chair"},
+    {"leroy", "Thomas Leroy", "", "secretary"},
+    {"dubois", "Claire Dubois", "bailleurs", "member"},
+    {"lefebvre", "Marc Lefebvre", "bailleurs", "member"},
+    {"martin", "Sophie Martin", "bailleurs", "member"},
+    {"moreau", "Jean Moreau", "locataires", "member"},
+    {"benali", "Fatima Benali", "locataires", "member"},
+    {"caron", "Lucien Caron", "locataires", "member"},
+    {"petit", "Anne Petit", "", "observer"},
+};
+
+#define NPEOPLE (sizeof(people) / sizeof(people[0]))
+
+static int
+create(struct hub *h, int64_t now, struct live **out)
+{
+    struct evlist evs = {0};
+    struct live *l = NULL;
+    int rc = store_commission_add(h->st, DEMO_COMMISSION, "CCR Hauts-de-France",
+                                  "bailleurs,locataires", now);
+    for (size_t i = 0; rc == 0 && i < NPEOPLE; i++) {
+        rc = store_member_add(h->st, people[i].id, DEMO_COMMISSION, people[i].name,
+                              people[i].college, people[i].role, now);
+    }
+    if (rc == 0) {
+        rc = store_meeting_add(h->st, DEMO_MEETING, DEMO_COMMISSION, now);
+    }
+    if (rc == 0) {
+        rc = hub_live(h, DEMO_MEETING, &l);
+    }
+    char room[256];
+    snprintf(room, sizeof(room), "%sconcerto-%s", h->cfg.room_base, DEMO_MEETING);
+    struct body b = {.title = "Bilan 2020 et feuille de route 2021",
+                     .date = "2021-02-02T09:30:00+01:00",
+                     .place = "Visioconférence",
+                     .room = room,
+                     .lang = "fr",
+                     .commission = DEMO_COMMISSION,
+                     .commission_name = "CCR Hauts-de-France"};
+    if (rc == 0) {
+        rc = meeting_create(l->m, &b, now, &evs);
+    }
+    for (size_t i = 0; rc == 0 && i < NPEOPLE; i++) {
+        struct body p = {.participant = (char *)people[i].id, .name = (char *)people[i].name,
+                         .college = (char *)people[i].college, .role = (char *)people[i].role};
+        rc = meeting_add_participant(l->m, &p, now, &evs);
+    }
+    if (rc == 0) {
+        rc = hub_write_events(h, l, &evs);
+    }
+    evlist_clear(&evs);
+    *out = l;
+    return rc;
+}
+
+int
+hub_demo(struct hub *h, const char *base, int64_t now, void (*print)(const char *line))
+{
+    struct live *l = NULL;
+    char line[512];
+    int rc = hub_begin(h);
+    if (rc) {
+        return rc;
+    }
+    rc = hub_live(h, DEMO_MEETING, &l);
+    if (rc == ERR_NOT_FOUND) {
+        rc = create(h, now, &l);
+    }
+    for (size_t i = 0; rc == 0 && i < l->m->nparts; i++) {
+        const struct participant *p = &l->m->parts[i];
+        char token[SEC_TOKEN_LEN + 1];
+        uint8_t hash[SEC_HASH_LEN];
+        if ((rc = store_token_revoke(h->st, l->m->id, p->id, now, NULL)) == 0 &&
+            (rc = sec_token_new(token, hash)) == 0) {
+            rc = store_token_add(h->st, hash, "invitation", l->m->id, p->id, now);
+        }
+        if (rc == 0) {
+            snprintf(line, sizeof(line), "  %-9s %-10s %s: %s/m/%s#t=%s", role_str(p->role),
+                     p->college[0] ? p->college : "-", p->name, base, l->m->id, token);
+            print(line);
+        }
+        sec_wipe(token, sizeof(token));
+        sec_wipe(line, sizeof(line));
+    }
+    hub_end(h, rc ? l : NULL, 0, rc);
+    if (rc) {
+        store_rollback(h->st);
+        return rc;
+    }
+    return hub_flush(h, now);
+}
+
+int
+hub_admin_token(struct hub *h, char *out, size_t outlen, int64_t now)
+{
+    uint8_t hash[SEC_HASH_LEN];
+    if (outlen < SEC_TOKEN_LEN + 1) {
+        return ERR_INVALID;
+    }
+    int rc = sec_token_new(out, hash);
+    if (rc) {
+        return rc;
+    }
+    if ((rc = store_begin(h->st)) == 0) {
+        rc = store_token_add(h->st, hash, "admin", "", "", now);
+        rc = rc ? (store_rollback(h->st), rc) : store_commit(h->st);
+    }
+    sec_wipe(hash, sizeof(hash));
+    if (rc) {
+        sec_wipe(out, outlen);
+    }
+    return rc;
+}

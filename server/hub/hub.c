@@ -1,0 +1,829 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * hub.c - connections, commands and the loop turn (see hub.h).
+ *
+ * A turn: net/ delivers every message that arrived, each handled at once
+ * (decoded, checked, applied in memory, written inside the turn's open
+ * transaction under a savepoint); then hub_flush() commits once and sends,
+ * in this order: the turn's events to every connection already welcomed,
+ * then the replies (ok, welcome, HTTP) in the order their requests came.
+ * A reply that needs no write (an error, a pong) is sent at once: it
+ * promises nothing about durability.
+ *
+ * The chain head and the folded state move forward as commands are handled,
+ * before the commit; a failed command or commit rebuilds them from the log,
+ * which is always the truth.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "hub_impl.h"
+
+#include "../crypto/sec.h"
+#include "../err.h"
+#include "../log.h"
+#include "../proto/proto.h"
+#include "../store/store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct msg *
+msg_new(const char *text, size_t len)
+{
+    struct msg *m = malloc(sizeof(*m) + MSG_PRE + len + 1);
+    if (!m) {
+        return NULL;
+    }
+    m->refs = 1;
+    m->len = (uint32_t)len;
+    memcpy(m->buf + MSG_PRE, text, len);
+    m->buf[MSG_PRE + len] = 0;
+    return m;
+}
+
+void
+msg_ref(struct msg *m)
+{
+    m->refs++;
+}
+
+void
+msg_unref(struct msg *m)
+{
+    if (m && --m->refs == 0) {
+        free(m);
+    }
+}
+
+/* Send a text once to one connection. */
+static void
+send_text(struct hub *h, struct hub_conn *c, char *text)
+{
+    if (!text || !c || c->closing) {
+        free(text);
+        return;
+    }
+    struct msg *m = msg_new(text, strlen(text));
+    free(text);
+    if (m) {
+        h->io.send(h->io.ctx, c->net, m);
+        msg_unref(m);
+    }
+}
+
+static void
+send_error(struct hub *h, struct hub_conn *c, const char *id, int code, const char *message)
+{
+    send_text(h, c, proto_error(id, code, message));
+}
+
+static void
+close_conn(struct hub *h, struct hub_conn *c, int status, const char *reason)
+{
+    if (!c->closing) {
+        c->closing = true;
+        h->io.close(h->io.ctx, c->net, status, reason);
+    }
+}
+
+struct hub *
+hub_new(struct store *st, const struct hub_config *cfg, const struct hub_io *io)
+{
+    struct hub *h = calloc(1, sizeof(*h));
+    if (!h) {
+        return NULL;
+    }
+    h->st = st;
+    h->cfg = *cfg;
+    h->io = *io;
+    return h;
+}
+
+static void
+live_drop_pending(struct live *l, size_t from)
+{
+    for (size_t i = from; i < l->npending; i++) {
+        msg_unref(l->pending[i]);
+    }
+    l->npending = from < l->npending ? from : l->npending;
+}
+
+static void
+live_free(struct live *l)
+{
+    if (!l) {
+        return;
+    }
+    live_drop_pending(l, 0);
+    free(l->pending);
+    free(l->nconn);
+    meeting_free(l->m);
+    free(l);
+}
+
+void
+hub_free(struct hub *h)
+{
+    if (!h) {
+        return;
+    }
+    for (size_t i = 0; i < h->npend; i++) {
+        free(h->pend[i].body);
+    }
+    free(h->pend);
+    struct live *l = h->lives;
+    while (l) {
+        struct live *next = l->next;
+        live_free(l);
+        l = next;
+    }
+    free(h);
+}
+
+size_t
+hub_connections(const struct hub *h)
+{
+    return h->nconns;
+}
+
+/* --- loading a meeting from its log ------------------------------------ */
+
+struct fold {
+    struct meeting *m;
+    uint8_t head[HASH_LEN];
+    int64_t seq_err;
+};
+
+/* The preimage of the chain hash (PROTOCOL.md 5.2), new. */
+static char *
+preimage(const char *meeting, uint64_t seq, int64_t ts, const char *actor, const char *type,
+         const char *body, size_t body_len, size_t *len)
+{
+    int n = snprintf(NULL, 0, "%s\n%" PRIu64 "\n%" PRId64 "\n%s\n%s\n", meeting, seq, ts, actor,
+                     type);
+    if (n < 0) {
+        return NULL;
+    }
+    char *p = malloc((size_t)n + body_len + 1);
+    if (!p) {
+        return NULL;
+    }
+    snprintf(p, (size_t)n + 1, "%s\n%" PRIu64 "\n%" PRId64 "\n%s\n%s\n", meeting, seq, ts, actor,
+             type);
+    memcpy(p + n, body, body_len);
+    *len = (size_t)n + body_len;
+    return p;
+}
+
+static int
+fold_row(void *ctx, const struct store_row *row)
+{
+    struct fold *f = ctx;
+    struct event ev;
+    memset(&ev, 0, sizeof(ev));
+    f->seq_err = (int64_t)row->seq;
+    int type = proto_event_type(row->type);
+    if (type < 0 || strlen(row->actor) >= ID_MAX) {
+        return ERR_STORAGE;
+    }
+    ev.type = (enum ev_type)type;
+    ev.seq = row->seq;
+    ev.ts = row->ts;
+    strcpy(ev.actor, row->actor);
+    int rc = proto_decode_event_body(ev.type, row->body, row->body_len, &ev);
+    if (rc) {
+        return ERR_STORAGE;
+    }
+    size_t plen;
+    char *pre = preimage(f->m->id, row->seq, row->ts, row->actor, row->type, row->body,
+                         row->body_len, &plen);
+    if (!pre) {
+        event_clear(&ev);
+        return ERR_NOMEM;
+    }
+    uint8_t next[HASH_LEN];
+    sec_chain_hash(f->head, (const uint8_t *)pre, plen, next);
+    free(pre);
+    if (!sec_equal(next, row->hash, HASH_LEN)) {
+        event_clear(&ev);
+        return ERR_STORAGE;
+    }
+    memcpy(f->head, next, HASH_LEN);
+    rc = meeting_apply(f->m, &ev);
+    event_clear(&ev);
+    return rc ? ERR_STORAGE : 0;
+}
+
+/* Fold the log of l->m->id into a fresh meeting; replace l's state on success. */
+static int
+live_reload(struct hub *h, struct live *l, const char *id)
+{
+    struct fold f = {.m = meeting_new(id)};
+    if (!f.m) {
+        return ERR_NOMEM;
+    }
+    int rc = store_events(h->st, id, 0, fold_row, &f);
+    if (rc) {
+        log_line(LOG_ERROR, "meeting %s: log unreadable or chain broken at seq %" PRId64 " (%s)",
+                 id, f.seq_err, err_str(rc));
+        meeting_free(f.m);
+        return rc;
+    }
+    if (f.m->nparts > l->nconn_cap) {
+        uint32_t *n = realloc(l->nconn, f.m->nparts * sizeof(*n));
+        if (!n) {
+            meeting_free(f.m);
+            return ERR_NOMEM;
+        }
+        memset(n + l->nconn_cap, 0, (f.m->nparts - l->nconn_cap) * sizeof(*n));
+        l->nconn = n;
+        l->nconn_cap = f.m->nparts;
+    }
+    meeting_free(l->m);
+    l->m = f.m;
+    memcpy(l->head, f.head, HASH_LEN);
+    return 0;
+}
+
+int
+hub_live(struct hub *h, const char *id, struct live **out)
+{
+    *out = NULL;
+    if (!id_valid(id)) {
+        return ERR_NOT_FOUND;
+    }
+    for (struct live *l = h->lives; l; l = l->next) {
+        if (strcmp(l->m->id, id) == 0) {
+            *out = l;
+            return 0;
+        }
+    }
+    char commission[33];
+    int rc = store_meeting_get(h->st, id, commission);
+    if (rc) {
+        return rc;
+    }
+    struct live *l = calloc(1, sizeof(*l));
+    if (!l) {
+        return ERR_NOMEM;
+    }
+    if ((rc = live_reload(h, l, id))) {
+        live_free(l);
+        return rc;
+    }
+    l->next = h->lives;
+    h->lives = l;
+    *out = l;
+    return 0;
+}
+
+void
+hub_unload(struct hub *h, struct live *l)
+{
+    struct live **pp = &h->lives;
+    while (*pp && *pp != l) {
+        pp = &(*pp)->next;
+    }
+    if (*pp) {
+        *pp = l->next;
+    }
+    live_free(l);
+}
+
+/* Make room in l->nconn for every participant (participants only grow). */
+static int
+live_fit(struct live *l)
+{
+    if (l->m->nparts <= l->nconn_cap) {
+        return 0;
+    }
+    size_t cap = l->m->nparts * 2;
+    uint32_t *n = realloc(l->nconn, cap * sizeof(*n));
+    if (!n) {
+        return ERR_NOMEM;
+    }
+    memset(n + l->nconn_cap, 0, (cap - l->nconn_cap) * sizeof(*n));
+    l->nconn = n;
+    l->nconn_cap = cap;
+    return 0;
+}
+
+/* --- the turn ------------------------------------------------------------- */
+
+int
+hub_begin(struct hub *h)
+{
+    int rc = 0;
+    if (!store_in_transaction(h->st) && (rc = store_begin(h->st))) {
+        return rc;
+    }
+    return store_savepoint(h->st);
+}
+
+int
+hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
+{
+    char hex[2 * HASH_LEN + 1];
+    l->touched = true;
+    for (size_t i = 0; i < evs->len; i++) {
+        const struct event *ev = &evs->v[i];
+        const char *type = proto_event_name(ev->type);
+        char *body = proto_event_body(ev);
+        size_t plen;
+        char *pre = body ? preimage(l->m->id, ev->seq, ev->ts, ev->actor, type, body,
+                                    strlen(body), &plen)
+                         : NULL;
+        if (!pre) {
+            free(body);
+            return ERR_NOMEM;
+        }
+        uint8_t next[HASH_LEN];
+        sec_chain_hash(l->head, (const uint8_t *)pre, plen, next);
+        free(pre);
+        int rc = store_append(h->st, l->m->id, ev->seq, ev->ts, ev->actor, type, body, next);
+        if (rc) {
+            free(body);
+            return rc == ERR_CONFLICT ? ERR_STORAGE : rc;
+        }
+        memcpy(l->head, next, HASH_LEN);
+        sec_hex(next, HASH_LEN, hex);
+        char *text = proto_event_msg(l->m->id, ev->seq, ev->ts, ev->actor, type, body, hex);
+        free(body);
+        struct msg *m = text ? msg_new(text, strlen(text)) : NULL;
+        free(text);
+        if (!m) {
+            return ERR_NOMEM;
+        }
+        if (l->npending == l->cappending) {
+            size_t cap = l->cappending ? l->cappending * 2 : 16;
+            struct msg **v = realloc(l->pending, cap * sizeof(*v));
+            if (!v) {
+                msg_unref(m);
+                return ERR_NOMEM;
+            }
+            l->pending = v;
+            l->cappending = cap;
+        }
+        l->pending[l->npending++] = m;
+    }
+    return live_fit(l);
+}
+
+void
+hub_end(struct hub *h, struct live *l, size_t mark, int rc)
+{
+    if (rc == 0) {
+        store_release(h->st);
+        return;
+    }
+    store_rollback_savepoint(h->st);
+    if (l) {
+        live_drop_pending(l, mark);
+        if (live_reload(h, l, l->m->id)) {
+            log_line(LOG_ERROR, "meeting %s: cannot rebuild after a failed write", l->m->id);
+        }
+    }
+}
+
+int
+hub_pending_push(struct hub *h, const struct pending *p)
+{
+    if (h->npend == h->cappend) {
+        size_t cap = h->cappend ? h->cappend * 2 : 64;
+        struct pending *v = realloc(h->pend, cap * sizeof(*v));
+        if (!v) {
+            return ERR_NOMEM;
+        }
+        h->pend = v;
+        h->cappend = cap;
+    }
+    h->pend[h->npend++] = *p;
+    return 0;
+}
+
+void
+hub_http_answer(struct hub *h, void *req, int status, char *body)
+{
+    struct pending p = {.kind = P_HTTP, .req = req, .status = status, .body = body};
+    if (!body || hub_pending_push(h, &p)) {
+        free(body);
+        const char *oom = "{\"error\":{\"code\":\"no_memory\",\"message\":\"out of memory\"}}";
+        h->io.http(h->io.ctx, req, 503, oom, strlen(oom));
+    }
+}
+
+void
+hub_http_fail(struct hub *h, void *req, int code, const char *message)
+{
+    hub_http_answer(h, req, err_http_status(code), proto_http_error(code, message));
+}
+
+void
+hub_http_gone(struct hub *h, void *req)
+{
+    for (size_t i = 0; i < h->npend; i++) {
+        if (h->pend[i].kind == P_HTTP && h->pend[i].req == req) {
+            h->pend[i].req = NULL;
+        }
+    }
+}
+
+/* --- connections ------------------------------------------------------------ */
+
+struct hub_conn *
+hub_connect(struct hub *h, void *net, const char *meeting, const char *peer)
+{
+    struct hub_conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        return NULL;
+    }
+    c->net = net;
+    snprintf(c->meeting, sizeof(c->meeting), "%s", id_valid(meeting) ? meeting : "");
+    snprintf(c->peer, sizeof(c->peer), "%s", peer ? peer : "?");
+    h->nconns++;
+    log_line(LOG_INFO, "connection from %s to meeting %s", c->peer,
+             c->meeting[0] ? c->meeting : "(invalid)");
+    return c;
+}
+
+static void
+forget_conn(struct hub *h, struct hub_conn *c)
+{
+    for (size_t i = 0; i < h->npend; i++) {
+        if (h->pend[i].c == c) {
+            h->pend[i].c = NULL;
+        }
+    }
+}
+
+static void
+attach(struct live *l, struct hub_conn *c)
+{
+    c->live = l;
+    c->prev = NULL;
+    c->next = l->conns;
+    if (l->conns) {
+        l->conns->prev = c;
+    }
+    l->conns = c;
+}
+
+static void
+detach(struct hub_conn *c)
+{
+    struct live *l = c->live;
+    if (c->prev) {
+        c->prev->next = c->next;
+    } else {
+        l->conns = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    c->prev = c->next = NULL;
+}
+
+/* Write join/leave for participant index `pidx` of `l` (no reply to anyone). */
+static int
+presence(struct hub *h, struct live *l, uint32_t pidx, bool join, int64_t now)
+{
+    struct evlist evs = {0};
+    size_t mark = l->npending;
+    int rc = hub_begin(h);
+    if (rc) {
+        if (store_in_transaction(h->st)) {
+            store_rollback_savepoint(h->st);
+        }
+        return rc;
+    }
+    const char *pid = l->m->parts[pidx].id;
+    rc = join ? meeting_join(l->m, pid, now, &evs) : meeting_leave(l->m, pid, now, &evs);
+    if (rc == 0) {
+        rc = hub_write_events(h, l, &evs);
+    }
+    hub_end(h, l, mark, rc || evs.len == 0 ? (rc ? rc : 0) : 0);
+    evlist_clear(&evs);
+    return rc;
+}
+
+static void
+do_hello(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
+{
+    uint8_t hash[SEC_HASH_LEN];
+    struct store_token tok;
+    struct live *l = NULL;
+    int rc;
+    if (c->live) {
+        send_error(h, c, cmd->id, ERR_BAD_STATE, "hello was already accepted");
+        return;
+    }
+    rc = sec_token_hash(cmd->b.token, strlen(cmd->b.token), hash);
+    if (rc == 0) {
+        rc = store_token_find(h->st, hash, &tok);
+    }
+    /* The lookup is by hash; the comparison that decides is constant-time. */
+    if (rc == 0 && (!sec_equal(hash, tok.hash, SEC_HASH_LEN) ||
+                    strcmp(tok.kind, "invitation") != 0 || strcmp(tok.meeting, c->meeting) != 0)) {
+        rc = ERR_BAD_TOKEN;
+    }
+    sec_wipe(hash, sizeof(hash));
+    if (rc == 0) {
+        rc = hub_live(h, c->meeting, &l);
+        rc = rc == ERR_NOT_FOUND ? ERR_BAD_TOKEN : rc;
+    }
+    const struct participant *p = rc == 0 ? meeting_participant(l->m, tok.participant) : NULL;
+    if (rc == 0 && !p) {
+        rc = ERR_BAD_TOKEN;
+    }
+    if (rc) {
+        log_line(LOG_WARN, "hello refused from %s for meeting %s: %s", c->peer,
+                 c->meeting[0] ? c->meeting : "(invalid)", err_str(rc));
+        send_error(h, c, cmd->id, rc, NULL);
+        if (rc == ERR_BAD_TOKEN) {
+            close_conn(h, c, 1008, "bad token");
+        }
+        return;
+    }
+    if ((rc = live_fit(l))) {
+        send_error(h, c, cmd->id, rc, NULL);
+        return;
+    }
+    c->pidx = (uint32_t)(p - l->m->parts);
+    attach(l, c);
+    struct pending pw = {.kind = P_WELCOME, .c = c, .live = l, .has_since = cmd->b.has_since,
+                         .since = cmd->b.since};
+    memcpy(pw.id, cmd->id, sizeof(pw.id));
+    if (hub_pending_push(h, &pw)) {
+        detach(c);
+        c->live = NULL;
+        send_error(h, c, cmd->id, ERR_NOMEM, NULL);
+        return;
+    }
+    log_line(LOG_INFO, "participant %s (%s) joined meeting %s from %s", p->id,
+             role_str(p->role), l->m->id, c->peer);
+    if (l->nconn[c->pidx]++ == 0) {
+        rc = presence(h, l, c->pidx, true, now);
+        if (rc) {
+            log_line(LOG_ERROR, "meeting %s: cannot record the arrival of %s: %s", l->m->id,
+                     p->id, err_str(rc));
+        }
+    }
+}
+
+static void
+do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
+{
+    struct live *l = c->live;
+    const char *pid = l->m->parts[c->pidx].id;
+    struct pending po = {.kind = P_OK, .c = c, .live = l};
+    memcpy(po.id, cmd->id, sizeof(po.id));
+    int rc;
+    if (cmd->key[0]) {
+        uint64_t seq;
+        rc = store_reply_get(h->st, l->m->id, pid, cmd->key, &seq);
+        if (rc == 0) {
+            po.seq = seq;
+            po.replayed = true;
+            if (hub_pending_push(h, &po)) {
+                send_error(h, c, cmd->id, ERR_NOMEM, NULL);
+            }
+            return;
+        }
+        if (rc != ERR_NOT_FOUND) {
+            send_error(h, c, cmd->id, rc, NULL);
+            return;
+        }
+    }
+    if (!perm_allowed(l->m->parts[c->pidx].role, cmd->type)) {
+        rc = ERR_FORBIDDEN;
+        goto refuse;
+    }
+    if (!cmd_mutates(cmd->type)) {
+        rc = meeting_handle(l->m, cmd, pid, now, &(struct evlist){0});
+        if (rc) {
+            goto refuse;
+        }
+        send_text(h, c, proto_ok(cmd->id, l->m->seq, 0));
+        return;
+    }
+    struct evlist evs = {0};
+    size_t mark = l->npending;
+    if ((rc = hub_begin(h))) {
+        goto refuse;
+    }
+    rc = meeting_handle(l->m, cmd, pid, now, &evs);
+    if (rc == 0) {
+        rc = hub_write_events(h, l, &evs);
+    }
+    if (rc == 0) {
+        rc = store_reply_put(h->st, l->m->id, pid, cmd->key, l->m->seq);
+    }
+    hub_end(h, evs.len || rc ? l : NULL, mark, rc);
+    evlist_clear(&evs);
+    if (rc) {
+        goto refuse;
+    }
+    po.seq = l->m->seq;
+    if (hub_pending_push(h, &po)) {
+        log_line(LOG_ERROR, "meeting %s: out of memory queueing an ok", l->m->id);
+    }
+    log_line(LOG_INFO, "meeting %s: %s by %s -> seq %" PRIu64, l->m->id,
+             proto_cmd_name(cmd->type), pid, l->m->seq);
+    return;
+refuse:
+    log_line(LOG_INFO, "meeting %s: %s by %s refused: %s", l->m->id, proto_cmd_name(cmd->type),
+             pid, err_str(rc));
+    send_error(h, c, cmd->id, rc, NULL);
+}
+
+void
+hub_message(struct hub *h, struct hub_conn *c, const char *buf, size_t len, int64_t now)
+{
+    struct cmd cmd;
+    if (c->closing) {
+        return;
+    }
+    int rc = proto_decode_cmd(buf, len, &cmd);
+    if (rc) {
+        log_line(LOG_INFO, "message from %s refused: %s", c->peer, err_str(rc));
+        send_error(h, c, cmd.id, rc, NULL);
+        return;
+    }
+    if (cmd.type == CMD_HELLO) {
+        do_hello(h, c, &cmd, now);
+    } else if (!c->live) {
+        send_error(h, c, cmd.id, ERR_NOT_AUTHENTICATED, NULL);
+    } else if (cmd.type == CMD_PING) {
+        send_text(h, c, proto_pong(cmd.id));
+    } else {
+        do_command(h, c, &cmd, now);
+    }
+    cmd_clear(&cmd);
+}
+
+void
+hub_too_large(struct hub *h, struct hub_conn *c)
+{
+    log_line(LOG_WARN, "message from %s over %d bytes: closing", c->peer, PROTO_MAX_MESSAGE);
+    send_error(h, c, "", ERR_TOO_LARGE, "message over 65536 bytes");
+    close_conn(h, c, 1009, "message too large");
+}
+
+void
+hub_disconnect(struct hub *h, struct hub_conn *c, int64_t now)
+{
+    forget_conn(h, c);
+    struct live *l = c->live;
+    if (l) {
+        detach(c);
+        const char *pid = l->m->parts[c->pidx].id;
+        log_line(LOG_INFO, "participant %s left meeting %s", pid, l->m->id);
+        if (--l->nconn[c->pidx] == 0) {
+            int rc = presence(h, l, c->pidx, false, now);
+            if (rc) {
+                log_line(LOG_ERROR, "meeting %s: cannot record the departure of %s: %s",
+                         l->m->id, pid, err_str(rc));
+            }
+        }
+    } else {
+        log_line(LOG_INFO, "connection from %s closed", c->peer);
+    }
+    h->nconns--;
+    free(c);
+}
+
+void
+hub_kick(struct hub *h, struct live *l, const char *pid)
+{
+    for (struct hub_conn *c = l->conns; c; c = c->next) {
+        if (strcmp(l->m->parts[c->pidx].id, pid) == 0) {
+            send_error(h, c, "", ERR_BAD_TOKEN, "your invitation was revoked");
+            close_conn(h, c, 1008, "invitation revoked");
+        }
+    }
+}
+
+/* --- end of turn ------------------------------------------------------------- */
+
+struct resume {
+    struct hub *h;
+    struct hub_conn *c;
+    const char *meeting;
+};
+
+static int
+resume_row(void *ctx, const struct store_row *row)
+{
+    struct resume *r = ctx;
+    char hex[2 * HASH_LEN + 1];
+    sec_hex(row->hash, HASH_LEN, hex);
+    char *text = proto_event_msg(r->meeting, row->seq, row->ts, row->actor, row->type, row->body,
+                                 hex);
+    if (!text) {
+        return ERR_NOMEM;
+    }
+    send_text(r->h, r->c, text);
+    return 0;
+}
+
+static void
+welcome(struct hub *h, struct pending *p)
+{
+    struct hub_conn *c = p->c;
+    struct live *l = p->live;
+    const struct participant *you = &l->m->parts[c->pidx];
+    char hex[2 * HASH_LEN + 1];
+    uint64_t head = l->m->seq;
+    bool resume = p->has_since && (uint64_t)p->since <= head && head - (uint64_t)p->since <= RESUME_MAX;
+    char *snap = NULL;
+    if (!resume) {
+        sec_hex(l->head, HASH_LEN, hex);
+        snap = proto_snapshot(l->m, hex);
+        if (!snap) {
+            send_error(h, c, p->id, ERR_NOMEM, NULL);
+            close_conn(h, c, 1011, "out of memory");
+            return;
+        }
+    }
+    send_text(h, c, proto_welcome(p->id, l->m, you, resume ? (uint64_t)p->since : head, snap));
+    free(snap);
+    if (resume) {
+        struct resume r = {h, c, l->m->id};
+        if (store_events(h->st, l->m->id, (uint64_t)p->since, resume_row, &r)) {
+            close_conn(h, c, 1011, "cannot replay events");
+            return;
+        }
+    }
+    c->welcomed = true;
+}
+
+int
+hub_flush(struct hub *h, int64_t now)
+{
+    (void)now;
+    int rc = 0;
+    if (store_in_transaction(h->st)) {
+        rc = store_commit(h->st);
+    }
+    if (rc) {
+        log_line(LOG_ERROR, "commit failed (%s): the turn is rolled back", err_str(rc));
+    }
+    for (struct live *l = h->lives; l; l = l->next) {
+        if (!l->touched) {
+            continue;
+        }
+        l->touched = false;
+        if (rc) {
+            live_drop_pending(l, 0);
+            live_reload(h, l, l->m->id);
+            continue;
+        }
+        for (size_t i = 0; i < l->npending; i++) {
+            for (struct hub_conn *c = l->conns; c; c = c->next) {
+                if (c->welcomed && !c->closing) {
+                    h->io.send(h->io.ctx, c->net, l->pending[i]);
+                }
+            }
+        }
+        live_drop_pending(l, 0);
+    }
+    /* Replies may add sends but never pending entries: the list is stable. */
+    for (size_t i = 0; i < h->npend; i++) {
+        struct pending *p = &h->pend[i];
+        switch (p->kind) {
+        case P_OK:
+            if (rc) {
+                send_error(h, p->c, p->id, ERR_STORAGE, NULL);
+            } else {
+                send_text(h, p->c, proto_ok(p->id, p->seq, p->replayed));
+            }
+            break;
+        case P_WELCOME:
+            if (!p->c || p->c->closing) {
+                break;
+            }
+            if (rc) {
+                send_error(h, p->c, p->id, ERR_STORAGE, NULL);
+                close_conn(h, p->c, 1011, "storage failed");
+            } else {
+                welcome(h, p);
+            }
+            break;
+        case P_HTTP:
+            if (p->req) {
+                if (rc) {
+                    char *e = proto_http_error(ERR_STORAGE, NULL);
+                    h->io.http(h->io.ctx, p->req, 503, e ? e : "{}", e ? strlen(e) : 2);
+                    free(e);
+                } else {
+                    h->io.http(h->io.ctx, p->req, p->status, p->body, strlen(p->body));
+                }
+            }
+            free(p->body);
+            break;
+        }
+    }
+    h->npend = 0;
+    return rc;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * hub.h - the live meetings, the loop turn and the fan-out, without sockets.
+ *
+ * The hub sits between net/ (which owns sockets and libwebsockets) and the
+ * rest: it authenticates connections, runs commands through core/, writes
+ * their events to store/ inside the turn's transaction, and at the end of
+ * the turn (hub_flush) commits once, then acknowledges and fans out.
+ *
+ *   net: message  -> hub_message()  -> proto decode -> core -> store (uncommitted)
+ *   net: turn end -> hub_flush()    -> COMMIT -> ok / welcome / events -> net send
+ *
+ * Nothing is acknowledged or broadcast before its commit. If the commit
+ * fails, the turn is rolled back, the touched meetings are rebuilt from the
+ * log and every pending sender gets `storage_failed`.
+ *
+ * Output leaves through `struct hub_io`: the hub hands out reference-counted
+ * `struct msg` buffers with MSG_PRE bytes of headroom (net/ checks that this
+ * covers LWS_PRE), one buffer per event whatever the number of recipients.
+ */
+#ifndef CONCERTO_HUB_H
+#define CONCERTO_HUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MSG_PRE 16
+
+struct msg {
+    uint32_t refs;
+    uint32_t len;
+    unsigned char buf[]; /* MSG_PRE headroom, then len bytes of text */
+};
+
+/* New message holding a copy of text (refs = 1); NULL when out of memory. */
+struct msg *msg_new(const char *text, size_t len);
+void msg_ref(struct msg *m);
+void msg_unref(struct msg *m); /* NULL-safe; frees at zero */
+static inline unsigned char *
+msg_data(struct msg *m)
+{
+    return m->buf + MSG_PRE;
+}
+
+struct hub;
+struct hub_conn;
+struct sec_key;
+struct store;
+
+struct hub_io {
+    void *ctx;
+    /* Queue `m` on the connection (take a reference if kept). */
+    void (*send)(void *ctx, void *net, struct msg *m);
+    /* Close the connection once what is queued is sent. */
+    void (*close)(void *ctx, void *net, int status, const char *reason);
+    /* Answer an HTTP request: status, JSON body (borrowed for the call). */
+    void (*http)(void *ctx, void *req, int status, const char *body, size_t len);
+};
+
+struct hub_config {
+    const char *room_base; /* e.g. "https://meet.jit.si/" */
+};
+
+/* New hub over an open store (borrowed for the hub's life). */
+struct hub *hub_new(struct store *st, const struct hub_config *cfg, const struct hub_io *io);
+void hub_free(struct hub *h); /* NULL-safe; closes nothing, frees everything */
+
+/* A new WebSocket connection to meeting `meeting` (from the URL, may be
+ * anything: it is checked at hello). `net` is net/'s handle, passed back in
+ * hub_io calls. Returns a new connection or NULL when out of memory. */
+struct hub_conn *hub_connect(struct hub *h, void *net, const char *meeting, const char *peer);
+/* One complete message from the connection. */
+void hub_message(struct hub *h, struct hub_conn *c, const char *buf, size_t len, int64_t now);
+/* A message too large to read: answer too_large and close with 1009. */
+void hub_too_large(struct hub *h, struct hub_conn *c);
+/* The connection is gone: frees `c` (and writes participant.left if it was
+ * the participant's last connection). */
+void hub_disconnect(struct hub *h, struct hub_conn *c, int64_t now);
+
+/* One HTTP API request. `req` is passed back to io->http, now or at flush. */
+void hub_http(struct hub *h, void *req, const char *method, const char *path,
+              const char *bearer, const char *body, size_t len, int64_t now);
+/* An HTTP request went away before its answer: forget it. */
+void hub_http_gone(struct hub *h, void *req);
+
+/* End of a loop turn: commit, then acknowledge and fan out. Returns the
+ * commit's result (0, or the error every pending sender was told). */
+int hub_flush(struct hub *h, int64_t now);
+
+/* Create the demo commission and meeting if absent, issue fresh invitation
+ * links and print them with `base` (e.g. "http://127.0.0.1:8080") to `out`. */
+int hub_demo(struct hub *h, const char *base, int64_t now, void (*print)(const char *line));
+
+/* A new admin token; printed once by the caller (out gets the token). */
+int hub_admin_token(struct hub *h, char *out, size_t outlen, int64_t now);
+
+size_t hub_connections(const struct hub *h);
+
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * hub_impl.h - the hub's insides, shared by hub.c (connections, the turn),
+ * api.c (the HTTP API) and demo.c. Not included outside server/hub/.
+ *
+ * A `struct live` is a meeting loaded in memory: its folded state, the head
+ * of its hash chain, its connections, and the event messages of the current
+ * turn that wait for the commit. Connections are counted per participant
+ * index so that the first one writes participant.joined and the last one
+ * participant.left.
+ */
+#ifndef CONCERTO_HUB_IMPL_H
+#define CONCERTO_HUB_IMPL_H
+
+#include "hub.h"
+
+#include "../core/meeting.h"
+
+#include <stdbool.h>
+
+#define HASH_LEN 32
+#define RESUME_MAX 100 /* a client further behind gets a snapshot */
+
+struct live {
+    struct meeting *m;
+    uint8_t head[HASH_LEN];
+    struct hub_conn *conns; /* doubly linked through hub_conn.prev/next */
+    uint32_t *nconn;        /* connections per participant index */
+    size_t nconn_cap;
+    struct msg **pending; /* events of this turn, in seq order, awaiting commit */
+    size_t npending;
+    size_t cappending;
+    bool touched;
+    struct live *next;
+};
+
+struct hub_conn {
+    void *net;
+    struct live *live; /* NULL until hello succeeds */
+    uint32_t pidx;
+    bool welcomed;
+    bool closing;
+    char meeting[ID_MAX];
+    char peer[64];
+    struct hub_conn *prev, *next;
+};
+
+enum pending_kind { P_OK, P_WELCOME, P_HTTP };
+
+struct pending {
+    enum pending_kind kind;
+    struct hub_conn *c; /* P_OK, P_WELCOME; NULL once the connection is gone */
+    void *req;          /* P_HTTP; NULL once the request is gone */
+    struct live *live;
+    char id[80];
+    uint64_t seq;
+    bool replayed;
+    bool has_since;
+    int64_t since;
+    int status; /* P_HTTP */
+    char *body; /* P_HTTP, new */
+};
+
+struct hub {
+    struct store *st;
+    struct hub_config cfg;
+    struct hub_io io;
+    struct live *lives;
+    struct pending *pend;
+    size_t npend;
+    size_t cappend;
+    size_t nconns;
+};
+
+/* The live meeting `id`, loaded from the log on first use (folding and
+ * verifying the chain). ERR_NOT_FOUND when there is no such meeting. */
+int hub_live(struct hub *h, const char *id, struct live **out);
+
+/* Forget a live meeting whose creation was rolled back. */
+void hub_unload(struct hub *h, struct live *l);
+
+/* Open the turn's transaction if needed, then a savepoint for one command. */
+int hub_begin(struct hub *h);
+
+/* Write the events of `evs` (already applied to live->m) to the log and
+ * queue their messages for the fan-out. On failure the caller must call
+ * hub_abort(). */
+int hub_write_events(struct hub *h, struct live *l, const struct evlist *evs);
+
+/* End one command: keep (ok) or undo (rc < 0) its writes; on undo, rebuild
+ * the meetings it touched from the log and drop their queued messages past
+ * `mark` (live->npending before the command). */
+void hub_end(struct hub *h, struct live *l, size_t mark, int rc);
+
+/* Queue an HTTP answer for the end of the turn; steals `body`. */
+void hub_http_answer(struct hub *h, void *req, int status, char *body);
+
+/* Queue an HTTP error answer for the end of the turn. */
+void hub_http_fail(struct hub *h, void *req, int code, const char *message);
+
+int hub_pending_push(struct hub *h, const struct pending *p);
+
+/* Close every connection of participant `pid` in `l` (revoked token). */
+void hub_kick(struct hub *h, struct live *l, const char *pid);
+
+#endif

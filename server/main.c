@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * main.c - the `concerto` command: parse flags, open what the subcommand
+ * needs, wire the modules together, and report start-up failures as one
+ * clear line on stderr with a non-zero exit. No logic lives here.
+ *
+ *   concerto serve [--listen ADDR:PORT] [--db FILE] [--web DIR] [--key FILE]
+ *                  [--room-base URL] [--demo]
+ *   concerto init [--db FILE]
+ *   concerto backup [--db FILE] OUT
+ *
+ * Exit codes: 0 success, 1 runtime failure, 2 bad usage.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "crypto/sec.h"
+#include "err.h"
+#include "hub/hub.h"
+#include "log.h"
+#include "net/net.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef CONCERTO_WEB_DEFAULT
+#define CONCERTO_WEB_DEFAULT "web"
+#endif
+
+static const char usage_main[] =
+    "usage: concerto COMMAND [OPTIONS]\n"
+    "\n"
+    "Meeting support for deliberative bodies: agenda, floor, votes, signed minutes.\n"
+    "\n"
+    "commands:\n"
+    "  serve    run the server\n"
+    "  init     create the database and print a one-time admin token\n"
+    "  backup   write a consistent copy of the database\n"
+    "\n"
+    "Run 'concerto COMMAND --help' for the options of a command.\n";
+
+static const char usage_serve[] =
+    "usage: concerto serve [OPTIONS]\n"
+    "\n"
+    "  --listen ADDR:PORT  address to listen on (default 127.0.0.1:8080)\n"
+    "  --db FILE           SQLite database (default ./var/concerto.db)\n"
+    "  --web DIR           browser client to serve (default: the web/ of the source tree)\n"
+    "  --key FILE          Ed25519 signing key, created 0600 if absent\n"
+    "                      (default ./var/signing.key; public key beside it, .pub)\n"
+    "  --room-base URL     video room base (default https://meet.jit.si/)\n"
+    "  --demo              create the demo meeting if absent and print join links\n"
+    "  -h, --help          this help\n";
+
+static const char usage_init[] = "usage: concerto init [--db FILE]\n"
+                                 "\n"
+                                 "Create the database if needed and print a new admin token.\n"
+                                 "The token is shown once; only its hash is stored.\n";
+
+static const char usage_backup[] = "usage: concerto backup [--db FILE] OUT\n"
+                                   "\n"
+                                   "Write a consistent copy of the database to OUT (which must\n"
+                                   "not exist), safe while the server runs.\n";
+
+static struct net *running;
+
+static void
+on_signal(int sig)
+{
+    (void)sig;
+    if (running) {
+        net_stop(running);
+    }
+}
+
+static void
+print_line(const char *line)
+{
+    printf("%s\n", line);
+    fflush(stdout);
+}
+
+static int
+bad_usage(const char *cmd, const char *what)
+{
+    fprintf(stderr, "concerto %s: %s (see 'concerto %s --help')\n", cmd, what, cmd);
+    return 2;
+}
+
+/* Create the parent directory of `path` when it is the default ./var. */
+static void
+ensure_var(const char *path)
+{
+    if (strncmp(path, "./var/", 6) == 0 || strncmp(path, "var/", 4) == 0) {
+        mkdir("var", 0700);
+    }
+}
+
+static int
+open_store(const char *cmd, const char *db, struct store **st)
+{
+    const char *msg = NULL;
+    ensure_var(db);
+    struct stat sb;
+    if (stat(db, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "concerto %s: cannot open database %s: it is a directory\n", cmd, db);
+        return 1;
+    }
+    if (store_open(db, st, &msg)) {
+        fprintf(stderr, "concerto %s: cannot open database %s: %s\n", cmd, db,
+                msg ? msg : "unknown error");
+        return 1;
+    }
+    return 0;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+    const char *listen = "127.0.0.1:8080", *db = "./var/concerto.db";
+    const char *web = CONCERTO_WEB_DEFAULT, *key = "./var/signing.key";
+    const char *room_base = "https://meet.jit.si/";
+    int demo = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dst = strcmp(a, "--listen") == 0      ? &listen
+                           : strcmp(a, "--db") == 0        ? &db
+                           : strcmp(a, "--web") == 0       ? &web
+                           : strcmp(a, "--key") == 0       ? &key
+                           : strcmp(a, "--room-base") == 0 ? &room_base
+                                                           : NULL;
+        if (dst) {
+            if (i + 1 >= argc) {
+                return bad_usage("serve", "missing value after an option");
+            }
+            *dst = argv[++i];
+        } else if (strcmp(a, "--demo") == 0) {
+            demo = 1;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_serve, stdout);
+            return 0;
+        } else {
+            char what[300];
+            snprintf(what, sizeof(what), "unknown option '%.200s'", a);
+            return bad_usage("serve", what);
+        }
+    }
+    char addr[128];
+    const char *colon = strrchr(listen, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || colon == listen || !end || *end || port < 1 || port > 65535 ||
+        (size_t)(colon - listen) >= sizeof(addr)) {
+        return bad_usage("serve", "--listen takes ADDR:PORT, e.g. 127.0.0.1:8080");
+    }
+    memcpy(addr, listen, (size_t)(colon - listen));
+    addr[colon - listen] = 0;
+    if (addr[0] == '[') { /* [::1]:8080 */
+        memmove(addr, addr + 1, strlen(addr));
+        addr[strcspn(addr, "]")] = 0;
+    }
+    if (sec_init()) {
+        fprintf(stderr, "concerto serve: cannot initialise the random generator\n");
+        return 1;
+    }
+    struct store *st = NULL;
+    struct sec_key *sk = NULL;
+    struct net *n = NULL;
+    struct hub *h = NULL;
+    const char *msg = NULL;
+    int rc = 1, created = 0;
+    if (open_store("serve", db, &st)) {
+        return 1;
+    }
+    ensure_var(key);
+    if (sec_key_load_or_create(key, &sk, &created)) {
+        fprintf(stderr, "concerto serve: signing key: %s\n", sec_key_error());
+        goto fail;
+    }
+    if (created) {
+        log_line(LOG_INFO, "signing key created: %s (public key %s)", key, sec_key_pub_path(sk));
+    }
+    struct net_config ncfg = {.addr = addr, .port = (int)port, .web_root = web};
+    if (net_new(&ncfg, &n, &msg)) {
+        fprintf(stderr, "concerto serve: cannot listen on %s: %s\n", listen, msg);
+        goto fail;
+    }
+    struct hub_io io;
+    net_io(n, &io);
+    struct hub_config hcfg = {.room_base = room_base};
+    h = hub_new(st, &hcfg, &io);
+    if (!h) {
+        fprintf(stderr, "concerto serve: out of memory\n");
+        goto fail;
+    }
+    net_attach(n, h);
+    char base[200];
+    snprintf(base, sizeof(base), "http://%s", listen);
+    if (demo) {
+        if (!store_admin_exists(st)) {
+            char token[64];
+            if (hub_admin_token(h, token, sizeof(token), net_now_ms())) {
+                fprintf(stderr, "concerto serve: cannot store the admin token\n");
+                goto fail;
+            }
+            printf("admin token: %s\n", token);
+            sec_wipe(token, sizeof(token));
+        }
+        printf("Demo meeting \"Bilan 2020 et feuille de route 2021\" (CCR Hauts-de-France).\n"
+               "Join links (each is personal; keep them private):\n");
+        if (hub_demo(h, base, net_now_ms(), print_line)) {
+            fprintf(stderr, "concerto serve: cannot create the demo meeting\n");
+            goto fail;
+        }
+    }
+    running = n;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    printf("ready: %s/\n", base);
+    fflush(stdout);
+    log_line(LOG_INFO, "serving %s on %s (database %s)", web, listen, db);
+    rc = net_run(n) ? 1 : 0;
+    log_line(LOG_INFO, "stopping");
+fail:
+    running = NULL;
+    net_free(n);
+    hub_free(h);
+    sec_key_free(sk);
+    store_close(st);
+    return rc;
+}
+
+static int
+cmd_init(int argc, char **argv)
+{
+    const char *db = "./var/concerto.db";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            db = argv[++i];
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_init, stdout);
+            return 0;
+        } else {
+            char what[300];
+            snprintf(what, sizeof(what), "unknown option '%.200s'", argv[i]);
+            return bad_usage("init", what);
+        }
+    }
+    if (sec_init()) {
+        fprintf(stderr, "concerto init: cannot initialise the random generator\n");
+        return 1;
+    }
+    struct store *st = NULL;
+    if (open_store("init", db, &st)) {
+        return 1;
+    }
+    struct hub_io io = {0};
+    struct hub_config hcfg = {.room_base = ""};
+    struct hub *h = hub_new(st, &hcfg, &io);
+    char token[64];
+    int rc = h ? hub_admin_token(h, token, sizeof(token), 0) : ERR_NOMEM;
+    if (rc == 0) {
+        printf("admin token: %s\n", token);
+        printf("Keep it safe: it is shown once. Use it as 'Authorization: Bearer TOKEN'.\n");
+        sec_wipe(token, sizeof(token));
+    } else {
+        fprintf(stderr, "concerto init: cannot store the admin token: %s\n", err_str(rc));
+    }
+    hub_free(h);
+    store_close(st);
+    return rc ? 1 : 0;
+}
+
+static int
+cmd_backup(int argc, char **argv)
+{
+    const char *db = "./var/concerto.db", *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            db = argv[++i];
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_backup, stdout);
+            return 0;
+        } else if (argv[i][0] != '-' && !out) {
+            out = argv[i];
+        } else {
+            char what[300];
+            snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[i]);
+            return bad_usage("backup", what);
+        }
+    }
+    if (!out) {
+        return bad_usage("backup", "missing the output file");
+    }
+    if (access(out, F_OK) == 0) {
+        fprintf(stderr, "concerto backup: %s already exists\n", out);
+        return 1;
+    }
+    struct store *st = NULL;
+    if (open_store("backup", db, &st)) {
+        return 1;
+    }
+    int rc = store_backup(st, out);
+    store_close(st);
+    if (rc) {
+        fprintf(stderr, "concerto backup: cannot write %s\n", out);
+        return 1;
+    }
+    printf("backup written: %s\n", out);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage_main, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "serve") == 0) {
+        return cmd_serve(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "init") == 0) {
+        return cmd_init(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "backup") == 0) {
+        return cmd_backup(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "concerto: unknown command '%.200s' (see 'concerto --help')\n", argv[1]);
+    return 2;
+}

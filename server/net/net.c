@@ -1,0 +1,695 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * net.c - the libwebsockets shell around the hub.
+ *
+ * Two protocols on one vhost: "http" (first, so lws uses it for plain HTTP)
+ * serves web/ and the JSON API; "concerto.v1" is the WebSocket endpoint
+ * /ws?meeting=ID. Everything runs on one thread: net_run() calls
+ * lws_service() for one poll turn, then hub_flush() (group commit, acks,
+ * fan-out), forever.
+ *
+ * Sending follows DESIGN.md: each WebSocket session has a bounded ring of
+ * shared, reference-counted messages; the WRITEABLE callback sends exactly
+ * one with one lws_write(). A session whose ring overflows is closed (1008)
+ * and resumes later with `since`: one slow client never holds memory or
+ * time that the others need.
+ *
+ * Static files: only GET/HEAD, only paths of [A-Za-z0-9._/-] without ".."
+ * or a segment starting with ".", resolved with realpath() and checked to
+ * stay under the web root, regular files only (so no directory listing),
+ * served with the security headers and an explicit MIME type.
+ */
+#define _DEFAULT_SOURCE
+#include "net.h"
+
+#include "../err.h"
+#include "../hub/hub.h"
+#include "../log.h"
+#include "../proto/proto.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libwebsockets.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+_Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
+
+#define QUEUE_CAP 256          /* messages queued per WebSocket before it is cut off */
+#define API_BODY_MAX (1 << 20) /* HTTP API request bodies */
+#define RX_MAX PROTO_MAX_MESSAGE
+
+#define CSP                                                                                      \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "           \
+    "connect-src 'self'; frame-src https:; object-src 'none'; base-uri 'none'; "                 \
+    "frame-ancestors 'none'; form-action 'self'"
+
+static const char security_headers[] = "content-security-policy: " CSP "\r\n"
+                                       "x-content-type-options: nosniff\r\n"
+                                       "referrer-policy: no-referrer\r\n"
+                                       "x-frame-options: DENY\r\n"
+                                       "cross-origin-opener-policy: same-origin\r\n";
+
+struct net {
+    struct lws_context *ctx;
+    struct hub *hub;
+    char web_root[PATH_MAX];
+    volatile sig_atomic_t stop;
+};
+
+struct ws_session {
+    struct hub_conn *hc;
+    struct msg *q[QUEUE_CAP];
+    unsigned head, len;
+    char *rx;
+    size_t rxlen;
+    bool discarding;
+    bool closing;
+    int close_status;
+    char close_reason[64];
+};
+
+struct http_session {
+    bool api;
+    char method[8];
+    char path[512];
+    char bearer[128];
+    char *body;
+    size_t body_len;
+    bool too_large;
+    /* the answer, once the hub gives it */
+    bool answered;
+    bool headers_sent;
+    int status;
+    char *reply;
+    size_t reply_len;
+};
+
+int64_t
+net_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct net *
+net_of(struct lws *wsi)
+{
+    return lws_context_user(lws_get_context(wsi));
+}
+
+/* --- WebSocket ------------------------------------------------------------ */
+
+static void
+ws_queue_clear(struct ws_session *s)
+{
+    while (s->len) {
+        msg_unref(s->q[s->head]);
+        s->head = (s->head + 1) % QUEUE_CAP;
+        s->len--;
+    }
+}
+
+static void
+io_send(void *ctx, void *netp, struct msg *m)
+{
+    (void)ctx;
+    struct lws *wsi = netp;
+    struct ws_session *s = lws_wsi_user(wsi);
+    if (s->closing) {
+        return;
+    }
+    if (s->len == QUEUE_CAP) {
+        /* Too slow: drop what is queued and cut it off; it resumes with `since`. */
+        log_line(LOG_WARN, "connection too slow (%d messages queued): closing", QUEUE_CAP);
+        ws_queue_clear(s);
+        s->closing = true;
+        s->close_status = 1008;
+        snprintf(s->close_reason, sizeof(s->close_reason), "too slow, resume with since");
+        lws_callback_on_writable(wsi);
+        return;
+    }
+    msg_ref(m);
+    s->q[(s->head + s->len) % QUEUE_CAP] = m;
+    s->len++;
+    lws_callback_on_writable(wsi);
+}
+
+static void
+io_close(void *ctx, void *netp, int status, const char *reason)
+{
+    (void)ctx;
+    struct lws *wsi = netp;
+    struct ws_session *s = lws_wsi_user(wsi);
+    s->closing = true;
+    s->close_status = status;
+    snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
+    lws_callback_on_writable(wsi);
+}
+
+static void
+query_meeting(struct lws *wsi, char *out, size_t outlen)
+{
+    char frag[128];
+    out[0] = 0;
+    for (int i = 0; i < 16; i++) {
+        int n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n <= 0) {
+            break;
+        }
+        if (strncmp(frag, "meeting=", 8) == 0) {
+            snprintf(out, outlen, "%s", frag + 8);
+            return;
+        }
+    }
+}
+
+static int
+cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    struct ws_session *s = user;
+    struct net *n = net_of(wsi);
+    char meeting[64], peer[64], uri[64];
+
+    switch (reason) {
+    case LWS_CALLBACK_ESTABLISHED:
+        memset(s, 0, sizeof(*s));
+        if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+            strcmp(uri, "/ws") != 0) {
+            log_line(LOG_WARN, "WebSocket on a path other than /ws: refused");
+            return -1;
+        }
+        query_meeting(wsi, meeting, sizeof(meeting));
+        lws_get_peer_simple(wsi, peer, sizeof(peer));
+        s->hc = hub_connect(n->hub, wsi, meeting, peer);
+        return s->hc ? 0 : -1;
+
+    case LWS_CALLBACK_RECEIVE:
+        if (!s->hc || s->closing) {
+            return 0;
+        }
+        if (lws_is_first_fragment(wsi)) {
+            s->rxlen = 0;
+            s->discarding = false;
+        }
+        if (!s->discarding && s->rxlen + len > RX_MAX) {
+            s->discarding = true;
+            free(s->rx);
+            s->rx = NULL;
+            s->rxlen = 0;
+            hub_too_large(n->hub, s->hc);
+        }
+        if (!s->discarding) {
+            if (!s->rx && !(s->rx = malloc(RX_MAX + 1))) {
+                return -1;
+            }
+            memcpy(s->rx + s->rxlen, in, len);
+            s->rxlen += len;
+        }
+        if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0 &&
+            !s->discarding) {
+            hub_message(n->hub, s->hc, s->rx, s->rxlen, net_now_ms());
+            s->rxlen = 0;
+            /* Keep small buffers for the common case; give back a big one. */
+            if (len > 4096) {
+                free(s->rx);
+                s->rx = NULL;
+            }
+        }
+        return 0;
+
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (s->len) {
+            struct msg *m = s->q[s->head];
+            s->head = (s->head + 1) % QUEUE_CAP;
+            s->len--;
+            int w = lws_write(wsi, msg_data(m), m->len, LWS_WRITE_TEXT);
+            msg_unref(m);
+            if (w < (int)0) {
+                return -1;
+            }
+            if (s->len || s->closing) {
+                lws_callback_on_writable(wsi);
+            }
+            return 0;
+        }
+        if (s->closing) {
+            lws_close_reason(wsi, (enum lws_close_status)s->close_status,
+                             (unsigned char *)s->close_reason, strlen(s->close_reason));
+            return -1;
+        }
+        return 0;
+
+    case LWS_CALLBACK_CLOSED:
+        ws_queue_clear(s);
+        free(s->rx);
+        s->rx = NULL;
+        if (s->hc) {
+            hub_disconnect(n->hub, s->hc, net_now_ms());
+            s->hc = NULL;
+        }
+        return 0;
+
+    default:
+        return 0;
+    }
+}
+
+/* --- HTTP ---------------------------------------------------------------- */
+
+static const struct {
+    const char *ext, *mime;
+} mimes[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
+    {".woff2", "font/woff2"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".pub", "text/plain; charset=utf-8"},
+    {".webmanifest", "application/manifest+json"},
+};
+
+static const char *
+mime_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof(mimes) / sizeof(mimes[0]); i++) {
+        if (strcmp(dot, mimes[i].ext) == 0) {
+            return mimes[i].mime;
+        }
+    }
+    return NULL;
+}
+
+/* Map a request path to a file under the web root; 0 or ERR_NOT_FOUND. */
+static int
+static_path(const struct net *n, const char *path, char *out, size_t outlen)
+{
+    char rel[512];
+    if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0 ||
+        strncmp(path, "/m/", 3) == 0 || strcmp(path, "/admin") == 0) {
+        /* The page routes /m/ID itself; the id is checked at hello. */
+        snprintf(rel, sizeof(rel), "/index.html");
+    } else {
+        size_t len = strlen(path);
+        if (len >= sizeof(rel) || path[0] != '/') {
+            return ERR_NOT_FOUND;
+        }
+        for (size_t i = 0; i < len; i++) {
+            char c = path[i];
+            bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-' || c == '/';
+            if (!ok || (c == '/' && (path[i + 1] == '.' || path[i + 1] == '/'))) {
+                return ERR_NOT_FOUND;
+            }
+        }
+        memcpy(rel, path, len + 1);
+    }
+    char joined[PATH_MAX + 512], real[PATH_MAX];
+    snprintf(joined, sizeof(joined), "%s%s", n->web_root, rel);
+    if (!realpath(joined, real)) {
+        return ERR_NOT_FOUND;
+    }
+    size_t root = strlen(n->web_root);
+    if (strncmp(real, n->web_root, root) != 0 || real[root] != '/') {
+        return ERR_NOT_FOUND;
+    }
+    struct stat st;
+    if (stat(real, &st) != 0 || !S_ISREG(st.st_mode) || !mime_of(real)) {
+        return ERR_NOT_FOUND;
+    }
+    snprintf(out, outlen, "%s", real);
+    return 0;
+}
+
+static void
+io_http(void *ctx, void *req, int status, const char *body, size_t len)
+{
+    (void)ctx;
+    struct lws *wsi = req;
+    struct http_session *s = lws_wsi_user(wsi);
+    free(s->reply);
+    s->reply = malloc(LWS_PRE + len + 1);
+    if (!s->reply) {
+        s->reply_len = 0;
+        s->status = 503;
+    } else {
+        memcpy(s->reply + LWS_PRE, body, len);
+        s->reply_len = len;
+        s->status = status;
+    }
+    s->answered = true;
+    lws_callback_on_writable(wsi);
+}
+
+/* Answer at once from the HTTP callback (for errors found before the hub). */
+static void
+http_fail_now(struct net *n, struct lws *wsi, int code, const char *message)
+{
+    (void)n;
+    char *e = proto_http_error(code, message);
+    io_http(NULL, wsi, err_http_status(code), e ? e : "{}", e ? strlen(e) : 2);
+    free(e);
+}
+
+static const char *
+method_of(struct lws *wsi)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) {
+        return "GET";
+    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI)) {
+        return "POST";
+    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI)) {
+        return "DELETE";
+    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI)) {
+        return "HEAD";
+    }
+    return "OTHER";
+}
+
+static void
+read_bearer(struct lws *wsi, char *out, size_t outlen)
+{
+    char auth[200];
+    out[0] = 0;
+    if (lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+        strncmp(auth, "Bearer ", 7) == 0) {
+        snprintf(out, outlen, "%s", auth + 7);
+    }
+    lws_explicit_bzero(auth, sizeof(auth));
+}
+
+static int
+http_write_reply(struct lws *wsi, struct http_session *s)
+{
+    if (!s->headers_sent) {
+        unsigned char hdr[LWS_PRE + 2048];
+        unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof(hdr) - 1;
+        if (lws_add_http_common_headers(wsi, (unsigned int)s->status, "application/json",
+                                        s->reply_len, &p, end) ||
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                        (const unsigned char *)"no-store", 8, &p, end) ||
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"content-security-policy:",
+                                        (const unsigned char *)CSP, (int)strlen(CSP), &p, end) ||
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+                                        (const unsigned char *)"nosniff", 7, &p, end) ||
+            lws_finalize_write_http_header(wsi, start, &p, end)) {
+            return -1;
+        }
+        s->headers_sent = true;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (s->reply_len &&
+        lws_write(wsi, (unsigned char *)s->reply + LWS_PRE, s->reply_len, LWS_WRITE_HTTP_FINAL) <
+            (int)s->reply_len) {
+        return -1;
+    }
+    free(s->reply);
+    s->reply = NULL;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static void
+http_reset(struct http_session *s)
+{
+    free(s->body);
+    free(s->reply);
+    lws_explicit_bzero(s->bearer, sizeof(s->bearer));
+    memset(s, 0, sizeof(*s));
+}
+
+static int
+cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    struct http_session *s = user;
+    struct net *n = net_of(wsi);
+    char file[PATH_MAX];
+
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        /* A WebSocket upgrade without our subprotocol lands here: refuse it. */
+        log_line(LOG_WARN, "WebSocket upgrade without subprotocol concerto.v1: refused");
+        return -1;
+
+    case LWS_CALLBACK_HTTP: {
+        http_reset(s);
+        const char *path = in;
+        snprintf(s->method, sizeof(s->method), "%s", method_of(wsi));
+        if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
+            strcmp(path, "/healthz") == 0) {
+            s->api = true;
+            if (strlen(path) >= sizeof(s->path)) {
+                http_fail_now(n, wsi, ERR_NOT_FOUND, "no such route");
+                return 0;
+            }
+            snprintf(s->path, sizeof(s->path), "%s", path);
+            read_bearer(wsi, s->bearer, sizeof(s->bearer));
+            if (strcmp(s->method, "POST") == 0) {
+                char cl[32];
+                if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+                    strtoull(cl, NULL, 10) > API_BODY_MAX) {
+                    s->too_large = true;
+                    http_fail_now(n, wsi, ERR_TOO_LARGE, "request body over 1 MiB");
+                    return 0;
+                }
+                if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) == 0) {
+                    hub_http(n->hub, wsi, s->method, s->path, s->bearer, "", 0, net_now_ms());
+                }
+                return 0; /* the body follows */
+            }
+            hub_http(n->hub, wsi, s->method, s->path, s->bearer, "", 0, net_now_ms());
+            return 0;
+        }
+        if (strcmp(s->method, "GET") != 0 && strcmp(s->method, "HEAD") != 0) {
+            http_fail_now(n, wsi, ERR_METHOD, NULL);
+            return 0;
+        }
+        if (static_path(n, path, file, sizeof(file))) {
+            http_fail_now(n, wsi, ERR_NOT_FOUND, "no such file");
+            return 0;
+        }
+        int r = lws_serve_http_file(wsi, file, mime_of(file), security_headers,
+                                    (int)strlen(security_headers));
+        if (r < 0 || (r > 0 && lws_http_transaction_completed(wsi))) {
+            return -1;
+        }
+        return 0;
+    }
+
+    case LWS_CALLBACK_HTTP_BODY:
+        if (!s->api || s->too_large || s->answered) {
+            return 0;
+        }
+        if (s->body_len + len > API_BODY_MAX) {
+            s->too_large = true;
+            http_fail_now(n, wsi, ERR_TOO_LARGE, "request body over 1 MiB");
+            return 0;
+        }
+        {
+            char *b = realloc(s->body, s->body_len + len + 1);
+            if (!b) {
+                return -1;
+            }
+            s->body = b;
+            memcpy(s->body + s->body_len, in, len);
+            s->body_len += len;
+            s->body[s->body_len] = 0;
+        }
+        return 0;
+
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (s->api && !s->too_large && !s->answered) {
+            hub_http(n->hub, wsi, s->method, s->path, s->bearer, s->body ? s->body : "",
+                     s->body_len, net_now_ms());
+        }
+        return 0;
+
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (s->answered) {
+            return http_write_reply(wsi, s);
+        }
+        return 0;
+
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+
+    case LWS_CALLBACK_CLOSED_HTTP:
+        hub_http_gone(n->hub, wsi);
+        http_reset(s);
+        return 0;
+
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {"http", cb_http, sizeof(struct http_session), 4096, 0, NULL, 0},
+    {"concerto.v1", cb_ws, sizeof(struct ws_session), 8192, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* Ping an idle WebSocket after 30 s, drop it when silent for 70 s; nginx's
+ * default proxy_read_timeout (60 s) never fires first. */
+static const lws_retry_bo_t retry = {
+    .secs_since_valid_ping = 30,
+    .secs_since_valid_hangup = 70,
+};
+
+/* Try the address first, so that a busy port is one clear line, not lws's log. */
+static int
+probe(const char *addr, int port, const char **msg)
+{
+    struct sockaddr_in6 sa6;
+    struct sockaddr_in sa4;
+    int fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
+    int fd = socket(fam, SOCK_STREAM, 0);
+    if (fd < 0) {
+        *msg = "cannot create a socket";
+        return ERR_IO;
+    }
+    int one = 1, rc = 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (fam == AF_INET) {
+        memset(&sa4, 0, sizeof(sa4));
+        sa4.sin_family = AF_INET;
+        sa4.sin_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET, addr, &sa4.sin_addr) != 1) {
+            *msg = "the listen address is not an IP address";
+            rc = ERR_INVALID;
+        } else if (bind(fd, (struct sockaddr *)&sa4, sizeof(sa4)) != 0) {
+            rc = ERR_IO;
+        }
+    } else {
+        memset(&sa6, 0, sizeof(sa6));
+        sa6.sin6_family = AF_INET6;
+        sa6.sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, addr, &sa6.sin6_addr) != 1) {
+            *msg = "the listen address is not an IP address";
+            rc = ERR_INVALID;
+        } else if (bind(fd, (struct sockaddr *)&sa6, sizeof(sa6)) != 0) {
+            rc = ERR_IO;
+        }
+    }
+    if (rc == ERR_IO) {
+        *msg = errno == EADDRINUSE    ? "address already in use (is another server running?)"
+               : errno == EACCES      ? "permission denied for this port"
+               : errno == EADDRNOTAVAIL ? "this address is not on this machine"
+                                      : "cannot bind the listen address";
+    }
+    close(fd);
+    return rc;
+}
+
+static void
+lws_log(int level, const char *line)
+{
+    (void)level;
+    /* lws ends its lines with a newline; ours adds one. */
+    size_t n = strlen(line);
+    log_line(LOG_WARN, "lws: %.*s", (int)(n && line[n - 1] == '\n' ? n - 1 : n), line);
+}
+
+int
+net_new(const struct net_config *cfg, struct net **out, const char **msg)
+{
+    *out = NULL;
+    struct net *n = calloc(1, sizeof(*n));
+    if (!n) {
+        *msg = "out of memory";
+        return ERR_NOMEM;
+    }
+    if (!realpath(cfg->web_root, n->web_root)) {
+        *msg = "the web directory does not exist";
+        free(n);
+        return ERR_IO;
+    }
+    int rc = probe(cfg->addr, cfg->port, msg);
+    if (rc) {
+        free(n);
+        return rc;
+    }
+    lws_set_log_level(LLL_ERR, lws_log);
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof(info));
+    info.port = cfg->port;
+    info.iface = cfg->addr;
+    info.protocols = protocols;
+    info.user = n;
+    info.retry_and_idle_policy = &retry;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    info.timeout_secs = 20;
+    info.max_http_header_data = 4096;
+    info.fd_limit_per_thread = 0;
+    n->ctx = lws_create_context(&info);
+    if (!n->ctx) {
+        *msg = "cannot start the network service";
+        free(n);
+        return ERR_IO;
+    }
+    *out = n;
+    return 0;
+}
+
+void
+net_io(struct net *n, struct hub_io *io)
+{
+    io->ctx = n;
+    io->send = io_send;
+    io->close = io_close;
+    io->http = io_http;
+}
+
+void
+net_attach(struct net *n, struct hub *h)
+{
+    n->hub = h;
+}
+
+int
+net_run(struct net *n)
+{
+    while (!n->stop) {
+        if (lws_service(n->ctx, 0) < 0) {
+            return ERR_IO;
+        }
+        hub_flush(n->hub, net_now_ms());
+    }
+    return 0;
+}
+
+void
+net_stop(struct net *n)
+{
+    n->stop = 1;
+    lws_cancel_service(n->ctx);
+}
+
+void
+net_free(struct net *n)
+{
+    if (!n) {
+        return;
+    }
+    lws_context_destroy(n->ctx);
+    free(n);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * net.h - libwebsockets: HTTP (static files and the API) and the WebSocket
+ * endpoint, around one hub. The only module that includes libwebsockets.
+ */
+#ifndef CONCERTO_NET_H
+#define CONCERTO_NET_H
+
+#include <stdint.h>
+
+struct hub;
+struct hub_io;
+struct net;
+
+struct net_config {
+    const char *addr; /* "127.0.0.1" */
+    int port;
+    const char *web_root; /* directory served over HTTP; must exist */
+};
+
+/* Bind and get ready to serve. On failure, *msg (static) says why in one
+ * line: "address already in use", ... */
+int net_new(const struct net_config *cfg, struct net **out, const char **msg);
+
+/* Attach the hub, whose hub_io must be net_io(n). */
+void net_attach(struct net *n, struct hub *h);
+void net_io(struct net *n, struct hub_io *io);
+
+/* Serve until net_stop() (safe from a signal handler). */
+int net_run(struct net *n);
+void net_stop(struct net *n);
+void net_free(struct net *n); /* NULL-safe */
+
+int64_t net_now_ms(void);
+
+#endif

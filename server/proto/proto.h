@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * proto.h - JSON text <-> typed commands and events (the only JSON in the server).
+ *
+ * Decoding is strict: a message is an object with a known `type`, fields of
+ * the documented types and sizes, strings in UTF-8 without control
+ * characters (newline and tab allowed in long texts). Anything else is a
+ * typed error and the output is left cleared. Encoding of event bodies is
+ * canonical (sorted keys, compact), because the hash chain is computed over
+ * those bytes (proto/PROTOCOL.md, section 5.2).
+ *
+ * Every string returned by an encoder is *new*: malloc'd, NUL-terminated,
+ * freed by the caller with free(). NULL means out of memory.
+ */
+#ifndef CONCERTO_PROTO_H
+#define CONCERTO_PROTO_H
+
+#include "../core/meeting.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_MAX_MESSAGE 65536
+
+const char *proto_event_name(enum ev_type t);
+int proto_event_type(const char *name); /* enum ev_type, or ERR_NOT_FOUND */
+const char *proto_cmd_name(enum cmd_type t);
+
+/* Decode one client message into `out` (cleared first). On error `out->id`
+ * is still set when the message had a usable id, so the reply can echo it. */
+int proto_decode_cmd(const char *buf, size_t len, struct cmd *out);
+
+/* The canonical JSON of an event's body (new). */
+char *proto_event_body(const struct event *ev);
+
+/* Decode a stored event body of type `type` into `out->b` (for replay). */
+int proto_decode_event_body(enum ev_type type, const char *body, size_t len, struct event *out);
+
+/* The wire message for a committed event (new); `body` is its canonical JSON. */
+char *proto_event_msg(const char *meeting, uint64_t seq, int64_t ts, const char *actor,
+                      const char *type, const char *body, const char *hash_hex);
+
+/* Replies (new). `id` is the raw JSON request id or "" for none. */
+char *proto_ok(const char *id, uint64_t seq, int replayed);
+char *proto_error(const char *id, int code, const char *message);
+char *proto_pong(const char *id);
+
+/* The snapshot object (section 5.3) as JSON text (new). */
+char *proto_snapshot(const struct meeting *m, const char *head_hex);
+
+/* welcome; `snapshot` is JSON text or NULL for mode "resume". */
+char *proto_welcome(const char *id, const struct meeting *m, const struct participant *you,
+                    uint64_t seq, const char *snapshot);
+
+/* HTTP API bodies. */
+struct api_commission {
+    char *name;
+    char **colleges;
+    size_t ncolleges;
+};
+struct api_member {
+    char *name;
+    char *college;
+    char *role;
+};
+struct api_meeting {
+    char *commission;
+    char *title;
+    char *date;
+    char *place;
+    char *room;
+    char *lang;
+};
+struct api_invite {
+    char **participants; /* NULL with n == 0: everyone */
+    size_t n;
+};
+
+int proto_api_commission(const char *buf, size_t len, struct api_commission *out);
+int proto_api_member(const char *buf, size_t len, struct api_member *out);
+int proto_api_meeting(const char *buf, size_t len, struct api_meeting *out);
+int proto_api_invite(const char *buf, size_t len, struct api_invite *out);
+void proto_api_commission_clear(struct api_commission *c);
+void proto_api_member_clear(struct api_member *c);
+void proto_api_meeting_clear(struct api_meeting *c);
+void proto_api_invite_clear(struct api_invite *c);
+
+/* {"error":{"code","message"}} (new). */
+char *proto_http_error(int code, const char *message);
+
+/* A JSON string literal with quotes for `s` (new), for building replies. */
+char *proto_quote(const char *s);
+
+/* Check a string field: valid UTF-8 (assumed), at most `max` bytes, no
+ * control characters except \n and \t when `multiline`. 0 or ERR_INVALID / ERR_TOO_LARGE. */
+int proto_check_text(const char *s, size_t max, int multiline);
+
+#endif

@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * store.c - SQLite behind the store_ functions.
+ *
+ * Schema versions are applied in order from `migrations` and recorded in
+ * PRAGMA user_version, inside one transaction each, so a database is always
+ * at a whole version. Statements live in one array indexed by `enum stmt`,
+ * prepared at open and reset after each use.
+ *
+ * Workload: appends dominate (one row per event, a few per command, batched
+ * by loop turn); reads are a meeting's log at load or at a reconnect, token
+ * lookups at hello, and idempotency lookups per command. Every read is by
+ * primary key or a covering index.
+ */
+#include "store.h"
+
+#include "../err.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const migrations[] = {
+    /* 1: the initial schema */
+    "CREATE TABLE commissions(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    "  colleges TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE members(id TEXT PRIMARY KEY,"
+    "  commission TEXT NOT NULL REFERENCES commissions(id), name TEXT NOT NULL,"
+    "  college TEXT NOT NULL, role TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE INDEX members_by_commission ON members(commission, created);"
+    "CREATE TABLE meetings(id TEXT PRIMARY KEY,"
+    "  commission TEXT NOT NULL REFERENCES commissions(id), created INTEGER NOT NULL);"
+    "CREATE TABLE events(meeting TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL, hash BLOB NOT NULL,"
+    "  PRIMARY KEY(meeting, seq)) WITHOUT ROWID;"
+    "CREATE TABLE tokens(hash BLOB PRIMARY KEY, kind TEXT NOT NULL, meeting TEXT NOT NULL,"
+    "  participant TEXT NOT NULL, created INTEGER NOT NULL, revoked INTEGER) WITHOUT ROWID;"
+    "CREATE INDEX tokens_by_participant ON tokens(meeting, participant);"
+    "CREATE TABLE replies(meeting TEXT NOT NULL, participant TEXT NOT NULL, key TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL, PRIMARY KEY(meeting, participant, key)) WITHOUT ROWID;",
+};
+
+enum stmt {
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_SAVEPOINT,
+    S_RELEASE,
+    S_ROLLBACK_TO,
+    S_APPEND,
+    S_EVENTS,
+    S_MEETING_ADD,
+    S_MEETING_GET,
+    S_COMMISSION_ADD,
+    S_COMMISSION_GET,
+    S_MEMBER_ADD,
+    S_MEMBERS,
+    S_TOKEN_ADD,
+    S_TOKEN_FIND,
+    S_TOKEN_REVOKE,
+    S_ADMIN_EXISTS,
+    S_REPLY_GET,
+    S_REPLY_PUT,
+    S_COUNT
+};
+
+static const char *const sql[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT cmd",
+    [S_RELEASE] = "RELEASE cmd",
+    [S_ROLLBACK_TO] = "ROLLBACK TO cmd",
+    [S_APPEND] = "INSERT INTO events(meeting, seq, ts, actor, type, body, hash)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_EVENTS] = "SELECT seq, ts, actor, type, body, hash FROM events"
+                 " WHERE meeting = ?1 AND seq > ?2 ORDER BY seq",
+    [S_MEETING_ADD] = "INSERT INTO meetings(id, commission, created) VALUES(?1, ?2, ?3)",
+    [S_MEETING_GET] = "SELECT commission FROM meetings WHERE id = ?1",
+    [S_COMMISSION_ADD] = "INSERT INTO commissions(id, name, colleges, created)"
+                         " VALUES(?1, ?2, ?3, ?4)",
+    [S_COMMISSION_GET] = "SELECT name, colleges FROM commissions WHERE id = ?1",
+    [S_MEMBER_ADD] = "INSERT INTO members(id, commission, name, college, role, created)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_MEMBERS] = "SELECT id, name, college, role FROM members WHERE commission = ?1"
+                  " ORDER BY created, rowid",
+    [S_TOKEN_ADD] = "INSERT INTO tokens(hash, kind, meeting, participant, created)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [S_TOKEN_FIND] = "SELECT hash, kind, meeting, participant FROM tokens"
+                     " WHERE hash = ?1 AND revoked IS NULL",
+    [S_TOKEN_REVOKE] = "UPDATE tokens SET revoked = ?3 WHERE meeting = ?1 AND participant = ?2"
+                       " AND revoked IS NULL",
+    [S_ADMIN_EXISTS] = "SELECT 1 FROM tokens WHERE kind = 'admin' AND revoked IS NULL LIMIT 1",
+    [S_REPLY_GET] = "SELECT seq FROM replies WHERE meeting = ?1 AND participant = ?2 AND key = ?3",
+    [S_REPLY_PUT] = "INSERT INTO replies(meeting, participant, key, seq) VALUES(?1, ?2, ?3, ?4)",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *st[S_COUNT];
+};
+
+static int
+migrate(sqlite3 *db, const char **msg)
+{
+    sqlite3_stmt *st = NULL;
+    int version = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
+        *msg = "cannot read the schema version (is it a SQLite database?)";
+        return ERR_STORAGE;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        version = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
+    if (version > latest) {
+        *msg = "the database was written by a newer version of concerto";
+        return ERR_STORAGE;
+    }
+    for (int v = version; v < latest; v++) {
+        char pragma[40];
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            *msg = "cannot write the database schema (read-only or full disk?)";
+            return ERR_STORAGE;
+        }
+    }
+    return 0;
+}
+
+int
+store_open(const char *path, struct store **out, const char **msg)
+{
+    static const char *dummy;
+    msg = msg ? msg : &dummy;
+    *out = NULL;
+    struct store *s = calloc(1, sizeof(*s));
+    if (!s) {
+        *msg = "out of memory";
+        return ERR_NOMEM;
+    }
+    int rc = ERR_STORAGE;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        *msg = "cannot open the database file";
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_extended_result_codes(s->db, 1);
+    /* Reading the schema is the first access: a non-database file fails here. */
+    if (sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) !=
+        SQLITE_OK) {
+        *msg = "the file is not a readable SQLite database";
+        goto fail;
+    }
+    if (strcmp(path, ":memory:") != 0) {
+        sqlite3_stmt *st = NULL;
+        const unsigned char *mode = NULL;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW) {
+            mode = sqlite3_column_text(st, 0);
+        }
+        int wal = mode && strcmp((const char *)mode, "wal") == 0;
+        sqlite3_finalize(st);
+        if (!wal) {
+            *msg = "cannot switch the database to WAL mode (read-only directory?)";
+            goto fail;
+        }
+    }
+    if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        *msg = "cannot configure the database";
+        goto fail;
+    }
+    if ((rc = migrate(s->db, msg))) {
+        goto fail;
+    }
+    rc = ERR_STORAGE;
+    for (int i = 0; i < S_COUNT; i++) {
+        if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
+            SQLITE_OK) {
+            *msg = "cannot prepare the database statements";
+            goto fail;
+        }
+    }
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    return rc;
+}
+
+void
+store_close(struct store *s)
+{
+    if (!s) {
+        return;
+    }
+    for (int i = 0; i < S_COUNT; i++) {
+        sqlite3_finalize(s->st[i]);
+    }
+    sqlite3_close(s->db);
+    free(s);
+}
+
+/* Run a statement that returns no row; reset it whatever happens. */
+static int
+run(struct store *s, enum stmt i)
+{
+    int rc = sqlite3_step(s->st[i]);
+    sqlite3_reset(s->st[i]);
+    sqlite3_clear_bindings(s->st[i]);
+    if (rc == SQLITE_DONE) {
+        return 0;
+    }
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        return ERR_CONFLICT;
+    }
+    if ((rc & 0xff) == SQLITE_NOMEM) {
+        return ERR_NOMEM;
+    }
+    return ERR_STORAGE;
+}
+
+static void
+done(struct store *s, enum stmt i)
+{
+    sqlite3_reset(s->st[i]);
+    sqlite3_clear_bindings(s->st[i]);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+int
+store_begin(struct store *s)
+{
+    return run(s, S_BEGIN);
+}
+
+int
+store_commit(struct store *s)
+{
+    int rc = run(s, S_COMMIT);
+    if (rc) {
+        store_rollback(s);
+    }
+    return rc;
+}
+
+void
+store_rollback(struct store *s)
+{
+    if (!sqlite3_get_autocommit(s->db)) {
+        run(s, S_ROLLBACK);
+    }
+}
+
+int
+store_in_transaction(const struct store *s)
+{
+    return !sqlite3_get_autocommit(s->db);
+}
+
+int
+store_savepoint(struct store *s)
+{
+    return run(s, S_SAVEPOINT);
+}
+
+void
+store_release(struct store *s)
+{
+    run(s, S_RELEASE);
+}
+
+void
+store_rollback_savepoint(struct store *s)
+{
+    run(s, S_ROLLBACK_TO);
+    run(s, S_RELEASE);
+}
+
+int
+store_append(struct store *s, const char *meeting, uint64_t seq, int64_t ts, const char *actor,
+             const char *type, const char *body, const uint8_t hash[STORE_HASH_LEN])
+{
+    sqlite3_stmt *st = s->st[S_APPEND];
+    bind_text(st, 1, meeting);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    sqlite3_bind_int64(st, 3, ts);
+    bind_text(st, 4, actor);
+    bind_text(st, 5, type);
+    bind_text(st, 6, body);
+    sqlite3_bind_blob(st, 7, hash, STORE_HASH_LEN, SQLITE_STATIC);
+    return run(s, S_APPEND);
+}
+
+int
+store_events(struct store *s, const char *meeting, uint64_t after,
+             int (*cb)(void *ctx, const struct store_row *row), void *ctx)
+{
+    sqlite3_stmt *st = s->st[S_EVENTS];
+    bind_text(st, 1, meeting);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)after);
+    int rc = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_row row = {
+            .seq = (uint64_t)sqlite3_column_int64(st, 0),
+            .ts = sqlite3_column_int64(st, 1),
+            .actor = (const char *)sqlite3_column_text(st, 2),
+            .type = (const char *)sqlite3_column_text(st, 3),
+            .body = (const char *)sqlite3_column_text(st, 4),
+            .body_len = (size_t)sqlite3_column_bytes(st, 4),
+            .hash = sqlite3_column_blob(st, 5),
+        };
+        if (!row.actor || !row.type || !row.body || !row.hash ||
+            sqlite3_column_bytes(st, 5) != STORE_HASH_LEN) {
+            rc = ERR_STORAGE;
+            break;
+        }
+        if ((rc = cb(ctx, &row))) {
+            break;
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    done(s, S_EVENTS);
+    return rc;
+}
+
+int
+store_meeting_add(struct store *s, const char *id, const char *commission, int64_t now)
+{
+    sqlite3_stmt *st = s->st[S_MEETING_ADD];
+    bind_text(st, 1, id);
+    bind_text(st, 2, commission);
+    sqlite3_bind_int64(st, 3, now);
+    return run(s, S_MEETING_ADD);
+}
+
+int
+store_meeting_get(struct store *s, const char *id, char commission[33])
+{
+    sqlite3_stmt *st = s->st[S_MEETING_GET];
+    bind_text(st, 1, id);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_STORAGE;
+    if (rc == 0) {
+        snprintf(commission, 33, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    done(s, S_MEETING_GET);
+    return rc;
+}
+
+int
+store_commission_add(struct store *s, const char *id, const char *name,
+                     const char *colleges_json, int64_t now)
+{
+    sqlite3_stmt *st = s->st[S_COMMISSION_ADD];
+    bind_text(st, 1, id);
+    bind_text(st, 2, name);
+    bind_text(st, 3, colleges_json);
+    sqlite3_bind_int64(st, 4, now);
+    return run(s, S_COMMISSION_ADD);
+}
+
+static char *
+column_dup(sqlite3_stmt *st, int i)
+{
+    const char *v = (const char *)sqlite3_column_text(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, v ? v : "", n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+int
+store_commission_get(struct store *s, const char *id, char **name, char **colleges_json)
+{
+    sqlite3_stmt *st = s->st[S_COMMISSION_GET];
+    bind_text(st, 1, id);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_STORAGE;
+    if (rc == 0) {
+        *name = column_dup(st, 0);
+        *colleges_json = column_dup(st, 1);
+        if (!*name || !*colleges_json) {
+            free(*name);
+            free(*colleges_json);
+            *name = *colleges_json = NULL;
+            rc = ERR_NOMEM;
+        }
+    }
+    done(s, S_COMMISSION_GET);
+    return rc;
+}
+
+int
+store_member_add(struct store *s, const char *id, const char *commission, const char *name,
+                 const char *college, const char *role, int64_t now)
+{
+    sqlite3_stmt *st = s->st[S_MEMBER_ADD];
+    bind_text(st, 1, id);
+    bind_text(st, 2, commission);
+    bind_text(st, 3, name);
+    bind_text(st, 4, college);
+    bind_text(st, 5, role);
+    sqlite3_bind_int64(st, 6, now);
+    return run(s, S_MEMBER_ADD);
+}
+
+int
+store_members(struct store *s, const char *commission,
+              int (*cb)(void *ctx, const char *id, const char *name, const char *college,
+                        const char *role),
+              void *ctx)
+{
+    sqlite3_stmt *st = s->st[S_MEMBERS];
+    bind_text(st, 1, commission);
+    int rc = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = cb(ctx, (const char *)sqlite3_column_text(st, 0),
+                     (const char *)sqlite3_column_text(st, 1),
+                     (const char *)sqlite3_column_text(st, 2),
+                     (const char *)sqlite3_column_text(st, 3)))) {
+            break;
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    done(s, S_MEMBERS);
+    return rc;
+}
+
+int
+store_token_add(struct store *s, const uint8_t hash[STORE_HASH_LEN], const char *kind,
+                const char *meeting, const char *participant, int64_t now)
+{
+    sqlite3_stmt *st = s->st[S_TOKEN_ADD];
+    sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
+    bind_text(st, 2, kind);
+    bind_text(st, 3, meeting);
+    bind_text(st, 4, participant);
+    sqlite3_bind_int64(st, 5, now);
+    return run(s, S_TOKEN_ADD);
+}
+
+int
+store_token_find(struct store *s, const uint8_t hash[STORE_HASH_LEN], struct store_token *out)
+{
+    sqlite3_stmt *st = s->st[S_TOKEN_FIND];
+    sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? ERR_BAD_TOKEN : ERR_STORAGE;
+    if (rc == 0) {
+        memset(out, 0, sizeof(*out));
+        if (sqlite3_column_bytes(st, 0) == STORE_HASH_LEN) {
+            memcpy(out->hash, sqlite3_column_blob(st, 0), STORE_HASH_LEN);
+        }
+        snprintf(out->kind, sizeof(out->kind), "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(out->meeting, sizeof(out->meeting), "%s",
+                 (const char *)sqlite3_column_text(st, 2));
+        snprintf(out->participant, sizeof(out->participant), "%s",
+                 (const char *)sqlite3_column_text(st, 3));
+    }
+    done(s, S_TOKEN_FIND);
+    return rc;
+}
+
+int
+store_token_revoke(struct store *s, const char *meeting, const char *participant, int64_t now,
+                   int *count)
+{
+    sqlite3_stmt *st = s->st[S_TOKEN_REVOKE];
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, participant);
+    sqlite3_bind_int64(st, 3, now);
+    int rc = run(s, S_TOKEN_REVOKE);
+    if (rc == 0 && count) {
+        *count = sqlite3_changes(s->db);
+    }
+    return rc;
+}
+
+int
+store_admin_exists(struct store *s)
+{
+    int step = sqlite3_step(s->st[S_ADMIN_EXISTS]);
+    done(s, S_ADMIN_EXISTS);
+    return step == SQLITE_ROW;
+}
+
+int
+store_reply_get(struct store *s, const char *meeting, const char *participant, const char *key,
+                uint64_t *seq)
+{
+    sqlite3_stmt *st = s->st[S_REPLY_GET];
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, participant);
+    bind_text(st, 3, key);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_STORAGE;
+    if (rc == 0) {
+        *seq = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    done(s, S_REPLY_GET);
+    return rc;
+}
+
+int
+store_reply_put(struct store *s, const char *meeting, const char *participant, const char *key,
+                uint64_t seq)
+{
+    sqlite3_stmt *st = s->st[S_REPLY_PUT];
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, participant);
+    bind_text(st, 3, key);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)seq);
+    return run(s, S_REPLY_PUT);
+}
+
+int
+store_backup(struct store *s, const char *path)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK) {
+        return ERR_STORAGE;
+    }
+    bind_text(st, 1, path);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? 0 : ERR_STORAGE;
+}

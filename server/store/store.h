@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * store.h - the SQLite database: the event log and the few tables around it.
+ *
+ * The log (`events`) is append-only and is the source of truth for every
+ * meeting. Around it: commissions and their roster (`members`), the list of
+ * meetings, token hashes (`tokens`) and the first outcome of each
+ * idempotency key (`replies`).
+ *
+ * Transactions are driven by the caller: store_begin() at the first write of
+ * a loop turn, store_commit() at its end (group commit). Inside, each command
+ * runs under a savepoint, so that one failed write undoes that command only.
+ * The database runs in WAL mode with synchronous=FULL: once store_commit()
+ * returns 0, the turn's writes survive a kill -9 or a power cut.
+ *
+ * Every statement is prepared once at open. No function here takes a format
+ * string or builds SQL from data.
+ */
+#ifndef CONCERTO_STORE_H
+#define CONCERTO_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_HASH_LEN 32
+
+struct store;
+
+struct store_row {
+    uint64_t seq;
+    int64_t ts;
+    const char *actor; /* borrowed until the callback returns */
+    const char *type;
+    const char *body;
+    size_t body_len;
+    const uint8_t *hash;
+};
+
+struct store_token {
+    uint8_t hash[STORE_HASH_LEN];
+    char kind[16];        /* "admin" or "invitation" */
+    char meeting[33];     /* "" for admin */
+    char participant[33]; /* "" for admin */
+};
+
+/* Open (creating if needed) and migrate the database at `path`; ":memory:" works.
+ * *out is new (store_close). On failure *msg (static) says why in one line. */
+int store_open(const char *path, struct store **out, const char **msg);
+void store_close(struct store *s); /* NULL-safe */
+
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+int store_in_transaction(const struct store *s);
+int store_savepoint(struct store *s);
+void store_release(struct store *s);
+void store_rollback_savepoint(struct store *s);
+
+int store_append(struct store *s, const char *meeting, uint64_t seq, int64_t ts,
+                 const char *actor, const char *type, const char *body,
+                 const uint8_t hash[STORE_HASH_LEN]);
+
+/* Call `cb` for every event of `meeting` with seq > after, in order, until it
+ * returns non-zero (which is then returned). */
+int store_events(struct store *s, const char *meeting, uint64_t after,
+                 int (*cb)(void *ctx, const struct store_row *row), void *ctx);
+
+int store_meeting_add(struct store *s, const char *id, const char *commission, int64_t now);
+/* 0 when the meeting exists (commission copied out), ERR_NOT_FOUND when not. */
+int store_meeting_get(struct store *s, const char *id, char commission[33]);
+
+int store_commission_add(struct store *s, const char *id, const char *name,
+                         const char *colleges_json, int64_t now);
+/* name and colleges are new (free) */
+int store_commission_get(struct store *s, const char *id, char **name, char **colleges_json);
+int store_member_add(struct store *s, const char *id, const char *commission, const char *name,
+                     const char *college, const char *role, int64_t now);
+int store_members(struct store *s, const char *commission,
+                  int (*cb)(void *ctx, const char *id, const char *name, const char *college,
+                            const char *role),
+                  void *ctx);
+
+int store_token_add(struct store *s, const uint8_t hash[STORE_HASH_LEN], const char *kind,
+                    const char *meeting, const char *participant, int64_t now);
+/* 0 and *out filled when a live (not revoked) token has this hash; ERR_BAD_TOKEN otherwise. */
+int store_token_find(struct store *s, const uint8_t hash[STORE_HASH_LEN], struct store_token *out);
+int store_token_revoke(struct store *s, const char *meeting, const char *participant, int64_t now,
+                       int *count);
+int store_admin_exists(struct store *s);
+
+/* Idempotency: the seq answered to the first use of (meeting, participant, key). */
+int store_reply_get(struct store *s, const char *meeting, const char *participant,
+                    const char *key, uint64_t *seq);
+int store_reply_put(struct store *s, const char *meeting, const char *participant,
+                    const char *key, uint64_t seq);
+
+/* Consistent online copy of the database to `path` (VACUUM INTO). */
+int store_backup(struct store *s, const char *path);
+
+#endif
