@@ -91,6 +91,12 @@ def meeting(server):
     return harness.make_meeting(server)
 
 
+@pytest.fixture(scope="module")
+def shared_meeting(server):
+    """One meeting for a module's tests that must not change it (refusals, reads)."""
+    return harness.make_meeting(server)
+
+
 @pytest.fixture(autouse=True)
 def _clients_speak_the_schema():
     """Every server message any client received in the test matches its schema."""

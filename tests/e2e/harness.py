@@ -535,6 +535,10 @@ class Client:
         """Send text (str) or binary (bytes) exactly as given, schema or not."""
         _run(self.ws.send(data))
 
+    def send_fragments(self, parts):
+        """One text message sent as len(parts) WebSocket frames (continuations)."""
+        _run(self.ws.send(iter(parts)))
+
     def send(self, msg):
         SCHEMA.check("client.json", msg)
         self.send_raw(json.dumps(msg, ensure_ascii=False))
@@ -552,6 +556,15 @@ class Client:
             msg["body"] = body
         self.send(msg)
         return self.reply(rid, timeout)
+
+    def pipeline(self, types, timeout=TIMEOUT * 4):
+        """Send many state-changing commands at once, then collect their replies in order."""
+        ids = []
+        for t in types:
+            rid = next(self._ids)
+            ids.append(rid)
+            self.send({"type": t, "id": rid, "key": self.new_key()})
+        return [self.reply(rid, timeout) for rid in ids]
 
     def hello(self, token, since=None, expect="welcome"):
         body = {"token": token}

@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Durability: what was acknowledged survives kill -9 (DESIGN.md, PROTOCOL.md 4.1),
+and the state after a restart is the fold of the log."""
+from harness import Client, chain_verify, make_meeting
+
+
+def alternate(n):
+    return ["meeting.suspend" if i % 2 == 0 else "meeting.resume" for i in range(n)]
+
+
+def test_acknowledged_events_survive_sigkill_and_the_whole_log_still_chains(spawn):
+    srv = spawn().start()
+    m = make_meeting(srv)
+    observer = m.connect("observer")
+    chair = m.connect("chair")
+    replies = chair.pipeline(["meeting.open"] + alternate(21))
+    srv.kill()  # right after the last ok: nothing may be lost
+    assert all(r["type"] == "ok" for r in replies)
+    acked = [r["body"]["seq"] for r in replies]
+    last = acked[-1]
+    observer.wait_closed()  # takes in whatever reached the observer before the crash
+    live = {e["seq"]: e for e in observer.events}
+
+    srv.start()
+    c = Client(srv, m.id)
+    w = c.hello(m.token("secretary"), since=0)
+    assert w["mode"] == "resume", "the whole log is under 100 events"
+    log = c.wait_seq(last)
+    chain_verify(log, first_seq=1)
+    by_seq = {e["seq"]: e for e in log}
+    types = ["meeting.opened"] + ["meeting.suspended" if i % 2 == 0 else "meeting.resumed" for i in range(21)]
+    assert [by_seq[s]["type"] for s in acked] == types
+    for seq, ev in live.items():
+        assert by_seq[seq] == ev, "event %d changed across the crash" % seq
+
+    snap = srv.api().snapshot(m.id)
+    assert snap["seq"] >= last
+    assert snap["meeting"]["state"] == "suspended"  # open, then 21 alternations: ends suspended
+    assert snap["meeting"]["opened_at"] == by_seq[acked[0]]["ts"]
+
+
+def test_after_a_crash_with_over_100_events_a_hello_gets_the_acknowledged_state(spawn):
+    srv = spawn().start()
+    m = make_meeting(srv)
+    observer = m.connect("observer")
+    chair = m.connect("chair")
+    replies = chair.pipeline(["meeting.open"] + alternate(110))
+    assert all(r["type"] == "ok" for r in replies)
+    mark = replies[-51]["body"]["seq"]
+    observer.wait_seq(mark)
+    mark_hash = next(e["hash"] for e in observer.events if e["seq"] == mark)
+    last = chair.command("meeting.close")["seq"]
+    srv.kill()
+
+    srv.start()
+    c = Client(srv, m.id)
+    w = c.hello(m.token("member0"), since=0)
+    assert w["mode"] == "snapshot", "since 0 is more than 100 behind"
+    assert w["seq"] >= last
+    assert w["snapshot"]["meeting"]["state"] == "closed"
+    c.close()
+
+    # The tail of the log, fetched by resuming from an event seen before the crash.
+    r = Client(srv, m.id)
+    w = r.hello(m.token("member1"), since=mark)
+    assert w["mode"] == "resume"
+    tail = r.wait_seq(last)
+    chain_verify(tail, prev_hex=mark_hash, first_seq=mark + 1)
+    assert [e["type"] for e in tail if e["seq"] <= last][-1] == "meeting.closed"
+
+
+def test_sigterm_stops_the_server_cleanly_and_state_survives_the_restart(spawn):
+    srv = spawn().start()
+    m = make_meeting(srv)
+    chair = m.connect("chair")
+    chair.command("meeting.open")
+    before = srv.api().snapshot(m.id)
+    assert srv.stop() == 0
+    srv.start()
+    after = srv.api().snapshot(m.id)
+    assert after["meeting"] == before["meeting"]
+    assert after["seq"] >= before["seq"]
+    assert after["participants"] == [dict(p, present=False) for p in before["participants"]], (
+        "after a restart nobody is connected"
+    )
+    c = m.connect("chair")
+    assert c.welcome["snapshot"]["meeting"]["state"] == "open"
+
