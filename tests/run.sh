@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build and run the whole test suite: unit tests (cmocka), end-to-end tests
+# against the real binary (Python WebSocket client), browser tests (Chromium),
+# first in a normal build, then again under AddressSanitizer and
+# UndefinedBehaviorSanitizer.
+#   tests/run.sh          everything
+#   tests/run.sh --fast   the normal build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/install-deps.sh --test
+
+run_suite() {
+  local dir=$1; shift
+  cmake -S . -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)" >/dev/null
+  (cd "$dir" && ctest --output-on-failure --timeout 900)
+}
+
+echo "== build and test (RelWithDebInfo)"
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ "${1:-}" != "--fast" ]; then
+  echo "== build and test under ASan+UBSan"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCONCERTO_SANITIZE=ON
+fi
+echo "== all tests passed"
