@@ -20,7 +20,8 @@
 //
 // A socket can die without a close (a laptop lid, a lost Wi-Fi): when nothing
 // has been heard for 25 s a ping goes out, and no answer within 10 s counts as
-// a drop. The browser's offline/online events shortcut both waits.
+// a drop. The browser's offline/online events shortcut both waits, and no
+// attempt is made while the browser knows it is offline.
 //
 // Events dispatched (CustomEvent, details in brackets):
 //   status   [status: connecting | online | offline | failed]
@@ -118,6 +119,12 @@ export class Conn extends EventTarget {
     connect() {
         this.timer = null;
         if (this.status === 'failed') {
+            return;
+        }
+        if (navigator.onLine === false) {
+            // Known to be offline: the 'online' event will call; retry slowly meanwhile.
+            this.setStatus('offline');
+            this.timer = setTimeout(() => this.connect(), BACKOFF_MAX);
             return;
         }
         const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';

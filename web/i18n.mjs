@@ -26,7 +26,6 @@ const fr = {
     'lang.otherCode': 'en',
     'lang.switchLabel': 'Langue',
     'lang.changed': 'Interface en français.',
-    'noscript': 'Concerto a besoin de JavaScript.',
 
     'conn.label': 'Connexion\u00a0:',
     'conn.connecting': 'Connexion…',
@@ -167,7 +166,7 @@ const fr = {
     'admin.meeting.date': 'Date et heure (heure de Paris)',
     'admin.meeting.place': 'Lieu',
     'admin.meeting.room': 'Adresse de la visioconférence',
-    'admin.meeting.roomHelp': 'Lien Jitsi Meet (https://…). Laissé vide, une salle est proposée à partir de l’intitulé.',
+    'admin.meeting.roomHelp': 'Lien Jitsi Meet (https://…). Laissé vide, le serveur attribue une salle à la séance.',
     'admin.meeting.lang': 'Langue de la séance',
     'admin.meeting.create': 'Créer la séance',
     'admin.meeting.created': 'Séance « {title} » créée (identifiant {id}).',
@@ -202,7 +201,6 @@ const en = {
     'lang.otherCode': 'fr',
     'lang.switchLabel': 'Language',
     'lang.changed': 'Interface in English.',
-    'noscript': 'Concerto needs JavaScript.',
 
     'conn.label': 'Connection:',
     'conn.connecting': 'Connecting…',
@@ -343,7 +341,7 @@ const en = {
     'admin.meeting.date': 'Date and time (Paris time)',
     'admin.meeting.place': 'Place',
     'admin.meeting.room': 'Video room address',
-    'admin.meeting.roomHelp': 'A Jitsi Meet link (https://…). Left empty, a room is derived from the title.',
+    'admin.meeting.roomHelp': 'A Jitsi Meet link (https://…). Left empty, the server gives the meeting a room.',
     'admin.meeting.lang': 'Language of the meeting',
     'admin.meeting.create': 'Create the meeting',
     'admin.meeting.created': 'Meeting “{title}” created (identifier {id}).',
@@ -509,24 +507,4 @@ export function formatMeetingDate(value) {
     }
     const ms = Date.parse(value);
     return Number.isNaN(ms) ? value : formatDateTime(ms);
-}
-
-// The UTC moment of a Paris wall-clock time "YYYY-MM-DDTHH:MM", in ms.
-export function parisToUtc(wall) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(wall);
-    if (!m) {
-        return NaN;
-    }
-    const guess = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
-    // Paris is UTC+1 or UTC+2; find the offset that maps back to the wall time.
-    for (const off of [60, 120]) {
-        const ms = guess - off * 60000;
-        const parts = fmt({ year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit',
-            minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(ms));
-        const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
-        if (`${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}` === wall) {
-            return ms;
-        }
-    }
-    return guess - 60 * 60000;
 }

@@ -44,17 +44,6 @@ function saveToken(v) {
     }
 }
 
-// A Jitsi room address made from the meeting's title and random letters, so
-// that the room of a public server cannot be guessed from the title alone.
-export function roomFor(title) {
-    const slug = title.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
-    const b = new Uint8Array(6);
-    crypto.getRandomValues(b);
-    const tail = Array.from(b, (x) => x.toString(36).padStart(2, '0')).join('').slice(0, 10);
-    return `https://meet.jit.si/concerto-${slug || 'seance'}-${tail}`;
-}
-
 // One CSV field, quoted when it must be.
 function csvField(v, sep) {
     const s = String(v ?? '');
@@ -312,9 +301,11 @@ export function adminPage(root) {
                 title,
                 date: f['meeting-date'],
                 place: f['meeting-place'].trim(),
-                room: f['meeting-room'].trim() || roomFor(title),
                 lang: f['meeting-lang'],
             };
+            if (f['meeting-room'].trim()) {
+                body.room = f['meeting-room'].trim(); // otherwise the server gives the meeting a room
+            }
             const res = await request('POST', '/api/meetings', { token: model.token, json: body });
             model.meeting = res.id || res.meeting?.id;
             model.invitations = null;

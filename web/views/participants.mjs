@@ -61,6 +61,7 @@ export function participantsView() {
         update(state, me) {
             const a = state.attendance;
             total.textContent = tn('participants.summary', a.present, { present: a.present, total: a.total });
+            Object.assign(total.dataset, { present: a.present, total: a.total });
             const byGroup = new Map([...state.colleges.map((c) => [c, []]), [OTHERS, []]]);
             for (const p of state.participants) {
                 const key = counts(p) ? p.college : OTHERS;
@@ -80,6 +81,7 @@ export function participantsView() {
                     const c = a.colleges[college] || { present: 0, total: 0 };
                     g.count.textContent = tn('participants.college', c.present,
                         { present: c.present, total: c.total });
+                    Object.assign(g.count.dataset, { present: c.present, total: c.total });
                 } else {
                     const here = people.filter((p) => p.present).length;
                     g.count.textContent = tn('participants.college', here,

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+//
+// The client's modules without a browser: the state fold, the translation
+// tables, and the rules every file of web/ must keep (no innerHTML, no inline
+// script or style, every key it uses translated in both languages).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO } from './harness.mjs';
+import { fromSnapshot, applyEvent, allowedIn } from '../../web/state.mjs';
+import { TABLES, t, tn, setLang, formatMeetingDate, errorText } from '../../web/i18n.mjs';
+import { invitationsCsv } from '../../web/views/admin.mjs';
+import { roomUrl } from '../../web/views/room.mjs';
+
+const WEB = path.join(REPO, 'web');
+
+function snapshot() {
+    return {
+        meeting: { id: 'm1', title: 'CCR', date: '2021-02-02T09:30', place: '', room: '', lang: 'fr',
+            state: 'scheduled', opened_at: null, closed_at: null, commission: { id: 'c1', name: 'CCR' } },
+        participants: [
+            { id: 'p1', name: 'Chair', college: '', role: 'chair', present: true },
+            { id: 'p2', name: 'A', college: 'bailleurs', role: 'member', present: false },
+            { id: 'p3', name: 'B', college: 'locataires', role: 'member', present: true },
+        ],
+        attendance: { present: 1, total: 2, colleges: { bailleurs: { present: 0, total: 1 },
+            locataires: { present: 1, total: 1 } } },
+        seq: 10,
+        head: 'h10',
+    };
+}
+
+const ev = (seq, type, body = {}) => ({ meeting: 'm1', seq, ts: 1612254600000 + seq, type, actor: 'p1', body,
+    hash: `h${seq}` });
+
+test('the fold reproduces the snapshot attendance and follows events', () => {
+    const s = fromSnapshot(snapshot());
+    assert.deepEqual(s.attendance, snapshot().attendance);
+    assert.deepEqual(applyEvent(s, ev(11, 'participant.joined', { participant: 'p2' })),
+        { meeting: false, participants: true, announce: null });
+    assert.deepEqual(s.attendance.colleges.bailleurs, { present: 1, total: 1 });
+    assert.equal(s.attendance.present, 2);
+    applyEvent(s, ev(12, 'participant.joined', { participant: 'p1' }));
+    assert.equal(s.attendance.present, 2, 'the chair does not count');
+    const out = applyEvent(s, ev(13, 'meeting.opened'));
+    assert.equal(out.announce, 'announce.state.open');
+    assert.equal(s.meeting.state, 'open');
+    assert.equal(s.meeting.opened_at, 1612254600013);
+    applyEvent(s, ev(14, 'meeting.suspended'));
+    assert.equal(applyEvent(s, ev(15, 'meeting.resumed')).announce, 'announce.state.resumed');
+    applyEvent(s, ev(16, 'participant.left', { participant: 'p3' }));
+    assert.deepEqual(s.attendance.colleges.locataires, { present: 0, total: 1 });
+    applyEvent(s, ev(17, 'meeting.closed'));
+    assert.equal(s.meeting.state, 'closed');
+    assert.equal(s.seq, 17);
+    assert.equal(s.head, 'h17');
+});
+
+test('the fold refuses a gap and skips unknown types', () => {
+    const s = fromSnapshot(snapshot());
+    assert.equal(applyEvent(s, ev(12, 'meeting.opened')), null);
+    assert.equal(s.seq, 10);
+    assert.equal(s.meeting.state, 'scheduled');
+    assert.ok(applyEvent(s, ev(11, 'agenda.item_opened', { item: 'x' })));
+    assert.equal(s.seq, 11);
+});
+
+test('participant.added grows the roster and the college totals', () => {
+    const s = fromSnapshot(snapshot());
+    applyEvent(s, ev(11, 'participant.added', { participant: 'p4', name: 'C', college: 'usagers', role: 'member' }));
+    assert.equal(s.participants.length, 4);
+    assert.deepEqual(s.attendance.colleges.usagers, { present: 0, total: 1 });
+    assert.equal(s.attendance.total, 3);
+});
+
+test('the lifecycle follows PROTOCOL.md section 6', () => {
+    const table = {
+        'meeting.open': ['scheduled'],
+        'meeting.suspend': ['open'],
+        'meeting.resume': ['suspended'],
+        'meeting.close': ['open', 'suspended'],
+    };
+    for (const [type, from] of Object.entries(table)) {
+        for (const st of ['scheduled', 'open', 'suspended', 'closed']) {
+            assert.equal(allowedIn(type, st), from.includes(st), `${type} in ${st}`);
+        }
+    }
+});
+
+test('French and English have the same keys, and no text is empty', () => {
+    assert.deepEqual(Object.keys(TABLES.en).sort(), Object.keys(TABLES.fr).sort());
+    for (const [lang, table] of Object.entries(TABLES)) {
+        for (const [k, v] of Object.entries(table)) {
+            assert.ok(typeof v === 'string' && v.trim(), `${lang} ${k}`);
+            const params = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+            assert.deepEqual(params(v), params(TABLES.fr[k]), `${lang} ${k} placeholders`);
+        }
+    }
+});
+
+test('every error code of the protocol has a sentence', () => {
+    const proto = fs.readFileSync(path.join(REPO, 'proto', 'PROTOCOL.md'), 'utf8');
+    const section = proto.slice(proto.indexOf('## 7. Errors'));
+    const codes = [...section.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]);
+    assert.ok(codes.length >= 18, 'the error table is found');
+    for (const code of codes) {
+        assert.ok(`err.${code}` in TABLES.fr, `err.${code}`);
+    }
+    setLang('fr');
+    assert.equal(errorText('no_such_code'), 'Erreur inattendue (no_such_code).');
+});
+
+test('dates are shown in Paris time, in the interface language', () => {
+    setLang('fr');
+    assert.equal(formatMeetingDate('2021-02-02T09:30'), 'mardi 2 février 2021 à 09:30');
+    assert.equal(formatMeetingDate('2021-02-02'), 'mardi 2 février 2021');
+    assert.equal(formatMeetingDate(Date.UTC(2021, 6, 14, 8, 0)), 'mercredi 14 juillet 2021 à 10:00');
+    assert.equal(formatMeetingDate('le 2 février'), 'le 2 février');
+    assert.equal(tn('participants.summary', 1, { present: 1, total: 3 }), '1 présent sur 3');
+    assert.equal(tn('participants.summary', 2, { present: 2, total: 3 }), '2 présents sur 3');
+    setLang('en');
+    assert.match(formatMeetingDate('2021-02-02T09:30'), /^Tuesday,? 2 February 2021 at 09:30$/);
+    assert.equal(t('state.open'), 'In session');
+    setLang('fr');
+});
+
+test('the invitation table is a CSV a spreadsheet opens', () => {
+    const rows = [{ name: 'Dubois; "Claire"', college: 'Bailleurs', role: 'Membre', link: 'http://x/m/a#t=b' }];
+    const csv = invitationsCsv(rows, 'fr', ['nom', 'collège', 'rôle', 'lien']);
+    assert.equal(csv, '\ufeffnom;collège;rôle;lien\r\n"Dubois; ""Claire""";Bailleurs;Membre;http://x/m/a#t=b\r\n');
+    assert.match(invitationsCsv(rows, 'en', ['name', 'college', 'role', 'link']), /^\ufeffname,college,role,link\r\n/);
+});
+
+test('only https rooms are framed', () => {
+    assert.equal(roomUrl('https://meet.jit.si/concerto-abc'), 'https://meet.jit.si/concerto-abc');
+    assert.equal(roomUrl('concerto-abc'), 'https://meet.jit.si/concerto-abc');
+    assert.equal(roomUrl('http://evil.example/x'), '');
+    assert.equal(roomUrl('javascript:alert(1)'), '');
+    assert.equal(roomUrl(''), '');
+});
+
+function webFiles(dir = WEB) {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? webFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]);
+}
+
+test('web/ never parses data as HTML nor runs or styles inline', () => {
+    for (const f of webFiles()) {
+        const text = fs.readFileSync(f, 'utf8');
+        const name = path.relative(REPO, f);
+        if (f.endsWith('.mjs')) {
+            assert.doesNotMatch(text, /\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write/, name);
+            assert.doesNotMatch(text, /\beval\s*\(|new Function\s*\(|setTimeout\(\s*['"`]/, name);
+            assert.doesNotMatch(text, /\.style\.|setAttribute\(\s*['"]style['"]|['"]style['"]\s*:/, name);
+        }
+        if (f.endsWith('.html')) {
+            assert.doesNotMatch(text, /<script(?![^>]*\bsrc=)/, `${name}: inline script`);
+            assert.doesNotMatch(text, /<style|\sstyle=|\son[a-z]+=/, `${name}: inline style or handler`);
+        }
+    }
+});
+
+test('every translation key the code uses exists', () => {
+    // Keys appear as literals: t('x.y'), tn('x.y', n), or handed to a helper
+    // (said(), section(), field() ...) that calls t() or tn() with them.
+    const spaces = 'admin|participants|chair|room|conn|cmd|state|announce|token|err|close|lang|notice|you|app';
+    const literal = new RegExp(`'((?:${spaces})\\.[a-zA-Z0-9_.]+|meeting\\.[a-z]+[A-Z][a-zA-Z]*|meeting\\.(?:loading|when|where))'`, 'g');
+    const used = new Set();
+    for (const f of webFiles().filter((x) => x.endsWith('.mjs') && !x.endsWith('i18n.mjs'))) {
+        const text = fs.readFileSync(f, 'utf8');
+        for (const re of [/\bt\(\s*'([a-zA-Z0-9_.]+)'/g, /\btn\(\s*'([a-zA-Z0-9_.]+)'/g, literal]) {
+            for (const m of text.matchAll(re)) {
+                used.add(m[1]);
+            }
+        }
+    }
+    assert.ok(used.size > 50, `keys found: ${used.size}`);
+    const missing = [...used].filter((k) => !(k in TABLES.fr) && !(`${k}.other` in TABLES.fr) && !k.endsWith('.'));
+    assert.deepEqual(missing, []);
+});

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Browser and client tests of web/ against the real server.
+#   tests/web/run.sh            all of them (node:test, exits non-zero on failure)
+#   tests/web/run.sh FILE...    only these test files (e.g. admin.test.mjs)
+# Environment: CONCERTO_BIN (default build/concerto, built here if missing),
+# CONCERTO_WEB (default web/), CHROMIUM (default /usr/bin/chromium).
+# Screenshots land in tests/web/artifacts/.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cd "$here"
+
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  echo "run.sh: installing Debian's chromium"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@axe-core/playwright ]; then
+  echo "run.sh: installing the test dependencies"
+  # No browser download: the tests drive Debian's Chromium.
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  else
+    npm install --no-audit --no-fund
+  fi
+fi
+
+if [ -z "${CONCERTO_BIN:-}" ] && [ ! -x "$repo/build/concerto" ]; then
+  echo "run.sh: building the server"
+  cmake -S "$repo" -B "$repo/build" >/dev/null
+  cmake --build "$repo/build" -j2 >/dev/null
+fi
+
+if [ $# -gt 0 ]; then
+  exec node --test "$@"
+fi
+exec node --test ./*.test.mjs
