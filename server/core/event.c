@@ -14,15 +14,15 @@
 void
 body_clear(struct body *b)
 {
-    char **strs[] = {&b->participant, &b->name,  &b->college, &b->role,
-                     &b->title,       &b->date,  &b->place,   &b->room,
-                     &b->lang,        &b->commission, &b->commission_name, &b->token};
+    char **strs[] = {&b->participant, &b->name,        &b->college,   &b->role,
+                     &b->title,       &b->date,        &b->place,     &b->room,
+                     &b->lang,        &b->commission,  &b->commission_name, &b->token,
+                     &b->item,        &b->description, &b->presenter, &b->kind,
+                     &b->parent,      &b->request,     &b->status,    &b->reason};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
-        *strs[i] = NULL;
     }
-    b->since = 0;
-    b->has_since = false;
+    memset(b, 0, sizeof(*b));
 }
 
 void
@@ -90,6 +90,8 @@ role_parse(const char *s)
 
 #define R(x) (1u << (x))
 #define EVERYONE (R(ROLE_CHAIR) | R(ROLE_SECRETARY) | R(ROLE_MEMBER) | R(ROLE_OBSERVER))
+#define BUREAU (R(ROLE_CHAIR) | R(ROLE_SECRETARY))
+#define SPEAKERS (R(ROLE_CHAIR) | R(ROLE_SECRETARY) | R(ROLE_MEMBER))
 
 static const struct {
     unsigned roles;
@@ -101,6 +103,27 @@ static const struct {
     [CMD_MEETING_SUSPEND] = {R(ROLE_CHAIR), true},
     [CMD_MEETING_RESUME] = {R(ROLE_CHAIR), true},
     [CMD_MEETING_CLOSE] = {R(ROLE_CHAIR), true},
+    [CMD_MEETING_CONFIGURE] = {R(ROLE_CHAIR), true},
+    [CMD_AGENDA_ADD] = {BUREAU, true},
+    [CMD_AGENDA_EDIT] = {BUREAU, true},
+    [CMD_AGENDA_MOVE] = {BUREAU, true},
+    [CMD_AGENDA_REMOVE] = {BUREAU, true},
+    [CMD_AGENDA_OPEN] = {R(ROLE_CHAIR), true},
+    [CMD_AGENDA_CLOSE] = {R(ROLE_CHAIR), true},
+    [CMD_AGENDA_POSTPONE] = {R(ROLE_CHAIR), true},
+    [CMD_SPEAKER_REQUEST] = {SPEAKERS, true},
+    [CMD_SPEAKER_WITHDRAW] = {SPEAKERS, true},
+    [CMD_SPEAKER_REMOVE] = {R(ROLE_CHAIR), true},
+    [CMD_SPEAKER_MOVE] = {R(ROLE_CHAIR), true},
+    [CMD_SPEAKER_NEXT] = {R(ROLE_CHAIR), true},
+    [CMD_SPEAKER_GIVE] = {R(ROLE_CHAIR), true},
+    [CMD_SPEAKER_END] = {R(ROLE_CHAIR), true},
+    [CMD_SPEAKER_PAUSE] = {R(ROLE_CHAIR), true},
+    [CMD_SPEAKER_RESUME] = {R(ROLE_CHAIR), true},
+    [CMD_SPEAKER_CLOSE_LIST] = {R(ROLE_CHAIR), true},
+    [CMD_SPEAKER_REOPEN_LIST] = {R(ROLE_CHAIR), true},
+    [CMD_ATTENDANCE_CHECKIN] = {SPEAKERS, true},
+    [CMD_ATTENDANCE_MARK] = {BUREAU, true},
 };
 
 bool

@@ -41,6 +41,27 @@ enum ev_type {
     EV_MEETING_SUSPENDED,
     EV_MEETING_RESUMED,
     EV_MEETING_CLOSED,
+    EV_MEETING_CONFIGURED,
+    EV_AGENDA_ITEM_ADDED,
+    EV_AGENDA_ITEM_EDITED,
+    EV_AGENDA_ITEM_MOVED,
+    EV_AGENDA_ITEM_REMOVED,
+    EV_AGENDA_ITEM_OPENED,
+    EV_AGENDA_ITEM_CLOSED,
+    EV_AGENDA_ITEM_POSTPONED,
+    EV_SPEAKER_REQUESTED,
+    EV_SPEAKER_WITHDRAWN,
+    EV_SPEAKER_REMOVED,
+    EV_SPEAKER_MOVED,
+    EV_SPEAKER_TURN_STARTED,
+    EV_SPEAKER_TURN_PAUSED,
+    EV_SPEAKER_TURN_RESUMED,
+    EV_SPEAKER_TURN_ENDED,
+    EV_SPEAKER_LIST_CLOSED,
+    EV_SPEAKER_LIST_REOPENED,
+    EV_ATTENDANCE_MARKED,
+    EV_QUORUM_REACHED,
+    EV_QUORUM_LOST,
     EV_COUNT
 };
 
@@ -51,7 +72,46 @@ enum cmd_type {
     CMD_MEETING_SUSPEND,
     CMD_MEETING_RESUME,
     CMD_MEETING_CLOSE,
+    CMD_MEETING_CONFIGURE,
+    CMD_AGENDA_ADD,
+    CMD_AGENDA_EDIT,
+    CMD_AGENDA_MOVE,
+    CMD_AGENDA_REMOVE,
+    CMD_AGENDA_OPEN,
+    CMD_AGENDA_CLOSE,
+    CMD_AGENDA_POSTPONE,
+    CMD_SPEAKER_REQUEST,
+    CMD_SPEAKER_WITHDRAW,
+    CMD_SPEAKER_REMOVE,
+    CMD_SPEAKER_MOVE,
+    CMD_SPEAKER_NEXT,
+    CMD_SPEAKER_GIVE,
+    CMD_SPEAKER_END,
+    CMD_SPEAKER_PAUSE,
+    CMD_SPEAKER_RESUME,
+    CMD_SPEAKER_CLOSE_LIST,
+    CMD_SPEAKER_REOPEN_LIST,
+    CMD_ATTENDANCE_CHECKIN,
+    CMD_ATTENDANCE_MARK,
     CMD_COUNT
+};
+
+/* Presence bits of the integer and boolean fields of a body. */
+enum body_has {
+    HAS_SINCE = 1u << 0,
+    HAS_DURATION = 1u << 1,
+    HAS_POSITION = 1u << 2,
+    HAS_SPEAKING_TIME = 1u << 3,
+    HAS_FIRST_TURN = 1u << 4,
+    HAS_ALTERNATE = 1u << 5,
+    HAS_QUORUM = 1u << 6,
+    HAS_QUORUM_COLLEGE = 1u << 7,
+    HAS_ALLOWED = 1u << 8,
+    HAS_SPOKEN = 1u << 9,
+    HAS_ELAPSED = 1u << 10,
+    HAS_PRESENT = 1u << 11,
+    HAS_REQUIRED = 1u << 12,
+    HAS_GRACE = 1u << 13,
 };
 
 struct body {
@@ -67,8 +127,30 @@ struct body {
     char *commission;
     char *commission_name;
     char *token;
+    char *item;
+    char *description;
+    char *presenter;
+    char *kind;
+    char *parent;
+    char *request;
+    char *status;
+    char *reason;
+    /* integers; a bit of `has` says which were given */
+    unsigned has;
     int64_t since;
-    bool has_since;
+    int64_t duration;      /* planned, seconds */
+    int64_t position;      /* 0-based among siblings */
+    int64_t speaking_time; /* seconds per turn */
+    int64_t first_turn;    /* boolean */
+    int64_t alternate;     /* boolean */
+    int64_t quorum;        /* percent of members present */
+    int64_t quorum_college;
+    int64_t allowed;       /* ms */
+    int64_t spoken;        /* ms */
+    int64_t elapsed;       /* ms */
+    int64_t present;
+    int64_t required;
+    int64_t grace;         /* seconds */
 };
 
 struct event {

@@ -12,7 +12,7 @@
  * An apply on an event that was just checked cannot fail except for memory;
  * in that case the caller reloads the meeting from its log.
  */
-#include "meeting.h"
+#include "internal.h"
 
 #include "../err.h"
 
@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *
-dup_str(const char *s)
+char *
+core_strdup(const char *s)
 {
     if (!s) {
         return NULL;
@@ -115,6 +115,10 @@ meeting_new(const char *id)
         return NULL;
     }
     strcpy(m->id, id);
+    m->current = -1;
+    m->last_college_pidx = -1;
+    m->set = (struct settings){.speaking_s = 180, .first_turn = true, .alternate = false,
+                               .quorum = 50, .quorum_college = 0, .grace_s = 30};
     return m;
 }
 
@@ -126,7 +130,16 @@ meeting_free(struct meeting *m)
     }
     for (size_t i = 0; i < m->nparts; i++) {
         free(m->parts[i].name);
+        free(m->parts[i].reason);
     }
+    for (size_t i = 0; i < m->nitems; i++) {
+        free(m->items[i].title);
+        free(m->items[i].description);
+        free(m->items[i].presenter);
+    }
+    free(m->items);
+    free(m->reqs);
+    free(m->spoken);
     free(m->parts);
     free(m->index);
     free(m->title);
@@ -154,11 +167,10 @@ meeting_state_str(enum meeting_state s)
     return "scheduled";
 }
 
-/* Replace *dst by a copy of src; on failure *dst is unchanged. */
-static int
-set_str(char **dst, const char *src)
+int
+core_set(char **dst, const char *src)
 {
-    char *d = dup_str(src ? src : "");
+    char *d = core_strdup(src ? src : "");
     if (!d) {
         return ERR_NOMEM;
     }
@@ -170,9 +182,9 @@ set_str(char **dst, const char *src)
 static int
 apply_created(struct meeting *m, const struct body *b)
 {
-    if (set_str(&m->title, b->title) || set_str(&m->date, b->date) ||
-        set_str(&m->place, b->place) || set_str(&m->room, b->room) ||
-        set_str(&m->lang, b->lang) || set_str(&m->commission_name, b->commission_name)) {
+    if (core_set(&m->title, b->title) || core_set(&m->date, b->date) ||
+        core_set(&m->place, b->place) || core_set(&m->room, b->room) ||
+        core_set(&m->lang, b->lang) || core_set(&m->commission_name, b->commission_name)) {
         return ERR_NOMEM;
     }
     if (b->commission && strlen(b->commission) < ID_MAX) {
@@ -205,7 +217,7 @@ apply_added(struct meeting *m, const struct body *b)
     }
     struct participant *p = &m->parts[m->nparts];
     memset(p, 0, sizeof(*p));
-    p->name = dup_str(b->name ? b->name : "");
+    p->name = core_strdup(b->name ? b->name : "");
     if (!p->name) {
         return ERR_NOMEM;
     }
@@ -245,10 +257,11 @@ meeting_apply(struct meeting *m, const struct event *ev)
             return ERR_INTERNAL;
         }
         p->present = ev->type == EV_PARTICIPANT_JOINED;
-        if (p->present) {
+        if (p->present && !p->arrived) {
             p->arrived = ev->ts;
-        } else {
+        } else if (!p->present) {
             p->left = ev->ts;
+            p->disconnections++;
         }
         break;
     case EV_MEETING_OPENED:
@@ -265,8 +278,25 @@ meeting_apply(struct meeting *m, const struct event *ev)
         m->state = MEETING_CLOSED;
         m->closed_at = ev->ts;
         break;
-    case EV_COUNT:
-        return ERR_INTERNAL;
+    case EV_MEETING_CONFIGURED:
+        m->set.speaking_s = ev->b.speaking_time;
+        m->set.first_turn = ev->b.first_turn != 0;
+        m->set.alternate = ev->b.alternate != 0;
+        m->set.quorum = ev->b.quorum;
+        m->set.quorum_college = ev->b.quorum_college;
+        m->set.grace_s = ev->b.grace;
+        break;
+    default:
+        rc = agenda_apply(m, ev);
+        if (rc == 1) {
+            rc = speakers_apply(m, ev);
+        }
+        if (rc == 1) {
+            rc = attendance_apply(m, ev);
+        }
+        if (rc == 1) {
+            return ERR_INTERNAL;
+        }
     }
     if (rc == 0) {
         m->seq = ev->seq;
@@ -275,9 +305,9 @@ meeting_apply(struct meeting *m, const struct event *ev)
     return rc;
 }
 
-/* Emit one event with no body fields yet; the caller fills them, then emit_done(). */
-static struct event *
-emit(struct meeting *m, struct evlist *out, enum ev_type type, const char *actor, int64_t now)
+struct event *
+core_emit(struct meeting *m, struct evlist *out, enum ev_type type, const char *actor,
+          int64_t now)
 {
     struct event *ev = evlist_push(out, type);
     if (!ev) {
@@ -290,9 +320,15 @@ emit(struct meeting *m, struct evlist *out, enum ev_type type, const char *actor
     return ev;
 }
 
-/* Apply the event just emitted; on failure drop it from `out`. */
-static int
-emit_done(struct meeting *m, struct evlist *out)
+void
+core_emit_drop(struct evlist *out)
+{
+    event_clear(&out->v[out->len - 1]);
+    out->len--;
+}
+
+int
+core_emit_done(struct meeting *m, struct evlist *out)
 {
     struct event *ev = &out->v[out->len - 1];
     int rc = meeting_apply(m, ev);
@@ -307,10 +343,10 @@ static int
 emit_simple(struct meeting *m, struct evlist *out, enum ev_type type, const char *actor,
             int64_t now)
 {
-    if (!emit(m, out, type, actor, now)) {
+    if (!core_emit(m, out, type, actor, now)) {
         return ERR_NOMEM;
     }
-    return emit_done(m, out);
+    return core_emit_done(m, out);
 }
 
 static int
@@ -323,7 +359,7 @@ copy_body(struct body *dst, const struct body *src)
                   &dst->date, &dst->place, &dst->room, &dst->lang, &dst->commission,
                   &dst->commission_name};
     for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-        if (s[i] && !(*d[i] = dup_str(s[i]))) {
+        if (s[i] && !(*d[i] = core_strdup(s[i]))) {
             return ERR_NOMEM;
         }
     }
@@ -339,7 +375,7 @@ meeting_create(struct meeting *m, const struct body *b, int64_t now, struct evli
     if (!b->title || !*b->title) {
         return ERR_INVALID;
     }
-    struct event *ev = emit(m, out, EV_MEETING_CREATED, "admin", now);
+    struct event *ev = core_emit(m, out, EV_MEETING_CREATED, "admin", now);
     if (!ev) {
         return ERR_NOMEM;
     }
@@ -348,7 +384,7 @@ meeting_create(struct meeting *m, const struct body *b, int64_t now, struct evli
         out->len--;
         return ERR_NOMEM;
     }
-    return emit_done(m, out);
+    return core_emit_done(m, out);
 }
 
 int
@@ -374,18 +410,18 @@ meeting_add_participant(struct meeting *m, const struct body *b, int64_t now,
     if (find(m, b->participant)) {
         return ERR_CONFLICT;
     }
-    struct event *ev = emit(m, out, EV_PARTICIPANT_ADDED, "admin", now);
+    struct event *ev = core_emit(m, out, EV_PARTICIPANT_ADDED, "admin", now);
     if (!ev) {
         return ERR_NOMEM;
     }
-    if (!(ev->b.participant = dup_str(b->participant)) || !(ev->b.name = dup_str(b->name)) ||
-        !(ev->b.college = dup_str(b->college ? b->college : "")) ||
-        !(ev->b.role = dup_str(role_str(r)))) {
+    if (!(ev->b.participant = core_strdup(b->participant)) || !(ev->b.name = core_strdup(b->name)) ||
+        !(ev->b.college = core_strdup(b->college ? b->college : "")) ||
+        !(ev->b.role = core_strdup(role_str(r)))) {
         event_clear(ev);
         out->len--;
         return ERR_NOMEM;
     }
-    return emit_done(m, out);
+    return core_emit_done(m, out);
 }
 
 static int
@@ -399,16 +435,16 @@ presence(struct meeting *m, const char *pid, bool present, int64_t now, struct e
         return 0;
     }
     struct event *ev =
-        emit(m, out, present ? EV_PARTICIPANT_JOINED : EV_PARTICIPANT_LEFT, pid, now);
+        core_emit(m, out, present ? EV_PARTICIPANT_JOINED : EV_PARTICIPANT_LEFT, pid, now);
     if (!ev) {
         return ERR_NOMEM;
     }
-    if (!(ev->b.participant = dup_str(pid))) {
-        event_clear(ev);
-        out->len--;
+    if (!(ev->b.participant = core_strdup(pid))) {
+        core_emit_drop(out);
         return ERR_NOMEM;
     }
-    return emit_done(m, out);
+    int rc = core_emit_done(m, out);
+    return rc ? rc : quorum_check(m, now, out);
 }
 
 int
@@ -423,21 +459,61 @@ meeting_leave(struct meeting *m, const char *pid, int64_t now, struct evlist *ou
     return presence(m, pid, false, now, out);
 }
 
-int
-meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
-               struct evlist *out)
+static int
+handle_configure(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+                 struct evlist *out)
 {
-    const struct participant *p = find(m, actor);
-    if (!p) {
-        return ERR_NOT_FOUND;
+    const struct body *b = &c->b;
+    if (m->state == MEETING_CLOSED) {
+        return ERR_BAD_STATE;
     }
-    if (!perm_allowed(p->role, c->type)) {
-        return ERR_FORBIDDEN;
+    if (!(b->has & (HAS_SPEAKING_TIME | HAS_FIRST_TURN | HAS_ALTERNATE | HAS_QUORUM |
+                    HAS_QUORUM_COLLEGE | HAS_GRACE))) {
+        return ERR_BAD_MESSAGE; /* nothing to change */
     }
+    struct event *ev = core_emit(m, out, EV_MEETING_CONFIGURED, actor, now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    ev->b.has = HAS_SPEAKING_TIME | HAS_FIRST_TURN | HAS_ALTERNATE | HAS_QUORUM |
+                HAS_QUORUM_COLLEGE | HAS_GRACE;
+    ev->b.speaking_time = (b->has & HAS_SPEAKING_TIME) ? b->speaking_time : m->set.speaking_s;
+    ev->b.first_turn = (b->has & HAS_FIRST_TURN) ? b->first_turn : m->set.first_turn;
+    ev->b.alternate = (b->has & HAS_ALTERNATE) ? b->alternate : m->set.alternate;
+    ev->b.quorum = (b->has & HAS_QUORUM) ? b->quorum : m->set.quorum;
+    ev->b.quorum_college =
+        (b->has & HAS_QUORUM_COLLEGE) ? b->quorum_college : m->set.quorum_college;
+    ev->b.grace = (b->has & HAS_GRACE) ? b->grace : m->set.grace_s;
+    return core_emit_done(m, out);
+}
+
+/* Closing the meeting ends the turn in progress and closes the current item. */
+static int
+handle_close(struct meeting *m, const char *actor, int64_t now, struct evlist *out)
+{
+    if (m->state != MEETING_OPEN && m->state != MEETING_SUSPENDED) {
+        return ERR_BAD_STATE;
+    }
+    int rc = speakers_end_turn(m, actor, now, out);
+    if (rc == 0 && m->current >= 0) {
+        struct event *ev = core_emit(m, out, EV_AGENDA_ITEM_CLOSED, actor, now);
+        if (!ev) {
+            return ERR_NOMEM;
+        }
+        if (!(ev->b.item = core_strdup(m->items[m->current].id))) {
+            core_emit_drop(out);
+            return ERR_NOMEM;
+        }
+        rc = core_emit_done(m, out);
+    }
+    return rc ? rc : emit_simple(m, out, EV_MEETING_CLOSED, actor, now);
+}
+
+static int
+handle_lifecycle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+                 struct evlist *out)
+{
     switch (c->type) {
-    case CMD_HELLO:
-    case CMD_PING:
-        return 0;
     case CMD_MEETING_OPEN:
         if (m->state != MEETING_SCHEDULED) {
             return ERR_BAD_STATE;
@@ -454,12 +530,40 @@ meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_
         }
         return emit_simple(m, out, EV_MEETING_RESUMED, actor, now);
     case CMD_MEETING_CLOSE:
-        if (m->state != MEETING_OPEN && m->state != MEETING_SUSPENDED) {
-            return ERR_BAD_STATE;
-        }
-        return emit_simple(m, out, EV_MEETING_CLOSED, actor, now);
-    case CMD_COUNT:
-        break;
+        return handle_close(m, actor, now, out);
+    case CMD_MEETING_CONFIGURE:
+        return handle_configure(m, c, actor, now, out);
+    default:
+        return 1;
     }
-    return ERR_UNKNOWN_TYPE;
+}
+
+int
+meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+               struct evlist *out)
+{
+    const struct participant *p = find(m, actor);
+    if (!p) {
+        return ERR_NOT_FOUND;
+    }
+    if (!perm_allowed(p->role, c->type)) {
+        return ERR_FORBIDDEN;
+    }
+    if (c->type == CMD_HELLO || c->type == CMD_PING) {
+        return 0;
+    }
+    int rc = handle_lifecycle(m, c, actor, now, out);
+    if (rc == 1) {
+        rc = agenda_handle(m, c, actor, now, out);
+    }
+    if (rc == 1) {
+        rc = speakers_handle(m, c, actor, now, out);
+    }
+    if (rc == 1) {
+        rc = attendance_handle(m, c, actor, now, out);
+    }
+    if (rc == 1) {
+        return ERR_UNKNOWN_TYPE;
+    }
+    return rc ? rc : quorum_check(m, now, out);
 }

@@ -23,14 +23,86 @@ enum meeting_state {
     MEETING_CLOSED
 };
 
+enum mark {
+    MARK_NONE = 0, /* presence follows the connections */
+    MARK_PRESENT,  /* in the room, or checked in */
+    MARK_EXCUSED,  /* absent with a reason */
+    MARK_ABSENT
+};
+
 struct participant {
     char id[ID_MAX];
     char *name;
     char college[ID_MAX];
     enum role role;
-    bool present;
-    int64_t arrived; /* ts of the last participant.joined, 0 if never */
-    int64_t left;    /* ts of the last participant.left, 0 if never */
+    bool present;      /* connected (participant.joined without .left) */
+    int64_t arrived;   /* ts of the first participant.joined, 0 if never */
+    int64_t left;      /* ts of the last participant.left, 0 if never */
+    int disconnections;
+    enum mark mark;
+    char *reason; /* of MARK_EXCUSED */
+    /* speaking statistics over the meeting */
+    int turns;
+    int64_t spoken_ms;
+};
+
+enum item_kind { ITEM_INFORMATION = 0, ITEM_DELIBERATION, ITEM_VOTE };
+enum item_state { ITEM_PENDING = 0, ITEM_CURRENT, ITEM_DONE, ITEM_POSTPONED };
+
+struct item {
+    char id[ID_MAX];
+    char *title;
+    char *description;
+    char *presenter;
+    enum item_kind kind;
+    char parent[ID_MAX]; /* "" for a top-level item */
+    int64_t position;    /* among its siblings, 0-based, dense */
+    int64_t duration_s;  /* planned */
+    int64_t speaking_s;  /* default turn length, 0 = the meeting's */
+    enum item_state state;
+    bool removed;
+    bool list_closed;
+    int64_t opened_at; /* of the current opening */
+    int64_t actual_ms; /* closed openings so far */
+};
+
+enum request_kind { REQ_CONTRIBUTION = 0, REQ_REPLY, REQ_POINT_OF_ORDER };
+
+struct request {
+    char id[ID_MAX];
+    uint32_t pidx; /* participant index */
+    uint32_t item; /* item index */
+    enum request_kind kind;
+    int64_t rank; /* arrival order, or the chair's placement */
+    int64_t ts;
+    bool live; /* waiting in the list */
+};
+
+struct turn {
+    bool active;
+    uint32_t pidx;
+    uint32_t item;
+    enum request_kind kind;
+    char request[ID_MAX]; /* "" when the floor was given without a request */
+    int64_t allowed_ms;
+    int64_t elapsed_ms;    /* before the last pause */
+    int64_t running_since; /* ts when (re)started, 0 when paused */
+};
+
+struct settings {
+    int64_t speaking_s; /* default turn, seconds */
+    bool first_turn;    /* a member's first turn on an item goes first */
+    bool alternate;     /* alternate colleges among contributions */
+    int64_t quorum;     /* percent of members present overall */
+    int64_t quorum_college; /* percent of each college */
+    int64_t grace_s;    /* a dropped connection counts as present this long */
+};
+
+/* One past turn, for statistics and the minutes. */
+struct spoken {
+    uint32_t pidx;
+    uint32_t item;
+    int64_t ms;
 };
 
 struct meeting {
@@ -54,6 +126,24 @@ struct meeting {
     size_t capparts;
     uint32_t *index; /* open addressing over parts, by id; UINT32_MAX = empty */
     size_t index_cap;
+
+    struct settings set;
+    bool quorum_met; /* as last written by quorum.reached / quorum.lost */
+
+    struct item *items; /* in order of creation; display order from position */
+    size_t nitems;
+    size_t capitems;
+    int32_t current; /* index of the current item, -1 for none */
+
+    struct request *reqs; /* in order of creation */
+    size_t nreqs;
+    size_t capreqs;
+
+    struct turn turn;
+    struct spoken *spoken;
+    size_t nspoken;
+    size_t capspoken;
+    int32_t last_college_pidx; /* participant of the last turn, -1 for none */
 };
 
 /* New, empty meeting (no event applied); NULL when out of memory. */
@@ -77,6 +167,32 @@ int meeting_leave(struct meeting *m, const char *pid, int64_t now, struct evlist
 
 /* Borrowed (until the next applied event); NULL when not found. */
 const struct participant *meeting_participant(const struct meeting *m, const char *id);
+int32_t meeting_item_index(const struct meeting *m, const char *id); /* -1 when not found */
+
+/* The waiting requests of item `item` in the order the floor will be given
+ * (points of order, replies, then contributions with the fairness rules).
+ * Fills out[0..n) with request indexes; returns n. `out` holds m->nreqs. */
+size_t speakers_order(const struct meeting *m, uint32_t item, uint32_t *out);
+
+/* Presence as the quorum sees it: connected or marked present, and not
+ * marked excused or absent. */
+bool attendance_counts(const struct participant *p);
+
+struct quorum {
+    int64_t present;  /* members counted present */
+    int64_t required; /* overall */
+    bool met;
+};
+/* Compute the quorum now (from presence and the rule in m->set). */
+struct quorum quorum_compute(const struct meeting *m);
+/* Members of `college` present and required; `total` members of it. */
+void quorum_college(const struct meeting *m, const char *college, int64_t *present,
+                    int64_t *required, int64_t *total);
+
+const char *item_kind_str(enum item_kind k);
+const char *item_state_str(enum item_state s);
+const char *request_kind_str(enum request_kind k);
+const char *mark_str(enum mark k);
 
 const char *meeting_state_str(enum meeting_state s);
 

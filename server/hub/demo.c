@@ -39,6 +39,71 @@ static const struct {
 
 #define NPEOPLE (sizeof(people) / sizeof(people[0]))
 
+/* The agenda, from the commission's meeting of 2 February 2021. `sub` items
+ * belong to the last top-level item before them. */
+static const struct {
+    int sub;
+    const char *title, *kind, *presenter;
+    int minutes;
+    const char *description;
+} agenda[] = {
+    {0, "Ouverture de la séance et approbation de l'ordre du jour", "vote", "Hélène Vasseur", 5,
+     "Vérification du quorum, désignation du secrétaire de séance."},
+    {0, "Bilan 2020 : la crise sanitaire", "information", "Claire Dubois", 40,
+     "Les effets de la crise sanitaire de 2020 sur les locataires et les organismes Hlm."},
+    {1, "Les deux confinements : continuité du service aux locataires", "information",
+     "Claire Dubois", 10,
+     "Mesures prises dès mars 2020 pour protéger les collaborateurs et les locataires ; "
+     "maintien du contact (application, appels, communication dématérialisée)."},
+    {1, "Cellules d'appels pour les locataires âgés", "information", "Marc Lefebvre", 10,
+     "Préserver le lien social avec les ménages les plus fragiles et les plus âgés."},
+    {1, "Accord national avec les associations de locataires", "information", "Jean Moreau", 10,
+     "Accord négocié avec les plus grandes associations de locataires et décliné "
+     "régionalement."},
+    {1, "Accords locaux de prévention des impayés", "deliberation", "Fatima Benali", 10,
+     "Le risque d'impayé n'est pas avéré à ce jour ; anticiper la crise sociale à venir."},
+    {0, "Feuille de route 2021", "deliberation", "Hélène Vasseur", 30,
+     "Reporter les thèmes prévus en 2020, avec une mise en œuvre adaptée : réunions en "
+     "visioconférence."},
+    {0, "Lancement de trois groupes de travail", "vote", "Hélène Vasseur", 20,
+     "Constitution des groupes et désignation de leurs animateurs."},
+    {1, "Groupe 1 : tranquillité résidentielle", "information", "Sophie Martin", 5, ""},
+    {1, "Groupe 2 : parcours résidentiel des locataires", "information", "Lucien Caron", 5, ""},
+    {1, "Groupe 3 : prévention des impayés et accompagnement social", "information",
+     "Fatima Benali", 5, ""},
+    {0, "Questions diverses et date de la prochaine réunion", "information", "Hélène Vasseur", 10,
+     "La prochaine réunion fera le point sur l'avancée des travaux."},
+};
+
+#define NAGENDA (sizeof(agenda) / sizeof(agenda[0]))
+
+/* Build the agenda and the quorum rule as the chair would, with commands. */
+static int
+prepare(struct meeting *m, int64_t now, struct evlist *evs)
+{
+    char parent[ID_MAX] = "";
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < NAGENDA; i++) {
+        struct cmd c = {.type = CMD_AGENDA_ADD};
+        c.b.title = (char *)agenda[i].title;
+        c.b.kind = (char *)agenda[i].kind;
+        c.b.presenter = (char *)agenda[i].presenter;
+        c.b.description = (char *)agenda[i].description;
+        c.b.parent = agenda[i].sub ? parent : "";
+        c.b.has = HAS_DURATION;
+        c.b.duration = agenda[i].minutes * 60;
+        rc = meeting_handle(m, &c, "vasseur", now, evs);
+        if (rc == 0 && !agenda[i].sub) {
+            snprintf(parent, sizeof(parent), "%s", evs->v[evs->len - 1].b.item);
+        }
+    }
+    struct cmd q = {.type = CMD_MEETING_CONFIGURE};
+    q.b.has = HAS_QUORUM | HAS_QUORUM_COLLEGE;
+    q.b.quorum = 50;
+    q.b.quorum_college = 50;
+    return rc ? rc : meeting_handle(m, &q, "vasseur", now, evs);
+}
+
 static int
 create(struct hub *h, int64_t now, struct live **out)
 {
@@ -72,6 +137,9 @@ create(struct hub *h, int64_t now, struct live **out)
         struct body p = {.participant = (char *)people[i].id, .name = (char *)people[i].name,
                          .college = (char *)people[i].college, .role = (char *)people[i].role};
         rc = meeting_add_participant(l->m, &p, now, &evs);
+    }
+    if (rc == 0) {
+        rc = prepare(l->m, now, &evs);
     }
     if (rc == 0) {
         rc = hub_write_events(h, l, &evs);

@@ -551,7 +551,7 @@ do_hello(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
     }
     c->pidx = (uint32_t)(p - l->m->parts);
     attach(l, c);
-    struct pending pw = {.kind = P_WELCOME, .c = c, .live = l, .has_since = cmd->b.has_since,
+    struct pending pw = {.kind = P_WELCOME, .c = c, .live = l, .has_since = (cmd->b.has & HAS_SINCE) != 0,
                          .since = cmd->b.since};
     memcpy(pw.id, cmd->id, sizeof(pw.id));
     if (hub_pending_push(h, &pw)) {
@@ -655,7 +655,7 @@ hub_message(struct hub *h, struct hub_conn *c, const char *buf, size_t len, int6
     } else if (!c->live) {
         send_error(h, c, cmd.id, ERR_NOT_AUTHENTICATED, NULL);
     } else if (cmd.type == CMD_PING) {
-        send_text(h, c, proto_pong(cmd.id));
+        send_text(h, c, proto_pong(cmd.id, now));
     } else {
         do_command(h, c, &cmd, now);
     }
@@ -728,7 +728,7 @@ resume_row(void *ctx, const struct store_row *row)
 }
 
 static void
-welcome(struct hub *h, struct pending *p)
+welcome(struct hub *h, struct pending *p, int64_t now)
 {
     struct hub_conn *c = p->c;
     struct live *l = p->live;
@@ -746,7 +746,8 @@ welcome(struct hub *h, struct pending *p)
             return;
         }
     }
-    send_text(h, c, proto_welcome(p->id, l->m, you, resume ? (uint64_t)p->since : head, snap));
+    send_text(h, c,
+              proto_welcome(p->id, l->m, you, resume ? (uint64_t)p->since : head, now, snap));
     free(snap);
     if (resume) {
         struct resume r = {h, c, l->m->id};
@@ -761,7 +762,6 @@ welcome(struct hub *h, struct pending *p)
 int
 hub_flush(struct hub *h, int64_t now)
 {
-    (void)now;
     int rc = 0;
     if (store_in_transaction(h->st)) {
         rc = store_commit(h->st);
@@ -807,7 +807,7 @@ hub_flush(struct hub *h, int64_t now)
                 send_error(h, p->c, p->id, ERR_STORAGE, NULL);
                 close_conn(h, p->c, 1011, "storage failed");
             } else {
-                welcome(h, p);
+                welcome(h, p, now);
             }
             break;
         case P_HTTP:

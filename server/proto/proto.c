@@ -23,44 +23,117 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum fkind { F_ID, F_STR, F_TEXT, F_INT };
+enum fkind {
+    F_ID,    /* identifier, required non-empty */
+    F_OPTID, /* identifier or "" */
+    F_STR,   /* one line of text */
+    F_TEXT,  /* text with newlines and tabs */
+    F_INT,   /* integer in [0, max] */
+    F_BOOL
+};
 
 struct field {
     const char *name;
     size_t offset; /* of the char * (or int64_t) in struct body */
     enum fkind kind;
-    size_t max;
+    int64_t max;
     int required;
+    unsigned bit; /* HAS_ bit of an integer or boolean */
 };
 
 #define OFF(f) offsetof(struct body, f)
-#define END {NULL, 0, F_STR, 0, 0}
+#define END {NULL, 0, F_STR, 0, 0, 0}
+#define ID(name, f, req) {name, OFF(f), F_ID, ID_MAX - 1, req, 0}
+#define OPTID(name, f, req) {name, OFF(f), F_OPTID, ID_MAX - 1, req, 0}
+#define STR(name, f, max, req) {name, OFF(f), F_STR, max, req, 0}
+#define TEXT(name, f, max, req) {name, OFF(f), F_TEXT, max, req, 0}
+#define INT(name, f, max, req, bit) {name, OFF(f), F_INT, max, req, bit}
+#define BOOL(name, f, req, bit) {name, OFF(f), F_BOOL, 1, req, bit}
 
 #define NAME_MAX_ 200
 #define TITLE_MAX 500
+#define DESC_MAX 10000
+#define DAY_S 86400
+#define DAY_MS 86400000LL
 
 static const struct field f_none[] = {END};
 static const struct field f_created[] = {
-    {"title", OFF(title), F_STR, TITLE_MAX, 1},
-    {"date", OFF(date), F_STR, 64, 1},
-    {"place", OFF(place), F_STR, TITLE_MAX, 1},
-    {"room", OFF(room), F_STR, 1000, 1},
-    {"lang", OFF(lang), F_ID, 8, 1},
-    {"commission", OFF(commission), F_ID, ID_MAX - 1, 1},
-    {"commission_name", OFF(commission_name), F_STR, NAME_MAX_, 1},
-    END};
+    STR("title", title, TITLE_MAX, 1),   STR("date", date, 64, 1),
+    STR("place", place, TITLE_MAX, 1),   STR("room", room, 1000, 1),
+    ID("lang", lang, 1),                 ID("commission", commission, 1),
+    STR("commission_name", commission_name, NAME_MAX_, 1), END};
 static const struct field f_added[] = {
-    {"participant", OFF(participant), F_ID, ID_MAX - 1, 1},
-    {"name", OFF(name), F_STR, NAME_MAX_, 1},
-    {"college", OFF(college), F_STR, ID_MAX - 1, 1},
-    {"role", OFF(role), F_ID, 16, 1},
-    END};
-static const struct field f_participant[] = {
-    {"participant", OFF(participant), F_ID, ID_MAX - 1, 1}, END};
+    ID("participant", participant, 1), STR("name", name, NAME_MAX_, 1),
+    OPTID("college", college, 1), ID("role", role, 1), END};
+static const struct field f_participant[] = {ID("participant", participant, 1), END};
 static const struct field f_hello[] = {
-    {"token", OFF(token), F_STR, 128, 1},
-    {"since", OFF(since), F_INT, 0, 0},
-    END};
+    STR("token", token, 128, 1), INT("since", since, INT64_MAX, 0, HAS_SINCE), END};
+static const struct field f_configured[] = {
+    INT("speaking_time", speaking_time, DAY_S, 1, HAS_SPEAKING_TIME),
+    BOOL("first_turn", first_turn, 1, HAS_FIRST_TURN),
+    BOOL("alternate", alternate, 1, HAS_ALTERNATE),
+    INT("quorum", quorum, 100, 1, HAS_QUORUM),
+    INT("quorum_college", quorum_college, 100, 1, HAS_QUORUM_COLLEGE),
+    INT("grace", grace, 3600, 1, HAS_GRACE), END};
+static const struct field f_configure[] = {
+    INT("speaking_time", speaking_time, DAY_S, 0, HAS_SPEAKING_TIME),
+    BOOL("first_turn", first_turn, 0, HAS_FIRST_TURN),
+    BOOL("alternate", alternate, 0, HAS_ALTERNATE),
+    INT("quorum", quorum, 100, 0, HAS_QUORUM),
+    INT("quorum_college", quorum_college, 100, 0, HAS_QUORUM_COLLEGE),
+    INT("grace", grace, 3600, 0, HAS_GRACE), END};
+static const struct field f_item_added[] = {
+    ID("item", item, 1), STR("title", title, TITLE_MAX, 1),
+    TEXT("description", description, DESC_MAX, 1), STR("presenter", presenter, NAME_MAX_, 1),
+    INT("duration", duration, DAY_S, 1, HAS_DURATION), ID("kind", kind, 1),
+    OPTID("parent", parent, 1), INT("position", position, 100000, 1, HAS_POSITION),
+    INT("speaking_time", speaking_time, DAY_S, 1, HAS_SPEAKING_TIME), END};
+static const struct field f_item_edited[] = {
+    ID("item", item, 1), STR("title", title, TITLE_MAX, 1),
+    TEXT("description", description, DESC_MAX, 1), STR("presenter", presenter, NAME_MAX_, 1),
+    INT("duration", duration, DAY_S, 1, HAS_DURATION), ID("kind", kind, 1),
+    INT("speaking_time", speaking_time, DAY_S, 1, HAS_SPEAKING_TIME), END};
+static const struct field f_agenda_add[] = {
+    STR("title", title, TITLE_MAX, 1), TEXT("description", description, DESC_MAX, 0),
+    STR("presenter", presenter, NAME_MAX_, 0), INT("duration", duration, DAY_S, 0, HAS_DURATION),
+    ID("kind", kind, 0), OPTID("parent", parent, 0),
+    INT("position", position, 100000, 0, HAS_POSITION),
+    INT("speaking_time", speaking_time, DAY_S, 0, HAS_SPEAKING_TIME), END};
+static const struct field f_agenda_edit[] = {
+    ID("item", item, 1), STR("title", title, TITLE_MAX, 0),
+    TEXT("description", description, DESC_MAX, 0), STR("presenter", presenter, NAME_MAX_, 0),
+    INT("duration", duration, DAY_S, 0, HAS_DURATION), ID("kind", kind, 0),
+    INT("speaking_time", speaking_time, DAY_S, 0, HAS_SPEAKING_TIME), END};
+static const struct field f_item_move[] = {
+    ID("item", item, 1), INT("position", position, 100000, 1, HAS_POSITION), END};
+static const struct field f_item[] = {ID("item", item, 1), END};
+static const struct field f_opt_item[] = {ID("item", item, 0), END};
+static const struct field f_requested[] = {
+    ID("request", request, 1), ID("participant", participant, 1), ID("kind", kind, 1),
+    ID("item", item, 1), END};
+static const struct field f_request[] = {ID("request", request, 1), END};
+static const struct field f_opt_request[] = {ID("request", request, 0), END};
+static const struct field f_request_move[] = {
+    ID("request", request, 1), INT("position", position, 100000, 1, HAS_POSITION), END};
+static const struct field f_speaker_request[] = {ID("kind", kind, 0), END};
+static const struct field f_speaker_give[] = {
+    ID("request", request, 0), ID("participant", participant, 0), END};
+static const struct field f_turn_started[] = {
+    OPTID("request", request, 1), ID("participant", participant, 1), ID("kind", kind, 1),
+    ID("item", item, 1), INT("allowed", allowed, DAY_MS, 1, HAS_ALLOWED), END};
+static const struct field f_turn_paused[] = {
+    INT("elapsed", elapsed, DAY_MS, 1, HAS_ELAPSED), END};
+static const struct field f_turn_ended[] = {
+    ID("participant", participant, 1), INT("spoken", spoken, DAY_MS, 1, HAS_SPOKEN), END};
+static const struct field f_marked[] = {
+    ID("participant", participant, 1), ID("status", status, 1),
+    STR("reason", reason, NAME_MAX_, 1), END};
+static const struct field f_mark[] = {
+    ID("participant", participant, 1), ID("status", status, 1),
+    STR("reason", reason, NAME_MAX_, 0), END};
+static const struct field f_quorum[] = {
+    INT("present", present, 1000000, 1, HAS_PRESENT),
+    INT("required", required, 1000000, 1, HAS_REQUIRED), END};
 
 static const struct {
     const char *name;
@@ -74,6 +147,27 @@ static const struct {
     [EV_MEETING_SUSPENDED] = {"meeting.suspended", f_none},
     [EV_MEETING_RESUMED] = {"meeting.resumed", f_none},
     [EV_MEETING_CLOSED] = {"meeting.closed", f_none},
+    [EV_MEETING_CONFIGURED] = {"meeting.configured", f_configured},
+    [EV_AGENDA_ITEM_ADDED] = {"agenda.item_added", f_item_added},
+    [EV_AGENDA_ITEM_EDITED] = {"agenda.item_edited", f_item_edited},
+    [EV_AGENDA_ITEM_MOVED] = {"agenda.item_moved", f_item_move},
+    [EV_AGENDA_ITEM_REMOVED] = {"agenda.item_removed", f_item},
+    [EV_AGENDA_ITEM_OPENED] = {"agenda.item_opened", f_item},
+    [EV_AGENDA_ITEM_CLOSED] = {"agenda.item_closed", f_item},
+    [EV_AGENDA_ITEM_POSTPONED] = {"agenda.item_postponed", f_item},
+    [EV_SPEAKER_REQUESTED] = {"speaker.requested", f_requested},
+    [EV_SPEAKER_WITHDRAWN] = {"speaker.withdrawn", f_request},
+    [EV_SPEAKER_REMOVED] = {"speaker.removed", f_request},
+    [EV_SPEAKER_MOVED] = {"speaker.moved", f_request_move},
+    [EV_SPEAKER_TURN_STARTED] = {"speaker.turn_started", f_turn_started},
+    [EV_SPEAKER_TURN_PAUSED] = {"speaker.turn_paused", f_turn_paused},
+    [EV_SPEAKER_TURN_RESUMED] = {"speaker.turn_resumed", f_none},
+    [EV_SPEAKER_TURN_ENDED] = {"speaker.turn_ended", f_turn_ended},
+    [EV_SPEAKER_LIST_CLOSED] = {"speaker.list_closed", f_item},
+    [EV_SPEAKER_LIST_REOPENED] = {"speaker.list_reopened", f_item},
+    [EV_ATTENDANCE_MARKED] = {"attendance.marked", f_marked},
+    [EV_QUORUM_REACHED] = {"quorum.reached", f_quorum},
+    [EV_QUORUM_LOST] = {"quorum.lost", f_quorum},
 };
 
 static const struct {
@@ -86,6 +180,27 @@ static const struct {
     [CMD_MEETING_SUSPEND] = {"meeting.suspend", f_none},
     [CMD_MEETING_RESUME] = {"meeting.resume", f_none},
     [CMD_MEETING_CLOSE] = {"meeting.close", f_none},
+    [CMD_MEETING_CONFIGURE] = {"meeting.configure", f_configure},
+    [CMD_AGENDA_ADD] = {"agenda.add", f_agenda_add},
+    [CMD_AGENDA_EDIT] = {"agenda.edit", f_agenda_edit},
+    [CMD_AGENDA_MOVE] = {"agenda.move", f_item_move},
+    [CMD_AGENDA_REMOVE] = {"agenda.remove", f_item},
+    [CMD_AGENDA_OPEN] = {"agenda.open", f_item},
+    [CMD_AGENDA_CLOSE] = {"agenda.close", f_opt_item},
+    [CMD_AGENDA_POSTPONE] = {"agenda.postpone", f_item},
+    [CMD_SPEAKER_REQUEST] = {"speaker.request", f_speaker_request},
+    [CMD_SPEAKER_WITHDRAW] = {"speaker.withdraw", f_opt_request},
+    [CMD_SPEAKER_REMOVE] = {"speaker.remove", f_request},
+    [CMD_SPEAKER_MOVE] = {"speaker.move", f_request_move},
+    [CMD_SPEAKER_NEXT] = {"speaker.next", f_none},
+    [CMD_SPEAKER_GIVE] = {"speaker.give", f_speaker_give},
+    [CMD_SPEAKER_END] = {"speaker.end", f_none},
+    [CMD_SPEAKER_PAUSE] = {"speaker.pause", f_none},
+    [CMD_SPEAKER_RESUME] = {"speaker.resume", f_none},
+    [CMD_SPEAKER_CLOSE_LIST] = {"speaker.close_list", f_opt_item},
+    [CMD_SPEAKER_REOPEN_LIST] = {"speaker.reopen_list", f_opt_item},
+    [CMD_ATTENDANCE_CHECKIN] = {"attendance.checkin", f_none},
+    [CMD_ATTENDANCE_MARK] = {"attendance.mark", f_mark},
 };
 
 const char *
@@ -169,17 +284,16 @@ decode_fields(json_t *o, const struct field *fields, struct body *b)
         if (!f->name) {
             return ERR_BAD_MESSAGE;
         }
-        if (f->kind == F_INT) {
-            if (!json_is_integer(v)) {
+        if (f->kind == F_INT || f->kind == F_BOOL) {
+            if (f->kind == F_BOOL ? !json_is_boolean(v) : !json_is_integer(v)) {
                 return ERR_BAD_MESSAGE;
             }
-            *int_at(b, f) = json_integer_value(v);
-            if (f->offset == OFF(since)) {
-                if (*int_at(b, f) < 0) {
-                    return ERR_INVALID;
-                }
-                b->has_since = true;
+            int64_t x = f->kind == F_BOOL ? json_is_true(v) : json_integer_value(v);
+            if (x < 0 || x > f->max) {
+                return ERR_INVALID;
             }
+            *int_at(b, f) = x;
+            b->has |= f->bit;
             continue;
         }
         if (!json_is_string(v)) {
@@ -189,9 +303,14 @@ decode_fields(json_t *o, const struct field *fields, struct body *b)
         if (strlen(s) != json_string_length(v)) {
             return ERR_INVALID; /* embedded NUL */
         }
-        int rc = f->kind == F_ID ? (json_string_length(v) > f->max ? ERR_TOO_LARGE
-                                                                   : check_id(s, f->max))
-                                 : proto_check_text(s, f->max, f->kind == F_TEXT);
+        int rc;
+        if (f->kind == F_ID || f->kind == F_OPTID) {
+            rc = json_string_length(v) > (size_t)f->max ? ERR_TOO_LARGE
+                 : (f->kind == F_OPTID && !*s)         ? 0
+                                                       : check_id(s, (size_t)f->max);
+        } else {
+            rc = proto_check_text(s, (size_t)f->max, f->kind == F_TEXT);
+        }
         if (rc) {
             return rc;
         }
@@ -333,6 +452,8 @@ encode_fields(const struct field *fields, const struct body *b)
         json_t *v;
         if (f->kind == F_INT) {
             v = json_integer(*int_at((struct body *)b, f));
+        } else if (f->kind == F_BOOL) {
+            v = json_boolean(*int_at((struct body *)b, f));
         } else {
             const char *s = *str_at((struct body *)b, f);
             v = json_string(s ? s : "");
@@ -445,9 +566,9 @@ proto_error(const char *id, int code, const char *message)
 }
 
 char *
-proto_pong(const char *id)
+proto_pong(const char *id, int64_t now)
 {
-    return reply("pong", id, NULL);
+    return reply("pong", id, json_pack("{s:I}", "now", (json_int_t)now));
 }
 
 char *
@@ -469,55 +590,204 @@ proto_quote(const char *s)
     return q;
 }
 
+/* Add n to the integer `key` of object `o` (created at 0). */
+static void
+add_int(json_t *o, const char *key, int64_t n)
+{
+    json_t *v = json_object_get(o, key);
+    json_object_set_new(o, key, json_integer((v ? json_integer_value(v) : 0) + n));
+}
+
+/* The object of `college` in `colleges`, created with zeroes; NULL when out of memory. */
+static json_t *
+college_of(json_t *colleges, const char *college)
+{
+    json_t *c = json_object_get(colleges, college);
+    if (!c) {
+        c = json_pack("{s:i,s:i,s:i,s:i,s:i}", "present", 0, "total", 0, "required", 0,
+                      "turns", 0, "spoken", 0);
+        if (!c || json_object_set_new(colleges, college, c)) {
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static json_t *
+participants_json(const struct meeting *m, json_t *colleges)
+{
+    json_t *parts = json_array();
+    for (size_t i = 0; parts && i < m->nparts; i++) {
+        const struct participant *p = &m->parts[i];
+        json_t *jp = json_pack(
+            "{s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:I,s:I,s:i,s:i,s:I}", "id", p->id, "name",
+            p->name, "college", p->college, "role", role_str(p->role), "present",
+            attendance_counts(p), "connected", p->present, "mark", mark_str(p->mark), "reason",
+            p->reason ? p->reason : "", "arrived", (json_int_t)p->arrived, "left",
+            (json_int_t)p->left, "disconnections", p->disconnections, "turns", p->turns, "spoken",
+            (json_int_t)p->spoken_ms);
+        if (!jp || json_array_append_new(parts, jp)) {
+            json_decref(parts);
+            return NULL;
+        }
+        if (!p->college[0]) {
+            continue;
+        }
+        json_t *c = college_of(colleges, p->college);
+        if (!c) {
+            json_decref(parts);
+            return NULL;
+        }
+        add_int(c, "turns", p->turns);
+        add_int(c, "spoken", p->spoken_ms);
+        if (p->role == ROLE_MEMBER) {
+            int64_t present, required, total;
+            quorum_college(m, p->college, &present, &required, &total);
+            json_object_set_new(c, "present", json_integer(present));
+            json_object_set_new(c, "total", json_integer(total));
+            json_object_set_new(c, "required", json_integer(required));
+        }
+    }
+    return parts;
+}
+
+static json_t *
+item_json(const struct meeting *m, const struct item *it)
+{
+    (void)m;
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:I,s:b}", "id", it->id,
+                     "title", it->title, "description", it->description, "presenter",
+                     it->presenter, "kind", item_kind_str(it->kind), "parent", it->parent,
+                     "position", (json_int_t)it->position, "duration",
+                     (json_int_t)it->duration_s, "speaking_time", (json_int_t)it->speaking_s,
+                     "state", item_state_str(it->state), "actual", (json_int_t)it->actual_ms,
+                     "opened_at", (json_int_t)it->opened_at, "list_closed", it->list_closed);
+}
+
+struct item_key {
+    int64_t top;   /* position of the top-level item (the item's own, or its parent's) */
+    int64_t sub;   /* -1 for the top-level item itself, else its position */
+    size_t idx;
+};
+
+static int
+cmp_item_key(const void *a, const void *b)
+{
+    const struct item_key *x = a, *y = b;
+    if (x->top != y->top) {
+        return (x->top > y->top) - (x->top < y->top);
+    }
+    return (x->sub > y->sub) - (x->sub < y->sub);
+}
+
+/* Items in display order: top-level by position, each followed by its sub-items. */
+static json_t *
+agenda_json(const struct meeting *m)
+{
+    json_t *a = json_array();
+    struct item_key *keys = malloc((m->nitems ? m->nitems : 1) * sizeof(*keys));
+    size_t n = 0;
+    if (!a || !keys) {
+        free(keys);
+        json_decref(a);
+        return NULL;
+    }
+    for (size_t i = 0; i < m->nitems; i++) {
+        const struct item *it = &m->items[i];
+        if (it->removed) {
+            continue;
+        }
+        int32_t parent = it->parent[0] ? meeting_item_index(m, it->parent) : -1;
+        keys[n].top = parent >= 0 ? m->items[parent].position : it->position;
+        keys[n].sub = parent >= 0 ? it->position : -1;
+        keys[n].idx = i;
+        n++;
+    }
+    qsort(keys, n, sizeof(*keys), cmp_item_key);
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(a, item_json(m, &m->items[keys[i].idx]));
+    }
+    free(keys);
+    return a;
+}
+
+static json_t *
+speakers_json(const struct meeting *m)
+{
+    json_t *lists = json_object();
+    uint32_t *order = malloc((m->nreqs ? m->nreqs : 1) * sizeof(*order));
+    if (!lists || !order) {
+        free(order);
+        json_decref(lists);
+        return NULL;
+    }
+    for (size_t i = 0; i < m->nitems; i++) {
+        size_t n = speakers_order(m, (uint32_t)i, order);
+        if (n == 0) {
+            continue;
+        }
+        json_t *l = json_array();
+        for (size_t k = 0; l && k < n; k++) {
+            const struct request *r = &m->reqs[order[k]];
+            json_array_append_new(l, json_pack("{s:s,s:s,s:s,s:I}", "request", r->id,
+                                               "participant", m->parts[r->pidx].id, "kind",
+                                               request_kind_str(r->kind), "ts",
+                                               (json_int_t)r->ts));
+        }
+        json_object_set_new(lists, m->items[i].id, l);
+    }
+    free(order);
+    return lists;
+}
+
+static json_t *
+turn_json(const struct meeting *m)
+{
+    const struct turn *t = &m->turn;
+    if (!t->active) {
+        return json_null();
+    }
+    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "participant", m->parts[t->pidx].id,
+                     "request", t->request, "kind", request_kind_str(t->kind), "item",
+                     m->items[t->item].id, "allowed", (json_int_t)t->allowed_ms, "elapsed",
+                     (json_int_t)t->elapsed_ms, "running_since", (json_int_t)t->running_since);
+}
+
 static json_t *
 snapshot_object(const struct meeting *m, const char *head_hex)
 {
-    json_t *parts = json_array();
     json_t *colleges = json_object();
-    json_t *snap = NULL;
-    size_t present = 0, total = 0;
-    if (!parts || !colleges) {
-        goto fail;
-    }
+    json_t *parts = colleges ? participants_json(m, colleges) : NULL;
+    struct quorum q = quorum_compute(m);
+    int64_t total = 0;
     for (size_t i = 0; i < m->nparts; i++) {
-        const struct participant *p = &m->parts[i];
-        json_t *jp = json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", p->id, "name", p->name, "college",
-                               p->college, "role", role_str(p->role), "present", p->present);
-        if (!jp || json_array_append_new(parts, jp)) {
-            goto fail;
-        }
-        if (p->role != ROLE_MEMBER) {
-            continue;
-        }
-        total++;
-        present += p->present;
-        json_t *c = json_object_get(colleges, p->college);
-        if (!c) {
-            c = json_pack("{s:i,s:i}", "present", 0, "total", 0);
-            if (!c || json_object_set_new(colleges, p->college, c)) {
-                goto fail;
-            }
-        }
-        json_object_set_new(c, "total", json_integer(json_integer_value(json_object_get(c, "total")) + 1));
-        if (p->present) {
-            json_object_set_new(
-                c, "present", json_integer(json_integer_value(json_object_get(c, "present")) + 1));
-        }
+        total += m->parts[i].role == ROLE_MEMBER;
     }
-    snap = json_pack(
-        "{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:{s:s,s:s}},s:o,s:{s:I,s:I,s:o},s:I,s:s}",
+    if (!parts) {
+        json_decref(colleges);
+        return NULL;
+    }
+    /* "o" steals its argument even when json_pack fails. */
+    return json_pack(
+        "{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:{s:s,s:s}},"
+        "s:{s:I,s:b,s:b,s:I,s:I,s:I},s:o,"
+        "s:{s:I,s:I,s:o,s:{s:b,s:I,s:I}},"
+        "s:o,s:s,s:o,s:o,s:I,s:s}",
         "meeting", "id", m->id, "title", m->title ? m->title : "", "date",
         m->date ? m->date : "", "place", m->place ? m->place : "", "room", m->room ? m->room : "",
         "lang", m->lang ? m->lang : "fr", "state", meeting_state_str(m->state), "opened_at",
         (json_int_t)m->opened_at, "closed_at", (json_int_t)m->closed_at, "commission", "id",
-        m->commission, "name", m->commission_name ? m->commission_name : "", "participants",
-        parts, "attendance", "present", (json_int_t)present, "total", (json_int_t)total,
-        "colleges", colleges, "seq", (json_int_t)m->seq, "head", head_hex);
-    return snap; /* "o" stole parts and colleges, even on failure */
-fail:
-    json_decref(parts);
-    json_decref(colleges);
-    return NULL;
+        m->commission, "name", m->commission_name ? m->commission_name : "",
+        "settings", "speaking_time", (json_int_t)m->set.speaking_s, "first_turn",
+        m->set.first_turn, "alternate", m->set.alternate, "quorum", (json_int_t)m->set.quorum,
+        "quorum_college", (json_int_t)m->set.quorum_college, "grace", (json_int_t)m->set.grace_s,
+        "participants", parts,
+        "attendance", "present", (json_int_t)q.present, "total", (json_int_t)total, "colleges",
+        colleges, "quorum", "met", q.met, "present", (json_int_t)q.present, "required",
+        (json_int_t)q.required,
+        "agenda", agenda_json(m), "current_item",
+        m->current >= 0 ? m->items[m->current].id : "", "speakers", speakers_json(m), "turn",
+        turn_json(m), "seq", (json_int_t)m->seq, "head", head_hex);
 }
 
 char *
@@ -531,11 +801,11 @@ proto_snapshot(const struct meeting *m, const char *head_hex)
 
 char *
 proto_welcome(const char *id, const struct meeting *m, const struct participant *you,
-              uint64_t seq, const char *snapshot)
+              uint64_t seq, int64_t now, const char *snapshot)
 {
-    json_t *b = json_pack("{s:s,s:s,s:I,s:{s:s,s:s,s:s,s:s}}", "mode",
+    json_t *b = json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:s,s:s}}", "mode",
                           snapshot ? "snapshot" : "resume", "meeting", m->id, "seq",
-                          (json_int_t)seq, "you", "participant", you->id, "name", you->name,
+                          (json_int_t)seq, "now", (json_int_t)now, "you", "participant", you->id, "name", you->name,
                           "college", you->college, "role", role_str(you->role));
     if (b && snapshot) {
         json_error_t jerr;

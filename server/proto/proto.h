@@ -43,14 +43,14 @@ char *proto_event_msg(const char *meeting, uint64_t seq, int64_t ts, const char 
 /* Replies (new). `id` is the raw JSON request id or "" for none. */
 char *proto_ok(const char *id, uint64_t seq, int replayed);
 char *proto_error(const char *id, int code, const char *message);
-char *proto_pong(const char *id);
+char *proto_pong(const char *id, int64_t now); /* body {"now"}: the server clock */
 
 /* The snapshot object (section 5.3) as JSON text (new). */
 char *proto_snapshot(const struct meeting *m, const char *head_hex);
 
 /* welcome; `snapshot` is JSON text or NULL for mode "resume". */
 char *proto_welcome(const char *id, const struct meeting *m, const struct participant *you,
-                    uint64_t seq, const char *snapshot);
+                    uint64_t seq, int64_t now, const char *snapshot);
 
 /* HTTP API bodies. */
 struct api_commission {
