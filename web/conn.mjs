@@ -121,7 +121,7 @@ export class Conn extends EventTarget {
         if (this.status === 'failed') {
             return;
         }
-        if (navigator.onLine === false) {
+        if (globalThis.navigator?.onLine === false) {
             // Known to be offline: the 'online' event will call; retry slowly meanwhile.
             this.setStatus('offline');
             this.timer = setTimeout(() => this.connect(), BACKOFF_MAX);
