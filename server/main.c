@@ -172,6 +172,13 @@ cmd_serve(int argc, char **argv)
     struct hub *h = NULL;
     const char *msg = NULL;
     int rc = 1, created = 0;
+    if (!demo && access(db, F_OK) != 0) {
+        fprintf(stderr,
+                "concerto serve: no database at %s: run 'concerto init --db %s' first "
+                "(or 'concerto serve --demo')\n",
+                db, db);
+        return 1;
+    }
     if (open_store("serve", db, &st)) {
         return 1;
     }

@@ -154,6 +154,7 @@ hub_demo(struct hub *h, const char *base, int64_t now, void (*print)(const char 
 {
     struct live *l = NULL;
     char line[512];
+    h->now = now;
     int rc = hub_begin(h);
     if (rc) {
         return rc;

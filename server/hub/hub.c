@@ -117,7 +117,7 @@ live_free(struct live *l)
     }
     live_drop_pending(l, 0);
     free(l->pending);
-    free(l->nconn);
+    free(l->seats);
     meeting_free(l->m);
     free(l);
 }
@@ -148,6 +148,9 @@ hub_connections(const struct hub *h)
 }
 
 /* --- loading a meeting from its log ------------------------------------ */
+
+static int live_fit(struct live *l);
+static void leave_later(struct live *l, uint32_t pidx, int64_t now);
 
 struct fold {
     struct meeting *m;
@@ -230,18 +233,14 @@ live_reload(struct hub *h, struct live *l, const char *id)
         meeting_free(f.m);
         return rc;
     }
-    if (f.m->nparts > l->nconn_cap) {
-        uint32_t *n = realloc(l->nconn, f.m->nparts * sizeof(*n));
-        if (!n) {
-            meeting_free(f.m);
-            return ERR_NOMEM;
-        }
-        memset(n + l->nconn_cap, 0, (f.m->nparts - l->nconn_cap) * sizeof(*n));
-        l->nconn = n;
-        l->nconn_cap = f.m->nparts;
-    }
-    meeting_free(l->m);
+    struct meeting *old = l->m;
     l->m = f.m;
+    if (live_fit(l)) {
+        l->m = old;
+        meeting_free(f.m);
+        return ERR_NOMEM;
+    }
+    meeting_free(old);
     memcpy(l->head, f.head, HASH_LEN);
     return 0;
 }
@@ -272,6 +271,13 @@ hub_live(struct hub *h, const char *id, struct live **out)
         live_free(l);
         return rc;
     }
+    /* Those the log shows connected lost their connection when the server
+     * stopped: give them the grace period to come back, as for any drop. */
+    for (size_t i = 0; i < l->m->nparts; i++) {
+        if (l->m->parts[i].present) {
+            leave_later(l, (uint32_t)i, h->now);
+        }
+    }
     l->next = h->lives;
     h->lives = l;
     *out = l;
@@ -291,22 +297,35 @@ hub_unload(struct hub *h, struct live *l)
     live_free(l);
 }
 
-/* Make room in l->nconn for every participant (participants only grow). */
+/* Make room in l->seats for every participant (participants only grow). */
 static int
 live_fit(struct live *l)
 {
-    if (l->m->nparts <= l->nconn_cap) {
+    if (l->m->nparts <= l->nseats) {
         return 0;
     }
     size_t cap = l->m->nparts * 2;
-    uint32_t *n = realloc(l->nconn, cap * sizeof(*n));
-    if (!n) {
+    struct seat *v = realloc(l->seats, cap * sizeof(*v));
+    if (!v) {
         return ERR_NOMEM;
     }
-    memset(n + l->nconn_cap, 0, (cap - l->nconn_cap) * sizeof(*n));
-    l->nconn = n;
-    l->nconn_cap = cap;
+    memset(v + l->nseats, 0, (cap - l->nseats) * sizeof(*v));
+    l->seats = v;
+    l->nseats = cap;
     return 0;
+}
+
+static void
+leave_later(struct live *l, uint32_t pidx, int64_t now)
+{
+    struct seat *s = &l->seats[pidx];
+    if (s->leave_at) {
+        return;
+    }
+    s->leave_at = now + l->m->set.grace_s * 1000;
+    if (l->nleaving++ == 0 || s->leave_at < l->next_leave) {
+        l->next_leave = s->leave_at;
+    }
 }
 
 /* --- the turn ------------------------------------------------------------- */
@@ -562,7 +581,12 @@ do_hello(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
     }
     log_line(LOG_INFO, "participant %s (%s) joined meeting %s from %s", p->id,
              role_str(p->role), l->m->id, c->peer);
-    if (l->nconn[c->pidx]++ == 0) {
+    struct seat *seat = &l->seats[c->pidx];
+    if (seat->leave_at) {
+        seat->leave_at = 0; /* back within the grace period: never left */
+        l->nleaving--;
+    }
+    if (seat->conns++ == 0 && !p->present) {
         rc = presence(h, l, c->pidx, true, now);
         if (rc) {
             log_line(LOG_ERROR, "meeting %s: cannot record the arrival of %s: %s", l->m->id,
@@ -641,6 +665,7 @@ void
 hub_message(struct hub *h, struct hub_conn *c, const char *buf, size_t len, int64_t now)
 {
     struct cmd cmd;
+    h->now = now;
     if (c->closing) {
         return;
     }
@@ -673,18 +698,15 @@ hub_too_large(struct hub *h, struct hub_conn *c)
 void
 hub_disconnect(struct hub *h, struct hub_conn *c, int64_t now)
 {
+    h->now = now;
     forget_conn(h, c);
     struct live *l = c->live;
     if (l) {
         detach(c);
         const char *pid = l->m->parts[c->pidx].id;
         log_line(LOG_INFO, "participant %s left meeting %s", pid, l->m->id);
-        if (--l->nconn[c->pidx] == 0) {
-            int rc = presence(h, l, c->pidx, false, now);
-            if (rc) {
-                log_line(LOG_ERROR, "meeting %s: cannot record the departure of %s: %s",
-                         l->m->id, pid, err_str(rc));
-            }
+        if (--l->seats[c->pidx].conns == 0) {
+            leave_later(l, c->pidx, now);
         }
     } else {
         log_line(LOG_INFO, "connection from %s closed", c->peer);
@@ -759,10 +781,42 @@ welcome(struct hub *h, struct pending *p, int64_t now)
     c->welcomed = true;
 }
 
+/* Write the departures whose grace period is over. */
+static void
+expire_leaves(struct hub *h, int64_t now)
+{
+    for (struct live *l = h->lives; l; l = l->next) {
+        if (!l->nleaving || now < l->next_leave) {
+            continue;
+        }
+        int64_t next = 0;
+        for (size_t i = 0; i < l->m->nparts; i++) {
+            struct seat *s = &l->seats[i];
+            if (!s->leave_at) {
+                continue;
+            }
+            if (s->leave_at > now) {
+                next = next && next < s->leave_at ? next : s->leave_at;
+                continue;
+            }
+            s->leave_at = 0;
+            l->nleaving--;
+            int rc = presence(h, l, (uint32_t)i, false, now);
+            if (rc) {
+                log_line(LOG_ERROR, "meeting %s: cannot record the departure of %s: %s",
+                         l->m->id, l->m->parts[i].id, err_str(rc));
+            }
+        }
+        l->next_leave = next;
+    }
+}
+
 int
 hub_flush(struct hub *h, int64_t now)
 {
     int rc = 0;
+    h->now = now;
+    expire_leaves(h, now);
     if (store_in_transaction(h->st)) {
         rc = store_commit(h->st);
     }

@@ -21,12 +21,22 @@
 #define HASH_LEN 32
 #define RESUME_MAX 100 /* a client further behind gets a snapshot */
 
+/* A participant's connections. When the last one closes, the departure is
+ * written only after the meeting's grace period (leave_at), so that a short
+ * network drop does not show as a departure nor break the quorum. */
+struct seat {
+    uint32_t conns;
+    int64_t leave_at; /* 0 when no departure is pending */
+};
+
 struct live {
     struct meeting *m;
     uint8_t head[HASH_LEN];
     struct hub_conn *conns; /* doubly linked through hub_conn.prev/next */
-    uint32_t *nconn;        /* connections per participant index */
-    size_t nconn_cap;
+    struct seat *seats;     /* per participant index */
+    size_t nseats;
+    size_t nleaving;        /* seats with a departure pending */
+    int64_t next_leave;     /* earliest leave_at among them */
     struct msg **pending; /* events of this turn, in seq order, awaiting commit */
     size_t npending;
     size_t cappending;
@@ -70,6 +80,7 @@ struct hub {
     size_t npend;
     size_t cappend;
     size_t nconns;
+    int64_t now; /* the time of the last turn, for work that has no request */
 };
 
 /* The live meeting `id`, loaded from the log on first use (folding and

@@ -61,6 +61,7 @@ static const char security_headers[] = "content-security-policy: " CSP "\r\n"
 
 struct net {
     struct lws_context *ctx;
+    lws_sorted_usec_list_t tick; /* wakes the loop each second: grace periods, deadlines */
     struct hub *hub;
     char web_root[PATH_MAX];
     volatile sig_atomic_t stop;
@@ -665,9 +666,18 @@ net_attach(struct net *n, struct hub *h)
     n->hub = h;
 }
 
+static void
+on_tick(lws_sorted_usec_list_t *sul)
+{
+    struct net *n = lws_container_of(sul, struct net, tick);
+    /* Nothing to do here: returning from lws_service() runs hub_flush(). */
+    lws_sul_schedule(n->ctx, 0, &n->tick, on_tick, LWS_US_PER_SEC);
+}
+
 int
 net_run(struct net *n)
 {
+    lws_sul_schedule(n->ctx, 0, &n->tick, on_tick, LWS_US_PER_SEC);
     while (!n->stop) {
         if (lws_service(n->ctx, 0) < 0) {
             return ERR_IO;
