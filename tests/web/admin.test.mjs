@@ -51,6 +51,29 @@ test('the admin page is French, labelled and passes axe', async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
 });
 
+test('every control is reached with Tab, in reading order', async () => {
+    await page.evaluate(() => document.activeElement?.blur());
+    const order = [];
+    for (let i = 0; i < 60; i++) {
+        await page.keyboard.press('Tab');
+        const id = await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+        if (id === 'BODY' || (order.length && id === order[0])) {
+            break;
+        }
+        if (order[order.length - 1] !== id) {
+            order.push(id);
+        }
+    }
+    assert.deepEqual(order.filter((id) => !/^notice/.test(id)), ['skip', 'lang-switch', 'admin-token', 'token-save',
+        'commission-name', 'commission-colleges', 'commission-create', 'roster-commission', 'roster-load',
+        'roster-file', 'roster-import', 'meeting-commission', 'meeting-title-field', 'meeting-date',
+        'meeting-place', 'meeting-room', 'meeting-lang', 'meeting-create', 'invite-meeting', 'invite-create']);
+    // The skip link takes the keyboard past the banner.
+    await page.focus('#skip');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+});
+
 test('without the token the server refuses, and the page says why', async () => {
     await page.fill('#commission-name', 'Sans jeton');
     await page.click('#commission-create');

@@ -116,6 +116,24 @@ test('axe finds nothing serious on the chair and member views; screenshots', asy
     }
 });
 
+test('the video room can be hidden, and opened in a window of its own', async () => {
+    const { page } = people.m1;
+    const src = await page.getAttribute('#room-frame', 'src');
+    assert.match(src, /^https:\/\//);
+    assert.equal(await page.getAttribute('#room-frame', 'allow'), 'camera; microphone; display-capture');
+    assert.ok(await page.getAttribute('#room-frame', 'title'));
+    assert.equal(await page.getAttribute('#room-open', 'target'), '_blank');
+    assert.equal((await page.getAttribute('#room-open', 'href')).split('#')[0], src.split('#')[0]);
+    await page.click('#room-toggle');
+    assert.equal(await page.$('#room-frame'), null, 'hiding removes the frame, and so camera and microphone');
+    assert.equal(await page.getAttribute('#room-toggle', 'aria-expanded'), 'false');
+    await page.reload();
+    await page.waitForSelector('#conn[data-status="online"]');
+    assert.equal(await page.$('#room-frame'), null, 'still hidden after a reload');
+    await page.click('#room-toggle');
+    await page.waitForSelector('#room-frame');
+});
+
 test('attendance drops when a member closes the page', async () => {
     const { page } = people.chair;
     const before1 = await attendance(page);
@@ -130,8 +148,11 @@ test('attendance drops when a member closes the page', async () => {
 
 test('a member who goes offline comes back and catches up', async () => {
     const { ctx, page } = people.m1;
+    await page.emulateMedia({ reducedMotion: 'reduce' });
     await ctx.setOffline(true);
     await page.waitForSelector('#conn[data-status="offline"]');
+    assert.equal(await page.$eval('.conn-dot', (el) => getComputedStyle(el).animationName), 'none',
+        'no blinking for people who asked for reduced motion');
     // Meanwhile the chair suspends the meeting.
     await people.chair.page.click('#cmd-meeting-suspend');
     await people.chair.page.waitForSelector('#meeting-state[data-state="suspended"]');
@@ -188,6 +209,8 @@ test('the chair resumes and closes the meeting with the keyboard alone', async (
         assert.fail(`Tab never reaches #${id}`);
     }
     await tabTo('cmd-meeting-resume');
+    assert.notEqual(await page.$eval('#cmd-meeting-resume', (el) => getComputedStyle(el).outlineStyle), 'none',
+        'the keyboard focus is visible');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#meeting-state[data-state="open"]');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'cmd-meeting-resume', 'focus stays');

@@ -387,7 +387,7 @@ export function adminPage(root) {
             n.render();
         }
         fill(root,
-            h('a', { class: 'skip', href: '#main' }, t('skip')),
+            h('a', { class: 'skip', id: 'skip', href: '#main' }, t('skip')),
             h('header', { class: 'banner' },
                 h('div', { class: 'bar' }, h('p', { class: 'brand' }, t('app.name')),
                     h('div', { class: 'bar-tools' }, langSwitchView()))),

@@ -79,7 +79,7 @@ export function meetingPage(root, meetingId) {
         const main = h('main', { id: 'main', tabindex: '-1' },
             conn.state ? h('div', { class: 'layout' }, mainCol, sideCol) : [notices.el, loading]);
         fill(root,
-            h('a', { class: 'skip', href: '#main' }, t('skip')),
+            h('a', { class: 'skip', id: 'skip', href: '#main' }, t('skip')),
             header.el, main, announcer.el);
         views = { header, room, participants, chair, withChair: !!chair, hasState: !!conn.state };
         header.setStatus(conn.status);
