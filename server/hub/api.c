@@ -565,6 +565,7 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
     bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0,
          del = strcmp(method, "DELETE") == 0;
     h->now = now;
+    h->metrics.http_requests++;
     if (strcmp(path, "/healthz") == 0) {
         if (!get) {
             hub_http_fail(h, req, ERR_METHOD, NULL);

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct msg *
 msg_new(const char *text, size_t len)
@@ -75,6 +76,9 @@ send_text(struct hub *h, struct hub_conn *c, char *text)
 static void
 send_error(struct hub *h, struct hub_conn *c, const char *id, int code, const char *message)
 {
+    if (code < 0 && code > -ERR_COUNT_) {
+        h->metrics.errors[-code]++;
+    }
     send_text(h, c, proto_error(id, code, message));
 }
 
@@ -385,6 +389,7 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
             l->cappending = cap;
         }
         l->pending[l->npending++] = m;
+        h->turn_events++;
     }
     return live_fit(l);
 }
@@ -435,6 +440,9 @@ hub_http_answer(struct hub *h, void *req, int status, char *body)
 void
 hub_http_fail(struct hub *h, void *req, int code, const char *message)
 {
+    if (code < 0 && code > -ERR_COUNT_) {
+        h->metrics.errors[-code]++;
+    }
     hub_http_answer(h, req, err_http_status(code), proto_http_error(code, message));
 }
 
@@ -818,8 +826,26 @@ hub_flush(struct hub *h, int64_t now)
     h->now = now;
     expire_leaves(h, now);
     if (store_in_transaction(h->st)) {
+        static const double bounds[COMMIT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1.0};
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         rc = store_commit(h->st);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        struct hub_metrics *mt = &h->metrics;
+        if (rc) {
+            mt->commit_failures++;
+        } else {
+            mt->commits++;
+            mt->events += h->turn_events;
+            mt->commit_seconds += secs;
+            for (int i = 0; i < COMMIT_BUCKETS; i++) {
+                mt->commit_le[i] += secs <= bounds[i];
+            }
+        }
     }
+    h->turn_events = 0;
     if (rc) {
         log_line(LOG_ERROR, "commit failed (%s): the turn is rolled back", err_str(rc));
     }
@@ -880,4 +906,87 @@ hub_flush(struct hub *h, int64_t now)
     }
     h->npend = 0;
     return rc;
+}
+
+/* --- metrics -------------------------------------------------------------- */
+
+/* Resident memory from /proc/self/statm, in bytes; 0 when unavailable. */
+static uint64_t
+resident_bytes(void)
+{
+    unsigned long size = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f) {
+        return 0;
+    }
+    if (fscanf(f, "%lu %lu", &size, &resident) != 2) {
+        resident = 0;
+    }
+    fclose(f);
+    return (uint64_t)resident * 4096u;
+}
+
+char *
+hub_metrics_text(const struct hub *h, const char *extra)
+{
+    static const char *const bounds[COMMIT_BUCKETS] = {
+        "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1"};
+    const struct hub_metrics *mt = &h->metrics;
+    size_t loaded = 0, open = 0;
+    for (const struct live *l = h->lives; l; l = l->next) {
+        loaded++;
+        open += l->m->state == MEETING_OPEN || l->m->state == MEETING_SUSPENDED;
+    }
+    size_t cap = 8192 + (extra ? strlen(extra) : 0), n = 0;
+    char *out = malloc(cap);
+    if (!out) {
+        return NULL;
+    }
+#define PUT(...) n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, __VA_ARGS__)
+    PUT("# HELP concerto_connections Open WebSocket connections.\n"
+        "# TYPE concerto_connections gauge\nconcerto_connections %zu\n",
+        h->nconns);
+    PUT("# HELP concerto_meetings_loaded Meetings held in memory.\n"
+        "# TYPE concerto_meetings_loaded gauge\nconcerto_meetings_loaded %zu\n",
+        loaded);
+    PUT("# HELP concerto_meetings_open Meetings open or suspended.\n"
+        "# TYPE concerto_meetings_open gauge\nconcerto_meetings_open %zu\n",
+        open);
+    PUT("# HELP concerto_events_committed_total Events committed to the log.\n"
+        "# TYPE concerto_events_committed_total counter\n"
+        "concerto_events_committed_total %" PRIu64 "\n",
+        mt->events);
+    PUT("# HELP concerto_commit_failures_total Turns whose commit failed.\n"
+        "# TYPE concerto_commit_failures_total counter\n"
+        "concerto_commit_failures_total %" PRIu64 "\n",
+        mt->commit_failures);
+    PUT("# HELP concerto_commit_seconds Duration of each group commit.\n"
+        "# TYPE concerto_commit_seconds histogram\n");
+    for (int i = 0; i < COMMIT_BUCKETS; i++) {
+        PUT("concerto_commit_seconds_bucket{le=\"%s\"} %" PRIu64 "\n", bounds[i],
+            mt->commit_le[i]);
+    }
+    PUT("concerto_commit_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+        "concerto_commit_seconds_sum %.6f\nconcerto_commit_seconds_count %" PRIu64 "\n",
+        mt->commits, mt->commit_seconds, mt->commits);
+    PUT("# HELP concerto_errors_total Error replies by code.\n"
+        "# TYPE concerto_errors_total counter\n");
+    for (int i = 1; i < ERR_COUNT_; i++) {
+        PUT("concerto_errors_total{code=\"%s\"} %" PRIu64 "\n", err_str(-i), mt->errors[i]);
+    }
+    PUT("# HELP concerto_http_requests_total HTTP API requests.\n"
+        "# TYPE concerto_http_requests_total counter\n"
+        "concerto_http_requests_total %" PRIu64 "\n",
+        mt->http_requests);
+    PUT("# HELP concerto_resident_memory_bytes Resident memory of the process.\n"
+        "# TYPE concerto_resident_memory_bytes gauge\n"
+        "concerto_resident_memory_bytes %" PRIu64 "\n",
+        resident_bytes());
+    PUT("%s", extra ? extra : "");
+#undef PUT
+    if (n >= cap) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }

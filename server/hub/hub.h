@@ -96,4 +96,8 @@ int hub_admin_token(struct hub *h, char *out, size_t outlen, int64_t now);
 
 size_t hub_connections(const struct hub *h);
 
+/* The metrics in Prometheus text format (new); `extra` (borrowed) is
+ * appended as is, for the counters net/ keeps. */
+char *hub_metrics_text(const struct hub *h, const char *extra);
+
 #endif

@@ -15,6 +15,7 @@
 #include "hub.h"
 
 #include "../core/meeting.h"
+#include "../err.h"
 
 #include <stdbool.h>
 
@@ -71,6 +72,18 @@ struct pending {
     char *body; /* P_HTTP, new */
 };
 
+/* Counters for GET /metrics (Prometheus text format). */
+#define COMMIT_BUCKETS 11
+struct hub_metrics {
+    uint64_t events;                      /* events committed */
+    uint64_t commits;                     /* transactions committed */
+    uint64_t commit_failures;
+    uint64_t commit_le[COMMIT_BUCKETS];   /* commits at or under each bound */
+    double commit_seconds;                /* sum */
+    uint64_t errors[ERR_COUNT_];          /* error replies by code */
+    uint64_t http_requests;
+};
+
 struct hub {
     struct store *st;
     struct hub_config cfg;
@@ -81,6 +94,8 @@ struct hub {
     size_t cappend;
     size_t nconns;
     int64_t now; /* the time of the last turn, for work that has no request */
+    uint64_t turn_events; /* events written in the current turn */
+    struct hub_metrics metrics;
 };
 
 /* The live meeting `id`, loaded from the log on first use (folding and

@@ -62,6 +62,8 @@ static const char security_headers[] = "content-security-policy: " CSP "\r\n"
 struct net {
     struct lws_context *ctx;
     lws_sorted_usec_list_t tick; /* wakes the loop each second: grace periods, deadlines */
+    uint64_t queued;  /* messages waiting in all WebSocket queues */
+    uint64_t cut_off; /* connections closed for being too slow */
     struct hub *hub;
     char web_root[PATH_MAX];
     volatile sig_atomic_t stop;
@@ -91,6 +93,7 @@ struct http_session {
     bool answered;
     bool headers_sent;
     int status;
+    const char *ctype;
     char *reply;
     size_t reply_len;
 };
@@ -112,8 +115,9 @@ net_of(struct lws *wsi)
 /* --- WebSocket ------------------------------------------------------------ */
 
 static void
-ws_queue_clear(struct ws_session *s)
+ws_queue_clear(struct net *n, struct ws_session *s)
 {
+    n->queued -= s->len;
     while (s->len) {
         msg_unref(s->q[s->head]);
         s->head = (s->head + 1) % QUEUE_CAP;
@@ -124,7 +128,7 @@ ws_queue_clear(struct ws_session *s)
 static void
 io_send(void *ctx, void *netp, struct msg *m)
 {
-    (void)ctx;
+    struct net *n = ctx;
     struct lws *wsi = netp;
     struct ws_session *s = lws_wsi_user(wsi);
     if (s->closing) {
@@ -133,7 +137,8 @@ io_send(void *ctx, void *netp, struct msg *m)
     if (s->len == QUEUE_CAP) {
         /* Too slow: drop what is queued and cut it off; it resumes with `since`. */
         log_line(LOG_WARN, "connection too slow (%d messages queued): closing", QUEUE_CAP);
-        ws_queue_clear(s);
+        ws_queue_clear(n, s);
+        n->cut_off++;
         s->closing = true;
         s->close_status = 1008;
         snprintf(s->close_reason, sizeof(s->close_reason), "too slow, resume with since");
@@ -143,6 +148,7 @@ io_send(void *ctx, void *netp, struct msg *m)
     msg_ref(m);
     s->q[(s->head + s->len) % QUEUE_CAP] = m;
     s->len++;
+    n->queued++;
     lws_callback_on_writable(wsi);
 }
 
@@ -234,6 +240,7 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
             struct msg *m = s->q[s->head];
             s->head = (s->head + 1) % QUEUE_CAP;
             s->len--;
+            n->queued--;
             int w = lws_write(wsi, msg_data(m), m->len, LWS_WRITE_TEXT);
             msg_unref(m);
             if (w < (int)0) {
@@ -252,7 +259,7 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         return 0;
 
     case LWS_CALLBACK_CLOSED:
-        ws_queue_clear(s);
+        ws_queue_clear(n, s);
         free(s->rx);
         s->rx = NULL;
         if (s->hc) {
@@ -404,8 +411,9 @@ http_write_reply(struct lws *wsi, struct http_session *s)
     if (!s->headers_sent) {
         unsigned char hdr[LWS_PRE + 2048];
         unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof(hdr) - 1;
-        if (lws_add_http_common_headers(wsi, (unsigned int)s->status, "application/json",
-                                        s->reply_len, &p, end) ||
+        if (lws_add_http_common_headers(wsi, (unsigned int)s->status,
+                                        s->ctype ? s->ctype : "application/json", s->reply_len,
+                                        &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                         (const unsigned char *)"no-store", 8, &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"content-security-policy:",
@@ -455,6 +463,29 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
         http_reset(s);
         const char *path = in;
         snprintf(s->method, sizeof(s->method), "%s", method_of(wsi));
+        if (strcmp(path, "/metrics") == 0) {
+            if (strcmp(s->method, "GET") != 0) {
+                http_fail_now(n, wsi, ERR_METHOD, NULL);
+                return 0;
+            }
+            char extra[512];
+            snprintf(extra, sizeof(extra),
+                     "# HELP concerto_fanout_queued Messages waiting in connection queues.\n"
+                     "# TYPE concerto_fanout_queued gauge\nconcerto_fanout_queued %llu\n"
+                     "# HELP concerto_slow_clients_total Connections cut off for being too slow.\n"
+                     "# TYPE concerto_slow_clients_total counter\n"
+                     "concerto_slow_clients_total %llu\n",
+                     (unsigned long long)n->queued, (unsigned long long)n->cut_off);
+            char *text = hub_metrics_text(n->hub, extra);
+            if (!text) {
+                http_fail_now(n, wsi, ERR_NOMEM, NULL);
+                return 0;
+            }
+            io_http(NULL, wsi, 200, text, strlen(text));
+            s->ctype = "text/plain; version=0.0.4; charset=utf-8";
+            free(text);
+            return 0;
+        }
         if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
             strcmp(path, "/healthz") == 0) {
             s->api = true;

@@ -345,7 +345,14 @@ set_id(struct cmd *out, json_t *id)
         if (!q) {
             return ERR_NOMEM;
         }
-        snprintf(out->id, sizeof(out->id), "%s", q);
+        /* Quotes and backslashes double once escaped: an id whose JSON form
+         * does not fit is refused, never kept truncated (it would not parse). */
+        size_t n = strlen(q);
+        if (n >= sizeof(out->id)) {
+            free(q);
+            return ERR_BAD_MESSAGE;
+        }
+        memcpy(out->id, q, n + 1);
         free(q);
         return 0;
     }
