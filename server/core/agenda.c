@@ -246,7 +246,7 @@ handle_add(struct meeting *m, const struct cmd *c, const char *actor, int64_t no
     if (kind_parse(b->kind, &kind)) {
         return ERR_INVALID;
     }
-    if (!*b->title) {
+    if (!b->title || !*b->title) {
         return ERR_INVALID;
     }
     if (*parent) {
