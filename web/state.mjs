@@ -13,12 +13,24 @@
 //
 // No DOM here: the module is tested under plain Node.
 
+const DEFAULT_SETTINGS = { speaking_time: 180, first_turn: true, alternate: false, quorum: 50,
+    quorum_college: 50, grace: 30 };
+
+// A participant as the fold keeps it: the snapshot's fields, with the ones
+// presence depends on always set.
+function participant(p) {
+    return { ...p, college: p.college || '', connected: p.connected ?? !!p.present,
+        mark: p.mark || 'none', reason: p.reason || '', present: !!p.present };
+}
+
 // A state from the `snapshot` body of a welcome. New object; `snap` is not kept.
 export function fromSnapshot(snap) {
-    const meeting = { ...snap.meeting, commission: { ...(snap.meeting?.commission || {}) } };
-    const participants = (snap.participants || []).map((p) => ({ ...p, present: !!p.present }));
+    const m = snap.meeting || {};
+    const meeting = { ...m, commission: { ...(m.commission || {}) } };
+    const participants = (snap.participants || []).map(participant);
     const s = {
         meeting,
+        settings: { ...DEFAULT_SETTINGS, ...(snap.settings || {}) },
         participants,
         byId: new Map(participants.map((p) => [p.id, p])),
         colleges: [],
@@ -28,12 +40,14 @@ export function fromSnapshot(snap) {
     };
     s.colleges = collegesOf(s, snap.attendance);
     s.attendance = attendanceOf(s);
+    if (snap.attendance?.quorum) {
+        s.attendance.quorum = { ...snap.attendance.quorum }; // the server's word at seq
+    }
     return s;
 }
 
-// The colleges in a stable order: the server's attendance table first (it
-// lists every college of the commission, even an empty one), then any other
-// college a participant belongs to.
+// The colleges in a stable order: the server's attendance table first, then
+// any other college a participant belongs to.
 function collegesOf(s, attendance) {
     const list = Object.keys(attendance?.colleges || {});
     for (const p of s.participants) {
@@ -44,22 +58,31 @@ function collegesOf(s, attendance) {
     return list;
 }
 
-// Attendance is counted over the members of the colleges, as the server does:
-// the chair, the secretary and the observers are listed but make no quorum.
+// Attendance and quorum count the members (the role that votes), as the
+// server does (PROTOCOL.md §5.3 and §6.4): the chair, the secretary and the
+// observers are listed but make no quorum.
 export function counts(p) {
     return p.role === 'member';
 }
 
+// Presence as the quorum sees it: a mark by the secretary (or a check-in)
+// wins over the connection; "none" follows the connection again.
+export function isPresent(p) {
+    return p.mark === 'present' || (p.mark === 'none' && p.connected);
+}
+
+const need = (percent, n) => Math.ceil((percent * n) / 100);
+
 export function attendanceOf(s) {
-    const a = { present: 0, total: 0, colleges: {} };
+    const a = { present: 0, total: 0, colleges: {}, quorum: null };
     for (const c of s.colleges) {
-        a.colleges[c] = { present: 0, total: 0 };
+        a.colleges[c] = { present: 0, total: 0, required: 0 };
     }
     for (const p of s.participants) {
         if (!counts(p)) {
             continue;
         }
-        const c = (a.colleges[p.college] ||= { present: 0, total: 0 });
+        const c = (a.colleges[p.college] ||= { present: 0, total: 0, required: 0 });
         a.total += 1;
         c.total += 1;
         if (p.present) {
@@ -67,6 +90,15 @@ export function attendanceOf(s) {
             c.present += 1;
         }
     }
+    let met = true;
+    for (const c of Object.values(a.colleges)) {
+        c.required = need(s.settings.quorum_college, c.total);
+        if (c.total > 0 && c.present < c.required) {
+            met = false;
+        }
+    }
+    const required = need(s.settings.quorum, a.total);
+    a.quorum = { met: met && a.present >= required, present: a.present, required };
     return a;
 }
 
@@ -86,18 +118,23 @@ export function applyEvent(s, ev) {
     }
     const b = ev.body || {};
     const out = { meeting: false, participants: false, announce: null };
+    const who = s.byId.get(b.participant);
     switch (ev.type) {
     case 'meeting.created':
         Object.assign(s.meeting, {
-            title: b.title, date: b.date, place: b.place, room: b.room, lang: b.lang,
-            commission: { ...(b.commission || {}) }, state: 'scheduled',
+            title: b.title, date: b.date, place: b.place, room: b.room, lang: b.lang, state: 'scheduled',
+            commission: typeof b.commission === 'string' ? { id: b.commission, name: b.commission_name || '' }
+                : { ...(b.commission || {}) },
         });
         out.meeting = true;
         break;
-    case 'participant.added': {
-        const p = { id: b.participant, name: b.name, college: b.college || '', role: b.role,
-            present: false };
-        if (!s.byId.has(p.id)) {
+    case 'meeting.configured':
+        s.settings = { ...s.settings, ...b };
+        out.participants = true;
+        break;
+    case 'participant.added':
+        if (!who) {
+            const p = participant({ id: b.participant, name: b.name, college: b.college, role: b.role });
             s.participants.push(p);
             s.byId.set(p.id, p);
             if (p.college && !s.colleges.includes(p.college)) {
@@ -106,16 +143,31 @@ export function applyEvent(s, ev) {
         }
         out.participants = true;
         break;
-    }
     case 'participant.joined':
-    case 'participant.left': {
-        const p = s.byId.get(b.participant);
-        if (p) {
-            p.present = ev.type === 'participant.joined';
+    case 'participant.left':
+        if (who) {
+            who.connected = ev.type === 'participant.joined';
+            if (who.connected && !who.arrived) {
+                who.arrived = ev.ts;
+            } else if (!who.connected) {
+                who.left = ev.ts;
+                who.disconnections = (who.disconnections || 0) + 1;
+            }
         }
         out.participants = true;
         break;
-    }
+    case 'attendance.marked':
+        if (who) {
+            who.mark = b.status || 'none';
+            who.reason = b.reason || '';
+        }
+        out.participants = true;
+        break;
+    case 'quorum.reached':
+    case 'quorum.lost':
+        out.participants = true;
+        out.announce = ev.type === 'quorum.reached' ? 'announce.quorum.reached' : 'announce.quorum.lost';
+        break;
     case 'meeting.opened':
     case 'meeting.suspended':
     case 'meeting.resumed':
@@ -130,10 +182,18 @@ export function applyEvent(s, ev) {
         out.announce = `announce.state.${ev.type === 'meeting.resumed' ? 'resumed' : s.meeting.state}`;
         break;
     default:
-        break; // a newer server's event: nothing this page shows
+        break; // not shown by this page yet (agenda, speakers), or a newer server's event
     }
     if (out.participants) {
+        for (const p of s.participants) {
+            p.present = isPresent(p);
+        }
         s.attendance = attendanceOf(s);
+        if (ev.type === 'quorum.reached' || ev.type === 'quorum.lost') {
+            // The server's word on the quorum, which also counts what this
+            // page does not fold yet (proxies, when they come).
+            s.attendance.quorum = { met: ev.type === 'quorum.reached', present: b.present, required: b.required };
+        }
     }
     s.seq = ev.seq;
     s.head = ev.hash ?? s.head;

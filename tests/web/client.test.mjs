@@ -16,63 +16,115 @@ import { roomUrl } from '../../web/views/room.mjs';
 
 const WEB = path.join(REPO, 'web');
 
+// A snapshot as the server sends it (PROTOCOL.md §5.3), cut to what the fold uses.
 function snapshot() {
+    const p = (id, college, role, connected, mark = 'none') => ({ id, name: id.toUpperCase(), college, role,
+        present: mark === 'present' || (mark === 'none' && connected), connected, mark, reason: '',
+        arrived: 0, left: 0, disconnections: 0, turns: 0, spoken: 0 });
     return {
         meeting: { id: 'm1', title: 'CCR', date: '2021-02-02T09:30', place: '', room: '', lang: 'fr',
-            state: 'scheduled', opened_at: null, closed_at: null, commission: { id: 'c1', name: 'CCR' } },
+            state: 'scheduled', opened_at: 0, closed_at: 0, commission: { id: 'c1', name: 'CCR' } },
+        settings: { speaking_time: 180, first_turn: true, alternate: false, quorum: 50, quorum_college: 50, grace: 30 },
         participants: [
-            { id: 'p1', name: 'Chair', college: '', role: 'chair', present: true },
-            { id: 'p2', name: 'A', college: 'bailleurs', role: 'member', present: false },
-            { id: 'p3', name: 'B', college: 'locataires', role: 'member', present: true },
+            p('chair', '', 'chair', true),
+            p('b1', 'bailleurs', 'member', false),
+            p('b2', 'bailleurs', 'member', true),
+            p('b3', 'bailleurs', 'member', false),
+            p('l1', 'locataires', 'member', true),
+            p('l2', 'locataires', 'member', false, 'excused'),
         ],
-        attendance: { present: 1, total: 2, colleges: { bailleurs: { present: 0, total: 1 },
-            locataires: { present: 1, total: 1 } } },
+        attendance: {
+            present: 2, total: 5,
+            colleges: { bailleurs: { present: 1, total: 3, required: 2, turns: 0, spoken: 0 },
+                locataires: { present: 1, total: 2, required: 1, turns: 0, spoken: 0 } },
+            quorum: { met: false, present: 2, required: 3 },
+        },
         seq: 10,
         head: 'h10',
     };
 }
 
-const ev = (seq, type, body = {}) => ({ meeting: 'm1', seq, ts: 1612254600000 + seq, type, actor: 'p1', body,
+const ev = (seq, type, body = {}) => ({ meeting: 'm1', seq, ts: 1612254600000 + seq, type, actor: 'chair', body,
     hash: `h${seq}` });
+
+// The attendance as the server writes it, without the speaking statistics.
+function plain(a) {
+    const colleges = Object.fromEntries(Object.entries(a.colleges).map(([k, c]) =>
+        [k, { present: c.present, total: c.total, required: c.required }]));
+    return { present: a.present, total: a.total, colleges, quorum: { ...a.quorum } };
+}
 
 test('the fold reproduces the snapshot attendance and follows events', () => {
     const s = fromSnapshot(snapshot());
-    assert.deepEqual(s.attendance, snapshot().attendance);
-    assert.deepEqual(applyEvent(s, ev(11, 'participant.joined', { participant: 'p2' })),
+    assert.deepEqual(plain(s.attendance), plain(snapshot().attendance));
+    assert.deepEqual(applyEvent(s, ev(11, 'participant.joined', { participant: 'b1' })),
         { meeting: false, participants: true, announce: null });
-    assert.deepEqual(s.attendance.colleges.bailleurs, { present: 1, total: 1 });
-    assert.equal(s.attendance.present, 2);
-    applyEvent(s, ev(12, 'participant.joined', { participant: 'p1' }));
-    assert.equal(s.attendance.present, 2, 'the chair does not count');
+    assert.deepEqual(s.attendance.colleges.bailleurs, { present: 2, total: 3, required: 2 });
+    assert.deepEqual(s.attendance.quorum, { met: true, present: 3, required: 3 });
+    applyEvent(s, ev(12, 'participant.joined', { participant: 'chair' }));
+    assert.equal(s.attendance.present, 3, 'the chair does not count');
     const out = applyEvent(s, ev(13, 'meeting.opened'));
     assert.equal(out.announce, 'announce.state.open');
     assert.equal(s.meeting.state, 'open');
     assert.equal(s.meeting.opened_at, 1612254600013);
     applyEvent(s, ev(14, 'meeting.suspended'));
     assert.equal(applyEvent(s, ev(15, 'meeting.resumed')).announce, 'announce.state.resumed');
-    applyEvent(s, ev(16, 'participant.left', { participant: 'p3' }));
-    assert.deepEqual(s.attendance.colleges.locataires, { present: 0, total: 1 });
-    applyEvent(s, ev(17, 'meeting.closed'));
+    applyEvent(s, ev(16, 'participant.left', { participant: 'l1' }));
+    assert.deepEqual(s.attendance.colleges.locataires, { present: 0, total: 2, required: 1 });
+    assert.equal(s.byId.get('l1').disconnections, 1);
+    assert.equal(s.attendance.quorum.met, false, 'a college below its share breaks the quorum');
+    assert.equal(applyEvent(s, ev(17, 'quorum.lost', { present: 2, required: 3 })).announce, 'announce.quorum.lost');
+    assert.deepEqual(s.attendance.quorum, { met: false, present: 2, required: 3 });
+    applyEvent(s, ev(18, 'meeting.closed'));
     assert.equal(s.meeting.state, 'closed');
-    assert.equal(s.seq, 17);
-    assert.equal(s.head, 'h17');
+    assert.equal(s.seq, 18);
+    assert.equal(s.head, 'h18');
 });
 
-test('the fold refuses a gap and skips unknown types', () => {
+test('a mark wins over the connection, and "none" follows it again', () => {
+    const s = fromSnapshot(snapshot());
+    applyEvent(s, ev(11, 'attendance.marked', { participant: 'b2', status: 'excused', reason: 'malade' }));
+    assert.equal(s.byId.get('b2').present, false, 'connected but excused');
+    assert.equal(s.byId.get('b2').reason, 'malade');
+    applyEvent(s, ev(12, 'attendance.marked', { participant: 'b3', status: 'present', reason: '' }));
+    assert.equal(s.byId.get('b3').present, true, 'in the room without a connection');
+    applyEvent(s, ev(13, 'attendance.marked', { participant: 'b2', status: 'none', reason: '' }));
+    assert.equal(s.byId.get('b2').present, true, 'back to the connection');
+    applyEvent(s, ev(14, 'attendance.marked', { participant: 'l1', status: 'absent', reason: '' }));
+    assert.equal(s.byId.get('l1').present, false);
+    assert.deepEqual(s.attendance.colleges.bailleurs, { present: 2, total: 3, required: 2 });
+    assert.equal(s.attendance.present, 2);
+});
+
+test('the quorum follows the rule the chair sets', () => {
+    const s = fromSnapshot(snapshot());
+    applyEvent(s, ev(11, 'meeting.configured', { speaking_time: 180, first_turn: true, alternate: false,
+        quorum: 40, quorum_college: 30, grace: 30 }));
+    assert.deepEqual(s.attendance.quorum, { met: true, present: 2, required: 2 });
+    assert.equal(s.attendance.colleges.bailleurs.required, 1);
+    applyEvent(s, ev(12, 'meeting.configured', { speaking_time: 180, first_turn: true, alternate: false,
+        quorum: 0, quorum_college: 0, grace: 30 }));
+    assert.deepEqual(s.attendance.quorum, { met: true, present: 2, required: 0 });
+});
+
+test('the fold refuses a gap and skips what it does not show yet', () => {
     const s = fromSnapshot(snapshot());
     assert.equal(applyEvent(s, ev(12, 'meeting.opened')), null);
     assert.equal(s.seq, 10);
     assert.equal(s.meeting.state, 'scheduled');
-    assert.ok(applyEvent(s, ev(11, 'agenda.item_opened', { item: 'x' })));
+    assert.ok(applyEvent(s, ev(11, 'agenda.item_opened', { item: 'i1' })));
     assert.equal(s.seq, 11);
 });
 
-test('participant.added grows the roster and the college totals', () => {
-    const s = fromSnapshot(snapshot());
-    applyEvent(s, ev(11, 'participant.added', { participant: 'p4', name: 'C', college: 'usagers', role: 'member' }));
-    assert.equal(s.participants.length, 4);
-    assert.deepEqual(s.attendance.colleges.usagers, { present: 0, total: 1 });
-    assert.equal(s.attendance.total, 3);
+test('participant.added and meeting.created build the meeting from the start', () => {
+    const s = fromSnapshot({ meeting: { id: 'm1', state: 'scheduled' }, participants: [], seq: 0, head: '' });
+    applyEvent(s, ev(1, 'meeting.created', { title: 'T', date: '2021-02-02', place: 'Lille', room: '', lang: 'fr',
+        commission: 'c1', commission_name: 'CCR' }));
+    assert.deepEqual(s.meeting.commission, { id: 'c1', name: 'CCR' });
+    applyEvent(s, ev(2, 'participant.added', { participant: 'u1', name: 'C', college: 'usagers', role: 'member' }));
+    assert.equal(s.participants.length, 1);
+    assert.deepEqual(s.attendance.colleges.usagers, { present: 0, total: 1, required: 1 });
+    assert.equal(s.attendance.total, 1);
 });
 
 test('the lifecycle follows PROTOCOL.md section 6', () => {

@@ -134,12 +134,17 @@ test('the video room can be hidden, and opened in a window of its own', async ()
     await page.waitForSelector('#room-frame');
 });
 
-test('attendance drops when a member closes the page', async () => {
+test('attendance drops when a member closes the page, after the grace period', async () => {
     const { page } = people.chair;
+    // The server waits `grace` seconds for a dropped participant to come back
+    // (30 by default); the chair shortens it for this test.
+    await page.evaluate(() => window.concerto.conn.command('meeting.configure', { grace: 2 }));
     const before1 = await attendance(page);
     const gone = people.m2.link;
     await people.m2.ctx.close();
     delete people.m2;
+    await page.waitForTimeout(500);
+    assert.equal((await attendance(page)).present, before1.present, 'still counted within the grace period');
     await waitAttendance(page, before1.present - 1);
     const li = await page.$(`#participants li[data-participant]:has-text("${gone.name}")`);
     assert.equal(await li.getAttribute('data-present'), 'false');
@@ -173,6 +178,7 @@ test('a member who goes offline comes back and catches up', async () => {
     const shown = await attendance(page);
     assert.equal(shown.total, snap.attendance.total);
     assert.equal(shown.present, snap.attendance.present);
+    assert.equal(await page.getAttribute('#quorum', 'data-met'), String(snap.attendance.quorum.met));
     assert.deepEqual(ctx.problems, []);
 });
 

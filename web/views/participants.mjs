@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 //
 // participants.mjs - the side panel of who is here: the attendance count
-// (members present / members on the roster), the same per college, and the
-// names, each marked present or absent in words as well as with a dot.
+// (members present / members on the roster), whether the quorum holds, the
+// same per college with what its quorum requires, and the names, each marked
+// present or absent in words as well as with a dot. Presence is the quorum's
+// (state.mjs, isPresent): a mark by the secretary wins over the connection,
+// and says so next to the name (excused, with the reason; present in the
+// room; marked absent).
 //
 // The chair, the secretary and observers are listed apart, under "officers
 // and observers": they do not count toward attendance (state.mjs, counts()).
@@ -19,11 +23,13 @@ const OTHERS = '';
 
 export function participantsView() {
     const total = h('p', { class: 'attendance-total', id: 'attendance-total' });
+    const quorum = h('p', { class: 'quorum', id: 'quorum' });
     const groupsEl = h('div', { class: 'groups' });
     const el = h('section', { class: 'panel participants', id: 'participants',
         'aria-labelledby': 'participants-h' },
         h('h2', { id: 'participants-h' }, t('participants.title')),
         total,
+        quorum,
         groupsEl);
     const groups = new Map(); // college ('' for others) -> {el, count, list, details}
 
@@ -45,11 +51,25 @@ export function participantsView() {
         return g;
     }
 
+    // What a mark says, when there is one worth saying.
+    function markText(p) {
+        if (p.mark === 'excused') {
+            return p.reason ? t('participants.mark.excusedWhy', { reason: p.reason }) : t('participants.mark.excused');
+        }
+        if (p.mark === 'absent' || (p.mark === 'present' && !p.connected)) {
+            return t(`participants.mark.${p.mark}`);
+        }
+        return '';
+    }
+
     function person(p, me) {
         const here = p.present;
-        return h('li', { class: 'person', dataset: { participant: p.id, present: String(here) } },
+        const mark = markText(p);
+        return h('li', { class: 'person', dataset: { participant: p.id, present: String(here),
+            connected: String(!!p.connected), mark: p.mark } },
             h('span', { class: 'presence-dot', 'aria-hidden': 'true' }),
             h('span', { class: 'person-name' }, p.name),
+            mark ? h('span', { class: 'person-mark' }, ` (${mark})`) : null,
             p.college && p.role === 'member' ? null
                 : h('span', { class: 'person-role' }, ` — ${roleName(p.role)}`),
             me && me.participant === p.id ? h('span', { class: 'person-you' }, ` ${t('participants.you')}`) : null,
@@ -62,6 +82,10 @@ export function participantsView() {
             const a = state.attendance;
             total.textContent = tn('participants.summary', a.present, { present: a.present, total: a.total });
             Object.assign(total.dataset, { present: a.present, total: a.total });
+            const q = a.quorum;
+            quorum.textContent = q ? tn(q.met ? 'participants.quorumMet' : 'participants.quorumNotMet', q.present,
+                { present: q.present, required: q.required }) : '';
+            quorum.dataset.met = String(!!q?.met);
             const byGroup = new Map([...state.colleges.map((c) => [c, []]), [OTHERS, []]]);
             for (const p of state.participants) {
                 const key = counts(p) ? p.college : OTHERS;
@@ -78,10 +102,10 @@ export function participantsView() {
                 const g = group(college);
                 order.push(g.el);
                 if (college !== OTHERS) {
-                    const c = a.colleges[college] || { present: 0, total: 0 };
-                    g.count.textContent = tn('participants.college', c.present,
-                        { present: c.present, total: c.total });
-                    Object.assign(g.count.dataset, { present: c.present, total: c.total });
+                    const c = a.colleges[college] || { present: 0, total: 0, required: 0 };
+                    g.count.textContent = `${tn('participants.college', c.present,
+                        { present: c.present, total: c.total })}, ${t('participants.required', { required: c.required })}`;
+                    Object.assign(g.count.dataset, { present: c.present, total: c.total, required: c.required });
                 } else {
                     const here = people.filter((p) => p.present).length;
                     g.count.textContent = tn('participants.college', here,
