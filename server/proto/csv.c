@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool
-valid_utf8(const unsigned char *s, size_t n)
+/* The offset of the first byte that is not valid UTF-8, or n when all are. */
+static size_t
+utf8_end(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -30,14 +31,14 @@ valid_utf8(const unsigned char *s, size_t n)
         } else if ((c >> 3) == 30) {
             k = 3;
         } else {
-            return false;
+            return i;
         }
         if (i + k >= n) {
-            return false;
+            return i;
         }
         for (size_t j = 1; j <= k; j++) {
             if ((s[i + j] & 0xc0) != 0x80) {
-                return false;
+                return i;
             }
         }
         /* overlong forms, surrogates and code points past U+10FFFF */
@@ -45,11 +46,11 @@ valid_utf8(const unsigned char *s, size_t n)
             (k == 2 && c == 0xed && s[i + 1] >= 0xa0) ||
             (k == 3 && (c > 0xf4 || (c == 0xf0 && s[i + 1] < 0x90) ||
                         (c == 0xf4 && s[i + 1] >= 0x90)))) {
-            return false;
+            return i;
         }
         i += k + 1;
     }
-    return true;
+    return n;
 }
 
 int
@@ -59,8 +60,12 @@ csv_parse(const char *buf, size_t len, int (*row)(void *ctx, size_t line, char *
     static const unsigned char bom[] = {0xef, 0xbb, 0xbf};
     size_t lineno = 1, start_line = 1;
     *line = 0;
-    if (!valid_utf8((const unsigned char *)buf, len)) {
+    size_t bad = utf8_end((const unsigned char *)buf, len);
+    if (bad < len) {
         *line = 1;
+        for (size_t i = 0; i < bad; i++) {
+            *line += buf[i] == '\n';
+        }
         return ERR_INVALID;
     }
     if (len >= 3 && memcmp(buf, bom, 3) == 0) {
@@ -133,7 +138,10 @@ csv_parse(const char *buf, size_t len, int (*row)(void *ctx, size_t line, char *
                 start_line = lineno;
             }
             continue;
-        } else if (was_quoted && c != '\r') {
+        } else if (was_quoted) {
+            if (c == '\r' && (i + 1 == len || buf[i + 1] == '\n')) {
+                continue; /* the CR of a CRLF after a closing quote */
+            }
             *line = start_line; /* text after a closing quote */
             rc = ERR_INVALID;
             goto fail;
@@ -144,7 +152,7 @@ csv_parse(const char *buf, size_t len, int (*row)(void *ctx, size_t line, char *
             goto fail;
         }
         store[nf * (CSV_MAX_FIELD + 1) + fl++] = c;
-        any = true;
+        any = any || c != '\r'; /* a line of only CRLF is blank */
     }
 fail:
     free(store);
