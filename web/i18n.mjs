@@ -15,6 +15,8 @@
 // zone is: the meeting happens there, and everyone must read the same hour.
 
 export const LANGS = ['fr', 'en'];
+// Each language named in itself, the same on every page (for choosing one).
+export const LANG_NAMES = { fr: 'Français', en: 'English' };
 export const TIME_ZONE = 'Europe/Paris';
 const STORE_KEY = 'concerto.lang';
 

@@ -16,7 +16,7 @@
 // belong to; successes are said in the step's status line, a live region.
 
 import { h, fill } from '../dom.mjs';
-import { t, tn, onLangChange, getLang, roleName, collegeName, LANGS } from '../i18n.mjs';
+import { t, tn, onLangChange, getLang, roleName, collegeName, LANGS, LANG_NAMES } from '../i18n.mjs';
 import { request } from '../api.mjs';
 import { noticesView } from './notices.mjs';
 import { announcerView } from './announcer.mjs';
@@ -280,7 +280,7 @@ export function adminPage(root) {
     function meetingSection() {
         const lang = h('select', { id: 'meeting-lang', name: 'meeting-lang' },
             LANGS.map((l) => h('option', { value: l, lang: l, selected: model.fields['meeting-lang'] === l },
-                l === 'fr' ? 'Français' : 'English')));
+                LANG_NAMES[l])));
         lang.addEventListener('change', () => {
             model.fields['meeting-lang'] = lang.value;
         });
