@@ -22,12 +22,9 @@ const STORE_KEY = 'concerto.lang';
 
 const fr = {
     'app.name': 'Concerto',
-    'app.tagline': 'Séances à distance des commissions',
     'skip': 'Aller au contenu principal',
     'lang.other': 'English',
     'lang.otherCode': 'en',
-    'lang.switchLabel': 'Langue',
-    'lang.changed': 'Interface en français.',
 
     'conn.label': 'Connexion\u00a0:',
     'conn.connecting': 'Connexion…',
@@ -48,8 +45,6 @@ const fr = {
     'announce.state.closed': 'La séance est levée.',
     'meeting.openedAt': 'Ouverte à {time}',
     'meeting.closedAt': 'Levée à {time}',
-    'meeting.when': 'Date',
-    'meeting.where': 'Lieu',
     'meeting.loading': 'Chargement de la séance…',
 
     'role.admin': 'Administration',
@@ -63,7 +58,6 @@ const fr = {
     'you.roleCollege': '{role}, {college}',
 
     'participants.title': 'Participants',
-    'participants.attendance': 'Présences',
     'participants.summary.one': '{present} présent sur {total}',
     'participants.summary.other': '{present} présents sur {total}',
     'participants.college.one': '{present} présent sur {total}',
@@ -155,7 +149,6 @@ const fr = {
     'admin.commission.collegesHelp': 'Identifiants séparés par des virgules, en minuscules, par exemple : bailleurs, locataires',
     'admin.commission.create': 'Créer la commission',
     'admin.commission.created': 'Commission « {name} » créée (identifiant {id}).',
-    'admin.commission.current': 'Commission',
     'admin.commission.id': 'Identifiant de la commission',
     'admin.commission.load': 'Afficher la liste',
     'admin.commission.loaded': 'Commission « {name} » : {count} membres.',
@@ -202,18 +195,14 @@ const fr = {
     'admin.csv.role': 'rôle',
     'admin.csv.link': 'lien',
     'admin.csv.file': 'invitations-{id}.csv',
-    'admin.busy': 'Envoi…',
     'admin.required': '(obligatoire)',
 };
 
 const en = {
     'app.name': 'Concerto',
-    'app.tagline': 'Remote meetings for commissions',
     'skip': 'Skip to main content',
     'lang.other': 'Français',
     'lang.otherCode': 'fr',
-    'lang.switchLabel': 'Language',
-    'lang.changed': 'Interface in English.',
 
     'conn.label': 'Connection:',
     'conn.connecting': 'Connecting…',
@@ -234,8 +223,6 @@ const en = {
     'announce.state.closed': 'The meeting is closed.',
     'meeting.openedAt': 'Opened at {time}',
     'meeting.closedAt': 'Closed at {time}',
-    'meeting.when': 'Date',
-    'meeting.where': 'Place',
     'meeting.loading': 'Loading the meeting…',
 
     'role.admin': 'Administrator',
@@ -249,7 +236,6 @@ const en = {
     'you.roleCollege': '{role}, {college}',
 
     'participants.title': 'Participants',
-    'participants.attendance': 'Attendance',
     'participants.summary.one': '{present} of {total} present',
     'participants.summary.other': '{present} of {total} present',
     'participants.college.one': '{present} of {total} present',
@@ -341,7 +327,6 @@ const en = {
     'admin.commission.collegesHelp': 'Identifiers separated by commas, in lower case, for example: bailleurs, locataires',
     'admin.commission.create': 'Create the commission',
     'admin.commission.created': 'Commission “{name}” created (identifier {id}).',
-    'admin.commission.current': 'Commission',
     'admin.commission.id': 'Identifier of the commission',
     'admin.commission.load': 'Show the members',
     'admin.commission.loaded': 'Commission “{name}”: {count} members.',
@@ -388,7 +373,6 @@ const en = {
     'admin.csv.role': 'role',
     'admin.csv.link': 'link',
     'admin.csv.file': 'invitations-{id}.csv',
-    'admin.busy': 'Sending…',
     'admin.required': '(required)',
 };
 

@@ -366,6 +366,10 @@ export function adminPage(root) {
             h('p', { class: 'help' }, t('admin.invite.help')),
             h('div', { class: 'actions' }, submitButton('invite-create', 'admin.invite.create')));
         onSubmit(form, 'invite', async () => {
+            if (!model.meeting) {
+                notices.invite.show({ code: 'invalid', message: t('admin.invite.noMeeting') });
+                return;
+            }
             const m = encodeURIComponent(model.meeting);
             const res = await request('POST', `/api/meetings/${m}/invitations`, { token: model.token, json: {} });
             const snap = await request('GET', `/api/meetings/${m}`, { token: model.token });
