@@ -205,6 +205,7 @@ agenda_apply(struct meeting *m, const struct event *ev)
     case EV_AGENDA_ITEM_OPENED:
         close_current(m, ev->ts);
         it->state = ITEM_CURRENT;
+        it->opened = true;
         it->opened_at = ev->ts;
         m->current = i;
         return 0;
@@ -246,7 +247,7 @@ handle_add(struct meeting *m, const struct cmd *c, const char *actor, int64_t no
     if (kind_parse(b->kind, &kind)) {
         return ERR_INVALID;
     }
-    if (!b->title || !*b->title) {
+    if (!b->title || !*b->title || b->duration < 0 || b->speaking_time < 0) {
         return ERR_INVALID;
     }
     if (*parent) {
@@ -260,7 +261,7 @@ handle_add(struct meeting *m, const struct cmd *c, const char *actor, int64_t no
     }
     int64_t n = (int64_t)siblings(m, parent);
     int64_t pos = (b->has & HAS_POSITION) ? b->position : n;
-    if (pos > n) {
+    if (pos < 0 || pos > n) {
         return ERR_INVALID;
     }
     if (m->nitems >= 1000) {
@@ -299,7 +300,8 @@ handle_edit(struct meeting *m, const struct cmd *c, const char *actor, int64_t n
     if (kind_parse(b->kind ? b->kind : item_kind_str(it->kind), &kind)) {
         return ERR_INVALID;
     }
-    if (b->title && !*b->title) {
+    if ((b->title && !*b->title) || ((b->has & HAS_DURATION) && b->duration < 0) ||
+        ((b->has & HAS_SPEAKING_TIME) && b->speaking_time < 0)) {
         return ERR_INVALID;
     }
     struct event *ev = core_emit(m, out, EV_AGENDA_ITEM_EDITED, actor, now);
@@ -352,7 +354,7 @@ agenda_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t
     struct event *ev;
     switch (c->type) {
     case CMD_AGENDA_MOVE:
-        if (c->b.position >= (int64_t)siblings(m, it->parent)) {
+        if (c->b.position < 0 || c->b.position >= (int64_t)siblings(m, it->parent)) {
             return ERR_INVALID;
         }
         if (c->b.position == it->position) {
@@ -369,7 +371,7 @@ agenda_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t
         }
         return core_emit_done(m, out);
     case CMD_AGENDA_REMOVE:
-        if (it->state == ITEM_CURRENT || it->state == ITEM_DONE || it->actual_ms > 0) {
+        if (it->opened) {
             return ERR_BAD_STATE; /* it has a history: postpone it instead */
         }
         for (size_t k = 0; k < m->nitems; k++) {

@@ -61,6 +61,7 @@ struct item {
     int64_t speaking_s;  /* default turn length, 0 = the meeting's */
     enum item_state state;
     bool removed;
+    bool opened; /* ever current: it has a history and cannot be removed */
     bool list_closed;
     int64_t opened_at; /* of the current opening */
     int64_t actual_ms; /* closed openings so far */

@@ -462,7 +462,7 @@ speakers_handle(struct meeting *m, const struct cmd *c, const char *actor, int64
         for (size_t i = 0; i < m->nreqs; i++) {
             waiting += m->reqs[i].live && m->reqs[i].item == m->reqs[r].item;
         }
-        if (c->b.position >= (int64_t)waiting) {
+        if (c->b.position < 0 || c->b.position >= (int64_t)waiting) {
             return ERR_INVALID;
         }
         struct event *ev = core_emit(m, out, EV_SPEAKER_MOVED, actor, now);
