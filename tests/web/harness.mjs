@@ -73,6 +73,9 @@ export async function startServer() {
     const args = ['serve', '--listen', `127.0.0.1:${port}`, '--db', path.join(dir, 'concerto.db'),
         '--key', path.join(dir, 'concerto.key'), '--web', WEB, '--demo'];
     const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // However the test process ends, the server does not outlive it.
+    const reap = () => proc.exitCode === null && proc.kill('SIGKILL');
+    process.on('exit', reap);
     let out = '';
     let err = '';
     proc.stdout.on('data', (d) => {
