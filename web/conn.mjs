@@ -66,7 +66,7 @@ export function newKey() {
 }
 
 export class Conn extends EventTarget {
-    // `applyFold`: {fromSnapshot, applyEvent} from state.mjs (passed in so
+    // `fold`: {fromSnapshot, applyEvent} from state.mjs (passed in so
     // that the connection does not care what the state holds).
     constructor(meeting, token, fold) {
         super();
