@@ -54,14 +54,24 @@ def web_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def server(binary, web_root, tmp_path_factory):
-    """One server shared by the tests that only need a meeting of their own."""
+def shared_server(binary, web_root, tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("shared"), web=web_root)
     s.init()
     s.start()
     yield s
     s.stop()
     assert not s.leaked_tokens(), "tokens found in the server log: %s" % s.leaked_tokens()
+
+
+@pytest.fixture
+def server(shared_server):
+    """One server shared by the tests that only need a meeting of their own. If a
+    test made it crash, that test fails on its own checks; the next one gets the
+    server restarted on the same database so that one crash is not reported 100 times."""
+    if shared_server.proc.poll() is not None:
+        shared_server.crashes.append(shared_server.proc.returncode)
+        shared_server.start()
+    return shared_server
 
 
 @pytest.fixture
@@ -92,9 +102,14 @@ def meeting(server):
 
 
 @pytest.fixture(scope="module")
-def shared_meeting(server):
+def _module_meeting(shared_server):
+    return harness.make_meeting(shared_server)
+
+
+@pytest.fixture
+def shared_meeting(server, _module_meeting):
     """One meeting for a module's tests that must not change it (refusals, reads)."""
-    return harness.make_meeting(server)
+    return _module_meeting
 
 
 @pytest.fixture(autouse=True)

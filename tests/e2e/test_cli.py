@@ -9,8 +9,13 @@ import pytest
 from harness import BIN, Client, free_port, make_meeting, run_cli
 
 
-def one_line(text):
-    lines = [l for l in text.splitlines() if l.strip()]
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+Z (debug|info|notice) ")
+
+
+def one_line(text, logs_allowed=False):
+    """The one line of an error on stderr. With logs_allowed, ordinary log lines
+    written before the failure (key created ...) are not counted."""
+    lines = [l for l in text.splitlines() if l.strip() and not (logs_allowed and LOG_LINE.match(l))]
     assert len(lines) == 1, "expected one line on stderr, got %r" % text
     return lines[0]
 
@@ -75,14 +80,9 @@ def test_a_bad_flag_or_command_gets_one_line_on_stderr_and_a_failure(binary, arg
     one_line(r.stderr)
 
 
-def test_serve_without_a_database_is_refused(binary, tmp_path):
-    err = run_serve_expecting_failure(serve_args(tmp_path, **{"--db": None}))
-    assert "--db" in one_line(err)
-
-
 @pytest.mark.parametrize("listen", ["nonsense", "127.0.0.1:99999", "127.0.0.1:", "256.1.1.1:8080"])
 def test_a_bad_listen_address_is_refused_in_one_line(binary, tmp_path, listen):
-    one_line(run_serve_expecting_failure(serve_args(tmp_path, **{"--listen": listen})))
+    one_line(run_serve_expecting_failure(serve_args(tmp_path, **{"--listen": listen})), logs_allowed=True)
 
 
 def test_a_busy_port_is_refused_with_a_clear_one_line_error(binary, tmp_path):
@@ -90,15 +90,14 @@ def test_a_busy_port_is_refused_with_a_clear_one_line_error(binary, tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        line = one_line(run_serve_expecting_failure(serve_args(tmp_path, port=port)))
+        line = one_line(run_serve_expecting_failure(serve_args(tmp_path, port=port)), logs_allowed=True)
     assert str(port) in line, "the error should name the address: %r" % line
 
 
 @pytest.mark.parametrize("db", ["{dir}", "/proc/nonexistent/x/y.db", "{dir}/missing/sub/c.db"])
 def test_an_unusable_database_path_is_refused_with_a_clear_error(binary, tmp_path, db):
     db = db.format(dir=tmp_path)
-    line = one_line(run_serve_expecting_failure(serve_args(tmp_path, db=db)))
-    assert line
+    one_line(run_serve_expecting_failure(serve_args(tmp_path, db=db)), logs_allowed=True)
     r = run_cli("init", "--db", db)
     assert r.returncode != 0
     one_line(r.stderr)
@@ -118,28 +117,50 @@ def test_serve_says_ready_with_its_address(spawn):
     assert ready == ["ready: http://127.0.0.1:%d/\n" % srv.port]
 
 
-def test_demo_prints_the_admin_token_and_one_link_per_participant(spawn):
+DEMO_LINE = r"  (chair|secretary|member|observer) +(.*): http://127\.0\.0\.1:%d/m/([^/#]+)#t=([A-Za-z0-9_-]{43})\n"
+
+
+def demo_links(srv):
+    pat = re.compile(DEMO_LINE % srv.port)
+    links = [pat.fullmatch(l) for l in srv.output_since_start() if l.startswith("  ")]
+    assert links and all(links), srv.output_since_start()
+    return links
+
+
+def test_demo_prints_the_admin_token_one_link_per_participant_then_ready(spawn):
     srv = spawn(init=False).start("--demo")
     out = srv.output_since_start()
     assert any(re.fullmatch(r"admin token: [A-Za-z0-9_-]{43}\n", l) for l in out), out
-    pat = re.compile(r"  (chair|secretary|member|observer) (.*): http://127\.0\.0\.1:%d/m/([a-z0-9]{1,32})#t=([A-Za-z0-9_-]{43})\n"
-                     % srv.port)
-    links = [pat.fullmatch(l) for l in out if l.startswith("  ")]
-    assert links and all(links), out
+    roles = {m.group(1) for m in demo_links(srv)}
+    assert {"chair", "secretary", "member", "observer"} <= roles
     assert out[-1] == "ready: http://127.0.0.1:%d/\n" % srv.port
-    roles = {m.group(1) for m in links}
-    assert {"chair", "member"} <= roles
-    for m in links[:4]:
+    meeting = demo_links(srv)[0].group(3)
+    assert srv.api().snapshot(meeting, check=False)["meeting"]["state"] == "scheduled"
+
+
+def test_demo_meeting_id_is_a_protocol_identifier(spawn):
+    srv = spawn(init=False).start("--demo")
+    for m in demo_links(srv):
+        assert re.fullmatch(r"[a-z0-9]{1,32}", m.group(3)), "meeting id %r is not [a-z0-9]{1,32}" % m.group(3)
+
+
+def test_demo_links_let_each_participant_in_with_their_role(spawn):
+    srv = spawn(init=False).start("--demo")
+    for m in demo_links(srv):
         c = Client(srv, m.group(3))
         w = c.hello(m.group(4))
         assert w["you"]["role"] == m.group(1)
         assert w["you"]["name"] in m.group(2)
-    # The admin token printed works on the API.
-    assert srv.api().snapshot(links[0].group(3))["meeting"]["id"] == links[0].group(3)
+        c.close()
 
+
+def test_demo_shows_the_admin_token_only_for_a_new_database(spawn):
+    srv = spawn(init=False).start("--demo")
+    first = demo_links(srv)
     srv.restart("--demo")
-    again = srv.output_since_start()
-    assert not any(l.startswith("admin token:") for l in again), "the admin token is shown only once"
+    assert not any(l.startswith("admin token:") for l in srv.output_since_start())
+    assert srv.output_since_start()[-1].startswith("ready: ")
+    assert first[0].group(3) == demo_links(srv)[0].group(3), "the same demo meeting, not a second one"
 
 
 def test_the_server_log_never_contains_a_token(spawn):

@@ -32,7 +32,7 @@ def test_the_key_is_created_with_mode_0600_and_a_minisign_public_key_beside_it(s
     srv = spawn().start()
     assert srv.key.exists()
     assert stat.S_IMODE(srv.key.stat().st_mode) == 0o600
-    pub = srv.key.with_name(srv.key.name + ".pub")
+    pub = srv.key.with_suffix(".pub")  # minisign's naming: concerto.key -> concerto.pub
     comment, keynum, pk = read_pub(pub)
     # minisign writes the key id as a 64-bit little-endian number in upper-case hex.
     key_id = comment.rsplit(" ", 1)[1]
@@ -50,7 +50,7 @@ def test_the_key_is_created_with_mode_0600_and_a_minisign_public_key_beside_it(s
 
 def test_the_key_is_kept_across_restarts(spawn):
     srv = spawn().start()
-    pub = srv.key.with_name(srv.key.name + ".pub")
+    pub = srv.key.with_suffix(".pub")  # minisign's naming: concerto.key -> concerto.pub
     before = (srv.key.read_bytes(), pub.read_bytes())
     srv.restart()
     assert (srv.key.read_bytes(), pub.read_bytes()) == before
@@ -64,5 +64,5 @@ def test_stock_minisign_derives_the_same_public_key_from_the_secret_key(spawn, t
     r = subprocess.run(["minisign", "-R", "-s", str(srv.key), "-p", str(out)],
                        capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r.stderr
-    pub = srv.key.with_name(srv.key.name + ".pub")
+    pub = srv.key.with_suffix(".pub")  # minisign's naming: concerto.key -> concerto.pub
     assert read_pub(out)[1:] == read_pub(pub)[1:]
