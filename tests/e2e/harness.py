@@ -419,6 +419,7 @@ class Client:
         self.messages = []
         self.events = []
         self.schema_errors = []
+        self.schema_errors_raised = 0
         self.close_code = None
         self.welcome = None
         self._ids = itertools.count(1)
@@ -472,7 +473,10 @@ class Client:
             self.inbox.put(_CLOSED)
             self._closed = True
             raise Closed(self.close_code)
-        assert not self.schema_errors, "server message does not match its schema:\n" + "\n".join(self.schema_errors)
+        if len(self.schema_errors) > self.schema_errors_raised:
+            new = self.schema_errors[self.schema_errors_raised:]
+            self.schema_errors_raised = len(self.schema_errors)
+            raise AssertionError("server message does not match its schema:\n" + "\n".join(new))
         self.messages.append(item)
         if item.get("type") == "event":
             self.events.append(item["event"])
