@@ -12,8 +12,8 @@
  * both in percent: `quorum` of all members, and `quorum_college` of each
  * college. Required counts round up: 50 % of 5 members is 3. A college with
  * no member requires nothing; with everybody excused, nobody is present and
- * the quorum fails unless the rule asks for 0 %. Proxies (pouvoirs) will be
- * added to the present count here, where the commission's rules allow it.
+ * the quorum fails unless the rule asks for 0 %. With `proxy_quorum`, an
+ * absent member whose proxy is held by someone present counts as present.
  *
  * quorum.reached and quorum.lost are written only while the meeting is open
  * or suspended, and only when the status changes.
@@ -68,6 +68,18 @@ attendance_counts(const struct participant *p)
     return p->present;
 }
 
+/* Present for the quorum: in person, or (when the rule says so) through a
+ * proxy held by someone present. */
+static bool
+counted(const struct meeting *m, size_t i)
+{
+    if (attendance_counts(&m->parts[i])) {
+        return true;
+    }
+    int32_t px = m->set.proxy_quorum ? proxy_of(m, (uint32_t)i) : -1;
+    return px >= 0 && attendance_counts(&m->parts[m->proxies[px].to]);
+}
+
 /* ceil(pct * total / 100) */
 static int64_t
 required_of(int64_t pct, int64_t total)
@@ -84,7 +96,7 @@ quorum_college(const struct meeting *m, const char *college, int64_t *present,
         const struct participant *p = &m->parts[i];
         if (p->role == ROLE_MEMBER && strcmp(p->college, college) == 0) {
             (*total)++;
-            *present += attendance_counts(p);
+            *present += counted(m, i);
         }
     }
     *required = required_of(m->set.quorum_college, *total);
@@ -101,7 +113,7 @@ quorum_compute(const struct meeting *m)
             continue;
         }
         total++;
-        q.present += attendance_counts(p);
+        q.present += counted(m, i);
         /* Each college once: at its first member in roster order. */
         bool first = true;
         for (size_t j = 0; j < i && first; j++) {

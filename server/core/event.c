@@ -8,8 +8,49 @@
  */
 #include "event.h"
 
+#include "../err.h"
+
 #include <stdlib.h>
 #include <string.h>
+
+void
+strlist_clear(struct strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i]);
+    }
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+int
+strlist_push(struct strlist *l, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    char **v = d ? realloc(l->v, (l->n + 1) * sizeof(*v)) : NULL;
+    if (!v) {
+        free(d);
+        return ERR_NOMEM;
+    }
+    memcpy(d, s, n);
+    l->v = v;
+    l->v[l->n++] = d;
+    return 0;
+}
+
+int
+intlist_push(struct intlist *l, int64_t x)
+{
+    int64_t *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+    if (!v) {
+        return ERR_NOMEM;
+    }
+    l->v = v;
+    l->v[l->n++] = x;
+    return 0;
+}
 
 void
 body_clear(struct body *b)
@@ -18,10 +59,21 @@ body_clear(struct body *b)
                      &b->title,       &b->date,        &b->place,     &b->room,
                      &b->lang,        &b->commission,  &b->commission_name, &b->token,
                      &b->item,        &b->description, &b->presenter, &b->kind,
-                     &b->parent,      &b->request,     &b->status,    &b->reason};
+                     &b->parent,      &b->request,     &b->status,    &b->reason,
+                     &b->vote,        &b->question,    &b->mode,      &b->rule,
+                     &b->choice,      &b->voter,       &b->by,        &b->from,
+                     &b->to,          &b->winner};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
     }
+    struct strlist *lists[] = {&b->options, &b->entitled, &b->present_ids, &b->voters,
+                               &b->bys,     &b->colleges, &b->receipts,    &b->replaces};
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        strlist_clear(lists[i]);
+    }
+    free(b->counts.v);
+    free(b->college_counts.v);
+    free(b->choices.v);
     memset(b, 0, sizeof(*b));
 }
 
@@ -124,6 +176,17 @@ static const struct {
     [CMD_SPEAKER_REOPEN_LIST] = {R(ROLE_CHAIR), true},
     [CMD_ATTENDANCE_CHECKIN] = {SPEAKERS, true},
     [CMD_ATTENDANCE_MARK] = {BUREAU, true},
+    [CMD_VOTE_PREPARE] = {BUREAU, true},
+    [CMD_VOTE_OPEN] = {R(ROLE_CHAIR), true},
+    [CMD_VOTE_CAST] = {R(ROLE_MEMBER), true},
+    [CMD_VOTE_CLOSE] = {R(ROLE_CHAIR), true},
+    [CMD_VOTE_PUBLISH] = {BUREAU, true},
+    [CMD_VOTE_CANCEL] = {R(ROLE_CHAIR), true},
+    [CMD_PROXY_GIVE] = {R(ROLE_MEMBER), true},
+    [CMD_PROXY_RECORD] = {R(ROLE_SECRETARY), true},
+    [CMD_PROXY_REVOKE] = {R(ROLE_MEMBER) | R(ROLE_SECRETARY), true},
+    [CMD_RECUSAL_DECLARE] = {R(ROLE_MEMBER) | R(ROLE_SECRETARY), true},
+    [CMD_RECUSAL_WITHDRAW] = {R(ROLE_MEMBER) | R(ROLE_SECRETARY), true},
 };
 
 bool

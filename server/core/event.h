@@ -62,6 +62,16 @@ enum ev_type {
     EV_ATTENDANCE_MARKED,
     EV_QUORUM_REACHED,
     EV_QUORUM_LOST,
+    EV_VOTE_PREPARED,
+    EV_VOTE_OPENED,
+    EV_BALLOT_CAST,
+    EV_VOTE_CLOSED,
+    EV_VOTE_PUBLISHED,
+    EV_VOTE_CANCELLED,
+    EV_PROXY_GIVEN,
+    EV_PROXY_REVOKED,
+    EV_RECUSAL_DECLARED,
+    EV_RECUSAL_WITHDRAWN,
     EV_COUNT
 };
 
@@ -93,6 +103,17 @@ enum cmd_type {
     CMD_SPEAKER_REOPEN_LIST,
     CMD_ATTENDANCE_CHECKIN,
     CMD_ATTENDANCE_MARK,
+    CMD_VOTE_PREPARE,
+    CMD_VOTE_OPEN,
+    CMD_VOTE_CAST,
+    CMD_VOTE_CLOSE,
+    CMD_VOTE_PUBLISH,
+    CMD_VOTE_CANCEL,
+    CMD_PROXY_GIVE,
+    CMD_PROXY_RECORD,
+    CMD_PROXY_REVOKE,
+    CMD_RECUSAL_DECLARE,
+    CMD_RECUSAL_WITHDRAW,
     CMD_COUNT
 };
 
@@ -112,6 +133,27 @@ enum body_has {
     HAS_PRESENT = 1u << 11,
     HAS_REQUIRED = 1u << 12,
     HAS_GRACE = 1u << 13,
+    HAS_SHARE_NUM = 1u << 14,
+    HAS_SHARE_DEN = 1u << 15,
+    HAS_DEADLINE = 1u << 16,
+    HAS_ALL = 1u << 17,
+    HAS_PASSED = 1u << 18,
+    HAS_QUORUM_MET = 1u << 19,
+    HAS_VOTED = 1u << 20,
+    HAS_ENTITLED_N = 1u << 21,
+    HAS_PROXY_MAX = 1u << 22,
+    HAS_PROXY_COLLEGE = 1u << 23,
+    HAS_PROXY_QUORUM = 1u << 24,
+};
+
+struct strlist {
+    char **v;
+    size_t n;
+};
+
+struct intlist {
+    int64_t *v;
+    size_t n;
 };
 
 struct body {
@@ -151,6 +193,41 @@ struct body {
     int64_t present;
     int64_t required;
     int64_t grace;         /* seconds */
+    /* votes, proxies, recusals */
+    char *vote;
+    char *question;
+    char *mode;
+    char *rule;
+    char *choice;
+    char *voter;
+    char *by;
+    char *from;
+    char *to;
+    char *winner;
+    int64_t share_num;
+    int64_t share_den;
+    int64_t deadline; /* ms */
+    int64_t all;      /* boolean: cast for oneself and every proxy held */
+    int64_t passed;   /* boolean */
+    int64_t quorum_met;
+    int64_t voted;
+    int64_t entitled_n;
+    int64_t proxy_max;
+    int64_t proxy_college; /* boolean: proxies only within the college */
+    int64_t proxy_quorum;  /* boolean: proxies count for the quorum */
+    struct strlist options;
+    struct strlist entitled;
+    struct strlist present_ids;
+    struct strlist voters;
+    struct strlist bys;
+    struct strlist colleges;
+    struct intlist counts;
+    struct intlist college_counts;
+    struct intlist choices;
+    /* secret ballots: one client-made receipt per ballot cast, and the receipt
+     * each one replaces ("" for a first ballot); never written to the log */
+    struct strlist receipts;
+    struct strlist replaces;
 };
 
 struct event {
@@ -161,11 +238,21 @@ struct event {
     struct body b;
 };
 
+/* The counts of a secret vote, read by the hub from the ballots kept apart
+ * from the log, and handed to core to close the vote. */
+struct secret_tally {
+    const char *college;
+    const char *choice;
+    int64_t n;
+};
+
 struct cmd {
     enum cmd_type type;
     char key[KEY_MAX]; /* "" when absent */
     char id[80];       /* the request id as raw JSON ("7", "\"a\""), "" when absent */
     struct body b;
+    const struct secret_tally *tally; /* borrowed; for vote.close of a secret vote */
+    size_t ntally;
 };
 
 /* A growable list of events produced by one command. */
@@ -176,6 +263,9 @@ struct evlist {
 };
 
 void body_clear(struct body *b);
+void strlist_clear(struct strlist *l);
+int strlist_push(struct strlist *l, const char *s); /* copies s; 0 or ERR_NOMEM */
+int intlist_push(struct intlist *l, int64_t x);
 void event_clear(struct event *ev);
 void cmd_clear(struct cmd *c);
 

@@ -33,6 +33,11 @@ int attendance_apply(struct meeting *m, const struct event *ev);
 int attendance_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
                       struct evlist *out);
 
+int vote_apply(struct meeting *m, const struct event *ev);
+int vote_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+                struct evlist *out);
+void vote_free(struct vote *v);
+
 /* End the current turn, if any (speaker.turn_ended). */
 int speakers_end_turn(struct meeting *m, const char *actor, int64_t now, struct evlist *out);
 /* Write quorum.reached or quorum.lost when the status changed (open meetings). */

@@ -118,7 +118,8 @@ meeting_new(const char *id)
     m->current = -1;
     m->last_college_pidx = -1;
     m->set = (struct settings){.speaking_s = 180, .first_turn = true, .alternate = false,
-                               .quorum = 50, .quorum_college = 0, .grace_s = 30};
+                               .quorum = 50, .quorum_college = 0, .grace_s = 30,
+                               .proxy_max = 1, .proxy_college = true, .proxy_quorum = false};
     return m;
 }
 
@@ -140,6 +141,12 @@ meeting_free(struct meeting *m)
     free(m->items);
     free(m->reqs);
     free(m->spoken);
+    for (size_t i = 0; i < m->nvotes; i++) {
+        vote_free(&m->votes[i]);
+    }
+    free(m->votes);
+    free(m->proxies);
+    free(m->recusals);
     free(m->parts);
     free(m->index);
     free(m->title);
@@ -285,6 +292,9 @@ meeting_apply(struct meeting *m, const struct event *ev)
         m->set.quorum = ev->b.quorum;
         m->set.quorum_college = ev->b.quorum_college;
         m->set.grace_s = ev->b.grace;
+        m->set.proxy_max = ev->b.proxy_max;
+        m->set.proxy_college = ev->b.proxy_college != 0;
+        m->set.proxy_quorum = ev->b.proxy_quorum != 0;
         break;
     default:
         rc = agenda_apply(m, ev);
@@ -293,6 +303,9 @@ meeting_apply(struct meeting *m, const struct event *ev)
         }
         if (rc == 1) {
             rc = attendance_apply(m, ev);
+        }
+        if (rc == 1) {
+            rc = vote_apply(m, ev);
         }
         if (rc == 1) {
             return ERR_INTERNAL;
@@ -468,7 +481,8 @@ handle_configure(struct meeting *m, const struct cmd *c, const char *actor, int6
         return ERR_BAD_STATE;
     }
     if (!(b->has & (HAS_SPEAKING_TIME | HAS_FIRST_TURN | HAS_ALTERNATE | HAS_QUORUM |
-                    HAS_QUORUM_COLLEGE | HAS_GRACE))) {
+                    HAS_QUORUM_COLLEGE | HAS_GRACE | HAS_PROXY_MAX | HAS_PROXY_COLLEGE |
+                    HAS_PROXY_QUORUM))) {
         return ERR_BAD_MESSAGE; /* nothing to change */
     }
     struct event *ev = core_emit(m, out, EV_MEETING_CONFIGURED, actor, now);
@@ -476,7 +490,8 @@ handle_configure(struct meeting *m, const struct cmd *c, const char *actor, int6
         return ERR_NOMEM;
     }
     ev->b.has = HAS_SPEAKING_TIME | HAS_FIRST_TURN | HAS_ALTERNATE | HAS_QUORUM |
-                HAS_QUORUM_COLLEGE | HAS_GRACE;
+                HAS_QUORUM_COLLEGE | HAS_GRACE | HAS_PROXY_MAX | HAS_PROXY_COLLEGE |
+                HAS_PROXY_QUORUM;
     ev->b.speaking_time = (b->has & HAS_SPEAKING_TIME) ? b->speaking_time : m->set.speaking_s;
     ev->b.first_turn = (b->has & HAS_FIRST_TURN) ? b->first_turn : m->set.first_turn;
     ev->b.alternate = (b->has & HAS_ALTERNATE) ? b->alternate : m->set.alternate;
@@ -484,6 +499,9 @@ handle_configure(struct meeting *m, const struct cmd *c, const char *actor, int6
     ev->b.quorum_college =
         (b->has & HAS_QUORUM_COLLEGE) ? b->quorum_college : m->set.quorum_college;
     ev->b.grace = (b->has & HAS_GRACE) ? b->grace : m->set.grace_s;
+    ev->b.proxy_max = (b->has & HAS_PROXY_MAX) ? b->proxy_max : m->set.proxy_max;
+    ev->b.proxy_college = (b->has & HAS_PROXY_COLLEGE) ? b->proxy_college : m->set.proxy_college;
+    ev->b.proxy_quorum = (b->has & HAS_PROXY_QUORUM) ? b->proxy_quorum : m->set.proxy_quorum;
     return core_emit_done(m, out);
 }
 
@@ -561,6 +579,9 @@ meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_
     }
     if (rc == 1) {
         rc = attendance_handle(m, c, actor, now, out);
+    }
+    if (rc == 1) {
+        rc = vote_handle(m, c, actor, now, out);
     }
     if (rc == 1) {
         return ERR_UNKNOWN_TYPE;

@@ -97,6 +97,53 @@ struct settings {
     int64_t quorum;     /* percent of members present overall */
     int64_t quorum_college; /* percent of each college */
     int64_t grace_s;    /* a dropped connection counts as present this long */
+    int64_t proxy_max;  /* proxies one member may hold */
+    bool proxy_college; /* proxies only to a member of the same college */
+    bool proxy_quorum;  /* a proxy held by someone present counts for the quorum */
+};
+
+enum vote_rule { RULE_SIMPLE = 0, RULE_ABSOLUTE, RULE_QUALIFIED, RULE_DOUBLE };
+enum vote_state { VOTE_PREPARED = 0, VOTE_OPEN, VOTE_CLOSED, VOTE_PUBLISHED, VOTE_CANCELLED };
+
+struct vote {
+    char id[ID_MAX];
+    int32_t item; /* -1 when not tied to an item */
+    char *question;
+    bool choice_kind;       /* one choice among `options`; else yes/no/abstain */
+    struct strlist options; /* the last is always "abstain" */
+    bool secret;
+    enum vote_rule rule;
+    int64_t share_num, share_den; /* RULE_QUALIFIED */
+    int64_t duration_s;           /* 0: closed by the chair */
+    enum vote_state state;
+    int64_t opened_at, deadline, closed_at;
+    bool quorum_open; /* the quorum held at opening */
+    /* per participant index, sized at opening */
+    size_t nslots;
+    uint8_t *entitled; /* a member not recused on the item at opening */
+    uint8_t *present_open;
+    int32_t *choice; /* -1: has not voted; secret votes: 0 once voted */
+    int32_t *by;     /* participant index of the proxy holder who cast it, -1 if self */
+    int64_t nvoted;
+    int64_t nentitled;
+    /* the result, from vote.closed */
+    struct intlist counts;
+    struct strlist colleges;
+    struct intlist college_counts;
+    bool passed;
+    bool quorum_close;
+    char *winner;
+};
+
+struct proxy {
+    uint32_t from, to; /* participant indexes */
+    bool live;
+};
+
+struct recusal {
+    uint32_t pidx;
+    uint32_t item;
+    bool live;
 };
 
 /* One past turn, for statistics and the minutes. */
@@ -145,6 +192,16 @@ struct meeting {
     size_t nspoken;
     size_t capspoken;
     int32_t last_college_pidx; /* participant of the last turn, -1 for none */
+
+    struct vote *votes;
+    size_t nvotes;
+    size_t capvotes;
+    struct proxy *proxies;
+    size_t nproxies;
+    size_t capproxies;
+    struct recusal *recusals;
+    size_t nrecusals;
+    size_t caprecusals;
 };
 
 /* New, empty meeting (no event applied); NULL when out of memory. */
@@ -190,6 +247,18 @@ struct quorum quorum_compute(const struct meeting *m);
 void quorum_college(const struct meeting *m, const char *college, int64_t *present,
                     int64_t *required, int64_t *total);
 
+int32_t meeting_vote_index(const struct meeting *m, const char *id); /* -1 when not found */
+/* The live proxy given by participant index `from`, or -1. */
+int32_t proxy_of(const struct meeting *m, uint32_t from);
+bool recused(const struct meeting *m, uint32_t pidx, int32_t item);
+
+/* Close vote `v` now (its deadline passed, or the chair asked): compute the
+ * result with `tally` for a secret vote (NULL for a named one). */
+int vote_close(struct meeting *m, uint32_t v, const struct secret_tally *tally, size_t ntally,
+               const char *actor, int64_t now, struct evlist *out);
+
+const char *vote_rule_str(enum vote_rule r);
+const char *vote_state_str(enum vote_state s);
 const char *item_kind_str(enum item_kind k);
 const char *item_state_str(enum item_state s);
 const char *request_kind_str(enum request_kind k);

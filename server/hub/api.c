@@ -537,6 +537,60 @@ invitations_revoke(struct hub *h, void *req, struct live *l, const char *pid, in
     answer(h, req, 200, o);
 }
 
+static int
+ballot_row(void *ctx, const char *receipt, const char *choice, int64_t n)
+{
+    (void)n;
+    struct pj *o = pj_object();
+    pj_set_str(o, "receipt", receipt);
+    pj_set_str(o, "choice", choice);
+    return pj_push(ctx, o);
+}
+
+/* The list of ballots of a published vote: receipts and choices of a secret
+ * vote, in receipt order (which says nothing of who or when); voters and
+ * choices of a named one. */
+static void
+ballots_list(struct hub *h, void *req, struct live *l, const char *vid)
+{
+    int32_t vi = meeting_vote_index(l->m, vid);
+    if (vi < 0) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such vote");
+        return;
+    }
+    const struct vote *v = &l->m->votes[vi];
+    if (v->state != VOTE_PUBLISHED) {
+        hub_http_fail(h, req, ERR_BAD_STATE, "the ballots are listed once the vote is published");
+        return;
+    }
+    struct pj *list = pj_array();
+    int rc = 0;
+    if (v->secret) {
+        rc = store_secret_list(h->st, l->m->id, v->id, ballot_row, list);
+    } else {
+        for (size_t k = 0; k < v->nslots; k++) {
+            if (v->choice[k] < 0) {
+                continue;
+            }
+            struct pj *o = pj_object();
+            pj_set_str(o, "voter", l->m->parts[k].id);
+            pj_set_str(o, "by", v->by[k] >= 0 ? l->m->parts[v->by[k]].id : "");
+            pj_set_str(o, "choice", v->options.v[v->choice[k]]);
+            pj_push(list, o);
+        }
+    }
+    if (rc) {
+        pj_free(list);
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    struct pj *o = pj_object();
+    pj_set_str(o, "vote", v->id);
+    pj_set_str(o, "mode", v->secret ? "secret" : "named");
+    pj_set(o, "ballots", list);
+    answer(h, req, 200, o);
+}
+
 /* --- routing ------------------------------------------------------------- */
 
 /* Split "/api/a/b" into segments; 0, or ERR_NOT_FOUND when too deep or empty parts. */
@@ -643,6 +697,8 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
     bool manager = admin || w.role == ROLE_CHAIR;
     if (n == 3) {
         get ? snapshot_answer(h, req, 200, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 6 && strcmp(seg[3], "votes") == 0 && strcmp(seg[5], "ballots") == 0) {
+        get ? ballots_list(h, req, l, seg[4]) : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (strcmp(seg[3], "invitations") != 0 || n > 5) {
         hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
     } else if (!manager) {

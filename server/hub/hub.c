@@ -370,6 +370,13 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
             return rc == ERR_CONFLICT ? ERR_STORAGE : rc;
         }
         memcpy(l->head, next, HASH_LEN);
+        h->turn_events++;
+        if (ev->type == EV_BALLOT_CAST) {
+            /* Never sent: clients follow the vote through `count` messages. */
+            free(body);
+            l->count_dirty = true;
+            continue;
+        }
         sec_hex(next, HASH_LEN, hex);
         char *text = proto_event_msg(l->m->id, ev->seq, ev->ts, ev->actor, type, body, hex);
         free(body);
@@ -389,7 +396,6 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
             l->cappending = cap;
         }
         l->pending[l->npending++] = m;
-        h->turn_events++;
     }
     return live_fit(l);
 }
@@ -644,7 +650,11 @@ do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
     if ((rc = hub_begin(h))) {
         goto refuse;
     }
-    rc = meeting_handle(l->m, cmd, pid, now, &evs);
+    if (cmd->type >= CMD_VOTE_OPEN && cmd->type <= CMD_VOTE_CANCEL) {
+        rc = hub_vote_handle(h, l, cmd, pid, now, &evs);
+    } else {
+        rc = meeting_handle(l->m, cmd, pid, now, &evs);
+    }
     if (rc == 0) {
         rc = hub_write_events(h, l, &evs);
     }
@@ -660,8 +670,11 @@ do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
     if (hub_pending_push(h, &po)) {
         log_line(LOG_ERROR, "meeting %s: out of memory queueing an ok", l->m->id);
     }
-    log_line(LOG_INFO, "meeting %s: %s by %s -> seq %" PRIu64, l->m->id,
-             proto_cmd_name(cmd->type), pid, l->m->seq);
+    if (cmd->type <= CMD_MEETING_CLOSE || cmd->type == CMD_VOTE_OPEN ||
+        cmd->type == CMD_VOTE_CLOSE || cmd->type == CMD_VOTE_PUBLISH) {
+        log_line(LOG_INFO, "meeting %s: %s by %s -> seq %" PRIu64, l->m->id,
+                 proto_cmd_name(cmd->type), pid, l->m->seq);
+    }
     return;
 refuse:
     log_line(LOG_INFO, "meeting %s: %s by %s refused: %s", l->m->id, proto_cmd_name(cmd->type),
@@ -746,6 +759,9 @@ static int
 resume_row(void *ctx, const struct store_row *row)
 {
     struct resume *r = ctx;
+    if (strcmp(row->type, "ballot.cast") == 0) {
+        return 0; /* never sent to clients */
+    }
     char hex[2 * HASH_LEN + 1];
     sec_hex(row->hash, HASH_LEN, hex);
     char *text = proto_event_msg(r->meeting, row->seq, row->ts, row->actor, row->type, row->body,
@@ -825,6 +841,7 @@ hub_flush(struct hub *h, int64_t now)
     int rc = 0;
     h->now = now;
     expire_leaves(h, now);
+    hub_expire_votes(h, now);
     if (store_in_transaction(h->st)) {
         static const double bounds[COMMIT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1.0};
@@ -905,6 +922,7 @@ hub_flush(struct hub *h, int64_t now)
         }
     }
     h->npend = 0;
+    hub_send_counts(h, now);
     return rc;
 }
 

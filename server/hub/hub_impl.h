@@ -42,6 +42,8 @@ struct live {
     size_t npending;
     size_t cappending;
     bool touched;
+    bool count_dirty;   /* ballots arrived since the last `count` message */
+    int64_t count_sent; /* when the last `count` message went out */
     struct live *next;
 };
 
@@ -125,6 +127,14 @@ void hub_http_answer(struct hub *h, void *req, int status, char *body);
 void hub_http_fail(struct hub *h, void *req, int code, const char *message);
 
 int hub_pending_push(struct hub *h, const struct pending *p);
+
+/* Run a vote command: secret ballots and their counts, then core. */
+int hub_vote_handle(struct hub *h, struct live *l, const struct cmd *cmd, const char *actor,
+                    int64_t now, struct evlist *evs);
+/* Close the votes whose deadline passed. */
+void hub_expire_votes(struct hub *h, int64_t now);
+/* Send the coalesced `count` messages of open votes. */
+void hub_send_counts(struct hub *h, int64_t now);
 
 /* Close every connection of participant `pid` in `l` (revoked token). */
 void hub_kick(struct hub *h, struct live *l, const char *pid);

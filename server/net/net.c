@@ -175,7 +175,10 @@ query_meeting(struct lws *wsi, char *out, size_t outlen)
             break;
         }
         if (strncmp(frag, "meeting=", 8) == 0) {
-            snprintf(out, outlen, "%s", frag + 8);
+            size_t len = strlen(frag + 8);
+            if (len < outlen) { /* a longer id is no id: hello will say bad_token */
+                memcpy(out, frag + 8, len + 1);
+            }
             return;
         }
     }
@@ -399,8 +402,8 @@ read_bearer(struct lws *wsi, char *out, size_t outlen)
     char auth[200];
     out[0] = 0;
     if (lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
-        strncmp(auth, "Bearer ", 7) == 0) {
-        snprintf(out, outlen, "%s", auth + 7);
+        strncmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) < outlen) {
+        memcpy(out, auth + 7, strlen(auth + 7) + 1); /* longer is no token: unauthorized */
     }
     lws_explicit_bzero(auth, sizeof(auth));
 }

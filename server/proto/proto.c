@@ -29,7 +29,9 @@ enum fkind {
     F_STR,   /* one line of text */
     F_TEXT,  /* text with newlines and tabs */
     F_INT,   /* integer in [0, max] */
-    F_BOOL
+    F_BOOL,
+    F_LIST,   /* array of at most `max` strings of one line (200 bytes each) */
+    F_INTLIST /* array of at most `max` integers >= 0 */
 };
 
 struct field {
@@ -49,6 +51,9 @@ struct field {
 #define TEXT(name, f, max, req) {name, OFF(f), F_TEXT, max, req, 0}
 #define INT(name, f, max, req, bit) {name, OFF(f), F_INT, max, req, bit}
 #define BOOL(name, f, req, bit) {name, OFF(f), F_BOOL, 1, req, bit}
+#define LIST(name, f, max, req) {name, OFF(f), F_LIST, max, req, 0}
+#define INTLIST(name, f, max, req) {name, OFF(f), F_INTLIST, max, req, 0}
+#define MANY 1000000
 
 #define NAME_MAX_ 200
 #define TITLE_MAX 500
@@ -74,14 +79,20 @@ static const struct field f_configured[] = {
     BOOL("alternate", alternate, 1, HAS_ALTERNATE),
     INT("quorum", quorum, 100, 1, HAS_QUORUM),
     INT("quorum_college", quorum_college, 100, 1, HAS_QUORUM_COLLEGE),
-    INT("grace", grace, 3600, 1, HAS_GRACE), END};
+    INT("grace", grace, 3600, 1, HAS_GRACE),
+    INT("proxy_max", proxy_max, 100, 1, HAS_PROXY_MAX),
+    BOOL("proxy_college", proxy_college, 1, HAS_PROXY_COLLEGE),
+    BOOL("proxy_quorum", proxy_quorum, 1, HAS_PROXY_QUORUM), END};
 static const struct field f_configure[] = {
     INT("speaking_time", speaking_time, DAY_S, 0, HAS_SPEAKING_TIME),
     BOOL("first_turn", first_turn, 0, HAS_FIRST_TURN),
     BOOL("alternate", alternate, 0, HAS_ALTERNATE),
     INT("quorum", quorum, 100, 0, HAS_QUORUM),
     INT("quorum_college", quorum_college, 100, 0, HAS_QUORUM_COLLEGE),
-    INT("grace", grace, 3600, 0, HAS_GRACE), END};
+    INT("grace", grace, 3600, 0, HAS_GRACE),
+    INT("proxy_max", proxy_max, 100, 0, HAS_PROXY_MAX),
+    BOOL("proxy_college", proxy_college, 0, HAS_PROXY_COLLEGE),
+    BOOL("proxy_quorum", proxy_quorum, 0, HAS_PROXY_QUORUM), END};
 static const struct field f_item_added[] = {
     ID("item", item, 1), STR("title", title, TITLE_MAX, 1),
     TEXT("description", description, DESC_MAX, 1), STR("presenter", presenter, NAME_MAX_, 1),
@@ -135,6 +146,49 @@ static const struct field f_quorum[] = {
     INT("present", present, 1000000, 1, HAS_PRESENT),
     INT("required", required, 1000000, 1, HAS_REQUIRED), END};
 
+static const struct field f_vote_prepared[] = {
+    ID("vote", vote, 1), OPTID("item", item, 1), STR("question", question, TITLE_MAX, 1),
+    ID("kind", kind, 1), LIST("options", options, 21, 1), ID("mode", mode, 1),
+    ID("rule", rule, 1), INT("share_num", share_num, 100, 1, HAS_SHARE_NUM),
+    INT("share_den", share_den, 100, 1, HAS_SHARE_DEN),
+    INT("duration", duration, DAY_S, 1, HAS_DURATION), END};
+static const struct field f_vote_prepare[] = {
+    ID("item", item, 0), STR("question", question, TITLE_MAX, 1), ID("kind", kind, 0),
+    LIST("options", options, 20, 0), ID("mode", mode, 0), ID("rule", rule, 0),
+    INT("share_num", share_num, 100, 0, HAS_SHARE_NUM),
+    INT("share_den", share_den, 100, 0, HAS_SHARE_DEN),
+    INT("duration", duration, DAY_S, 0, HAS_DURATION), END};
+static const struct field f_vote_opened[] = {
+    ID("vote", vote, 1), INT("deadline", deadline, INT64_MAX, 1, HAS_DEADLINE),
+    BOOL("quorum_met", quorum_met, 1, HAS_QUORUM_MET),
+    INT("entitled_n", entitled_n, MANY, 1, HAS_ENTITLED_N), LIST("entitled", entitled, MANY, 1),
+    LIST("present", present_ids, MANY, 1), END};
+static const struct field f_vote[] = {ID("vote", vote, 1), END};
+static const struct field f_ballot[] = {
+    ID("vote", vote, 1), ID("voter", voter, 1), OPTID("by", by, 1),
+    STR("choice", choice, NAME_MAX_, 1), END};
+static const struct field f_cast[] = {
+    ID("vote", vote, 1), STR("choice", choice, NAME_MAX_, 1), ID("for", voter, 0),
+    BOOL("all", all, 0, HAS_ALL), LIST("receipts", receipts, 1000, 0),
+    LIST("replaces", replaces, 1000, 0), END};
+static const struct field f_vote_closed[] = {
+    ID("vote", vote, 1), INTLIST("counts", counts, 21, 1), LIST("colleges", colleges, 64, 1),
+    INTLIST("college_counts", college_counts, 21 * 64, 1),
+    BOOL("passed", passed, 1, HAS_PASSED), STR("winner", winner, NAME_MAX_, 1),
+    BOOL("quorum_met", quorum_met, 1, HAS_QUORUM_MET), INT("voted", voted, MANY, 1, HAS_VOTED),
+    INT("entitled_n", entitled_n, MANY, 1, HAS_ENTITLED_N),
+    LIST("present", present_ids, MANY, 1), LIST("voters", voters, MANY, 1),
+    LIST("by", bys, MANY, 1), INTLIST("choices", choices, MANY, 1), END};
+static const struct field f_proxy_given[] = {ID("from", from, 1), ID("to", to, 1), END};
+static const struct field f_proxy_give[] = {ID("to", to, 1), END};
+static const struct field f_proxy_record[] = {ID("from", from, 1), ID("to", to, 1), END};
+static const struct field f_proxy_revoked[] = {ID("from", from, 1), END};
+static const struct field f_proxy_revoke[] = {ID("from", from, 0), END};
+static const struct field f_recusal[] = {
+    ID("participant", participant, 1), ID("item", item, 1), END};
+static const struct field f_recusal_cmd[] = {
+    ID("participant", participant, 0), ID("item", item, 0), END};
+
 static const struct {
     const char *name;
     const struct field *fields;
@@ -168,6 +222,16 @@ static const struct {
     [EV_ATTENDANCE_MARKED] = {"attendance.marked", f_marked},
     [EV_QUORUM_REACHED] = {"quorum.reached", f_quorum},
     [EV_QUORUM_LOST] = {"quorum.lost", f_quorum},
+    [EV_VOTE_PREPARED] = {"vote.prepared", f_vote_prepared},
+    [EV_VOTE_OPENED] = {"vote.opened", f_vote_opened},
+    [EV_BALLOT_CAST] = {"ballot.cast", f_ballot},
+    [EV_VOTE_CLOSED] = {"vote.closed", f_vote_closed},
+    [EV_VOTE_PUBLISHED] = {"vote.published", f_vote},
+    [EV_VOTE_CANCELLED] = {"vote.cancelled", f_vote},
+    [EV_PROXY_GIVEN] = {"proxy.given", f_proxy_given},
+    [EV_PROXY_REVOKED] = {"proxy.revoked", f_proxy_revoked},
+    [EV_RECUSAL_DECLARED] = {"recusal.declared", f_recusal},
+    [EV_RECUSAL_WITHDRAWN] = {"recusal.withdrawn", f_recusal},
 };
 
 static const struct {
@@ -201,6 +265,17 @@ static const struct {
     [CMD_SPEAKER_REOPEN_LIST] = {"speaker.reopen_list", f_opt_item},
     [CMD_ATTENDANCE_CHECKIN] = {"attendance.checkin", f_none},
     [CMD_ATTENDANCE_MARK] = {"attendance.mark", f_mark},
+    [CMD_VOTE_PREPARE] = {"vote.prepare", f_vote_prepare},
+    [CMD_VOTE_OPEN] = {"vote.open", f_vote},
+    [CMD_VOTE_CAST] = {"vote.cast", f_cast},
+    [CMD_VOTE_CLOSE] = {"vote.close", f_vote},
+    [CMD_VOTE_PUBLISH] = {"vote.publish", f_vote},
+    [CMD_VOTE_CANCEL] = {"vote.cancel", f_vote},
+    [CMD_PROXY_GIVE] = {"proxy.give", f_proxy_give},
+    [CMD_PROXY_RECORD] = {"proxy.record", f_proxy_record},
+    [CMD_PROXY_REVOKE] = {"proxy.revoke", f_proxy_revoke},
+    [CMD_RECUSAL_DECLARE] = {"recusal.declare", f_recusal_cmd},
+    [CMD_RECUSAL_WITHDRAW] = {"recusal.withdraw", f_recusal_cmd},
 };
 
 const char *
@@ -269,6 +344,58 @@ int_at(struct body *b, const struct field *f)
     return (int64_t *)(void *)((char *)b + f->offset);
 }
 
+static struct strlist *
+strlist_at(struct body *b, const struct field *f)
+{
+    return (struct strlist *)(void *)((char *)b + f->offset);
+}
+
+static struct intlist *
+intlist_at(struct body *b, const struct field *f)
+{
+    return (struct intlist *)(void *)((char *)b + f->offset);
+}
+
+static int
+decode_list(json_t *v, const struct field *f, struct body *b)
+{
+    if (!json_is_array(v)) {
+        return ERR_BAD_MESSAGE;
+    }
+    if (json_array_size(v) > (size_t)f->max) {
+        return ERR_TOO_LARGE;
+    }
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x)
+    {
+        if (f->kind == F_INTLIST) {
+            if (!json_is_integer(x)) {
+                return ERR_BAD_MESSAGE;
+            }
+            if (json_integer_value(x) < 0) {
+                return ERR_INVALID;
+            }
+            if (intlist_push(intlist_at(b, f), json_integer_value(x))) {
+                return ERR_NOMEM;
+            }
+            continue;
+        }
+        if (!json_is_string(x)) {
+            return ERR_BAD_MESSAGE;
+        }
+        const char *s = json_string_value(x);
+        int rc = strlen(s) != json_string_length(x) ? ERR_INVALID : proto_check_text(s, NAME_MAX_, 0);
+        if (rc) {
+            return rc;
+        }
+        if (strlist_push(strlist_at(b, f), s)) {
+            return ERR_NOMEM;
+        }
+    }
+    return 0;
+}
+
 /* Fill `b` from the JSON object `o` following `fields`. Unknown keys are refused. */
 static int
 decode_fields(json_t *o, const struct field *fields, struct body *b)
@@ -283,6 +410,13 @@ decode_fields(json_t *o, const struct field *fields, struct body *b)
         }
         if (!f->name) {
             return ERR_BAD_MESSAGE;
+        }
+        if (f->kind == F_LIST || f->kind == F_INTLIST) {
+            int rc = decode_list(v, f, b);
+            if (rc) {
+                return rc;
+            }
+            continue;
         }
         if (f->kind == F_INT || f->kind == F_BOOL) {
             if (f->kind == F_BOOL ? !json_is_boolean(v) : !json_is_integer(v)) {
@@ -457,7 +591,19 @@ encode_fields(const struct field *fields, const struct body *b)
     }
     for (const struct field *f = fields; f->name; f++) {
         json_t *v;
-        if (f->kind == F_INT) {
+        if (f->kind == F_LIST) {
+            const struct strlist *l = strlist_at((struct body *)b, f);
+            v = json_array();
+            for (size_t i = 0; v && i < l->n; i++) {
+                json_array_append_new(v, json_string(l->v[i]));
+            }
+        } else if (f->kind == F_INTLIST) {
+            const struct intlist *l = intlist_at((struct body *)b, f);
+            v = json_array();
+            for (size_t i = 0; v && i < l->n; i++) {
+                json_array_append_new(v, json_integer(l->v[i]));
+            }
+        } else if (f->kind == F_INT) {
             v = json_integer(*int_at((struct body *)b, f));
         } else if (f->kind == F_BOOL) {
             v = json_boolean(*int_at((struct body *)b, f));
@@ -761,6 +907,94 @@ turn_json(const struct meeting *m)
 }
 
 static json_t *
+strings_json(const struct strlist *l)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < l->n; i++) {
+        json_array_append_new(a, json_string(l->v[i]));
+    }
+    return a;
+}
+
+static json_t *
+ints_json(const struct intlist *l)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < l->n; i++) {
+        json_array_append_new(a, json_integer(l->v[i]));
+    }
+    return a;
+}
+
+/* Votes: never a choice while open; the result once closed. */
+static json_t *
+votes_json(const struct meeting *m)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < m->nvotes; i++) {
+        const struct vote *v = &m->votes[i];
+        json_t *o = json_pack(
+            "{s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:b}", "id", v->id,
+            "item", v->item >= 0 ? m->items[v->item].id : "", "question", v->question, "kind",
+            v->choice_kind ? "choice" : "yesno", "options", strings_json(&v->options), "mode",
+            v->secret ? "secret" : "named", "rule", vote_rule_str(v->rule), "share_num",
+            (json_int_t)v->share_num, "share_den", (json_int_t)v->share_den, "duration",
+            (json_int_t)v->duration_s, "state", vote_state_str(v->state), "opened_at",
+            (json_int_t)v->opened_at, "deadline", (json_int_t)v->deadline, "closed_at",
+            (json_int_t)v->closed_at, "voted", (json_int_t)v->nvoted, "entitled",
+            (json_int_t)v->nentitled, "quorum_open", v->quorum_open);
+        if (o && (v->state == VOTE_CLOSED || v->state == VOTE_PUBLISHED)) {
+            json_t *ballots = json_array();
+            for (size_t k = 0; !v->secret && ballots && k < v->nslots; k++) {
+                if (v->choice[k] >= 0) {
+                    json_array_append_new(
+                        ballots, json_pack("{s:s,s:s,s:s}", "voter", m->parts[k].id, "by",
+                                           v->by[k] >= 0 ? m->parts[v->by[k]].id : "", "choice",
+                                           v->options.v[v->choice[k]]));
+                }
+            }
+            json_object_set_new(
+                o, "result",
+                json_pack("{s:o,s:o,s:o,s:b,s:s,s:b,s:o}", "counts", ints_json(&v->counts),
+                          "colleges", strings_json(&v->colleges), "college_counts",
+                          ints_json(&v->college_counts), "passed", v->passed, "winner",
+                          v->winner ? v->winner : "", "quorum_close", v->quorum_close,
+                          "ballots", ballots ? ballots : json_array()));
+        }
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *
+proxies_json(const struct meeting *m)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < m->nproxies; i++) {
+        const struct proxy *p = &m->proxies[i];
+        if (p->live) {
+            json_array_append_new(a, json_pack("{s:s,s:s}", "from", m->parts[p->from].id, "to",
+                                               m->parts[p->to].id));
+        }
+    }
+    return a;
+}
+
+static json_t *
+recusals_json(const struct meeting *m)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < m->nrecusals; i++) {
+        const struct recusal *r = &m->recusals[i];
+        if (r->live) {
+            json_array_append_new(a, json_pack("{s:s,s:s}", "participant", m->parts[r->pidx].id,
+                                               "item", m->items[r->item].id));
+        }
+    }
+    return a;
+}
+
+static json_t *
 snapshot_object(const struct meeting *m, const char *head_hex)
 {
     json_t *colleges = json_object();
@@ -777,9 +1011,9 @@ snapshot_object(const struct meeting *m, const char *head_hex)
     /* "o" steals its argument even when json_pack fails. */
     return json_pack(
         "{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:{s:s,s:s}},"
-        "s:{s:I,s:b,s:b,s:I,s:I,s:I},s:o,"
+        "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b},s:o,"
         "s:{s:I,s:I,s:o,s:{s:b,s:I,s:I}},"
-        "s:o,s:s,s:o,s:o,s:I,s:s}",
+        "s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:s}",
         "meeting", "id", m->id, "title", m->title ? m->title : "", "date",
         m->date ? m->date : "", "place", m->place ? m->place : "", "room", m->room ? m->room : "",
         "lang", m->lang ? m->lang : "fr", "state", meeting_state_str(m->state), "opened_at",
@@ -788,13 +1022,16 @@ snapshot_object(const struct meeting *m, const char *head_hex)
         "settings", "speaking_time", (json_int_t)m->set.speaking_s, "first_turn",
         m->set.first_turn, "alternate", m->set.alternate, "quorum", (json_int_t)m->set.quorum,
         "quorum_college", (json_int_t)m->set.quorum_college, "grace", (json_int_t)m->set.grace_s,
+        "proxy_max", (json_int_t)m->set.proxy_max, "proxy_college", m->set.proxy_college,
+        "proxy_quorum", m->set.proxy_quorum,
         "participants", parts,
         "attendance", "present", (json_int_t)q.present, "total", (json_int_t)total, "colleges",
         colleges, "quorum", "met", q.met, "present", (json_int_t)q.present, "required",
         (json_int_t)q.required,
         "agenda", agenda_json(m), "current_item",
         m->current >= 0 ? m->items[m->current].id : "", "speakers", speakers_json(m), "turn",
-        turn_json(m), "seq", (json_int_t)m->seq, "head", head_hex);
+        turn_json(m), "votes", votes_json(m), "proxies", proxies_json(m), "recusals",
+        recusals_json(m), "seq", (json_int_t)m->seq, "head", head_hex);
 }
 
 char *

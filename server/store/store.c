@@ -39,6 +39,12 @@ static const char *const migrations[] = {
     "CREATE INDEX tokens_by_participant ON tokens(meeting, participant);"
     "CREATE TABLE replies(meeting TEXT NOT NULL, participant TEXT NOT NULL, key TEXT NOT NULL,"
     "  seq INTEGER NOT NULL, PRIMARY KEY(meeting, participant, key)) WITHOUT ROWID;",
+    /* 2: secret ballots, kept apart from the log. No voter, no time, no rowid:
+     * the primary key starts with the client's random receipt, so the stored
+     * order says nothing about the order of voting. */
+    "CREATE TABLE secret_ballots(meeting TEXT NOT NULL, vote TEXT NOT NULL,"
+    "  receipt TEXT NOT NULL, college TEXT NOT NULL, choice TEXT NOT NULL,"
+    "  PRIMARY KEY(meeting, vote, receipt)) WITHOUT ROWID;",
 };
 
 enum stmt {
@@ -62,6 +68,10 @@ enum stmt {
     S_ADMIN_EXISTS,
     S_REPLY_GET,
     S_REPLY_PUT,
+    S_SECRET_PUT,
+    S_SECRET_DEL,
+    S_SECRET_TALLY,
+    S_SECRET_LIST,
     S_COUNT
 };
 
@@ -94,6 +104,14 @@ static const char *const sql[S_COUNT] = {
     [S_ADMIN_EXISTS] = "SELECT 1 FROM tokens WHERE kind = 'admin' AND revoked IS NULL LIMIT 1",
     [S_REPLY_GET] = "SELECT seq FROM replies WHERE meeting = ?1 AND participant = ?2 AND key = ?3",
     [S_REPLY_PUT] = "INSERT INTO replies(meeting, participant, key, seq) VALUES(?1, ?2, ?3, ?4)",
+    [S_SECRET_PUT] = "INSERT INTO secret_ballots(meeting, vote, receipt, college, choice)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [S_SECRET_DEL] = "DELETE FROM secret_ballots WHERE meeting = ?1 AND vote = ?2 AND receipt = ?3",
+    [S_SECRET_TALLY] = "SELECT college, choice, count(*) FROM secret_ballots"
+                       " WHERE meeting = ?1 AND vote = ?2 GROUP BY college, choice"
+                       " ORDER BY college, choice",
+    [S_SECRET_LIST] = "SELECT receipt, choice FROM secret_ballots WHERE meeting = ?1 AND vote = ?2"
+                      " ORDER BY receipt",
 };
 
 struct store {
@@ -545,4 +563,67 @@ store_backup(struct store *s, const char *path)
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
     return step == SQLITE_DONE ? 0 : ERR_STORAGE;
+}
+
+int
+store_secret_put(struct store *s, const char *meeting, const char *vote, const char *receipt,
+                 const char *college, const char *choice)
+{
+    sqlite3_stmt *st = s->st[S_SECRET_PUT];
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, vote);
+    bind_text(st, 3, receipt);
+    bind_text(st, 4, college);
+    bind_text(st, 5, choice);
+    return run(s, S_SECRET_PUT);
+}
+
+int
+store_secret_delete(struct store *s, const char *meeting, const char *vote, const char *receipt)
+{
+    sqlite3_stmt *st = s->st[S_SECRET_DEL];
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, vote);
+    bind_text(st, 3, receipt);
+    int rc = run(s, S_SECRET_DEL);
+    return rc ? rc : sqlite3_changes(s->db) == 1 ? 0 : ERR_NOT_FOUND;
+}
+
+/* Rows of a two-text-column statement (plus an optional count) to `cb`. */
+static int
+rows(struct store *s, enum stmt i, const char *meeting, const char *vote,
+     int (*cb)(void *ctx, const char *a, const char *b, int64_t n), void *ctx)
+{
+    sqlite3_stmt *st = s->st[i];
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, vote);
+    int rc = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_count(st) > 2 ? sqlite3_column_int64(st, 2) : 1;
+        if ((rc = cb(ctx, (const char *)sqlite3_column_text(st, 0),
+                     (const char *)sqlite3_column_text(st, 1), n))) {
+            break;
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    done(s, i);
+    return rc;
+}
+
+int
+store_secret_tally(struct store *s, const char *meeting, const char *vote,
+                   int (*cb)(void *ctx, const char *college, const char *choice, int64_t n),
+                   void *ctx)
+{
+    return rows(s, S_SECRET_TALLY, meeting, vote, cb, ctx);
+}
+
+int
+store_secret_list(struct store *s, const char *meeting, const char *vote,
+                  int (*cb)(void *ctx, const char *receipt, const char *choice, int64_t n),
+                  void *ctx)
+{
+    return rows(s, S_SECRET_LIST, meeting, vote, cb, ctx);
 }

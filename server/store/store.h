@@ -94,6 +94,21 @@ int store_reply_get(struct store *s, const char *meeting, const char *participan
 int store_reply_put(struct store *s, const char *meeting, const char *participant,
                     const char *key, uint64_t seq);
 
+/* Secret ballots: (receipt, college, choice) per vote, never a voter.
+ * put: ERR_CONFLICT when the receipt exists; delete: ERR_NOT_FOUND when not. */
+int store_secret_put(struct store *s, const char *meeting, const char *vote, const char *receipt,
+                     const char *college, const char *choice);
+int store_secret_delete(struct store *s, const char *meeting, const char *vote,
+                        const char *receipt);
+/* Counts by (college, choice). */
+int store_secret_tally(struct store *s, const char *meeting, const char *vote,
+                       int (*cb)(void *ctx, const char *college, const char *choice, int64_t n),
+                       void *ctx);
+/* Every ballot as (receipt, choice), in receipt order; n is 1. */
+int store_secret_list(struct store *s, const char *meeting, const char *vote,
+                      int (*cb)(void *ctx, const char *receipt, const char *choice, int64_t n),
+                      void *ctx);
+
 /* Consistent online copy of the database to `path` (VACUUM INTO). */
 int store_backup(struct store *s, const char *path);
 
