@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """The HTTP API (PROTOCOL.md 3): bearer tokens, roles, JSON errors, limits."""
+import http.client
 import re
 
 import pytest
@@ -197,3 +198,13 @@ def test_a_new_meeting_is_scheduled_and_echoes_what_was_asked(server):
     snap = api.snapshot(m["id"])
     assert snap["meeting"] == m
     assert snap["participants"] == [] and snap["attendance"]["present"] == 0
+
+
+@pytest.mark.parametrize("path", ["/api/x%00y", "/api/commissions%00", "/healthz%00", "/nosuch%00.html"])
+def test_a_nul_byte_in_the_path_is_refused_and_the_server_lives_on(server, path):
+    try:
+        r = http_request(server.port, "GET", path)
+    except (ConnectionError, http.client.HTTPException) as e:
+        pytest.fail("GET %s: no answer (%r); server exit status %s" % (path, e, server.proc.poll()))
+    assert r.status in (400, 404), r
+    assert http_request(server.port, "GET", "/healthz").status == 200
