@@ -191,7 +191,7 @@ struct meeting {
     struct spoken *spoken;
     size_t nspoken;
     size_t capspoken;
-    int32_t last_college_pidx; /* participant of the last turn, -1 for none */
+    int32_t last_college_pidx; /* last speaker who has a college, -1 for none */
 
     struct vote *votes;
     size_t nvotes;

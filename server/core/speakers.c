@@ -130,8 +130,10 @@ speakers_order(const struct meeting *m, uint32_t item, uint32_t *out)
     while (start < n && m->reqs[out[start]].kind != REQ_CONTRIBUTION) {
         start++;
     }
+    /* The college to alternate from: the speaker's, else the last one heard
+     * from a college (people without one never break the alternation). */
     const char *prev = NULL;
-    if (m->turn.active) {
+    if (m->turn.active && m->parts[m->turn.pidx].college[0]) {
         prev = m->parts[m->turn.pidx].college;
     } else if (m->last_college_pidx >= 0) {
         prev = m->parts[m->last_college_pidx].college;
@@ -273,7 +275,9 @@ speakers_apply(struct meeting *m, const struct event *ev)
             (struct spoken){.pidx = m->turn.pidx, .item = m->turn.item, .ms = ev->b.spoken};
         m->parts[m->turn.pidx].turns++;
         m->parts[m->turn.pidx].spoken_ms += ev->b.spoken;
-        m->last_college_pidx = (int32_t)m->turn.pidx;
+        if (m->parts[m->turn.pidx].college[0]) {
+            m->last_college_pidx = (int32_t)m->turn.pidx;
+        }
         m->turn.active = false;
         return 0;
     }

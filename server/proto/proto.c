@@ -132,10 +132,12 @@ static const struct field f_speaker_give[] = {
 static const struct field f_turn_started[] = {
     OPTID("request", request, 1), ID("participant", participant, 1), ID("kind", kind, 1),
     ID("item", item, 1), INT("allowed", allowed, DAY_MS, 1, HAS_ALLOWED), END};
+/* Time spoken is not bounded by a day: a turn left running while the meeting
+ * is suspended overnight must not make the log unreadable. */
 static const struct field f_turn_paused[] = {
-    INT("elapsed", elapsed, DAY_MS, 1, HAS_ELAPSED), END};
+    INT("elapsed", elapsed, INT64_MAX, 1, HAS_ELAPSED), END};
 static const struct field f_turn_ended[] = {
-    ID("participant", participant, 1), INT("spoken", spoken, DAY_MS, 1, HAS_SPOKEN), END};
+    ID("participant", participant, 1), INT("spoken", spoken, INT64_MAX, 1, HAS_SPOKEN), END};
 static const struct field f_marked[] = {
     ID("participant", participant, 1), ID("status", status, 1),
     STR("reason", reason, NAME_MAX_, 1), END};
