@@ -170,7 +170,9 @@ test_migrations_set_user_version_and_wal_on_a_file(void **state)
     assert_int_equal(store_commission_add(s, "ccr-hdf", "CCR", "bailleurs,locataires", NOW), 0);
     assert_int_equal(store_commit(s), 0);
     store_close(s);
-    assert_int_equal(sql_int(path, "PRAGMA user_version"), 1);
+    /* the number of the last migration, whatever it is now */
+    int version = sql_int(path, "PRAGMA user_version");
+    assert_true(version >= 1);
     assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), 1);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -189,7 +191,7 @@ test_migrations_set_user_version_and_wal_on_a_file(void **state)
     free(name);
     free(colleges);
     store_close(s);
-    assert_int_equal(sql_int(path, "PRAGMA user_version"), 1);
+    assert_int_equal(sql_int(path, "PRAGMA user_version"), version);
 }
 
 static void
@@ -641,7 +643,15 @@ test_a_backup_reopens_with_the_same_log_and_tokens(void **state)
     assert_int_equal(store_meeting_get(b, "m1", commission), 0);
     assert_string_equal(commission, "ccr-hdf");
     store_close(b);
-    assert_int_equal(sql_int(path, "PRAGMA user_version"), 1);
+    /* the copy is at the schema version of a freshly opened database */
+    char fresh[256];
+    path_in(fresh, sizeof(fresh), "fresh-for-backup.db");
+    struct store *n = NULL;
+    assert_int_equal(store_open(fresh, &n, &msg), 0);
+    store_close(n);
+    int version = sql_int(fresh, "PRAGMA user_version");
+    assert_true(version >= 1);
+    assert_int_equal(sql_int(path, "PRAGMA user_version"), version);
 }
 
 static void
