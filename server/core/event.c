@@ -62,12 +62,13 @@ body_clear(struct body *b)
                      &b->parent,      &b->request,     &b->status,    &b->reason,
                      &b->vote,        &b->question,    &b->mode,      &b->rule,
                      &b->choice,      &b->voter,       &b->by,        &b->from,
-                     &b->to,          &b->winner};
+                     &b->to,          &b->winner,      &b->text,      &b->entry};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
     }
     struct strlist *lists[] = {&b->options, &b->entitled, &b->present_ids, &b->voters,
-                               &b->bys,     &b->colleges, &b->receipts,    &b->replaces};
+                               &b->bys,     &b->colleges, &b->receipts,    &b->replaces,
+                               &b->speakers};
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
         strlist_clear(lists[i]);
     }
@@ -187,6 +188,11 @@ static const struct {
     [CMD_PROXY_REVOKE] = {R(ROLE_MEMBER) | R(ROLE_SECRETARY), true},
     [CMD_RECUSAL_DECLARE] = {R(ROLE_MEMBER) | R(ROLE_SECRETARY), true},
     [CMD_RECUSAL_WITHDRAW] = {R(ROLE_MEMBER) | R(ROLE_SECRETARY), true},
+    [CMD_MINUTES_ADD] = {R(ROLE_SECRETARY), true},
+    [CMD_MINUTES_EDIT] = {R(ROLE_SECRETARY), true},
+    [CMD_MINUTES_DELETE] = {R(ROLE_SECRETARY), true},
+    [CMD_MINUTES_FINALIZE] = {R(ROLE_SECRETARY), true},
+    [CMD_RECORD_APPROVE] = {R(ROLE_CHAIR), true},
 };
 
 bool

@@ -72,6 +72,11 @@ enum ev_type {
     EV_PROXY_REVOKED,
     EV_RECUSAL_DECLARED,
     EV_RECUSAL_WITHDRAWN,
+    EV_MINUTES_ENTRY_ADDED,
+    EV_MINUTES_ENTRY_EDITED,
+    EV_MINUTES_ENTRY_DELETED,
+    EV_MINUTES_FINALIZED,
+    EV_RECORD_APPROVED,
     EV_COUNT
 };
 
@@ -114,6 +119,11 @@ enum cmd_type {
     CMD_PROXY_REVOKE,
     CMD_RECUSAL_DECLARE,
     CMD_RECUSAL_WITHDRAW,
+    CMD_MINUTES_ADD,
+    CMD_MINUTES_EDIT,
+    CMD_MINUTES_DELETE,
+    CMD_MINUTES_FINALIZE,
+    CMD_RECORD_APPROVE,
     CMD_COUNT
 };
 
@@ -204,6 +214,8 @@ struct body {
     char *from;
     char *to;
     char *winner;
+    char *text;  /* a minutes entry */
+    char *entry; /* its id */
     int64_t share_num;
     int64_t share_den;
     int64_t deadline; /* ms */
@@ -221,6 +233,7 @@ struct body {
     struct strlist voters;
     struct strlist bys;
     struct strlist colleges;
+    struct strlist speakers;
     struct intlist counts;
     struct intlist college_counts;
     struct intlist choices;

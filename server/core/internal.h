@@ -37,6 +37,10 @@ int vote_apply(struct meeting *m, const struct event *ev);
 int vote_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
                 struct evlist *out);
 void vote_free(struct vote *v);
+int minutes_apply(struct meeting *m, const struct event *ev);
+int minutes_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+                   struct evlist *out);
+void entry_free(struct entry *e);
 
 /* End the current turn, if any (speaker.turn_ended). */
 int speakers_end_turn(struct meeting *m, const char *actor, int64_t now, struct evlist *out);

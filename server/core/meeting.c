@@ -147,6 +147,10 @@ meeting_free(struct meeting *m)
     free(m->votes);
     free(m->proxies);
     free(m->recusals);
+    for (size_t i = 0; i < m->nentries; i++) {
+        entry_free(&m->entries[i]);
+    }
+    free(m->entries);
     free(m->parts);
     free(m->index);
     free(m->title);
@@ -306,6 +310,9 @@ meeting_apply(struct meeting *m, const struct event *ev)
         }
         if (rc == 1) {
             rc = vote_apply(m, ev);
+        }
+        if (rc == 1) {
+            rc = minutes_apply(m, ev);
         }
         if (rc == 1) {
             return ERR_INTERNAL;
@@ -582,6 +589,9 @@ meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_
     }
     if (rc == 1) {
         rc = vote_handle(m, c, actor, now, out);
+    }
+    if (rc == 1) {
+        rc = minutes_handle(m, c, actor, now, out);
     }
     if (rc == 1) {
         return ERR_UNKNOWN_TYPE;

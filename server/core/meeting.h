@@ -88,6 +88,7 @@ struct turn {
     int64_t allowed_ms;
     int64_t elapsed_ms;    /* before the last pause */
     int64_t running_since; /* ts when (re)started, 0 when paused */
+    int64_t started;       /* ts of speaker.turn_started */
 };
 
 struct settings {
@@ -150,7 +151,20 @@ struct recusal {
 struct spoken {
     uint32_t pidx;
     uint32_t item;
+    enum request_kind kind;
+    int64_t started;
     int64_t ms;
+};
+
+/* A minutes entry written by the secretary. */
+struct entry {
+    char id[ID_MAX];
+    int32_t item; /* -1: not attached to an item */
+    char *text;
+    struct strlist speakers;
+    int64_t ts; /* when it was written first */
+    bool edited;
+    bool deleted;
 };
 
 struct meeting {
@@ -202,6 +216,14 @@ struct meeting {
     struct recusal *recusals;
     size_t nrecusals;
     size_t caprecusals;
+
+    struct entry *entries;
+    size_t nentries;
+    size_t capentries;
+    char finalized_by[ID_MAX]; /* "" until minutes.finalized */
+    int64_t finalized_at;
+    char approved_by[ID_MAX]; /* "" until record.approved */
+    int64_t approved_at;
 };
 
 /* New, empty meeting (no event applied); NULL when out of memory. */
@@ -248,6 +270,7 @@ void quorum_college(const struct meeting *m, const char *college, int64_t *prese
                     int64_t *required, int64_t *total);
 
 int32_t meeting_vote_index(const struct meeting *m, const char *id); /* -1 when not found */
+int32_t meeting_entry_index(const struct meeting *m, const char *id); /* -1 when not found */
 /* The live proxy given by participant index `from`, or -1. */
 int32_t proxy_of(const struct meeting *m, uint32_t from);
 bool recused(const struct meeting *m, uint32_t pidx, int32_t item);

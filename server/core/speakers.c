@@ -249,6 +249,7 @@ speakers_apply(struct meeting *m, const struct event *ev)
         snprintf(t->request, sizeof(t->request), "%s", ev->b.request ? ev->b.request : "");
         t->allowed_ms = ev->b.allowed;
         t->running_since = ev->ts;
+        t->started = ev->ts;
         return 0;
     }
     case EV_SPEAKER_TURN_PAUSED:
@@ -271,8 +272,11 @@ speakers_apply(struct meeting *m, const struct event *ev)
             m->spoken = v;
             m->capspoken = cap;
         }
-        m->spoken[m->nspoken++] =
-            (struct spoken){.pidx = m->turn.pidx, .item = m->turn.item, .ms = ev->b.spoken};
+        m->spoken[m->nspoken++] = (struct spoken){.pidx = m->turn.pidx,
+                                                  .item = m->turn.item,
+                                                  .kind = m->turn.kind,
+                                                  .started = m->turn.started,
+                                                  .ms = ev->b.spoken};
         m->parts[m->turn.pidx].turns++;
         m->parts[m->turn.pidx].spoken_ms += ev->b.spoken;
         if (m->parts[m->turn.pidx].college[0]) {

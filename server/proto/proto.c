@@ -191,6 +191,16 @@ static const struct field f_recusal[] = {
 static const struct field f_recusal_cmd[] = {
     ID("participant", participant, 0), ID("item", item, 0), END};
 
+static const struct field f_entry_added[] = {
+    ID("entry", entry, 1), OPTID("item", item, 1), TEXT("text", text, 20000, 1),
+    LIST("speakers", speakers, 50, 1), END};
+static const struct field f_entry_deleted[] = {ID("entry", entry, 1), END};
+static const struct field f_minutes_add[] = {
+    TEXT("text", text, 20000, 1), OPTID("item", item, 0), LIST("speakers", speakers, 50, 0), END};
+static const struct field f_minutes_edit[] = {
+    ID("entry", entry, 1), TEXT("text", text, 20000, 0), OPTID("item", item, 0),
+    LIST("speakers", speakers, 50, 0), END};
+
 static const struct {
     const char *name;
     const struct field *fields;
@@ -234,6 +244,11 @@ static const struct {
     [EV_PROXY_REVOKED] = {"proxy.revoked", f_proxy_revoked},
     [EV_RECUSAL_DECLARED] = {"recusal.declared", f_recusal},
     [EV_RECUSAL_WITHDRAWN] = {"recusal.withdrawn", f_recusal},
+    [EV_MINUTES_ENTRY_ADDED] = {"minutes.entry_added", f_entry_added},
+    [EV_MINUTES_ENTRY_EDITED] = {"minutes.entry_edited", f_entry_added},
+    [EV_MINUTES_ENTRY_DELETED] = {"minutes.entry_deleted", f_entry_deleted},
+    [EV_MINUTES_FINALIZED] = {"minutes.finalized", f_none},
+    [EV_RECORD_APPROVED] = {"record.approved", f_none},
 };
 
 static const struct {
@@ -278,6 +293,11 @@ static const struct {
     [CMD_PROXY_REVOKE] = {"proxy.revoke", f_proxy_revoke},
     [CMD_RECUSAL_DECLARE] = {"recusal.declare", f_recusal_cmd},
     [CMD_RECUSAL_WITHDRAW] = {"recusal.withdraw", f_recusal_cmd},
+    [CMD_MINUTES_ADD] = {"minutes.add", f_minutes_add},
+    [CMD_MINUTES_EDIT] = {"minutes.edit", f_minutes_edit},
+    [CMD_MINUTES_DELETE] = {"minutes.delete", f_entry_deleted},
+    [CMD_MINUTES_FINALIZE] = {"minutes.finalize", f_none},
+    [CMD_RECORD_APPROVE] = {"record.approve", f_none},
 };
 
 const char *
@@ -997,6 +1017,23 @@ recusals_json(const struct meeting *m)
 }
 
 static json_t *
+entries_json(const struct meeting *m)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < m->nentries; i++) {
+        const struct entry *e = &m->entries[i];
+        if (!e->deleted) {
+            json_array_append_new(
+                a, json_pack("{s:s,s:s,s:s,s:o,s:I,s:b}", "entry", e->id, "item",
+                             e->item >= 0 ? m->items[e->item].id : "", "text", e->text,
+                             "speakers", strings_json(&e->speakers), "ts", (json_int_t)e->ts,
+                             "edited", e->edited));
+        }
+    }
+    return a;
+}
+
+static json_t *
 snapshot_object(const struct meeting *m, const char *head_hex)
 {
     json_t *colleges = json_object();
@@ -1015,7 +1052,7 @@ snapshot_object(const struct meeting *m, const char *head_hex)
         "{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:{s:s,s:s}},"
         "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b},s:o,"
         "s:{s:I,s:I,s:o,s:{s:b,s:I,s:I}},"
-        "s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:s}",
+        "s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:{s:s,s:I},s:I,s:s}",
         "meeting", "id", m->id, "title", m->title ? m->title : "", "date",
         m->date ? m->date : "", "place", m->place ? m->place : "", "room", m->room ? m->room : "",
         "lang", m->lang ? m->lang : "fr", "state", meeting_state_str(m->state), "opened_at",
@@ -1033,7 +1070,9 @@ snapshot_object(const struct meeting *m, const char *head_hex)
         "agenda", agenda_json(m), "current_item",
         m->current >= 0 ? m->items[m->current].id : "", "speakers", speakers_json(m), "turn",
         turn_json(m), "votes", votes_json(m), "proxies", proxies_json(m), "recusals",
-        recusals_json(m), "seq", (json_int_t)m->seq, "head", head_hex);
+        recusals_json(m), "minutes", entries_json(m), "finalized", "by", m->finalized_by, "at",
+        (json_int_t)m->finalized_at, "approved", "by", m->approved_by, "at",
+        (json_int_t)m->approved_at, "seq", (json_int_t)m->seq, "head", head_hex);
 }
 
 char *

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * minutes.c - the secretary's minutes entries, their finalisation and the
+ * chair's approval of the record.
+ *
+ * An entry is stamped with the server's time of the event that adds it and
+ * attached to the current item unless the secretary names another. Edits
+ * and deletions are events too, so the history of every entry stays in the
+ * log; the record shows the last text and says that it was edited.
+ * minutes.finalized freezes the minutes (the meeting must be closed): from
+ * then on, every change is refused with bad_state, and the record can be
+ * built. record.approved is the chair's co-signature of that record.
+ */
+#include "internal.h"
+
+#include "../err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ENTRIES 100000
+#define MAX_SPEAKERS 50
+
+int32_t
+meeting_entry_index(const struct meeting *m, const char *id)
+{
+    for (size_t i = 0; id && i < m->nentries; i++) {
+        if (strcmp(m->entries[i].id, id) == 0) {
+            return (int32_t)i;
+        }
+    }
+    return -1;
+}
+
+void
+entry_free(struct entry *e)
+{
+    free(e->text);
+    strlist_clear(&e->speakers);
+}
+
+static int
+set_speakers(struct strlist *dst, const struct strlist *src)
+{
+    struct strlist l = {0};
+    for (size_t i = 0; i < src->n; i++) {
+        if (strlist_push(&l, src->v[i])) {
+            strlist_clear(&l);
+            return ERR_NOMEM;
+        }
+    }
+    strlist_clear(dst);
+    *dst = l;
+    return 0;
+}
+
+int
+minutes_apply(struct meeting *m, const struct event *ev)
+{
+    int32_t i;
+    struct entry *e;
+    switch (ev->type) {
+    case EV_MINUTES_ENTRY_ADDED:
+        if (meeting_entry_index(m, ev->b.entry) >= 0 || !ev->b.entry ||
+            strlen(ev->b.entry) >= ID_MAX) {
+            return ERR_INTERNAL;
+        }
+        if (m->nentries == m->capentries) {
+            size_t cap = m->capentries ? m->capentries * 2 : 16;
+            struct entry *v = realloc(m->entries, cap * sizeof(*v));
+            if (!v) {
+                return ERR_NOMEM;
+            }
+            m->entries = v;
+            m->capentries = cap;
+        }
+        e = &m->entries[m->nentries];
+        memset(e, 0, sizeof(*e));
+        if (!(e->text = core_strdup(ev->b.text ? ev->b.text : "")) ||
+            set_speakers(&e->speakers, &ev->b.speakers)) {
+            entry_free(e);
+            return ERR_NOMEM;
+        }
+        strcpy(e->id, ev->b.entry);
+        e->item = ev->b.item && *ev->b.item ? meeting_item_index(m, ev->b.item) : -1;
+        e->ts = ev->ts;
+        m->nentries++;
+        return 0;
+    case EV_MINUTES_ENTRY_EDITED:
+    case EV_MINUTES_ENTRY_DELETED:
+        if ((i = meeting_entry_index(m, ev->b.entry)) < 0) {
+            return ERR_INTERNAL;
+        }
+        e = &m->entries[i];
+        if (ev->type == EV_MINUTES_ENTRY_DELETED) {
+            e->deleted = true;
+            return 0;
+        }
+        if (core_set(&e->text, ev->b.text) || set_speakers(&e->speakers, &ev->b.speakers)) {
+            return ERR_NOMEM;
+        }
+        e->item = ev->b.item && *ev->b.item ? meeting_item_index(m, ev->b.item) : -1;
+        e->edited = true;
+        return 0;
+    case EV_MINUTES_FINALIZED:
+        snprintf(m->finalized_by, sizeof(m->finalized_by), "%s", ev->actor);
+        m->finalized_at = ev->ts;
+        return 0;
+    case EV_RECORD_APPROVED:
+        snprintf(m->approved_by, sizeof(m->approved_by), "%s", ev->actor);
+        m->approved_at = ev->ts;
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* Fill an entry event's item, text and speakers, checking them. */
+static int
+entry_body(struct meeting *m, const struct body *in, const struct entry *old, struct body *out)
+{
+    const char *text = in->text ? in->text : old ? old->text : NULL;
+    if (!text || !*text) {
+        return ERR_INVALID;
+    }
+    int32_t item = old ? old->item : m->current;
+    if (in->item) {
+        if (*in->item && (item = meeting_item_index(m, in->item)) < 0) {
+            return ERR_NOT_FOUND;
+        }
+        if (!*in->item) {
+            item = -1;
+        }
+    }
+    const struct strlist *sp = in->speakers.n || !old ? &in->speakers : &old->speakers;
+    if (sp->n > MAX_SPEAKERS) {
+        return ERR_TOO_LARGE;
+    }
+    for (size_t i = 0; i < sp->n; i++) {
+        if (!meeting_participant(m, sp->v[i])) {
+            return ERR_NOT_FOUND;
+        }
+    }
+    if (!(out->text = core_strdup(text)) ||
+        !(out->item = core_strdup(item >= 0 ? m->items[item].id : "")) ||
+        set_speakers(&out->speakers, sp)) {
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+int
+minutes_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+               struct evlist *out)
+{
+    if (c->type < CMD_MINUTES_ADD || c->type > CMD_RECORD_APPROVE) {
+        return 1;
+    }
+    if (c->type == CMD_RECORD_APPROVE) {
+        if (!m->finalized_by[0] || m->approved_by[0]) {
+            return ERR_BAD_STATE;
+        }
+        return core_emit(m, out, EV_RECORD_APPROVED, actor, now) ? core_emit_done(m, out)
+                                                                  : ERR_NOMEM;
+    }
+    if (m->finalized_by[0]) {
+        return ERR_BAD_STATE; /* the minutes are final */
+    }
+    if (c->type == CMD_MINUTES_FINALIZE) {
+        if (m->state != MEETING_CLOSED) {
+            return ERR_BAD_STATE;
+        }
+        return core_emit(m, out, EV_MINUTES_FINALIZED, actor, now) ? core_emit_done(m, out)
+                                                                   : ERR_NOMEM;
+    }
+    int32_t i = -1;
+    if (c->type != CMD_MINUTES_ADD) {
+        i = meeting_entry_index(m, c->b.entry);
+        if (i < 0 || m->entries[i].deleted) {
+            return ERR_NOT_FOUND;
+        }
+    } else if (m->nentries >= MAX_ENTRIES) {
+        return ERR_TOO_LARGE;
+    }
+    enum ev_type t = c->type == CMD_MINUTES_ADD    ? EV_MINUTES_ENTRY_ADDED
+                     : c->type == CMD_MINUTES_EDIT ? EV_MINUTES_ENTRY_EDITED
+                                                   : EV_MINUTES_ENTRY_DELETED;
+    struct event *ev = core_emit(m, out, t, actor, now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    char id[ID_MAX];
+    snprintf(id, sizeof(id), "e%zu", m->nentries + 1);
+    int rc = (ev->b.entry = core_strdup(i >= 0 ? m->entries[i].id : id)) ? 0 : ERR_NOMEM;
+    if (rc == 0 && t != EV_MINUTES_ENTRY_DELETED) {
+        rc = entry_body(m, &c->b, i >= 0 ? &m->entries[i] : NULL, &ev->b);
+    }
+    if (rc) {
+        core_emit_drop(out);
+        return rc;
+    }
+    return core_emit_done(m, out);
+}
