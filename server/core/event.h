@@ -262,7 +262,7 @@ struct secret_tally {
 struct cmd {
     enum cmd_type type;
     char key[KEY_MAX]; /* "" when absent */
-    char id[80];       /* the request id as raw JSON ("7", "\"a\""), "" when absent */
+    char id[144];      /* the request id as raw JSON ("7", "\"a\""), "" when absent */
     struct body b;
     const struct secret_tally *tally; /* borrowed; for vote.close of a secret vote */
     size_t ntally;

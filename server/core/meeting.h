@@ -134,6 +134,7 @@ struct vote {
     bool passed;
     bool quorum_close;
     char *winner;
+    struct strlist present_close; /* members present at the close */
 };
 
 struct proxy {

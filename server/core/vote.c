@@ -148,6 +148,7 @@ vote_free(struct vote *v)
     free(v->winner);
     strlist_clear(&v->options);
     strlist_clear(&v->colleges);
+    strlist_clear(&v->present_close);
     free(v->counts.v);
     free(v->college_counts.v);
 }
@@ -283,11 +284,13 @@ apply_closed(struct vote *v, const struct event *ev)
     free(v->counts.v);
     free(v->college_counts.v);
     strlist_clear(&v->colleges);
+    strlist_clear(&v->present_close);
     memset(&v->counts, 0, sizeof(v->counts));
     memset(&v->college_counts, 0, sizeof(v->college_counts));
     if (copy_intlist(&v->counts, &ev->b.counts) ||
         copy_intlist(&v->college_counts, &ev->b.college_counts) ||
-        copy_strlist(&v->colleges, &ev->b.colleges) || core_set(&v->winner, ev->b.winner)) {
+        copy_strlist(&v->colleges, &ev->b.colleges) ||
+        copy_strlist(&v->present_close, &ev->b.present_ids) || core_set(&v->winner, ev->b.winner)) {
         return ERR_NOMEM;
     }
     v->state = VOTE_CLOSED;

@@ -65,7 +65,7 @@ struct pending {
     struct hub_conn *c; /* P_OK, P_WELCOME; NULL once the connection is gone */
     void *req;          /* P_HTTP; NULL once the request is gone */
     struct live *live;
-    char id[80];
+    char id[144];
     uint64_t seq;
     bool replayed;
     bool has_since;

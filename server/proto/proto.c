@@ -523,7 +523,7 @@ proto_decode_cmd(const char *buf, size_t len, struct cmd *out)
         return ERR_TOO_LARGE;
     }
     json_error_t jerr;
-    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     int rc = 0;
     if (!root) {
         return ERR_BAD_JSON;

@@ -339,6 +339,11 @@ static const struct {
     {CMD_PROXY_REVOKE, false, true, true, false},
     {CMD_RECUSAL_DECLARE, false, true, true, false},
     {CMD_RECUSAL_WITHDRAW, false, true, true, false},
+    {CMD_MINUTES_ADD, false, true, false, false},
+    {CMD_MINUTES_EDIT, false, true, false, false},
+    {CMD_MINUTES_DELETE, false, true, false, false},
+    {CMD_MINUTES_FINALIZE, false, true, false, false},
+    {CMD_RECORD_APPROVE, true, false, false, false},
 };
 #define NMATRIX (sizeof(expected_matrix) / sizeof(expected_matrix[0]))
 
