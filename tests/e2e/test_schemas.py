@@ -10,14 +10,34 @@ from harness import SCHEMA, SCHEMAS, chain_link, canonical, ZERO_HASH
 
 H = "9f" * 32
 TOKEN = "A" * 42 + "_"
+SETTINGS = {"speaking_time": 180, "first_turn": True, "alternate": False, "quorum": 50, "quorum_college": 50,
+            "grace": 30, "proxy_max": 1, "proxy_college": True, "proxy_quorum": False}
 SNAPSHOT = {
     "meeting": {
-        "id": "k3m9xq2d", "title": "CCR", "date": "2021-02-02T14:00", "place": "Lille", "room": "2",
-        "lang": "fr", "state": "open", "opened_at": 1612270000000, "closed_at": None,
+        "id": "ccr-2021-02", "title": "CCR", "date": "2021-02-02T14:00", "place": "Lille", "room": "2",
+        "lang": "fr", "state": "open", "opened_at": 1612270000000, "closed_at": 0,
         "commission": {"id": "c1", "name": "CCR Hauts-de-France"},
     },
-    "participants": [{"id": "p1", "name": "Zoé", "college": "bailleurs", "role": "member", "present": True}],
-    "attendance": {"present": 1, "total": 1, "colleges": {"bailleurs": {"present": 1, "total": 1}}},
+    "settings": SETTINGS,
+    "participants": [{"id": "p1", "name": "Zoé", "college": "bailleurs", "role": "member", "present": True,
+                      "connected": True, "mark": "none", "reason": "", "arrived": 1612270000000, "left": 0,
+                      "disconnections": 0, "turns": 1, "spoken": 65000}],
+    "attendance": {"present": 1, "total": 1,
+                   "colleges": {"bailleurs": {"present": 1, "total": 1, "required": 1, "turns": 1, "spoken": 65000}},
+                   "quorum": {"met": True, "present": 1, "required": 1}},
+    "agenda": [{"id": "i1", "title": "Bilan", "description": "", "presenter": "", "kind": "vote", "parent": "",
+                "position": 0, "duration": 600, "speaking_time": 0, "state": "current", "actual": 0,
+                "opened_at": 1612270000000, "list_closed": False}],
+    "current_item": "i1",
+    "speakers": {"i1": [{"request": "r2", "participant": "p1", "kind": "reply", "ts": 1612270000000}]},
+    "turn": {"participant": "p1", "request": "r1", "kind": "contribution", "item": "i1", "allowed": 180000,
+             "elapsed": 0, "running_since": 1612270000000},
+    "votes": [{"id": "v1", "item": "i1", "question": "Adopt?", "kind": "yesno", "options": ["yes", "no", "abstain"],
+               "mode": "named", "rule": "simple", "share_num": 0, "share_den": 0, "duration": 0, "state": "closed",
+               "opened_at": 1, "deadline": 0, "closed_at": 2, "voted": 1, "entitled": 1, "quorum_open": True,
+               "result": {"counts": [1, 0, 0], "colleges": ["bailleurs"], "college_counts": [1, 0, 0], "passed": True,
+                          "winner": "", "quorum_close": True, "ballots": [{"voter": "p1", "by": "", "choice": "yes"}]}}],
+    "proxies": [], "recusals": [],
     "seq": 42, "head": H,
 }
 EVENT = {"meeting": "m1", "seq": 43, "ts": 1612270000000, "type": "meeting.opened", "actor": "k3m9xq2d",
@@ -26,7 +46,7 @@ EVENT = {"meeting": "m1", "seq": 43, "ts": 1612270000000, "type": "meeting.opene
 
 def test_every_schema_file_is_valid_draft_2020_12_with_its_file_name_as_id():
     files = sorted(SCHEMAS.glob("*.json"))
-    assert len(files) >= 30
+    assert len(files) >= 100
     for p in files:
         s = json.loads(p.read_text("utf-8"))
         jsonschema.Draft202012Validator.check_schema(s)
@@ -38,19 +58,31 @@ def test_every_schema_file_is_valid_draft_2020_12_with_its_file_name_as_id():
     ("client.json", {"type": "meeting.open", "id": 7, "key": "c1f0e9a2-4", "body": {}}),
     ("client.json", {"type": "hello", "id": 1, "body": {"token": TOKEN, "since": 41}}),
     ("client.json", {"type": "ping", "id": "p-9"}),
-    ("server.json", {"type": "welcome", "id": 1, "body": {"mode": "resume", "seq": 41,
+    ("server.json", {"type": "welcome", "id": 1, "body": {"mode": "resume", "meeting": "m1", "seq": 41, "now": 5,
                      "you": {"participant": "p1", "name": "Zoé", "college": "", "role": "chair"}}}),
-    ("server.json", {"type": "welcome", "id": 1, "body": {"mode": "snapshot", "seq": 42, "snapshot": SNAPSHOT,
+    ("server.json", {"type": "welcome", "id": 1, "body": {"mode": "snapshot", "meeting": "m1", "seq": 42, "now": 5,
+                     "snapshot": SNAPSHOT,
                      "you": {"participant": "p1", "name": "Zoé", "college": "", "role": "observer"}}}),
     ("server.json", {"type": "ok", "id": 7, "body": {"seq": 43}}),
     ("server.json", {"type": "ok", "id": 7, "body": {"seq": 43, "replayed": True}}),
     ("server.json", {"type": "error", "id": 7, "body": {"code": "forbidden", "message": "no"}}),
     ("server.json", {"type": "error", "body": {"code": "bad_json", "message": "no"}}),
     ("server.json", {"type": "event", "event": EVENT}),
-    ("server.json", {"type": "pong", "id": 9}),
+    ("server.json", {"type": "pong", "id": 9, "body": {"now": 1612270000000}}),
+    ("server.json", {"type": "count", "body": {"vote": "v1", "voted": 3, "entitled": 9}}),
+    ("client.json", {"type": "meeting.configure", "key": "k", "body": {"grace": 0}}),
+    ("client.json", {"type": "speaker.give", "key": "k", "body": {"participant": "p1"}}),
+    ("client.json", {"type": "vote.cast", "key": "k", "body": {"vote": "v1", "choice": "yes", "all": True,
+                     "receipts": ["abcdefghijklmnopqrstuv", "ABCDEFGHIJKLMNOPQRSTUV"]}}),
+    ("server.json", {"type": "event", "event": dict(EVENT, type="quorum.reached", actor="system",
+                                                    body={"present": 5, "required": 3})}),
+    ("server.json", {"type": "event", "event": dict(EVENT, type="meeting.configured", body=SETTINGS)}),
+    ("http.meeting.json", SNAPSHOT),
+    ("http.ballots.json", {"vote": "v1", "mode": "secret", "ballots": [{"receipt": "abcdefghijklmnopqrstuv", "choice": "no"}]}),
+    ("http.ballots.json", {"vote": "v1", "mode": "named", "ballots": [{"voter": "p1", "by": "p2", "choice": "no"}]}),
     ("server.json", {"type": "event", "event": dict(EVENT, type="meeting.created", actor="admin", body={
         "title": "CCR", "date": "2021-02-02", "place": "Lille", "room": "", "lang": "fr",
-        "commission": {"id": "c1", "name": "CCR"}})}),
+        "commission": "c1", "commission_name": "CCR"})}),
     ("server.json", {"type": "event", "event": dict(EVENT, type="participant.added", actor="admin", body={
         "participant": "p1", "name": "Zoé", "college": "locataires", "role": "member"})}),
     ("server.json", {"type": "event", "event": dict(EVENT, type="participant.joined", body={"participant": "p1"})}),
@@ -77,10 +109,17 @@ def test_schemas_accept_the_messages_of_the_protocol(name, msg):
     ("server.json", {"type": "event", "event": dict(EVENT, hash="9F" * 32)}),    # uppercase hex
     ("server.json", {"type": "event", "event": dict(EVENT, body={"x": 1})}),     # opened has no body
     ("server.json", {"type": "event", "event": dict(EVENT, type="participant.joined")}),  # body missing participant
-    ("server.json", {"type": "welcome", "body": {"mode": "snapshot", "seq": 1,
-                     "you": {"participant": "p1", "name": "Z", "college": "", "role": "chair"}}}),
-    ("server.json", {"type": "welcome", "body": {"mode": "resume", "seq": 1,
+    ("server.json", {"type": "welcome", "body": {"mode": "snapshot", "meeting": "m1", "seq": 1, "now": 5,
+                     "you": {"participant": "p1", "name": "Z", "college": "", "role": "chair"}}}),  # no snapshot
+    ("server.json", {"type": "welcome", "body": {"mode": "resume", "meeting": "m1", "seq": 1, "now": 5,
                      "you": {"participant": "p1", "name": "Z", "college": "", "role": "admin"}}}),
+    ("client.json", {"type": "meeting.configure", "key": "k", "body": {}}),               # nothing to set
+    ("client.json", {"type": "meeting.configure", "key": "k", "body": {"grace": 3601}}),
+    ("client.json", {"type": "speaker.give", "key": "k", "body": {"participant": "p1", "request": "r1"}}),
+    ("client.json", {"type": "vote.cast", "key": "k", "body": {"vote": "v1", "choice": "yes", "receipts": ["short"]}}),
+    ("server.json", {"type": "event", "event": dict(EVENT, type="quorum.lost", body={"present": 1, "required": 3})}),
+    ("server.json", {"type": "event", "event": dict(EVENT, type="meeting.created", body={})}),
+    ("http.ballots.json", {"vote": "v1", "mode": "secret", "ballots": [{"voter": "p1", "by": "", "choice": "no"}]}),
     ("snapshot.json", dict(SNAPSHOT, head="")),
 ])
 def test_schemas_refuse_malformed_messages(name, msg):
