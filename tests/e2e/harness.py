@@ -657,7 +657,7 @@ class Meeting:
         for name, college, role in roster:
             api.add_member(self.commission["id"], name, college, role, check=False)
         made = api.create_meeting(self.commission["id"], title, check=False)
-        self.id = made["id"] if "id" in made else made["meeting"]["id"]  # test_http checks the shape
+        self.id = made["meeting"]["id"]  # the snapshot of the new meeting; test_http checks its shape
         self.snapshot = api.snapshot(self.id, check=False)
         self.meeting = self.snapshot["meeting"]
         self.participants = {p["id"]: p for p in self.snapshot["participants"]}

@@ -141,7 +141,7 @@ def test_demo_prints_the_admin_token_one_link_per_participant_then_ready(spawn):
 def test_demo_meeting_id_is_a_protocol_identifier(spawn):
     srv = spawn(init=False).start("--demo")
     for m in demo_links(srv):
-        assert re.fullmatch(r"[a-z0-9]{1,32}", m.group(3)), "meeting id %r is not [a-z0-9]{1,32}" % m.group(3)
+        assert re.fullmatch(r"[a-z0-9_-]{1,32}", m.group(3)), "meeting id %r is not [a-z0-9_-]{1,32}" % m.group(3)
 
 
 def test_demo_links_let_each_participant_in_with_their_role(spawn):

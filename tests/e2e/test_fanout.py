@@ -41,6 +41,7 @@ def test_events_arrive_dense_in_seq_order_and_their_hashes_chain_from_the_snapsh
     observer = meeting.connect("observer")
     snap = observer.welcome["snapshot"]
     chair = meeting.connect("chair")
+    chair.command("meeting.configure", {"grace": 0})
     member = meeting.connect("member3")
     chair.command("meeting.open")
     chair.command("meeting.suspend")

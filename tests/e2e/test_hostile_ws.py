@@ -18,22 +18,13 @@ class Scene:
         self.chair = meeting.connect("chair")
         self.before = meeting.server.api().snapshot(meeting.id)
 
-    def assert_nothing_changed(self, chair_dropped=False):
-        """The log and the meeting are as before the error. When the error closed
-        the chair's connection, their participant.left is the one event allowed."""
+    def assert_nothing_changed(self):
+        """The log and the meeting are as before the error. (When the error closed
+        the chair's connection, the grace period keeps them present meanwhile.)"""
         now = self.m.server.api().snapshot(self.m.id)
         assert now["meeting"] == self.before["meeting"]
-        if not chair_dropped:
-            assert now["seq"] == self.before["seq"], "an error changed the log"
-            assert now["head"] == self.before["head"]
-            return
-        obs = self.m.connect("observer", since=self.before["seq"])
-        now = self.m.wait_present("chair", present=False)
-        new = [e for e in obs.wait_seq(now["seq"]) if e["seq"] > self.before["seq"]]
-        left = {"type": "participant.left", "body": {"participant": self.m.pid("chair")}}
-        others = [e for e in new if e["type"] == "participant.joined" and e["body"]["participant"] == self.m.pid("observer")]
-        assert [{"type": e["type"], "body": e["body"]} for e in new if e not in others] == [left], new
-        obs.close()
+        assert now["seq"] == self.before["seq"], "an error changed the log"
+        assert now["head"] == self.before["head"]
 
     def assert_still_serving(self):
         """Another participant can connect, say hello and get answers."""
@@ -122,7 +113,7 @@ def test_a_frame_over_65536_bytes_gets_too_large_then_close_1009(scene):
     errors = [m for m in got if m["type"] == "error"]
     assert [e["body"]["code"] for e in errors] == ["too_large"], got
     assert code == 1009
-    scene.assert_nothing_changed(chair_dropped=True)
+    scene.assert_nothing_changed()
     scene.assert_still_serving()
 
 
@@ -162,7 +153,7 @@ def test_a_huge_frame_does_not_stop_the_server(scene):
     scene.chair.send_raw("x" * (4 * 1024 * 1024))
     code, _ = scene.chair.wait_closed(10)
     assert code in (1009, 1006)
-    scene.assert_nothing_changed(chair_dropped=True)
+    scene.assert_nothing_changed()
     scene.assert_still_serving()
 
 
@@ -222,7 +213,6 @@ def test_revoking_a_participant_closes_their_open_connections(meeting):
     obs.wait_event("participant.joined", participant=meeting.pid("member1"))
     meeting.server.api().revoke(meeting.id, meeting.pid("member1"))
     victim.wait_closed()  # the protocol fixes no status for this close
-    obs.wait_event("participant.left", participant=meeting.pid("member1"))
 
 
 def test_a_new_invitation_works_after_a_revocation_and_old_ones_stay_revoked(meeting):

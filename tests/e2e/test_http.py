@@ -62,8 +62,7 @@ def test_a_participant_may_read_the_snapshot_of_their_own_meeting(meeting):
 
 def test_a_participant_of_another_meeting_may_not_read_it(server, meeting):
     other = make_meeting(server)
-    r = server.api(other.token("chair")).call("GET", "/api/meetings/" + meeting.id)
-    assert (r.status, r.json["error"]["code"]) in ((403, "forbidden"), (401, "unauthorized"))
+    server.api(other.token("chair")).error("GET", "/api/meetings/" + meeting.id, 403, "forbidden")
 
 
 def test_the_chair_may_invite_and_revoke_in_their_meeting(meeting):
@@ -85,8 +84,8 @@ def test_others_may_not_invite_or_revoke(meeting, who):
 def test_the_chair_of_one_meeting_may_not_invite_in_another(server, meeting):
     other = make_meeting(server)
     api = server.api(other.token("chair"))
-    r = api.call("POST", "/api/meetings/%s/invitations" % meeting.id, body={})
-    assert r.status in (401, 403)
+    api.error("POST", "/api/meetings/%s/invitations" % meeting.id, 403, "forbidden", body={})
+    api.error("DELETE", "/api/meetings/%s/invitations/%s" % (meeting.id, meeting.pid("member0")), 403, "forbidden")
 
 
 def test_invitations_are_43_character_tokens_with_a_link_to_the_meeting(meeting):
@@ -169,7 +168,7 @@ def test_a_meetings_participants_are_the_roster_at_its_creation(meeting):
     snap = api.snapshot(meeting.id)
     assert "Late Comer" not in {p["name"] for p in snap["participants"]}
     later = api.create_meeting(meeting.commission["id"], "Next one", check=False)
-    later_id = later["id"] if "id" in later else later["meeting"]["id"]
+    later_id = later["meeting"]["id"]
     assert "Late Comer" in {p["name"] for p in api.snapshot(later_id)["participants"]}
 
 
@@ -189,15 +188,24 @@ def test_adding_a_member_answers_the_roster_entry(server):
 def test_a_new_meeting_is_scheduled_and_echoes_what_was_asked(server):
     api = server.api()
     com = api.create_commission("CCR Nord", ["bailleurs", "locataires"], check=False)
-    m = api.create_meeting(com["id"], "Séance « spéciale »", date="2021-03-04T10:00", place="Arras",
-                           room="B/12", lang="en")
+    made = api.create_meeting(com["id"], "Séance « spéciale »", date="2021-03-04T10:00", place="Arras",
+                              room="B/12", lang="en")
+    m = made["meeting"]
     assert (m["title"], m["date"], m["place"], m["room"], m["lang"]) == (
         "Séance « spéciale »", "2021-03-04T10:00", "Arras", "B/12", "en")
-    assert m["state"] == "scheduled"
+    assert (m["state"], m["opened_at"], m["closed_at"]) == ("scheduled", 0, 0)
     assert m["commission"] == {"id": com["id"], "name": "CCR Nord"}
-    snap = api.snapshot(m["id"])
-    assert snap["meeting"] == m
-    assert snap["participants"] == [] and snap["attendance"]["present"] == 0
+    assert api.snapshot(m["id"]) == made
+    assert made["participants"] == [] and made["attendance"]["present"] == 0
+
+
+def test_a_new_meeting_gets_defaults_for_what_was_not_given(server):
+    api = server.api()
+    com = api.create_commission("CCR Est", ["bailleurs"], check=False)
+    r = api.call("POST", "/api/meetings", {"commission": com["id"], "title": "Sans détails"}, "http.meeting.json", 201)
+    m = r.json["meeting"]
+    assert (m["date"], m["place"], m["lang"]) == ("", "", "fr")
+    assert m["room"].endswith("concerto-" + m["id"]), m["room"]
 
 
 @pytest.mark.parametrize("path", ["/api/x%00y", "/api/commissions%00", "/healthz%00", "/nosuch%00.html"])
@@ -208,3 +216,10 @@ def test_a_nul_byte_in_the_path_is_refused_and_the_server_lives_on(server, path)
         pytest.fail("GET %s: no answer (%r); server exit status %s" % (path, e, server.proc.poll()))
     assert r.status in (400, 404), r
     assert http_request(server.port, "GET", "/healthz").status == 200
+
+
+def test_metrics_are_served_to_anyone_in_prometheus_text_format(server):
+    r = http_request(server.port, "GET", "/metrics")
+    assert r.status == 200
+    assert r.content_type == "text/plain"
+    assert re.search(r"^# TYPE \S+ (counter|gauge)$", r.text(), re.M), r.text()[:300]

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Durability: what was acknowledged survives kill -9 (DESIGN.md, PROTOCOL.md 4.1),
 and the state after a restart is the fold of the log."""
+import time
+
 from harness import Client, chain_verify, make_meeting
 
 
@@ -80,9 +82,43 @@ def test_sigterm_stops_the_server_cleanly_and_state_survives_the_restart(spawn):
     after = srv.api().snapshot(m.id)
     assert after["meeting"] == before["meeting"]
     assert after["seq"] >= before["seq"]
-    assert after["participants"] == [dict(p, present=False) for p in before["participants"]], (
-        "after a restart nobody is connected"
-    )
     c = m.connect("chair")
     assert c.welcome["snapshot"]["meeting"]["state"] == "open"
 
+
+def test_after_a_restart_who_was_connected_gets_the_grace_period_to_come_back(spawn):
+    srv = spawn().start()
+    m = make_meeting(srv)
+    chair = m.connect("chair")
+    chair.command("meeting.configure", {"grace": 1})
+    m.connect("member0")
+    m.connect("member2")
+    assert srv.stop() == 0
+    srv.start()
+    snap = srv.api().snapshot(m.id)
+    present = {p["id"] for p in snap["participants"] if p["present"]}
+    assert {m.pid("chair"), m.pid("member0"), m.pid("member2")} <= present, "within the grace period"
+    back = m.connect("member2", settle=False)  # comes back in time
+    watch = Client(srv, m.id)
+    watch.hello(m.token("observer"), since=snap["seq"])
+    left = [watch.wait_event("participant.left", participant=m.pid(w))["body"]["participant"]
+            for w in ("chair", "member0")]
+    assert sorted(left) == sorted([m.pid("chair"), m.pid("member0")])
+    watch.ping()
+    time.sleep(0.3)
+    watch.ping()
+    assert not [e for e in watch.events if e["type"] == "participant.left" and e["body"]["participant"] == m.pid("member2")]
+    assert not [e for e in watch.events if e["type"] == "participant.joined" and e["body"]["participant"] == m.pid("member2")]
+    back.ping()
+
+
+def test_after_a_restart_with_no_grace_who_was_connected_is_left(spawn):
+    srv = spawn().start()
+    m = make_meeting(srv)
+    chair = m.connect("chair")
+    chair.command("meeting.configure", {"grace": 0})
+    m.connect("member0")
+    assert srv.stop() == 0
+    srv.start()
+    snap = m.wait_present("member0", present=False)
+    assert not [p for p in snap["participants"] if p["present"] or p["connected"]], "nobody is connected"
