@@ -21,6 +21,9 @@ def one_line(text, logs_allowed=False):
 
 
 def serve_args(tmp_path, port=None, db=None, **over):
+    """serve's arguments; the database is initialised unless one is given."""
+    if db is None:
+        assert run_cli("init", "--db", str(tmp_path / "c.db")).returncode == 0
     args = {
         "--listen": "127.0.0.1:%d" % (port or free_port()),
         "--db": str(db or tmp_path / "c.db"),
@@ -101,6 +104,12 @@ def test_an_unusable_database_path_is_refused_with_a_clear_error(binary, tmp_pat
     r = run_cli("init", "--db", db)
     assert r.returncode != 0
     one_line(r.stderr)
+
+
+def test_serve_refuses_a_database_that_was_never_initialised(binary, tmp_path):
+    db = tmp_path / "never.db"
+    line = one_line(run_serve_expecting_failure(serve_args(tmp_path, db=db)), logs_allowed=True)
+    assert str(db) in line and "init" in line, line
 
 
 def test_init_prints_the_admin_token_once_on_stdout(binary, tmp_path):
