@@ -90,7 +90,7 @@ def test_after_a_restart_who_was_connected_gets_the_grace_period_to_come_back(sp
     srv = spawn().start()
     m = make_meeting(srv)
     chair = m.connect("chair")
-    chair.command("meeting.configure", {"grace": 1})
+    chair.command("meeting.configure", {"grace": 2})
     m.connect("member0")
     m.connect("member2")
     assert srv.stop() == 0
@@ -101,7 +101,7 @@ def test_after_a_restart_who_was_connected_gets_the_grace_period_to_come_back(sp
     back = m.connect("member2", settle=False)  # comes back in time
     watch = Client(srv, m.id)
     watch.hello(m.token("observer"), since=snap["seq"])
-    left = [watch.wait_event("participant.left", participant=m.pid(w))["body"]["participant"]
+    left = [watch.wait_event("participant.left", timeout=10, participant=m.pid(w))["body"]["participant"]
             for w in ("chair", "member0")]
     assert sorted(left) == sorted([m.pid("chair"), m.pid("member0")])
     watch.ping()
