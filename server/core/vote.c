@@ -578,8 +578,10 @@ handle_cast(struct meeting *m, struct vote *v, const struct cmd *c, const char *
             int64_t now, struct evlist *out)
 {
     const struct body *b = &c->b;
-    if (v->state != VOTE_OPEN) {
-        return ERR_BAD_STATE; /* not open yet, or closed: the ballot is refused */
+    if (v->state != VOTE_OPEN || (v->deadline && now >= v->deadline)) {
+        /* not open yet, or closed; or past its deadline, which the hub turns
+         * into vote.closed at the end of the loop turn: the ballot is refused */
+        return ERR_BAD_STATE;
     }
     bool known = false;
     for (size_t k = 0; b->choice && k < v->options.n; k++) {
@@ -732,7 +734,7 @@ vote_close(struct meeting *m, uint32_t vi, const struct secret_tally *tally, siz
             }
         }
         passed = best > 0 && ties == 0 && (v->rule != RULE_ABSOLUTE || 2 * best > cast);
-        winner = passed ? v->options.v[at] : "";
+        winner = passed && v->quorum_open ? v->options.v[at] : ""; /* no pass, no winner */
     }
     passed = passed && v->quorum_open;
     struct quorum q = quorum_compute(m);
