@@ -604,7 +604,7 @@ do_hello(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
         rc = presence(h, l, c->pidx, true, now);
         if (rc) {
             log_line(LOG_ERROR, "meeting %s: cannot record the arrival of %s: %s", l->m->id,
-                     p->id, err_str(rc));
+                     l->m->parts[c->pidx].id, err_str(rc));
         }
     }
 }
@@ -613,7 +613,8 @@ static void
 do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
 {
     struct live *l = c->live;
-    const char *pid = l->m->parts[c->pidx].id;
+    char pid[ID_MAX]; /* a copy: a failed write rebuilds l->m, and its parts with it */
+    snprintf(pid, sizeof(pid), "%s", l->m->parts[c->pidx].id);
     struct pending po = {.kind = P_OK, .c = c, .live = l};
     memcpy(po.id, cmd->id, sizeof(po.id));
     int rc;
@@ -661,7 +662,9 @@ do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
     if (rc == 0) {
         rc = store_reply_put(h->st, l->m->id, pid, cmd->key, l->m->seq);
     }
-    hub_end(h, evs.len || rc ? l : NULL, mark, rc);
+    /* A refused command changed nothing (core's rule): only events already
+     * applied need the meeting rebuilt from the log when their write fails. */
+    hub_end(h, evs.len ? l : NULL, mark, rc);
     evlist_clear(&evs);
     if (rc) {
         goto refuse;
