@@ -556,6 +556,9 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
             hub_http(n->hub, wsi, s->method, s->path, s->bearer, s->body ? s->body : "",
                      s->body_len, net_now_ms());
         }
+        free(s->body); /* read by hub_http(); lws may drop the session without CLOSED_HTTP */
+        s->body = NULL;
+        s->body_len = 0;
         return 0;
 
     case LWS_CALLBACK_HTTP_WRITEABLE:
