@@ -8,6 +8,8 @@
  *                  [--room-base URL] [--demo]
  *   concerto init [--db FILE]
  *   concerto backup [--db FILE] OUT
+ *   concerto verify [--pub FILE] DIR
+ *   concerto keygen [--key FILE]
  *
  * Exit codes: 0 success, 1 runtime failure, 2 bad usage.
  */
@@ -17,6 +19,7 @@
 #include "hub/hub.h"
 #include "log.h"
 #include "net/net.h"
+#include "record/verify.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -40,6 +43,8 @@ static const char usage_main[] =
     "  serve    run the server\n"
     "  init     create the database and print a one-time admin token\n"
     "  backup   write a consistent copy of the database\n"
+    "  verify   check a downloaded record: signatures and hash chain\n"
+    "  keygen   create a signing key pair\n"
     "\n"
     "Run 'concerto COMMAND --help' for the options of a command.\n";
 
@@ -65,6 +70,20 @@ static const char usage_backup[] = "usage: concerto backup [--db FILE] OUT\n"
                                    "Write a consistent copy of the database to OUT (which must\n"
                                    "not exist), safe while the server runs.\n";
 
+static const char usage_verify[] =
+    "usage: concerto verify [--pub FILE] DIR\n"
+    "\n"
+    "Check the record files in DIR (record.json, .md, .html, .pdf and their .minisig):\n"
+    "every signature against the public key (default DIR/concerto.pub), the hash chain\n"
+    "of the events in record.json, and that every signature names the same chain head.\n"
+    "Exit status 0 when everything verifies, 1 otherwise.\n";
+
+static const char usage_keygen[] =
+    "usage: concerto keygen [--key FILE]\n"
+    "\n"
+    "Create an Ed25519 signing key (default ./var/signing.key, mode 0600) and its\n"
+    "public key beside it (.pub, minisign format). Refuses to overwrite a key.\n";
+
 static struct net *running;
 
 static void
@@ -81,6 +100,23 @@ print_line(const char *line)
 {
     printf("%s\n", line);
     fflush(stdout);
+}
+
+/* A small text file (new), NULL when unreadable. */
+static char *
+read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = f ? malloc(4096) : NULL;
+    size_t n = buf ? fread(buf, 1, 4095, f) : 0;
+    if (f) {
+        fclose(f);
+    }
+    if (buf) {
+        buf[n] = 0;
+        *len = n;
+    }
+    return buf;
 }
 
 static int
@@ -170,6 +206,7 @@ cmd_serve(int argc, char **argv)
     struct sec_key *sk = NULL;
     struct net *n = NULL;
     struct hub *h = NULL;
+    char *pubtext = NULL;
     const char *msg = NULL;
     int rc = 1, created = 0;
     if (!demo && access(db, F_OK) != 0) {
@@ -197,7 +234,9 @@ cmd_serve(int argc, char **argv)
     }
     struct hub_io io;
     net_io(n, &io);
-    struct hub_config hcfg = {.room_base = room_base};
+    size_t publen = 0;
+    pubtext = read_text(sec_key_pub_path(sk), &publen);
+    struct hub_config hcfg = {.room_base = room_base, .key = sk, .pubkey = pubtext};
     h = hub_new(st, &hcfg, &io);
     if (!h) {
         fprintf(stderr, "concerto serve: out of memory\n");
@@ -239,6 +278,7 @@ fail:
     running = NULL;
     net_free(n);
     hub_free(h);
+    free(pubtext);
     sec_key_free(sk);
     store_close(st);
     return rc;
@@ -324,6 +364,74 @@ cmd_backup(int argc, char **argv)
     return 0;
 }
 
+static int
+cmd_verify(int argc, char **argv)
+{
+    const char *pub = NULL, *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--pub") == 0 && i + 1 < argc) {
+            pub = argv[++i];
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_verify, stdout);
+            return 0;
+        } else if (argv[i][0] != '-' && !dir) {
+            dir = argv[i];
+        } else {
+            char what[300];
+            snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[i]);
+            return bad_usage("verify", what);
+        }
+    }
+    if (!dir) {
+        return bad_usage("verify", "missing the directory of the record");
+    }
+    if (sec_init()) {
+        fprintf(stderr, "concerto verify: cannot initialise the crypto library\n");
+        return 1;
+    }
+    return record_verify(dir, pub, stdout) ? 1 : 0;
+}
+
+static int
+cmd_keygen(int argc, char **argv)
+{
+    const char *key = "./var/signing.key";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
+            key = argv[++i];
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_keygen, stdout);
+            return 0;
+        } else {
+            char what[300];
+            snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[i]);
+            return bad_usage("keygen", what);
+        }
+    }
+    if (access(key, F_OK) == 0) {
+        fprintf(stderr, "concerto keygen: %s already exists; refusing to replace a key\n", key);
+        return 1;
+    }
+    if (sec_init()) {
+        fprintf(stderr, "concerto keygen: cannot initialise the crypto library\n");
+        return 1;
+    }
+    ensure_var(key);
+    struct sec_key *sk = NULL;
+    int created = 0;
+    if (sec_key_load_or_create(key, &sk, &created) || !created) {
+        fprintf(stderr, "concerto keygen: %s\n", sec_key_error());
+        sec_key_free(sk);
+        return 1;
+    }
+    char id[17];
+    sec_key_id_hex(sk, id);
+    printf("secret key: %s (mode 0600, never served)\npublic key: %s (key id %s)\n", key,
+           sec_key_pub_path(sk), id);
+    sec_key_free(sk);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -340,6 +448,12 @@ main(int argc, char **argv)
     }
     if (strcmp(argv[1], "backup") == 0) {
         return cmd_backup(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "verify") == 0) {
+        return cmd_verify(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "keygen") == 0) {
+        return cmd_keygen(argc - 1, argv + 1);
     }
     fprintf(stderr, "concerto: unknown command '%.200s' (see 'concerto --help')\n", argv[1]);
     return 2;

@@ -415,3 +415,46 @@ agenda_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t
         return 1;
     }
 }
+
+struct item_key {
+    int64_t top; /* position of the top-level item (the item's own, or its parent's) */
+    int64_t sub; /* -1 for the top-level item itself, else its position */
+    uint32_t idx;
+};
+
+static int
+cmp_item_key(const void *a, const void *b)
+{
+    const struct item_key *x = a, *y = b;
+    if (x->top != y->top) {
+        return (x->top > y->top) - (x->top < y->top);
+    }
+    return (x->sub > y->sub) - (x->sub < y->sub);
+}
+
+size_t
+agenda_order(const struct meeting *m, uint32_t *out)
+{
+    struct item_key *keys = malloc((m->nitems ? m->nitems : 1) * sizeof(*keys));
+    size_t n = 0;
+    if (!keys) {
+        return 0;
+    }
+    for (size_t i = 0; i < m->nitems; i++) {
+        const struct item *it = &m->items[i];
+        if (it->removed) {
+            continue;
+        }
+        int32_t parent = it->parent[0] ? meeting_item_index(m, it->parent) : -1;
+        keys[n].top = parent >= 0 ? m->items[parent].position : it->position;
+        keys[n].sub = parent >= 0 ? it->position : -1;
+        keys[n].idx = (uint32_t)i;
+        n++;
+    }
+    qsort(keys, n, sizeof(*keys), cmp_item_key);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = keys[i].idx;
+    }
+    free(keys);
+    return n;
+}

@@ -250,6 +250,10 @@ int meeting_leave(struct meeting *m, const char *pid, int64_t now, struct evlist
 const struct participant *meeting_participant(const struct meeting *m, const char *id);
 int32_t meeting_item_index(const struct meeting *m, const char *id); /* -1 when not found */
 
+/* The items in display order (top-level by position, each followed by its
+ * sub-items), as indexes into m->items; `out` holds m->nitems. Returns n. */
+size_t agenda_order(const struct meeting *m, uint32_t *out);
+
 /* The waiting requests of item `item` in the order the floor will be given
  * (points of order, replies, then contributions with the fairness rules).
  * Fills out[0..n) with request indexes; returns n. `out` holds m->nreqs. */

@@ -851,3 +851,107 @@ sec_signer_free(struct sec_signer *s)
 {
     free(s);
 }
+
+/* --- verification ------------------------------------------------------- */
+
+/* The next line of `text` from *pos, without its newline, into out. */
+static int
+next_line(const char *text, size_t len, size_t *pos, char *out, size_t outlen)
+{
+    size_t start = *pos, end = start;
+    while (end < len && text[end] != '\n') {
+        end++;
+    }
+    if (end == len && start == len) {
+        return ERR_INVALID;
+    }
+    size_t n = end - start;
+    if (n && text[start + n - 1] == '\r') {
+        n--;
+    }
+    if (n >= outlen) {
+        return ERR_INVALID;
+    }
+    memcpy(out, text + start, n);
+    out[n] = 0;
+    *pos = end < len ? end + 1 : end;
+    return 0;
+}
+
+static int
+decode_b64(const char *b64, uint8_t *out, size_t want)
+{
+    size_t got = 0;
+    if (sodium_base642bin(out, want, b64, strlen(b64), NULL, &got, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        got != want) {
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+int
+sec_pub_parse(const char *text, size_t len, struct sec_pub *out)
+{
+    char line[1100];
+    uint8_t blob[PK_BLOB_LEN];
+    size_t pos = 0;
+    if (next_line(text, len, &pos, line, sizeof(line)) ||
+        strncmp(line, UNTRUSTED_PREFIX, strlen(UNTRUSTED_PREFIX)) != 0 ||
+        next_line(text, len, &pos, line, sizeof(line)) || decode_b64(line, blob, sizeof(blob)) ||
+        blob[0] != 'E' || blob[1] != 'd') {
+        return ERR_INVALID;
+    }
+    memcpy(out->key_id, blob + 2, SEC_KEY_ID_LEN);
+    memcpy(out->pk, blob + 2 + SEC_KEY_ID_LEN, SEC_PUBLIC_LEN);
+    return 0;
+}
+
+int
+sec_verify(const struct sec_pub *pub, const uint8_t *buf, size_t len, const char *sig,
+           size_t siglen, char *trusted, size_t trusted_len)
+{
+    char line[SEC_TRUSTED_MAX + 64];
+    uint8_t blob[SIG_BLOB_LEN], global[crypto_sign_BYTES], hash[PREHASH_LEN];
+    size_t pos = 0;
+    if (next_line(sig, siglen, &pos, line, sizeof(line)) ||
+        strncmp(line, UNTRUSTED_PREFIX, strlen(UNTRUSTED_PREFIX)) != 0 ||
+        next_line(sig, siglen, &pos, line, sizeof(line)) || decode_b64(line, blob, sizeof(blob))) {
+        return ERR_INVALID;
+    }
+    if (blob[0] != 'E' || blob[1] != 'D') {
+        return ERR_INVALID; /* only prehashed signatures are made and accepted here */
+    }
+    if (memcmp(blob + 2, pub->key_id, SEC_KEY_ID_LEN) != 0) {
+        return ERR_BAD_TOKEN; /* signed by another key */
+    }
+    char tline[SEC_TRUSTED_MAX + 64];
+    if (next_line(sig, siglen, &pos, tline, sizeof(tline)) ||
+        strncmp(tline, TRUSTED_PREFIX, strlen(TRUSTED_PREFIX)) != 0 ||
+        next_line(sig, siglen, &pos, line, sizeof(line)) ||
+        decode_b64(line, global, sizeof(global))) {
+        return ERR_INVALID;
+    }
+    crypto_generichash(hash, sizeof(hash), buf, len, NULL, 0);
+    const uint8_t *s = blob + 2 + SEC_KEY_ID_LEN;
+    if (crypto_sign_verify_detached(s, hash, sizeof(hash), pub->pk) != 0) {
+        return ERR_BAD_TOKEN;
+    }
+    const char *tc = tline + strlen(TRUSTED_PREFIX);
+    size_t tclen = strlen(tc);
+    uint8_t *gm = malloc(crypto_sign_BYTES + tclen);
+    if (!gm) {
+        return ERR_NOMEM;
+    }
+    memcpy(gm, s, crypto_sign_BYTES);
+    memcpy(gm + crypto_sign_BYTES, tc, tclen);
+    int ok = crypto_sign_verify_detached(global, gm, crypto_sign_BYTES + tclen, pub->pk) == 0;
+    free(gm);
+    if (!ok) {
+        return ERR_BAD_TOKEN; /* the trusted comment was changed */
+    }
+    if (trusted && trusted_len) {
+        snprintf(trusted, trusted_len, "%s", tc);
+    }
+    return 0;
+}

@@ -179,4 +179,23 @@ sec_signer_finish(struct sec_signer *s, const char *untrusted, const char *trust
 void
 sec_signer_free(struct sec_signer *s);
 
+/* A minisign public key, as read from its file. */
+struct sec_pub {
+    uint8_t key_id[SEC_KEY_ID_LEN];
+    uint8_t pk[SEC_PUBLIC_LEN];
+};
+
+/* Parse the text of a minisign public key file; ERR_INVALID when malformed. */
+int
+sec_pub_parse(const char *text, size_t len, struct sec_pub *out);
+
+/* Verify a .minisig (prehashed, "ED") of `buf` as `minisign -V` does: the
+ * signature over BLAKE2b-512 of the data, then the global signature over
+ * the signature and the trusted comment. 0 when both hold, with the trusted
+ * comment copied to `trusted` (may be NULL); ERR_INVALID for a malformed
+ * signature, ERR_BAD_TOKEN for a wrong key or a signature that fails. */
+int
+sec_verify(const struct sec_pub *pub, const uint8_t *buf, size_t len, const char *sig,
+           size_t siglen, char *trusted, size_t trusted_len);
+
 #endif

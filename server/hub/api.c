@@ -170,7 +170,6 @@ commission_create(struct hub *h, void *req, const char *body, size_t len, int64_
     pj_set_str(o, "id", id);
     pj_set_str(o, "name", in.name);
     pj_set(o, "colleges", colleges_array(colleges));
-    pj_set(o, "members", pj_array());
     proto_api_commission_clear(&in);
     answer(h, req, 201, o);
 }
@@ -593,6 +592,23 @@ ballots_list(struct hub *h, void *req, struct live *l, const char *vid)
 
 /* --- routing ------------------------------------------------------------- */
 
+/* A path segment: an identifier, or a file name such as members.csv or
+ * record.pdf.minisig ([a-z0-9._-], no leading dot). */
+static bool
+segment_valid(const char *s)
+{
+    if (!*s || *s == '.' || strlen(s) > 64) {
+        return false;
+    }
+    for (; *s; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
+              *s == '.')) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Split "/api/a/b" into segments; 0, or ERR_NOT_FOUND when too deep or empty parts. */
 static int
 split(char *path, char **seg, size_t *n)
@@ -641,10 +657,22 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
         return;
     }
     for (size_t i = 1; i < n; i++) {
-        if (!id_valid(seg[i]) && strcmp(seg[i], "members.csv") != 0) {
+        if (!segment_valid(seg[i])) {
             hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
             return;
         }
+    }
+    if (n == 2 && strcmp(seg[1], "pubkey") == 0) {
+        if (!get) {
+            hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (!h->cfg.pubkey) {
+            hub_http_fail(h, req, ERR_NOT_FOUND, "no signing key");
+        } else {
+            char *copy = strdup(h->cfg.pubkey);
+            hub_http_file(h, req, copy, copy ? strlen(copy) : 0, "text/plain; charset=utf-8",
+                          "concerto.pub");
+        }
+        return;
     }
     int rc = authenticate(h, bearer, &w);
     if (rc) {
@@ -695,6 +723,19 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
         return;
     }
     bool manager = admin || w.role == ROLE_CHAIR;
+    bool bureau = manager || w.role == ROLE_SECRETARY;
+    if (n == 4 && strcmp(seg[3], "minutes") == 0) {
+        get ? hub_minutes_route(h, req, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
+        return;
+    }
+    if (n == 5 && strcmp(seg[3], "record") == 0) {
+        if (!bureau) {
+            hub_http_fail(h, req, ERR_FORBIDDEN, "admin, chair or secretary only");
+        } else {
+            get ? hub_record_route(h, req, l, seg[4]) : hub_http_fail(h, req, ERR_METHOD, NULL);
+        }
+        return;
+    }
     if (n == 3) {
         get ? snapshot_answer(h, req, 200, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (n == 6 && strcmp(seg[3], "votes") == 0 && strcmp(seg[5], "ballots") == 0) {

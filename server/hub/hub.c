@@ -38,6 +38,7 @@ msg_new(const char *text, size_t len)
     }
     m->refs = 1;
     m->len = (uint32_t)len;
+    m->vis = VIS_ALL;
     memcpy(m->buf + MSG_PRE, text, len);
     m->buf[MSG_PRE + len] = 0;
     return m;
@@ -120,6 +121,9 @@ live_free(struct live *l)
         return;
     }
     live_drop_pending(l, 0);
+    hub_record_free(l->files);
+    free(l->snap[0]);
+    free(l->snap[1]);
     free(l->pending);
     free(l->seats);
     meeting_free(l->m);
@@ -371,8 +375,13 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
         }
         memcpy(l->head, next, HASH_LEN);
         h->turn_events++;
-        if (ev->type == EV_BALLOT_CAST) {
-            /* Never sent: clients follow the vote through `count` messages. */
+        enum vis vis = hub_visibility(l, ev->type);
+        if (ev->type == EV_PARTICIPANT_JOINED || ev->type == EV_PARTICIPANT_LEFT ||
+            ev->type == EV_ATTENDANCE_MARKED) {
+            l->attendance_dirty = l->m->nparts > LARGE_MEETING;
+        }
+        if (vis == VIS_NONE) {
+            /* ballot.cast: clients follow the vote through `count` messages. */
             free(body);
             l->count_dirty = true;
             continue;
@@ -385,6 +394,7 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
         if (!m) {
             return ERR_NOMEM;
         }
+        m->vis = (uint8_t)vis;
         if (l->npending == l->cappending) {
             size_t cap = l->cappending ? l->cappending * 2 : 16;
             struct msg **v = realloc(l->pending, cap * sizeof(*v));
@@ -440,6 +450,19 @@ hub_http_answer(struct hub *h, void *req, int status, char *body)
         free(body);
         const char *oom = "{\"error\":{\"code\":\"no_memory\",\"message\":\"out of memory\"}}";
         h->io.http(h->io.ctx, req, 503, oom, strlen(oom));
+    }
+}
+
+void
+hub_http_file(struct hub *h, void *req, char *body, size_t len, const char *ctype,
+              const char *filename)
+{
+    struct pending p = {.kind = P_HTTP, .req = req, .status = 200, .body = body,
+                        .body_len = len, .ctype = ctype};
+    snprintf(p.filename, sizeof(p.filename), "%s", filename);
+    if (!body || hub_pending_push(h, &p)) {
+        free(body);
+        hub_http_fail(h, req, ERR_NOMEM, NULL);
     }
 }
 
@@ -583,6 +606,7 @@ do_hello(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
         return;
     }
     c->pidx = (uint32_t)(p - l->m->parts);
+    c->bureau = p->role == ROLE_CHAIR || p->role == ROLE_SECRETARY;
     attach(l, c);
     struct pending pw = {.kind = P_WELCOME, .c = c, .live = l, .has_since = (cmd->b.has & HAS_SINCE) != 0,
                          .since = cmd->b.since};
@@ -758,12 +782,33 @@ struct resume {
     const char *meeting;
 };
 
+enum vis
+hub_visibility(const struct live *l, int t)
+{
+    if (t == EV_BALLOT_CAST) {
+        return VIS_NONE;
+    }
+    /* Ten thousand arrivals sent to ten thousand members would be a hundred
+     * million messages: beyond LARGE_MEETING, members get `attendance`. */
+    if ((t == EV_PARTICIPANT_JOINED || t == EV_PARTICIPANT_LEFT) &&
+        l->m->nparts > LARGE_MEETING) {
+        return VIS_BUREAU;
+    }
+    return VIS_ALL;
+}
+
+static bool
+sees(const struct hub_conn *c, enum vis v)
+{
+    return v == VIS_ALL || (v == VIS_BUREAU && c->bureau);
+}
+
 static int
 resume_row(void *ctx, const struct store_row *row)
 {
     struct resume *r = ctx;
-    if (strcmp(row->type, "ballot.cast") == 0) {
-        return 0; /* never sent to clients */
+    if (!sees(r->c, hub_visibility(r->c->live, proto_event_type(row->type)))) {
+        return 0;
     }
     char hex[2 * HASH_LEN + 1];
     sec_hex(row->hash, HASH_LEN, hex);
@@ -787,8 +832,15 @@ welcome(struct hub *h, struct pending *p, int64_t now)
     bool resume = p->has_since && (uint64_t)p->since <= head && head - (uint64_t)p->since <= RESUME_MAX;
     char *snap = NULL;
     if (!resume) {
-        sec_hex(l->head, HASH_LEN, hex);
-        snap = proto_snapshot(l->m, hex);
+        /* Everyone welcomed in one turn shares one snapshot text. */
+        int light = l->m->nparts > LARGE_MEETING && !c->bureau;
+        if (!l->snap[light] || l->snap_seq[light] != head) {
+            sec_hex(l->head, HASH_LEN, hex);
+            free(l->snap[light]);
+            l->snap[light] = light ? proto_snapshot_light(l->m, hex) : proto_snapshot(l->m, hex);
+            l->snap_seq[light] = head;
+        }
+        snap = l->snap[light];
         if (!snap) {
             send_error(h, c, p->id, ERR_NOMEM, NULL);
             close_conn(h, c, 1011, "out of memory");
@@ -797,7 +849,6 @@ welcome(struct hub *h, struct pending *p, int64_t now)
     }
     send_text(h, c,
               proto_welcome(p->id, l->m, you, resume ? (uint64_t)p->since : head, now, snap));
-    free(snap);
     if (resume) {
         struct resume r = {h, c, l->m->id};
         if (store_events(h->st, l->m->id, (uint64_t)p->since, resume_row, &r)) {
@@ -881,7 +932,7 @@ hub_flush(struct hub *h, int64_t now)
         }
         for (size_t i = 0; i < l->npending; i++) {
             for (struct hub_conn *c = l->conns; c; c = c->next) {
-                if (c->welcomed && !c->closing) {
+                if (c->welcomed && !c->closing && sees(c, l->pending[i]->vis)) {
                     h->io.send(h->io.ctx, c->net, l->pending[i]);
                 }
             }
@@ -916,8 +967,11 @@ hub_flush(struct hub *h, int64_t now)
                     char *e = proto_http_error(ERR_STORAGE, NULL);
                     h->io.http(h->io.ctx, p->req, 503, e ? e : "{}", e ? strlen(e) : 2);
                     free(e);
+                } else if (p->ctype && h->io.file) {
+                    h->io.file(h->io.ctx, p->req, p->body, p->body_len, p->ctype, p->filename);
                 } else {
-                    h->io.http(h->io.ctx, p->req, p->status, p->body, strlen(p->body));
+                    h->io.http(h->io.ctx, p->req, p->status, p->body,
+                               p->ctype ? p->body_len : strlen(p->body));
                 }
             }
             free(p->body);

@@ -26,9 +26,13 @@
 
 #define MSG_PRE 16
 
+/* Who receives an event (see visibility() in hub.c). */
+enum vis { VIS_ALL = 0, VIS_BUREAU, VIS_NONE };
+
 struct msg {
     uint32_t refs;
     uint32_t len;
+    uint8_t vis;         /* enum vis, for event messages */
     unsigned char buf[]; /* MSG_PRE headroom, then len bytes of text */
 };
 
@@ -55,10 +59,16 @@ struct hub_io {
     void (*close)(void *ctx, void *net, int status, const char *reason);
     /* Answer an HTTP request: status, JSON body (borrowed for the call). */
     void (*http)(void *ctx, void *req, int status, const char *body, size_t len);
+    /* Answer an HTTP request with a document to download: its bytes, type
+     * and file name (Content-Disposition). NULL: use `http`. */
+    void (*file)(void *ctx, void *req, const char *body, size_t len, const char *ctype,
+                 const char *filename);
 };
 
 struct hub_config {
-    const char *room_base; /* e.g. "https://meet.jit.si/" */
+    const char *room_base;       /* e.g. "https://meet.jit.si/" */
+    const struct sec_key *key;   /* signs the records; NULL: no records */
+    const char *pubkey;          /* its public key file's text (GET /api/pubkey) */
 };
 
 /* New hub over an open store (borrowed for the hub's life). */

@@ -20,7 +20,8 @@
 #include <stdbool.h>
 
 #define HASH_LEN 32
-#define RESUME_MAX 100 /* a client further behind gets a snapshot */
+#define RESUME_MAX 100   /* a client further behind gets a snapshot */
+#define LARGE_MEETING 200 /* beyond this many participants, presence is summarised */
 
 /* A participant's connections. When the last one closes, the departure is
  * written only after the meeting's grace period (leave_at), so that a short
@@ -42,7 +43,12 @@ struct live {
     size_t npending;
     size_t cappending;
     bool touched;
+    struct record_files *files; /* the record as last built, or NULL */
+    char *snap[2];      /* snapshot texts, full and light, as of snap_seq[i] */
+    uint64_t snap_seq[2];
     bool count_dirty;   /* ballots arrived since the last `count` message */
+    bool attendance_dirty; /* presence changed since the last `attendance` message */
+    int64_t attendance_sent;
     int64_t count_sent; /* when the last `count` message went out */
     struct live *next;
 };
@@ -51,6 +57,7 @@ struct hub_conn {
     void *net;
     struct live *live; /* NULL until hello succeeds */
     uint32_t pidx;
+    bool bureau; /* chair or secretary: sees presence events of large meetings */
     bool welcomed;
     bool closing;
     char meeting[ID_MAX];
@@ -72,6 +79,9 @@ struct pending {
     int64_t since;
     int status; /* P_HTTP */
     char *body; /* P_HTTP, new */
+    size_t body_len;
+    const char *ctype;  /* P_HTTP: NULL for JSON, else a document to download */
+    char filename[64];
 };
 
 /* Counters for GET /metrics (Prometheus text format). */
@@ -123,6 +133,15 @@ void hub_end(struct hub *h, struct live *l, size_t mark, int rc);
 /* Queue an HTTP answer for the end of the turn; steals `body`. */
 void hub_http_answer(struct hub *h, void *req, int status, char *body);
 
+/* Queue a document to download for the end of the turn; steals `body`. */
+void hub_http_file(struct hub *h, void *req, char *body, size_t len, const char *ctype,
+                   const char *filename);
+
+/* The record routes: GET /api/meetings/M/record/FILE and /minutes. */
+void hub_record_route(struct hub *h, void *req, struct live *l, const char *file);
+void hub_minutes_route(struct hub *h, void *req, struct live *l);
+void hub_record_free(struct record_files *f); /* NULL-safe */
+
 /* Queue an HTTP error answer for the end of the turn. */
 void hub_http_fail(struct hub *h, void *req, int code, const char *message);
 
@@ -133,8 +152,12 @@ int hub_vote_handle(struct hub *h, struct live *l, const struct cmd *cmd, const 
                     int64_t now, struct evlist *evs);
 /* Close the votes whose deadline passed. */
 void hub_expire_votes(struct hub *h, int64_t now);
-/* Send the coalesced `count` messages of open votes. */
+/* Send the coalesced `count` messages of open votes and `attendance`
+ * messages of large meetings. */
 void hub_send_counts(struct hub *h, int64_t now);
+
+/* Who receives an event of type `t` in meeting `l`. */
+enum vis hub_visibility(const struct live *l, int t);
 
 /* Close every connection of participant `pid` in `l` (revoked token). */
 void hub_kick(struct hub *h, struct live *l, const char *pid);

@@ -13,6 +13,9 @@
  * ballots to ten thousand clients would be a hundred million messages);
  * instead every connection of the meeting receives a `count` message
  * {"vote","voted","entitled"} at most twice a second while ballots arrive.
+ * Likewise, in a meeting of more than LARGE_MEETING participants, arrivals
+ * and departures reach the bureau only, and everyone gets an `attendance`
+ * summary at most twice a second.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "hub_impl.h"
@@ -160,10 +163,72 @@ hub_expire_votes(struct hub *h, int64_t now)
     }
 }
 
+/* One message (new) to every welcomed connection of `l`. */
+static void
+broadcast(struct hub *h, struct live *l, struct pj *o)
+{
+    char *text = pj_dump(o);
+    pj_free(o);
+    struct msg *m = text ? msg_new(text, strlen(text)) : NULL;
+    free(text);
+    for (struct hub_conn *c = l->conns; m && c; c = c->next) {
+        if (c->welcomed && !c->closing) {
+            h->io.send(h->io.ctx, c->net, m);
+        }
+    }
+    msg_unref(m);
+}
+
+/* The attendance summary of a large meeting, instead of each arrival. */
+static void
+send_attendance(struct hub *h, struct live *l)
+{
+    const struct meeting *m = l->m;
+    struct quorum q = quorum_compute(m);
+    struct pj *o = pj_object(), *b = pj_object(), *cols = pj_object(), *qo = pj_object();
+    int64_t total = 0;
+    for (size_t i = 0; i < m->nparts; i++) {
+        const struct participant *p = &m->parts[i];
+        if (p->role != ROLE_MEMBER) {
+            continue;
+        }
+        total++;
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++) {
+            first = !(m->parts[j].role == ROLE_MEMBER &&
+                      strcmp(m->parts[j].college, p->college) == 0);
+        }
+        if (first) {
+            int64_t cp, cr, ct;
+            quorum_college(m, p->college, &cp, &cr, &ct);
+            struct pj *c = pj_object();
+            pj_set_int(c, "present", cp);
+            pj_set_int(c, "total", ct);
+            pj_set_int(c, "required", cr);
+            pj_set(cols, p->college, c);
+        }
+    }
+    pj_set_bool(qo, "met", q.met);
+    pj_set_int(qo, "present", q.present);
+    pj_set_int(qo, "required", q.required);
+    pj_set_str(o, "type", "attendance");
+    pj_set_int(b, "present", q.present);
+    pj_set_int(b, "total", total);
+    pj_set(b, "colleges", cols);
+    pj_set(b, "quorum", qo);
+    pj_set(o, "body", b);
+    broadcast(h, l, o);
+}
+
 void
 hub_send_counts(struct hub *h, int64_t now)
 {
     for (struct live *l = h->lives; l; l = l->next) {
+        if (l->attendance_dirty && now - l->attendance_sent >= COUNT_INTERVAL_MS) {
+            send_attendance(h, l);
+            l->attendance_dirty = false;
+            l->attendance_sent = now;
+        }
         if (!l->count_dirty || now - l->count_sent < COUNT_INTERVAL_MS) {
             continue;
         }
@@ -178,16 +243,7 @@ hub_send_counts(struct hub *h, int64_t now)
             pj_set_int(b, "voted", v->nvoted);
             pj_set_int(b, "entitled", v->nentitled);
             pj_set(o, "body", b);
-            char *text = pj_dump(o);
-            pj_free(o);
-            struct msg *m = text ? msg_new(text, strlen(text)) : NULL;
-            free(text);
-            for (struct hub_conn *c = l->conns; m && c; c = c->next) {
-                if (c->welcomed && !c->closing) {
-                    h->io.send(h->io.ctx, c->net, m);
-                }
-            }
-            msg_unref(m);
+            broadcast(h, l, o);
         }
         l->count_dirty = false;
         l->count_sent = now;

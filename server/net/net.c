@@ -94,6 +94,7 @@ struct http_session {
     bool headers_sent;
     int status;
     const char *ctype;
+    char disposition[128];
     char *reply;
     size_t reply_len;
 };
@@ -368,6 +369,17 @@ io_http(void *ctx, void *req, int status, const char *body, size_t len)
     lws_callback_on_writable(wsi);
 }
 
+static void
+io_file(void *ctx, void *req, const char *body, size_t len, const char *ctype,
+        const char *filename)
+{
+    struct lws *wsi = req;
+    struct http_session *s = lws_wsi_user(wsi);
+    io_http(ctx, req, 200, body, len);
+    s->ctype = ctype;
+    snprintf(s->disposition, sizeof(s->disposition), "attachment; filename=\"%s\"", filename);
+}
+
 /* Answer at once from the HTTP callback (for errors found before the hub). */
 static void
 http_fail_now(struct net *n, struct lws *wsi, int code, const char *message)
@@ -423,6 +435,10 @@ http_write_reply(struct lws *wsi, struct http_session *s)
                                         (const unsigned char *)CSP, (int)strlen(CSP), &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
                                         (const unsigned char *)"nosniff", 7, &p, end) ||
+            (s->disposition[0] &&
+             lws_add_http_header_by_name(wsi, (const unsigned char *)"content-disposition:",
+                                         (const unsigned char *)s->disposition,
+                                         (int)strlen(s->disposition), &p, end)) ||
             lws_finalize_write_http_header(wsi, start, &p, end)) {
             return -1;
         }
@@ -695,6 +711,7 @@ net_io(struct net *n, struct hub_io *io)
     io->send = io_send;
     io->close = io_close;
     io->http = io_http;
+    io->file = io_file;
 }
 
 void

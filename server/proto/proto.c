@@ -789,25 +789,29 @@ college_of(json_t *colleges, const char *college)
 }
 
 static json_t *
-participants_json(const struct meeting *m, json_t *colleges)
+participants_json(const struct meeting *m, json_t *colleges, bool light)
 {
     json_t *parts = json_array();
     for (size_t i = 0; parts && i < m->nparts; i++) {
         const struct participant *p = &m->parts[i];
-        json_t *jp = json_pack(
+        json_t *jp = light && p->role == ROLE_MEMBER ? json_object() : json_pack(
             "{s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:I,s:I,s:i,s:i,s:I}", "id", p->id, "name",
             p->name, "college", p->college, "role", role_str(p->role), "present",
             attendance_counts(p), "connected", p->present, "mark", mark_str(p->mark), "reason",
             p->reason ? p->reason : "", "arrived", (json_int_t)p->arrived, "left",
             (json_int_t)p->left, "disconnections", p->disconnections, "turns", p->turns, "spoken",
             (json_int_t)p->spoken_ms);
-        if (!jp || json_array_append_new(parts, jp)) {
+        if (!jp || (!(light && p->role == ROLE_MEMBER) && json_array_append_new(parts, jp))) {
             json_decref(parts);
             return NULL;
+        }
+        if (light && p->role == ROLE_MEMBER) {
+            json_decref(jp);
         }
         if (!p->college[0]) {
             continue;
         }
+        bool fresh = !json_object_get(colleges, p->college);
         json_t *c = college_of(colleges, p->college);
         if (!c) {
             json_decref(parts);
@@ -815,7 +819,7 @@ participants_json(const struct meeting *m, json_t *colleges)
         }
         add_int(c, "turns", p->turns);
         add_int(c, "spoken", p->spoken_ms);
-        if (p->role == ROLE_MEMBER) {
+        if (fresh) { /* once per college: quorum_college() walks every participant */
             int64_t present, required, total;
             quorum_college(m, p->college, &present, &required, &total);
             json_object_set_new(c, "present", json_integer(present));
@@ -839,50 +843,22 @@ item_json(const struct meeting *m, const struct item *it)
                      "opened_at", (json_int_t)it->opened_at, "list_closed", it->list_closed);
 }
 
-struct item_key {
-    int64_t top;   /* position of the top-level item (the item's own, or its parent's) */
-    int64_t sub;   /* -1 for the top-level item itself, else its position */
-    size_t idx;
-};
-
-static int
-cmp_item_key(const void *a, const void *b)
-{
-    const struct item_key *x = a, *y = b;
-    if (x->top != y->top) {
-        return (x->top > y->top) - (x->top < y->top);
-    }
-    return (x->sub > y->sub) - (x->sub < y->sub);
-}
-
 /* Items in display order: top-level by position, each followed by its sub-items. */
 static json_t *
 agenda_json(const struct meeting *m)
 {
     json_t *a = json_array();
-    struct item_key *keys = malloc((m->nitems ? m->nitems : 1) * sizeof(*keys));
-    size_t n = 0;
-    if (!a || !keys) {
-        free(keys);
+    uint32_t *order = malloc((m->nitems ? m->nitems : 1) * sizeof(*order));
+    if (!a || !order) {
+        free(order);
         json_decref(a);
         return NULL;
     }
-    for (size_t i = 0; i < m->nitems; i++) {
-        const struct item *it = &m->items[i];
-        if (it->removed) {
-            continue;
-        }
-        int32_t parent = it->parent[0] ? meeting_item_index(m, it->parent) : -1;
-        keys[n].top = parent >= 0 ? m->items[parent].position : it->position;
-        keys[n].sub = parent >= 0 ? it->position : -1;
-        keys[n].idx = i;
-        n++;
-    }
-    qsort(keys, n, sizeof(*keys), cmp_item_key);
+    size_t n = agenda_order(m, order);
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(a, item_json(m, &m->items[keys[i].idx]));
+        json_array_append_new(a, item_json(m, &m->items[order[i]]));
     }
-    free(keys);
+    free(order);
     return a;
 }
 
@@ -904,8 +880,10 @@ speakers_json(const struct meeting *m)
         json_t *l = json_array();
         for (size_t k = 0; l && k < n; k++) {
             const struct request *r = &m->reqs[order[k]];
-            json_array_append_new(l, json_pack("{s:s,s:s,s:s,s:I}", "request", r->id,
-                                               "participant", m->parts[r->pidx].id, "kind",
+            json_array_append_new(l, json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "request", r->id,
+                                               "participant", m->parts[r->pidx].id, "name",
+                                               m->parts[r->pidx].name, "college",
+                                               m->parts[r->pidx].college, "kind",
                                                request_kind_str(r->kind), "ts",
                                                (json_int_t)r->ts));
         }
@@ -922,8 +900,8 @@ turn_json(const struct meeting *m)
     if (!t->active) {
         return json_null();
     }
-    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "participant", m->parts[t->pidx].id,
-                     "request", t->request, "kind", request_kind_str(t->kind), "item",
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "participant", m->parts[t->pidx].id,
+                     "name", m->parts[t->pidx].name, "request", t->request, "kind", request_kind_str(t->kind), "item",
                      m->items[t->item].id, "allowed", (json_int_t)t->allowed_ms, "elapsed",
                      (json_int_t)t->elapsed_ms, "running_since", (json_int_t)t->running_since);
 }
@@ -1034,10 +1012,10 @@ entries_json(const struct meeting *m)
 }
 
 static json_t *
-snapshot_object(const struct meeting *m, const char *head_hex)
+snapshot_object(const struct meeting *m, const char *head_hex, bool light)
 {
     json_t *colleges = json_object();
-    json_t *parts = colleges ? participants_json(m, colleges) : NULL;
+    json_t *parts = colleges ? participants_json(m, colleges, light) : NULL;
     struct quorum q = quorum_compute(m);
     int64_t total = 0;
     for (size_t i = 0; i < m->nparts; i++) {
@@ -1076,9 +1054,21 @@ snapshot_object(const struct meeting *m, const char *head_hex)
 }
 
 char *
+proto_snapshot_light(const struct meeting *m, const char *head_hex)
+{
+    json_t *s = snapshot_object(m, head_hex, true);
+    if (s) {
+        json_object_set_new(s, "members_omitted", json_true());
+    }
+    char *txt = s ? json_dumps(s, JSON_COMPACT) : NULL;
+    json_decref(s);
+    return txt;
+}
+
+char *
 proto_snapshot(const struct meeting *m, const char *head_hex)
 {
-    json_t *s = snapshot_object(m, head_hex);
+    json_t *s = snapshot_object(m, head_hex, false);
     char *txt = s ? json_dumps(s, JSON_COMPACT) : NULL;
     json_decref(s);
     return txt;
@@ -1090,17 +1080,32 @@ proto_welcome(const char *id, const struct meeting *m, const struct participant 
 {
     json_t *b = json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:s,s:s}}", "mode",
                           snapshot ? "snapshot" : "resume", "meeting", m->id, "seq",
-                          (json_int_t)seq, "now", (json_int_t)now, "you", "participant", you->id, "name", you->name,
-                          "college", you->college, "role", role_str(you->role));
-    if (b && snapshot) {
-        json_error_t jerr;
-        json_t *snap = json_loads(snapshot, 0, &jerr);
-        if (!snap || json_object_set_new(b, "snapshot", snap)) {
-            json_decref(b);
-            return NULL;
-        }
+                          (json_int_t)seq, "now", (json_int_t)now, "you", "participant", you->id,
+                          "name", you->name, "college", you->college, "role", role_str(you->role));
+    if (b && snapshot && json_object_set_new(b, "snapshot", json_null())) {
+        json_decref(b);
+        return NULL;
     }
-    return b ? reply("welcome", id, b) : NULL;
+    char *text = b ? reply("welcome", id, b) : NULL;
+    if (!text || !snapshot) {
+        return text;
+    }
+    /* Splice the snapshot text in place of null: it may be megabytes, and
+     * is shared by everyone welcomed in the same turn, so it is never parsed
+     * again. A raw "snapshot":null can only be this key: inside strings,
+     * quotes are escaped. */
+    static const char marker[] = "\"snapshot\":null";
+    char *at = strstr(text, marker);
+    size_t head = at ? (size_t)(at - text) + sizeof(marker) - 5 : 0;
+    size_t snap = strlen(snapshot), rest = at ? strlen(at + sizeof(marker) - 1) : 0;
+    char *out = at ? malloc(head + snap + rest + 1) : NULL;
+    if (out) {
+        memcpy(out, text, head);
+        memcpy(out + head, snapshot, snap);
+        memcpy(out + head + snap, at + sizeof(marker) - 1, rest + 1);
+    }
+    free(text);
+    return out;
 }
 
 /* HTTP API bodies. Each parser leaves `out` cleared on error. */
@@ -1113,7 +1118,7 @@ load_object(const char *buf, size_t len, int *rc)
         *rc = ERR_TOO_LARGE;
         return NULL;
     }
-    json_t *o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *o = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!o) {
         *rc = ERR_BAD_JSON;
         return NULL;

@@ -47,8 +47,12 @@ char *proto_pong(const char *id, int64_t now); /* body {"now"}: the server clock
 
 /* The snapshot object (section 5.3) as JSON text (new). */
 char *proto_snapshot(const struct meeting *m, const char *head_hex);
+/* The same without the members in `participants` (and "members_omitted":
+ * true): what members of a large meeting receive in their welcome. */
+char *proto_snapshot_light(const struct meeting *m, const char *head_hex);
 
-/* welcome; `snapshot` is JSON text or NULL for mode "resume". */
+/* welcome; `snapshot` is the text of proto_snapshot() (spliced in as is,
+ * never parsed again: it may be megabytes) or NULL for mode "resume". */
 char *proto_welcome(const char *id, const struct meeting *m, const struct participant *you,
                     uint64_t seq, int64_t now, const char *snapshot);
 

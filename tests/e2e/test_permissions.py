@@ -34,7 +34,7 @@ def test_the_matrix_covers_every_command_of_the_client_schema():
     from harness import SCHEMA
     assert sorted(COMMANDS) == sorted(SCHEMA.store["client.json"]["properties"]["type"]["enum"])
     assert all(len(v) == 4 for v in COMMANDS.values())
-    assert all(len(v) == 4 for v in ROUTES.values())
+    assert all(len(v) == 5 for v in ROUTES.values())
 
 
 def body_for(command, m, role):
@@ -64,6 +64,9 @@ def body_for(command, m, role):
         "proxy.revoke": {} if role == "member" else {"from": b0},
         "recusal.declare": {} if role == "member" else {"participant": b0},
         "recusal.withdraw": {} if role == "member" else {"participant": b0},
+        "minutes.add": {"text": "Relevé de décisions."},
+        "minutes.edit": {"entry": "e99", "text": "Relevé corrigé."},
+        "minutes.delete": {"entry": "e99"},
     }
     return bodies.get(command, {})
 
@@ -111,7 +114,7 @@ def route_call(route, m, other):
     """(method, path, body) for a route of the matrix in meeting m."""
     method, path = route.split(" ", 1)
     path = (path.replace("/C", "/" + m.commission["id"]).replace("/M", "/" + m.id)
-            .replace("/P", "/" + m.pid("member3")).replace("/V", "/v99"))
+            .replace("/P", "/" + m.pid("member3")).replace("/V", "/v99").replace("/F", "/record.json"))
     body = {
         "POST /api/commissions": {"name": "CCR test", "colleges": ["bailleurs"]},
         "POST /api/commissions/C/members": {"name": "Nouveau", "college": "bailleurs", "role": "member"},
@@ -126,11 +129,11 @@ def route_call(route, m, other):
 def test_http_routes_answer_each_bearer_as_the_matrix_says(shared_meeting, route):
     m = shared_meeting
     srv = m.server
-    bearers = [srv.admin_token, m.token("chair"), m.token("member0"), None]
+    bearers = [srv.admin_token, m.token("chair"), m.token("secretary"), m.token("member0"), None]
     for column, (bearer, allowed) in enumerate(zip(bearers, ROUTES[route])):
         method, path, body, raw = route_call(route, m, None)
         r = srv.api(bearer).call(method, path, body=body, raw=raw, token=bearer)
-        who = ["admin", "chair of M", "participant of M", "anyone"][column]
+        who = ["admin", "chair of M", "secretary of M", "member of M", "anyone"][column]
         if allowed:
             assert r.status not in (401, 403), "%s as %s: %r" % (route, who, r)
         elif bearer is None:

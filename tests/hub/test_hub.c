@@ -446,7 +446,7 @@ test_unknown_routes_and_methods_are_refused(void **state)
     http_fails(f, "GET", "/api/commissions/nope", f->admin, NULL, 404, "not_found");
     http_fails(f, "GET", "/api/meetings/nope", f->admin, NULL, 404, "not_found");
     char path[128];
-    snprintf(path, sizeof(path), "/api/meetings/%s/minutes", f->meeting);
+    snprintf(path, sizeof(path), "/api/meetings/%s/nothing", f->meeting);
     http_fails(f, "GET", path, f->admin, NULL, 404, "not_found");
     snprintf(path, sizeof(path), "/api/meetings/%s", f->meeting);
     http_fails(f, "DELETE", path, f->admin, NULL, 405, "method_not_allowed");

@@ -994,7 +994,6 @@ test_welcome_in_snapshot_mode_embeds_the_snapshot_object(void **state)
     assert_string_equal(jstr(json_object_get(b, "you"), "role"), "chair");
     json_decref(v);
     free(s);
-    assert_null(proto_welcome("1", m, meeting_participant(m, "vasseur"), 1, NOW, "{not json"));
     free(snap);
     meeting_free(m);
 }

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * records.c - building, signing and serving the record of a meeting.
+ *
+ * The record is built from the log when first asked for after the minutes
+ * are finalised, and kept with the meeting until the log moves on (the
+ * chair's approval adds an event: the next download rebuilds and re-signs,
+ * so every file always names the head of the chain it was built from).
+ * Each file gets a minisign signature whose trusted comment binds it to the
+ * meeting, the number of events and the chain head.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "hub_impl.h"
+
+#include "../crypto/sec.h"
+#include "../err.h"
+#include "../log.h"
+#include "../record/record.h"
+#include "../record/render.h"
+#include "../store/store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { RF_JSON, RF_MD, RF_HTML, RF_PDF, RF_COUNT };
+
+static const struct {
+    const char *name;
+    const char *ctype;
+    int (*render)(const char *json, size_t json_len, char **out, size_t *len);
+} files[RF_COUNT] = {
+    [RF_JSON] = {"record.json", "application/json", NULL},
+    [RF_MD] = {"record.md", "text/markdown; charset=utf-8", render_md},
+    [RF_HTML] = {"record.html", "text/html; charset=utf-8", render_html},
+    [RF_PDF] = {"record.pdf", "application/pdf", render_pdf},
+};
+
+struct record_files {
+    uint64_t seq;
+    char *data[RF_COUNT];
+    size_t len[RF_COUNT];
+    char *sig[RF_COUNT];
+};
+
+void
+hub_record_free(struct record_files *f)
+{
+    if (!f) {
+        return;
+    }
+    for (int i = 0; i < RF_COUNT; i++) {
+        free(f->data[i]);
+        free(f->sig[i]);
+    }
+    free(f);
+}
+
+static int
+feed(void *ctx, const struct store_row *row)
+{
+    char hex[2 * HASH_LEN + 1];
+    sec_hex(row->hash, HASH_LEN, hex);
+    struct record_row r = {.seq = row->seq,
+                           .ts = row->ts,
+                           .actor = row->actor,
+                           .type = row->type,
+                           .body = row->body,
+                           .body_len = row->body_len,
+                           .hash_hex = hex};
+    return record_add(ctx, &r);
+}
+
+/* A builder fed with the whole log of `l` (new). */
+static int
+load(struct hub *h, struct live *l, struct record **out)
+{
+    struct record *r = record_new(l->m->id);
+    if (!r) {
+        return ERR_NOMEM;
+    }
+    int rc = store_events(h->st, l->m->id, 0, feed, r);
+    if (rc) {
+        record_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+static int
+build(struct hub *h, struct live *l)
+{
+    if (l->files && l->files->seq == l->m->seq) {
+        return 0;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct record *r = NULL;
+    struct record_files *f = calloc(1, sizeof(*f));
+    int rc = f ? load(h, l, &r) : ERR_NOMEM;
+    if (rc == 0) {
+        rc = record_json(r, &f->data[RF_JSON], &f->len[RF_JSON]);
+    }
+    for (int i = RF_MD; rc == 0 && i < RF_COUNT; i++) {
+        rc = files[i].render(f->data[RF_JSON], f->len[RF_JSON], &f->data[i], &f->len[i]);
+    }
+    for (int i = 0; rc == 0 && i < RF_COUNT; i++) {
+        char trusted[256], untrusted[128];
+        snprintf(trusted, sizeof(trusted),
+                 "concerto record meeting=%s events=%" PRIu64 " head=%s file=%s", l->m->id,
+                 record_events(r), record_head(r), files[i].name);
+        snprintf(untrusted, sizeof(untrusted), "signature of %s by concerto", files[i].name);
+        rc = sec_sign(h->cfg.key, (const uint8_t *)f->data[i], f->len[i], untrusted, trusted,
+                      &f->sig[i]);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc) {
+        log_line(LOG_ERROR, "meeting %s: cannot build the record: %s", l->m->id, err_str(rc));
+        hub_record_free(f);
+    } else {
+        f->seq = l->m->seq;
+        hub_record_free(l->files);
+        l->files = f;
+        log_line(LOG_INFO, "meeting %s: record built and signed at seq %" PRIu64 " in %.0f ms",
+                 l->m->id, f->seq,
+                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    }
+    record_free(r);
+    return rc;
+}
+
+void
+hub_record_route(struct hub *h, void *req, struct live *l, const char *file)
+{
+    int which = -1, sig = 0;
+    for (int i = 0; i < RF_COUNT; i++) {
+        size_t n = strlen(files[i].name);
+        if (strncmp(file, files[i].name, n) == 0 &&
+            (file[n] == 0 || strcmp(file + n, ".minisig") == 0)) {
+            which = i;
+            sig = file[n] != 0;
+        }
+    }
+    if (which < 0) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such file in a record");
+        return;
+    }
+    if (!l->m->finalized_by[0]) {
+        hub_http_fail(h, req, ERR_BAD_STATE, "the minutes are not finalised yet");
+        return;
+    }
+    if (!h->cfg.key) {
+        hub_http_fail(h, req, ERR_INTERNAL, "no signing key");
+        return;
+    }
+    int rc = build(h, l);
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    struct record_files *f = l->files;
+    const char *src = sig ? f->sig[which] : f->data[which];
+    size_t len = sig ? strlen(f->sig[which]) : f->len[which];
+    char *copy = malloc(len ? len : 1);
+    if (copy) {
+        memcpy(copy, src, len);
+    }
+    char name[64];
+    snprintf(name, sizeof(name), "%s-%s", l->m->id, file);
+    hub_http_file(h, req, copy, len, sig ? "text/plain; charset=utf-8" : files[which].ctype,
+                  name);
+}
+
+void
+hub_minutes_route(struct hub *h, void *req, struct live *l)
+{
+    struct record *r = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    int rc = load(h, l, &r);
+    if (rc == 0) {
+        rc = record_minutes(r, &text, &len);
+    }
+    record_free(r);
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    hub_http_answer(h, req, 200, text);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * record.h - the record of a meeting (proto/RECORD.md): record.json built
+ * from the meeting's log, with the minutes the server writes by itself.
+ *
+ * A builder folds the log again, event by event, as the server did: that
+ * gives each automatic minutes entry the state of its moment (names, item
+ * titles, counts), and the final state for the rest of the record. It does
+ * no I/O: the caller feeds the rows, in order.
+ */
+#ifndef CONCERTO_RECORD_H
+#define CONCERTO_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct record_row {
+    uint64_t seq;
+    int64_t ts;
+    const char *actor; /* borrowed for the call */
+    const char *type;
+    const char *body; /* canonical JSON */
+    size_t body_len;
+    const char *hash_hex;
+};
+
+struct record;
+
+/* New builder for meeting `id`; NULL when out of memory. */
+struct record *record_new(const char *id);
+void record_free(struct record *r); /* NULL-safe */
+
+/* Feed the next event of the log. */
+int record_add(struct record *r, const struct record_row *row);
+
+/* record.json, canonical (new: *out, caller frees). */
+int record_json(struct record *r, char **out, size_t *len);
+
+/* The minutes alone, as a JSON array (the "minutes" of record.json), for the
+ * live view (new). */
+int record_minutes(struct record *r, char **out, size_t *len);
+
+/* Facts for the signatures' trusted comment. */
+uint64_t record_events(const struct record *r);
+const char *record_head(const struct record *r); /* hex; borrowed */
+
+#endif

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * verify.c - `concerto verify`: check a downloaded record without trusting
+ * the server that made it.
+ *
+ * Three checks, each reported on its own line:
+ *   1. every file present has a .minisig that verifies with the public key
+ *      (the same computation as `minisign -V`), and its trusted comment
+ *      names that file;
+ *   2. the events inside record.json chain from the zero hash to a head,
+ *      each hash recomputed from the event as PROTOCOL.md 5.2 defines it,
+ *      with dense sequence numbers;
+ *   3. that head and the number of events are those of `chain` in
+ *      record.json and of every signature's trusted comment.
+ * Any failure makes the result non-zero; all checks run regardless, so the
+ * report says everything that is wrong at once.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "verify.h"
+
+#include "../crypto/sec.h"
+#include "../err.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const names[] = {"record.json", "record.md", "record.html", "record.pdf"};
+#define NFILES (sizeof(names) / sizeof(names[0]))
+#define FILE_MAX (512u << 20)
+
+/* The whole file (new), or NULL when it cannot be read. */
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    if (!f) {
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        if (n >= 0 && (unsigned long)n < FILE_MAX && fseek(f, 0, SEEK_SET) == 0 &&
+            (buf = malloc((size_t)n + 1))) {
+            if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+                free(buf);
+                buf = NULL;
+            } else {
+                buf[n] = 0;
+                *len = (size_t)n;
+            }
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+/* The value of `key=` in a trusted comment, into out. */
+static void
+field(const char *tc, const char *key, char *out, size_t outlen)
+{
+    out[0] = 0;
+    size_t k = strlen(key);
+    for (const char *p = tc; (p = strstr(p, key)); p++) {
+        if ((p == tc || p[-1] == ' ') && p[k] == '=') {
+            size_t n = strcspn(p + k + 1, " ");
+            snprintf(out, outlen, "%.*s", (int)n, p + k + 1);
+            return;
+        }
+    }
+}
+
+struct chain {
+    char meeting[64];
+    uint64_t events;
+    char head[65];
+};
+
+/* Recompute the chain of record.json's events; 0, or a reason in why. */
+static int
+check_chain(const char *json, size_t len, struct chain *c, struct chain *claimed, char *why,
+            size_t whylen)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(json, len, 0, &jerr);
+    int rc = ERR_INVALID;
+    uint8_t head[SEC_HASH_LEN] = {0};
+    memset(c, 0, sizeof(*c));
+    if (!root) {
+        snprintf(why, whylen, "record.json is not JSON (line %d: %s)", jerr.line, jerr.text);
+        return ERR_BAD_JSON;
+    }
+    json_t *events = json_object_get(root, "events");
+    json_t *chain = json_object_get(root, "chain");
+    json_t *meeting = json_object_get(json_object_get(root, "meeting"), "id");
+    if (!json_is_array(events) || !json_is_object(chain) || !json_is_string(meeting)) {
+        snprintf(why, whylen, "record.json lacks events, chain or meeting.id");
+        goto fail;
+    }
+    snprintf(c->meeting, sizeof(c->meeting), "%s", json_string_value(meeting));
+    snprintf(claimed->meeting, sizeof(claimed->meeting), "%s", c->meeting);
+    claimed->events = (uint64_t)json_integer_value(json_object_get(chain, "events"));
+    snprintf(claimed->head, sizeof(claimed->head), "%s",
+             json_string_value(json_object_get(chain, "head")) ? json_string_value(json_object_get(chain, "head")) : "");
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        const char *m = json_string_value(json_object_get(ev, "meeting"));
+        const char *actor = json_string_value(json_object_get(ev, "actor"));
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        const char *hash = json_string_value(json_object_get(ev, "hash"));
+        json_t *seq = json_object_get(ev, "seq"), *ts = json_object_get(ev, "ts");
+        json_t *body = json_object_get(ev, "body");
+        if (!m || !actor || !type || !hash || !json_is_integer(seq) || !json_is_integer(ts) ||
+            !json_is_object(body)) {
+            snprintf(why, whylen, "event %zu is malformed", i + 1);
+            goto fail;
+        }
+        if ((uint64_t)json_integer_value(seq) != i + 1 || strcmp(m, c->meeting) != 0) {
+            snprintf(why, whylen, "event %zu: seq %" JSON_INTEGER_FORMAT " or meeting %s out of place",
+                     i + 1, json_integer_value(seq), m);
+            goto fail;
+        }
+        char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+        char *pre = NULL;
+        int n = canon ? snprintf(NULL, 0, "%s\n%" JSON_INTEGER_FORMAT "\n%" JSON_INTEGER_FORMAT
+                                 "\n%s\n%s\n%s", m, json_integer_value(seq),
+                                 json_integer_value(ts), actor, type, canon)
+                      : -1;
+        if (n < 0 || !(pre = malloc((size_t)n + 1))) {
+            free(canon);
+            rc = ERR_NOMEM;
+            goto fail;
+        }
+        snprintf(pre, (size_t)n + 1,
+                 "%s\n%" JSON_INTEGER_FORMAT "\n%" JSON_INTEGER_FORMAT "\n%s\n%s\n%s", m,
+                 json_integer_value(seq), json_integer_value(ts), actor, type, canon);
+        sec_chain_hash(head, (const uint8_t *)pre, (size_t)n, head);
+        free(pre);
+        free(canon);
+        char hex[2 * SEC_HASH_LEN + 1];
+        sec_hex(head, SEC_HASH_LEN, hex);
+        if (strcmp(hex, hash) != 0) {
+            snprintf(why, whylen, "event %zu (%s): hash does not chain (recomputed %.16s..., "
+                     "recorded %.16s...)", i + 1, type, hex, hash);
+            goto fail;
+        }
+        c->events = i + 1;
+    }
+    sec_hex(head, SEC_HASH_LEN, c->head);
+    rc = 0;
+fail:
+    json_decref(root);
+    return rc;
+}
+
+int
+record_verify(const char *dir, const char *pubfile, FILE *out)
+{
+    char path[4096], pubpath[4096];
+    size_t len = 0;
+    int bad = 0;
+    snprintf(pubpath, sizeof(pubpath), "%s", pubfile ? pubfile : "");
+    if (!pubfile) {
+        snprintf(pubpath, sizeof(pubpath), "%s/concerto.pub", dir);
+    }
+    char *pubtext = slurp(pubpath, &len);
+    struct sec_pub pub;
+    if (!pubtext || sec_pub_parse(pubtext, len, &pub)) {
+        fprintf(out, "FAIL public key %s: %s\n", pubpath,
+                pubtext ? "not a minisign public key" : "cannot be read");
+        free(pubtext);
+        return ERR_IO;
+    }
+    free(pubtext);
+    char keyid[2 * SEC_KEY_ID_LEN + 1];
+    for (int i = 0; i < SEC_KEY_ID_LEN; i++) {
+        snprintf(keyid + 2 * i, 3, "%02X", pub.key_id[SEC_KEY_ID_LEN - 1 - i]);
+    }
+    fprintf(out, "key  %s (key id %s)\n", pubpath, keyid);
+
+    struct chain signed_[NFILES];
+    int present[NFILES] = {0};
+    char *json = NULL;
+    size_t json_len = 0;
+    for (size_t f = 0; f < NFILES; f++) {
+        size_t flen = 0, slen = 0;
+        snprintf(path, sizeof(path), "%s/%s", dir, names[f]);
+        char *data = slurp(path, &flen);
+        snprintf(path, sizeof(path), "%s/%s.minisig", dir, names[f]);
+        char *sig = slurp(path, &slen);
+        if (!data) {
+            free(sig);
+            if (f == 0) {
+                fprintf(out, "FAIL %s: missing\n", names[f]);
+                bad = 1;
+            }
+            continue;
+        }
+        char tc[1024], fname[64];
+        int rc = sig ? sec_verify(&pub, (const uint8_t *)data, flen, sig, slen, tc, sizeof(tc))
+                     : ERR_IO;
+        field(tc, "file", fname, sizeof(fname));
+        if (rc || strcmp(fname, names[f]) != 0) {
+            fprintf(out, "FAIL %s: %s\n", names[f],
+                    !sig              ? "no .minisig beside it"
+                    : rc == ERR_INVALID ? "malformed signature"
+                    : rc              ? "signature does not verify (file changed, or another key)"
+                                      : "the signature is for another file");
+            bad = 1;
+            free(sig);
+            if (f == 0) {
+                json = data;
+                json_len = flen;
+            } else {
+                free(data);
+            }
+            continue;
+        }
+        present[f] = 1;
+        char events[32];
+        field(tc, "meeting", signed_[f].meeting, sizeof(signed_[f].meeting));
+        field(tc, "events", events, sizeof(events));
+        field(tc, "head", signed_[f].head, sizeof(signed_[f].head));
+        signed_[f].events = strtoull(events, NULL, 10);
+        fprintf(out, "ok   %s: signature verifies; signed for meeting %s, %" PRIu64
+                " events, head %.16s...\n",
+                names[f], signed_[f].meeting, signed_[f].events, signed_[f].head);
+        free(sig);
+        if (f == 0) {
+            json = data;
+            json_len = flen;
+        } else {
+            free(data);
+        }
+    }
+    if (json) {
+        struct chain c, claimed = {0};
+        char why[300] = "";
+        if (check_chain(json, json_len, &c, &claimed, why, sizeof(why))) {
+            fprintf(out, "FAIL record.json: %s\n", why);
+            bad = 1;
+        } else {
+            fprintf(out, "ok   record.json: %" PRIu64 " events chain to head %.16s...\n",
+                    c.events, c.head);
+            if (c.events != claimed.events || strcmp(c.head, claimed.head) != 0) {
+                fprintf(out, "FAIL record.json: its \"chain\" says %" PRIu64
+                        " events and head %.16s..., the events give %" PRIu64 " and %.16s...\n",
+                        claimed.events, claimed.head, c.events, c.head);
+                bad = 1;
+            }
+            for (size_t f = 0; f < NFILES; f++) {
+                if (!present[f]) {
+                    continue;
+                }
+                if (signed_[f].events != c.events || strcmp(signed_[f].head, c.head) != 0 ||
+                    strcmp(signed_[f].meeting, c.meeting) != 0) {
+                    fprintf(out, "FAIL %s: signed for another state of the log (%s, %" PRIu64
+                            " events, head %.16s...)\n",
+                            names[f], signed_[f].meeting, signed_[f].events, signed_[f].head);
+                    bad = 1;
+                }
+            }
+        }
+    }
+    free(json);
+    fprintf(out, bad ? "record NOT verified\n" : "record verified\n");
+    return bad ? ERR_INVALID : 0;
+}
