@@ -23,9 +23,14 @@
 // a drop. The browser's offline/online events shortcut both waits, and no
 // attempt is made while the browser knows it is offline.
 //
+// The server's clock: welcome and pong carry its `now`; serverNow() is the
+// local clock corrected by the difference, so that every page counts a turn
+// of speech down from the same moment (PROTOCOL.md §4.2).
+//
 // Events dispatched (CustomEvent, details in brackets):
 //   status   [status: connecting | online | offline | failed]
-//   change   [meeting, participants, announce, reset]  after a welcome or event
+//   change   [meeting, participants, agenda, speakers, votes, proxies, announce,
+//             reset, count]  after a welcome, an event or a `count` message
 //   failed   [code]     the token was refused; no more attempts
 //   error    [code, message]  an error reply that no command promise took
 //   pending  []         a command was queued or settled
@@ -66,8 +71,8 @@ export function newKey() {
 }
 
 export class Conn extends EventTarget {
-    // `fold`: {fromSnapshot, applyEvent} from state.mjs (passed in so
-    // that the connection does not care what the state holds).
+    // `fold`: {fromSnapshot, applyEvent, applyCount?} from state.mjs (passed
+    // in so that the connection does not care what the state holds).
     constructor(meeting, token, fold) {
         super();
         this.meeting = meeting;
@@ -86,6 +91,7 @@ export class Conn extends EventTarget {
         this.pingAt = 0;
         this.wantSnapshot = false;
         this.watchdog = null;
+        this.offset = 0; // server clock - local clock (ms)
         this.onOnline = () => this.reconnectNow();
         this.onOffline = () => this.drop();
     }
@@ -184,12 +190,30 @@ export class Conn extends EventTarget {
         case 'error':
             this.failure(m.id, m.body || {});
             break;
+        case 'count':
+            this.count(m.body || {});
+            break;
+        case 'pong':
+            this.clock(m.body?.now);
+            break;
         default:
-            break; // pong, or a newer server's message
+            break; // a newer server's message
         }
     }
 
+    clock(now) {
+        if (typeof now === 'number' && now > 0) {
+            this.offset = now - Date.now();
+        }
+    }
+
+    // The server's clock now (ms since the epoch).
+    serverNow() {
+        return Date.now() + this.offset;
+    }
+
     welcome(body) {
+        this.clock(body.now);
         this.you = body.you || this.you;
         if (body.mode === 'snapshot' || !this.state) {
             const snap = { ...(body.snapshot || {}) };
@@ -218,6 +242,16 @@ export class Conn extends EventTarget {
             return;
         }
         this.emit('change', out);
+    }
+
+    count(body) {
+        if (!this.state || !this.fold.applyCount) {
+            return;
+        }
+        const out = this.fold.applyCount(this.state, body);
+        if (out) {
+            this.emit('change', out);
+        }
     }
 
     settle(id, ok, body) {

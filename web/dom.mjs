@@ -70,3 +70,72 @@ export function newId(prefix) {
     uid += 1;
     return `${prefix}-${uid}`;
 }
+
+// Mark a button usable or not. A button that cannot be used now stays in
+// place and focusable, marked aria-disabled, so that the keyboard focus is
+// never thrown back to the top of the page when the state changes; clicks on
+// it are ignored by button() below.
+export function enable(el, on) {
+    el.setAttribute('aria-disabled', String(!on));
+}
+
+// A button that calls onClick only while it is not aria-disabled.
+export function button(props, label, onClick) {
+    const b = h('button', { type: 'button', ...props }, label);
+    b.addEventListener('click', (e) => {
+        if (b.getAttribute('aria-disabled') === 'true') {
+            e.preventDefault();
+            return;
+        }
+        onClick(e);
+    });
+    return b;
+}
+
+// Make the children of `parent` the rows for `list`, in order, reusing the
+// row of each key: `cache` maps key -> {el, update(x)}, make(x, key) builds a
+// new row. Rows are moved only when out of place, and the element that had
+// the focus gets it back if a move took it away, so that a person who just
+// pressed "move up" can press it again.
+export function reconcile(parent, cache, list, keyOf, make) {
+    const active = document.activeElement;
+    const keep = new Set();
+    const els = [];
+    for (const x of list) {
+        const k = keyOf(x);
+        keep.add(k);
+        let row = cache.get(k);
+        if (!row) {
+            row = make(x, k);
+            cache.set(k, row);
+        }
+        row.update(x);
+        els.push(row.el);
+    }
+    for (const [k, row] of cache) {
+        if (!keep.has(k)) {
+            row.el.remove();
+            cache.delete(k);
+        }
+    }
+    els.forEach((el, i) => {
+        if (parent.children[i] !== el) {
+            parent.insertBefore(el, parent.children[i] || null);
+        }
+    });
+    while (parent.children.length > els.length) {
+        parent.lastElementChild.remove();
+    }
+    if (active && active !== document.activeElement && active.isConnected) {
+        active.focus({ preventScroll: true });
+    }
+}
+
+// Set the text of `el` only when it changed (no needless work for screen
+// readers watching a live region, nor for the layout).
+export function setText(el, text) {
+    const s = String(text ?? '');
+    if (el.textContent !== s) {
+        el.textContent = s;
+    }
+}

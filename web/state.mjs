@@ -8,19 +8,61 @@
 // then events N+1..M shows what a fresh snapshot at M would show. applyEvent()
 // refuses (returns null) an event that does not follow the last one applied:
 // the caller then asks the server for a fresh snapshot rather than guess.
-// Unknown event types still advance seq, so an older page keeps working with
-// a newer server.
+// The one exception is a vote in progress: ballot.cast events are written to
+// the log but never sent (PROTOCOL.md §4.5), so while a vote is open the seq
+// may skip, and the skipped numbers are ballots. Unknown event types still
+// advance seq, so an older page keeps working with a newer server.
+//
+// What the fold keeps, besides the meeting and its participants:
+//   agenda    Map id -> item; display order from agendaOrder()
+//   current   the current item's id, or ''
+//   requests  Map id -> waiting request {id, participant, kind, item, ts, rank}
+//   turn      the turn of speech in progress, or null
+//   votes     Map id -> vote, as in the snapshot, plus entitledIds
+//   proxies   [{from, to}] live proxies; recusals [{participant, item}]
+//
+// The order of a list of speakers is the server's rule (speakersOrder(),
+// PROTOCOL.md §6.3), computed here from the same facts. A snapshot gives the
+// order but not all of those facts (who already spoke on the item, the last
+// college heard, the ranks): requests from a snapshot keep the snapshot's
+// order, and what happens after it is folded exactly.
 //
 // No DOM here: the module is tested under plain Node.
 
 const DEFAULT_SETTINGS = { speaking_time: 180, first_turn: true, alternate: false, quorum: 50,
-    quorum_college: 50, grace: 30 };
+    quorum_college: 50, grace: 30, proxy_max: 1, proxy_college: true, proxy_quorum: false };
+
+// A request made after the snapshot ranks by its seq, above every rank a
+// snapshot gave (its index) and with room below for the chair's moves, as
+// the server does (seq << 20).
+const RANK_STEP = 2 ** 20;
 
 // A participant as the fold keeps it: the snapshot's fields, with the ones
 // presence depends on always set.
 function participant(p) {
     return { ...p, college: p.college || '', connected: p.connected ?? !!p.present,
-        mark: p.mark || 'none', reason: p.reason || '', present: !!p.present };
+        mark: p.mark || 'none', reason: p.reason || '', present: !!p.present, turns: p.turns || 0,
+        spoken: p.spoken || 0 };
+}
+
+function agendaItem(it) {
+    return { id: it.id, title: it.title || '', description: it.description || '',
+        presenter: it.presenter || '', kind: it.kind || 'information', parent: it.parent || '',
+        position: it.position ?? 0, duration: it.duration || 0, speaking_time: it.speaking_time || 0,
+        state: it.state || 'pending', actual: it.actual || 0, opened_at: it.opened_at || 0,
+        list_closed: !!it.list_closed,
+        // Whether it was ever opened (agenda.remove refuses those).
+        opened: (it.state && it.state !== 'pending' && it.state !== 'postponed') || (it.actual || 0) > 0 };
+}
+
+function vote(v) {
+    return { id: v.id, item: v.item || '', question: v.question || '', kind: v.kind || 'yesno',
+        options: [...(v.options || [])], mode: v.mode || 'named', rule: v.rule || 'simple',
+        share_num: v.share_num || 0, share_den: v.share_den || 0, duration: v.duration || 0,
+        state: v.state || 'prepared', opened_at: v.opened_at || 0, deadline: v.deadline || 0,
+        closed_at: v.closed_at || 0, voted: v.voted || 0,
+        entitled: typeof v.entitled === 'number' ? v.entitled : 0, quorum_open: !!v.quorum_open,
+        entitledIds: null, result: v.result ? { ...v.result, ballots: [...(v.result.ballots || [])] } : null };
 }
 
 // A state from the `snapshot` body of a welcome. New object; `snap` is not kept.
@@ -35,9 +77,30 @@ export function fromSnapshot(snap) {
         byId: new Map(participants.map((p) => [p.id, p])),
         colleges: [],
         attendance: null,
+        agenda: new Map((snap.agenda || []).map((it) => [it.id, agendaItem(it)])),
+        current: snap.current_item || '',
+        requests: new Map(),
+        turn: snap.turn ? { ...snap.turn } : null,
+        spokenOn: new Set(), // `${participant} ${item}` for the turns this page saw end
+        lastCollege: '',
+        votes: new Map((snap.votes || []).map((v) => [v.id, vote(v)])),
+        proxies: (snap.proxies || []).map((p) => ({ from: p.from, to: p.to })),
+        recusals: (snap.recusals || []).map((r) => ({ participant: r.participant, item: r.item })),
         seq: snap.seq ?? 0,
         head: snap.head ?? '',
     };
+    for (const [item, list] of Object.entries(snap.speakers || {})) {
+        list.forEach((r, i) => s.requests.set(r.request, { id: r.request, participant: r.participant,
+            kind: r.kind || 'contribution', item, ts: r.ts || 0, rank: i }));
+    }
+    if (s.turn) {
+        s.lastCollege = s.byId.get(s.turn.participant)?.college || '';
+    }
+    for (const v of s.votes.values()) {
+        if (v.state === 'open') {
+            v.entitledIds = entitledNow(s, v.item);
+        }
+    }
     s.colleges = collegesOf(s, snap.attendance);
     s.attendance = attendanceOf(s);
     if (snap.attendance?.quorum) {
@@ -73,6 +136,33 @@ export function isPresent(p) {
 
 const need = (percent, n) => Math.ceil((percent * n) / 100);
 
+// The live proxy given by `id`, or undefined.
+export function proxyFrom(s, id) {
+    return s.proxies.find((x) => x.from === id);
+}
+
+// The ids of the members whose proxy `id` holds, in roster order.
+export function proxiesHeld(s, id) {
+    const from = new Set(s.proxies.filter((x) => x.to === id).map((x) => x.from));
+    return s.participants.filter((p) => from.has(p.id)).map((p) => p.id);
+}
+
+// Counted for the quorum: present, or (with proxy_quorum) represented by a
+// holder who is present.
+function countedPresent(s, p) {
+    if (p.present) {
+        return true;
+    }
+    if (!s.settings.proxy_quorum) {
+        return false;
+    }
+    const px = proxyFrom(s, p.id);
+    return !!px && !!s.byId.get(px.to)?.present;
+}
+
+// Attendance as the server counts it: members present, overall and per
+// college, where "present" is countedPresent() (so represented members count
+// when the rule says so).
 export function attendanceOf(s) {
     const a = { present: 0, total: 0, colleges: {}, quorum: null };
     for (const c of s.colleges) {
@@ -85,7 +175,7 @@ export function attendanceOf(s) {
         const c = (a.colleges[p.college] ||= { present: 0, total: 0, required: 0 });
         a.total += 1;
         c.total += 1;
-        if (p.present) {
+        if (countedPresent(s, p)) {
             a.present += 1;
             c.present += 1;
         }
@@ -102,6 +192,172 @@ export function attendanceOf(s) {
     return a;
 }
 
+// The agenda in display order: top-level items by position, each followed
+// by its sub-items by position (PROTOCOL.md §5.3).
+export function agendaOrder(s) {
+    const all = [...s.agenda.values()];
+    const byPos = (a, b) => a.position - b.position;
+    const out = [];
+    for (const top of all.filter((it) => !it.parent).sort(byPos)) {
+        out.push(top);
+        out.push(...all.filter((it) => it.parent === top.id).sort(byPos));
+    }
+    return out;
+}
+
+// The number shown before an item: "2", or "2.3" for a sub-item.
+export function agendaNumbers(s) {
+    const nums = new Map();
+    let top = 0;
+    let sub = 0;
+    for (const it of agendaOrder(s)) {
+        if (!it.parent) {
+            top += 1;
+            sub = 0;
+            nums.set(it.id, String(top));
+        } else {
+            sub += 1;
+            nums.set(it.id, `${top}.${sub}`);
+        }
+    }
+    return nums;
+}
+
+// Time spent on an item (ms), counting the running opening at `now`.
+export function itemElapsed(it, now) {
+    return it.actual + (it.state === 'current' && it.opened_at ? Math.max(0, now - it.opened_at) : 0);
+}
+
+// Time left to the turn of speech at `now` (ms; negative once overrun), or
+// null without a limit.
+export function turnRemaining(turn, now) {
+    if (!turn || !turn.allowed) {
+        return null;
+    }
+    return turn.allowed - turnSpoken(turn, now);
+}
+
+export function turnSpoken(turn, now) {
+    return turn.elapsed + (turn.running_since ? Math.max(0, now - turn.running_since) : 0);
+}
+
+function hasSpoken(s, participantId, item) {
+    return s.spokenOn.has(`${participantId} ${item}`)
+        || (!!s.turn && s.turn.participant === participantId && s.turn.item === item);
+}
+
+const CLASS = { point_of_order: 0, reply: 1, contribution: 2 };
+
+// The waiting requests of `item` in the order the floor will be given
+// (PROTOCOL.md §6.3, and speakers_order() on the server).
+export function speakersOrder(s, item) {
+    const keyed = [...s.requests.values()].filter((r) => r.item === item).map((r) => {
+        const cls = CLASS[r.kind] ?? 2;
+        const group = cls === 2 && s.settings.first_turn && hasSpoken(s, r.participant, item) ? 1 : 0;
+        return { r, cls, group };
+    });
+    keyed.sort((a, b) => a.cls - b.cls || a.group - b.group || a.r.rank - b.r.rank);
+    const out = keyed.map((k) => k.r);
+    if (!s.settings.alternate) {
+        return out;
+    }
+    const college = (r) => s.byId.get(r.participant)?.college || '';
+    let start = 0;
+    while (start < out.length && out[start].kind !== 'contribution') {
+        start += 1;
+    }
+    let prev = (s.turn && s.byId.get(s.turn.participant)?.college) || s.lastCollege || '';
+    for (let i = start; i < out.length; i++) {
+        let pick = i;
+        for (let j = i; prev && j < out.length; j++) {
+            const c = college(out[j]);
+            if (!c || c !== prev) {
+                pick = j;
+                break;
+            }
+        }
+        const [chosen] = out.splice(pick, 1);
+        out.splice(i, 0, chosen);
+        if (college(chosen)) {
+            prev = college(chosen);
+        }
+    }
+    return out;
+}
+
+// The chair moved `id` to `position` of the displayed order: ranks are
+// renumbered so that the others keep their relative order (rerank() on the
+// server).
+function rerank(s, id, position) {
+    const moved = s.requests.get(id);
+    const order = speakersOrder(s, moved.item).filter((r) => r.id !== id);
+    let rank = 0;
+    for (let i = 0; i <= order.length; i++) {
+        if (i === position) {
+            moved.rank = rank++;
+        }
+        if (i < order.length) {
+            order[i].rank = rank++;
+        }
+    }
+}
+
+// The members entitled to vote on a vote about `item` if it opened now:
+// members not recused on the item (PROTOCOL.md §6.5). A recusal cannot
+// change while a vote on its item is open, so for an open vote from a
+// snapshot this is the list frozen at its opening.
+function entitledNow(s, item) {
+    return s.participants.filter((p) => p.role === 'member'
+        && !s.recusals.some((r) => r.participant === p.id && r.item === item)).map((p) => p.id);
+}
+
+export function openVote(s) {
+    for (const v of s.votes.values()) {
+        if (v.state === 'open') {
+            return v;
+        }
+    }
+    return null;
+}
+
+// The ballots `me` may cast in `v`, in the order the server takes them with
+// "all": their own (if entitled), then those of absent members whose proxy
+// they hold, in roster order (PROTOCOL.md §6.5). [{voter, proxy}]
+export function ballotsFor(s, v, me) {
+    const out = [];
+    if (!v || v.state !== 'open' || !me) {
+        return out;
+    }
+    const entitled = new Set(v.entitledIds || []);
+    if (entitled.has(me)) {
+        out.push({ voter: me, proxy: false });
+    }
+    for (const id of proxiesHeld(s, me)) {
+        const p = s.byId.get(id);
+        if (entitled.has(id) && p && !p.present) {
+            out.push({ voter: id, proxy: true });
+        }
+    }
+    return out;
+}
+
+function shift(s, parent, from, delta, except) {
+    for (const it of s.agenda.values()) {
+        if (it.id !== except && it.parent === parent && it.position >= from) {
+            it.position += delta;
+        }
+    }
+}
+
+function closeCurrent(s, ts) {
+    const cur = s.agenda.get(s.current);
+    if (cur) {
+        cur.actual += ts - cur.opened_at;
+        cur.opened_at = 0;
+    }
+    s.current = '';
+}
+
 const NEXT_STATE = {
     'meeting.opened': 'open',
     'meeting.suspended': 'suspended',
@@ -109,16 +365,25 @@ const NEXT_STATE = {
     'meeting.closed': 'closed',
 };
 
+// vote.closed gives each named ballot's choice as an index into options.
+const optionAt = (v, c) => (typeof c === 'number' ? v.options[c] ?? '' : String(c ?? ''));
+
+const nameOf = (s, id) => s.byId.get(id)?.name || id || '';
+
 // Apply one event (the `event` object of an event message) to `s`, in place.
-// Returns what changed, {meeting, participants, announce}, or null when the
-// event is out of order (ev.seq is not s.seq + 1) and nothing was applied.
+// Returns what changed, {meeting, participants, agenda, speakers, votes,
+// proxies, announce}, or null when the event is out of order and nothing was
+// applied. `announce` is a key of the translation tables, or {key, params}.
 export function applyEvent(s, ev) {
-    if (ev.seq !== s.seq + 1) {
+    if (ev.seq <= s.seq || (ev.seq !== s.seq + 1 && !openVote(s))) {
         return null;
     }
     const b = ev.body || {};
-    const out = { meeting: false, participants: false, announce: null };
+    const out = { meeting: false, participants: false, agenda: false, speakers: false, votes: false,
+        proxies: false, announce: null };
     const who = s.byId.get(b.participant);
+    const item = s.agenda.get(b.item);
+    const v = s.votes.get(b.vote);
     switch (ev.type) {
     case 'meeting.created':
         Object.assign(s.meeting, {
@@ -131,6 +396,7 @@ export function applyEvent(s, ev) {
     case 'meeting.configured':
         s.settings = { ...s.settings, ...b };
         out.participants = true;
+        out.speakers = true;
         break;
     case 'participant.added':
         if (!who) {
@@ -181,8 +447,193 @@ export function applyEvent(s, ev) {
         out.meeting = true;
         out.announce = `announce.state.${ev.type === 'meeting.resumed' ? 'resumed' : s.meeting.state}`;
         break;
+
+    case 'agenda.item_added': {
+        const it = agendaItem({ id: b.item, title: b.title, description: b.description, presenter: b.presenter,
+            kind: b.kind, parent: b.parent, position: b.position, duration: b.duration,
+            speaking_time: b.speaking_time });
+        shift(s, it.parent, it.position, 1, it.id);
+        s.agenda.set(it.id, it);
+        out.agenda = true;
+        break;
+    }
+    case 'agenda.item_edited':
+        if (item) {
+            Object.assign(item, { title: b.title ?? item.title, description: b.description ?? item.description,
+                presenter: b.presenter ?? item.presenter, kind: b.kind ?? item.kind,
+                duration: b.duration ?? item.duration, speaking_time: b.speaking_time ?? item.speaking_time });
+        }
+        out.agenda = true;
+        break;
+    case 'agenda.item_moved':
+        if (item) {
+            shift(s, item.parent, item.position + 1, -1, item.id);
+            item.position = b.position;
+            shift(s, item.parent, item.position, 1, item.id);
+        }
+        out.agenda = true;
+        break;
+    case 'agenda.item_removed':
+        if (item) {
+            shift(s, item.parent, item.position + 1, -1, item.id);
+            s.agenda.delete(item.id);
+        }
+        out.agenda = true;
+        break;
+    case 'agenda.item_opened':
+        if (item) {
+            closeCurrent(s, ev.ts);
+            item.state = 'current';
+            item.opened = true;
+            item.opened_at = ev.ts;
+            s.current = item.id;
+            out.announce = { key: 'announce.item', params: { title: item.title } };
+        }
+        out.agenda = true;
+        out.speakers = true;
+        break;
+    case 'agenda.item_closed':
+    case 'agenda.item_postponed':
+        if (item) {
+            if (s.current === item.id) {
+                closeCurrent(s, ev.ts);
+            }
+            item.state = ev.type === 'agenda.item_closed' ? 'done' : 'postponed';
+        }
+        out.agenda = true;
+        out.speakers = true;
+        break;
+
+    case 'speaker.requested':
+        s.requests.set(b.request, { id: b.request, participant: b.participant, kind: b.kind || 'contribution',
+            item: b.item, ts: ev.ts, rank: ev.seq * RANK_STEP });
+        out.speakers = true;
+        break;
+    case 'speaker.withdrawn':
+    case 'speaker.removed':
+        s.requests.delete(b.request);
+        out.speakers = true;
+        break;
+    case 'speaker.moved':
+        if (s.requests.has(b.request)) {
+            rerank(s, b.request, b.position);
+        }
+        out.speakers = true;
+        break;
+    case 'speaker.turn_started':
+        if (b.request) {
+            s.requests.delete(b.request);
+        }
+        s.turn = { participant: b.participant, request: b.request || '', kind: b.kind || 'contribution',
+            item: b.item, allowed: b.allowed || 0, elapsed: 0, running_since: ev.ts };
+        out.speakers = true;
+        out.announce = { key: 'announce.speaker', params: { name: nameOf(s, b.participant) } };
+        break;
+    case 'speaker.turn_paused':
+        if (s.turn) {
+            s.turn.elapsed = b.elapsed || 0;
+            s.turn.running_since = 0;
+        }
+        out.speakers = true;
+        break;
+    case 'speaker.turn_resumed':
+        if (s.turn) {
+            s.turn.running_since = ev.ts;
+        }
+        out.speakers = true;
+        break;
+    case 'speaker.turn_ended': {
+        const t = s.turn;
+        const p = s.byId.get(t ? t.participant : b.participant);
+        if (t) {
+            s.spokenOn.add(`${t.participant} ${t.item}`);
+        }
+        if (p) {
+            p.turns += 1;
+            p.spoken += b.spoken || 0;
+            if (p.college) {
+                s.lastCollege = p.college;
+            }
+        }
+        s.turn = null;
+        out.speakers = true;
+        out.participants = true;
+        break;
+    }
+    case 'speaker.list_closed':
+    case 'speaker.list_reopened':
+        if (item) {
+            item.list_closed = ev.type === 'speaker.list_closed';
+        }
+        out.speakers = true;
+        out.agenda = true;
+        break;
+
+    case 'vote.prepared':
+        s.votes.set(b.vote, vote({ id: b.vote, item: b.item, question: b.question, kind: b.kind,
+            options: b.options, mode: b.mode, rule: b.rule, share_num: b.share_num, share_den: b.share_den,
+            duration: b.duration, state: 'prepared' }));
+        out.votes = true;
+        break;
+    case 'vote.opened':
+        if (v) {
+            Object.assign(v, { state: 'open', opened_at: ev.ts, deadline: b.deadline || 0, voted: 0,
+                entitled: b.entitled_n ?? (b.entitled || []).length, quorum_open: !!b.quorum_met,
+                entitledIds: [...(b.entitled || [])] });
+            out.announce = { key: 'announce.vote.open', params: { question: v.question } };
+        }
+        out.votes = true;
+        break;
+    case 'vote.closed':
+        if (v) {
+            const voters = b.voters || [];
+            Object.assign(v, { state: 'closed', closed_at: ev.ts, voted: b.voted ?? v.voted,
+                entitled: b.entitled_n ?? v.entitled });
+            v.result = { counts: [...(b.counts || [])], colleges: [...(b.colleges || [])],
+                college_counts: [...(b.college_counts || [])], passed: !!b.passed, winner: b.winner || '',
+                quorum_close: !!b.quorum_met,
+                ballots: voters.map((voter, i) => ({ voter, by: (b.by || [])[i] || '',
+                    choice: optionAt(v, (b.choices || [])[i]) })) };
+            out.announce = { key: b.passed ? 'announce.vote.passed' : 'announce.vote.failed',
+                params: { question: v.question } };
+        }
+        out.votes = true;
+        break;
+    case 'vote.published':
+    case 'vote.cancelled':
+        if (v) {
+            v.state = ev.type === 'vote.published' ? 'published' : 'cancelled';
+        }
+        out.votes = true;
+        break;
+    case 'ballot.cast':
+        break; // never sent to clients; counted through `count` messages
+
+    case 'proxy.given':
+        s.proxies = s.proxies.filter((x) => x.from !== b.from);
+        s.proxies.push({ from: b.from, to: b.to });
+        out.proxies = true;
+        out.participants = true;
+        out.votes = true;
+        break;
+    case 'proxy.revoked':
+        s.proxies = s.proxies.filter((x) => x.from !== b.from);
+        out.proxies = true;
+        out.participants = true;
+        out.votes = true;
+        break;
+    case 'recusal.declared':
+        if (!s.recusals.some((r) => r.participant === b.participant && r.item === b.item)) {
+            s.recusals.push({ participant: b.participant, item: b.item });
+        }
+        out.proxies = true;
+        break;
+    case 'recusal.withdrawn':
+        s.recusals = s.recusals.filter((r) => !(r.participant === b.participant && r.item === b.item));
+        out.proxies = true;
+        break;
     default:
-        break; // not shown by this page yet (agenda, speakers), or a newer server's event
+        break; // a newer server's event
     }
     if (out.participants) {
         for (const p of s.participants) {
@@ -190,14 +641,25 @@ export function applyEvent(s, ev) {
         }
         s.attendance = attendanceOf(s);
         if (ev.type === 'quorum.reached' || ev.type === 'quorum.lost') {
-            // The server's word on the quorum, which also counts what this
-            // page does not fold yet (proxies, when they come).
+            // The server's word on the quorum.
             s.attendance.quorum = { met: ev.type === 'quorum.reached', present: b.present, required: b.required };
         }
     }
     s.seq = ev.seq;
     s.head = ev.hash ?? s.head;
     return out;
+}
+
+// A `count` message (PROTOCOL.md §4.5): how many have voted. Not an event:
+// it has no seq and changes only the numbers of an open vote.
+export function applyCount(s, body) {
+    const v = s.votes.get(body?.vote);
+    if (!v || v.state !== 'open') {
+        return null;
+    }
+    v.voted = body.voted ?? v.voted;
+    v.entitled = body.entitled ?? v.entitled;
+    return { votes: true, count: true };
 }
 
 // Which lifecycle commands the chair may send in each state (PROTOCOL.md §6).

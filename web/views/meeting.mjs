@@ -8,23 +8,30 @@
 //   +-------------------------------------------------------------+
 //   | banner: title, date, state, you, connection, language       |
 //   +---------------------------------------+---------------------+
-//   | notices                               | participants        |
-//   | chair's controls (chair only)         | (later: speakers,   |
-//   | video room                            |  votes)             |
-//   | (later: agenda, minutes)              |                     |
+//   | notices                               | agenda              |
+//   | chair's controls (chair only)         | participants        |
+//   | speakers: the floor and the queue     | proxies, recusals   |
+//   | votes: ballot, count, results         | roll call (chair,   |
+//   | video room                            |  secretary)         |
+//   | - - - - - - - - - - - - - - - - - - - |                     |
+//   | minutes (to come: minutes-slot)       |                     |
 //   +---------------------------------------+---------------------+
 //
-// On a phone the side column goes under the main one. Each panel is a view
-// module with update(state, you); new panels slot into one of the columns.
+// On a phone the side column goes under the main one, so what a member acts
+// on (the floor, the ballot) comes first. Each panel is a view module with
+// update(state, you), and tick(now) for those that count time; new panels
+// slot into one of the columns. The minutes panel is not built yet: its
+// place is the empty, hidden `minutes-slot` at the end of the main column.
 //
 // Changes from the server are drawn at most once per animation frame (a
-// resume can bring a hundred events at once). A change of language redraws
-// the whole page and puts the focus back on the control that had it.
+// resume can bring a hundred events at once); clocks are redrawn twice a
+// second from the server's time (conn.serverNow()). A change of language
+// redraws the whole page and puts the focus back on the control that had it.
 
 import { h, fill } from '../dom.mjs';
 import { t, onLangChange, setDefaultLang } from '../i18n.mjs';
 import { Conn, takeToken } from '../conn.mjs';
-import { fromSnapshot, applyEvent } from '../state.mjs';
+import { fromSnapshot, applyEvent, applyCount } from '../state.mjs';
 import { headerView } from './header.mjs';
 import { participantsView } from './participants.mjs';
 import { lifecycleView } from './lifecycle.mjs';
@@ -32,6 +39,11 @@ import { roomView } from './room.mjs';
 import { noticesView } from './notices.mjs';
 import { announcerView } from './announcer.mjs';
 import { langSwitchView } from './langswitch.mjs';
+import { agendaView } from './agenda.mjs';
+import { speakersView } from './speakers.mjs';
+import { votesView } from './votes.mjs';
+import { proxiesView } from './proxies.mjs';
+import { attendanceView } from './attendance.mjs';
 
 function stopPage(root, titleKey, textKey) {
     fill(root,
@@ -52,10 +64,30 @@ export function meetingPage(root, meetingId) {
         return;
     }
 
-    const conn = new Conn(meetingId, token, { fromSnapshot, applyEvent });
+    const conn = new Conn(meetingId, token, { fromSnapshot, applyEvent, applyCount });
     const notices = noticesView();
     const announcer = announcerView();
-    const ctx = { conn, notify: (e) => notices.show({ code: e.code || 'internal', message: e.message }) };
+    const notify = (e) => notices.show({ code: e.code || 'internal', message: e.message });
+    const ctx = {
+        conn,
+        meeting: meetingId,
+        token,
+        notify,
+        now: () => conn.serverNow(),
+        // Send a command for a control: it is marked busy meanwhile; resolves
+        // with the ok body, or null once a refusal has been shown.
+        async send(type, body, el) {
+            el?.setAttribute('aria-busy', 'true');
+            try {
+                return (await conn.command(type, body)) || {};
+            } catch (e) {
+                notify(e);
+                return null;
+            } finally {
+                el?.removeAttribute('aria-busy');
+            }
+        },
+    };
     let views = null;
     let failed = false;
     let welcomed = false;
@@ -68,20 +100,30 @@ export function meetingPage(root, meetingId) {
             return;
         }
         const you = conn.you;
+        const role = you?.role || '';
         const header = headerView();
         const room = roomView();
         const participants = participantsView();
-        const chair = you && you.role === 'chair' ? lifecycleView(ctx) : null;
+        const chair = role === 'chair' ? lifecycleView(ctx) : null;
+        const agenda = agendaView(ctx);
+        const speakers = speakersView(ctx);
+        const votes = votesView(ctx);
+        const proxies = proxiesView(ctx);
+        const attendance = role === 'chair' || role === 'secretary' ? attendanceView(ctx) : null;
+        // The place of the minutes panel, when it comes (views/minutes.mjs).
+        const minutesSlot = h('div', { class: 'minutes-slot', id: 'minutes-slot', hidden: true });
         notices.render();
-        const mainCol = h('div', { class: 'layout-main' }, notices.el, chair?.el, room.el);
-        const sideCol = h('div', { class: 'layout-side' }, participants.el);
+        const mainCol = h('div', { class: 'layout-main' }, notices.el, chair?.el, speakers.el, votes.el, room.el,
+            minutesSlot);
+        const sideCol = h('div', { class: 'layout-side' }, agenda.el, participants.el, proxies.el, attendance?.el);
         const loading = h('p', { class: 'loading', id: 'loading' }, t('meeting.loading'));
         const main = h('main', { id: 'main', tabindex: '-1' },
             conn.state ? h('div', { class: 'layout' }, mainCol, sideCol) : [notices.el, loading]);
         fill(root,
             h('a', { class: 'skip', id: 'skip', href: '#main' }, t('skip')),
             header.el, main, announcer.el);
-        views = { header, room, participants, chair, withChair: !!chair, hasState: !!conn.state };
+        views = { header, room, participants, chair, agenda, speakers, votes, proxies, attendance, role,
+            hasState: !!conn.state };
         header.setStatus(conn.status);
         draw();
     }
@@ -93,8 +135,19 @@ export function meetingPage(root, meetingId) {
             return;
         }
         document.title = `${s.meeting.title || ''} — ${t('app.name')}`;
-        for (const v of [views.header, views.room, views.participants, views.chair]) {
+        for (const v of [views.header, views.room, views.participants, views.chair, views.agenda, views.speakers,
+            views.votes, views.proxies, views.attendance]) {
             v?.update(s, conn.you);
+        }
+    }
+
+    function tick() {
+        if (!views || !conn.state || document.hidden) {
+            return;
+        }
+        const now = conn.serverNow();
+        for (const v of [views.agenda, views.speakers, views.votes]) {
+            v?.tick(now);
         }
     }
 
@@ -125,14 +178,14 @@ export function meetingPage(root, meetingId) {
                 langFromMeeting = true;
                 setDefaultLang(conn.state.meeting.lang); // rebuilds if it changes the language
             }
-            const wantChair = conn.you?.role === 'chair';
-            if (!views || !views.hasState || views.withChair !== wantChair) {
+            if (!views || !views.hasState || views.role !== (conn.you?.role || '')) {
                 rebuild();
                 return;
             }
         }
         if (d.announce) {
-            announcer.say(t(d.announce));
+            const a = d.announce;
+            announcer.say(typeof a === 'string' ? t(a) : t(a.key, a.params));
         }
         if (!frame) {
             frame = requestAnimationFrame(draw);
@@ -148,6 +201,7 @@ export function meetingPage(root, meetingId) {
 
     build();
     conn.start();
+    setInterval(tick, 500);
     // For the browser tests and for debugging from the console.
     window.concerto = { conn };
 }
