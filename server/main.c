@@ -57,6 +57,12 @@ static const char usage_serve[] =
     "  --key FILE          Ed25519 signing key, created 0600 if absent\n"
     "                      (default ./var/signing.key; public key beside it, .pub)\n"
     "  --room-base URL     video room base (default https://meet.jit.si/)\n"
+    "  --allow-origin URL  a web origin allowed to open WebSockets besides this\n"
+    "                      server's own (repeatable), e.g. https://concerto.example.org\n"
+    "  --max-connections N WebSockets in all (default 20000)\n"
+    "  --max-per-address N WebSockets per client address, loopback exempt (default 200)\n"
+    "  --msg-rate N        messages per second per connection before slowing (default 20)\n"
+    "  --http-timeout S    seconds a client has to send a request (default 10)\n"
     "  --demo              create the demo meeting if absent and print join links\n"
     "  -h, --help          this help\n";
 
@@ -160,8 +166,35 @@ cmd_serve(int argc, char **argv)
     const char *web = CONCERTO_WEB_DEFAULT, *key = "./var/signing.key";
     const char *room_base = "https://meet.jit.si/";
     int demo = 0;
+    const char *origins[17] = {0};
+    int norigins = 0;
+    long limits[4] = {0}; /* max connections, per address, message rate, http timeout */
+    static const char *const limit_flags[4] = {"--max-connections", "--max-per-address",
+                                               "--msg-rate", "--http-timeout"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int lf = -1;
+        for (int k = 0; k < 4; k++) {
+            lf = strcmp(a, limit_flags[k]) == 0 ? k : lf;
+        }
+        if (lf >= 0) {
+            char *end = NULL;
+            limits[lf] = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || !end || *end || limits[lf] < 1 || limits[lf] > 1000000) {
+                char what[128];
+                snprintf(what, sizeof(what), "%s takes a number from 1 to 1000000", a);
+                return bad_usage("serve", what);
+            }
+            i++;
+            continue;
+        }
+        if (strcmp(a, "--allow-origin") == 0) {
+            if (i + 1 >= argc || norigins == 16) {
+                return bad_usage("serve", "--allow-origin takes a URL (at most 16 of them)");
+            }
+            origins[norigins++] = argv[++i];
+            continue;
+        }
         const char **dst = strcmp(a, "--listen") == 0      ? &listen
                            : strcmp(a, "--db") == 0        ? &db
                            : strcmp(a, "--web") == 0       ? &web
@@ -227,7 +260,14 @@ cmd_serve(int argc, char **argv)
     if (created) {
         log_line(LOG_INFO, "signing key created: %s (public key %s)", key, sec_key_pub_path(sk));
     }
-    struct net_config ncfg = {.addr = addr, .port = (int)port, .web_root = web};
+    struct net_config ncfg = {.addr = addr,
+                              .port = (int)port,
+                              .web_root = web,
+                              .origins = origins,
+                              .max_connections = (int)limits[0],
+                              .max_per_address = (int)limits[1],
+                              .msg_rate = (int)limits[2],
+                              .http_timeout = (int)limits[3]};
     if (net_new(&ncfg, &n, &msg)) {
         fprintf(stderr, "concerto serve: cannot listen on %s: %s\n", listen, msg);
         goto fail;

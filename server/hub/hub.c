@@ -736,6 +736,12 @@ hub_message(struct hub *h, struct hub_conn *c, const char *buf, size_t len, int6
 }
 
 void
+hub_refuse(struct hub *h, struct hub_conn *c, int code, const char *message)
+{
+    send_error(h, c, "", code, message);
+}
+
+void
 hub_too_large(struct hub *h, struct hub_conn *c)
 {
     log_line(LOG_WARN, "message from %s over %d bytes: closing", c->peer, PROTO_MAX_MESSAGE);

@@ -81,6 +81,9 @@ void hub_free(struct hub *h); /* NULL-safe; closes nothing, frees everything */
 struct hub_conn *hub_connect(struct hub *h, void *net, const char *meeting, const char *peer);
 /* One complete message from the connection. */
 void hub_message(struct hub *h, struct hub_conn *c, const char *buf, size_t len, int64_t now);
+/* Refuse something of the connection's with a typed error (no id). */
+void hub_refuse(struct hub *h, struct hub_conn *c, int code, const char *message);
+
 /* A message too large to read: answer too_large and close with 1009. */
 void hub_too_large(struct hub *h, struct hub_conn *c);
 /* The connection is gone: frees `c` (and writes participant.left if it was

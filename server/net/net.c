@@ -45,6 +45,8 @@
 _Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
 
 #define QUEUE_CAP 256          /* messages queued per WebSocket before it is cut off */
+#define ADDR_SLOTS 8192        /* client addresses tracked for the per-address cap */
+#define FLOOD_STRIKES 3        /* refused bursts before a flooding client is cut off */
 #define API_BODY_MAX (1 << 20) /* HTTP API request bodies */
 #define RX_MAX PROTO_MAX_MESSAGE
 
@@ -59,8 +61,16 @@ static const char security_headers[] = "content-security-policy: " CSP "\r\n"
                                        "x-frame-options: DENY\r\n"
                                        "cross-origin-opener-policy: same-origin\r\n";
 
+struct addr_slot {
+    char addr[48];
+    int conns;
+};
+
 struct net {
     struct lws_context *ctx;
+    struct net_config cfg;
+    struct addr_slot *addrs; /* open addressing by client address */
+    int conns;               /* WebSocket sessions */
     lws_sorted_usec_list_t tick; /* wakes the loop each second: grace periods, deadlines */
     uint64_t queued;  /* messages waiting in all WebSocket queues */
     uint64_t cut_off; /* connections closed for being too slow */
@@ -71,6 +81,11 @@ struct net {
 
 struct ws_session {
     struct hub_conn *hc;
+    char addr[48];
+    bool counted;     /* in n->conns and its address slot */
+    double tokens;    /* rate limit: messages that may be sent now */
+    int64_t refill;   /* when tokens were last topped up (ms) */
+    int refused;      /* messages refused for rate since the last accepted */
     struct msg *q[QUEUE_CAP];
     unsigned head, len;
     char *rx;
@@ -165,6 +180,123 @@ io_close(void *ctx, void *netp, int status, const char *reason)
     lws_callback_on_writable(wsi);
 }
 
+static bool
+loopback(const char *a)
+{
+    return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
+           strncmp(a, "::ffff:127.", 11) == 0;
+}
+
+/* The slot of `a` (existing, or the first free one on its probe path); NULL if full. */
+static struct addr_slot *
+addr_slot(struct net *n, const char *a)
+{
+    uint32_t hsh = 2166136261u;
+    for (const char *p = a; *p; p++) {
+        hsh = (hsh ^ (uint8_t)*p) * 16777619u;
+    }
+    struct addr_slot *free_slot = NULL;
+    for (uint32_t i = 0; i < ADDR_SLOTS; i++) {
+        struct addr_slot *s = &n->addrs[(hsh + i) & (ADDR_SLOTS - 1)];
+        if (strcmp(s->addr, a) == 0) {
+            return s;
+        }
+        if (!s->addr[0]) {
+            return free_slot ? free_slot : s;
+        }
+        if (s->conns == 0 && !free_slot) {
+            free_slot = s; /* reusable, but the address may be further on */
+        }
+    }
+    return free_slot;
+}
+
+/* Admit a new WebSocket from `a`, or say why not. */
+static const char *
+admit(struct net *n, struct ws_session *s, const char *a)
+{
+    int max = n->cfg.max_connections ? n->cfg.max_connections : 20000;
+    int per = n->cfg.max_per_address ? n->cfg.max_per_address : 200;
+    if (n->conns >= max) {
+        return "the server is full, try again later";
+    }
+    struct addr_slot *slot = loopback(a) ? NULL : addr_slot(n, a);
+    if (slot && slot->addr[0] && strcmp(slot->addr, a) == 0 && slot->conns >= per) {
+        return "too many connections from your address";
+    }
+    if (slot) {
+        if (strcmp(slot->addr, a) != 0) {
+            snprintf(slot->addr, sizeof(slot->addr), "%s", a);
+            slot->conns = 0;
+        }
+        slot->conns++;
+    }
+    snprintf(s->addr, sizeof(s->addr), "%s", a);
+    s->counted = true;
+    n->conns++;
+    return NULL;
+}
+
+static void
+release(struct net *n, struct ws_session *s)
+{
+    if (!s->counted) {
+        return;
+    }
+    s->counted = false;
+    n->conns--;
+    struct addr_slot *slot = loopback(s->addr) ? NULL : addr_slot(n, s->addr);
+    if (slot && strcmp(slot->addr, s->addr) == 0 && slot->conns > 0) {
+        slot->conns--;
+    }
+}
+
+/* Token bucket: may the session send one more message now? */
+static bool
+rate_ok(struct net *n, struct ws_session *s, int64_t now)
+{
+    double rate = n->cfg.msg_rate ? n->cfg.msg_rate : 20, burst = 2 * rate;
+    if (s->refill == 0) {
+        s->tokens = burst;
+    } else {
+        s->tokens += (double)(now - s->refill) * rate / 1000.0;
+        s->tokens = s->tokens > burst ? burst : s->tokens;
+    }
+    s->refill = now;
+    if (s->tokens < 1) {
+        return false;
+    }
+    s->tokens -= 1;
+    return true;
+}
+
+/* Is the Origin of this upgrade acceptable? No Origin (not a browser), the
+ * server's own (same host), or one of --allow-origin. */
+static bool
+origin_ok(struct net *n, struct lws *wsi)
+{
+    char origin[256], host[256], own[300];
+    if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0) {
+        return lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) == 0;
+    }
+    if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) > 0) {
+        snprintf(own, sizeof(own), "http://%s", host);
+        if (strcmp(origin, own) == 0) {
+            return true;
+        }
+        snprintf(own, sizeof(own), "https://%s", host);
+        if (strcmp(origin, own) == 0) {
+            return true;
+        }
+    }
+    for (const char *const *o = n->cfg.origins; o && *o; o++) {
+        if (strcmp(origin, *o) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void
 query_meeting(struct lws *wsi, char *out, size_t outlen)
 {
@@ -193,7 +325,16 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
     char meeting[64], peer[64], uri[64];
 
     switch (reason) {
-    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        if (!origin_ok(n, wsi)) {
+            /* A page of another site must not drive a member's session. */
+            log_line(LOG_WARN, "WebSocket upgrade from a foreign origin: refused");
+            lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
+            return -1;
+        }
+        return 0;
+
+    case LWS_CALLBACK_ESTABLISHED: {
         memset(s, 0, sizeof(*s));
         if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
             strcmp(uri, "/ws") != 0) {
@@ -203,7 +344,17 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         query_meeting(wsi, meeting, sizeof(meeting));
         lws_get_peer_simple(wsi, peer, sizeof(peer));
         s->hc = hub_connect(n->hub, wsi, meeting, peer);
-        return s->hc ? 0 : -1;
+        if (!s->hc) {
+            return -1;
+        }
+        const char *why = admit(n, s, peer);
+        if (why) {
+            log_line(LOG_WARN, "connection from %s refused: %s", peer, why);
+            hub_refuse(n->hub, s->hc, ERR_RATE_LIMITED, why);
+            io_close(n, wsi, 1013, "try again later");
+        }
+        return 0;
+    }
 
     case LWS_CALLBACK_RECEIVE:
         if (!s->hc || s->closing) {
@@ -229,7 +380,22 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         }
         if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0 &&
             !s->discarding) {
-            hub_message(n->hub, s->hc, s->rx, s->rxlen, net_now_ms());
+            int64_t now = net_now_ms();
+            if (!rate_ok(n, s, now)) {
+                /* Slowed first, with a clear error; cut off if it goes on. */
+                if (++s->refused % (n->cfg.msg_rate ? 2 * n->cfg.msg_rate : 40) == 1) {
+                    hub_refuse(n->hub, s->hc, ERR_RATE_LIMITED, "too many messages, slow down");
+                }
+                if (s->refused > FLOOD_STRIKES * (n->cfg.msg_rate ? 2 * n->cfg.msg_rate : 40)) {
+                    log_line(LOG_WARN, "connection from %s flooding: closing", s->addr);
+                    hub_refuse(n->hub, s->hc, ERR_RATE_LIMITED, "flooding: disconnected");
+                    io_close(n, wsi, 1008, "flooding");
+                }
+                s->rxlen = 0;
+                return 0;
+            }
+            s->refused = 0;
+            hub_message(n->hub, s->hc, s->rx, s->rxlen, now);
             s->rxlen = 0;
             /* Keep small buffers for the common case; give back a big one. */
             if (len > 4096) {
@@ -263,6 +429,7 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         return 0;
 
     case LWS_CALLBACK_CLOSED:
+        release(n, s);
         ws_queue_clear(n, s);
         free(s->rx);
         s->rx = NULL;
@@ -672,13 +839,22 @@ net_new(const struct net_config *cfg, struct net **out, const char **msg)
         *msg = "out of memory";
         return ERR_NOMEM;
     }
+    n->cfg = *cfg;
+    n->addrs = calloc(ADDR_SLOTS, sizeof(*n->addrs));
+    if (!n->addrs) {
+        *msg = "out of memory";
+        free(n);
+        return ERR_NOMEM;
+    }
     if (!realpath(cfg->web_root, n->web_root)) {
         *msg = "the web directory does not exist";
+        free(n->addrs);
         free(n);
         return ERR_IO;
     }
     int rc = probe(cfg->addr, cfg->port, msg);
     if (rc) {
+        free(n->addrs);
         free(n);
         return rc;
     }
@@ -691,12 +867,13 @@ net_new(const struct net_config *cfg, struct net **out, const char **msg)
     info.user = n;
     info.retry_and_idle_policy = &retry;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
-    info.timeout_secs = 20;
+    info.timeout_secs = (unsigned int)(cfg->http_timeout ? cfg->http_timeout : 10);
     info.max_http_header_data = 4096;
     info.fd_limit_per_thread = 0;
     n->ctx = lws_create_context(&info);
     if (!n->ctx) {
         *msg = "cannot start the network service";
+        free(n->addrs);
         free(n);
         return ERR_IO;
     }
@@ -755,5 +932,6 @@ net_free(struct net *n)
         return;
     }
     lws_context_destroy(n->ctx);
+    free(n->addrs);
     free(n);
 }

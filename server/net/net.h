@@ -15,7 +15,12 @@ struct net;
 struct net_config {
     const char *addr; /* "127.0.0.1" */
     int port;
-    const char *web_root; /* directory served over HTTP; must exist */
+    const char *web_root;        /* directory served over HTTP; must exist */
+    const char *const *origins;  /* allowed WebSocket origins besides the server's own; NULL-ended */
+    int max_connections;         /* WebSockets in all; 0: 20000 */
+    int max_per_address;         /* WebSockets per client address (loopback exempt); 0: 200 */
+    int msg_rate;                /* messages per second per connection; 0: 20 */
+    int http_timeout;            /* seconds to send a request's headers; 0: 10 */
 };
 
 /* Bind and get ready to serve. On failure, *msg (static) says why in one
