@@ -195,3 +195,16 @@ export async function screenshots(page, name) {
 export async function overflowsX(page) {
     return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
 }
+
+// Screenshots of one panel (`selector`) at 1280 and 360 px wide, as
+// NAME-1280.png and NAME-360.png under artifacts/; the viewport is put back.
+export async function panelShots(page, selector, name) {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const size = page.viewportSize();
+    for (const width of [1280, 360]) {
+        await page.setViewportSize({ width, height: width === 360 ? 740 : 900 });
+        await page.waitForTimeout(100);
+        await page.locator(selector).screenshot({ path: path.join(ARTIFACTS, `${name}-${width}.png`) });
+    }
+    await page.setViewportSize(size);
+}
