@@ -62,7 +62,7 @@ static const char security_headers[] = "content-security-policy: " CSP "\r\n"
                                        "cross-origin-opener-policy: same-origin\r\n";
 
 struct addr_slot {
-    char addr[48];
+    char addr[64];
     int conns;
 };
 
@@ -81,7 +81,7 @@ struct net {
 
 struct ws_session {
     struct hub_conn *hc;
-    char addr[48];
+    char addr[64];
     bool counted;     /* in n->conns and its address slot */
     double tokens;    /* rate limit: messages that may be sent now */
     int64_t refill;   /* when tokens were last topped up (ms) */
