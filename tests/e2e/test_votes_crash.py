@@ -22,6 +22,7 @@ import json
 import time
 
 import websockets
+from websockets.frames import Frame, Opcode
 
 import harness
 from harness import Client
@@ -30,6 +31,17 @@ from votes_helpers import VoteRoom, db_connect, db_events, db_verify_chain, rece
 PER_COLLEGE = 15  # 30 members
 ROUNDS = 20
 CHOICES = ("yes", "no", "abstain")
+
+
+def send_together(c, *msgs):
+    """Send `msgs` as WebSocket frames written to the socket at once, so that
+    the server reads them together."""
+    data = b""
+    for m in msgs:
+        harness.SCHEMA.check("client.json", m)
+        data += Frame(Opcode.TEXT, json.dumps(m).encode("utf-8")).serialize(mask=True)
+    loop = harness._event_loop()
+    loop.call_soon_threadsafe(c.ws.transport.write, data)
 
 
 def replies_of(srv, meeting):
@@ -187,12 +199,17 @@ def test_a_vote_whose_deadline_passed_while_the_server_was_down_is_closed_at_res
     while time.time() * 1000 < deadline + 300:
         time.sleep(0.05)
     srv.start()
-    # the meeting is loaded by this hello; the ballot right behind it is late
+    # the meeting is loaded by this hello; the ballot right behind it, in the
+    # same packet and so the same loop turn, comes after the deadline
     c = Client(srv, r.id)
-    c.send({"type": "hello", "id": 1, "body": {"token": r.token("b1")}})
-    c.send({"type": "vote.cast", "id": 2, "key": "late-ballot", "body": {"vote": vote, "choice": "no"}})
-    welcome = c.reply(1)["body"]
-    late = c.reply(2)
+    send_together(c, {"type": "hello", "id": 1, "body": {"token": r.token("b1")}},
+                  {"type": "vote.cast", "id": 2, "key": "late-ballot", "body": {"vote": vote, "choice": "no"}})
+    # an error needs no commit: it may overtake the welcome, sent at the end of the turn
+    got = {}
+    while len(got) < 2:
+        m = c.next_reply()
+        got[m["id"]] = m
+    welcome, late = got[1]["body"], got[2]
     assert late["type"] == "error" and late["body"]["code"] == "bad_state", late
     # closed in the turn that loaded the meeting: the welcome already shows it
     assert next(v for v in welcome["snapshot"]["votes"] if v["id"] == vote)["state"] == "closed"
