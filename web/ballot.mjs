@@ -61,6 +61,24 @@ export function load(meeting, vote, voter) {
     }
 }
 
+// The voters this browser keeps a record for in `vote`, in key order.
+export function voters(meeting, vote) {
+    const s = storage();
+    const prefix = `${PREFIX}${meeting}.${vote}.`;
+    const out = [];
+    try {
+        for (let i = 0; s && i < s.length; i++) {
+            const k = s.key(i);
+            if (k && k.startsWith(prefix)) {
+                out.push(k.slice(prefix.length));
+            }
+        }
+    } catch {
+        // storage refused: nothing remembered
+    }
+    return out.sort();
+}
+
 export function save(meeting, vote, voter, record) {
     const s = storage();
     try {

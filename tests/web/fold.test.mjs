@@ -239,7 +239,9 @@ test('with proxy_quorum, a represented member counts for the quorum, as the serv
 function memoryStorage() {
     const m = new Map();
     return { getItem: (k) => (m.has(k) ? m.get(k) : null), setItem: (k, v) => m.set(k, String(v)),
-        removeItem: (k) => m.delete(k), keys: () => [...m.keys()] };
+        removeItem: (k) => m.delete(k), key: (i) => [...m.keys()][i] ?? null, get length() {
+            return m.size;
+        }, keys: () => [...m.keys()] };
 }
 
 test('receipts are 16 random bytes in base64url, one per ballot, and a change names the one replaced', () => {
@@ -280,5 +282,7 @@ test('receipts are 16 random bytes in base64url, one per ballot, and a change na
     const named = ballot.castPlan('m1', 'v1', ['b1'], 'no', false);
     assert.deepEqual(named.body, { choice: 'no' });
     assert.deepEqual(globalThis.localStorage.keys().sort(), ['concerto.ballot.m1.v2.b1', 'concerto.ballot.m1.v2.b3']);
+    assert.deepEqual(ballot.voters('m1', 'v2'), ['b1', 'b3']);
+    assert.deepEqual(ballot.voters('m1', 'v1'), []);
     delete globalThis.localStorage;
 });

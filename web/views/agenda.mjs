@@ -198,8 +198,9 @@ export function agendaView(ctx) {
         h('h2', { id: 'agenda-h' }, t('agenda.title')),
         current, chairTools, list, empty, addBox, confirm.el, editDialog);
 
+    let siblings = new Map(); // parent id ('' for the top level) -> number of items
     function siblingsOf(it) {
-        return [...st.agenda.values()].filter((x) => x.parent === it.parent).length;
+        return siblings.get(it.parent) || 0;
     }
 
     function makeRow(entry) {
@@ -321,6 +322,10 @@ export function agendaView(ctx) {
             st = s;
             role = you?.role || '';
             nums = agendaNumbers(s);
+            siblings = new Map();
+            for (const it of s.agenda.values()) {
+                siblings.set(it.parent, (siblings.get(it.parent) || 0) + 1);
+            }
             ticking = [];
             const order = agendaOrder(s);
             const tops = order.filter((it) => !it.parent).map((it) => ({ item: it,

@@ -174,6 +174,14 @@ export function votesView(ctx) {
 
     const nameOf = (id) => st.byId.get(id)?.name || id;
 
+    // The receipts this browser keeps for `v`: the person's own, and those
+    // of the members whose proxy they held. [[voter, record]], own first.
+    function receiptsHere(v) {
+        const ids = ballot.voters(ctx.meeting, v.id);
+        ids.sort((a, b) => (b === me?.participant) - (a === me?.participant));
+        return ids.map((id) => [id, ballot.load(ctx.meeting, v.id, id)]).filter(([, r]) => r?.receipt);
+    }
+
     // The ballot of a member, for the open vote `v`.
     function ballotBox(v) {
         const prefix = `ballot-${v.id}`;
@@ -318,8 +326,7 @@ export function votesView(ctx) {
         if (!data) {
             return;
         }
-        const mineRecs = st.participants.map((p) => [p.id, ballot.load(ctx.meeting, v.id, p.id)])
-            .filter(([, r]) => r && r.receipt);
+        const mineRecs = receiptsHere(v);
         const byReceipt = new Map(data.ballots.map((b) => [b.receipt, b.choice]));
         const lines = mineRecs.map(([voter, rec]) => {
             const who = voter === me?.participant ? t('vote.ballot.you') : t('vote.ballot.forProxy', { name: nameOf(voter) });
@@ -395,6 +402,7 @@ export function votesView(ctx) {
         const deadline = h('p', { class: 'vote-deadline' });
         const quorum = h('p', { class: 'vote-quorum' });
         const result = h('div', { class: 'vote-result-box' });
+        const notEntitled = h('p', { class: 'vote-not-entitled' }, t('vote.ballot.notEntitled'));
         let resultFor = '';
         const ballotEl = ballotBox(v0);
         // Checking receipts, once published.
@@ -414,8 +422,8 @@ export function votesView(ctx) {
                 checkBtn.removeAttribute('aria-busy');
             }
         });
-        const receiptsHere = h('p', { class: 'help' });
-        checkBox.append(receiptsHere, h('div', { class: 'actions' }, checkBtn), h('div', { role: 'status' }, checkOut),
+        const receiptNote = h('p', { class: 'help' });
+        checkBox.append(receiptNote, h('div', { class: 'actions' }, checkBtn), h('div', { role: 'status' }, checkOut),
             listBox);
         // The officers' buttons.
         const tools = {
@@ -443,7 +451,7 @@ export function votesView(ctx) {
         const art = h('article', { class: 'vote', id: `vote-${v0.id}`, dataset: { vote: v0.id },
             'aria-labelledby': `vote-${v0.id}-q` },
         h('div', { class: 'vote-head' }, question, ' ', badge), meta, progress, deadline, quorum,
-        ballotEl.el, result, checkBox, toolsEl);
+        notEntitled, ballotEl.el, result, checkBox, toolsEl);
         question.id = `vote-${v0.id}-q`;
 
         function drawDeadline(now) {
@@ -490,6 +498,8 @@ export function votesView(ctx) {
                 if (open) {
                     ballotEl.update(v);
                 }
+                notEntitled.hidden = !(open && role === 'member' && !(v.entitledIds || []).includes(me?.participant)
+                    && ballotsFor(st, v, me?.participant).length === 0);
                 const done = (v.state === 'closed' || v.state === 'published') && v.result;
                 const stamp = done ? `${v.state} ${v.voted}` : '';
                 if (stamp !== resultFor) {
@@ -498,16 +508,14 @@ export function votesView(ctx) {
                 }
                 result.hidden = !done;
                 // Receipts: shown while the vote runs and after, checked once published.
-                const mineRecs = st.participants.some((p) => ballot.load(ctx.meeting, v.id, p.id)?.receipt);
-                const secretDone = v.mode === 'secret' && done && mineRecs;
+                const secretDone = v.mode === 'secret' && done && receiptsHere(v).length > 0;
                 checkBox.hidden = !secretDone;
                 if (secretDone) {
                     const published = v.state === 'published';
                     checkBtn.hidden = !published;
-                    setText(receiptsHere, published ? t('vote.receipt.canCheck') : t('vote.receipt.afterPublish'));
+                    setText(receiptNote, published ? t('vote.receipt.canCheck') : t('vote.receipt.afterPublish'));
                     if (!checkOut.childElementCount && !published) {
-                        const lines = st.participants.map((p) => [p.id, ballot.load(ctx.meeting, v.id, p.id)])
-                            .filter(([, r]) => r?.receipt).map(([id, r]) => h('li', {},
+                        const lines = receiptsHere(v).map(([id, r]) => h('li', {},
                                 `${id === me?.participant ? t('vote.ballot.you') : t('vote.ballot.forProxy', { name: nameOf(id) })}\u00a0: `,
                                 h('code', { class: 'receipt' }, r.receipt), ` (${optionName(r.choice)})`));
                         fill(checkOut, lines);
