@@ -582,7 +582,8 @@ class Client:
         return self.reply(rid, timeout)
 
     def pipeline(self, types, timeout=TIMEOUT * 4):
-        """Send many state-changing commands at once, then collect their replies in order."""
+        """Send many state-changing commands at once, then collect their replies in
+        order. Mind the message rate of one connection: 40 at once at most."""
         ids = []
         for t in types:
             rid = next(self._ids)
@@ -687,6 +688,17 @@ class Meeting:
         if settle:
             self.wait_present(who)
         return c
+
+    def pipeline(self, who, types, batch=30):
+        """Many state-changing commands of `who`, applied in order and pipelined,
+        each batch on a fresh connection of theirs so as to stay within the
+        message rate of one connection (PROTOCOL.md 4). Returns the replies."""
+        replies = []
+        for i in range(0, len(types), batch):
+            c = self.connect(who, settle=False)
+            replies += c.pipeline(types[i:i + batch])
+            c.close()
+        return replies
 
     def wait_present(self, who, present=True, timeout=TIMEOUT):
         """Poll the snapshot until `who` is (or is no longer) present; returns it."""

@@ -273,3 +273,31 @@ def test_an_error_does_not_consume_the_connection(scene):
     assert scene.chair.next_reply()["body"]["code"] == "bad_json"
     scene.chair.ping()
     assert scene.chair.command("meeting.open")["seq"] == scene.before["seq"] + 1
+
+
+def test_a_burst_beyond_the_message_rate_gets_rate_limited_errors_without_id(scene):
+    c = scene.m.connect("member0")
+    scene.before = scene.m.server.api().snapshot(scene.m.id)
+    for i in range(60):
+        c.send({"type": "ping", "id": i})
+    got = [m for m in c.drain(0.5) if m["type"] != "event"]
+    limited = [m for m in got if m["type"] == "error"]
+    pongs = [m for m in got if m["type"] == "pong"]
+    assert limited, "60 messages at once passed a rate of 20 a second in bursts of 40"
+    assert all(m["body"]["code"] == "rate_limited" and m.get("id") is None for m in limited), limited
+    assert 40 <= len(pongs) < 60, "the burst passes, the rest is dropped"
+    scene.assert_nothing_changed()
+    scene.assert_still_serving()
+
+
+def test_a_client_that_keeps_flooding_is_closed_with_1008(scene):
+    c = scene.m.connect("member0")
+    payload = '{"type":"ping"}'
+    for _ in range(3000):
+        c.send_raw(payload)
+        if c.close_code is not None:
+            break
+    code, got = c.wait_closed(10)
+    assert code == 1008
+    assert c.ws.close_reason == "flooding"
+    scene.assert_still_serving()

@@ -4,11 +4,11 @@ events when at most 100 behind, a fresh snapshot otherwise."""
 from harness import Client, chain_verify
 
 
-def churn(chair, n):
-    """n state-changing commands on an open meeting: suspend, resume, suspend ...
-    Returns the last ok."""
+def churn(meeting, n):
+    """n state-changing commands of the chair on an open meeting: suspend,
+    resume, suspend ... Returns the last ok."""
     types = ["meeting.suspend" if i % 2 == 0 else "meeting.resume" for i in range(n)]
-    replies = chair.pipeline(types)
+    replies = meeting.pipeline("chair", types)
     assert all(r["type"] == "ok" for r in replies), [r for r in replies if r["type"] != "ok"][:3]
     seqs = [r["body"]["seq"] for r in replies]
     assert seqs == list(range(seqs[0], seqs[0] + n)), "one event per command, dense"
@@ -80,7 +80,7 @@ def test_reconnect_100_events_behind_resumes_and_101_behind_gets_a_snapshot(meet
     assert meeting.head() == since
     away.close()
 
-    last = churn(chair, 100)
+    last = churn(meeting, 100)
     assert last["seq"] == since + 100
 
     resumed = Client(meeting.server, meeting.id)
@@ -91,7 +91,7 @@ def test_reconnect_100_events_behind_resumes_and_101_behind_gets_a_snapshot(meet
     chain_verify(events, prev_hex=since_hash, first_seq=since + 1)
     resumed.close()
 
-    last = churn(chair, 1)
+    last = churn(meeting, 1)
     assert last["seq"] == since + 101
     far = Client(meeting.server, meeting.id)
     w = far.hello(meeting.token("member2"), since=since)
@@ -106,7 +106,7 @@ def test_far_behind_client_gets_the_snapshot_then_only_newer_events(meeting):
     observer = meeting.connect("observer")
     chair = meeting.connect("chair")
     chair.command("meeting.open")
-    churn(chair, 110)
+    churn(meeting, 110)
     late = Client(meeting.server, meeting.id)
     w = late.hello(meeting.token("member3"), since=1)
     assert w["mode"] == "snapshot"

@@ -46,7 +46,7 @@ def test_after_a_crash_with_over_100_events_a_hello_gets_the_acknowledged_state(
     m = make_meeting(srv)
     observer = m.connect("observer")
     chair = m.connect("chair")
-    replies = chair.pipeline(["meeting.open"] + alternate(110))
+    replies = m.pipeline("chair", ["meeting.open"] + alternate(110))
     assert all(r["type"] == "ok" for r in replies)
     mark = replies[-51]["body"]["seq"]
     observer.wait_seq(mark)
