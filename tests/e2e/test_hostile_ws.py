@@ -285,7 +285,7 @@ def test_a_burst_beyond_the_message_rate_gets_rate_limited_errors_without_id(sce
     pongs = [m for m in got if m["type"] == "pong"]
     assert limited, "60 messages at once passed a rate of 20 a second in bursts of 40"
     assert all(m["body"]["code"] == "rate_limited" and m.get("id") is None for m in limited), limited
-    assert 40 <= len(pongs) < 60, "the burst passes, the rest is dropped"
+    assert 35 <= len(pongs) < 60, "a burst of 40 (hello included) passes, the rest is dropped"
     scene.assert_nothing_changed()
     scene.assert_still_serving()
 
