@@ -118,6 +118,8 @@ def test_schemas_accept_the_messages_of_the_protocol(name, msg):
     ("server.json", {"type": "welcome", "body": {"mode": "resume", "meeting": "m1", "seq": 1, "now": 5,
                      "you": {"participant": "p1", "name": "Z", "college": "", "role": "admin"}}}),
     ("client.json", {"type": "meeting.configure", "key": "k", "body": {}}),               # nothing to set
+    ("client.json", {"type": "minutes.add", "body": {"text": "x"}}),                     # no key
+    ("client.json", {"type": "record.approve"}),                                         # no key
     ("client.json", {"type": "meeting.configure", "key": "k", "body": {"grace": 3601}}),
     ("client.json", {"type": "speaker.give", "key": "k", "body": {"participant": "p1", "request": "r1"}}),
     ("client.json", {"type": "vote.cast", "key": "k", "body": {"vote": "v1", "choice": "yes", "receipts": ["short"]}}),
