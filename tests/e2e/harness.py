@@ -13,6 +13,7 @@
 - chain_verify: the hash chain of PROTOCOL.md 5.2, recomputed in Python.
 """
 import asyncio
+import base64
 import hashlib
 import http.client
 import itertools
@@ -23,6 +24,7 @@ import queue
 import re
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -625,6 +627,78 @@ class Client:
                 _run(self.ws.close(), 3)
             except Exception:  # noqa: BLE001 - already gone is fine
                 pass
+
+
+class RawSocket:
+    """A WebSocket spoken by hand over a plain socket: for what a client library
+    would not send, and to read every byte the server wrote even after it has
+    stopped reading (a library aborts on the first failed write)."""
+
+    def __init__(self, server, meeting):
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((
+            "GET /ws?meeting=%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Protocol: concerto.v1\r\n\r\n" % (meeting, server.port, key)).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(4096)
+            assert chunk, "no upgrade answer"
+            head += chunk
+        assert head.startswith(b"HTTP/1.1 101"), head[:200]
+        self.buf = head.split(b"\r\n\r\n", 1)[1]
+
+    @staticmethod
+    def frame(opcode, payload, fin=True):
+        mask = os.urandom(4)
+        n = len(payload)
+        b0 = (0x80 if fin else 0) | opcode
+        if n < 126:
+            hdr = struct.pack("!BB", b0, 0x80 | n)
+        elif n < 65536:
+            hdr = struct.pack("!BBH", b0, 0x80 | 126, n)
+        else:
+            hdr = struct.pack("!BBQ", b0, 0x80 | 127, n)
+        return hdr + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+
+    def send_text(self, parts):
+        """One text message in len(parts) frames; False if the server stopped reading."""
+        try:
+            for i, p in enumerate(parts):
+                self.sock.sendall(self.frame(0x1 if i == 0 else 0x0, p.encode(), fin=i == len(parts) - 1))
+            return True
+        except OSError:
+            return False
+
+    def read_all(self):
+        """Everything the server sent until it closed: ([messages], close status or None)."""
+        data = self.buf
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+        msgs, code = [], None
+        while len(data) >= 2:
+            op, n = data[0] & 0x0F, data[1] & 0x7F
+            off = 2
+            if n == 126:
+                n, off = struct.unpack("!H", data[2:4])[0], 4
+            elif n == 127:
+                n, off = struct.unpack("!Q", data[2:10])[0], 10
+            payload, data = data[off:off + n], data[off + n:]
+            if op == 0x1:
+                msgs.append(json.loads(payload))
+            elif op == 0x8:
+                code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
+        return msgs, code
+
+    def close(self):
+        self.sock.close()
 
 
 def _brief(msgs):
