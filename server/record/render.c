@@ -184,7 +184,7 @@ static const char *const words[W_COUNT][2] = {
     [W_ARRIVED] = {"Arrivée", "Arrived"},
     [W_LEFT] = {"Départ", "Left"},
     [W_NOTES] = {"Observations", "Notes"},
-    [W_HOLDS] = {"pouvoir de %s", "proxy of %s"},
+    [W_HOLDS] = {"pouvoir de %s", "proxy from %s"},
     [W_DISCONNECTIONS] = {"%lld déconnexions", "%lld disconnections"},
     [W_NOBODY] = {"Aucun.", "None."},
     [W_QUORUM_CLOSE] = {"Quorum à la clôture : %s, %lld membres présents pour %lld requis.",
@@ -582,6 +582,7 @@ doc_table(struct doc *d, size_t ncols, bool head)
     return t;
 }
 
+/* Append a cell to `t`; steals `text` (NULL: out of memory). */
 static void
 cell_owned(struct doc *d, struct table *t, char *text)
 {
