@@ -1,0 +1,224 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Summarise the runs of bench/run.sh: a table on stdout and a JSON file.
+
+Input: one JSON object per line, as written by loadgen --json (labels
+concerto_join, concerto, bare_lws, node_ws) and by run.sh (callgrind).
+Each figure is the median over runs; "worst" is the worst run. Latency
+figures inside a run are already per-run p50 and p99 over bursts or clients.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+
+def machine():
+    m = {"cores": os.cpu_count(), "kernel": platform.release()}
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    m["memory_gib"] = round(int(line.split()[1]) / 1048576, 1)
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    m["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    for key, cmd in (("libwebsockets", ["pkg-config", "--modversion", "libwebsockets"]),
+                     ("node", ["node", "--version"])):
+        try:
+            m[key] = subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
+        except OSError:
+            pass
+    ws = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_ws", "node_modules", "ws",
+                      "package.json")
+    try:
+        with open(ws) as f:
+            m["ws"] = json.load(f)["version"]
+    except OSError:
+        pass
+    return m
+
+
+def get(run, path):
+    v = run
+    for k in path.split("."):
+        if not isinstance(v, dict) or k not in v:
+            return None
+        v = v[k]
+    return v
+
+
+def series(runs, label, path):
+    return [v for r in runs if r.get("label") == label
+            for v in [get(r, path)] if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def fmt(v, unit="", digits=0):
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v
+    return ("%." + str(digits) + "f%s") % (v, unit)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("runfile")
+    ap.add_argument("out")
+    for k in ("clients", "runs", "bursts", "interval", "size", "fanout-members", "join-timeout"):
+        ap.add_argument("--" + k, type=int, default=0)
+    a = ap.parse_args()
+    with open(a.runfile) as f:
+        runs = [json.loads(line) for line in f if line.strip()]
+
+    def m(label, path):
+        return med(series(runs, label, path))
+
+    def worst(label, path, high=True):
+        xs = series(runs, label, path)
+        return (max(xs) if high else min(xs)) if xs else None
+
+    n = a.clients
+    rows, targets = [], []
+
+    def row(scenario, figure, c=None, b=None, nd=None, target="", met=None):
+        rows.append((scenario, figure, c, b, nd, target,
+                     "" if met is None else ("met" if met else "MISSED")))
+        if met is not None:
+            targets.append({"scenario": scenario, "figure": figure, "concerto": c,
+                            "target": target, "met": met})
+
+    # join storm
+    j_all = series(runs, "concerto_join", "join.all_ms")
+    j_ok = len(j_all) == len(series(runs, "concerto_join", "join.elapsed_ms")) and j_all
+    j_ready = m("concerto_join", "join.ready")
+    j_5s = m("concerto_join", "join.within_5s")
+    all_ms = med(j_all) if j_ok else None
+    row("join storm", "all %d welcomed (ms)" % n,
+        fmt(all_ms) if j_ok else "not in %d s: %s ready" % (a.join_timeout, fmt(j_ready)),
+        fmt(m("bare_lws", "join.all_ms")), fmt(m("node_ws", "join.all_ms")), "<= 5000 ms",
+        bool(j_ok and all_ms <= 5000))
+    row("join storm", "welcomed within 5 s", fmt(j_5s), "", "", "%d" % n)
+    row("join storm", "welcome p50 / p99 (ms)",
+        "%s / %s" % (fmt(m("concerto_join", "join.p50_ms")), fmt(m("concerto_join", "join.p99_ms"))))
+    row("join storm", "welcome size (bytes)", fmt(m("concerto_join", "join.welcome_bytes")))
+    row("join storm", "one snapshot, GET (ms)", fmt(m("concerto_join", "setup.snapshot_ms"), digits=1))
+    row("join storm", "server-cut reconnects", fmt(m("concerto_join", "join.reconnects")))
+    row("join, fan-out run", "all %d conns on %d participants (ms)" % (n, a.fanout_members),
+        fmt(m("concerto", "join.all_ms")), "", "", "(reference)")
+
+    # idle
+    cj = m("concerto_join", "idle.kib_per_conn")
+    if cj is not None:
+        row("idle", "RSS growth per joined member (KiB)", fmt(cj, digits=1), "", "", "<= 10 KiB",
+            cj <= 10)
+    ci, bi, ni = (m(l, "idle.kib_per_conn") for l in ("concerto", "bare_lws", "node_ws"))
+    row("idle", "RSS growth per connection, fan-out run (KiB)", fmt(ci, digits=1),
+        fmt(bi, digits=1), fmt(ni, digits=1), "<= 10 KiB", None if ci is None else ci <= 10)
+    if ci is not None and ni is not None:
+        row("idle", "memory per connection vs node ws", fmt(ci / ni, "x", 2), "", "", "< 1x",
+            ci < ni)
+
+    # burst
+    lab = ("concerto", "bare_lws", "node_ws")
+    d50 = [m(l, "burst.all_p50_ms") for l in lab]
+    d99 = [m(l, "burst.all_p99_ms") for l in lab]
+    row("broadcast burst", "all delivered, p50 over bursts (ms)", *[fmt(x, digits=1) for x in d50],
+        target="<= 120 ms", met=None if d50[0] is None else d50[0] <= 120)
+    row("broadcast burst", "all delivered, p99 over bursts (ms)", *[fmt(x, digits=1) for x in d99],
+        target="<= 150 ms", met=None if d99[0] is None else d99[0] <= 150)
+    row("broadcast burst", "per delivery p50 (ms)",
+        *[fmt(m(l, "burst.lat_p50_ms"), digits=1) for l in lab])
+    row("broadcast burst", "per delivery p99 (ms)",
+        *[fmt(m(l, "burst.lat_p99_ms"), digits=1) for l in lab])
+    row("broadcast burst", "worst run, all delivered p99 (ms)",
+        *[fmt(worst(l, "burst.all_p99_ms"), digits=1) for l in lab])
+    rate = [m(l, "burst.deliveries_per_s") for l in lab]
+    row("broadcast burst", "deliveries/s", *[fmt(x) for x in rate])
+    missing = [m(l, "burst.missing") for l in lab]
+    row("broadcast burst", "missing deliveries", *[fmt(x) for x in missing], target="0",
+        met=None if missing[0] is None else missing[0] == 0)
+    if rate[0] and rate[1]:
+        row("broadcast burst", "concerto / bare lws", fmt(rate[0] / rate[1], "x", 2), "", "",
+            ">= 0.80x", rate[0] / rate[1] >= 0.8)
+    if rate[0] and rate[2]:
+        row("broadcast burst", "concerto / node ws", fmt(rate[0] / rate[2], "x", 2), "", "",
+            ">= 1.30x", rate[0] / rate[2] >= 1.3)
+
+    # vote storm
+    vs = [r.get("vote") for r in runs if r.get("label") == "concerto_join" and r.get("vote")]
+    if vs and vs[0].get("skipped"):
+        row("vote storm", "skipped: " + vs[0].get("reason", ""))
+    elif vs:
+        p99 = m("concerto_join", "vote.ack_p99_ms")
+        lost = m("concerto_join", "vote.lost")
+        acked = m("concerto_join", "vote.acked")
+        row("vote storm", "ballots acked of %d" % (n - 1), fmt(acked), target="all",
+            met=None if acked is None else acked == n - 1)
+        row("vote storm", "ack p50 / p99 (ms)", "%s / %s" % (
+            fmt(m("concerto_join", "vote.ack_p50_ms"), digits=1), fmt(p99, digits=1)),
+            target="p99 <= 250 ms", met=None if p99 is None else p99 <= 250)
+        row("vote storm", "ballots lost", fmt(lost), target="0",
+            met=None if lost is None else lost == 0)
+
+    # reconnect storm
+    r_all = series(runs, "concerto", "reconnect.all_ms")
+    r_missed = m("concerto", "reconnect.missed")
+    row("reconnect storm", "all %d resumed (ms)" % (n - 1), fmt(med(r_all)), "", "", "<= 5000 ms",
+        None if not r_all else med(r_all) <= 5000)
+    row("reconnect storm", "missed events", fmt(r_missed), "", "", "0",
+        None if r_missed is None else r_missed == 0)
+
+    # record
+    rs = [r.get("record") for r in runs if r.get("label") == "concerto_record" and r.get("record")]
+    if rs and rs[0].get("skipped"):
+        row("record", "skipped: " + rs[0].get("reason", ""))
+    elif rs:
+        b = m("concerto_record", "record.build_sign_ms")
+        row("record", "finalize + first GET record.json, %s events (ms)"
+            % fmt(m("concerto_record", "record.events")), fmt(b), target="<= 1000 ms",
+            met=None if b is None else b <= 1000)
+        row("record", "record.json bytes / cached GET (ms)", "%s / %s" % (
+            fmt(m("concerto_record", "record.json_bytes")),
+            fmt(m("concerto_record", "record.cached_get_ms"), digits=1)))
+
+    cg = [r for r in runs if r.get("label") == "callgrind"]
+    if cg:
+        row("instructions", "per ballot processed (callgrind)", fmt(cg[-1]["per_ballot"]))
+
+    mach = machine()
+    head = ("Concerto benchmark: %s cores (%s), %s GiB, Linux %s; lws %s, node %s, ws %s\n"
+            "%d clients, median of %d runs, %d bursts %d ms apart, baselines' message %d bytes"
+            % (mach.get("cores"), mach.get("cpu", "?"), mach.get("memory_gib", "?"),
+               mach.get("kernel"), mach.get("libwebsockets", "?"), mach.get("node", "?"),
+               mach.get("ws", "?"), n, a.runs, a.bursts, a.interval, a.size))
+    print(head)
+    cols = ("scenario", "figure", "concerto", "bare lws", "node ws", "target", "")
+    table = [cols] + [tuple("" if x is None else str(x) for x in r) for r in rows]
+    w = [max(len(r[i]) for r in table) for i in range(len(cols))]
+    for i, r in enumerate(table):
+        print("  ".join(r[k].ljust(w[k]) for k in range(len(cols))).rstrip())
+        if i == 0:
+            print("  ".join("-" * w[k] for k in range(len(cols))))
+
+    out = {"machine": mach, "config": vars(a), "targets": targets,
+           "table": [dict(zip(cols[:-1] + ("verdict",), r)) for r in table[1:]], "runs": runs}
+    with open(a.out, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print("\nwritten: %s" % a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
