@@ -859,8 +859,10 @@ vote_ok(const json_t *v)
     const json_t *cc = json_object_get(v, "college_counts");
     const json_t *ballots = json_object_get(v, "ballots");
     size_t no = json_array_size(options), nc = json_array_size(colleges);
+    /* a vote never closed (prepared, cancelled) has no counts yet */
     if (!SPEC_OK(v, vote_spec) || !all_of(options, is_string) || !all_of(counts, is_integer) ||
-        json_array_size(counts) != no || !all_of(colleges, is_string) || !all_of(cc, is_integer) ||
+        (json_array_size(counts) != no && json_array_size(counts) != 0) ||
+        !all_of(colleges, is_string) || !all_of(cc, is_integer) ||
         (ballots && !EACH_OK(ballots, ballot_spec))) {
         return false;
     }
@@ -1740,15 +1742,13 @@ cmp_placed(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-/* A sub-heading each time the stream moves to another item. */
+/* The sub-heading of agenda item `it` (its index; -1: outside the agenda),
+ * with its presenter and description the first time. */
 static void
-group(struct doc *d, const struct rec *r, const char *item, bool *seen, bool *seen_outside)
+group(struct doc *d, const struct rec *r, long it, bool *seen)
 {
-    long it = item_index(r, item);
     if (it < 0) {
-        doc_addf(d, BK_H3, ST_NORMAL, "%s%s%s", W(r, W_OUTSIDE), *seen_outside ? " " : "",
-                 *seen_outside ? W(r, W_CONTINUED) : "");
-        *seen_outside = true;
+        doc_add(d, BK_H3, ST_NORMAL, W(r, W_OUTSIDE));
         return;
     }
     const json_t *x = json_array_get(r->agenda, (size_t)it);
@@ -1775,8 +1775,7 @@ minutes(struct doc *d, const struct rec *r)
     size_t nm = json_array_size(r->minutes), nv = 0;
     struct placed *votes = malloc((json_array_size(r->votes) + 1) * sizeof(*votes));
     bool *seen = calloc(r->na + 1, sizeof(*seen));
-    bool seen_outside = false;
-    const char *current = NULL;
+    long current = -2; /* no group yet */
     char hm[16];
     size_t i;
     const json_t *v;
@@ -1801,15 +1800,22 @@ minutes(struct doc *d, const struct rec *r)
     if (nm == 0 && nv == 0) {
         doc_add(d, BK_PARA, ST_NORMAL, W(r, W_NO_MINUTES));
     }
-    /* Merge by time; at equal times the entry (the vote's own line) comes first. */
+    /*
+     * Merge by time; at equal times the entry (the vote's own line) comes
+     * first. A new item opens a group (again "continued" if it comes back).
+     * What happens outside any item (the session opened, suspended or
+     * closed, an item's closing, written once it is no longer current)
+     * stays where it falls in time: only before the first item does it get
+     * a heading of its own.
+     */
     for (size_t m = 0, k = 0; !d->oom && (m < nm || k < nv);) {
         const json_t *e = m < nm ? json_array_get(r->minutes, m) : NULL;
         bool take_vote = k < nv && (!e || votes[k].ts < gi(e, "ts"));
         const json_t *x = take_vote ? json_array_get(r->votes, votes[k].i) : e;
-        const char *item = gs(x, "item");
-        if (!current || strcmp(current, item) != 0) {
-            group(d, r, item, seen, &seen_outside);
-            current = item;
+        long it = item_index(r, gs(x, "item"));
+        if (current == -2 || (it >= 0 && it != current)) {
+            group(d, r, it, seen);
+            current = it;
         }
         if (take_vote) {
             k++;

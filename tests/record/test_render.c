@@ -257,6 +257,16 @@ assert_accents_intact(const char *text)
     assert_has(text, "déménagements…");
 }
 
+/* The record's chain head, 64 hex digits (borrowed from `root`). */
+static const char *
+chain_head(const json_t *root)
+{
+    const char *head = json_string_value(json_object_get(json_object_get(root, "chain"), "head"));
+    assert_non_null(head);
+    assert_int_equal(strlen(head), 64);
+    return head;
+}
+
 /* The minutes entry whose text is `text`. */
 static json_t *
 entry_with(json_t *root, const char *text)
@@ -299,11 +309,12 @@ test_render_md_has_title_items_votes_and_accents(void **state)
     assert_has(md, "- **Mode**\xc2\xa0: scrutin secret\n");
     assert_has(md, "| Option | Total | Collège bailleurs | Collège locataires |\n"
                    "|---|---:|---:|---:|\n| Pour | 5 | 3 | 2 |\n");
-    assert_has(md, "Pour : Claire Dubois, Sophie Martin (pouvoir exercé par Claire Dubois)");
+    assert_has(md, "Pour : Claire Dubois, Marc Lefebvre, Sophie Martin (pouvoir exercé par "
+                   "Claire Dubois), Jean Moreau, Fatima Benali.");
     assert_has(md, "Scrutin secret : le journal établit qui a voté");
     assert_has(md, "| Claire Dubois | bailleurs | 4 | 8 min 25 s | 26,1\xc2\xa0% |");
-    assert_has(md, "Journal de la séance : 153 événements");
-    assert_has(md, "17ec153416704b91f3250615e38a3755ac4075cb226435f963cb7f3b6c507627");
+    assert_has(md, "Journal de la séance : 157 événements");
+    assert_has(md, chain_head(root));
     assert_has(md, "minisign -Vm record.md -p concerto.pub\nconcerto verify .");
     free(md);
     json_decref(root);
@@ -385,7 +396,7 @@ test_render_pdf_has_title_items_votes_and_accents(void **state)
     assert_has(text, "œ");
     assert_has(text, "Point 2.4 : Accords locaux de prévention des impayés");
     assert_has(text, "Pour 5 3 2");
-    assert_has(text, "17ec153416704b91f3250615e38a3755ac4075cb226435f963cb7f3b6c507627");
+    assert_has(text, chain_head(root));
     assert_has(text, "minisign -Vm record.pdf -p concerto.pub concerto verify .");
     /* header and footer on every page */
     int pages = pdf_pages(pdf, len);
@@ -448,7 +459,7 @@ test_render_speaks_english_when_the_meeting_does(void **state)
     assert_has(md, "**Result: adopted**");
     assert_has(md, "**Result: option \"jeudi 6 mai 2021\" chosen**");
     assert_has(md, "Approved by Hélène Vasseur on Wednesday 3 February 2021 at 10:02.");
-    assert_has(md, "Meeting log: 153 events");
+    assert_has(md, "Meeting log: 157 events");
     assert_lacks(md, "Étaient présents");
     char *html = render_ok(render_html, root, NULL);
     assert_true(strncmp(html, "<!DOCTYPE html>\n<html lang=\"en\">", 32) == 0);
@@ -460,6 +471,33 @@ test_render_speaks_english_when_the_meeting_does(void **state)
     free(text);
     free(pdf);
     free(html);
+    free(md);
+    json_decref(root);
+}
+
+static void
+test_render_notes_a_cancelled_vote_and_skips_one_never_opened(void **state)
+{
+    (void)state;
+    json_t *root = fixture_json();
+    json_t *votes = json_object_get(root, "votes");
+    json_array_append_new(
+        votes,
+        json_pack("{s:s,s:s,s:s,s:s,s:[sss],s:s,s:s,s:s,s:I,s:I,s:[],s:[],s:[],s:[]}", "id", "v4",
+                  "item", "i7", "question", "Report de la feuille de route", "kind", "yesno",
+                  "options", "yes", "no", "abstain", "mode", "named", "rule", "simple", "state",
+                  "cancelled", "opened_at", (json_int_t)1612260300000, "closed_at",
+                  (json_int_t)1612260360000, "counts", "colleges", "college_counts", "ballots"));
+    json_array_append_new(
+        votes, json_pack("{s:s,s:s,s:s,s:s,s:[sss],s:s,s:s,s:s,s:I,s:I,s:[],s:[],s:[],s:[]}", "id",
+                         "v5", "item", "i12", "question", "Motion jamais ouverte", "kind", "yesno",
+                         "options", "yes", "no", "abstain", "mode", "secret", "rule", "simple",
+                         "state", "prepared", "opened_at", (json_int_t)0, "closed_at",
+                         (json_int_t)0, "counts", "colleges", "college_counts", "ballots"));
+    char *md = render_ok(render_md, root, NULL);
+    assert_has(md, "Le vote « Report de la feuille de route » a été annulé.");
+    assert_lacks(md, "Motion jamais ouverte");
+    assert_int_equal(count(md, "**Vote :"), 3);
     free(md);
     json_decref(root);
 }
@@ -610,7 +648,7 @@ test_render_refuses_a_record_missing_fields(void **state)
         assert_invalid_after(required[i], NULL);
     }
     /* the shapes that index each other must agree */
-    assert_invalid_after("votes.0.counts.2", NULL);
+    assert_invalid_after("votes.0.counts.2", NULL); /* counts: none, or one per option */
     assert_invalid_after("votes.0.college_counts.5", NULL);
     assert_invalid_after("votes.0.options.1", json_integer(1));
     assert_invalid_after("votes.0.ballots.0.voter", NULL);
@@ -790,6 +828,7 @@ main(void)
         cmocka_unit_test(test_render_pdf_carries_metadata_from_the_record),
         cmocka_unit_test(test_render_pdf_gives_the_same_bytes_twice),
         cmocka_unit_test(test_render_speaks_english_when_the_meeting_does),
+        cmocka_unit_test(test_render_notes_a_cancelled_vote_and_skips_one_never_opened),
         cmocka_unit_test(test_render_pdf_paginates_a_long_record),
         cmocka_unit_test(test_render_refuses_malformed_json),
         cmocka_unit_test(test_render_refuses_a_record_missing_fields),

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Write record.json, the fixture of tests/record/test_render.c.
 
-The demo meeting of the CCR Hauts-de-France (2 February 2021), as the
-server's record builder would write it (proto/RECORD.md): a log of events
-with a real hash chain (PROTOCOL.md 5.2), the final state, and the minutes,
-automatic and written by the secretary. Run it to regenerate the file:
+The demo meeting of the CCR Hauts-de-France (2 February 2021) as
+proto/RECORD.md describes it: a log of events with a real hash chain
+(PROTOCOL.md 5.2), the final state, and the minutes, automatic and written
+by the secretary. The state and the automatic entries are written here the
+way server/record/record.c derives them, so that feeding this log to the
+record builder gives the same file, byte for byte. Run it to regenerate:
 
     python3 tests/record/data/make_record.py > tests/record/data/record.json
 """
@@ -86,6 +88,13 @@ turns = []
 entry_no = [0]
 
 
+def roll_call(ballots):
+    """Named ballots as the record lists them: in roster order."""
+    order = [p[0] for p in people]
+    return [{"voter": v, "by": b, "choice": c}
+            for v, b, c in sorted(ballots, key=lambda x: order.index(x[0]))]
+
+
 def ev(ts, actor, type_, body):
     events.append((ts, actor, type_, body))
 
@@ -99,9 +108,13 @@ def note(ts, text, speakers=(), edited=False):
     entry_no[0] += 1
     e = "e%d" % entry_no[0]
     ev(ts, "leroy", "minutes.entry_added",
-       {"entry": e, "item": current[0], "text": text, "speakers": list(speakers)})
+       {"entry": e, "item": current[0], "text": text if not edited else edited,
+        "speakers": list(speakers)})
+    if edited:
+        ev(ts + 60000, "leroy", "minutes.entry_edited",
+           {"entry": e, "item": current[0], "text": text, "speakers": list(speakers)})
     minutes.append({"ts": ts, "item": current[0], "source": "secretary", "text": text,
-                    "speakers": list(speakers), "entry": e, "edited": edited})
+                    "speakers": list(speakers), "entry": e, "edited": bool(edited)})
 
 
 def join(ts, pid, session=True):
@@ -132,9 +145,9 @@ def close_item(ts, item, postponed=False):
        {"item": item})
     if item in state["opened_item"]:
         state["actual"][item] = state["actual"].get(item, 0) + ts - state["opened_item"].pop(item)
+    current[0] = ""  # the builder writes the entry once the item is no longer current
     auto(ts, ("Le point « %s » est reporté." if postponed else "Clôture du point « %s ».")
          % titles[item])
-    current[0] = ""
 
 
 def turn(ts, pid, seconds, kind="contribution"):
@@ -183,9 +196,12 @@ join(at("09:29"), "moreau", session=False)
 join(at("09:31"), "lefebvre", session=False)
 ev(at("09:30"), "leroy", "attendance.marked",
    {"participant": "martin", "status": "excused", "reason": "congé"})
+auto(at("09:30"), "Sophie Martin : excusé (congé).", ["martin"])
 ev(at("09:30"), "leroy", "proxy.given", {"from": "martin", "to": "dubois"})
+auto(at("09:30"), "Sophie Martin donne pouvoir à Claire Dubois.", ["martin", "dubois"])
 ev(at("09:30"), "leroy", "attendance.marked",
    {"participant": "garnier", "status": "absent", "reason": ""})
+auto(at("09:30"), "Paul Garnier : absent.", ["garnier"])
 
 ev(at("09:32"), "vasseur", "meeting.opened", {})
 auto(at("09:32"), "Ouverture de la séance.")
@@ -218,10 +234,12 @@ for i, (voter, by, choice) in enumerate(ballots1):
 ev(at("09:44"), "vasseur", "vote.closed",
    {"vote": "v1", "counts": [5, 0, 1], "colleges": ["bailleurs", "locataires"],
     "college_counts": [3, 0, 0, 2, 0, 1], "passed": True, "winner": "", "quorum_met": True,
-    "voted": 6, "entitled_n": 7, "present": 5, "voters": [b[0] for b in ballots1],
-    "by": [b[1] for b in ballots1], "choices": [b[2] for b in ballots1]})
+    "voted": 6, "entitled_n": 7, "present": ["dubois", "lefebvre", "moreau", "benali", "caron"],
+    "voters": [b[0] for b in ballots1], "by": [b[1] for b in ballots1],
+    "choices": [["yes", "no", "abstain"].index(b[2]) for b in ballots1]})
 auto(at("09:44"), "Résultat du vote « Approbation de l’ordre du jour » : adopté. Pour 5, "
      "contre 0, abstention 1 (6 votants sur 7).")
+ev(at("09:44"), "leroy", "vote.published", {"vote": "v1"})
 votes.append({
     "id": "v1", "item": "i1", "question": "Approbation de l’ordre du jour", "kind": "yesno",
     "options": ["yes", "no", "abstain"], "mode": "named", "rule": "simple", "share_num": 2,
@@ -231,7 +249,7 @@ votes.append({
     "quorum_open": True, "quorum_close": True, "counts": [5, 0, 1],
     "colleges": ["bailleurs", "locataires"], "college_counts": [3, 0, 0, 2, 0, 1],
     "passed": True, "winner": "",
-    "ballots": [{"voter": v, "by": b, "choice": c} for v, b, c in ballots1]})
+    "ballots": roll_call(ballots1)})
 
 open_item(at("09:45"), "i2")
 join(at("09:45"), "petit")
@@ -262,7 +280,7 @@ open_item(at("10:22"), "i5")
 t = turn(at("10:23"), "moreau", 178)
 note(t + 12000, "Un accord national a été négocié avec les plus grandes associations de "
      "locataires ; sa déclinaison régionale est en œuvre depuis l’automne.", ["moreau"],
-     edited=True)
+     edited="Un accord national a été négocié avec les associations de locataires.")
 t = turn(at("10:28"), "dubois", 80)
 
 open_item(at("10:35"), "i6")
@@ -314,14 +332,16 @@ for i, (voter, by) in enumerate([("dubois", ""), ("martin", "dubois"), ("lefebvr
 ev(at("11:39"), "vasseur", "vote.closed",
    {"vote": "v2", "counts": [4, 1, 0], "colleges": ["bailleurs", "locataires"],
     "college_counts": [3, 0, 0, 1, 1, 0], "passed": True, "winner": "", "quorum_met": True,
-    "voted": 5, "entitled_n": 6, "present": 5, "voters": [], "by": [], "choices": []})
+    "voted": 5, "entitled_n": 6, "present": present2, "voters": [], "by": [], "choices": []})
 auto(at("11:39"), "Résultat du vote « %s » : adopté. Pour 4, contre 1, abstention 0 "
      "(5 votants sur 6)." % q2)
+ev(at("11:39"), "leroy", "vote.published", {"vote": "v2"})
 votes.append({
     "id": "v2", "item": "i8", "question": q2, "kind": "yesno",
     "options": ["yes", "no", "abstain"], "mode": "secret", "rule": "absolute", "share_num": 2,
     "share_den": 3, "state": "published", "opened_at": at("11:35"), "closed_at": at("11:39"),
-    "entitled": entitled2, "present_open": present2, "present_close": present2, "voted": 5,
+    "entitled": entitled2, "present_open": present2 + ["caron"], "present_close": present2,
+    "voted": 5,
     "quorum_open": True, "quorum_close": True, "counts": [4, 1, 0],
     "colleges": ["bailleurs", "locataires"], "college_counts": [3, 0, 0, 1, 1, 0],
     "passed": True, "winner": "", "ballots": []})
@@ -356,11 +376,13 @@ for i, (voter, by, choice) in enumerate(ballots3):
 ev(at("11:55"), "vasseur", "vote.closed",
    {"vote": "v3", "counts": [1, 4, 1], "colleges": ["bailleurs", "locataires"],
     "college_counts": [1, 2, 0, 0, 2, 1], "passed": True, "winner": "jeudi 6 mai 2021",
-    "quorum_met": True, "voted": 6, "entitled_n": 7, "present": 5,
+    "quorum_met": True, "voted": 6, "entitled_n": 7, "present": present3,
     "voters": [b[0] for b in ballots3], "by": [b[1] for b in ballots3],
-    "choices": [b[2] for b in ballots3]})
+    "choices": [["mardi 4 mai 2021", "jeudi 6 mai 2021", "abstain"].index(b[2])
+                for b in ballots3]})
 auto(at("11:55"), "Résultat du vote « Date de la prochaine réunion » : « jeudi 6 mai 2021 » "
-     "l’emporte. Mardi 4 mai 2021 1, jeudi 6 mai 2021 4, abstention 1 (6 votants sur 7).")
+     "l'emporte. Mardi 4 mai 2021 1, jeudi 6 mai 2021 4, abstention 1 (6 votants sur 7).")
+ev(at("11:55"), "leroy", "vote.published", {"vote": "v3"})
 votes.append({
     "id": "v3", "item": "i12", "question": "Date de la prochaine réunion", "kind": "choice",
     "options": ["mardi 4 mai 2021", "jeudi 6 mai 2021", "abstain"], "mode": "named",
@@ -369,7 +391,7 @@ votes.append({
     "present_open": present3, "present_close": present3, "voted": 6, "quorum_open": True,
     "quorum_close": True, "counts": [1, 4, 1], "colleges": ["bailleurs", "locataires"],
     "college_counts": [1, 2, 0, 0, 2, 1], "passed": True, "winner": "jeudi 6 mai 2021",
-    "ballots": [{"voter": v, "by": b, "choice": c} for v, b, c in ballots3]})
+    "ballots": roll_call(ballots3)})
 leave(at("11:58"), "benali")
 note(at("12:02"), "La prochaine réunion permettra de faire le point sur l’avancée des "
      "travaux ; le secrétariat adressera le procès-verbal aux membres sous huitaine.", [])
