@@ -283,6 +283,12 @@ cmd_serve(int argc, char **argv)
         goto fail;
     }
     net_attach(n, h);
+    int loaded = hub_load_all(h, net_now_ms());
+    if (loaded < 0) {
+        fprintf(stderr, "concerto serve: cannot read the meetings of %s\n", db);
+        goto fail;
+    }
+    log_line(LOG_INFO, "%d meeting(s) rebuilt from the log", loaded);
     char base[200];
     snprintf(base, sizeof(base), "http://%s", listen);
     if (demo) {

@@ -305,6 +305,26 @@ hub_unload(struct hub *h, struct live *l)
     live_free(l);
 }
 
+static int
+load_one(void *ctx, const char *id)
+{
+    struct hub *h = ctx;
+    struct live *l;
+    if (hub_live(h, id, &l) == 0) {
+        h->loaded++;
+    }
+    return 0; /* one bad meeting does not stop the others */
+}
+
+int
+hub_load_all(struct hub *h, int64_t now)
+{
+    h->now = now;
+    h->loaded = 0;
+    int rc = store_meetings(h->st, load_one, h);
+    return rc ? rc : h->loaded;
+}
+
 /* Make room in l->seats for every participant (participants only grow). */
 static int
 live_fit(struct live *l)

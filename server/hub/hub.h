@@ -104,6 +104,12 @@ int hub_flush(struct hub *h, int64_t now);
  * links and print them with `base` (e.g. "http://127.0.0.1:8080") to `out`. */
 int hub_demo(struct hub *h, const char *base, int64_t now, void (*print)(const char *line));
 
+/* Rebuild every meeting from the log (at start-up): each is folded and its
+ * chain verified; participants the log shows connected get the grace period
+ * to come back. Returns the number loaded; a meeting whose log does not
+ * verify is reported and left out. */
+int hub_load_all(struct hub *h, int64_t now);
+
 /* A new admin token; printed once by the caller (out gets the token). */
 int hub_admin_token(struct hub *h, char *out, size_t outlen, int64_t now);
 

@@ -107,6 +107,7 @@ struct hub {
     size_t nconns;
     int64_t now; /* the time of the last turn, for work that has no request */
     uint64_t turn_events; /* events written in the current turn */
+    int loaded;           /* meetings loaded by hub_load_all() */
     struct hub_metrics metrics;
 };
 

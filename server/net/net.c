@@ -47,6 +47,7 @@ _Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
 #define QUEUE_CAP 256          /* messages queued per WebSocket before it is cut off */
 #define ADDR_SLOTS 8192        /* client addresses tracked for the per-address cap */
 #define FLOOD_STRIKES 3        /* refused bursts before a flooding client is cut off */
+#define CLOSE_GRACE_S 5        /* seconds a close frame may wait for the socket before a drop */
 #define API_BODY_MAX (1 << 20) /* HTTP API request bodies */
 #define RX_MAX PROTO_MAX_MESSAGE
 
@@ -158,6 +159,8 @@ io_send(void *ctx, void *netp, struct msg *m)
         s->closing = true;
         s->close_status = 1008;
         snprintf(s->close_reason, sizeof(s->close_reason), "too slow, resume with since");
+        /* Its socket is full, so the close frame may never go out: drop it anyway. */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, CLOSE_GRACE_S);
         lws_callback_on_writable(wsi);
         return;
     }
@@ -177,6 +180,9 @@ io_close(void *ctx, void *netp, int status, const char *reason)
     s->closing = true;
     s->close_status = status;
     snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
+    /* The close frame goes out once the socket takes it; a peer that has
+     * stopped reading never lets it, so it is dropped after CLOSE_GRACE_S. */
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, CLOSE_GRACE_S);
     lws_callback_on_writable(wsi);
 }
 
@@ -868,6 +874,7 @@ net_new(const struct net_config *cfg, struct net **out, const char **msg)
     info.retry_and_idle_policy = &retry;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.timeout_secs = (unsigned int)(cfg->http_timeout ? cfg->http_timeout : 10);
+    info.timeout_secs_ah_idle = info.timeout_secs; /* a request's headers: lws's own 10 s otherwise */
     info.max_http_header_data = 4096;
     info.fd_limit_per_thread = 0;
     n->ctx = lws_create_context(&info);

@@ -72,6 +72,7 @@ enum stmt {
     S_SECRET_DEL,
     S_SECRET_TALLY,
     S_SECRET_LIST,
+    S_MEETINGS,
     S_COUNT
 };
 
@@ -112,6 +113,7 @@ static const char *const sql[S_COUNT] = {
                        " ORDER BY college, choice",
     [S_SECRET_LIST] = "SELECT receipt, choice FROM secret_ballots WHERE meeting = ?1 AND vote = ?2"
                       " ORDER BY receipt",
+    [S_MEETINGS] = "SELECT id FROM meetings ORDER BY created, id",
 };
 
 struct store {
@@ -626,4 +628,21 @@ store_secret_list(struct store *s, const char *meeting, const char *vote,
                   void *ctx)
 {
     return rows(s, S_SECRET_LIST, meeting, vote, cb, ctx);
+}
+
+int
+store_meetings(struct store *s, int (*cb)(void *ctx, const char *id), void *ctx)
+{
+    sqlite3_stmt *st = s->st[S_MEETINGS];
+    int rc = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = cb(ctx, (const char *)sqlite3_column_text(st, 0)))) {
+            break;
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    done(s, S_MEETINGS);
+    return rc;
 }

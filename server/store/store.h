@@ -69,6 +69,9 @@ int store_meeting_add(struct store *s, const char *id, const char *commission, i
 /* 0 when the meeting exists (commission copied out), ERR_NOT_FOUND when not. */
 int store_meeting_get(struct store *s, const char *id, char commission[33]);
 
+/* Every meeting id, oldest first. */
+int store_meetings(struct store *s, int (*cb)(void *ctx, const char *id), void *ctx);
+
 int store_commission_add(struct store *s, const char *id, const char *name,
                          const char *colleges_json, int64_t now);
 /* name and colleges are new (free) */
