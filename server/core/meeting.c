@@ -596,5 +596,11 @@ meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_
     if (rc == 1) {
         return ERR_UNKNOWN_TYPE;
     }
-    return rc ? rc : quorum_check(m, now, out);
+    /* Only what changes presence, proxies or the rule can move the quorum;
+     * computing it walks every participant, too much for every ballot. */
+    bool quorum = c->type == CMD_MEETING_OPEN || c->type == CMD_MEETING_RESUME ||
+                  c->type == CMD_MEETING_CONFIGURE || c->type == CMD_ATTENDANCE_CHECKIN ||
+                  c->type == CMD_ATTENDANCE_MARK || c->type == CMD_PROXY_GIVE ||
+                  c->type == CMD_PROXY_RECORD || c->type == CMD_PROXY_REVOKE;
+    return rc || !quorum ? rc : quorum_check(m, now, out);
 }

@@ -44,7 +44,9 @@
 
 _Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
 
-#define QUEUE_CAP 256          /* messages queued per WebSocket before it is cut off */
+#define QUEUE_MIN 8            /* a connection's queue starts this small... */
+#define QUEUE_MAX 4096         /* ...and is cut off when this many messages wait */
+#define QUEUE_BYTES (8u << 20) /* ...or this many bytes */
 #define ADDR_SLOTS 8192        /* client addresses tracked for the per-address cap */
 #define FLOOD_STRIKES 3        /* refused bursts before a flooding client is cut off */
 #define CLOSE_GRACE_S 5        /* seconds a close frame may wait for the socket before a drop */
@@ -87,8 +89,9 @@ struct ws_session {
     double tokens;    /* rate limit: messages that may be sent now */
     int64_t refill;   /* when tokens were last topped up (ms) */
     int refused;      /* messages refused for rate since the last accepted */
-    struct msg *q[QUEUE_CAP];
-    unsigned head, len;
+    struct msg **q; /* ring of cap slots, grown by doubling up to QUEUE_MAX */
+    unsigned cap, head, len;
+    size_t bytes; /* queued */
     char *rx;
     size_t rxlen;
     bool discarding;
@@ -137,9 +140,36 @@ ws_queue_clear(struct net *n, struct ws_session *s)
     n->queued -= s->len;
     while (s->len) {
         msg_unref(s->q[s->head]);
-        s->head = (s->head + 1) % QUEUE_CAP;
+        s->head = (s->head + 1) % s->cap;
         s->len--;
     }
+    s->bytes = 0;
+}
+
+/* Room for one more message: grow the ring (keeping its order) if full.
+ * 0, or -1 when the queue is at its bound or memory is short. */
+static int
+ws_queue_room(struct ws_session *s, size_t add)
+{
+    if (s->len == QUEUE_MAX || s->bytes + add > QUEUE_BYTES) {
+        return -1;
+    }
+    if (s->len < s->cap) {
+        return 0;
+    }
+    unsigned cap = s->cap ? s->cap * 2 : QUEUE_MIN;
+    struct msg **q = malloc(cap * sizeof(*q));
+    if (!q) {
+        return -1;
+    }
+    for (unsigned i = 0; i < s->len; i++) {
+        q[i] = s->q[(s->head + i) % s->cap];
+    }
+    free(s->q);
+    s->q = q;
+    s->cap = cap;
+    s->head = 0;
+    return 0;
 }
 
 static void
@@ -151,9 +181,10 @@ io_send(void *ctx, void *netp, struct msg *m)
     if (s->closing) {
         return;
     }
-    if (s->len == QUEUE_CAP) {
+    if (ws_queue_room(s, m->len)) {
         /* Too slow: drop what is queued and cut it off; it resumes with `since`. */
-        log_line(LOG_WARN, "connection too slow (%d messages queued): closing", QUEUE_CAP);
+        log_line(LOG_WARN, "connection too slow (%u messages, %zu bytes queued): closing",
+                 s->len, s->bytes);
         ws_queue_clear(n, s);
         n->cut_off++;
         s->closing = true;
@@ -165,8 +196,9 @@ io_send(void *ctx, void *netp, struct msg *m)
         return;
     }
     msg_ref(m);
-    s->q[(s->head + s->len) % QUEUE_CAP] = m;
+    s->q[(s->head + s->len) % s->cap] = m;
     s->len++;
+    s->bytes += m->len;
     n->queued++;
     lws_callback_on_writable(wsi);
 }
@@ -377,10 +409,15 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
             s->rxlen = 0;
             hub_too_large(n->hub, s->hc);
         }
-        if (!s->discarding) {
-            if (!s->rx && !(s->rx = malloc(RX_MAX + 1))) {
+        bool whole = lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi) &&
+                     lws_remaining_packet_payload(wsi) == 0;
+        if (!s->discarding && !whole) {
+            /* Fragments only: most messages arrive whole and are read in place. */
+            char *rx = realloc(s->rx, s->rxlen + len + 1);
+            if (!rx) {
                 return -1;
             }
+            s->rx = rx;
             memcpy(s->rx + s->rxlen, in, len);
             s->rxlen += len;
         }
@@ -398,24 +435,24 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
                     io_close(n, wsi, 1008, "flooding");
                 }
                 s->rxlen = 0;
+                free(s->rx);
+                s->rx = NULL;
                 return 0;
             }
             s->refused = 0;
-            hub_message(n->hub, s->hc, s->rx, s->rxlen, now);
+            hub_message(n->hub, s->hc, whole ? in : s->rx, whole ? len : s->rxlen, now);
             s->rxlen = 0;
-            /* Keep small buffers for the common case; give back a big one. */
-            if (len > 4096) {
-                free(s->rx);
-                s->rx = NULL;
-            }
+            free(s->rx);
+            s->rx = NULL;
         }
         return 0;
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (s->len) {
             struct msg *m = s->q[s->head];
-            s->head = (s->head + 1) % QUEUE_CAP;
+            s->head = (s->head + 1) % s->cap;
             s->len--;
+            s->bytes -= m->len;
             n->queued--;
             int w = lws_write(wsi, msg_data(m), m->len, LWS_WRITE_TEXT);
             msg_unref(m);
@@ -437,6 +474,9 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
     case LWS_CALLBACK_CLOSED:
         release(n, s);
         ws_queue_clear(n, s);
+        free(s->q);
+        s->q = NULL;
+        s->cap = 0;
         free(s->rx);
         s->rx = NULL;
         if (s->hc) {
@@ -760,8 +800,11 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
         return lws_http_transaction_completed(wsi) ? -1 : 0;
 
     case LWS_CALLBACK_CLOSED_HTTP:
+        /* A connection closed before any request has no session. */
         hub_http_gone(n->hub, wsi);
-        http_reset(s);
+        if (s) {
+            http_reset(s);
+        }
         return 0;
 
     default:
@@ -771,7 +814,7 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 
 static const struct lws_protocols protocols[] = {
     {"http", cb_http, sizeof(struct http_session), 4096, 0, NULL, 0},
-    {"concerto.v1", cb_ws, sizeof(struct ws_session), 8192, 0, NULL, 0},
+    {"concerto.v1", cb_ws, sizeof(struct ws_session), 4096, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
