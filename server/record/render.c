@@ -2282,7 +2282,6 @@ html_emit(const struct doc *d, struct buf *b)
 #define MARGIN_BOTTOM 62.36
 #define CELL_PAD_X 3.5
 #define CELL_PAD_Y 2.0
-#define TIME_COL 44.0 /* the minutes' time column */
 
 enum font {
     F_BODY,
@@ -2318,11 +2317,12 @@ struct pdf {
     PangoLayout *lead;   /* a minutes entry's time */
     PangoFontDescription *fonts[F_COUNT];
     const struct doc *d;
-    bool draw;   /* false: the measuring pass */
-    int page;    /* 1-based, the page being laid out */
-    int npages;  /* known in the drawing pass */
-    double y;    /* top of the free space on the page */
-    int outline; /* outline id of the last H2, for H3 children */
+    bool draw;       /* false: the measuring pass */
+    int page;        /* 1-based, the page being laid out */
+    int npages;      /* known in the drawing pass */
+    double y;        /* top of the free space on the page */
+    double time_col; /* width of the minutes' time column */
+    int outline;     /* outline id of the last H2, for H3 children */
 };
 
 static const double CONTENT_W = PAGE_W - 2 * MARGIN_X;
@@ -2512,8 +2512,8 @@ pdf_entry(struct pdf *p, const struct block *k)
 {
     bool automatic = k->style == ST_AUTO;
     layout_set(p, p->lead, F_STRONG, k->lead, -1);
-    layout_set(p, p->layout, automatic ? F_AUTO : F_BODY, k->text, CONTENT_W - TIME_COL);
-    flow_layout(p, p->layout, MARGIN_X + TIME_COL, automatic ? 0.2 : 0, p->lead);
+    layout_set(p, p->layout, automatic ? F_AUTO : F_BODY, k->text, CONTENT_W - p->time_col);
+    flow_layout(p, p->layout, MARGIN_X + p->time_col, automatic ? 0.2 : 0, p->lead);
     p->y += 2.5;
 }
 
@@ -2793,6 +2793,11 @@ pdf_emit(const struct doc *d, struct buf *out)
     for (int f = 0; f < F_COUNT; f++) {
         p.fonts[f] = pango_font_description_from_string(font_names[f]);
     }
+    /* the time column: a bold "00:00" and a gap */
+    PangoRectangle logical;
+    layout_set(&p, p.lead, F_STRONG, "00:00", -1);
+    pango_layout_get_extents(p.lead, NULL, &logical);
+    p.time_col = (double)logical.width / PANGO_SCALE + 8;
     /* measure, then draw knowing the number of pages */
     p.draw = false;
     rc = pdf_flow(&p);
