@@ -13,7 +13,7 @@ run_suite() {
   local dir=$1; shift
   cmake -S . -B "$dir" "$@" >/dev/null
   cmake --build "$dir" -j"$(nproc)" >/dev/null
-  (cd "$dir" && ctest --output-on-failure --timeout 900)
+  (cd "$dir" && ctest --output-on-failure)
 }
 
 echo "== build and test (RelWithDebInfo)"
