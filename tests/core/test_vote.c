@@ -188,9 +188,11 @@ outcome_of(const struct event *ev)
     o.passed = ev->b.passed != 0;
     o.quorum_met = ev->b.quorum_met != 0;
     snprintf(o.winner, sizeof(o.winner), "%s", ev->b.winner ? ev->b.winner : "");
-    assert_true(ev->b.counts.n <= 22);
+    assert_true(ev->b.counts.n <= 22 && ev->b.college_counts.n <= 4 * 22);
     o.ncounts = ev->b.counts.n;
-    memcpy(o.counts, ev->b.counts.v, o.ncounts * sizeof(int64_t));
+    for (size_t i = 0; i < o.ncounts; i++) {
+        o.counts[i] = ev->b.counts.v[i];
+    }
     o.voted = ev->b.voted;
     o.entitled_n = ev->b.entitled_n;
     assert_true(ev->b.colleges.n <= 4);
@@ -199,7 +201,9 @@ outcome_of(const struct event *ev)
         snprintf(o.colleges[i], ID_MAX, "%s", ev->b.colleges.v[i]);
     }
     assert_int_equal(ev->b.college_counts.n, o.ncolleges * o.ncounts);
-    memcpy(o.college_counts, ev->b.college_counts.v, ev->b.college_counts.n * sizeof(int64_t));
+    for (size_t i = 0; i < ev->b.college_counts.n; i++) {
+        o.college_counts[i] = ev->b.college_counts.v[i]; /* none when nobody is entitled */
+    }
     return o;
 }
 
