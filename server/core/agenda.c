@@ -422,6 +422,8 @@ struct item_key {
     uint32_t idx;
 };
 
+/* A total order: the index settles what the rest leaves equal, so that both
+ * ways of sorting below give the same list. */
 static int
 cmp_item_key(const void *a, const void *b)
 {
@@ -429,7 +431,22 @@ cmp_item_key(const void *a, const void *b)
     if (x->top != y->top) {
         return (x->top > y->top) - (x->top < y->top);
     }
-    return (x->sub > y->sub) - (x->sub < y->sub);
+    if (x->sub != y->sub) {
+        return (x->sub > y->sub) - (x->sub < y->sub);
+    }
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static struct item_key
+item_key_of(const struct meeting *m, uint32_t i)
+{
+    const struct item *it = &m->items[i];
+    int32_t parent = it->parent[0] ? meeting_item_index(m, it->parent) : -1;
+    struct item_key k;
+    k.top = parent >= 0 ? m->items[parent].position : it->position;
+    k.sub = parent >= 0 ? it->position : -1;
+    k.idx = i;
+    return k;
 }
 
 size_t
@@ -437,24 +454,35 @@ agenda_order(const struct meeting *m, uint32_t *out)
 {
     struct item_key *keys = malloc((m->nitems ? m->nitems : 1) * sizeof(*keys));
     size_t n = 0;
-    if (!keys) {
-        return 0;
-    }
     for (size_t i = 0; i < m->nitems; i++) {
-        const struct item *it = &m->items[i];
-        if (it->removed) {
+        if (m->items[i].removed) {
             continue;
         }
-        int32_t parent = it->parent[0] ? meeting_item_index(m, it->parent) : -1;
-        keys[n].top = parent >= 0 ? m->items[parent].position : it->position;
-        keys[n].sub = parent >= 0 ? it->position : -1;
-        keys[n].idx = (uint32_t)i;
+        if (keys) {
+            keys[n++] = item_key_of(m, (uint32_t)i);
+            continue;
+        }
+        /* Out of memory: the same order by insertion into `out`, slower but
+         * never wrong (an empty agenda would reach snapshots and records). */
+        struct item_key k = item_key_of(m, (uint32_t)i);
+        size_t at = n;
+        while (at > 0) {
+            struct item_key prev = item_key_of(m, out[at - 1]);
+            if (cmp_item_key(&prev, &k) <= 0) {
+                break;
+            }
+            out[at] = out[at - 1];
+            at--;
+        }
+        out[at] = (uint32_t)i;
         n++;
     }
-    qsort(keys, n, sizeof(*keys), cmp_item_key);
-    for (size_t i = 0; i < n; i++) {
-        out[i] = keys[i].idx;
+    if (keys) {
+        qsort(keys, n, sizeof(*keys), cmp_item_key);
+        for (size_t i = 0; i < n; i++) {
+            out[i] = keys[i].idx;
+        }
+        free(keys);
     }
-    free(keys);
     return n;
 }

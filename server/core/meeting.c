@@ -519,6 +519,11 @@ handle_close(struct meeting *m, const char *actor, int64_t now, struct evlist *o
     if (m->state != MEETING_OPEN && m->state != MEETING_SUSPENDED) {
         return ERR_BAD_STATE;
     }
+    for (size_t i = 0; i < m->nvotes; i++) {
+        if (m->votes[i].state == VOTE_OPEN) {
+            return ERR_BAD_STATE; /* close or cancel the vote first */
+        }
+    }
     int rc = speakers_end_turn(m, actor, now, out);
     if (rc == 0 && m->current >= 0) {
         struct event *ev = core_emit(m, out, EV_AGENDA_ITEM_CLOSED, actor, now);

@@ -84,6 +84,8 @@ struct sortkey {
     uint32_t idx;
 };
 
+/* A total order: the request index settles what the rest leaves equal, so
+ * that both ways of sorting below give the same list. */
 static int
 cmp_key(const void *a, const void *b)
 {
@@ -94,7 +96,22 @@ cmp_key(const void *a, const void *b)
     if (x->group != y->group) {
         return x->group - y->group;
     }
-    return (x->rank > y->rank) - (x->rank < y->rank);
+    if (x->rank != y->rank) {
+        return (x->rank > y->rank) - (x->rank < y->rank);
+    }
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static struct sortkey
+key_of(const struct meeting *m, uint32_t i, uint32_t item)
+{
+    const struct request *r = &m->reqs[i];
+    struct sortkey k;
+    k.cls = r->kind == REQ_POINT_OF_ORDER ? 0 : r->kind == REQ_REPLY ? 1 : 2;
+    k.group = k.cls == 2 && m->set.first_turn && has_spoken(m, r->pidx, item) ? 1 : 0;
+    k.rank = r->rank;
+    k.idx = i;
+    return k;
 }
 
 size_t
@@ -102,26 +119,37 @@ speakers_order(const struct meeting *m, uint32_t item, uint32_t *out)
 {
     size_t n = 0;
     struct sortkey *keys = malloc((m->nreqs ? m->nreqs : 1) * sizeof(*keys));
-    if (!keys) {
-        return 0;
-    }
     for (size_t i = 0; i < m->nreqs; i++) {
         const struct request *r = &m->reqs[i];
         if (!r->live || r->item != item) {
             continue;
         }
-        keys[n].cls = r->kind == REQ_POINT_OF_ORDER ? 0 : r->kind == REQ_REPLY ? 1 : 2;
-        keys[n].group =
-            keys[n].cls == 2 && m->set.first_turn && has_spoken(m, r->pidx, item) ? 1 : 0;
-        keys[n].rank = r->rank;
-        keys[n].idx = (uint32_t)i;
+        if (keys) {
+            keys[n++] = key_of(m, (uint32_t)i, item);
+            continue;
+        }
+        /* Out of memory: the same order by insertion into `out`, slower but
+         * never wrong (an empty list would read as nobody waiting). */
+        struct sortkey k = key_of(m, (uint32_t)i, item);
+        size_t at = n;
+        while (at > 0) {
+            struct sortkey prev = key_of(m, out[at - 1], item);
+            if (cmp_key(&prev, &k) <= 0) {
+                break;
+            }
+            out[at] = out[at - 1];
+            at--;
+        }
+        out[at] = (uint32_t)i;
         n++;
     }
-    qsort(keys, n, sizeof(*keys), cmp_key);
-    for (size_t i = 0; i < n; i++) {
-        out[i] = keys[i].idx;
+    if (keys) {
+        qsort(keys, n, sizeof(*keys), cmp_key);
+        for (size_t i = 0; i < n; i++) {
+            out[i] = keys[i].idx;
+        }
+        free(keys);
     }
-    free(keys);
     if (!m->set.alternate) {
         return n;
     }
@@ -159,13 +187,15 @@ speakers_order(const struct meeting *m, uint32_t item, uint32_t *out)
 }
 
 /* Re-rank the live requests of `item` so that `moved` sits at `position`
- * of the displayed order (the others keep their relative order). */
-static void
+ * of the displayed order (the others keep their relative order). 0, or
+ * ERR_NOMEM with nothing changed: the event is then not applied, and the
+ * meeting never differs from what its log folds into. */
+static int
 rerank(struct meeting *m, uint32_t item, uint32_t moved, int64_t position)
 {
     uint32_t *order = malloc((m->nreqs ? m->nreqs : 1) * sizeof(*order));
     if (!order) {
-        return; /* the rank is advisory: the order stays as it was */
+        return ERR_NOMEM;
     }
     size_t n = speakers_order(m, item, order), k = 0;
     int64_t rank = 0;
@@ -180,6 +210,7 @@ rerank(struct meeting *m, uint32_t item, uint32_t moved, int64_t position)
         }
     }
     free(order);
+    return 0;
 }
 
 int
@@ -226,8 +257,7 @@ speakers_apply(struct meeting *m, const struct event *ev)
         if ((r = request_index(m, ev->b.request)) < 0) {
             return ERR_INTERNAL;
         }
-        rerank(m, m->reqs[r].item, (uint32_t)r, ev->b.position);
-        return 0;
+        return rerank(m, m->reqs[r].item, (uint32_t)r, ev->b.position);
     case EV_SPEAKER_TURN_STARTED: {
         p = meeting_participant(m, ev->b.participant);
         int32_t item = meeting_item_index(m, ev->b.item);

@@ -451,6 +451,9 @@ handle_prepare(struct meeting *m, const struct cmd *c, const char *actor, int64_
     if (b->item && item < 0) {
         return ERR_NOT_FOUND;
     }
+    if (item < 0) {
+        return ERR_BAD_STATE; /* a vote belongs to an item: open one, or name it */
+    }
     if (m->state == MEETING_CLOSED) {
         return ERR_BAD_STATE;
     }
@@ -562,7 +565,9 @@ ballots_of(struct meeting *m, const struct vote *v, const struct cmd *c, uint32_
         if (!all && pidx_of(m, target) != i) {
             continue;
         }
-        bool ok = i < v->nslots && v->entitled[i] && !attendance_counts(&m->parts[i]);
+        /* Not for a giver who is present, recused, or who cast their own ballot. */
+        bool ok = i < v->nslots && v->entitled[i] && !attendance_counts(&m->parts[i]) &&
+                  !(v->choice[i] >= 0 && v->by[i] < 0);
         if (!ok && !all) {
             return ERR_FORBIDDEN; /* recused, or present: they vote themselves */
         }

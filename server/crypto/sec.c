@@ -295,7 +295,7 @@ pub_text(const struct sec_key *k, char out[PUB_TEXT_SIZE])
     memcpy(blob + 2, k->key_id, SEC_KEY_ID_LEN);
     memcpy(blob + 2 + SEC_KEY_ID_LEN, k->pk, crypto_sign_PUBLICKEYBYTES);
     sodium_bin2base64(b64, sizeof b64, blob, sizeof blob, sodium_base64_VARIANT_ORIGINAL);
-    n = snprintf(out, PUB_TEXT_SIZE, UNTRUSTED_PREFIX "minisign public key %016" PRIX64 "\n%s\n",
+    n = snprintf(out, PUB_TEXT_SIZE, UNTRUSTED_PREFIX "minisign public key %" PRIX64 "\n%s\n",
                  key_id_u64(k), b64);
     return (size_t)n;
 }

@@ -707,8 +707,10 @@ do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
         rc = store_reply_put(h->st, l->m->id, pid, cmd->key, l->m->seq);
     }
     /* A refused command changed nothing (core's rule): only events already
-     * applied need the meeting rebuilt from the log when their write fails. */
-    hub_end(h, evs.len ? l : NULL, mark, rc);
+     * applied need the meeting rebuilt from the log when their write fails,
+     * and a command that ran out of memory, whose event core dropped after
+     * its fold had begun (meeting.c: the caller reloads). */
+    hub_end(h, evs.len || rc == ERR_NOMEM ? l : NULL, mark, rc);
     evlist_clear(&evs);
     if (rc) {
         goto refuse;
@@ -943,6 +945,10 @@ hub_flush(struct hub *h, int64_t now)
         }
     }
     h->turn_events = 0;
+    if (h->checkpoint && rc == 0 && store_checkpoint(h->st)) {
+        log_line(LOG_WARN, "cannot truncate the write-ahead log after a secret vote");
+    }
+    h->checkpoint = false;
     if (rc) {
         log_line(LOG_ERROR, "commit failed (%s): the turn is rolled back", err_str(rc));
     }

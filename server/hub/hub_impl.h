@@ -108,6 +108,7 @@ struct hub {
     int64_t now; /* the time of the last turn, for work that has no request */
     uint64_t turn_events; /* events written in the current turn */
     int loaded;           /* meetings loaded by hub_load_all() */
+    bool checkpoint;      /* truncate the WAL after this turn's commit */
     struct hub_metrics metrics;
 };
 

@@ -96,6 +96,10 @@ close_vote(struct hub *h, struct live *l, const struct cmd *cmd, uint32_t vi, co
         }
     }
     tally_free(&t);
+    if (rc == 0 && v->secret) {
+        rc = store_secret_reorder(h->st, l->m->id, v->id);
+        h->checkpoint = rc == 0;
+    }
     return rc;
 }
 

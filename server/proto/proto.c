@@ -23,6 +23,98 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* jansson and memory. Its setters report a failure that is easy to drop,
+ * and its lexer does not check its own buffer: when an allocation fails it
+ * drops the character it was saving and carries on, so that a parse under
+ * memory pressure returns a value that is not the text it was given, or
+ * stops the process on one of jansson's assertions. Hence:
+ *   - jansson allocates through spare_malloc(), which counts its failures;
+ *     an encoding or a parse is good only when none failed since its start
+ *     (watch(), then dump() or load()): a body missing a part must never
+ *     reach the log, nor a parse that is not the text reach core/;
+ *   - during a parse, a block malloc() refuses comes from a static spare
+ *     area (enough for the tokens of a WebSocket message), so that the
+ *     parse runs to its end on true data before load() reports ERR_NOMEM.
+ *     Spare blocks never leave a parse; they go back through spare_free(),
+ *     and the area is reused once all are back.
+ * The server runs on one thread. */
+#define SPARE_SIZE (512 * 1024)
+static _Alignas(16) unsigned char spare[SPARE_SIZE];
+static size_t spare_used, spare_live;
+static bool loading;
+static unsigned long failures; /* allocations jansson asked for and did not get */
+
+static void *
+spare_malloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p) {
+        size_t need = (n + 15) & ~(size_t)15;
+        failures++;
+        if (loading && need >= n && need <= SPARE_SIZE - spare_used) {
+            p = spare + spare_used;
+            spare_used += need;
+            spare_live++;
+        }
+    }
+    return p;
+}
+
+static void
+spare_free(void *p)
+{
+    if ((unsigned char *)p >= spare && (unsigned char *)p < spare + SPARE_SIZE) {
+        if (--spare_live == 0) {
+            spare_used = 0;
+        }
+        return;
+    }
+    free(p);
+}
+
+/* The start of an encoding or a parse: installs the allocator once. */
+static unsigned long
+watch(void)
+{
+    static bool installed;
+    if (!installed) {
+        json_set_alloc_funcs(spare_malloc, spare_free);
+        installed = true;
+    }
+    return failures;
+}
+
+/* The text of `v` (new), NULL when `v` is NULL or any allocation failed
+ * since `mark` (then `v` may be missing a part). */
+static char *
+dump(const json_t *v, size_t flags, unsigned long mark)
+{
+    char *s = v ? json_dumps(v, flags) : NULL;
+    if (s && failures != mark) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+/* The value of text[0..len) (new), or NULL with *rc ERR_BAD_JSON or ERR_NOMEM. */
+static json_t *
+load(const char *text, size_t len, size_t flags, int *rc)
+{
+    unsigned long mark = watch();
+    json_error_t jerr;
+    loading = true;
+    json_t *v = json_loadb(text, len, flags, &jerr);
+    loading = false;
+    if (failures != mark) {
+        json_decref(v);
+        *rc = ERR_NOMEM;
+        return NULL;
+    }
+    *rc = v ? 0 : ERR_BAD_JSON;
+    return v;
+}
+
 enum fkind {
     F_ID,    /* identifier, required non-empty */
     F_OPTID, /* identifier or "" */
@@ -497,7 +589,7 @@ set_id(struct cmd *out, json_t *id)
     if (json_is_string(id) && json_string_length(id) <= 64 &&
         proto_check_text(json_string_value(id), 64, 0) == 0 &&
         strlen(json_string_value(id)) == json_string_length(id)) {
-        char *q = json_dumps(id, JSON_ENCODE_ANY);
+        char *q = dump(id, JSON_ENCODE_ANY, watch());
         if (!q) {
             return ERR_NOMEM;
         }
@@ -522,11 +614,10 @@ proto_decode_cmd(const char *buf, size_t len, struct cmd *out)
     if (len > PROTO_MAX_MESSAGE) {
         return ERR_TOO_LARGE;
     }
-    json_error_t jerr;
-    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-    int rc = 0;
+    int rc;
+    json_t *root = load(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &rc);
     if (!root) {
-        return ERR_BAD_JSON;
+        return rc;
     }
     if (!json_is_object(root)) {
         rc = ERR_BAD_MESSAGE;
@@ -647,11 +738,12 @@ proto_event_body(const struct event *ev)
     if (ev->type < 0 || ev->type >= EV_COUNT) {
         return NULL;
     }
+    unsigned long mark = watch();
     json_t *o = encode_fields(events[ev->type].fields, &ev->b);
     if (!o) {
         return NULL;
     }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = dump(o, JSON_COMPACT | JSON_SORT_KEYS, mark);
     json_decref(o);
     return s;
 }
@@ -662,12 +754,12 @@ proto_decode_event_body(enum ev_type type, const char *body, size_t len, struct 
     if (type < 0 || type >= EV_COUNT) {
         return ERR_INVALID;
     }
-    json_error_t jerr;
-    json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    int rc;
+    json_t *o = load(body, len, JSON_REJECT_DUPLICATES, &rc);
     if (!o) {
-        return ERR_BAD_JSON;
+        return rc;
     }
-    int rc = json_is_object(o) ? decode_fields(o, events[type].fields, &out->b) : ERR_BAD_MESSAGE;
+    rc = json_is_object(o) ? decode_fields(o, events[type].fields, &out->b) : ERR_BAD_MESSAGE;
     json_decref(o);
     if (rc) {
         body_clear(&out->b);
@@ -697,7 +789,7 @@ proto_event_msg(const char *meeting, uint64_t seq, int64_t ts, const char *actor
 
 /* {"type": T, "id": ID?, "body": BODY?} with `body` stolen. */
 static char *
-reply(const char *type, const char *id, json_t *body)
+reply(const char *type, const char *id, json_t *body, unsigned long mark)
 {
     char *s = NULL;
     json_t *o = json_object();
@@ -705,8 +797,8 @@ reply(const char *type, const char *id, json_t *body)
         goto fail;
     }
     if (id && *id) {
-        json_error_t jerr;
-        json_t *jid = json_loads(id, JSON_DECODE_ANY, &jerr);
+        int rc;
+        json_t *jid = load(id, strlen(id), JSON_DECODE_ANY, &rc);
         if (!jid || json_object_set_new(o, "id", jid)) {
             goto fail;
         }
@@ -715,7 +807,7 @@ reply(const char *type, const char *id, json_t *body)
         json_object_set_new(o, "body", body);
         body = NULL;
     }
-    s = json_dumps(o, JSON_COMPACT);
+    s = dump(o, JSON_COMPACT, mark);
 fail:
     json_decref(body);
     json_decref(o);
@@ -725,33 +817,37 @@ fail:
 char *
 proto_ok(const char *id, uint64_t seq, int replayed)
 {
+    unsigned long mark = watch();
     json_t *b = json_pack("{s:I}", "seq", (json_int_t)seq);
     if (b && replayed) {
         json_object_set_new(b, "replayed", json_true());
     }
-    return b ? reply("ok", id, b) : NULL;
+    return b ? reply("ok", id, b, mark) : NULL;
 }
 
 char *
 proto_error(const char *id, int code, const char *message)
 {
+    unsigned long mark = watch();
     json_t *b = json_pack("{s:s,s:s}", "code", err_str(code), "message",
                           message ? message : err_message(code));
-    return b ? reply("error", id, b) : NULL;
+    return b ? reply("error", id, b, mark) : NULL;
 }
 
 char *
 proto_pong(const char *id, int64_t now)
 {
-    return reply("pong", id, json_pack("{s:I}", "now", (json_int_t)now));
+    unsigned long mark = watch();
+    return reply("pong", id, json_pack("{s:I}", "now", (json_int_t)now), mark);
 }
 
 char *
 proto_http_error(int code, const char *message)
 {
+    unsigned long mark = watch();
     json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", err_str(code), "message",
                           message ? message : err_message(code));
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    char *s = dump(o, JSON_COMPACT, mark);
     json_decref(o);
     return s;
 }
@@ -759,8 +855,9 @@ proto_http_error(int code, const char *message)
 char *
 proto_quote(const char *s)
 {
+    unsigned long mark = watch();
     json_t *v = json_string(s);
-    char *q = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    char *q = dump(v, JSON_ENCODE_ANY, mark);
     json_decref(v);
     return q;
 }
@@ -1056,11 +1153,12 @@ snapshot_object(const struct meeting *m, const char *head_hex, bool light)
 char *
 proto_snapshot_light(const struct meeting *m, const char *head_hex)
 {
+    unsigned long mark = watch();
     json_t *s = snapshot_object(m, head_hex, true);
     if (s) {
         json_object_set_new(s, "members_omitted", json_true());
     }
-    char *txt = s ? json_dumps(s, JSON_COMPACT) : NULL;
+    char *txt = dump(s, JSON_COMPACT, mark);
     json_decref(s);
     return txt;
 }
@@ -1068,8 +1166,9 @@ proto_snapshot_light(const struct meeting *m, const char *head_hex)
 char *
 proto_snapshot(const struct meeting *m, const char *head_hex)
 {
+    unsigned long mark = watch();
     json_t *s = snapshot_object(m, head_hex, false);
-    char *txt = s ? json_dumps(s, JSON_COMPACT) : NULL;
+    char *txt = dump(s, JSON_COMPACT, mark);
     json_decref(s);
     return txt;
 }
@@ -1078,6 +1177,7 @@ char *
 proto_welcome(const char *id, const struct meeting *m, const struct participant *you,
               uint64_t seq, int64_t now, const char *snapshot)
 {
+    unsigned long mark = watch();
     json_t *b = json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:s,s:s}}", "mode",
                           snapshot ? "snapshot" : "resume", "meeting", m->id, "seq",
                           (json_int_t)seq, "now", (json_int_t)now, "you", "participant", you->id,
@@ -1086,7 +1186,7 @@ proto_welcome(const char *id, const struct meeting *m, const struct participant 
         json_decref(b);
         return NULL;
     }
-    char *text = b ? reply("welcome", id, b) : NULL;
+    char *text = b ? reply("welcome", id, b, mark) : NULL;
     if (!text || !snapshot) {
         return text;
     }
@@ -1113,14 +1213,12 @@ proto_welcome(const char *id, const struct meeting *m, const struct participant 
 static json_t *
 load_object(const char *buf, size_t len, int *rc)
 {
-    json_error_t jerr;
     if (len > 1 << 20) {
         *rc = ERR_TOO_LARGE;
         return NULL;
     }
-    json_t *o = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    json_t *o = load(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, rc);
     if (!o) {
-        *rc = ERR_BAD_JSON;
         return NULL;
     }
     if (!json_is_object(o)) {

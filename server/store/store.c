@@ -12,6 +12,7 @@
  * lookups at hello, and idempotency lookups per command. Every read is by
  * primary key or a covering index.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "store.h"
 
 #include "../err.h"
@@ -193,8 +194,11 @@ store_open(const char *path, struct store **out, const char **msg)
             goto fail;
         }
     }
-    if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
-                     NULL) != SQLITE_OK) {
+    /* secure_delete: a deleted row (a replaced secret ballot) is zeroed, not
+     * left in the file for someone to read. */
+    if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                            "PRAGMA secure_delete=ON;",
+                     NULL, NULL, NULL) != SQLITE_OK) {
         *msg = "cannot configure the database";
         goto fail;
     }
@@ -645,4 +649,93 @@ store_meetings(struct store *s, int (*cb)(void *ctx, const char *id), void *ctx)
     }
     done(s, S_MEETINGS);
     return rc;
+}
+
+struct reorder {
+    char **receipt, **college, **choice;
+    size_t n, cap;
+};
+
+static int
+reorder_row(void *ctx, const char *receipt, const char *college, const char *choice)
+{
+    struct reorder *r = ctx;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        char **a = realloc(r->receipt, cap * sizeof(*a));
+        if (a) {
+            r->receipt = a;
+        }
+        char **b = realloc(r->college, cap * sizeof(*b));
+        if (b) {
+            r->college = b;
+        }
+        char **c = realloc(r->choice, cap * sizeof(*c));
+        if (c) {
+            r->choice = c;
+        }
+        if (!a || !b || !c) {
+            return ERR_NOMEM;
+        }
+        r->cap = cap;
+    }
+    r->receipt[r->n] = strdup(receipt);
+    r->college[r->n] = strdup(college);
+    r->choice[r->n] = strdup(choice);
+    r->n++;
+    return r->receipt[r->n - 1] && r->college[r->n - 1] && r->choice[r->n - 1] ? 0 : ERR_NOMEM;
+}
+
+int
+store_secret_reorder(struct store *s, const char *meeting, const char *vote)
+{
+    struct reorder r = {0};
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT receipt, college, choice FROM secret_ballots"
+                           " WHERE meeting = ?1 AND vote = ?2 ORDER BY receipt",
+                           -1, &st, NULL) != SQLITE_OK) {
+        return ERR_STORAGE;
+    }
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, vote);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && rc == 0) {
+        rc = reorder_row(&r, (const char *)sqlite3_column_text(st, 0),
+                         (const char *)sqlite3_column_text(st, 1),
+                         (const char *)sqlite3_column_text(st, 2));
+    }
+    sqlite3_finalize(st);
+    if (rc == 0 && step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    if (rc == 0 && sqlite3_prepare_v2(s->db,
+                                      "DELETE FROM secret_ballots WHERE meeting = ?1 AND vote = ?2",
+                                      -1, &st, NULL) == SQLITE_OK) {
+        bind_text(st, 1, meeting);
+        bind_text(st, 2, vote);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ERR_STORAGE;
+        sqlite3_finalize(st);
+    }
+    for (size_t i = 0; rc == 0 && i < r.n; i++) {
+        rc = store_secret_put(s, meeting, vote, r.receipt[i], r.college[i], r.choice[i]);
+    }
+    for (size_t i = 0; i < r.n; i++) {
+        free(r.receipt[i]);
+        free(r.college[i]);
+        free(r.choice[i]);
+    }
+    free(r.receipt);
+    free(r.college);
+    free(r.choice);
+    return rc;
+}
+
+int
+store_checkpoint(struct store *s)
+{
+    return sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) == SQLITE_OK
+               ? 0
+               : ERR_STORAGE;
 }

@@ -112,6 +112,15 @@ int store_secret_list(struct store *s, const char *meeting, const char *vote,
                       int (*cb)(void *ctx, const char *receipt, const char *choice, int64_t n),
                       void *ctx);
 
+/* At the close of a secret vote: rewrite its ballots in receipt order, so
+ * that where each row sits in the file no longer tells the order in which
+ * ballots were cast (deleted cells are zeroed: secure_delete is on). */
+int store_secret_reorder(struct store *s, const char *meeting, const char *vote);
+
+/* Copy the WAL into the database and truncate it (after a secret vote
+ * closes, the WAL holds pages in the order of voting). */
+int store_checkpoint(struct store *s);
+
 /* Consistent online copy of the database to `path` (VACUUM INTO). */
 int store_backup(struct store *s, const char *path);
 

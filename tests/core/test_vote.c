@@ -392,14 +392,17 @@ test_vote_prepare_refusals_by_role_item_and_state(void **state)
 }
 
 static void
-test_vote_prepare_before_the_meeting_opens_ties_the_vote_to_no_item(void **state)
+test_vote_prepare_before_the_meeting_opens_needs_an_item(void **state)
 {
     (void)state;
     struct fx *f = fx_new();
-    const char *v = PREPARE(f, .question = "Q");
+    /* A vote belongs to an item, so that recusals on the item apply to it. */
+    REFUSED(f, ERR_BAD_STATE, "chair", CMD_VOTE_PREPARE, .question = "Q");
+    OK(f, "chair", CMD_AGENDA_ADD, .title = "Bilan 2020");
+    const char *v = PREPARE(f, .question = "Q", .item = "i1");
     assert_string_equal(v, "v1");
-    assert_string_equal(fx_last(f)->b.item, "");
-    assert_int_equal(vote_of(f, "v1")->item, -1);
+    assert_string_equal(fx_last(f)->b.item, "i1");
+    assert_int_equal(vote_of(f, "v1")->item, 0);
     REFUSED(f, ERR_BAD_STATE, "chair", CMD_VOTE_OPEN, .vote = "v1"); /* scheduled */
     fx_free(f);
 }
@@ -1253,15 +1256,16 @@ test_a_recusal_on_another_item_does_not_change_who_votes(void **state)
     vote_open(f, "v1");
     assert_int_equal(fx_last(f)->b.entitled_n, 6);
     cast(f, "b1", "v1", "yes");
-    /* and a vote tied to no item has no recusal at all */
+    /* and with no item current, a vote must name its item, recusals included */
     vote_close_named(f, "v1");
     OK(f, "chair", CMD_AGENDA_CLOSE, NO_BODY);
     OK(f, "b2", CMD_RECUSAL_DECLARE, .item = "i1");
-    PREPARE(f, .question = "Q2");
-    assert_string_equal(fx_last(f)->b.item, "");
+    REFUSED(f, ERR_BAD_STATE, "chair", CMD_VOTE_PREPARE, .question = "Q2");
+    PREPARE(f, .question = "Q2", .item = "i1");
+    assert_string_equal(fx_last(f)->b.item, "i1");
     vote_open(f, "v2");
-    assert_int_equal(fx_last(f)->b.entitled_n, 6);
-    cast(f, "b2", "v2", "yes");
+    assert_int_equal(fx_last(f)->b.entitled_n, 5);
+    REFUSED(f, ERR_FORBIDDEN, "b2", CMD_VOTE_CAST, .vote = "v2", .choice = "yes");
 }
 
 static void
@@ -1582,7 +1586,7 @@ main(void)
         T(test_vote_prepare_qualified_defaults_to_two_thirds_and_keeps_a_given_share),
         T(test_vote_prepare_refuses_malformed_votes_as_invalid),
         T(test_vote_prepare_refusals_by_role_item_and_state),
-        cmocka_unit_test(test_vote_prepare_before_the_meeting_opens_ties_the_vote_to_no_item),
+        cmocka_unit_test(test_vote_prepare_before_the_meeting_opens_needs_an_item),
         T(test_vote_prepare_stops_at_two_hundred_votes),
         T(test_vote_open_freezes_the_entitled_and_present_members),
         T(test_vote_open_without_duration_has_no_deadline),

@@ -246,11 +246,6 @@ def _cells_by_offset(path, table):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known defect: SQLite places each new cell of a b-tree page below the previous ones, so the "
-    "byte offsets of the rows of secret_ballots in the database file give the order in which the "
-    "ballots were stored, and ballot.cast gives the same order with the voters' names: the file at "
-    "rest links each member to their choice. See the report on secret ballots."))
 def test_the_database_file_does_not_reveal_the_order_in_which_secret_ballots_were_stored(spawn):
     srv = spawn().start()
     r = VoteRoom(srv, per_college=4)
