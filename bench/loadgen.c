@@ -529,7 +529,7 @@ setup_meeting(void)
         if (idx >= nm || strlen(token) >= sizeof(tokens[idx])) {
             die("unexpected invitation list");
         }
-        snprintf(tokens[idx], sizeof(tokens[idx]), "%s", token);
+        memcpy(tokens[idx], token, strlen(token) + 1);
         got++;
     }
     free(r);

@@ -210,11 +210,15 @@ def test_a_new_meeting_gets_defaults_for_what_was_not_given(server):
 
 @pytest.mark.parametrize("path", ["/api/x%00y", "/api/commissions%00", "/healthz%00", "/nosuch%00.html"])
 def test_a_nul_byte_in_the_path_is_refused_and_the_server_lives_on(server, path):
+    # libwebsockets refuses a %00 while decoding the path, before the server
+    # sees the request: the connection is closed without an answer. Either
+    # way the request is refused and everyone else is still served.
     try:
         r = http_request(server.port, "GET", path)
-    except (ConnectionError, http.client.HTTPException) as e:
-        pytest.fail("GET %s: no answer (%r); server exit status %s" % (path, e, server.proc.poll()))
-    assert r.status in (400, 404), r
+        assert r.status in (400, 404), r
+    except (ConnectionError, http.client.HTTPException):
+        pass
+    assert server.proc.poll() is None, "the server died on %s" % path
     assert http_request(server.port, "GET", "/healthz").status == 200
 
 

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Static files of the web client: served with the right type and a CSP,
 never anything outside the web root, never a directory listing."""
+import http.client
+
 import pytest
 
 from conftest import OUTSIDE_SECRET, SAMPLES
@@ -34,10 +36,17 @@ FORBIDDEN_CONTENT = [b"root:", OUTSIDE_SECRET[:24], b"untrusted comment", b"SQLi
     "/_e2e/app.mjs/../../../outside-secret.txt",
 ])
 def test_path_traversal_never_returns_a_file_outside_the_web_root(server, path):
-    r = http_request(server.port, "GET", path)
-    assert r.status in (400, 403, 404), r
-    for bad in FORBIDDEN_CONTENT:
-        assert bad not in r.data, "%s served %r" % (path, r.data[:200])
+    try:
+        r = http_request(server.port, "GET", path)
+    except (ConnectionError, http.client.HTTPException):
+        r = None  # %00: libwebsockets closes the connection before any answer
+    if r is not None:
+        assert r.status in (400, 403, 404), r
+        for bad in FORBIDDEN_CONTENT:
+            assert bad not in r.data, "%s served %r" % (path, r.data[:200])
+    else:
+        assert "%00" in path, "%s: no answer" % path
+    assert server.proc.poll() is None
     assert http_request(server.port, "GET", "/healthz").status == 200
 
 
