@@ -29,6 +29,9 @@
 
 #define VERSION "0.1.0"
 #define MAX_SEGMENTS 6
+/* A commission's colleges joined by commas: at most 16 identifiers
+ * (proto_api_commission) of ID_MAX - 1 bytes, 15 commas and the NUL. */
+#define COLLEGES_TEXT (16 * ID_MAX)
 
 struct who {
     enum role role;   /* ROLE_ADMIN, or the participant's role */
@@ -89,7 +92,7 @@ static struct pj *
 colleges_array(const char *csv)
 {
     struct pj *a = pj_array();
-    char buf[512];
+    char buf[COLLEGES_TEXT];
     snprintf(buf, sizeof(buf), "%s", csv);
     char *save = NULL;
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -139,7 +142,7 @@ commission_create(struct hub *h, void *req, const char *body, size_t len, int64_
         hub_http_fail(h, req, rc, NULL);
         return;
     }
-    char colleges[512] = "";
+    char colleges[COLLEGES_TEXT] = "";
     if (in.ncolleges == 0) {
         rc = ERR_INVALID;
     }
