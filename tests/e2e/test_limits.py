@@ -22,7 +22,7 @@ from limits_helpers import (
     vm_rss, wait_for, ws_frame, ws_json_frame,
 )
 
-P99_MS = 250.0
+P99_MS = 350.0  # loose enough for a sanitizer build on a shared 2-core machine
 QUIET_S = 1.0
 ABUSE_S = 2.5
 MAX = 65536
