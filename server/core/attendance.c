@@ -102,29 +102,40 @@ quorum_college(const struct meeting *m, const char *college, int64_t *present,
     *required = required_of(m->set.quorum_college, *total);
 }
 
+size_t
+meeting_colleges(const struct meeting *m, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nparts && n < max; i++) {
+        const struct participant *p = &m->parts[i];
+        bool seen = p->role != ROLE_MEMBER;
+        for (size_t k = 0; k < n && !seen; k++) {
+            seen = strcmp(out[k], p->college) == 0;
+        }
+        if (!seen) {
+            out[n++] = p->college;
+        }
+    }
+    return n;
+}
+
 struct quorum
 quorum_compute(const struct meeting *m)
 {
     struct quorum q = {0, 0, true};
     int64_t total = 0;
     for (size_t i = 0; i < m->nparts; i++) {
-        const struct participant *p = &m->parts[i];
-        if (p->role != ROLE_MEMBER) {
-            continue;
+        if (m->parts[i].role == ROLE_MEMBER) {
+            total++;
+            q.present += counted(m, i);
         }
-        total++;
-        q.present += counted(m, i);
-        /* Each college once: at its first member in roster order. */
-        bool first = true;
-        for (size_t j = 0; j < i && first; j++) {
-            first = !(m->parts[j].role == ROLE_MEMBER &&
-                      strcmp(m->parts[j].college, p->college) == 0);
-        }
-        if (first) {
-            int64_t cp, cr, ct;
-            quorum_college(m, p->college, &cp, &cr, &ct);
-            q.met = q.met && cp >= cr;
-        }
+    }
+    const char *colleges[MAX_COLLEGES];
+    size_t nc = meeting_colleges(m, colleges, MAX_COLLEGES);
+    for (size_t c = 0; c < nc; c++) {
+        int64_t cp, cr, ct;
+        quorum_college(m, colleges[c], &cp, &cr, &ct);
+        q.met = q.met && cp >= cr;
     }
     q.required = required_of(m->set.quorum, total);
     q.met = q.met && q.present >= q.required;

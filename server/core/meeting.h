@@ -270,6 +270,11 @@ struct quorum {
 };
 /* Compute the quorum now (from presence and the rule in m->set). */
 struct quorum quorum_compute(const struct meeting *m);
+/* The distinct colleges of the members, in roster order (borrowed until the
+ * next participant.added), at most `max`; returns how many. */
+#define MAX_COLLEGES 64
+size_t meeting_colleges(const struct meeting *m, const char **out, size_t max);
+
 /* Members of `college` present and required; `total` members of it. */
 void quorum_college(const struct meeting *m, const char *college, int64_t *present,
                     int64_t *required, int64_t *total);

@@ -192,25 +192,18 @@ send_attendance(struct hub *h, struct live *l)
     struct pj *o = pj_object(), *b = pj_object(), *cols = pj_object(), *qo = pj_object();
     int64_t total = 0;
     for (size_t i = 0; i < m->nparts; i++) {
-        const struct participant *p = &m->parts[i];
-        if (p->role != ROLE_MEMBER) {
-            continue;
-        }
-        total++;
-        bool first = true;
-        for (size_t j = 0; j < i && first; j++) {
-            first = !(m->parts[j].role == ROLE_MEMBER &&
-                      strcmp(m->parts[j].college, p->college) == 0);
-        }
-        if (first) {
-            int64_t cp, cr, ct;
-            quorum_college(m, p->college, &cp, &cr, &ct);
-            struct pj *c = pj_object();
-            pj_set_int(c, "present", cp);
-            pj_set_int(c, "total", ct);
-            pj_set_int(c, "required", cr);
-            pj_set(cols, p->college, c);
-        }
+        total += m->parts[i].role == ROLE_MEMBER;
+    }
+    const char *colleges[MAX_COLLEGES];
+    size_t nc = meeting_colleges(m, colleges, MAX_COLLEGES);
+    for (size_t k = 0; k < nc; k++) {
+        int64_t cp, cr, ct;
+        quorum_college(m, colleges[k], &cp, &cr, &ct);
+        struct pj *c = pj_object();
+        pj_set_int(c, "present", cp);
+        pj_set_int(c, "total", ct);
+        pj_set_int(c, "required", cr);
+        pj_set(cols, colleges[k], c);
     }
     pj_set_bool(qo, "met", q.met);
     pj_set_int(qo, "present", q.present);
