@@ -30,7 +30,8 @@
 // Events dispatched (CustomEvent, details in brackets):
 //   status   [status: connecting | online | offline | failed]
 //   change   [meeting, participants, agenda, speakers, votes, proxies, announce,
-//             reset, count]  after a welcome, an event or a `count` message
+//             reset, count]  after a welcome, an event, or a `count` or
+//             `attendance` message
 //   failed   [code]     the token was refused; no more attempts
 //   error    [code, message]  an error reply that no command promise took
 //   pending  []         a command was queued or settled
@@ -71,8 +72,9 @@ export function newKey() {
 }
 
 export class Conn extends EventTarget {
-    // `fold`: {fromSnapshot, applyEvent, applyCount?} from state.mjs (passed
-    // in so that the connection does not care what the state holds).
+    // `fold`: {fromSnapshot, applyEvent, applyCount?, applyAttendance?} from
+    // state.mjs (passed in so that the connection does not care what the
+    // state holds).
     constructor(meeting, token, fold) {
         super();
         this.meeting = meeting;
@@ -191,7 +193,10 @@ export class Conn extends EventTarget {
             this.failure(m.id, m.body || {});
             break;
         case 'count':
-            this.count(m.body || {});
+            this.summary('applyCount', m.body || {});
+            break;
+        case 'attendance':
+            this.summary('applyAttendance', m.body || {});
             break;
         case 'pong':
             this.clock(m.body?.now);
@@ -244,11 +249,13 @@ export class Conn extends EventTarget {
         this.emit('change', out);
     }
 
-    count(body) {
-        if (!this.state || !this.fold.applyCount) {
+    // A message that summarises instead of an event (count, attendance):
+    // handed to the fold's function `fn`, when it has one.
+    summary(fn, body) {
+        if (!this.state || !this.fold[fn]) {
             return;
         }
-        const out = this.fold.applyCount(this.state, body);
+        const out = this.fold[fn](this.state, body);
         if (out) {
             this.emit('change', out);
         }

@@ -21,6 +21,12 @@
 //   votes     Map id -> vote, as in the snapshot, plus entitledIds
 //   proxies   [{from, to}] live proxies; recusals [{participant, item}]
 //
+// A large meeting (more than LARGE_MEETING participants) skips seq numbers
+// for the arrivals and departures it does not send to members; their
+// snapshot omits the members, so attendance is the server's (`attendance`
+// messages) and names come from the snapshot's speakers and turn, or from
+// the full roster when a panel asks for it (addRoster()).
+//
 // The order of a list of speakers is the server's rule (speakersOrder(),
 // PROTOCOL.md §6.3), computed here from the same facts. A snapshot gives the
 // order but not all of those facts (who already spoke on the item, the last
@@ -30,7 +36,13 @@
 // No DOM here: the module is tested under plain Node.
 
 const DEFAULT_SETTINGS = { speaking_time: 180, first_turn: true, alternate: false, quorum: 50,
-    quorum_college: 50, grace: 30, proxy_max: 1, proxy_college: true, proxy_quorum: false };
+    quorum_college: 0, grace: 30, proxy_max: 1, proxy_college: true, proxy_quorum: false };
+
+// Beyond this many participants the server summarises presence
+// (PROTOCOL.md §4.5): arrivals and departures go to the chair and the
+// secretary only, everyone gets `attendance` messages, and a member's or an
+// observer's snapshot leaves the members out (members_omitted).
+export const LARGE_MEETING = 200;
 
 // A request made after the snapshot ranks by its seq, above every rank a
 // snapshot gave (its index) and with room below for the chair's moves, as
@@ -84,17 +96,26 @@ export function fromSnapshot(snap) {
         spokenOn: new Set(), // `${participant} ${item}` for the turns this page saw end
         lastCollege: '',
         votes: new Map((snap.votes || []).map((v) => [v.id, vote(v)])),
+        membersOmitted: !!snap.members_omitted,
+        large: !!snap.members_omitted || participants.length > LARGE_MEETING,
+        names: new Map(), // id -> {name, college} of people the roster here lacks
         proxies: (snap.proxies || []).map((p) => ({ from: p.from, to: p.to })),
         recusals: (snap.recusals || []).map((r) => ({ participant: r.participant, item: r.item })),
         seq: snap.seq ?? 0,
         head: snap.head ?? '',
     };
     for (const [item, list] of Object.entries(snap.speakers || {})) {
-        list.forEach((r, i) => s.requests.set(r.request, { id: r.request, participant: r.participant,
-            kind: r.kind || 'contribution', item, ts: r.ts || 0, rank: i }));
+        list.forEach((r, i) => {
+            s.requests.set(r.request, { id: r.request, participant: r.participant,
+                kind: r.kind || 'contribution', item, ts: r.ts || 0, rank: i });
+            learn(s, r.participant, r.name, r.college);
+        });
+    }
+    if (snap.turn) {
+        learn(s, snap.turn.participant, snap.turn.name, snap.turn.college);
     }
     if (s.turn) {
-        s.lastCollege = s.byId.get(s.turn.participant)?.college || '';
+        s.lastCollege = collegeOf(s, s.turn.participant);
     }
     for (const v of s.votes.values()) {
         if (v.state === 'open') {
@@ -102,11 +123,69 @@ export function fromSnapshot(snap) {
         }
     }
     s.colleges = collegesOf(s, snap.attendance);
-    s.attendance = attendanceOf(s);
+    s.attendance = s.membersOmitted ? serverAttendance(snap.attendance) : attendanceOf(s);
     if (snap.attendance?.quorum) {
         s.attendance.quorum = { ...snap.attendance.quorum }; // the server's word at seq
     }
     return s;
+}
+
+function learn(s, id, name, college) {
+    if (id && name && !s.byId.has(id)) {
+        s.names.set(id, { name, college: college || '' });
+    }
+}
+
+// Names of the whole roster (participants from a full snapshot), for a page
+// whose snapshot left the members out. Returns whether any was new.
+export function addRoster(s, participants) {
+    let added = false;
+    for (const p of participants || []) {
+        if (!s.byId.has(p.id) && !s.names.has(p.id)) {
+            s.names.set(p.id, { name: p.name, college: p.college || '', role: p.role });
+            added = true;
+        }
+    }
+    return added;
+}
+
+// The name of a participant, or '' when this page does not know it (a member
+// of a large meeting: see addRoster()).
+export function nameOf(s, id) {
+    return s.byId.get(id)?.name || s.names.get(id)?.name || '';
+}
+
+// The members this page knows, in roster order: {id, name, college}.
+export function knownMembers(s) {
+    const out = s.participants.filter((p) => p.role === 'member').map((p) => ({ id: p.id, name: p.name,
+        college: p.college }));
+    for (const [id, n] of s.names) {
+        if (n.role === 'member') {
+            out.push({ id, name: n.name, college: n.college });
+        }
+    }
+    return out;
+}
+
+export function collegeOf(s, id) {
+    return s.byId.get(id)?.college ?? s.names.get(id)?.college ?? '';
+}
+
+// Whether `id` is a member (the role that votes). A snapshot without the
+// members lists everyone else, so whoever it does not list is a member.
+export function isMember(s, id) {
+    const p = s.byId.get(id);
+    return p ? p.role === 'member' : s.membersOmitted || s.names.get(id)?.role === 'member';
+}
+
+// The `attendance` object of a snapshot or an `attendance` message.
+function serverAttendance(a) {
+    const colleges = {};
+    for (const [k, c] of Object.entries(a?.colleges || {})) {
+        colleges[k] = { present: c.present || 0, total: c.total || 0, required: c.required || 0 };
+    }
+    return { present: a?.present || 0, total: a?.total || 0, colleges,
+        quorum: a?.quorum ? { ...a.quorum } : { met: false, present: 0, required: 0 } };
 }
 
 // The colleges in a stable order: the server's attendance table first, then
@@ -141,10 +220,12 @@ export function proxyFrom(s, id) {
     return s.proxies.find((x) => x.from === id);
 }
 
-// The ids of the members whose proxy `id` holds, in roster order.
+// The ids of the members whose proxy `id` holds, in roster order (those the
+// roster here lacks, in a large meeting, after them in the order given).
 export function proxiesHeld(s, id) {
     const from = new Set(s.proxies.filter((x) => x.to === id).map((x) => x.from));
-    return s.participants.filter((p) => from.has(p.id)).map((p) => p.id);
+    const known = s.participants.filter((p) => from.has(p.id)).map((p) => p.id);
+    return known.concat([...from].filter((x) => !s.byId.has(x)));
 }
 
 // Counted for the quorum: present, or (with proxy_quorum) represented by a
@@ -248,6 +329,9 @@ function hasSpoken(s, participantId, item) {
 
 const CLASS = { point_of_order: 0, reply: 1, contribution: 2 };
 
+// Requests are numbered in order of creation (r1, r2 ...): the last tie-break.
+const reqNum = (r) => Number(r.id.slice(1)) || 0;
+
 // The waiting requests of `item` in the order the floor will be given
 // (PROTOCOL.md §6.3, and speakers_order() on the server).
 export function speakersOrder(s, item) {
@@ -256,17 +340,17 @@ export function speakersOrder(s, item) {
         const group = cls === 2 && s.settings.first_turn && hasSpoken(s, r.participant, item) ? 1 : 0;
         return { r, cls, group };
     });
-    keyed.sort((a, b) => a.cls - b.cls || a.group - b.group || a.r.rank - b.r.rank);
+    keyed.sort((a, b) => a.cls - b.cls || a.group - b.group || a.r.rank - b.r.rank || reqNum(a.r) - reqNum(b.r));
     const out = keyed.map((k) => k.r);
     if (!s.settings.alternate) {
         return out;
     }
-    const college = (r) => s.byId.get(r.participant)?.college || '';
+    const college = (r) => collegeOf(s, r.participant);
     let start = 0;
     while (start < out.length && out[start].kind !== 'contribution') {
         start += 1;
     }
-    let prev = (s.turn && s.byId.get(s.turn.participant)?.college) || s.lastCollege || '';
+    let prev = (s.turn && collegeOf(s, s.turn.participant)) || s.lastCollege || '';
     for (let i = start; i < out.length; i++) {
         let pick = i;
         for (let j = i; prev && j < out.length; j++) {
@@ -307,8 +391,20 @@ function rerank(s, id, position) {
 // change while a vote on its item is open, so for an open vote from a
 // snapshot this is the list frozen at its opening.
 function entitledNow(s, item) {
+    if (s.membersOmitted) {
+        return null; // unknown here: see isEntitled()
+    }
     return s.participants.filter((p) => p.role === 'member'
         && !s.recusals.some((r) => r.participant === p.id && r.item === item)).map((p) => p.id);
+}
+
+// Whether `id` may vote in `v`: in the list frozen at its opening, or, when
+// this page has no list, a member not recused on the vote's item.
+export function isEntitled(s, v, id) {
+    if (v.entitledIds) {
+        return v.entitledIds.includes(id);
+    }
+    return isMember(s, id) && !s.recusals.some((r) => r.participant === id && r.item === v.item);
 }
 
 export function openVote(s) {
@@ -328,13 +424,13 @@ export function ballotsFor(s, v, me) {
     if (!v || v.state !== 'open' || !me) {
         return out;
     }
-    const entitled = new Set(v.entitledIds || []);
-    if (entitled.has(me)) {
+    if (isEntitled(s, v, me)) {
         out.push({ voter: me, proxy: false });
     }
     for (const id of proxiesHeld(s, me)) {
         const p = s.byId.get(id);
-        if (entitled.has(id) && p && !p.present) {
+        // A giver present votes themselves (one this page cannot see: the server decides).
+        if (isEntitled(s, v, id) && !p?.present) {
             out.push({ voter: id, proxy: true });
         }
     }
@@ -368,14 +464,14 @@ const NEXT_STATE = {
 // vote.closed gives each named ballot's choice as an index into options.
 const optionAt = (v, c) => (typeof c === 'number' ? v.options[c] ?? '' : String(c ?? ''));
 
-const nameOf = (s, id) => s.byId.get(id)?.name || id || '';
-
 // Apply one event (the `event` object of an event message) to `s`, in place.
 // Returns what changed, {meeting, participants, agenda, speakers, votes,
 // proxies, announce}, or null when the event is out of order and nothing was
-// applied. `announce` is a key of the translation tables, or {key, params}.
+// applied (a skip is accepted while a vote is open, or in a large meeting,
+// where the server leaves events out on purpose). `announce` is a key of the
+// translation tables, or {key, params}.
 export function applyEvent(s, ev) {
-    if (ev.seq <= s.seq || (ev.seq !== s.seq + 1 && !openVote(s))) {
+    if (ev.seq <= s.seq || (ev.seq !== s.seq + 1 && !openVote(s) && !s.large)) {
         return null;
     }
     const b = ev.body || {};
@@ -403,6 +499,8 @@ export function applyEvent(s, ev) {
             const p = participant({ id: b.participant, name: b.name, college: b.college, role: b.role });
             s.participants.push(p);
             s.byId.set(p.id, p);
+            s.names.delete(p.id);
+            s.large = s.large || s.participants.length > LARGE_MEETING;
             if (p.college && !s.colleges.includes(p.college)) {
                 s.colleges.push(p.college);
             }
@@ -551,9 +649,10 @@ export function applyEvent(s, ev) {
         if (p) {
             p.turns += 1;
             p.spoken += b.spoken || 0;
-            if (p.college) {
-                s.lastCollege = p.college;
-            }
+        }
+        const college = collegeOf(s, t ? t.participant : b.participant);
+        if (college) {
+            s.lastCollege = college;
         }
         s.turn = null;
         out.speakers = true;
@@ -639,7 +738,9 @@ export function applyEvent(s, ev) {
         for (const p of s.participants) {
             p.present = isPresent(p);
         }
-        s.attendance = attendanceOf(s);
+        if (!s.membersOmitted) {
+            s.attendance = attendanceOf(s);
+        }
         if (ev.type === 'quorum.reached' || ev.type === 'quorum.lost') {
             // The server's word on the quorum.
             s.attendance.quorum = { met: ev.type === 'quorum.reached', present: b.present, required: b.required };
@@ -660,6 +761,21 @@ export function applyCount(s, body) {
     v.voted = body.voted ?? v.voted;
     v.entitled = body.entitled ?? v.entitled;
     return { votes: true, count: true };
+}
+
+// An `attendance` message (PROTOCOL.md §4.5, large meetings): the server's
+// count of who is present, which this page cannot make without the members.
+export function applyAttendance(s, body) {
+    if (!body || typeof body !== 'object') {
+        return null;
+    }
+    s.attendance = serverAttendance(body);
+    for (const c of Object.keys(s.attendance.colleges)) {
+        if (!s.colleges.includes(c)) {
+            s.colleges.push(c);
+        }
+    }
+    return { participants: true };
 }
 
 // Which lifecycle commands the chair may send in each state (PROTOCOL.md §6).

@@ -125,7 +125,8 @@ test('participant.added and meeting.created build the meeting from the start', (
     assert.deepEqual(s.meeting.commission, { id: 'c1', name: 'CCR' });
     applyEvent(s, ev(2, 'participant.added', { participant: 'u1', name: 'C', college: 'usagers', role: 'member' }));
     assert.equal(s.participants.length, 1);
-    assert.deepEqual(s.attendance.colleges.usagers, { present: 0, total: 1, required: 1 });
+    // quorum_college defaults to 0 (PROTOCOL.md §6.1): a college requires nothing.
+    assert.deepEqual(s.attendance.colleges.usagers, { present: 0, total: 1, required: 0 });
     assert.equal(s.attendance.total, 1);
 });
 

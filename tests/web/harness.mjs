@@ -103,6 +103,13 @@ export async function startServer() {
         proc.kill('SIGKILL');
         throw new Error(`server did not start.\nstdout:\n${out}\nstderr:\n${err}`);
     }
+    // A server that dies under a test says so, with what it printed.
+    let stopping = false;
+    proc.on('exit', (code, signal) => {
+        if (!stopping) {
+            process.stderr.write(`harness: the server exited (code ${code}, signal ${signal}).\n${out}\n${err}\n`);
+        }
+    });
     const adminToken = (/admin token: (\S+)/.exec(out) || [])[1] || '';
     const base = `http://127.0.0.1:${port}`;
     return {
@@ -111,6 +118,7 @@ export async function startServer() {
         links: parseLinks(out),
         output: () => out + err,
         async stop() {
+            stopping = true;
             if (proc.exitCode === null) {
                 proc.kill('SIGTERM');
                 await new Promise((r) => {

@@ -316,7 +316,19 @@ test('a named vote: prepared, opened, cast, changed, closed and published', asyn
     await vote(d, 'yes');
     await d.waitForSelector('dialog[open]', { state: 'detached' }).catch(() => {});
     await vote(people.lefebvre.page, 'no');
-    await vote(people.moreau.page, 'yes');
+    // Jean Moreau votes with the keyboard alone.
+    const { page: mo } = people.moreau;
+    await mo.focus('#ballot-v1-1');
+    await mo.keyboard.press('ArrowUp'); // the radio group moves and checks: "Pour"
+    assert.equal(await mo.isChecked('#ballot-v1-0'), true);
+    await mo.keyboard.press('Tab');
+    assert.equal(await mo.evaluate(() => document.activeElement.id), 'ballot-v1-cast');
+    await mo.keyboard.press('Enter');
+    await mo.waitForSelector('dialog[open]');
+    assert.equal(await mo.evaluate(() => document.activeElement.dataset.answer), 'yes', 'the confirmation has the focus');
+    await mo.keyboard.press('Enter');
+    await mo.waitForSelector('#ballot-v1-status li[data-state="cast"]');
+    assert.equal(await mo.evaluate(() => document.activeElement.id), 'ballot-v1-cast', 'the focus comes back');
     for (const { page } of all()) {
         await page.waitForSelector('#progress-v1[data-voted="3"]');
     }

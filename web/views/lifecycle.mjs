@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 //
 // lifecycle.mjs - the chair's controls of the meeting's life: open, suspend,
-// resume, close (PROTOCOL.md §6). Shown to the chair only.
+// resume, close (PROTOCOL.md §6). Shown to the chair only. The meeting cannot
+// be closed over an open vote: the button says so until the vote is closed
+// or cancelled.
 //
 // Every button is always there, in the same place, and the ones the current
 // state does not allow are marked aria-disabled rather than disabled: a
@@ -11,13 +13,14 @@
 
 import { h } from '../dom.mjs';
 import { t } from '../i18n.mjs';
-import { LIFECYCLE, allowedIn } from '../state.mjs';
+import { LIFECYCLE, allowedIn, openVote } from '../state.mjs';
 
 export function lifecycleView(ctx) {
     const hint = h('p', { class: 'chair-hint', id: 'chair-hint' });
     const status = h('p', { class: 'chair-status', id: 'chair-status' });
     const buttons = new Map();
     let state = 'scheduled';
+    let voteOpen = false;
     let busy = null;
 
     const confirmYes = h('button', { type: 'button', class: 'danger', id: 'close-confirm' },
@@ -63,7 +66,7 @@ export function lifecycleView(ctx) {
 
     function render() {
         for (const [type, b] of buttons) {
-            const ok = allowedIn(type, state) && !busy;
+            const ok = allowedIn(type, state) && !busy && !(type === 'meeting.close' && voteOpen);
             b.setAttribute('aria-disabled', String(!ok));
             if (busy === type) {
                 b.setAttribute('aria-busy', 'true');
@@ -71,7 +74,8 @@ export function lifecycleView(ctx) {
                 b.removeAttribute('aria-busy');
             }
         }
-        hint.textContent = t(`chair.hint.${state}`);
+        hint.textContent = voteOpen && state !== 'closed' ? `${t(`chair.hint.${state}`)} ${t('chair.hint.voteOpen')}`
+            : t(`chair.hint.${state}`);
         if (!busy) {
             status.textContent = '';
         } else {
@@ -90,6 +94,7 @@ export function lifecycleView(ctx) {
         el,
         update(s) {
             state = s.meeting.state;
+            voteOpen = !!openVote(s);
             render();
         },
         render,

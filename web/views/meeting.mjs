@@ -31,7 +31,8 @@
 import { h, fill } from '../dom.mjs';
 import { t, onLangChange, setDefaultLang } from '../i18n.mjs';
 import { Conn, takeToken } from '../conn.mjs';
-import { fromSnapshot, applyEvent, applyCount } from '../state.mjs';
+import { request } from '../api.mjs';
+import { fromSnapshot, applyEvent, applyCount, applyAttendance, addRoster } from '../state.mjs';
 import { headerView } from './header.mjs';
 import { participantsView } from './participants.mjs';
 import { lifecycleView } from './lifecycle.mjs';
@@ -64,7 +65,7 @@ export function meetingPage(root, meetingId) {
         return;
     }
 
-    const conn = new Conn(meetingId, token, { fromSnapshot, applyEvent, applyCount });
+    const conn = new Conn(meetingId, token, { fromSnapshot, applyEvent, applyCount, applyAttendance });
     const notices = noticesView();
     const announcer = announcerView();
     const notify = (e) => notices.show({ code: e.code || 'internal', message: e.message });
@@ -74,6 +75,21 @@ export function meetingPage(root, meetingId) {
         token,
         notify,
         now: () => conn.serverNow(),
+        // The whole roster, for a page of a large meeting whose snapshot left
+        // the members out; fetched only when a person asks for it.
+        async loadRoster(el) {
+            el?.setAttribute('aria-busy', 'true');
+            try {
+                const snap = await request('GET', `/api/meetings/${encodeURIComponent(meetingId)}`, { token });
+                if (conn.state && addRoster(conn.state, snap.participants)) {
+                    draw();
+                }
+            } catch (e) {
+                notify(e);
+            } finally {
+                el?.removeAttribute('aria-busy');
+            }
+        },
         // Send a command for a control: it is marked busy meanwhile; resolves
         // with the ok body, or null once a refusal has been shown.
         async send(type, body, el) {

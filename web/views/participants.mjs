@@ -111,8 +111,12 @@ export function participantsView() {
                     g.count.textContent = tn('participants.college', here,
                         { present: here, total: people.length });
                 }
-                const items = people.length ? people.map((p) => person(p, me))
+                let items = people.length ? people.map((p) => person(p, me))
                     : [h('li', { class: 'person-empty' }, t('participants.empty'))];
+                if (state.membersOmitted && college !== OTHERS) {
+                    // A large meeting: the server sends members their number, not their names.
+                    items = [h('li', { class: 'person-empty' }, t('participants.omitted'))];
+                }
                 fill(g.list, items);
                 if (people.length > FOLD_ABOVE && !g.details) {
                     // Fold once; from then on the person decides.

@@ -13,7 +13,7 @@
 
 import { h, button, enable, reconcile, setText } from '../dom.mjs';
 import { t, collegeName } from '../i18n.mjs';
-import { proxyFrom, proxiesHeld, agendaNumbers } from '../state.mjs';
+import { proxyFrom, proxiesHeld, agendaNumbers, nameOf as nameIn, knownMembers } from '../state.mjs';
 
 export function proxiesView(ctx) {
     let st = null;
@@ -31,10 +31,12 @@ export function proxiesView(ctx) {
         }
         ctx.send('proxy.give', { to: toSelect.value }, giveBtn);
     });
+    // A large meeting sends members no roster: it is fetched when asked for.
+    const rosterBtn = button({ id: 'proxy-roster' }, t('proxies.give.loadRoster'), () => ctx.loadRoster(rosterBtn));
     const giveBox = h('div', { class: 'proxy-give', id: 'proxy-give-box' },
         h('div', { class: 'field' }, h('label', { for: 'proxy-to' }, t('proxies.give.label')), toSelect,
             h('p', { class: 'help', id: 'proxy-to-help' })),
-        h('div', { class: 'actions' }, giveBtn));
+        h('div', { class: 'actions' }, rosterBtn, giveBtn));
     toSelect.setAttribute('aria-describedby', 'proxy-to-help');
     const revokeBtn = button({ id: 'proxy-revoke' }, t('proxies.revoke.mine'), () => ctx.send('proxy.revoke', {}, revokeBtn));
     const recusalText = h('p', { class: 'recusal-mine', id: 'recusal-mine' });
@@ -71,9 +73,9 @@ export function proxiesView(ctx) {
 
     fromSelect.addEventListener('change', () => paperOptions());
     function paperOptions() {
-        const members = st.participants.filter((p) => p.role === 'member');
+        const members = knownMembers(st);
         options(fromSelect, members.filter((p) => !proxyFrom(st, p.id)), t('proxies.give.choose'));
-        const from = st.byId.get(fromSelect.value);
+        const from = members.find((p) => p.id === fromSelect.value);
         options(paperTo, members.filter((p) => p.id !== fromSelect.value
             && (!from || !st.settings.proxy_college || p.college === from.college)), t('proxies.give.choose'));
     }
@@ -122,8 +124,9 @@ export function proxiesView(ctx) {
         h('h3', { id: 'recusal-register-h' }, t('proxies.recusals')), recusals, noRecusal,
         paperBox);
 
-    const nameOf = (id) => st.byId.get(id)?.name || id;
+    const nameOf = (id) => nameIn(st, id) || t('participants.unknown', { id });
     const label = (p) => (p.college ? `${p.name} (${collegeName(p.college)})` : p.name);
+
 
     function isRecused() {
         return !!st.current && st.recusals.some((r) => r.participant === me?.participant && r.item === st.current);
@@ -147,7 +150,7 @@ export function proxiesView(ctx) {
             role = you?.role || '';
             const closed = s.meeting.state === 'closed';
             const voteOpen = [...s.votes.values()].some((v) => v.state === 'open');
-            const members = s.participants.filter((p) => p.role === 'member');
+            const members = knownMembers(s);
 
             // Mine.
             memberBox.hidden = role !== 'member';
@@ -167,6 +170,7 @@ export function proxiesView(ctx) {
                 const candidates = members.filter((p) => p.id !== me.participant
                     && (!s.settings.proxy_college || p.college === me.college) && !proxyFrom(s, p.id));
                 options(toSelect, candidates, t('proxies.give.choose'));
+                rosterBtn.hidden = !s.membersOmitted || candidates.length > 0;
                 setText(el.querySelector('#proxy-to-help'), s.settings.proxy_college
                     ? t('proxies.give.helpCollege', { college: collegeName(me.college) }) : t('proxies.give.help'));
                 enable(giveBtn, !closed);

@@ -22,7 +22,7 @@
 
 import { h, button, enable, reconcile, setText, newId } from '../dom.mjs';
 import { t, tn, formatClock, collegeName } from '../i18n.mjs';
-import { speakersOrder, turnRemaining, turnSpoken, agendaNumbers } from '../state.mjs';
+import { speakersOrder, turnRemaining, turnSpoken, agendaNumbers, nameOf, collegeOf } from '../state.mjs';
 
 const KINDS = ['contribution', 'reply', 'point_of_order'];
 const MAY_ASK = new Set(['member', 'chair', 'secretary']);
@@ -143,12 +143,10 @@ export function speakersView(ctx) {
         h('h2', { id: 'speakers-h' }, t('speakers.title')),
         itemLine, floor, chairTools, queueH, closedNote, queue, queueEmpty, mine, giveBox, rulesBox);
 
+    const nameOrId = (id) => nameOf(st, id) || t('participants.unknown', { id });
     function who(id) {
-        const p = st.byId.get(id);
-        if (!p) {
-            return id;
-        }
-        return p.college ? `${p.name} (${collegeName(p.college)})` : p.name;
+        const college = collegeOf(st, id);
+        return college ? `${nameOrId(id)} (${collegeName(college)})` : nameOrId(id);
     }
 
     function makeRow(r) {
@@ -179,7 +177,7 @@ export function speakersView(ctx) {
                 setText(kind, t(`speakers.kind.${x.kind}`));
                 kind.dataset.kind = x.kind;
                 setText(you, x.participant === me?.participant ? ` ${t('participants.you')}` : '');
-                const refText = t('speakers.requestRef', { name: st.byId.get(x.participant)?.name || x.participant });
+                const refText = t('speakers.requestRef', { name: nameOrId(x.participant) });
                 for (const s of li.querySelectorAll('.visually-hidden')) {
                     setText(s, refText);
                 }

@@ -22,7 +22,7 @@
 
 import { h, button, enable, reconcile, setText, fill } from '../dom.mjs';
 import { t, tn, optionName, collegeName, formatTime, formatClock, errorText } from '../i18n.mjs';
-import { ballotsFor, agendaNumbers, agendaOrder } from '../state.mjs';
+import { ballotsFor, agendaNumbers, agendaOrder, nameOf as nameIn } from '../state.mjs';
 import * as ballot from '../ballot.mjs';
 import { request } from '../api.mjs';
 import { confirmView } from './confirm.mjs';
@@ -75,6 +75,7 @@ function prepareForm(ctx) {
                 h('p', { class: 'help', id: 'vote-duration-help' }, t('vote.prepare.durationHelp'))),
             h('div', { class: 'field' }, h('label', { for: 'vote-item' }, t('vote.prepare.item')), item)),
         h('div', { class: 'actions' }, submit), status);
+    let hasCurrent = false;
     const box = h('details', { class: 'vote-prepare', id: 'vote-prepare' },
         h('summary', { id: 'vote-prepare-summary' }, t('vote.prepare.title')), form);
 
@@ -127,6 +128,11 @@ function prepareForm(ctx) {
         }
         if (item.value) {
             body.item = item.value;
+        } else if (!hasCurrent) {
+            // A vote belongs to an item (PROTOCOL.md §6.5).
+            status.textContent = t('vote.prepare.itemMissing');
+            item.focus();
+            return;
         }
         status.textContent = '';
         const ok = await ctx.send('vote.prepare', body, submit);
@@ -144,12 +150,15 @@ function prepareForm(ctx) {
             const nums = agendaNumbers(s);
             const keep = item.value;
             const cur = s.agenda.get(s.current);
+            hasCurrent = !!cur;
             const opts = [h('option', { value: '' }, cur ? t('vote.prepare.itemCurrent', { num: nums.get(cur.id) })
                 : t('vote.prepare.itemNone'))];
             for (const it of agendaOrder(s)) {
                 opts.push(h('option', { value: it.id }, `${nums.get(it.id)}. ${it.title}`));
             }
-            if (item.options.length !== opts.length || item.options[0]?.textContent !== opts[0].textContent) {
+            const sig = opts.map((o) => `${o.value}=${o.textContent}`).join('\n');
+            if (item.dataset.sig !== sig) {
+                item.dataset.sig = sig;
                 item.replaceChildren(...opts);
                 item.value = [...item.options].some((o) => o.value === keep) ? keep : '';
             }
@@ -172,7 +181,7 @@ export function votesView(ctx) {
     const el = h('section', { class: 'panel votes', id: 'votes', 'aria-labelledby': 'votes-h' },
         h('h2', { id: 'votes-h' }, t('vote.title')), empty, list, prepare.el, confirm.el);
 
-    const nameOf = (id) => st.byId.get(id)?.name || id;
+    const nameOf = (id) => nameIn(st, id) || t('participants.unknown', { id });
 
     // The receipts this browser keeps for `v`: the person's own, and those
     // of the members whose proxy they held. [[voter, record]], own first.
