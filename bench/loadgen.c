@@ -1443,13 +1443,16 @@ scenario_reconnect(void)
     jput("}");
 }
 
-/* The chair opens the meeting and a named yes/no vote; false when refused. */
+/* The chair opens the meeting, an agenda item (a vote belongs to an item) and
+ * a named yes/no vote on it; false when refused. */
 static bool
 open_vote(void)
 {
     char body[96];
     vote_id[0] = 0;
     if (cl[0].state != C_READY || chair_cmd("meeting.open", NULL, NULL) ||
+        chair_cmd("agenda.add", "{\"title\":\"Bench\"}", NULL) ||
+        chair_cmd("agenda.open", "{\"item\":\"i1\"}", NULL) ||
         chair_cmd("vote.prepare", "{\"question\":\"Bench\"}", NULL)) {
         return false;
     }
@@ -1631,11 +1634,85 @@ get_record(const char *file, double *ms, size_t *bytes)
     return st;
 }
 
-/* The secretary writes minutes entries until the meeting has RECORD_EVENTS
- * events (pipelined, WINDOW at once), the meeting is closed and the minutes
- * finalised; then the first GET of the record builds and signs it. */
+/* The record scenario plays a meeting whose log looks like a real one, only
+ * faster: item after item, members ask for the floor and the chair gives it
+ * (speaker.requested, turn_ended, turn_started, now and then a pause), a
+ * named vote on every item (prepared, opened, one ballot per member, closed,
+ * published), one member dropping out and coming back per item
+ * (participant.left and .joined, with the grace period set to 0), and the
+ * secretary's minutes spread over the meeting, RECORD_MINUTES in all, until
+ * the log holds about RECORD_EVENTS events. Commands go in rounds: each client
+ * pipelines its share of a round, and the next round starts once every
+ * command of this one is answered. The meeting is then closed and the
+ * minutes finalised; the first GET of the record builds and signs it. */
 #define RECORD_EVENTS 50000
-#define RECORD_WINDOW 64 /* each command queues an event and an ok: stay under the server's queue */
+#define RECORD_MINUTES 2000
+#define RECORD_SPEAKER_ROUNDS 3 /* per item, each a round of requests then one of turns */
+
+static int64_t *rec_base, *rec_sent, *rec_oks;
+static int64_t rec_key, rec_cmds, rec_minutes;
+
+static int64_t
+rec_answered(int i)
+{
+    return (int64_t)(cl[i].oks + cl[i].errs) - rec_base[i];
+}
+
+static void
+rec_send(int i, const char *type, const char *body)
+{
+    char key[32];
+    snprintf(key, sizeof(key), "k%" PRId64, ++rec_key);
+    send_cmd(&cl[i], type, key, body);
+    rec_sent[i]++;
+    rec_cmds++;
+}
+
+static bool
+rec_round_done(void)
+{
+    for (int i = 0; i < ncl; i++) {
+        if (cl[i].state == C_READY && rec_answered(i) < rec_sent[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Start a round: what each client sends is counted from here. */
+static void
+rec_round_begin(void)
+{
+    for (int i = 0; i < ncl; i++) {
+        rec_base[i] = (int64_t)(cl[i].oks + cl[i].errs);
+        rec_oks[i] = (int64_t)cl[i].oks;
+        rec_sent[i] = 0;
+    }
+}
+
+/* The secretary's share of a round: keep the minutes in step with the log. */
+static void
+rec_minutes_due(void)
+{
+    int64_t due = (int64_t)RECORD_MINUTES * cl[0].seq / RECORD_EVENTS + 1;
+    char body[160];
+    while (rec_minutes < due && rec_minutes < RECORD_MINUTES && cl[1].state == C_READY) {
+        snprintf(body, sizeof(body),
+                 "{\"text\":\"Entry %" PRId64 ": the commission notes the figures and the "
+                 "remarks of the members.\"}",
+                 rec_minutes);
+        rec_send(1, "minutes.add", body);
+        rec_minutes++;
+    }
+}
+
+static bool
+rec_round_end(int64_t deadline)
+{
+    rec_minutes_due();
+    return run_until(rec_round_done, deadline);
+}
+
 static void
 scenario_record(void)
 {
@@ -1643,39 +1720,115 @@ scenario_record(void)
         skip("record", "the server builds no record yet (no record route in proto/PROTOCOL.md)");
         return;
     }
-    if (!with_secretary || cl[1].state != C_READY) {
-        skip("record", "needs the secretary (run the record scenario on its own)");
+    if (!with_secretary || cl[1].state != C_READY || ncl < 4) {
+        skip("record", "needs the secretary and members (run the record scenario on its own)");
         return;
     }
     int64_t seq = 0;
-    if (chair_cmd("meeting.open", NULL, &seq)) {
+    if (chair_cmd("meeting.open", NULL, &seq) ||
+        chair_cmd("meeting.configure", "{\"grace\":0}", &seq)) {
         skip("record", "the chair could not open the meeting");
         return;
     }
     struct client *s = &cl[1];
+    rec_base = xrealloc(NULL, sizeof(int64_t) * (size_t)ncl);
+    rec_sent = xrealloc(NULL, sizeof(int64_t) * (size_t)ncl);
+    rec_oks = xrealloc(NULL, sizeof(int64_t) * (size_t)ncl);
     int64_t t0 = now_ns(), deadline = t0 + (int64_t)o.timeout_s * 1000000000 * 4;
-    int64_t need = RECORD_EVENTS - seq - 1; /* meeting.closed comes last */
-    int64_t sent = 0;
-    uint64_t ans0 = s->oks + s->errs;
-    while (s->state == C_READY && now_ns() < deadline) {
-        int64_t answered = (int64_t)(s->oks + s->errs - ans0);
-        while (sent < need && sent - answered < RECORD_WINDOW) {
-            char key[32], body[128];
-            snprintf(key, sizeof(key), "m%" PRId64, sent);
-            snprintf(body, sizeof(body),
-                     "{\"text\":\"Entry %" PRId64 ": the commission notes the figures.\"}", sent);
-            send_cmd(s, "minutes.add", key, body);
-            sent++;
-        }
-        if ((sent >= need && answered >= sent) || s->errs) {
-            break; /* done, or refused (a rate limit answers only some) */
-        }
-        poll_once(2);
+    int64_t need = RECORD_EVENTS - 3; /* the close and the finalisation come last */
+    uint64_t errs0 = 0;
+    for (int i = 0; i < ncl; i++) {
+        errs0 += cl[i].errs;
     }
+    int items = 0, votes = 0, members = ncl - 2;
+    char body[160];
+    bool ok = true;
+    while (ok && cl[0].state == C_READY && cl[0].seq < need && items < 990) {
+        items++;
+        /* The item: added and opened; one member drops out for a while. */
+        int away = 2 + (items % members);
+        rec_round_begin();
+        snprintf(body, sizeof(body), "{\"title\":\"Point %d\",\"kind\":\"vote\"}", items);
+        rec_send(0, "agenda.add", body);
+        snprintf(body, sizeof(body), "{\"item\":\"i%d\"}", items);
+        rec_send(0, "agenda.open", body);
+        cl[away].dropped = true;
+        client_close(&cl[away], true);
+        cl[away].dropped = false;
+        ok = rec_round_end(deadline);
+        /* The floor: requests, then the turns they ask for. */
+        for (int r = 0; ok && r < RECORD_SPEAKER_ROUNDS; r++) {
+            rec_round_begin();
+            for (int i = 2; i < ncl; i++) {
+                if (cl[i].state == C_READY) {
+                    rec_send(i, "speaker.request",
+                             (i + r) % 7 ? NULL : "{\"kind\":\"reply\"}");
+                }
+            }
+            if (r == 1) {
+                rec_send(0, "speaker.pause", NULL);
+                rec_send(0, "speaker.resume", NULL);
+            }
+            ok = rec_round_end(deadline);
+            int64_t granted = 0; /* requests accepted: one turn each */
+            for (int i = 2; i < ncl; i++) {
+                granted += (int64_t)cl[i].oks - rec_oks[i];
+            }
+            rec_round_begin();
+            for (int64_t k = 0; ok && k < granted; k++) {
+                rec_send(0, "speaker.next", NULL);
+            }
+            ok = ok && rec_round_end(deadline);
+        }
+        /* The member who dropped out comes back; a vote on two items in
+         * three, within the server's limit of votes per meeting. */
+        cl[away].want_since = true;
+        client_join(away);
+        if (items % 3 == 0 || votes >= 190) {
+            continue;
+        }
+        votes++;
+        rec_round_begin();
+        snprintf(body, sizeof(body), "{\"question\":\"Adopt point %d?\"}", items);
+        rec_send(0, "vote.prepare", body);
+        snprintf(body, sizeof(body), "{\"vote\":\"v%d\"}", votes);
+        rec_send(0, "vote.open", body);
+        ok = ok && rec_round_end(deadline);
+        rec_round_begin();
+        for (int i = 2; i < ncl; i++) {
+            if (cl[i].state == C_READY) {
+                snprintf(body, sizeof(body), "{\"vote\":\"v%d\",\"choice\":\"%s\"}", votes,
+                         i % 3 == 0 ? "no" : i % 5 == 0 ? "abstain" : "yes");
+                rec_send(i, "vote.cast", body);
+            }
+        }
+        ok = ok && rec_round_end(deadline);
+        rec_round_begin();
+        snprintf(body, sizeof(body), "{\"vote\":\"v%d\"}", votes);
+        rec_send(0, "vote.close", body);
+        rec_send(0, "vote.publish", body);
+        ok = ok && rec_round_end(deadline);
+    }
+    /* Whatever minutes are still due, then the end of the meeting. */
+    rec_round_begin();
+    while (ok && rec_minutes < RECORD_MINUTES) {
+        rec_minutes_due();
+        ok = run_until(rec_round_done, deadline);
+        rec_round_begin();
+    }
+    run_until(all_ready, now_ns() + 5000000000);
     double fill_ms = ms_since(t0);
+    uint64_t errs = 0;
+    for (int i = 0; i < ncl; i++) {
+        errs += cl[i].errs;
+    }
+    errs -= errs0;
+    free(rec_base);
+    free(rec_sent);
+    free(rec_oks);
     int64_t closed_seq = 0;
-    if (s->errs || chair_cmd("meeting.close", NULL, &closed_seq)) {
-        skip("record", "the minutes could not be written or the meeting closed");
+    if (!ok || chair_cmd("meeting.close", NULL, &closed_seq)) {
+        skip("record", "the meeting could not be played or closed");
         return;
     }
     send_cmd(s, "minutes.finalize", "fin", NULL);
@@ -1688,24 +1841,34 @@ scenario_record(void)
         skip("record", "minutes.finalize was refused");
         return;
     }
-    double first_ms, again_ms, sig_ms, pdf_ms;
-    size_t first_b, again_b, sig_b, pdf_b;
+    double first_ms, again_ms, sig_ms, md_ms, html_ms, pdf_ms;
+    size_t first_b, again_b, sig_b, md_b, html_b, pdf_b;
     int st = get_record("record.json", &first_ms, &first_b);
     get_record("record.json", &again_ms, &again_b);
     get_record("record.json.minisig", &sig_ms, &sig_b);
+    get_record("record.md", &md_ms, &md_b);
+    get_record("record.html", &html_ms, &html_b);
     get_record("record.pdf", &pdf_ms, &pdf_b);
-    say("%-10s %" PRId64 " events written in %.0f ms; minutes.finalize acked in %.1f ms; first "
-        "GET record.json (build and sign) %.1f ms, %zu bytes (HTTP %d); again %.1f ms; .minisig "
-        "%.1f ms; record.pdf %.1f ms, %zu bytes\n",
-        "record", s->seq, fill_ms, fin_ms, first_ms, first_b, st, again_ms, sig_ms, pdf_ms, pdf_b);
-    jput(",\"record\":{\"events\":%" PRId64 ",\"status\":%d,\"json_bytes\":%zu,\"pdf_bytes\":%zu",
-         s->seq, st, first_b, pdf_b);
+    say("%-10s %" PRId64 " events (%d items, %d votes, %" PRId64 " minutes entries; %" PRId64
+        " commands, %" PRIu64 " refused) written in %.0f ms; minutes.finalize acked in %.1f ms; "
+        "first GET record.json (build and sign) %.1f ms, %zu bytes (HTTP %d); again %.1f ms; "
+        ".minisig %.1f ms; record.md %.1f ms; record.html %.1f ms; record.pdf %.1f ms, %zu "
+        "bytes\n",
+        "record", s->seq, items, votes, rec_minutes, rec_cmds, errs, fill_ms, fin_ms, first_ms,
+        first_b, st, again_ms, sig_ms, md_ms, html_ms, pdf_ms, pdf_b);
+    jput(",\"record\":{\"events\":%" PRId64 ",\"items\":%d,\"votes\":%d,\"minutes\":%" PRId64
+         ",\"commands\":%" PRId64 ",\"refused\":%" PRIu64
+         ",\"status\":%d,\"json_bytes\":%zu,\"md_bytes\":%zu,\"html_bytes\":%zu,\"pdf_bytes\":%zu",
+         s->seq, items, votes, rec_minutes, rec_cmds, errs, st, first_b, md_b, html_b, pdf_b);
     jnum("fill_ms", fill_ms);
     jnum("finalize_ms", fin_ms);
     jnum("build_sign_ms", st == 200 ? fin_ms + first_ms : NAN);
     jnum("first_get_ms", first_ms);
     jnum("cached_get_ms", again_ms);
+    jnum("md_get_ms", md_ms);
+    jnum("html_get_ms", html_ms);
     jnum("pdf_get_ms", pdf_ms);
+    jnum("all_files_ms", st == 200 ? fin_ms + first_ms + md_ms + html_ms + pdf_ms : NAN);
     jput("}");
 }
 

@@ -168,7 +168,7 @@ for run in $(seq "$RUNS"); do
     start_concerto "$WORK/c$run-record" "$((p + 4))"
     SERVE_ARGS=()
     "$LOADGEN" --target concerto --port "$((p + 4))" --admin-token "$TOKEN" --label concerto_record \
-        --clients 5 --scenarios join,record --timeout 60 --protocol-doc "$ROOT/proto/PROTOCOL.md" \
+        --clients 20 --scenarios join,record --timeout 60 --protocol-doc "$ROOT/proto/PROTOCOL.md" \
         --json "$RUNFILE" >&2
     stop_server record
 
