@@ -71,25 +71,20 @@ def fmt(v, unit="", digits=0):
     return ("%." + str(digits) + "f%s") % (v, unit)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("runfile")
-    ap.add_argument("out")
-    for k in ("clients", "runs", "bursts", "interval", "size", "fanout-members", "join-timeout"):
-        ap.add_argument("--" + k, type=int, default=0)
-    a = ap.parse_args()
-    with open(a.runfile) as f:
-        runs = [json.loads(line) for line in f if line.strip()]
-
-    def m(label, path):
-        return med(series(runs, label, path))
-
-    def worst(label, path, high=True):
-        xs = series(runs, label, path)
-        return (max(xs) if high else min(xs)) if xs else None
-
+def build(runs, a, sfx):
+    """The rows of the table for the Concerto runs labelled with `sfx`."""
     n = a.clients
     rows, targets = [], []
+
+    def m(label, path):
+        return med(series(runs, L(label), path))
+
+    def worst(label, path, high=True):
+        xs = series(runs, L(label), path)
+        return (max(xs) if high else min(xs)) if xs else None
+
+    def L(label):
+        return label + sfx if label.startswith("concerto") or label == "callgrind" else label
 
     def row(scenario, figure, c=None, b=None, nd=None, target="", met=None):
         rows.append((scenario, figure, c, b, nd, target,
@@ -99,8 +94,8 @@ def main():
                             "target": target, "met": met})
 
     # join storm
-    j_all = series(runs, "concerto_join", "join.all_ms")
-    j_ok = len(j_all) == len(series(runs, "concerto_join", "join.elapsed_ms")) and j_all
+    j_all = series(runs, L("concerto_join"), "join.all_ms")
+    j_ok = len(j_all) == len(series(runs, L("concerto_join"), "join.elapsed_ms")) and j_all
     j_ready = m("concerto_join", "join.ready")
     j_5s = m("concerto_join", "join.within_5s")
     all_ms = med(j_all) if j_ok else None
@@ -156,7 +151,7 @@ def main():
             ">= 1.30x", rate[0] / rate[2] >= 1.3)
 
     # vote storm
-    vs = [r.get("vote") for r in runs if r.get("label") == "concerto_join" and r.get("vote")]
+    vs = [r.get("vote") for r in runs if r.get("label") == L("concerto_join") and r.get("vote")]
     if vs and vs[0].get("skipped"):
         row("vote storm", "skipped: " + vs[0].get("reason", ""))
     elif vs:
@@ -172,7 +167,7 @@ def main():
             met=None if lost is None else lost == 0)
 
     # reconnect storm
-    r_all = series(runs, "concerto", "reconnect.all_ms")
+    r_all = series(runs, L("concerto"), "reconnect.all_ms")
     r_missed = m("concerto", "reconnect.missed")
     row("reconnect storm", "all %d resumed (ms)" % (n - 1), fmt(med(r_all)), "", "", "<= 5000 ms",
         None if not r_all else med(r_all) <= 5000)
@@ -180,7 +175,7 @@ def main():
         None if r_missed is None else r_missed == 0)
 
     # record
-    rs = [r.get("record") for r in runs if r.get("label") == "concerto_record" and r.get("record")]
+    rs = [r.get("record") for r in runs if r.get("label") == L("concerto_record") and r.get("record")]
     if rs and rs[0].get("skipped"):
         row("record", "skipped: " + rs[0].get("reason", ""))
     elif rs:
@@ -191,19 +186,49 @@ def main():
         row("record", "record.json bytes / cached GET (ms)", "%s / %s" % (
             fmt(m("concerto_record", "record.json_bytes")),
             fmt(m("concerto_record", "record.cached_get_ms"), digits=1)))
+        row("record", "first GET record.md / .html / .pdf (ms)", "%s / %s / %s" % tuple(
+            fmt(m("concerto_record", "record.%s_get_ms" % f), digits=1)
+            for f in ("md", "html", "pdf")))
+        allf = m("concerto_record", "record.all_files_ms")
+        row("record", "finalize + all four files built and signed (ms)", fmt(allf))
 
-    cg = [r for r in runs if r.get("label") == "callgrind"]
+    cg = [r for r in runs if r.get("label") == L("callgrind")]
     if cg:
         row("instructions", "per ballot processed (callgrind)", fmt(cg[-1]["per_ballot"]))
 
+    return rows, targets
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("runfile")
+    ap.add_argument("out")
+    for k in ("clients", "runs", "bursts", "interval", "size", "fanout-members", "join-timeout"):
+        ap.add_argument("--" + k, type=int, default=0)
+    a = ap.parse_args()
+    with open(a.runfile) as f:
+        runs = [json.loads(line) for line in f if line.strip()]
+
+    n = a.clients
+    rows, targets = build(runs, a, "")
+    before = any(r.get("label", "").endswith("_before") for r in runs)
+    if before:
+        brows, _ = build(runs, a, "_before")
+        bmap = {(r[0], r[1].split(",")[0]): r[2] for r in brows}
+        rows = [r[:2] + (bmap.get((r[0], r[1].split(",")[0])),) + r[2:] for r in rows]
+    loads = [r["load1"] for r in runs if r.get("label") == "load"]
     mach = machine()
     head = ("Concerto benchmark: %s cores (%s), %s GiB, Linux %s; lws %s, node %s, ws %s\n"
             "%d clients, median of %d runs, %d bursts %d ms apart, baselines' message %d bytes"
             % (mach.get("cores"), mach.get("cpu", "?"), mach.get("memory_gib", "?"),
                mach.get("kernel"), mach.get("libwebsockets", "?"), mach.get("node", "?"),
                mach.get("ws", "?"), n, a.runs, a.bursts, a.interval, a.size))
+    if loads:
+        head += ("\nload average (1 min) as each server started: median %.2f, from %.2f to %.2f"
+                 % (statistics.median(loads), min(loads), max(loads)))
     print(head)
-    cols = ("scenario", "figure", "concerto", "bare lws", "node ws", "target", "")
+    cols = ("scenario", "figure") + (("before",) if before else ()) + (
+        "concerto", "bare lws", "node ws", "target", "")
     table = [cols] + [tuple("" if x is None else str(x) for x in r) for r in rows]
     w = [max(len(r[i]) for r in table) for i in range(len(cols))]
     for i, r in enumerate(table):
@@ -212,6 +237,7 @@ def main():
             print("  ".join("-" * w[k] for k in range(len(cols))))
 
     out = {"machine": mach, "config": vars(a), "targets": targets,
+           "load1": loads,
            "table": [dict(zip(cols[:-1] + ("verdict",), r)) for r in table[1:]], "runs": runs}
     with open(a.out, "w") as f:
         json.dump(out, f, indent=1)

@@ -23,6 +23,10 @@
 # Knobs (environment): BENCH_CLIENTS=10000 BENCH_RUNS=3 BENCH_BURSTS=20
 # BENCH_INTERVAL_MS=200 BENCH_SIZE=150 BENCH_JOIN_TIMEOUT=60
 # BENCH_FANOUT_MEMBERS=100 BENCH_CALLGRIND=1 BENCH_PORT=18000 BENCH_BUILD=DIR.
+# BENCH_BEFORE=PATH also runs every Concerto scenario against another server
+# binary (an earlier build) in the same runs, alternating which goes first,
+# so that the table compares both under the same conditions.
+# The load average is recorded before each server starts.
 # `bench/run.sh --quick` is a one-run, 500-client rehearsal.
 set -euo pipefail
 
@@ -35,7 +39,7 @@ if [[ "${1:-}" == "--quick" ]]; then
     : "${BENCH_CLIENTS:=500}" "${BENCH_RUNS:=1}" "${BENCH_BURSTS:=10}" "${BENCH_JOIN_TIMEOUT:=20}"
     : "${BENCH_FANOUT_MEMBERS:=50}" "${BENCH_CALLGRIND:=0}"
 elif [[ -n "${1:-}" ]]; then
-    sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 CLIENTS=${BENCH_CLIENTS:-10000}
@@ -47,6 +51,11 @@ JOIN_TIMEOUT=${BENCH_JOIN_TIMEOUT:-60}
 FANOUT_MEMBERS=${BENCH_FANOUT_MEMBERS:-100}
 CALLGRIND=${BENCH_CALLGRIND:-1}
 PORT=${BENCH_PORT:-18000}
+BEFORE=${BENCH_BEFORE:-}
+if [[ -n $BEFORE && ! -x $BEFORE ]]; then
+    printf 'BENCH_BEFORE=%s is not an executable\n' "$BEFORE" >&2
+    exit 2
+fi
 PY=/usr/bin/python3
 
 say() { printf '%s\n' "$*" >&2; }
@@ -126,14 +135,24 @@ stop_server() { # label
     SPID=
 }
 
+# The 1-, 5- and 15-minute load averages before a server starts: the machine
+# may be shared, and every figure should be read with them.
+loadavg() { # what
+    read -r l1 l5 l15 _ </proc/loadavg
+    printf '{"label":"load","what":"%s","load1":%s,"load5":%s,"load15":%s}\n' \
+        "$(basename "$1")" "$l1" "$l5" "$l15" >>"$RUNFILE"
+}
+
 TOKEN=
 SERVE_ARGS=()
-start_concerto() { # dir port [wrapper...]; serve options in SERVE_ARGS
+BIN=
+start_concerto() { # dir port [wrapper...]; serve options in SERVE_ARGS, binary in BIN
     local dir=$1 port=$2
     shift 2
     mkdir -p "$dir"
-    TOKEN=$("$CONCERTO" init --db "$dir/db" | sed -n 's/^admin token: //p')
-    "$@" "$CONCERTO" serve --listen "127.0.0.1:$port" --db "$dir/db" --key "$dir/signing.key" \
+    TOKEN=$("$BIN" init --db "$dir/db" | sed -n 's/^admin token: //p')
+    loadavg "$dir"
+    "$@" "$BIN" serve --listen "127.0.0.1:$port" --db "$dir/db" --key "$dir/signing.key" \
         --web "$ROOT/web" ${SERVE_ARGS[@]+"${SERVE_ARGS[@]}"} 2>"$dir/server.log" >"$dir/server.out" &
     SPID=$!
     wait_line "$dir/server.out" '^ready:'
@@ -142,37 +161,52 @@ start_concerto() { # dir port [wrapper...]; serve options in SERVE_ARGS
 common=(--clients "$CLIENTS" --bursts "$BURSTS" --interval-ms "$INTERVAL" --size "$SIZE"
     --protocol-doc "$ROOT/proto/PROTOCOL.md" --json "$RUNFILE")
 
-for run in $(seq "$RUNS"); do
-    say "=== run $run of $RUNS: $CLIENTS clients"
-    p=$((PORT + run * 10))
-
-    say "--- concerto: join storm, idle, vote storm ($CLIENTS members)"
-    start_concerto "$WORK/c$run-join" "$p"
+# The three Concerto runs of one server binary; labels end with `sfx`.
+concerto_suite() { # binary sfx run port
+    local sfx=$2 run=$3 p=$4
+    BIN=$1
+    say "--- concerto$sfx: join storm, idle, vote storm ($CLIENTS members)"
+    start_concerto "$WORK/c$run$sfx-join" "$p"
     "$LOADGEN" --target concerto --port "$p" --admin-token "$TOKEN" --server-pid "$SPID" \
-        --label concerto_join --scenarios join,idle,vote --join-timeout "$JOIN_TIMEOUT" \
+        --label "concerto_join$sfx" --scenarios join,idle,vote --join-timeout "$JOIN_TIMEOUT" \
         "${common[@]}" >&2
-    stop_server "join storm"
+    stop_server "join storm$sfx"
 
-    say "--- concerto: idle, burst, reconnect ($FANOUT_MEMBERS participants)"
-    start_concerto "$WORK/c$run" "$((p + 1))"
+    say "--- concerto$sfx: idle, burst, reconnect ($FANOUT_MEMBERS participants)"
+    start_concerto "$WORK/c$run$sfx" "$((p + 1))"
     "$LOADGEN" --target concerto --port "$((p + 1))" --admin-token "$TOKEN" --server-pid "$SPID" \
-        --label concerto --members "$FANOUT_MEMBERS" --timeout 120 \
+        --label "concerto$sfx" --members "$FANOUT_MEMBERS" --timeout 120 \
         --scenarios join,idle,burst,reconnect "${common[@]}" >&2
-    stop_server concerto
+    stop_server "concerto$sfx"
 
-    say "--- concerto: record of a 50,000-event meeting"
+    say "--- concerto$sfx: record of a 50,000-event meeting"
     # The secretary fills the log faster than a person could: lift the
     # per-connection message rate for this run only (it does not touch the
     # record's building).
     SERVE_ARGS=(--msg-rate 1000000)
-    start_concerto "$WORK/c$run-record" "$((p + 4))"
+    start_concerto "$WORK/c$run$sfx-record" "$((p + 4))"
     SERVE_ARGS=()
-    "$LOADGEN" --target concerto --port "$((p + 4))" --admin-token "$TOKEN" --label concerto_record \
-        --clients 20 --scenarios join,record --timeout 60 --protocol-doc "$ROOT/proto/PROTOCOL.md" \
-        --json "$RUNFILE" >&2
-    stop_server record
+    "$LOADGEN" --target concerto --port "$((p + 4))" --admin-token "$TOKEN" \
+        --label "concerto_record$sfx" --clients 20 --scenarios join,record --timeout 60 \
+        --protocol-doc "$ROOT/proto/PROTOCOL.md" --json "$RUNFILE" >&2
+    stop_server "record$sfx"
+}
+
+for run in $(seq "$RUNS"); do
+    say "=== run $run of $RUNS: $CLIENTS clients"
+    p=$((PORT + run * 10))
+    if [[ -z $BEFORE ]]; then
+        concerto_suite "$CONCERTO" "" "$run" "$p"
+    elif ((run % 2)); then
+        concerto_suite "$BEFORE" _before "$run" "$((p + 5))"
+        concerto_suite "$CONCERTO" "" "$run" "$p"
+    else
+        concerto_suite "$CONCERTO" "" "$run" "$p"
+        concerto_suite "$BEFORE" _before "$run" "$((p + 5))"
+    fi
 
     say "--- bare libwebsockets"
+    loadavg bare_lws
     "$BARE" "$((p + 2))" >"$WORK/bare.out" 2>&1 &
     SPID=$!
     wait_line "$WORK/bare.out" '^listening'
@@ -181,6 +215,7 @@ for run in $(seq "$RUNS"); do
     stop_server bare_lws
 
     say "--- node ws"
+    loadavg node_ws
     node "$BENCH/node_ws/server.js" "$((p + 3))" >"$WORK/node.out" 2>&1 &
     SPID=$!
     wait_line "$WORK/node.out" '^listening'
@@ -192,12 +227,13 @@ done
 # Instructions per ballot: two callgrind runs that differ only in the number
 # of ballots each member casts (each replaces the last); the difference
 # cancels start-up, setup, joins and the opening of the vote.
-if [[ $CALLGRIND == 1 ]]; then
-    members=50 k1=4 k2=12
+callgrind_ballots() { # binary sfx
+    local members=50 k1=4 k2=12 k d
     declare -A total
+    BIN=$1
     for k in $k1 $k2; do
-        say "--- callgrind: $members members x $k ballots"
-        d=$WORK/cg$k
+        say "--- callgrind$2: $members members x $k ballots"
+        d=$WORK/cg$k$2
         start_concerto "$d" "$((PORT + 5))" valgrind -q --tool=callgrind --callgrind-out-file="$d/cg.out"
         "$LOADGEN" --target concerto --port "$((PORT + 5))" --admin-token "$TOKEN" \
             --clients "$members" --scenarios cmds --cmds "$k" --timeout 300 \
@@ -208,9 +244,15 @@ if [[ $CALLGRIND == 1 ]]; then
         total[$k]=$(sed -n 's/^\(summary\|totals\): *\([0-9]*\).*/\2/p' "$d/cg.out" | head -1)
     done
     vote_note="ballot (vote.cast, named, acked after commit; counts to $members connections)"
-    printf '{"label":"callgrind","members":%d,"ballots":%d,"instructions_low":%s,"instructions_high":%s,"per_ballot":%s,"note":"%s"}\n' \
-        "$members" "$(((members - 1) * (k2 - k1)))" "${total[$k1]:-0}" "${total[$k2]:-0}" \
+    printf '{"label":"callgrind%s","members":%d,"ballots":%d,"instructions_low":%s,"instructions_high":%s,"per_ballot":%s,"note":"%s"}\n' \
+        "$2" "$members" "$(((members - 1) * (k2 - k1)))" "${total[$k1]:-0}" "${total[$k2]:-0}" \
         "$(((${total[$k2]:-0} - ${total[$k1]:-0}) / ((members - 1) * (k2 - k1))))" "$vote_note" >>"$RUNFILE"
+}
+if [[ $CALLGRIND == 1 ]]; then
+    callgrind_ballots "$CONCERTO" ""
+    if [[ -n $BEFORE ]]; then
+        callgrind_ballots "$BEFORE" _before
+    fi
 fi
 
 "$PY" "$BENCH/report.py" "$RUNFILE" "$RESULTS/latest.json" \
