@@ -101,7 +101,8 @@ export function agendaView(ctx) {
     const canEdit = () => role === 'chair' || role === 'secretary';
     const confirm = confirmView();
     const current = h('p', { class: 'agenda-current', id: 'agenda-current' });
-    const list = h('ol', { class: 'agenda-list', id: 'agenda-list' });
+    // role=list: a list drawn without its markers is still one for every screen reader.
+    const list = h('ol', { class: 'agenda-list', id: 'agenda-list', role: 'list' });
     const empty = h('p', { class: 'muted', id: 'agenda-empty' }, t('agenda.empty'));
     const rows = new Map();
     let nums = new Map();
@@ -213,7 +214,7 @@ export function agendaView(ctx) {
         const time = h('span', { class: 'item-time' });
         const meta = h('p', { class: 'item-meta' }, info, time);
         const desc = h('p', { class: 'item-desc' });
-        const sub = it0.parent ? null : h('ol', { class: 'agenda-sub' });
+        const sub = it0.parent ? null : h('ol', { class: 'agenda-sub', role: 'list' });
         const subRows = new Map();
         let item = it0;
         const ref = h('span', { class: 'visually-hidden' });

@@ -54,7 +54,8 @@ export function speakersView(ctx) {
 
     // The queue.
     const queueH = h('h3', { id: 'queue-h' });
-    const queue = h('ol', { class: 'queue', id: 'queue', 'aria-labelledby': 'queue-h' });
+    // role=list: a list drawn without its markers is still one for every screen reader.
+    const queue = h('ol', { class: 'queue', id: 'queue', role: 'list', 'aria-labelledby': 'queue-h' });
     const queueRows = new Map();
     const queueEmpty = h('p', { class: 'muted', id: 'queue-empty' }, t('speakers.nobody'));
     const closedNote = h('p', { class: 'list-closed', id: 'list-closed' }, t('speakers.listClosed'));
@@ -151,6 +152,10 @@ export function speakersView(ctx) {
 
     function makeRow(r) {
         let req = r;
+        // The number is written out: the browser's list counter is not always
+        // redrawn when a row before it goes. Screen readers count the list
+        // themselves.
+        const pos = h('span', { class: 'queue-pos', 'aria-hidden': 'true' });
         const name = h('span', { class: 'queue-name' });
         const kind = h('span', { class: 'badge queue-kind' });
         const you = h('span', { class: 'person-you' });
@@ -166,13 +171,14 @@ export function speakersView(ctx) {
             toolsEl = h('div', { class: 'actions queue-tools' }, Object.values(tools));
         }
         const li = h('li', { class: 'queue-row', dataset: { request: r.id } },
-            h('div', { class: 'queue-head' }, name, ' ', kind, you), toolsEl);
+            h('div', { class: 'queue-head' }, pos, name, ' ', kind, you), toolsEl);
         return {
             el: li,
             update(x) {
                 req = x;
                 li.dataset.participant = x.participant;
                 li.dataset.kind = x.kind;
+                setText(pos, `${x.pos + 1}. `);
                 setText(name, who(x.participant));
                 setText(kind, t(`speakers.kind.${x.kind}`));
                 kind.dataset.kind = x.kind;
