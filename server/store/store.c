@@ -18,6 +18,7 @@
 #include "../err.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,9 +118,18 @@ static const char *const sql[S_COUNT] = {
     [S_MEETINGS] = "SELECT id FROM meetings ORDER BY created, id",
 };
 
+/* SQLite rolls a whole transaction back by itself on some errors in the
+ * middle of it (a full disk when the page cache spills, an I/O error, a
+ * trigger's RAISE(ROLLBACK)): the statements after run in autocommit, and
+ * the writes of the commands before are gone. `began` is the caller's view
+ * (store_begin() succeeded, no commit or rollback since) and `lost` notes
+ * that SQLite dropped that transaction, so that nothing is acknowledged as
+ * committed: store_savepoint() and store_commit() then fail. */
 struct store {
     sqlite3 *db;
     sqlite3_stmt *st[S_COUNT];
+    bool began;
+    bool lost;
 };
 
 static int
@@ -243,6 +253,9 @@ run(struct store *s, enum stmt i)
     if (rc == SQLITE_DONE) {
         return 0;
     }
+    if (s->began && sqlite3_get_autocommit(s->db)) {
+        s->lost = true;
+    }
     if ((rc & 0xff) == SQLITE_CONSTRAINT) {
         return ERR_CONFLICT;
     }
@@ -268,22 +281,27 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 int
 store_begin(struct store *s)
 {
-    return run(s, S_BEGIN);
+    int rc = run(s, S_BEGIN);
+    s->began = rc == 0;
+    s->lost = false;
+    return rc;
 }
 
 int
 store_commit(struct store *s)
 {
-    int rc = run(s, S_COMMIT);
+    int rc = s->lost ? ERR_STORAGE : run(s, S_COMMIT);
     if (rc) {
         store_rollback(s);
     }
+    s->began = s->lost = false;
     return rc;
 }
 
 void
 store_rollback(struct store *s)
 {
+    s->began = s->lost = false;
     if (!sqlite3_get_autocommit(s->db)) {
         run(s, S_ROLLBACK);
     }
@@ -292,13 +310,13 @@ store_rollback(struct store *s)
 int
 store_in_transaction(const struct store *s)
 {
-    return !sqlite3_get_autocommit(s->db);
+    return s->began || !sqlite3_get_autocommit(s->db);
 }
 
 int
 store_savepoint(struct store *s)
 {
-    return run(s, S_SAVEPOINT);
+    return s->lost ? ERR_STORAGE : run(s, S_SAVEPOINT);
 }
 
 void
