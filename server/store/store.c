@@ -182,12 +182,22 @@ store_open(const char *path, struct store **out, const char **msg)
         *msg = "cannot open the database file";
         goto fail;
     }
+    /* A file it may not write, SQLite opens read-only without a word: the
+     * server would start, and then refuse every change. */
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        *msg = "the database is read-only (its file, or the file system it is on)";
+        goto fail;
+    }
     sqlite3_busy_timeout(s->db, 5000);
     sqlite3_extended_result_codes(s->db, 1);
     /* Reading the schema is the first access: a non-database file fails here. */
     if (sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) !=
         SQLITE_OK) {
-        *msg = "the file is not a readable SQLite database";
+        int e = sqlite3_errcode(s->db) & 0xff;
+        *msg = e == SQLITE_CORRUPT ? "the database file is corrupted"
+               : e == SQLITE_CANTOPEN || e == SQLITE_READONLY
+                   ? "cannot open the database's journal beside it (read-only directory?)"
+                   : "the file is not a readable SQLite database";
         goto fail;
     }
     if (strcmp(path, ":memory:") != 0) {
