@@ -722,7 +722,10 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
     }
     struct live *l;
     if ((rc = hub_live(h, seg[2], &l))) {
-        hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such meeting" : NULL);
+        hub_http_fail(h, req, rc,
+                      rc == ERR_NOT_FOUND ? "no such meeting"
+                      : rc == ERR_STORAGE ? "the log of this meeting cannot be read (see the server log)"
+                                          : NULL);
         return;
     }
     bool manager = admin || w.role == ROLE_CHAIR;
