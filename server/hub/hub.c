@@ -400,6 +400,11 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
             ev->type == EV_ATTENDANCE_MARKED) {
             l->attendance_dirty = l->m->nparts > LARGE_MEETING;
         }
+        if ((ev->type >= EV_SPEAKER_REQUESTED && ev->type <= EV_SPEAKER_LIST_REOPENED) ||
+            (ev->type >= EV_AGENDA_ITEM_OPENED && ev->type <= EV_AGENDA_ITEM_POSTPONED) ||
+            ev->type == EV_MEETING_CONFIGURED) {
+            l->speakers_dirty = true;
+        }
         if (vis == VIS_NONE) {
             /* ballot.cast: clients follow the vote through `count` messages. */
             free(body);
@@ -957,6 +962,8 @@ hub_flush(struct hub *h, int64_t now)
             continue;
         }
         l->touched = false;
+        bool speakers = l->speakers_dirty;
+        l->speakers_dirty = false;
         if (rc) {
             live_drop_pending(l, 0);
             live_reload(h, l, l->m->id);
@@ -970,6 +977,19 @@ hub_flush(struct hub *h, int64_t now)
             }
         }
         live_drop_pending(l, 0);
+        if (speakers) {
+            /* The order is the server's: send it, rather than have every
+             * client re-derive the fairness rules. */
+            char *text = proto_speakers_msg(l->m);
+            struct msg *m = text ? msg_new(text, strlen(text)) : NULL;
+            free(text);
+            for (struct hub_conn *c = l->conns; m && c; c = c->next) {
+                if (c->welcomed && !c->closing) {
+                    h->io.send(h->io.ctx, c->net, m);
+                }
+            }
+            msg_unref(m);
+        }
     }
     /* Replies may add sends but never pending entries: the list is stable. */
     for (size_t i = 0; i < h->npend; i++) {

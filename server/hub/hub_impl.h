@@ -48,6 +48,7 @@ struct live {
     uint64_t snap_seq[2];
     bool count_dirty;   /* ballots arrived since the last `count` message */
     bool attendance_dirty; /* presence changed since the last `attendance` message */
+    bool speakers_dirty;   /* a list of speakers or the turn changed in this turn */
     int64_t attendance_sent;
     int64_t count_sent; /* when the last `count` message went out */
     struct live *next;

@@ -1151,6 +1151,17 @@ snapshot_object(const struct meeting *m, const char *head_hex, bool light)
 }
 
 char *
+proto_speakers_msg(const struct meeting *m)
+{
+    json_t *o = json_pack("{s:s,s:{s:s,s:o,s:o}}", "type", "speakers", "body", "current_item",
+                          m->current >= 0 ? m->items[m->current].id : "", "speakers",
+                          speakers_json(m), "turn", turn_json(m));
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+char *
 proto_snapshot_light(const struct meeting *m, const char *head_hex)
 {
     unsigned long mark = watch();
@@ -1178,10 +1189,19 @@ proto_welcome(const char *id, const struct meeting *m, const struct participant 
               uint64_t seq, int64_t now, const char *snapshot)
 {
     unsigned long mark = watch();
-    json_t *b = json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:s,s:s}}", "mode",
+    json_t *voted = json_array();
+    size_t me = (size_t)(you - m->parts);
+    for (size_t i = 0; voted && i < m->nvotes; i++) {
+        const struct vote *v = &m->votes[i];
+        if (v->state == VOTE_OPEN && me < v->nslots && v->choice[me] >= 0) {
+            json_array_append_new(voted, json_string(v->id));
+        }
+    }
+    json_t *b = json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:s,s:s,s:o}}", "mode",
                           snapshot ? "snapshot" : "resume", "meeting", m->id, "seq",
                           (json_int_t)seq, "now", (json_int_t)now, "you", "participant", you->id,
-                          "name", you->name, "college", you->college, "role", role_str(you->role));
+                          "name", you->name, "college", you->college, "role", role_str(you->role),
+                          "voted", voted ? voted : json_array());
     if (b && snapshot && json_object_set_new(b, "snapshot", json_null())) {
         json_decref(b);
         return NULL;

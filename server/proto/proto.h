@@ -51,6 +51,10 @@ char *proto_snapshot(const struct meeting *m, const char *head_hex);
  * true): what members of a large meeting receive in their welcome. */
 char *proto_snapshot_light(const struct meeting *m, const char *head_hex);
 
+/* The `speakers` message (new): every list in the order the floor will be
+ * given, the current item and the turn, as in the snapshot. */
+char *proto_speakers_msg(const struct meeting *m);
+
 /* welcome; `snapshot` is the text of proto_snapshot() (spliced in as is,
  * never parsed again: it may be megabytes) or NULL for mode "resume". */
 char *proto_welcome(const char *id, const struct meeting *m, const struct participant *you,

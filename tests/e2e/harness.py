@@ -493,11 +493,12 @@ class Client:
                 return m
 
     def next_reply(self, timeout=TIMEOUT):
-        """The next message that is not an event, whatever its id."""
+        """The next reply (not an event, nor a count, attendance or speakers
+        message, which come unasked), whatever its id."""
         deadline = time.monotonic() + timeout
         while True:
             m = self.recv(max(0.01, deadline - time.monotonic()))
-            if m["type"] != "event":
+            if m["type"] not in ("event", "count", "attendance", "speakers"):
                 return m
 
     def position(self):
