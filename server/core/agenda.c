@@ -128,6 +128,7 @@ apply_added(struct meeting *m, const struct body *b)
     }
     strcpy(it->id, b->item);
     snprintf(it->parent, sizeof(it->parent), "%s", b->parent ? b->parent : "");
+    snprintf(it->origin, sizeof(it->origin), "%s", b->origin ? b->origin : "");
     kind_parse(b->kind, &it->kind);
     it->duration_s = b->duration;
     it->speaking_s = b->speaking_time;
@@ -485,4 +486,38 @@ agenda_order(const struct meeting *m, uint32_t *out)
         free(keys);
     }
     return n;
+}
+
+int
+meeting_carry_item(struct meeting *m, const struct item *src, const char *from, int64_t now,
+                   struct evlist *out)
+{
+    char id[ID_MAX], origin[2 * ID_MAX];
+    if (m->nitems >= 1000) {
+        return ERR_TOO_LARGE;
+    }
+    snprintf(id, sizeof(id), "i%zu", m->nitems + 1);
+    /* Carried twice, it keeps pointing at where its history began. */
+    if (src->origin[0]) {
+        snprintf(origin, sizeof(origin), "%s", src->origin);
+    } else {
+        snprintf(origin, sizeof(origin), "%s/%s", from, src->id);
+    }
+    struct event *ev = core_emit(m, out, EV_AGENDA_ITEM_ADDED, "admin", now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    ev->b.has = HAS_DURATION | HAS_POSITION | HAS_SPEAKING_TIME;
+    ev->b.duration = src->duration_s;
+    ev->b.position = (int64_t)siblings(m, "");
+    ev->b.speaking_time = src->speaking_s;
+    if (!(ev->b.item = core_strdup(id)) || !(ev->b.title = core_strdup(src->title)) ||
+        !(ev->b.description = core_strdup(src->description)) ||
+        !(ev->b.presenter = core_strdup(src->presenter)) ||
+        !(ev->b.kind = core_strdup(item_kind_str(src->kind))) || !(ev->b.parent = core_strdup("")) ||
+        !(ev->b.origin = core_strdup(origin))) {
+        core_emit_drop(out);
+        return ERR_NOMEM;
+    }
+    return core_emit_done(m, out);
 }

@@ -62,7 +62,8 @@ body_clear(struct body *b)
                      &b->parent,      &b->request,     &b->status,    &b->reason,
                      &b->vote,        &b->question,    &b->mode,      &b->rule,
                      &b->choice,      &b->voter,       &b->by,        &b->from,
-                     &b->to,          &b->winner,      &b->text,      &b->entry};
+                     &b->to,          &b->winner,      &b->text,      &b->entry,
+                     &b->origin};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
     }

@@ -184,6 +184,7 @@ struct body {
     char *presenter;
     char *kind;
     char *parent;
+    char *origin; /* "MEETING/ITEM" an agenda item was carried from */
     char *request;
     char *status;
     char *reason;

@@ -56,6 +56,7 @@ struct item {
     char *presenter;
     enum item_kind kind;
     char parent[ID_MAX]; /* "" for a top-level item */
+    char origin[2 * ID_MAX]; /* "MEETING/ITEM" it was carried from, "" if new */
     int64_t position;    /* among its siblings, 0-based, dense */
     int64_t duration_s;  /* planned */
     int64_t speaking_s;  /* default turn length, 0 = the meeting's */
@@ -245,6 +246,12 @@ int meeting_add_participant(struct meeting *m, const struct body *b, int64_t now
                             struct evlist *out);
 int meeting_join(struct meeting *m, const char *pid, int64_t now, struct evlist *out);
 int meeting_leave(struct meeting *m, const char *pid, int64_t now, struct evlist *out);
+
+/* Carry item `src` of an earlier meeting `from` into `m` (written by the
+ * server when a meeting is created: postponed items come back, with a
+ * reference to where their history is). */
+int meeting_carry_item(struct meeting *m, const struct item *src, const char *from, int64_t now,
+                       struct evlist *out);
 
 /* Borrowed (until the next applied event); NULL when not found. */
 const struct participant *meeting_participant(const struct meeting *m, const char *id);

@@ -401,6 +401,36 @@ snapshot_answer(struct hub *h, void *req, int status, struct live *l)
     hub_http_answer(h, req, status, s);
 }
 
+/* The items postponed at the commission's previous meeting come back on the
+ * new agenda, each pointing at the meeting where its history is. */
+static int
+carry_postponed(struct hub *h, struct live *l, const char *commission, int64_t now,
+                struct evlist *evs)
+{
+    char prev_id[33];
+    struct live *prev;
+    int rc = store_previous_meeting(h->st, commission, l->m->id, prev_id);
+    if (rc == ERR_NOT_FOUND) {
+        return 0;
+    }
+    if (rc || (rc = hub_live(h, prev_id, &prev))) {
+        return rc;
+    }
+    uint32_t *order = malloc((prev->m->nitems ? prev->m->nitems : 1) * sizeof(*order));
+    if (!order) {
+        return ERR_NOMEM;
+    }
+    size_t n = agenda_order(prev->m, order);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const struct item *it = &prev->m->items[order[i]];
+        if (it->state == ITEM_POSTPONED) {
+            rc = meeting_carry_item(l->m, it, prev->m->id, now, evs);
+        }
+    }
+    free(order);
+    return rc;
+}
+
 static void
 meeting_create_route(struct hub *h, void *req, const char *body, size_t len, int64_t now)
 {
@@ -443,6 +473,9 @@ meeting_create_route(struct hub *h, void *req, const char *body, size_t len, int
     if (rc == 0) {
         struct roster r = {l->m, &evs, now};
         rc = store_members(h->st, in.commission, roster_row, &r);
+    }
+    if (rc == 0) {
+        rc = carry_postponed(h, l, in.commission, now, &evs);
     }
     if (rc == 0) {
         rc = hub_write_events(h, l, &evs);

@@ -14,6 +14,13 @@
  * and resumes later with `since`: one slow client never holds memory or
  * time that the others need.
  *
+ * Idle connections are pinged and dropped here, not by lws's validity timer:
+ * lws keeps one timer per connection in a sorted list and moves it on every
+ * message received, an insertion that walks the whole list, so ten thousand
+ * connections made each hello and each ballot cost ten thousand steps. Here
+ * a received message only stores the time; the one-second tick walks the
+ * sessions once.
+ *
  * Static files: only GET/HEAD, only paths of [A-Za-z0-9._/-] without ".."
  * or a segment starting with ".", resolved with realpath() and checked to
  * stay under the web root, regular files only (so no directory listing),
@@ -51,6 +58,8 @@ _Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
 #define FLOOD_STRIKES 3        /* refused bursts before a flooding client is cut off */
 #define CLOSE_GRACE_S 5        /* seconds a close frame may wait for the socket before a drop */
 #define API_BODY_MAX (1 << 20) /* HTTP API request bodies */
+#define IDLE_PING_MS 30000     /* a WebSocket silent this long is pinged... */
+#define IDLE_DROP_MS 70000     /* ...and dropped when silent this long */
 #define RX_MAX PROTO_MAX_MESSAGE
 
 #define CSP                                                                                      \
@@ -75,6 +84,7 @@ struct net {
     struct addr_slot *addrs; /* open addressing by client address */
     int conns;               /* WebSocket sessions */
     lws_sorted_usec_list_t tick; /* wakes the loop each second: grace periods, deadlines */
+    struct ws_session *sessions; /* every WebSocket session, for the idle sweep */
     uint64_t queued;  /* messages waiting in all WebSocket queues */
     uint64_t cut_off; /* connections closed for being too slow */
     struct hub *hub;
@@ -83,6 +93,11 @@ struct net {
 };
 
 struct ws_session {
+    struct lws *wsi;
+    struct ws_session *prev, *next; /* in net.sessions */
+    int64_t heard;    /* when the peer last sent anything (ms) */
+    bool ping_due;    /* the idle sweep asks WRITEABLE for a ping */
+    bool pinged;      /* a ping went out since the peer was last heard */
     struct hub_conn *hc;
     char addr[64];
     bool counted;     /* in n->conns and its address slot */
@@ -385,6 +400,13 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         if (!s->hc) {
             return -1;
         }
+        s->wsi = wsi;
+        s->heard = net_now_ms();
+        s->next = n->sessions;
+        if (n->sessions) {
+            n->sessions->prev = s;
+        }
+        n->sessions = s;
         const char *why = admit(n, s, peer);
         if (why) {
             log_line(LOG_WARN, "connection from %s refused: %s", peer, why);
@@ -394,10 +416,17 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         return 0;
     }
 
+    case LWS_CALLBACK_RECEIVE_PONG:
+        s->heard = net_now_ms();
+        s->pinged = false;
+        return 0;
+
     case LWS_CALLBACK_RECEIVE:
         if (!s->hc || s->closing) {
             return 0;
         }
+        s->heard = net_now_ms();
+        s->pinged = false;
         if (lws_is_first_fragment(wsi)) {
             s->rxlen = 0;
             s->discarding = false;
@@ -448,6 +477,17 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         return 0;
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (s->ping_due && !s->closing) {
+            unsigned char ping[LWS_PRE];
+            s->ping_due = false;
+            if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0) {
+                return -1;
+            }
+            if (s->len) {
+                lws_callback_on_writable(wsi);
+            }
+            return 0;
+        }
         if (s->len) {
             struct msg *m = s->q[s->head];
             s->head = (s->head + 1) % s->cap;
@@ -472,6 +512,17 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         return 0;
 
     case LWS_CALLBACK_CLOSED:
+        if (s->wsi) {
+            if (s->prev) {
+                s->prev->next = s->next;
+            } else {
+                n->sessions = s->next;
+            }
+            if (s->next) {
+                s->next->prev = s->prev;
+            }
+            s->wsi = NULL;
+        }
         release(n, s);
         ws_queue_clear(n, s);
         free(s->q);
@@ -818,11 +869,11 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* Ping an idle WebSocket after 30 s, drop it when silent for 70 s; nginx's
- * default proxy_read_timeout (60 s) never fires first. */
+/* No validity timer per connection (see the top of this file): the idle
+ * sweep in on_tick() pings and drops. */
 static const lws_retry_bo_t retry = {
-    .secs_since_valid_ping = 30,
-    .secs_since_valid_hangup = 70,
+    .secs_since_valid_ping = 0,
+    .secs_since_valid_hangup = 0,
 };
 
 /* Try the address first, so that a busy port is one clear line, not lws's log. */
@@ -947,11 +998,36 @@ net_attach(struct net *n, struct hub *h)
     n->hub = h;
 }
 
+/* Ping a WebSocket silent for IDLE_PING_MS, drop one silent for IDLE_DROP_MS;
+ * nginx's default proxy_read_timeout (60 s) never fires first. Any message
+ * or pong counts as hearing from the peer. */
+static void
+idle_sweep(struct net *n, int64_t now)
+{
+    for (struct ws_session *s = n->sessions; s; s = s->next) {
+        int64_t quiet = now - s->heard;
+        if (s->closing || quiet < IDLE_PING_MS) {
+            continue;
+        }
+        if (quiet >= IDLE_DROP_MS) {
+            log_line(LOG_INFO, "connection from %s silent for %lld s: dropped", s->addr,
+                     (long long)(quiet / 1000));
+            s->closing = true;
+            lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        } else if (!s->pinged) {
+            s->pinged = true;
+            s->ping_due = true;
+            lws_callback_on_writable(s->wsi);
+        }
+    }
+}
+
 static void
 on_tick(lws_sorted_usec_list_t *sul)
 {
     struct net *n = lws_container_of(sul, struct net, tick);
-    /* Nothing to do here: returning from lws_service() runs hub_flush(). */
+    /* Returning from lws_service() runs hub_flush(): grace periods, deadlines. */
+    idle_sweep(n, net_now_ms());
     lws_sul_schedule(n->ctx, 0, &n->tick, on_tick, LWS_US_PER_SEC);
 }
 

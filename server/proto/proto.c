@@ -190,7 +190,8 @@ static const struct field f_item_added[] = {
     TEXT("description", description, DESC_MAX, 1), STR("presenter", presenter, NAME_MAX_, 1),
     INT("duration", duration, DAY_S, 1, HAS_DURATION), ID("kind", kind, 1),
     OPTID("parent", parent, 1), INT("position", position, 100000, 1, HAS_POSITION),
-    INT("speaking_time", speaking_time, DAY_S, 1, HAS_SPEAKING_TIME), END};
+    INT("speaking_time", speaking_time, DAY_S, 1, HAS_SPEAKING_TIME),
+    STR("origin", origin, 2 * ID_MAX, 0), END};
 static const struct field f_item_edited[] = {
     ID("item", item, 1), STR("title", title, TITLE_MAX, 1),
     TEXT("description", description, DESC_MAX, 1), STR("presenter", presenter, NAME_MAX_, 1),
@@ -931,13 +932,14 @@ static json_t *
 item_json(const struct meeting *m, const struct item *it)
 {
     (void)m;
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:I,s:b}", "id", it->id,
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:I,s:b,s:s}", "id", it->id,
                      "title", it->title, "description", it->description, "presenter",
                      it->presenter, "kind", item_kind_str(it->kind), "parent", it->parent,
                      "position", (json_int_t)it->position, "duration",
                      (json_int_t)it->duration_s, "speaking_time", (json_int_t)it->speaking_s,
                      "state", item_state_str(it->state), "actual", (json_int_t)it->actual_ms,
-                     "opened_at", (json_int_t)it->opened_at, "list_closed", it->list_closed);
+                     "opened_at", (json_int_t)it->opened_at, "list_closed", it->list_closed,
+                     "origin", it->origin);
 }
 
 /* Items in display order: top-level by position, each followed by its sub-items. */

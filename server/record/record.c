@@ -675,11 +675,12 @@ state_object(const struct record *r)
     for (size_t k = 0; agenda && k < nitems; k++) {
         const struct item *it = &m->items[order[k]];
         json_array_append_new(
-            agenda, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:I}", "id", it->id, "title",
+            agenda, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:s}", "id", it->id, "title",
                               it->title, "description", it->description, "presenter",
                               it->presenter, "kind", item_kind_str(it->kind), "parent", it->parent,
                               "duration", (json_int_t)it->duration_s, "state",
-                              item_state_str(it->state), "actual", (json_int_t)it->actual_ms));
+                              item_state_str(it->state), "actual", (json_int_t)it->actual_ms,
+                              "origin", it->origin));
     }
     free(order);
     for (size_t i = 0; turns && i < m->nspoken; i++) {

@@ -75,6 +75,7 @@ enum stmt {
     S_SECRET_TALLY,
     S_SECRET_LIST,
     S_MEETINGS,
+    S_PREVIOUS,
     S_COUNT
 };
 
@@ -116,6 +117,8 @@ static const char *const sql[S_COUNT] = {
     [S_SECRET_LIST] = "SELECT receipt, choice FROM secret_ballots WHERE meeting = ?1 AND vote = ?2"
                       " ORDER BY receipt",
     [S_MEETINGS] = "SELECT id FROM meetings ORDER BY created, id",
+    [S_PREVIOUS] = "SELECT id FROM meetings WHERE commission = ?1 AND id != ?2"
+                   " ORDER BY created DESC, rowid DESC LIMIT 1",
 };
 
 /* SQLite rolls a whole transaction back by itself on some errors in the
@@ -766,4 +769,19 @@ store_checkpoint(struct store *s)
     return sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) == SQLITE_OK
                ? 0
                : ERR_STORAGE;
+}
+
+int
+store_previous_meeting(struct store *s, const char *commission, const char *id, char out[33])
+{
+    sqlite3_stmt *st = s->st[S_PREVIOUS];
+    bind_text(st, 1, commission);
+    bind_text(st, 2, id);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_STORAGE;
+    if (rc == 0) {
+        snprintf(out, 33, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    done(s, S_PREVIOUS);
+    return rc;
 }

@@ -69,6 +69,10 @@ int store_meeting_add(struct store *s, const char *id, const char *commission, i
 /* 0 when the meeting exists (commission copied out), ERR_NOT_FOUND when not. */
 int store_meeting_get(struct store *s, const char *id, char commission[33]);
 
+/* The latest meeting of `commission` other than `id`; ERR_NOT_FOUND if none. */
+int store_previous_meeting(struct store *s, const char *commission, const char *id,
+                           char out[33]);
+
 /* Every meeting id, oldest first. */
 int store_meetings(struct store *s, int (*cb)(void *ctx, const char *id), void *ctx);
 

@@ -27,7 +27,7 @@ SNAPSHOT = {
                    "quorum": {"met": True, "present": 1, "required": 1}},
     "agenda": [{"id": "i1", "title": "Bilan", "description": "", "presenter": "", "kind": "vote", "parent": "",
                 "position": 0, "duration": 600, "speaking_time": 0, "state": "current", "actual": 0,
-                "opened_at": 1612270000000, "list_closed": False}],
+                "opened_at": 1612270000000, "list_closed": False, "origin": ""}],
     "current_item": "i1",
     "speakers": {"i1": [{"request": "r2", "participant": "p1", "name": "Zoé", "college": "bailleurs",
                          "kind": "reply", "ts": 1612270000000}]},
