@@ -400,7 +400,9 @@ cmd_backup(int argc, char **argv)
     if (open_store("backup", db, &st)) {
         return 1;
     }
+    mode_t old = umask(077); /* a copy of the database is as private as the database */
     int rc = store_backup(st, out);
+    umask(old);
     store_close(st);
     if (rc) {
         fprintf(stderr, "concerto backup: cannot write %s\n", out);

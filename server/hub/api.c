@@ -447,8 +447,17 @@ meeting_create_route(struct hub *h, void *req, const char *body, size_t len, int
         hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such commission" : NULL);
         goto fail;
     }
-    char id[11];
-    sec_random_id(id, 10);
+    char id[ID_MAX];
+    if (in.id && *in.id) {
+        char unused[33];
+        if (store_meeting_get(h->st, in.id, unused) == 0) {
+            hub_http_fail(h, req, ERR_CONFLICT, "a meeting with this id exists");
+            goto fail;
+        }
+        snprintf(id, sizeof(id), "%s", in.id);
+    } else {
+        sec_random_id(id, 10);
+    }
     char room[1100];
     snprintf(room, sizeof(room), "%sconcerto-%s", h->cfg.room_base, id);
     struct body b = {.title = in.title, .date = in.date ? in.date : "",

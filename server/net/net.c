@@ -478,9 +478,11 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (s->ping_due && !s->closing) {
-            unsigned char ping[LWS_PRE];
+            /* A payload: lws hands a pong to the callback only when it has one. */
+            unsigned char ping[LWS_PRE + 4] = {0};
+            memcpy(ping + LWS_PRE, "idle", 4);
             s->ping_due = false;
-            if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0) {
+            if (lws_write(wsi, ping + LWS_PRE, 4, LWS_WRITE_PING) < 0) {
                 return -1;
             }
             if (s->len) {
@@ -967,6 +969,11 @@ net_new(const struct net_config *cfg, struct net **out, const char **msg)
     info.user = n;
     info.retry_and_idle_policy = &retry;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    if (!strchr(cfg->addr, ':')) {
+        /* An IPv4 address: without this, lws listens on [::] and so on every
+         * address of the machine. */
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    }
     info.timeout_secs = (unsigned int)(cfg->http_timeout ? cfg->http_timeout : 10);
     info.timeout_secs_ah_idle = info.timeout_secs; /* a request's headers: lws's own 10 s otherwise */
     info.max_http_header_data = 4096;

@@ -1411,8 +1411,8 @@ proto_api_member_clear(struct api_member *c)
 int
 proto_api_meeting(const char *buf, size_t len, struct api_meeting *out)
 {
-    static const char *const keys[] = {"commission", "title", "date", "place",
-                                       "room",       "lang",  NULL};
+    static const char *const keys[] = {"id",   "commission", "title", "date",
+                                       "place", "room",      "lang",  NULL};
     memset(out, 0, sizeof(*out));
     int rc;
     json_t *o = load_object(buf, len, &rc);
@@ -1420,6 +1420,7 @@ proto_api_meeting(const char *buf, size_t len, struct api_meeting *out)
         return rc;
     }
     if ((rc = only_keys(o, keys)) ||
+        (rc = take_str(o, "id", &out->id, ID_MAX - 1, 0, 1)) ||
         (rc = take_str(o, "commission", &out->commission, ID_MAX - 1, 1, 1)) ||
         (rc = take_str(o, "title", &out->title, TITLE_MAX, 1, 0)) ||
         (rc = take_str(o, "date", &out->date, 64, 0, 0)) ||
@@ -1439,6 +1440,7 @@ fail:
 void
 proto_api_meeting_clear(struct api_meeting *c)
 {
+    free(c->id);
     free(c->commission);
     free(c->title);
     free(c->date);

@@ -72,6 +72,7 @@ struct api_member {
     char *role;
 };
 struct api_meeting {
+    char *id; /* optional: chosen by the client (a cluster routes by it) */
     char *commission;
     char *title;
     char *date;

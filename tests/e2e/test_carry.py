@@ -33,3 +33,15 @@ def test_a_postponed_item_is_carried_into_the_next_meeting_with_its_origin(serve
     third = api.create_meeting(m.commission["id"], "Troisième séance")
     assert third["agenda"] == []  # nothing was postponed in the second one
     assert api.snapshot(m.id)["agenda"][1]["origin"] == ""
+
+
+def test_a_meeting_id_may_be_chosen_by_the_client_once(server):
+    m = make_meeting(server)
+    api = server.api()
+    body = {"commission": m.commission["id"], "title": "Séance choisie", "id": "seance-choisie-1"}
+    r = api.call("POST", "/api/meetings", body, "http.meeting.json", 201)
+    assert r.json["meeting"]["id"] == "seance-choisie-1"
+    again = api.call("POST", "/api/meetings", body, None, 409)
+    assert again.json["error"]["code"] == "conflict"
+    bad = api.call("POST", "/api/meetings", dict(body, id="Pas Valide!"), None, 400)
+    assert bad.json["error"]["code"] == "invalid"

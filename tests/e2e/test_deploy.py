@@ -123,8 +123,6 @@ def listeners(port):
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="serve --listen 127.0.0.1:PORT listens on every address: libwebsockets "
-                                       "binds [::] unless LWS_SERVER_OPTION_DISABLE_IPV6 is set for an IPv4 address")
 def test_the_server_listens_only_on_the_address_it_is_given(spawn):
     """The unit listens on 127.0.0.1 so that nginx (TLS, the /metrics rule) is the only way in."""
     srv = spawn().start()
