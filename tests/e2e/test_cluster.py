@@ -341,7 +341,7 @@ def test_the_readme_procedure_creates_a_meeting_on_the_node_its_id_hashes_to(clu
     assert r.returncode == 0, r.stderr
     invitations = json.loads(r.stdout)["invitations"]
     assert len(invitations) == len(harness.ROSTER)
-    mid = re.match(r"/m/([a-z0-9]+)#t=", invitations[0]["link"]).group(1)
+    mid = re.match(r"/m/([a-z0-9_-]+)#t=", invitations[0]["link"]).group(1)
     for inv in invitations:
         c.front.tokens.add(inv["token"])
     owner = c.owner(mid)
