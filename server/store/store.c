@@ -196,8 +196,11 @@ store_open(const char *path, struct store **out, const char **msg)
     /* Reading the schema is the first access: a non-database file fails here. */
     if (sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) !=
         SQLITE_OK) {
-        int e = sqlite3_errcode(s->db) & 0xff;
+        int x = sqlite3_extended_errcode(s->db), e = x & 0xff;
         *msg = e == SQLITE_CORRUPT ? "the database file is corrupted"
+               : e == SQLITE_FULL || x == SQLITE_IOERR_SHMSIZE
+                   ? "no space left for the files beside the database (disk full?)"
+               : e == SQLITE_IOERR ? "an I/O error on the database or the files beside it"
                : e == SQLITE_CANTOPEN || e == SQLITE_READONLY
                    ? "cannot open the database's journal beside it (read-only directory?)"
                    : "the file is not a readable SQLite database";
