@@ -37,11 +37,12 @@ if ! grep -q 'add_subdirectory(tests/fuzz)' CMakeLists.txt; then
 fi
 
 echo "== building ${targets[*]} in $build (clang, libFuzzer, ASan, UBSan)"
+mkdir -p "$build"
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCONCERTO_FUZZ=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log"; exit 2; }
-cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >"$build.build.log" 2>&1 ||
-  { tail -50 "$build.build.log"; exit 2; }
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build/fuzz-configure.log" 2>&1 ||
+  { cat "$build/fuzz-configure.log"; exit 2; }
+cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >"$build/fuzz-build.log" 2>&1 ||
+  { tail -50 "$build/fuzz-build.log"; exit 2; }
 
 # A small quarantine: the targets allocate a lot, and fresh pages cost more than the checks.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1:quarantine_size_mb=16}
