@@ -29,9 +29,9 @@
 //
 // Events dispatched (CustomEvent, details in brackets):
 //   status   [status: connecting | online | offline | failed]
-//   change   [meeting, participants, agenda, speakers, votes, proxies, announce,
-//             reset, count]  after a welcome, an event, or a `count` or
-//             `attendance` message
+//   change   [meeting, participants, agenda, speakers, votes, proxies, minutes,
+//             announce, reset, count]  after a welcome, an event, or a
+//             `count`, `attendance` or `speakers` message
 //   failed   [code]     the token was refused; no more attempts
 //   error    [code, message]  an error reply that no command promise took
 //   pending  []         a command was queued or settled
@@ -72,7 +72,7 @@ export function newKey() {
 }
 
 export class Conn extends EventTarget {
-    // `fold`: {fromSnapshot, applyEvent, applyCount?, applyAttendance?} from
+    // `fold`: {fromSnapshot, applyEvent, applyCount?, applyAttendance?, applySpeakers?} from
     // state.mjs (passed in so that the connection does not care what the
     // state holds).
     constructor(meeting, token, fold) {
@@ -198,6 +198,9 @@ export class Conn extends EventTarget {
         case 'attendance':
             this.summary('applyAttendance', m.body || {});
             break;
+        case 'speakers':
+            this.summary('applySpeakers', m.body || {});
+            break;
         case 'pong':
             this.clock(m.body?.now);
             break;
@@ -249,7 +252,7 @@ export class Conn extends EventTarget {
         this.emit('change', out);
     }
 
-    // A message that summarises instead of an event (count, attendance):
+    // A message that summarises instead of an event (count, attendance, speakers):
     // handed to the fold's function `fn`, when it has one.
     summary(fn, body) {
         if (!this.state || !this.fold[fn]) {

@@ -20,6 +20,12 @@
 //   turn      the turn of speech in progress, or null
 //   votes     Map id -> vote, as in the snapshot, plus entitledIds
 //   proxies   [{from, to}] live proxies; recusals [{participant, item}]
+//   minutes   Map entry id -> the secretary's entry {entry, item, text,
+//             speakers, ts, edited}, in order of writing; finalized and
+//             approved {by, at} ('' and 0 until it happens)
+//   autoSeq   the seq of the last event after which the server's automatic
+//             minutes have something new (AUTO_MINUTES): the minutes panel
+//             fetches them again when it moves
 //
 // A large meeting (more than LARGE_MEETING participants) skips seq numbers
 // for the arrivals and departures it does not send to members; their
@@ -27,11 +33,15 @@
 // messages) and names come from the snapshot's speakers and turn, or from
 // the full roster when a panel asks for it (addRoster()).
 //
-// The order of a list of speakers is the server's rule (speakersOrder(),
-// PROTOCOL.md §6.3), computed here from the same facts. A snapshot gives the
-// order but not all of those facts (who already spoke on the item, the last
-// college heard, the ranks): requests from a snapshot keep the snapshot's
-// order, and what happens after it is folded exactly.
+// The order of a list of speakers is the server's: the snapshot gives it, and
+// after every change the server sends the lists again in a `speakers`
+// message (PROTOCOL.md §4.5), which applySpeakers() takes as they are. Between
+// an event that changes a list and the message that follows it, the order is
+// computed here with the server's rule (speakersOrder(), PROTOCOL.md §6.3),
+// so that a page talking to a server that sends no such message still shows
+// the right order: a snapshot gives the order but not all of its facts (who
+// already spoke on the item, the last college heard, the ranks), so requests
+// from a snapshot keep the snapshot's order, and what follows is folded.
 //
 // No DOM here: the module is tested under plain Node.
 
@@ -48,6 +58,17 @@ export const LARGE_MEETING = 200;
 // snapshot gave (its index) and with room below for the chair's moves, as
 // the server does (seq << 20).
 const RANK_STEP = 2 ** 20;
+
+// The events the server writes an automatic minutes entry for (RECORD.md):
+// the session's life, items opened, closed and postponed, turns of speech,
+// votes, the quorum, proxies, recusals, arrivals, departures and marks.
+export const AUTO_MINUTES = new Set(['meeting.opened', 'meeting.suspended', 'meeting.resumed', 'meeting.closed',
+    'agenda.item_opened', 'agenda.item_closed', 'agenda.item_postponed', 'speaker.turn_ended', 'vote.opened',
+    'vote.closed', 'vote.cancelled', 'quorum.reached', 'quorum.lost', 'proxy.given', 'proxy.revoked',
+    'recusal.declared', 'recusal.withdrawn', 'participant.joined', 'participant.left', 'attendance.marked']);
+
+// The events after which the server sends the lists of speakers again.
+const SPEAKERS_CHANGE = /^(speaker\.|agenda\.item_(opened|closed|postponed)$|meeting\.configured$)/;
 
 // A participant as the fold keeps it: the snapshot's fields, with the ones
 // presence depends on always set.
@@ -77,6 +98,13 @@ function vote(v) {
         entitledIds: null, result: v.result ? { ...v.result, ballots: [...(v.result.ballots || [])] } : null };
 }
 
+function minute(e, ts) {
+    return { entry: e.entry, item: e.item || '', text: e.text || '', speakers: [...(e.speakers || [])],
+        ts: e.ts ?? ts ?? 0, edited: !!e.edited };
+}
+
+const stamp = (x) => ({ by: x?.by || '', at: x?.at || 0 });
+
 // A state from the `snapshot` body of a welcome. New object; `snap` is not kept.
 export function fromSnapshot(snap) {
     const m = snap.meeting || {};
@@ -101,6 +129,10 @@ export function fromSnapshot(snap) {
         names: new Map(), // id -> {name, college} of people the roster here lacks
         proxies: (snap.proxies || []).map((p) => ({ from: p.from, to: p.to })),
         recusals: (snap.recusals || []).map((r) => ({ participant: r.participant, item: r.item })),
+        minutes: new Map((snap.minutes || []).map((e) => [e.entry, minute(e)])),
+        finalized: stamp(snap.finalized),
+        approved: stamp(snap.approved),
+        serverOrder: true, // the lists are in the server's order (the snapshot's)
         seq: snap.seq ?? 0,
         head: snap.head ?? '',
     };
@@ -122,6 +154,7 @@ export function fromSnapshot(snap) {
             v.entitledIds = entitledNow(s, v.item);
         }
     }
+    s.autoSeq = s.seq;
     s.colleges = collegesOf(s, snap.attendance);
     s.attendance = s.membersOmitted ? serverAttendance(snap.attendance) : attendanceOf(s);
     if (snap.attendance?.quorum) {
@@ -141,7 +174,8 @@ function learn(s, id, name, college) {
 export function addRoster(s, participants) {
     let added = false;
     for (const p of participants || []) {
-        if (!s.byId.has(p.id) && !s.names.has(p.id)) {
+        // A name learnt from a list of speakers comes without a role: the roster completes it.
+        if (!s.byId.has(p.id) && !s.names.get(p.id)?.role) {
             s.names.set(p.id, { name: p.name, college: p.college || '', role: p.role });
             added = true;
         }
@@ -335,6 +369,9 @@ const reqNum = (r) => Number(r.id.slice(1)) || 0;
 // The waiting requests of `item` in the order the floor will be given
 // (PROTOCOL.md §6.3, and speakers_order() on the server).
 export function speakersOrder(s, item) {
+    if (s.serverOrder) {
+        return [...s.requests.values()].filter((r) => r.item === item).sort((a, b) => a.rank - b.rank);
+    }
     const keyed = [...s.requests.values()].filter((r) => r.item === item).map((r) => {
         const cls = CLASS[r.kind] ?? 2;
         const group = cls === 2 && s.settings.first_turn && hasSpoken(s, r.participant, item) ? 1 : 0;
@@ -476,7 +513,10 @@ export function applyEvent(s, ev) {
     }
     const b = ev.body || {};
     const out = { meeting: false, participants: false, agenda: false, speakers: false, votes: false,
-        proxies: false, announce: null };
+        proxies: false, minutes: false, announce: null };
+    if (SPEAKERS_CHANGE.test(ev.type)) {
+        s.serverOrder = false; // computed here until the server's `speakers` message
+    }
     const who = s.byId.get(b.participant);
     const item = s.agenda.get(b.item);
     const v = s.votes.get(b.vote);
@@ -731,8 +771,35 @@ export function applyEvent(s, ev) {
         s.recusals = s.recusals.filter((r) => !(r.participant === b.participant && r.item === b.item));
         out.proxies = true;
         break;
+
+    case 'minutes.entry_added':
+    case 'minutes.entry_edited': {
+        const was = s.minutes.get(b.entry);
+        // An entry keeps the time it was written; an edit marks it edited.
+        s.minutes.set(b.entry, minute({ ...b, edited: ev.type === 'minutes.entry_edited' }, was ? was.ts : ev.ts));
+        out.minutes = true;
+        break;
+    }
+    case 'minutes.entry_deleted':
+        s.minutes.delete(b.entry);
+        out.minutes = true;
+        break;
+    case 'minutes.finalized':
+        s.finalized = { by: ev.actor, at: ev.ts };
+        out.minutes = true;
+        out.announce = 'announce.minutes.finalized';
+        break;
+    case 'record.approved':
+        s.approved = { by: ev.actor, at: ev.ts };
+        out.minutes = true;
+        out.announce = 'announce.minutes.approved';
+        break;
     default:
         break; // a newer server's event
+    }
+    if (AUTO_MINUTES.has(ev.type)) {
+        s.autoSeq = ev.seq;
+        out.minutes = true;
     }
     if (out.participants) {
         for (const p of s.participants) {
@@ -761,6 +828,31 @@ export function applyCount(s, body) {
     v.voted = body.voted ?? v.voted;
     v.entitled = body.entitled ?? v.entitled;
     return { votes: true, count: true };
+}
+
+// A `speakers` message (PROTOCOL.md §4.5): after a change, the lists of
+// speakers in the order the floor will be given, and the turn. Taken as
+// they are: the server decides the order, the page shows it.
+export function applySpeakers(s, body) {
+    if (!body || typeof body !== 'object' || typeof body.speakers !== 'object' || !body.speakers) {
+        return null;
+    }
+    s.requests = new Map();
+    for (const [item, list] of Object.entries(body.speakers)) {
+        (Array.isArray(list) ? list : []).forEach((r, i) => {
+            s.requests.set(r.request, { id: r.request, participant: r.participant, kind: r.kind || 'contribution',
+                item, ts: r.ts || 0, rank: i });
+            learn(s, r.participant, r.name, r.college);
+        });
+    }
+    if ('turn' in body) {
+        s.turn = body.turn ? { ...body.turn } : null;
+        if (body.turn) {
+            learn(s, body.turn.participant, body.turn.name, body.turn.college);
+        }
+    }
+    s.serverOrder = true;
+    return { speakers: true };
 }
 
 // An `attendance` message (PROTOCOL.md §4.5, large meetings): the server's

@@ -221,7 +221,7 @@ test('every translation key the code uses exists', () => {
     // Keys appear as literals: t('x.y'), tn('x.y', n), or handed to a helper
     // (said(), section(), field() ...) that calls t() or tn() with them.
     const spaces = 'admin|participants|chair|room|conn|cmd|state|announce|token|err|close|lang|notice|you|app'
-        + '|agenda|speakers|vote|proxies|attendance|confirm';
+        + '|agenda|speakers|vote|proxies|attendance|confirm|minutes';
     const literal = new RegExp(`'((?:${spaces})\\.[a-zA-Z0-9_.]+|meeting\\.[a-z]+[A-Z][a-zA-Z]*|meeting\\.(?:loading|when|where))'`, 'g');
     const used = new Set();
     for (const f of webFiles().filter((x) => x.endsWith('.mjs') && !x.endsWith('i18n.mjs'))) {

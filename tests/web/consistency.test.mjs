@@ -5,7 +5,8 @@
 // snapshot the server gives at the same seq (GET /api/meetings/M): the
 // agenda in display order with states and times, the list of speakers in the
 // server's order (first turns, alternation, moves), the turn, the votes with
-// their counts and results, proxies, recusals, attendance and quorum.
+// their counts and results, proxies, recusals, attendance and quorum, the
+// secretary's minutes, their finalisation and approval.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,6 +83,9 @@ async function compare(who = 'vasseur') {
             recusals: s.recusals.map((r) => [r.participant, r.item]).sort(),
             attendance: [s.attendance.present, s.attendance.total, s.attendance.quorum.met, s.attendance.quorum.required],
             turns: s.participants.map((p) => [p.id, p.turns, p.spoken]),
+            minutes: [...s.minutes.values()].map((e) => [e.entry, e.item, e.text, e.speakers.join(), e.ts, e.edited]),
+            finalized: [s.finalized.by, s.finalized.at],
+            approved: [s.approved.by, s.approved.at],
         };
         const theirs = {
             seq: voting ? 'skips ballots' : snap.seq,
@@ -97,6 +101,9 @@ async function compare(who = 'vasseur') {
             attendance: [snap.attendance.present, snap.attendance.total, snap.attendance.quorum.met,
                 snap.attendance.quorum.required],
             turns: snap.participants.map((p) => [p.id, p.turns, p.spoken]),
+            minutes: snap.minutes.map((e) => [e.entry, e.item, e.text, e.speakers.join(), e.ts, e.edited]),
+            finalized: [snap.finalized.by, snap.finalized.at],
+            approved: [snap.approved?.by ?? '', snap.approved?.at ?? 0],
         };
         return { mine, theirs };
     });
@@ -205,4 +212,19 @@ test('attendance, proxies, recusals and votes fold as the server folds them', as
     await ok('vasseur', 'meeting.close');
     await compare();
     await compare('caron');
+});
+
+test('the minutes fold as the server folds them, to the approval', async () => {
+    await ok('leroy', 'minutes.add', { text: 'Après la clôture', speakers: ['dubois', 'moreau'] });
+    await ok('leroy', 'minutes.add', { text: 'Sur un point\nsur deux lignes', item: 'i2' });
+    await ok('leroy', 'minutes.add', { text: 'À retirer', item: '' });
+    await ok('leroy', 'minutes.edit', { entry: 'e1', text: 'Après la clôture (revu)', speakers: [] });
+    await ok('leroy', 'minutes.edit', { entry: 'e2', item: 'i3' });
+    await ok('leroy', 'minutes.delete', { entry: 'e3' });
+    await compare();
+    await ok('leroy', 'minutes.finalize');
+    await compare('dubois');
+    await ok('vasseur', 'record.approve');
+    await compare();
+    await compare('moreau');
 });

@@ -8,10 +8,11 @@
 
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromSnapshot, applyEvent, applyCount, agendaOrder, agendaNumbers, itemElapsed, speakersOrder,
-    turnRemaining, ballotsFor, openVote } from '../../web/state.mjs';
+import { fromSnapshot, applyEvent, applyCount, applySpeakers, agendaOrder, agendaNumbers, itemElapsed,
+    speakersOrder, turnRemaining, ballotsFor, openVote } from '../../web/state.mjs';
 import * as ballot from '../../web/ballot.mjs';
 import { nextItem } from '../../web/views/agenda.mjs';
+import { mergeMinutes, groupMinutes } from '../../web/views/minutes.mjs';
 
 const T0 = 1612254600000;
 const p = (id, college, role = 'member', connected = true) => ({ id, name: id.toUpperCase(), college, role,
@@ -285,4 +286,73 @@ test('receipts are 16 random bytes in base64url, one per ballot, and a change na
     assert.deepEqual(ballot.voters('m1', 'v2'), ['b1', 'b3']);
     assert.deepEqual(ballot.voters('m1', 'v1'), []);
     delete globalThis.localStorage;
+});
+
+test('the server\'s lists of speakers are shown as sent, and the fold fills in until the next one', () => {
+    ev('agenda.item_opened', { item: 'i1' });
+    const ask = (participant, kind, request) => ev('speaker.requested', { request, participant, kind, item: 'i1' });
+    ask('b1', 'contribution', 'r1');
+    ask('l1', 'contribution', 'r2');
+    assert.equal(s.serverOrder, false, 'computed after an event');
+    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r1', 'r2']);
+    // The server says otherwise (a rule this page cannot see): its word wins.
+    const out = applySpeakers(s, { current_item: 'i1', turn: null, speakers: { i1: [
+        { request: 'r2', participant: 'l1', kind: 'contribution', ts: T0 },
+        { request: 'r1', participant: 'b1', kind: 'contribution', ts: T0 }] } });
+    assert.deepEqual(out, { speakers: true });
+    assert.equal(s.serverOrder, true);
+    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r2', 'r1']);
+    // A new request: folded from the server's order until the next message.
+    ask('b2', 'contribution', 'r3');
+    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r2', 'r1', 'r3']);
+    applySpeakers(s, { current_item: 'i1', turn: { participant: 'b2', request: 'r3', kind: 'contribution', item: 'i1',
+        allowed: 180000, elapsed: 0, running_since: T0 }, speakers: { i1: [
+        { request: 'r2', participant: 'l1', kind: 'contribution', ts: T0 }] } });
+    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r2']);
+    assert.equal(s.turn.participant, 'b2');
+    assert.equal(applySpeakers(s, null), null, 'a malformed message changes nothing');
+    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r2']);
+});
+
+test('the secretary\'s minutes: written, edited, deleted, finalised and approved', () => {
+    s = fromSnapshot(snapshot({ minutes: [{ entry: 'e1', item: 'i1', text: 'Avant', speakers: ['b1'], ts: T0,
+        edited: false }], finalized: { by: '', at: 0 }, approved: { by: '', at: 0 } }));
+    assert.equal(s.minutes.get('e1').text, 'Avant');
+    assert.equal(s.autoSeq, 100, 'the automatic minutes are fetched for the snapshot');
+    const added = ev('minutes.entry_added', { entry: 'e2', item: '', text: 'Hors point', speakers: [] });
+    assert.equal(added.minutes, true);
+    assert.equal(s.minutes.get('e2').ts, T0 + 100000, 'stamped with its event');
+    assert.equal(s.autoSeq, 100, 'no automatic entry for a written one');
+    ev('minutes.entry_edited', { entry: 'e1', item: 'i2', text: 'Après', speakers: [] });
+    assert.deepEqual(s.minutes.get('e1'), { entry: 'e1', item: 'i2', text: 'Après', speakers: [], ts: T0, edited: true },
+        'an edit keeps the time of writing');
+    ev('minutes.entry_deleted', { entry: 'e2' });
+    assert.deepEqual([...s.minutes.keys()], ['e1']);
+    ev('agenda.item_opened', { item: 'i1' });
+    assert.equal(s.autoSeq, seq, 'an item opened is narrated by the server');
+    ev('meeting.closed');
+    const fin = ev('minutes.finalized', {});
+    assert.equal(fin.announce, 'announce.minutes.finalized');
+    assert.deepEqual(s.finalized, { by: 'chair', at: T0 + (seq - 1) * 1000 });
+    ev('record.approved', {});
+    assert.equal(s.approved.by, 'chair');
+});
+
+test('minutes merge in time order and group by item as the record does', () => {
+    const written = [{ entry: 'e2', item: 'i2', text: 'W2', speakers: [], ts: 50, edited: false },
+        { entry: 'e1', item: 'i1', text: 'W1', speakers: [], ts: 20, edited: true }];
+    const autos = [{ source: 'auto', item: '', text: 'Opened', ts: 10 }, { source: 'auto', item: 'i1', text: 'Item 1', ts: 20 },
+        { source: 'auto', item: '', text: 'Item 1 closed', ts: 30 }, { source: 'auto', item: 'i2', text: 'Item 2', ts: 40 },
+        { source: 'auto', item: 'i1', text: 'Item 1 again', ts: 60 }, { source: 'auto', item: 'gone', text: 'Lost', ts: 70 }];
+    const merged = mergeMinutes(written, autos);
+    assert.deepEqual(merged.map((e) => e.text), ['Opened', 'Item 1', 'W1', 'Item 1 closed', 'Item 2', 'W2', 'Item 1 again',
+        'Lost'], 'by time; at the same time, the automatic entry first');
+    assert.deepEqual(merged.map((e) => e.key), ['a:10:0', 'a:20:0', 's:e1', 'a:30:0', 'a:40:0', 's:e2', 'a:60:0', 'a:70:0']);
+    const groups = groupMinutes(merged, (id) => id === 'i1' || id === 'i2');
+    assert.deepEqual(groups.map((g) => [g.item, g.continued, g.entries.map((e) => e.text)]), [
+        ['', false, ['Opened']],
+        ['i1', false, ['Item 1', 'W1', 'Item 1 closed']],
+        ['i2', false, ['Item 2', 'W2']],
+        ['i1', true, ['Item 1 again', 'Lost']],
+    ], 'outside any item stays where it falls; an item back is continued');
 });

@@ -4,6 +4,7 @@
 #   tests/web/run.sh FILE...    only these test files (e.g. admin.test.mjs)
 # Environment: CONCERTO_BIN (default build/concerto, built here if missing),
 # CONCERTO_WEB (default web/), CHROMIUM (default /usr/bin/chromium).
+# Needs Debian's chromium, minisign and poppler-utils (installed if missing).
 # Screenshots land in tests/web/artifacts/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,13 +12,19 @@ repo=$(cd "$here/../.." && pwd)
 cd "$here"
 
 chromium=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$chromium" ]; then
-  echo "run.sh: installing Debian's chromium"
+# The minutes test checks the downloaded record with minisign and pdftotext.
+missing=""
+[ -x "$chromium" ] || missing="$missing chromium"
+command -v minisign >/dev/null || missing="$missing minisign"
+command -v pdftotext >/dev/null || missing="$missing poppler-utils"
+if [ -n "$missing" ]; then
+  echo "run.sh: installing Debian's$missing"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  # shellcheck disable=SC2086
+  $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
 if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@axe-core/playwright ]; then

@@ -3,11 +3,14 @@
 // A whole meeting held through the pages, against the real server: the chair,
 // the secretary and three members, each in a browser context of their own,
 // from the links the demo prints. The tests run in order and share the
-// meeting, as the people would: attendance marked, an agenda item opened,
-// two requests to speak served in order, a named vote and a secret vote cast
-// and published (with a proxy, and a member who drops offline while voting),
-// proxies and recusals, the meeting closed. axe-core checks every view, and
-// each panel is photographed at 1280 and 360 px in artifacts/.
+// meeting, as the people would: attendance marked, a member checking in, an
+// agenda item with its own speaking time, an item opened, two requests to
+// speak served in the server's order, a named vote and a secret vote cast and
+// published (with a proxy, a member who drops offline while voting, and the
+// same member on a second device), proxies and recusals (one declared by the
+// secretary), the meeting closed. axe-core checks every view, and each panel
+// is photographed at 1280 and 360 px in artifacts/. The minutes and the
+// record have a meeting of their own (minutes.test.mjs).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,6 +132,21 @@ test('the chair opens the meeting; the secretary marks attendance and the quorum
     await narrow(sec, 'the secretary’s page');
 });
 
+test('a member checks in, and counts as present whatever the connection', async () => {
+    const { page: d } = people.dubois;
+    assert.ok(await d.isVisible('#attendance-checkin'));
+    assert.match(await d.textContent('#checkin-text'), /quorum/);
+    await d.click('#attendance-checkin');
+    for (const { page } of all()) {
+        await page.waitForSelector('#participants li[data-participant="dubois"][data-mark="present"]');
+    }
+    await d.waitForSelector('#attendance-checkin', { state: 'hidden' });
+    assert.match(await d.textContent('#checkin-text'), /émargé/);
+    assert.equal(await d.evaluate(() => document.activeElement.id), 'checkin-text', 'the focus stays near');
+    assert.match(await people.secretary.page.textContent('#roll li[data-participant="dubois"]'), /pointé présent/);
+    await axe('dubois', 'checked in');
+});
+
 test('the secretary adds, moves and edits an agenda item', async () => {
     const { page: sec } = people.secretary;
     await sec.click('#agenda-add-summary');
@@ -141,12 +159,21 @@ test('the secretary adds, moves and edits an agenda item', async () => {
     await sec.fill('#agenda-add-duration', '5');
     await sec.selectOption('#agenda-add-kind', 'information');
     await sec.selectOption('#agenda-add-parent', 'i2');
+    // Its own speaking time; empty is the meeting's.
+    assert.match(await sec.textContent('#agenda-add-speaking-help'), /le temps de la séance \(3\s*min/);
+    await sec.fill('#agenda-add-speaking-min', '1');
+    await sec.fill('#agenda-add-speaking-sec', '75');
+    await sec.click('#agenda-add-submit');
+    assert.match(await sec.textContent('#agenda-add-status'), /Temps de parole/, 'seconds up to 59');
+    await sec.fill('#agenda-add-speaking-sec', '30');
     await sec.click('#agenda-add-submit');
     for (const { page } of all()) {
         await page.waitForSelector('li[data-item="i2"] .agenda-sub > li[data-item="i13"]');
     }
     const { page: m } = people.moreau;
     assert.match(await m.textContent('li[data-item="i13"] .item-num'), /^2\.5\.$/);
+    assert.match(await m.textContent('li[data-item="i13"] .item-meta'), /temps de parole\s*:\s*1\s*min\s*30\s*s/);
+    assert.equal((await snapshot(m)).agenda.find((it) => it.id === 'i13').speaking_time, 90);
     // Up one place, with the focus kept on the button.
     await sec.click('li[data-item="i13"] > .item-tools > summary');
     await sec.click('li[data-item="i13"] [data-action="up"]');
@@ -158,11 +185,18 @@ test('the secretary adds, moves and edits an agenda item', async () => {
     await sec.waitForSelector('#agenda-edit[open]');
     assert.equal(await sec.inputValue('#agenda-edit-title'), 'Point d’actualité');
     assert.equal(await sec.inputValue('#agenda-edit-duration'), '5');
+    assert.equal(await sec.inputValue('#agenda-edit-speaking-min'), '1');
+    assert.equal(await sec.inputValue('#agenda-edit-speaking-sec'), '30');
     await axe('secretary', 'the edit dialog');
     await sec.fill('#agenda-edit-title', 'Point d’actualité régionale');
+    await sec.fill('#agenda-edit-speaking-min', '');
+    await sec.fill('#agenda-edit-speaking-sec', '');
     await sec.click('#agenda-edit-submit');
     await m.waitForFunction(() => document.querySelector('li[data-item="i13"] .item-title')?.textContent
         === 'Point d’actualité régionale');
+    assert.doesNotMatch(await m.textContent('li[data-item="i13"] .item-meta'), /temps de parole/,
+        'back to the meeting’s time');
+    assert.equal((await snapshot(m)).agenda.find((it) => it.id === 'i13').speaking_time, 0);
     assert.equal(await sec.isVisible('#agenda-edit'), false);
     // And remove it: never opened, it may go.
     await sec.click('li[data-item="i13"] [data-action="remove"]');
@@ -204,6 +238,8 @@ test('two requests to speak are served in order, with a countdown', async () => 
     for (const { page } of all()) {
         await page.waitForFunction(() => [...document.querySelectorAll('#queue > li')].map((li) => li.dataset.participant)
             .join() === 'dubois,moreau');
+        // The order shown is the one the server sent (its `speakers` message), not one computed here.
+        await page.waitForFunction(() => window.concerto.conn.state.serverOrder === true);
     }
     assert.match(await mo.textContent('#my-place'), /2 sur 2/);
     assert.match(await d.textContent('#my-place'), /1 sur 2/);
@@ -402,6 +438,23 @@ test('the secretary records a paper proxy and revokes it; a member recuses and w
     assert.match(await mo.textContent('#recusal-mine'), /déporté sur le point 1/);
     await mo.click('#recusal-toggle');
     await people.chair.page.waitForSelector('#recusal-register li[data-participant="moreau"]', { state: 'detached' });
+    // The secretary declares a member's recusal, and lifts it.
+    await sec.click('#recusal-for summary');
+    assert.match(await sec.textContent('#recusal-for-item option[value=""]'), /point en cours \(1\./);
+    await sec.click('#recusal-for-submit');
+    assert.match(await sec.textContent('#recusal-for .form-status'), /Choisissez le membre/);
+    await sec.selectOption('#recusal-for-member', 'lefebvre');
+    await axe('secretary', 'a member’s recusal');
+    await sec.click('#recusal-for-submit');
+    for (const { page } of all()) {
+        await page.waitForSelector('#recusal-register li[data-participant="lefebvre"][data-item="i1"]');
+    }
+    assert.equal(await people.lefebvre.page.textContent('#recusal-toggle'), 'Retirer mon déport');
+    assert.equal(await mo.locator('#recusal-register [data-action="withdraw"]').count(), 0, 'a member lifts only their own');
+    await sec.click('#recusal-register li[data-participant="lefebvre"] [data-action="withdraw"]');
+    for (const { page } of all()) {
+        await page.waitForSelector('#recusal-register li[data-participant="lefebvre"]', { state: 'detached' });
+    }
 });
 
 test('a secret vote with a proxy; a member drops offline while voting and is counted once', async () => {
@@ -443,6 +496,12 @@ test('a secret vote with a proxy; a member drops offline while voting and is cou
     for (const r of receipts) {
         assert.match(r, /^[A-Za-z0-9_-]{22}$/, 'a receipt is 16 random bytes in base64url');
     }
+    // The same member on another device: the server says at the welcome that a ballot is in.
+    const other = await join('Claire Dubois');
+    await other.page.waitForSelector('#ballot-v2-status li[data-voter="dubois"][data-state="elsewhere"]');
+    assert.match(await other.page.textContent('#ballot-v2-status li[data-voter="dubois"]'), /déjà voté/);
+    assert.equal(await other.page.getAttribute('#ballot-v2-status li[data-voter="lefebvre"]', 'data-state'), 'none');
+    await other.ctx.close();
     const stored = await d.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('concerto.ballot.')).sort());
     assert.deepEqual(stored, ['concerto.ballot.ccr-2021-02.v1.dubois', 'concerto.ballot.ccr-2021-02.v2.dubois',
         'concerto.ballot.ccr-2021-02.v2.lefebvre']);

@@ -11,7 +11,8 @@
 // same figure.
 //
 // The chair and the secretary manage the agenda: add an item (title,
-// description, presenter, planned minutes, kind, parent), edit, move up and
+// description, presenter, planned minutes, kind, parent, and its own speaking
+// time when it is not the meeting's), edit, move up and
 // down among its siblings, remove one never opened. The chair also opens,
 // closes and postpones items, and has "open the next item" at the top. The
 // actions of an item sit in a disclosure of their own, so that the list
@@ -50,7 +51,15 @@ function itemFields(prefix, withParent) {
         kind: h('select', { id: `${prefix}-kind`, name: 'kind' },
             KINDS.map((k) => h('option', { value: k }, t(`agenda.kind.${k}`)))),
         parent: withParent ? h('select', { id: `${prefix}-parent`, name: 'parent' }) : null,
+        // The item's own speaking time (PROTOCOL.md §6.3): 0 is the meeting's.
+        speakMin: h('input', { id: `${prefix}-speaking-min`, name: 'speaking-min', type: 'number', min: '0',
+            max: '1440', step: '1', inputmode: 'numeric' }),
+        speakSec: h('input', { id: `${prefix}-speaking-sec`, name: 'speaking-sec', type: 'number', min: '0',
+            max: '59', step: '1', inputmode: 'numeric' }),
     };
+    const speakHelp = h('p', { class: 'help', id: `${prefix}-speaking-help` });
+    f.speakMin.setAttribute('aria-describedby', speakHelp.id);
+    f.speakSec.setAttribute('aria-describedby', speakHelp.id);
     const field = (input, label, extra) => h('div', { class: 'field' },
         h('label', { for: input.id }, label, extra ? h('span', { class: 'required' }, ` ${extra}`) : null), input);
     const el = h('div', { class: 'item-fields' },
@@ -61,7 +70,12 @@ function itemFields(prefix, withParent) {
             field(f.duration, t('agenda.form.duration'))),
         h('div', { class: 'field-row' },
             field(f.kind, t('agenda.form.kind')),
-            f.parent ? field(f.parent, t('agenda.form.parent')) : null));
+            f.parent ? field(f.parent, t('agenda.form.parent')) : null),
+        h('fieldset', { class: 'speaking-time' }, h('legend', {}, t('agenda.form.speakingTime')),
+            h('div', { class: 'field-row' },
+                field(f.speakMin, t('agenda.form.speakingMin')),
+                field(f.speakSec, t('agenda.form.speakingSec'))),
+            speakHelp));
     return {
         el,
         f,
@@ -70,6 +84,12 @@ function itemFields(prefix, withParent) {
             const v = { title: f.title.value.trim(), description: f.description.value.trim(),
                 presenter: f.presenter.value.trim(), duration: Number.isFinite(minutes) && minutes > 0 ? minutes * 60 : 0,
                 kind: f.kind.value };
+            const sm = f.speakMin.value === '' ? 0 : Number(f.speakMin.value);
+            const ss = f.speakSec.value === '' ? 0 : Number(f.speakSec.value);
+            v.speaking_time = sm * 60 + ss;
+            if (!Number.isInteger(sm) || !Number.isInteger(ss) || sm < 0 || ss < 0 || ss > 59 || v.speaking_time > 86400) {
+                v.speaking_time = -1; // told to the person, never sent
+            }
             if (f.parent) {
                 v.parent = f.parent.value;
             }
@@ -81,6 +101,13 @@ function itemFields(prefix, withParent) {
             f.presenter.value = it?.presenter || '';
             f.duration.value = it?.duration ? String(Math.round(it.duration / 60)) : '';
             f.kind.value = it?.kind || 'information';
+            const st = it?.speaking_time || 0;
+            f.speakMin.value = st ? String(Math.floor(st / 60)) : '';
+            f.speakSec.value = st ? String(st % 60) : '';
+        },
+        // The help says what 0 means in this meeting.
+        defaults(s) {
+            setText(speakHelp, t('agenda.form.speakingHelp', { time: formatDuration(s.settings.speaking_time * 1000) }));
         },
         parents(s, nums) {
             if (!f.parent) {
@@ -136,8 +163,16 @@ export function agendaView(ctx) {
             add.f.title.focus();
             return;
         }
+        if (v.speaking_time < 0) {
+            addStatus.textContent = t('agenda.form.speakingBad');
+            add.f.speakMin.focus();
+            return;
+        }
         addStatus.textContent = '';
         const body = { title: v.title, kind: v.kind };
+        if (v.speaking_time) {
+            body.speaking_time = v.speaking_time;
+        }
         for (const k of ['description', 'presenter', 'parent']) {
             if (v[k]) {
                 body[k] = v[k];
@@ -181,6 +216,11 @@ export function agendaView(ctx) {
             edit.f.title.focus();
             return;
         }
+        if (v.speaking_time < 0) {
+            editStatus.textContent = t('agenda.form.speakingBad');
+            edit.f.speakMin.focus();
+            return;
+        }
         const ok = await ctx.send('agenda.edit', { item: editing, ...v }, editSubmit);
         if (ok) {
             editDialog.close();
@@ -190,6 +230,7 @@ export function agendaView(ctx) {
         editing = it.id;
         editBack = document.activeElement;
         edit.set(it);
+        edit.defaults(st);
         editStatus.textContent = '';
         editDialog.showModal();
         edit.f.title.focus();
@@ -288,6 +329,9 @@ export function agendaView(ctx) {
                 if (item.duration) {
                     parts.push(t('agenda.planned', { planned: formatMinutes(item.duration) }));
                 }
+                if (item.speaking_time) {
+                    parts.push(t('agenda.speakingTime', { time: formatDuration(item.speaking_time * 1000) }));
+                }
                 setText(info, parts.join(' · '));
                 drawTime(ctx.now());
                 setText(desc, item.description);
@@ -347,6 +391,7 @@ export function agendaView(ctx) {
             addBox.hidden = !canEdit() || s.meeting.state === 'closed';
             if (canEdit()) {
                 add.parents(s, nums);
+                add.defaults(s);
             }
         },
         tick(now) {

@@ -13,15 +13,14 @@
 //   | speakers: the floor and the queue     | proxies, recusals   |
 //   | votes: ballot, count, results         | roll call (chair,   |
 //   | video room                            |  secretary)         |
-//   | - - - - - - - - - - - - - - - - - - - |                     |
-//   | minutes (to come: minutes-slot)       |                     |
+//   | minutes (in minutes-slot)             |                     |
 //   +---------------------------------------+---------------------+
 //
 // On a phone the side column goes under the main one, so what a member acts
 // on (the floor, the ballot) comes first. Each panel is a view module with
 // update(state, you), and tick(now) for those that count time; new panels
-// slot into one of the columns. The minutes panel is not built yet: its
-// place is the empty, hidden `minutes-slot` at the end of the main column.
+// slot into one of the columns. The minutes panel sits in `minutes-slot`, at
+// the end of the main column.
 //
 // Changes from the server are drawn at most once per animation frame (a
 // resume can bring a hundred events at once); clocks are redrawn twice a
@@ -32,7 +31,7 @@ import { h, fill } from '../dom.mjs';
 import { t, onLangChange, setDefaultLang } from '../i18n.mjs';
 import { Conn, takeToken } from '../conn.mjs';
 import { request } from '../api.mjs';
-import { fromSnapshot, applyEvent, applyCount, applyAttendance, addRoster } from '../state.mjs';
+import { fromSnapshot, applyEvent, applyCount, applyAttendance, applySpeakers, addRoster } from '../state.mjs';
 import { headerView } from './header.mjs';
 import { participantsView } from './participants.mjs';
 import { lifecycleView } from './lifecycle.mjs';
@@ -45,6 +44,7 @@ import { speakersView } from './speakers.mjs';
 import { votesView } from './votes.mjs';
 import { proxiesView } from './proxies.mjs';
 import { attendanceView } from './attendance.mjs';
+import { minutesView } from './minutes.mjs';
 
 function stopPage(root, titleKey, textKey) {
     fill(root,
@@ -65,7 +65,8 @@ export function meetingPage(root, meetingId) {
         return;
     }
 
-    const conn = new Conn(meetingId, token, { fromSnapshot, applyEvent, applyCount, applyAttendance });
+    const conn = new Conn(meetingId, token, { fromSnapshot, applyEvent, applyCount, applyAttendance,
+        applySpeakers });
     const notices = noticesView();
     const announcer = announcerView();
     const notify = (e) => notices.show({ code: e.code || 'internal', message: e.message });
@@ -119,15 +120,15 @@ export function meetingPage(root, meetingId) {
         const role = you?.role || '';
         const header = headerView();
         const room = roomView();
-        const participants = participantsView();
+        const participants = participantsView(ctx);
         const chair = role === 'chair' ? lifecycleView(ctx) : null;
         const agenda = agendaView(ctx);
         const speakers = speakersView(ctx);
         const votes = votesView(ctx);
         const proxies = proxiesView(ctx);
         const attendance = role === 'chair' || role === 'secretary' ? attendanceView(ctx) : null;
-        // The place of the minutes panel, when it comes (views/minutes.mjs).
-        const minutesSlot = h('div', { class: 'minutes-slot', id: 'minutes-slot', hidden: true });
+        const minutes = minutesView(ctx);
+        const minutesSlot = h('div', { class: 'minutes-slot', id: 'minutes-slot' }, minutes.el);
         notices.render();
         const mainCol = h('div', { class: 'layout-main' }, notices.el, chair?.el, speakers.el, votes.el, room.el,
             minutesSlot);
@@ -138,7 +139,7 @@ export function meetingPage(root, meetingId) {
         fill(root,
             h('a', { class: 'skip', id: 'skip', href: '#main' }, t('skip')),
             header.el, main, announcer.el);
-        views = { header, room, participants, chair, agenda, speakers, votes, proxies, attendance, role,
+        views = { header, room, participants, chair, agenda, speakers, votes, proxies, attendance, minutes, role,
             hasState: !!conn.state };
         header.setStatus(conn.status);
         draw();
@@ -152,7 +153,7 @@ export function meetingPage(root, meetingId) {
         }
         document.title = `${s.meeting.title || ''} — ${t('app.name')}`;
         for (const v of [views.header, views.room, views.participants, views.chair, views.agenda, views.speakers,
-            views.votes, views.proxies, views.attendance]) {
+            views.votes, views.proxies, views.attendance, views.minutes]) {
             v?.update(s, conn.you);
         }
     }
@@ -162,7 +163,7 @@ export function meetingPage(root, meetingId) {
             return;
         }
         const now = conn.serverNow();
-        for (const v of [views.agenda, views.speakers, views.votes]) {
+        for (const v of [views.agenda, views.speakers, views.votes, views.minutes]) {
             v?.tick(now);
         }
     }

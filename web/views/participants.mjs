@@ -13,21 +13,39 @@
 // A large college (an assembly of thousands) is folded in a <details> so that
 // the page stays quick; a group the person opened or closed stays so across
 // updates, because its element is kept and only its list is rebuilt.
+//
+// A member (the chair and the secretary too) checks in (émarger,
+// attendance.checkin): they count as present from then on, whatever their
+// connection does, until the secretary marks them otherwise.
 
-import { h, fill } from '../dom.mjs';
+import { h, fill, button, enable, setText } from '../dom.mjs';
 import { t, tn, roleName, collegeName } from '../i18n.mjs';
 import { counts } from '../state.mjs';
 
 const FOLD_ABOVE = 40;
 const OTHERS = '';
+const MAY_CHECK_IN = new Set(['member', 'chair', 'secretary']);
 
-export function participantsView() {
+export function participantsView(ctx) {
     const total = h('p', { class: 'attendance-total', id: 'attendance-total' });
     const quorum = h('p', { class: 'quorum', id: 'quorum' });
     const groupsEl = h('div', { class: 'groups' });
+    const checkinText = h('p', { class: 'help', id: 'checkin-text' });
+    let checkedIn = false; // for a page that has no roster to see its own mark in (a large meeting)
+    const checkinBtn = button({ id: 'attendance-checkin', class: 'primary', 'aria-describedby': 'checkin-text' },
+        t('participants.checkin.button'), async () => {
+            if (await ctx.send('attendance.checkin', {}, checkinBtn)) {
+                checkedIn = true;
+                checkinText.focus();
+            }
+        });
+    const checkin = h('div', { class: 'checkin', id: 'checkin', hidden: true },
+        h('div', { class: 'actions' }, checkinBtn), checkinText);
+    checkinText.setAttribute('tabindex', '-1');
     const el = h('section', { class: 'panel participants', id: 'participants',
         'aria-labelledby': 'participants-h' },
         h('h2', { id: 'participants-h' }, t('participants.title')),
+        checkin,
         total,
         quorum,
         groupsEl);
@@ -79,6 +97,16 @@ export function participantsView() {
     return {
         el,
         update(state, me) {
+            // Checking in: until one is marked present.
+            const mine = me && state.byId.get(me.participant);
+            const open = state.meeting.state !== 'closed';
+            checkin.hidden = !me || !MAY_CHECK_IN.has(me.role) || !open || (!mine && !state.membersOmitted);
+            if (!checkin.hidden) {
+                const done = mine ? mine.mark === 'present' : checkedIn;
+                checkinBtn.hidden = done;
+                enable(checkinBtn, !done);
+                setText(checkinText, t(done ? 'participants.checkin.done' : 'participants.checkin.help'));
+            }
             const a = state.attendance;
             total.textContent = tn('participants.summary', a.present, { present: a.present, total: a.total });
             Object.assign(total.dataset, { present: a.present, total: a.total });

@@ -6,14 +6,15 @@
 // on which item. A member gives a proxy to another member (of their own
 // college when the meeting's rule says so), revokes it, and declares or
 // withdraws a recusal on the current item. The secretary records a proxy
-// given on paper and revokes any proxy. The server has the last word on
+// given on paper and revokes any proxy, and declares or lifts the recusal
+// of any member on any item. The server has the last word on
 // every rule (no chains, at most proxy_max per holder, no change while a
 // vote is open); the page offers only what it can see is possible and
 // explains a refusal in words.
 
 import { h, button, enable, reconcile, setText } from '../dom.mjs';
 import { t, collegeName } from '../i18n.mjs';
-import { proxyFrom, proxiesHeld, agendaNumbers, nameOf as nameIn, knownMembers } from '../state.mjs';
+import { proxyFrom, proxiesHeld, agendaNumbers, agendaOrder, nameOf as nameIn, knownMembers } from '../state.mjs';
 
 export function proxiesView(ctx) {
     let st = null;
@@ -71,6 +72,52 @@ export function proxiesView(ctx) {
             h('div', { class: 'field' }, h('label', { for: 'paper-to' }, t('proxies.paper.to')), paperTo)),
         h('div', { class: 'actions' }, paperBtn), paperStatus);
 
+    // The secretary declares a member's recusal.
+    const recMember = h('select', { id: 'recusal-for-member' });
+    const recItem = h('select', { id: 'recusal-for-item' });
+    const recStatus = h('p', { class: 'form-status', role: 'status' });
+    const recBtn = button({ id: 'recusal-for-submit', class: 'primary' }, t('proxies.recusalFor.submit'), async () => {
+        if (!recMember.value) {
+            recStatus.textContent = t('proxies.recusalFor.chooseMember');
+            recMember.focus();
+            return;
+        }
+        if (!recItem.value && !st.current) {
+            recStatus.textContent = t('proxies.recusalFor.chooseItem');
+            recItem.focus();
+            return;
+        }
+        const body = { participant: recMember.value };
+        if (recItem.value) {
+            body.item = recItem.value;
+        }
+        const ok = await ctx.send('recusal.declare', body, recBtn);
+        recStatus.textContent = ok ? t('proxies.recusalFor.done') : '';
+    });
+    const recBox = h('details', { class: 'paper', id: 'recusal-for' }, h('summary', {}, t('proxies.recusalFor.title')),
+        h('div', { class: 'field-row' },
+            h('div', { class: 'field' }, h('label', { for: 'recusal-for-member' }, t('proxies.recusalFor.member')),
+                recMember),
+            h('div', { class: 'field' }, h('label', { for: 'recusal-for-item' }, t('proxies.recusalFor.item')), recItem)),
+        h('div', { class: 'actions' }, recBtn), recStatus);
+    function recusalOptions() {
+        options(recMember, knownMembers(st), t('proxies.give.choose'));
+        const nums = agendaNumbers(st);
+        const cur = st.agenda.get(st.current);
+        const opts = [h('option', { value: '' }, cur ? t('proxies.recusalFor.itemCurrent', { num: nums.get(cur.id),
+            title: cur.title }) : t('proxies.recusalFor.itemCurrentNone'))];
+        for (const it of agendaOrder(st)) {
+            opts.push(h('option', { value: it.id }, `${nums.get(it.id)}. ${it.title}`));
+        }
+        const sig = opts.map((o) => `${o.value}=${o.textContent}`).join('\n');
+        if (recItem.dataset.sig !== sig) {
+            const keep = recItem.value;
+            recItem.dataset.sig = sig;
+            recItem.replaceChildren(...opts);
+            recItem.value = [...recItem.options].some((o) => o.value === keep) ? keep : '';
+        }
+    }
+
     fromSelect.addEventListener('change', () => paperOptions());
     function paperOptions() {
         const members = knownMembers(st);
@@ -107,12 +154,24 @@ export function proxiesView(ctx) {
     }
 
     function recusalRow(r0) {
-        const li = h('li', { dataset: { participant: r0.participant, item: r0.item } });
+        const text = h('span');
+        const hidden = h('span', { class: 'visually-hidden' });
+        const lift = role === 'secretary' ? button({ class: 'small', dataset: { action: 'withdraw' } },
+            [t('proxies.recusal.withdrawOne'), ' ', hidden],
+            () => ctx.send('recusal.withdraw', { participant: r0.participant, item: r0.item }, lift)) : null;
+        const li = h('li', { dataset: { participant: r0.participant, item: r0.item } }, text, lift ? ' ' : null, lift);
         return {
             el: li,
+            enable(on) {
+                if (lift) {
+                    enable(lift, on);
+                }
+            },
             update(r) {
-                setText(li, t('proxies.recusalLine', { name: nameOf(r.participant),
-                    num: agendaNumbers(st).get(r.item), title: st.agenda.get(r.item)?.title || '' }));
+                const num = agendaNumbers(st).get(r.item);
+                setText(text, t('proxies.recusalLine', { name: nameOf(r.participant), num,
+                    title: st.agenda.get(r.item)?.title || '' }));
+                setText(hidden, t('proxies.recusal.of', { name: nameOf(r.participant), num }));
             },
         };
     }
@@ -122,7 +181,7 @@ export function proxiesView(ctx) {
         memberBox,
         h('h3', { id: 'proxy-register-h' }, t('proxies.register')), register, noProxy,
         h('h3', { id: 'recusal-register-h' }, t('proxies.recusals')), recusals, noRecusal,
-        paperBox);
+        paperBox, recBox);
 
     const nameOf = (id) => nameIn(st, id) || t('participants.unknown', { id });
     const label = (p) => (p.college ? `${p.name} (${collegeName(p.college)})` : p.name);
@@ -200,11 +259,18 @@ export function proxiesView(ctx) {
             reconcile(recusals, recusalRows, recs, (r) => `${r.participant} ${r.item}`, recusalRow);
             noRecusal.hidden = recs.length > 0;
             recusals.hidden = recs.length === 0;
+            for (const r of recs) {
+                // No change on an item while a vote on it is open (PROTOCOL.md §6.6).
+                const voting = [...s.votes.values()].some((v) => v.state === 'open' && v.item === r.item);
+                recusalRows.get(`${r.participant} ${r.item}`).enable(!closed && !voting);
+            }
 
             // The secretary.
             paperBox.hidden = role !== 'secretary' || closed;
+            recBox.hidden = role !== 'secretary' || closed;
             if (role === 'secretary') {
                 paperOptions();
+                recusalOptions();
             }
         },
     };

@@ -7,9 +7,11 @@
 //
 // counted down every second from the server's clock (conn.serverNow());
 // below zero the turn is overrun, which the page says in words (and the
-// chair sees in red). The order is the server's rule, folded by state.mjs
-// (speakersOrder): points of order, replies, then contributions, first turns
-// first, alternating colleges when the chair asks for it.
+// chair sees in red). The order is the server's: the lists it sends after
+// every change (the `speakers` message, state.mjs applySpeakers), and in
+// between the same rule folded by state.mjs (speakersOrder): points of
+// order, replies, then contributions, first turns first, alternating
+// colleges when the chair asks for it.
 //
 // Members (and the chair and the secretary) ask for the floor with a kind
 // (intervention, réponse, motion d'ordre), see their place, and withdraw.

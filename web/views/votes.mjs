@@ -18,7 +18,9 @@
 // ballot.mjs; a secret ballot gets a receipt made here, shown to the person,
 // and once the results are published the page finds it in the list of
 // ballots (GET /api/meetings/M/votes/V/ballots, the invitation token as
-// bearer). The opening of a vote is announced through the page's live region.
+// bearer). A ballot cast from another device shows as cast, from the
+// welcome's `you.voted` (PROTOCOL.md §4.2). The opening of a vote is
+// announced through the page's live region.
 
 import { h, button, enable, reconcile, setText, fill } from '../dom.mjs';
 import { t, tn, optionName, collegeName, formatTime, formatClock, errorText } from '../i18n.mjs';
@@ -301,12 +303,17 @@ export function votesView(ctx) {
                 const rec = ballot.load(ctx.meeting, v.id, x.voter);
                 const who = x.proxy ? t('vote.ballot.forProxy', { name: nameOf(x.voter) }) : t('vote.ballot.you');
                 let what = t('vote.ballot.notYet');
+                let state = rec?.state || 'none';
                 if (rec && rec.state === 'cast') {
                     what = t('vote.ballot.state.cast', { choice: optionName(rec.choice) });
                 } else if (rec) {
                     what = t('vote.ballot.state.sending', { choice: optionName(rec.choice) });
+                } else if (!x.proxy && (me?.voted || []).includes(v.id)) {
+                    // The server's word at the welcome: a ballot this browser did not cast.
+                    what = t('vote.ballot.state.elsewhere');
+                    state = 'elsewhere';
                 }
-                return h('li', { dataset: { voter: x.voter, state: rec?.state || 'none' } },
+                return h('li', { dataset: { voter: x.voter, state } },
                     h('span', { class: 'ballot-who' }, `${who}\u00a0: `), what,
                     rec?.receipt ? [' ', h('span', { class: 'receipt-label' }, t('vote.receipt.label')), ' ',
                         h('code', { class: 'receipt' }, rec.receipt)] : null);
