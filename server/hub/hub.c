@@ -122,6 +122,7 @@ live_free(struct live *l)
     }
     live_drop_pending(l, 0);
     hub_record_free(l->files);
+    free(l->minutes);
     free(l->snap[0]);
     free(l->snap[1]);
     free(l->pending);
@@ -967,6 +968,11 @@ hub_flush(struct hub *h, int64_t now)
         if (rc) {
             live_drop_pending(l, 0);
             live_reload(h, l, l->m->id);
+            /* Built within the failed turn, they may hold what was rolled back. */
+            hub_record_free(l->files);
+            l->files = NULL;
+            free(l->minutes);
+            l->minutes = NULL;
             continue;
         }
         for (size_t i = 0; i < l->npending; i++) {

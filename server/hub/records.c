@@ -177,17 +177,29 @@ hub_record_route(struct hub *h, void *req, struct live *l, const char *file)
 void
 hub_minutes_route(struct hub *h, void *req, struct live *l)
 {
-    struct record *r = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    int rc = load(h, l, &r);
-    if (rc == 0) {
-        rc = record_minutes(r, &text, &len);
+    /* Every page refetches the minutes when the log moves: fold the log once
+     * per state, not once per page. */
+    if (!l->minutes || l->minutes_seq != l->m->seq) {
+        struct record *r = NULL;
+        char *text = NULL;
+        size_t len = 0;
+        int rc = load(h, l, &r);
+        if (rc == 0) {
+            rc = record_minutes(r, &text, &len);
+        }
+        record_free(r);
+        if (rc) {
+            hub_http_fail(h, req, rc, NULL);
+            return;
+        }
+        free(l->minutes);
+        l->minutes = text;
+        l->minutes_seq = l->m->seq;
     }
-    record_free(r);
-    if (rc) {
-        hub_http_fail(h, req, rc, NULL);
+    char *copy = strdup(l->minutes);
+    if (!copy) {
+        hub_http_fail(h, req, ERR_NOMEM, NULL);
         return;
     }
-    hub_http_answer(h, req, 200, text);
+    hub_http_answer(h, req, 200, copy);
 }

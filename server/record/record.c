@@ -88,19 +88,19 @@ static const char *const labels[2][L_COUNT] = {
         [L_VOTE_CANCELLED] = "Le vote « %s » est annulé.",
         [L_QUORUM_REACHED] = "Le quorum est atteint (%" PRId64 " présents, %" PRId64
                              " requis).",
-        [L_QUORUM_LOST] = "Le quorum n'est plus atteint (%" PRId64 " présents, %" PRId64
+        [L_QUORUM_LOST] = "Le quorum n’est plus atteint (%" PRId64 " présents, %" PRId64
                           " requis).",
         [L_PROXY_GIVEN] = "%s donne pouvoir à %s.",
         [L_PROXY_REVOKED] = "%s retire son pouvoir.",
         [L_RECUSAL] = "%s se déporte sur le point « %s ».",
         [L_RECUSAL_WITHDRAWN] = "%s lève son déport sur le point « %s ».",
-        [L_JOINED] = "Arrivée de %s.",
-        [L_LEFT] = "Départ de %s.",
+        [L_JOINED] = "Arrivée : %s.",
+        [L_LEFT] = "Départ : %s.",
         [L_MARKED] = "%s : %s.",
         [L_ADOPTED] = "adopté",
         [L_REJECTED] = "rejeté",
         [L_NO_DECISION] = "aucune option ne l'emporte",
-        [L_WINNER] = "« %s » l'emporte",
+        [L_WINNER] = "« %s » l’emporte",
         [L_NAMED] = "scrutin nominal",
         [L_SECRET] = "scrutin secret",
         [L_SIMPLE] = "majorité simple des suffrages exprimés",
@@ -109,7 +109,7 @@ static const char *const labels[2][L_COUNT] = {
         [L_DOUBLE] = "double majorité par collège",
         [L_CONTRIBUTION] = "intervention",
         [L_REPLY] = "réponse",
-        [L_POINT_OF_ORDER] = "motion d'ordre",
+        [L_POINT_OF_ORDER] = "motion d’ordre",
         [L_YES] = "pour",
         [L_NO] = "contre",
         [L_ABSTAIN] = "abstention",
@@ -117,7 +117,7 @@ static const char *const labels[2][L_COUNT] = {
         [L_EXCUSED] = "excusé",
         [L_ABSENT] = "absent",
         [L_NONE] = "présence selon la connexion",
-        [L_NO_QUORUM] = "quorum non atteint à l'ouverture",
+        [L_NO_QUORUM] = "quorum non atteint à l’ouverture",
     },
     {
         [L_OPENED] = "The meeting is opened.",
@@ -182,6 +182,7 @@ struct record {
     size_t elen, ecap;
     struct autoentry *autos;
     size_t nauto, capauto;
+    int32_t about; /* the item the next automatic entry is about, -1: the current one */
 };
 
 struct record *
@@ -193,6 +194,7 @@ record_new(const char *id)
         return NULL;
     }
     memset(r->head, '0', 64);
+    r->about = -1;
     return r;
 }
 
@@ -273,7 +275,8 @@ say(struct record *r, int64_t ts, const char *sp1, const char *sp2, const char *
     struct autoentry *a = &r->autos[r->nauto];
     memset(a, 0, sizeof(*a));
     a->ts = ts;
-    a->item = r->m->current;
+    a->item = r->about >= 0 ? r->about : r->m->current;
+    r->about = -1;
     if (!(a->text = strdup(text)) || (sp1 && strlist_push(&a->speakers, sp1)) ||
         (sp2 && strlist_push(&a->speakers, sp2))) {
         free(a->text);
@@ -403,8 +406,10 @@ narrate(struct record *r, const struct event *ev)
     case EV_AGENDA_ITEM_OPENED:
         return say(r, ev->ts, NULL, NULL, L(r, L_ITEM_OPENED), item_title(m, b->item));
     case EV_AGENDA_ITEM_CLOSED:
+        r->about = meeting_item_index(m, b->item); /* no longer current, still its subject */
         return say(r, ev->ts, NULL, NULL, L(r, L_ITEM_CLOSED), item_title(m, b->item));
     case EV_AGENDA_ITEM_POSTPONED:
+        r->about = meeting_item_index(m, b->item);
         return say(r, ev->ts, NULL, NULL, L(r, L_ITEM_POSTPONED), item_title(m, b->item));
     case EV_SPEAKER_TURN_ENDED: {
         const struct spoken *s = &m->spoken[m->nspoken - 1];
@@ -418,6 +423,7 @@ narrate(struct record *r, const struct event *ev)
                    L(r, m->votes[vi].secret ? L_SECRET : L_NAMED),
                    rule_label(r, &m->votes[vi], rule, sizeof(rule)), m->votes[vi].nentitled);
     case EV_VOTE_CLOSED:
+        r->about = m->votes[meeting_vote_index(m, b->vote)].item;
         return say_vote_closed(r, ev->ts, &m->votes[meeting_vote_index(m, b->vote)]);
     case EV_VOTE_CANCELLED:
         vi = meeting_vote_index(m, b->vote);

@@ -21,6 +21,7 @@
 #include "../crypto/sec.h"
 #include "../err.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -55,6 +56,34 @@ slurp(const char *path, size_t *len)
     }
     fclose(f);
     return buf;
+}
+
+/* The path of record file `name` in `dir`: DIR/name, or the one file named
+ * MEETING-name there (as the server names downloads). 0 or ERR_NOT_FOUND. */
+static int
+locate(const char *dir, const char *name, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s/%s", dir, name);
+    FILE *f = fopen(out, "rb");
+    if (f) {
+        fclose(f);
+        return 0;
+    }
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    size_t n = strlen(name);
+    while (d && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len > n + 1 && strcmp(e->d_name + len - n, name) == 0 && e->d_name[len - n - 1] == '-') {
+            snprintf(out, outlen, "%s/%s", dir, e->d_name);
+            found++;
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    return found == 1 ? 0 : ERR_NOT_FOUND;
 }
 
 /* The value of `key=` in a trusted comment, into out. */
@@ -164,7 +193,7 @@ record_verify(const char *dir, const char *pubfile, FILE *out)
     size_t len = 0;
     int bad = 0;
     snprintf(pubpath, sizeof(pubpath), "%s", pubfile ? pubfile : "");
-    if (!pubfile) {
+    if (!pubfile && locate(dir, "concerto.pub", pubpath, sizeof(pubpath))) {
         snprintf(pubpath, sizeof(pubpath), "%s/concerto.pub", dir);
     }
     char *pubtext = slurp(pubpath, &len);
@@ -188,10 +217,10 @@ record_verify(const char *dir, const char *pubfile, FILE *out)
     size_t json_len = 0;
     for (size_t f = 0; f < NFILES; f++) {
         size_t flen = 0, slen = 0;
-        snprintf(path, sizeof(path), "%s/%s", dir, names[f]);
-        char *data = slurp(path, &flen);
-        snprintf(path, sizeof(path), "%s/%s.minisig", dir, names[f]);
-        char *sig = slurp(path, &slen);
+        char signame[64];
+        snprintf(signame, sizeof(signame), "%s.minisig", names[f]);
+        char *data = locate(dir, names[f], path, sizeof(path)) ? NULL : slurp(path, &flen);
+        char *sig = locate(dir, signame, path, sizeof(path)) ? NULL : slurp(path, &slen);
         if (!data) {
             free(sig);
             if (f == 0) {

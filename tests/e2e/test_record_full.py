@@ -201,3 +201,15 @@ def test_keygen_makes_a_private_key_and_refuses_to_replace_it(tmp_path):
     assert (tmp_path / "k.pub").read_text().startswith("untrusted comment: minisign public key ")
     again = run_cli("keygen", "--key", str(key))
     assert again.returncode != 0 and "already exists" in again.stderr
+
+
+@need_tools
+def test_concerto_verify_takes_the_files_as_the_server_names_them(record, tmp_path):
+    m, d = record
+    out = tmp_path / "downloads"
+    out.mkdir()
+    for f in d.iterdir():
+        name = f.name if f.name == "concerto.pub" else "%s-%s" % (m.id, f.name)
+        (out / name).write_bytes(f.read_bytes())
+    r = run_cli("verify", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
