@@ -865,9 +865,20 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
     }
 }
 
+/* lws gives every WebSocket a receive buffer of rx_buffer_size for its whole
+ * life: 1 KiB holds any usual command (a hello is 150 bytes, a ballot 100), and
+ * a longer message comes in pieces that cb_ws() joins. At 4 KiB the buffer
+ * was most of an idle connection's memory.
+ * tx_packet_size 0 would cut every send() to rx_buffer_size and copy the rest
+ * of the frame aside (a 22 KB welcome sent in 4 KB pieces, a copy per
+ * connection): each write offers the whole frame, the kernel takes what fits
+ * and lws keeps only the remainder. */
+#define WS_RX_BUFFER 1024
+#define TX_MAX QUEUE_BYTES
+
 static const struct lws_protocols protocols[] = {
-    {"http", cb_http, sizeof(struct http_session), 4096, 0, NULL, 0},
-    {"concerto.v1", cb_ws, sizeof(struct ws_session), 4096, 0, NULL, 0},
+    {"http", cb_http, sizeof(struct http_session), 4096, 0, NULL, TX_MAX},
+    {"concerto.v1", cb_ws, sizeof(struct ws_session), WS_RX_BUFFER, 0, NULL, TX_MAX},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
