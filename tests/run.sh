@@ -2,7 +2,7 @@
 # Build and run the whole test suite: unit tests (cmocka), end-to-end tests
 # against the real binary (Python WebSocket client), browser tests (Chromium),
 # first in a normal build, then again under AddressSanitizer and
-# UndefinedBehaviorSanitizer.
+# UndefinedBehaviorSanitizer, then a minute of fuzzing per libFuzzer target.
 #   tests/run.sh          everything
 #   tests/run.sh --fast   the normal build only
 set -euo pipefail
@@ -24,5 +24,7 @@ if [ "${1:-}" != "--fast" ]; then
   export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCONCERTO_SANITIZE=ON
+  echo "== fuzzing, 60 s per target (libFuzzer, ASan, UBSan)"
+  bash tests/fuzz/run.sh 60
 fi
 echo "== all tests passed"
