@@ -125,6 +125,7 @@ live_free(struct live *l)
     free(l->minutes);
     free(l->snap[0]);
     free(l->snap[1]);
+    free(l->speakers_sent);
     free(l->pending);
     free(l->seats);
     meeting_free(l->m);
@@ -539,22 +540,36 @@ forget_conn(struct hub *h, struct hub_conn *c)
     }
 }
 
+/* The chair and the secretary come first in l->conns, so that a message for
+ * the bureau alone (an arrival in a large meeting) walks two connections,
+ * not ten thousand. */
 static void
 attach(struct live *l, struct hub_conn *c)
 {
+    struct hub_conn *after = c->bureau ? NULL : l->bureau_last;
     c->live = l;
-    c->prev = NULL;
-    c->next = l->conns;
-    if (l->conns) {
-        l->conns->prev = c;
+    c->prev = after;
+    c->next = after ? after->next : l->conns;
+    if (c->next) {
+        c->next->prev = c;
     }
-    l->conns = c;
+    if (after) {
+        after->next = c;
+    } else {
+        l->conns = c;
+    }
+    if (c->bureau && !l->bureau_last) {
+        l->bureau_last = c;
+    }
 }
 
 static void
 detach(struct hub_conn *c)
 {
     struct live *l = c->live;
+    if (c == l->bureau_last) {
+        l->bureau_last = c->prev; /* a bureau connection, or NULL */
+    }
     if (c->prev) {
         c->prev->next = c->next;
     } else {
@@ -923,6 +938,31 @@ expire_leaves(struct hub *h, int64_t now)
     }
 }
 
+/* The order of speakers to everyone, when it differs from the last one sent
+ * (a change of the speaking time, say, leaves it as it was). The order is
+ * the server's: clients show it rather than re-derive the fairness rules. */
+static void
+send_speakers(struct hub *h, struct live *l)
+{
+    char *text = proto_speakers_msg(l->m);
+    if (!text || (l->speakers_sent && strcmp(text, l->speakers_sent) == 0)) {
+        free(text);
+        return;
+    }
+    struct msg *m = msg_new(text, strlen(text));
+    free(l->speakers_sent);
+    l->speakers_sent = m ? text : NULL;
+    if (!m) {
+        free(text);
+    }
+    for (struct hub_conn *c = l->conns; m && c; c = c->next) {
+        if (c->welcomed && !c->closing) {
+            h->io.send(h->io.ctx, c->net, m);
+        }
+    }
+    msg_unref(m);
+}
+
 int
 hub_flush(struct hub *h, int64_t now)
 {
@@ -976,25 +1016,19 @@ hub_flush(struct hub *h, int64_t now)
             continue;
         }
         for (size_t i = 0; i < l->npending; i++) {
+            struct msg *m = l->pending[i];
             for (struct hub_conn *c = l->conns; c; c = c->next) {
-                if (c->welcomed && !c->closing && sees(c, l->pending[i]->vis)) {
-                    h->io.send(h->io.ctx, c->net, l->pending[i]);
+                if (m->vis == VIS_BUREAU && !c->bureau) {
+                    break; /* the bureau comes first: nobody further sees it */
+                }
+                if (c->welcomed && !c->closing && sees(c, m->vis)) {
+                    h->io.send(h->io.ctx, c->net, m);
                 }
             }
         }
         live_drop_pending(l, 0);
         if (speakers) {
-            /* The order is the server's: send it, rather than have every
-             * client re-derive the fairness rules. */
-            char *text = proto_speakers_msg(l->m);
-            struct msg *m = text ? msg_new(text, strlen(text)) : NULL;
-            free(text);
-            for (struct hub_conn *c = l->conns; m && c; c = c->next) {
-                if (c->welcomed && !c->closing) {
-                    h->io.send(h->io.ctx, c->net, m);
-                }
-            }
-            msg_unref(m);
+            send_speakers(h, l);
         }
     }
     /* Replies may add sends but never pending entries: the list is stable. */

@@ -34,7 +34,8 @@ struct seat {
 struct live {
     struct meeting *m;
     uint8_t head[HASH_LEN];
-    struct hub_conn *conns; /* doubly linked through hub_conn.prev/next */
+    struct hub_conn *conns; /* doubly linked through hub_conn.prev/next, the bureau first */
+    struct hub_conn *bureau_last; /* the last chair or secretary in `conns`, or NULL */
     struct seat *seats;     /* per participant index */
     size_t nseats;
     size_t nleaving;        /* seats with a departure pending */
@@ -51,6 +52,7 @@ struct live {
     bool count_dirty;   /* ballots arrived since the last `count` message */
     bool attendance_dirty; /* presence changed since the last `attendance` message */
     bool speakers_dirty;   /* a list of speakers or the turn changed in this turn */
+    char *speakers_sent;   /* the last `speakers` message sent, or NULL */
     int64_t attendance_sent;
     int64_t count_sent; /* when the last `count` message went out */
     struct live *next;
