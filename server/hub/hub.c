@@ -39,6 +39,7 @@ msg_new(const char *text, size_t len)
     m->refs = 1;
     m->len = (uint32_t)len;
     m->vis = VIS_ALL;
+    m->part = MSG_PART_WHOLE;
     memcpy(m->buf + MSG_PRE, text, len);
     m->buf[MSG_PRE + len] = 0;
     return m;
@@ -58,9 +59,10 @@ msg_unref(struct msg *m)
     }
 }
 
-/* Send a text once to one connection. */
+/* Send a text (stolen) once to one connection, as a whole message or as the
+ * part `part` of one. */
 static void
-send_text(struct hub *h, struct hub_conn *c, char *text)
+send_part(struct hub *h, struct hub_conn *c, char *text, enum msg_part part)
 {
     if (!text || !c || c->closing) {
         free(text);
@@ -69,9 +71,16 @@ send_text(struct hub *h, struct hub_conn *c, char *text)
     struct msg *m = msg_new(text, strlen(text));
     free(text);
     if (m) {
+        m->part = (uint8_t)part;
         h->io.send(h->io.ctx, c->net, m);
         msg_unref(m);
     }
+}
+
+static void
+send_text(struct hub *h, struct hub_conn *c, char *text)
+{
+    send_part(h, c, text, MSG_PART_WHOLE);
 }
 
 static void
@@ -123,8 +132,8 @@ live_free(struct live *l)
     live_drop_pending(l, 0);
     hub_record_free(l->files);
     free(l->minutes);
-    free(l->snap[0]);
-    free(l->snap[1]);
+    msg_unref(l->snap[0]);
+    msg_unref(l->snap[1]);
     free(l->speakers_sent);
     free(l->pending);
     free(l->seats);
@@ -879,32 +888,41 @@ welcome(struct hub *h, struct pending *p, int64_t now)
     char hex[2 * HASH_LEN + 1];
     uint64_t head = l->m->seq;
     bool resume = p->has_since && (uint64_t)p->since <= head && head - (uint64_t)p->since <= RESUME_MAX;
-    char *snap = NULL;
-    if (!resume) {
-        /* Everyone welcomed in one turn shares one snapshot text. */
-        int light = l->m->nparts > LARGE_MEETING && !c->bureau;
-        if (!l->snap[light] || l->snap_seq[light] != head) {
-            sec_hex(l->head, HASH_LEN, hex);
-            free(l->snap[light]);
-            l->snap[light] = light ? proto_snapshot_light(l->m, hex) : proto_snapshot(l->m, hex);
-            l->snap_seq[light] = head;
-        }
-        snap = l->snap[light];
-        if (!snap) {
-            send_error(h, c, p->id, ERR_NOMEM, NULL);
-            close_conn(h, c, 1011, "out of memory");
-            return;
-        }
-    }
-    send_text(h, c,
-              proto_welcome(p->id, l->m, you, resume ? (uint64_t)p->since : head, now, snap));
     if (resume) {
+        send_text(h, c, proto_welcome(p->id, l->m, you, (uint64_t)p->since, now, NULL));
         struct resume r = {h, c, l->m->id};
         if (store_events(h->st, l->m->id, (uint64_t)p->since, resume_row, &r)) {
             close_conn(h, c, 1011, "cannot replay events");
             return;
         }
+        c->welcomed = true;
+        return;
     }
+    /* Everyone welcomed at one seq shares one snapshot buffer, sent between
+     * the head and the tail of each one's own welcome. */
+    int light = l->m->nparts > LARGE_MEETING && !c->bureau;
+    if (!l->snap[light] || l->snap_seq[light] != head) {
+        sec_hex(l->head, HASH_LEN, hex);
+        char *text = light ? proto_snapshot_light(l->m, hex) : proto_snapshot(l->m, hex);
+        msg_unref(l->snap[light]);
+        l->snap[light] = text ? msg_new(text, strlen(text)) : NULL;
+        free(text);
+        if (l->snap[light]) {
+            l->snap[light]->part = MSG_PART_MIDDLE;
+        }
+        l->snap_seq[light] = head;
+    }
+    char *first = NULL, *last = NULL;
+    if (!l->snap[light] || proto_welcome_parts(p->id, l->m, you, head, now, &first, &last)) {
+        send_error(h, c, p->id, ERR_NOMEM, NULL);
+        close_conn(h, c, 1011, "out of memory");
+        return;
+    }
+    send_part(h, c, first, MSG_PART_FIRST);
+    if (!c->closing) {
+        h->io.send(h->io.ctx, c->net, l->snap[light]);
+    }
+    send_part(h, c, last, MSG_PART_LAST);
     c->welcomed = true;
 }
 

@@ -29,10 +29,16 @@
 /* Who receives an event (see visibility() in hub.c). */
 enum vis { VIS_ALL = 0, VIS_BUREAU, VIS_NONE };
 
+/* Which part of a WebSocket message a buffer is: a welcome is sent in three
+ * frames so that its snapshot, the same for everyone welcomed in a turn, is
+ * one shared buffer (DESIGN.md, fan-out) rather than a copy per connection. */
+enum msg_part { MSG_PART_WHOLE = 0, MSG_PART_FIRST, MSG_PART_MIDDLE, MSG_PART_LAST };
+
 struct msg {
     uint32_t refs;
     uint32_t len;
     uint8_t vis;         /* enum vis, for event messages */
+    uint8_t part;        /* enum msg_part: MSG_PART_WHOLE unless set */
     unsigned char buf[]; /* MSG_PRE headroom, then len bytes of text */
 };
 

@@ -47,7 +47,7 @@ struct live {
     struct record_files *files; /* the record as last built, or NULL */
     char *minutes;              /* GET .../minutes as of minutes_seq, or NULL */
     uint64_t minutes_seq;
-    char *snap[2];      /* snapshot texts, full and light, as of snap_seq[i] */
+    struct msg *snap[2]; /* snapshot texts, full and light, as of snap_seq[i] (MSG_PART_MIDDLE) */
     uint64_t snap_seq[2];
     bool count_dirty;   /* ballots arrived since the last `count` message */
     bool attendance_dirty; /* presence changed since the last `attendance` message */

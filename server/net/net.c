@@ -97,6 +97,7 @@ struct ws_session {
     struct ws_session *prev, *next; /* in net.sessions */
     int64_t heard;    /* when the peer last sent anything (ms) */
     bool ping_due;    /* the idle sweep asks WRITEABLE for a ping */
+    bool mid_message; /* a message's first frame went out, not yet its last */
     bool pinged;      /* a ping went out since the peer was last heard */
     struct hub_conn *hc;
     char addr[64];
@@ -477,7 +478,7 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         return 0;
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        if (s->ping_due && !s->closing) {
+        if (s->ping_due && !s->closing && !s->mid_message) {
             /* A payload: lws hands a pong to the callback only when it has one. */
             unsigned char ping[LWS_PRE + 4] = {0};
             memcpy(ping + LWS_PRE, "idle", 4);
@@ -496,12 +497,19 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
             s->len--;
             s->bytes -= m->len;
             n->queued--;
-            int w = lws_write(wsi, msg_data(m), m->len, LWS_WRITE_TEXT);
+            static const int kinds[] = {
+                [MSG_PART_WHOLE] = LWS_WRITE_TEXT,
+                [MSG_PART_FIRST] = LWS_WRITE_TEXT | LWS_WRITE_NO_FIN,
+                [MSG_PART_MIDDLE] = LWS_WRITE_CONTINUATION | LWS_WRITE_NO_FIN,
+                [MSG_PART_LAST] = LWS_WRITE_CONTINUATION,
+            };
+            s->mid_message = m->part == MSG_PART_FIRST || m->part == MSG_PART_MIDDLE;
+            int w = lws_write(wsi, msg_data(m), m->len, (enum lws_write_protocol)kinds[m->part]);
             msg_unref(m);
             if (w < (int)0) {
                 return -1;
             }
-            if (s->len || s->closing) {
+            if (s->len || s->closing || s->ping_due) {
                 lws_callback_on_writable(wsi);
             }
             return 0;

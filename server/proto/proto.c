@@ -1186,9 +1186,10 @@ proto_snapshot(const struct meeting *m, const char *head_hex)
     return txt;
 }
 
-char *
-proto_welcome(const char *id, const struct meeting *m, const struct participant *you,
-              uint64_t seq, int64_t now, const char *snapshot)
+/* The welcome text with "snapshot":null when `with_snapshot` (new). */
+static char *
+welcome_text(const char *id, const struct meeting *m, const struct participant *you,
+             uint64_t seq, int64_t now, bool with_snapshot)
 {
     unsigned long mark = watch();
     json_t *voted = json_array();
@@ -1200,33 +1201,66 @@ proto_welcome(const char *id, const struct meeting *m, const struct participant 
         }
     }
     json_t *b = json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:s,s:s,s:o}}", "mode",
-                          snapshot ? "snapshot" : "resume", "meeting", m->id, "seq",
+                          with_snapshot ? "snapshot" : "resume", "meeting", m->id, "seq",
                           (json_int_t)seq, "now", (json_int_t)now, "you", "participant", you->id,
                           "name", you->name, "college", you->college, "role", role_str(you->role),
                           "voted", voted ? voted : json_array());
-    if (b && snapshot && json_object_set_new(b, "snapshot", json_null())) {
+    if (b && with_snapshot && json_object_set_new(b, "snapshot", json_null())) {
         json_decref(b);
         return NULL;
     }
-    char *text = b ? reply("welcome", id, b, mark) : NULL;
-    if (!text || !snapshot) {
-        return text;
-    }
-    /* Splice the snapshot text in place of null: it may be megabytes, and
-     * is shared by everyone welcomed in the same turn, so it is never parsed
-     * again. A raw "snapshot":null can only be this key: inside strings,
-     * quotes are escaped. */
+    return b ? reply("welcome", id, b, mark) : NULL;
+}
+
+int
+proto_welcome_parts(const char *id, const struct meeting *m, const struct participant *you,
+                    uint64_t seq, int64_t now, char **head, char **tail)
+{
+    *head = *tail = NULL;
+    char *text = welcome_text(id, m, you, seq, now, true);
+    /* A raw "snapshot":null can only be this key: inside strings, quotes
+     * are escaped. */
     static const char marker[] = "\"snapshot\":null";
-    char *at = strstr(text, marker);
-    size_t head = at ? (size_t)(at - text) + sizeof(marker) - 5 : 0;
-    size_t snap = strlen(snapshot), rest = at ? strlen(at + sizeof(marker) - 1) : 0;
-    char *out = at ? malloc(head + snap + rest + 1) : NULL;
-    if (out) {
-        memcpy(out, text, head);
-        memcpy(out + head, snapshot, snap);
-        memcpy(out + head + snap, at + sizeof(marker) - 1, rest + 1);
+    char *at = text ? strstr(text, marker) : NULL;
+    if (!at) {
+        free(text);
+        return ERR_NOMEM;
     }
-    free(text);
+    size_t hlen = (size_t)(at - text) + sizeof(marker) - 5; /* up to the colon */
+    *tail = strdup(at + sizeof(marker) - 1);
+    at[sizeof(marker) - 5] = 0;
+    *head = *tail ? realloc(text, hlen + 1) : NULL;
+    if (!*head) {
+        free(text);
+        free(*tail);
+        *tail = NULL;
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+char *
+proto_welcome(const char *id, const struct meeting *m, const struct participant *you,
+              uint64_t seq, int64_t now, const char *snapshot)
+{
+    if (!snapshot) {
+        return welcome_text(id, m, you, seq, now, false);
+    }
+    /* Splice the snapshot text between the parts: it may be megabytes, and is
+     * never parsed again. */
+    char *head, *tail;
+    if (proto_welcome_parts(id, m, you, seq, now, &head, &tail)) {
+        return NULL;
+    }
+    size_t hl = strlen(head), sl = strlen(snapshot), tl = strlen(tail);
+    char *out = malloc(hl + sl + tl + 1);
+    if (out) {
+        memcpy(out, head, hl);
+        memcpy(out + hl, snapshot, sl);
+        memcpy(out + hl + sl, tail, tl + 1);
+    }
+    free(head);
+    free(tail);
     return out;
 }
 

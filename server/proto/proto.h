@@ -60,6 +60,13 @@ char *proto_speakers_msg(const struct meeting *m);
 char *proto_welcome(const char *id, const struct meeting *m, const struct participant *you,
                     uint64_t seq, int64_t now, const char *snapshot);
 
+/* The welcome of mode "snapshot" cut where the snapshot text goes, so that a
+ * snapshot shared by every welcome of a turn is sent as it is, between a
+ * head and a tail of each connection's own: *head (new) ends with
+ * `"snapshot":`, *tail (new) is the rest. 0 or ERR_NOMEM. */
+int proto_welcome_parts(const char *id, const struct meeting *m, const struct participant *you,
+                        uint64_t seq, int64_t now, char **head, char **tail);
+
 /* HTTP API bodies. */
 struct api_commission {
     char *name;

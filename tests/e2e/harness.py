@@ -683,17 +683,19 @@ class RawSocket:
                 data += chunk
         except OSError:
             pass
-        msgs, code = [], None
+        msgs, code, parts = [], None, None
         while len(data) >= 2:
-            op, n = data[0] & 0x0F, data[1] & 0x7F
+            fin, op, n = data[0] & 0x80, data[0] & 0x0F, data[1] & 0x7F
             off = 2
             if n == 126:
                 n, off = struct.unpack("!H", data[2:4])[0], 4
             elif n == 127:
                 n, off = struct.unpack("!Q", data[2:10])[0], 10
             payload, data = data[off:off + n], data[off + n:]
-            if op == 0x1:
-                msgs.append(json.loads(payload))
+            if op in (0x1, 0x0):  # a text message may come in several frames
+                parts = payload if op == 0x1 else parts + payload
+                if fin:
+                    msgs.append(json.loads(parts))
             elif op == 0x8:
                 code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
         return msgs, code

@@ -155,6 +155,7 @@ class RawWS:
         assert not b1 & 0x80, "a server frame must not be masked"
         self._fill(off + n)
         op, payload = self.buf[0] & 0x0F, self.buf[off:off + n]
+        self.fin = bool(self.buf[0] & 0x80)
         self.buf = self.buf[off + n:]
         return op, payload
 
@@ -162,6 +163,14 @@ class RawWS:
         """The next text message as JSON; EOFError at the close frame or the end."""
         while True:
             op, payload = self.recv_frame()
+            if op == 0x1 and not self.fin:  # a message in several frames
+                self.parts = payload
+                continue
+            if op == 0x0:
+                self.parts += payload
+                if not self.fin:
+                    continue
+                op, payload = 0x1, self.parts
             if op == 0x1:
                 return json.loads(payload.decode("utf-8"))
             if op == 0x8:

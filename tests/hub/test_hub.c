@@ -46,6 +46,8 @@ struct fconn {
     size_t n;
     char *msg[MAX_MSGS];
     const struct msg *buf[MAX_MSGS]; /* identity of the shared buffer */
+    char *partial;                   /* a message sent in parts, until its last */
+    size_t partial_len;
     int closes;
     int status;
 };
@@ -67,10 +69,20 @@ f_send(void *ctx, void *net, struct msg *m)
     (void)ctx;
     struct fconn *fc = net;
     assert_true(fc->n < MAX_MSGS);
-    char *copy = malloc(m->len + 1);
+    /* Parts of one message (a welcome around its shared snapshot) are
+     * joined, as a WebSocket client joins the frames. */
+    assert_true((m->part == MSG_PART_WHOLE || m->part == MSG_PART_FIRST) == !fc->partial);
+    char *copy = realloc(fc->partial, fc->partial_len + m->len + 1);
     assert_non_null(copy);
-    memcpy(copy, msg_data(m), m->len);
-    copy[m->len] = 0;
+    memcpy(copy + fc->partial_len, msg_data(m), m->len);
+    copy[fc->partial_len + m->len] = 0;
+    if (m->part == MSG_PART_FIRST || m->part == MSG_PART_MIDDLE) {
+        fc->partial = copy;
+        fc->partial_len += m->len;
+        return;
+    }
+    fc->partial = NULL;
+    fc->partial_len = 0;
     fc->buf[fc->n] = m;
     fc->msg[fc->n++] = copy;
 }
