@@ -1182,6 +1182,31 @@ skip(const char *name, const char *why)
     jput("}");
 }
 
+/* CPU time the server has used (user + system), in ms; 0 without a pid. On a
+ * shared machine this varies far less than wall-clock latency does. */
+static double
+cpu_ms(int pid)
+{
+    char path[64], buf[1024];
+    if (pid <= 0) {
+        return 0;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return 0;
+    }
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) {
+        return 0;
+    }
+    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
 static long rss_before_join;
 /* Everyone connects and says hello at once (through the connect window). */
 static void
@@ -1192,6 +1217,7 @@ scenario_join(void)
     welcome_bytes_max = 0;
     welcome_bytes_total = 0;
     rss_before_join = rss_kib(o.server_pid);
+    double cpu0 = cpu_ms(o.server_pid);
     int64_t t0 = now_ns();
     int limit = o.join_timeout_s ? o.join_timeout_s : o.timeout_s;
     int64_t deadline = t0 + (int64_t)limit * 1000000000;
@@ -1202,6 +1228,7 @@ scenario_join(void)
     }
     bool ok = run_until(all_ready, deadline);
     double total = ms_since(t0);
+    double cpu = cpu_ms(o.server_pid) - cpu0;
     double *v = xrealloc(NULL, sizeof(double) * (size_t)ncl);
     size_t n = 0;
     int within5 = 0;
@@ -1217,9 +1244,9 @@ scenario_join(void)
                                          : NAN;
     free(v);
     say("%-10s %d/%d ready in %.0f ms%s; first welcome p50 %.0f ms, p99 %.0f ms; %d within 5 s; "
-        "welcome %.0f bytes (max %" PRIu64 "); reconnects %" PRIu64 "\n",
+        "welcome %.0f bytes (max %" PRIu64 "); reconnects %" PRIu64 "; server CPU %.0f ms\n",
         name, count_ready(), ncl, total, ok ? "" : " (timed out)", p50, p99, within5,
-        avg_welcome, welcome_bytes_max, n_reconnects - rec0);
+        avg_welcome, welcome_bytes_max, n_reconnects - rec0, cpu);
     jput(",\"%s\":{\"ok\":%s,\"clients\":%d,\"ready\":%d,\"within_5s\":%d,\"limit_s\":%d",
          name, ok ? "true" : "false",
          ncl, count_ready(), within5, limit);
@@ -1228,6 +1255,7 @@ scenario_join(void)
     jnum("p50_ms", p50);
     jnum("p99_ms", p99);
     jnum("welcome_bytes", avg_welcome);
+    jnum("server_cpu_ms", o.server_pid > 0 ? cpu : NAN);
     jput(",\"welcome_bytes_max\":%" PRIu64 ",\"reconnects\":%" PRIu64 "}", welcome_bytes_max,
          n_reconnects - rec0);
 }
@@ -1321,6 +1349,7 @@ scenario_burst(void)
 {
     burst_alloc(o.bursts, BURST_BASE);
     uint64_t rec0 = n_reconnects;
+    double cpu0 = cpu_ms(o.server_pid);
     int64_t start = now_ns(), interval = (int64_t)o.interval_ms * 1000000;
     bursts_sent = 0;
     while (bursts_sent < nburst) {
@@ -1333,6 +1362,7 @@ scenario_burst(void)
         poll_once(wait > 5 ? 5 : (int)wait);
     }
     bool all = run_until(bursts_all_in, now_ns() + 5000000000);
+    double cpu = cpu_ms(o.server_pid) - cpu0;
     double *done_ms = xrealloc(NULL, sizeof(double) * (size_t)nburst);
     double *all_lat = xrealloc(NULL, sizeof(double) * (size_t)nburst * (size_t)ncl);
     size_t nl = 0;
@@ -1355,9 +1385,10 @@ scenario_burst(void)
     double l50 = quantile(all_lat, nl, 0.5), l99 = quantile(all_lat, nl, 0.99);
     double rate = d50 > 0 ? (double)ncl / (d50 / 1000.0) : NAN;
     say("%-10s %d bursts x %d clients: all delivered in p50 %.1f ms, p99 %.1f ms; per delivery "
-        "p50 %.1f ms, p99 %.1f ms; %.0f deliveries/s; missing %ld%s; reconnects %" PRIu64 "\n",
+        "p50 %.1f ms, p99 %.1f ms; %.0f deliveries/s; missing %ld%s; reconnects %" PRIu64
+        "; server CPU %.0f ms (%.2f us per delivery)\n",
         "burst", nburst, ncl, d50, d99, l50, l99, rate, missing, all ? "" : " (timed out)",
-        n_reconnects - rec0);
+        n_reconnects - rec0, cpu, cpu * 1000.0 / ((double)nburst * ncl));
     jput(",\"burst\":{\"bursts\":%d,\"clients\":%d,\"missing\":%ld,\"reconnects\":%" PRIu64,
          nburst, ncl, missing, n_reconnects - rec0);
     jnum("all_p50_ms", d50);
@@ -1365,6 +1396,8 @@ scenario_burst(void)
     jnum("lat_p50_ms", l50);
     jnum("lat_p99_ms", l99);
     jnum("deliveries_per_s", rate);
+    jnum("server_cpu_ms", o.server_pid > 0 ? cpu : NAN);
+    jnum("cpu_us_per_delivery", o.server_pid > 0 ? cpu * 1000.0 / ((double)nburst * ncl) : NAN);
     jput("}");
     free(done_ms);
     free(all_lat);
@@ -1410,6 +1443,7 @@ scenario_reconnect(void)
         }
     }
     head_seq = cl[0].ack_seq;
+    double cpu0 = cpu_ms(o.server_pid);
     int64_t t1 = now_ns();
     for (int i = 1; i < ncl; i++) {
         cl[i].want_since = true;
@@ -1418,6 +1452,7 @@ scenario_reconnect(void)
     }
     bool ok = run_until(all_resumed, t1 + (int64_t)o.timeout_s * 1000000000);
     double total = ms_since(t1);
+    double cpu = cpu_ms(o.server_pid) - cpu0;
     int resumed = 0, snapshots = 0;
     uint64_t missed = 0;
     for (int i = 1; i < ncl; i++) {
@@ -1431,15 +1466,17 @@ scenario_reconnect(void)
         }
     }
     say("%-10s %d clients dropped, %d events while away: %d resumed, %d by snapshot, in %.0f ms "
-        "(drop to back: %.0f ms)%s; missed events %" PRIu64 ", duplicates %" PRIu64 "\n",
+        "(drop to back: %.0f ms)%s; missed events %" PRIu64 ", duplicates %" PRIu64
+        "; server CPU %.0f ms\n",
         "reconnect", ncl - 1, away, resumed, snapshots, total, ms_since(t0), ok ? "" : " (timed out)",
-        missed, n_dups - dups0);
+        missed, n_dups - dups0, cpu);
     jput(",\"reconnect\":{\"ok\":%s,\"clients\":%d,\"resumed\":%d,\"snapshots\":%d,"
          "\"missed\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"unexpected_closes\":%" PRIu64,
          ok ? "true" : "false", ncl - 1, resumed, snapshots, missed, n_dups - dups0,
          n_unexpected_closes - unexp0);
     jnum("all_ms", ok ? total : NAN);
     jnum("elapsed_ms", total);
+    jnum("server_cpu_ms", o.server_pid > 0 ? cpu : NAN);
     jput("}");
 }
 
@@ -1567,6 +1604,7 @@ scenario_vote(void)
         skip("vote", "the chair could not open a vote");
         return;
     }
+    double cpu0 = cpu_ms(o.server_pid);
     int64_t t0 = now_ns(), spread = 1000000000;
     int64_t *sent_at = xrealloc(NULL, sizeof(int64_t) * (size_t)ncl);
     int next = 1, acked = 0, refused = 0;
@@ -1600,16 +1638,18 @@ scenario_vote(void)
         }
     }
     double p50 = quantile(v, n, 0.5), p99 = quantile(v, n, 0.99);
+    double cpu = cpu_ms(o.server_pid) - cpu0;
     int64_t voted = close_vote();
     int64_t lost = voted >= 0 ? (int64_t)acked - voted : -1;
     say("%-10s %d ballots over 1 s: %d acked, %d refused, ack p50 %.1f ms, p99 %.1f ms; the "
-        "result counts %" PRId64 " (lost %" PRId64 ")\n",
-        "vote", ncl - 1, acked, refused, p50, p99, voted, lost);
+        "result counts %" PRId64 " (lost %" PRId64 "); server CPU %.0f ms\n",
+        "vote", ncl - 1, acked, refused, p50, p99, voted, lost, cpu);
     jput(",\"vote\":{\"ballots\":%d,\"acked\":%d,\"refused\":%d,\"counted\":%" PRId64
          ",\"lost\":%" PRId64,
          ncl - 1, acked, refused, voted, lost < 0 ? (int64_t)(ncl - 1 - acked) : lost);
     jnum("ack_p50_ms", p50);
     jnum("ack_p99_ms", p99);
+    jnum("server_cpu_ms", o.server_pid > 0 ? cpu : NAN);
     jput("}");
     free(v);
     free(sent_at);

@@ -107,6 +107,8 @@ def build(runs, a, sfx):
     row("join storm", "welcome p50 / p99 (ms)",
         "%s / %s" % (fmt(m("concerto_join", "join.p50_ms")), fmt(m("concerto_join", "join.p99_ms"))))
     row("join storm", "welcome size (bytes)", fmt(m("concerto_join", "join.welcome_bytes")))
+    row("join storm", "server CPU (ms)", fmt(m("concerto_join", "join.server_cpu_ms")),
+        fmt(m("bare_lws", "join.server_cpu_ms")), fmt(m("node_ws", "join.server_cpu_ms")))
     row("join storm", "one snapshot, GET (ms)", fmt(m("concerto_join", "setup.snapshot_ms"), digits=1))
     row("join storm", "server-cut reconnects", fmt(m("concerto_join", "join.reconnects")))
     row("join, fan-out run", "all %d conns on %d participants (ms)" % (n, a.fanout_members),
@@ -140,6 +142,8 @@ def build(runs, a, sfx):
         *[fmt(worst(l, "burst.all_p99_ms"), digits=1) for l in lab])
     rate = [m(l, "burst.deliveries_per_s") for l in lab]
     row("broadcast burst", "deliveries/s", *[fmt(x) for x in rate])
+    row("broadcast burst", "server CPU per delivery (us)",
+        *[fmt(m(l, "burst.cpu_us_per_delivery"), digits=2) for l in lab])
     missing = [m(l, "burst.missing") for l in lab]
     row("broadcast burst", "missing deliveries", *[fmt(x) for x in missing], target="0",
         met=None if missing[0] is None else missing[0] == 0)
@@ -165,6 +169,8 @@ def build(runs, a, sfx):
             target="p99 <= 250 ms", met=None if p99 is None else p99 <= 250)
         row("vote storm", "ballots lost", fmt(lost), target="0",
             met=None if lost is None else lost == 0)
+        row("vote storm", "server CPU over the storm (ms)",
+            fmt(m("concerto_join", "vote.server_cpu_ms")))
 
     # reconnect storm
     r_all = series(runs, L("concerto"), "reconnect.all_ms")
@@ -173,6 +179,7 @@ def build(runs, a, sfx):
         None if not r_all else med(r_all) <= 5000)
     row("reconnect storm", "missed events", fmt(r_missed), "", "", "0",
         None if r_missed is None else r_missed == 0)
+    row("reconnect storm", "server CPU (ms)", fmt(m("concerto", "reconnect.server_cpu_ms")))
 
     # record
     rs = [r.get("record") for r in runs if r.get("label") == L("concerto_record") and r.get("record")]
