@@ -821,8 +821,8 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
     }
 
     case LWS_CALLBACK_HTTP_BODY:
-        if (!s->api || s->too_large || s->answered) {
-            return 0;
+        if (!s->api || s->too_large || s->answered || len == 0) {
+            return 0; /* an empty body arrives as no data at all */
         }
         if (s->body_len + len > API_BODY_MAX) {
             s->too_large = true;
