@@ -741,6 +741,135 @@ test_meeting_created_body_has_sorted_keys_and_unescaped_text(void **state)
     free(s);
 }
 
+/* Every event type, every field filled with random text, numbers, lists:
+ * the body written by proto_event_body() is exactly what jansson writes for
+ * the same value with JSON_COMPACT | JSON_SORT_KEYS (the canonical form of
+ * PROTOCOL.md 5.2), and reads back to the same body. */
+static const char *const pieces[] = {
+    "a", "Z9", " ", "\xc3\xa9", "\xf0\x9f\x8f\xa0", "\xe2\x80\xa8", "\"", "\\", "/", "\n", "\t",
+    "\r", "\b", "\f", "\x01", "\x1f", "\x7f", "{", "}", ",", ":", "[", "]", "\\u0041", "",
+};
+
+static uint32_t rng_state = 12345;
+
+static uint32_t
+rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+static char *
+random_text(void)
+{
+    char buf[256] = "";
+    size_t n = rnd() % 9;
+    for (size_t i = 0; i < n; i++) {
+        strcat(buf, pieces[rnd() % (sizeof(pieces) / sizeof(pieces[0]))]);
+    }
+    char *t = malloc(strlen(buf) + 1);
+    assert_non_null(t);
+    return strcpy(t, buf);
+}
+
+static void
+random_strlist(struct strlist *l)
+{
+    l->n = rnd() % 4;
+    l->v = calloc(l->n ? l->n : 1, sizeof(char *));
+    for (size_t i = 0; i < l->n; i++) {
+        l->v[i] = random_text();
+    }
+}
+
+static void
+random_intlist(struct intlist *l)
+{
+    l->n = rnd() % 4;
+    l->v = calloc(l->n ? l->n : 1, sizeof(int64_t));
+    for (size_t i = 0; i < l->n; i++) {
+        l->v[i] = (int64_t)rnd() * (int64_t)(rnd() % 100000);
+    }
+}
+
+static void
+random_body(struct body *b)
+{
+    char **strs[] = {&b->participant, &b->name, &b->college, &b->role, &b->title, &b->date,
+                     &b->place, &b->room, &b->lang, &b->commission, &b->commission_name,
+                     &b->token, &b->item, &b->description, &b->presenter, &b->kind, &b->parent,
+                     &b->origin, &b->request, &b->status, &b->reason, &b->vote, &b->question,
+                     &b->mode, &b->rule, &b->choice, &b->voter, &b->by, &b->from, &b->to,
+                     &b->winner, &b->text, &b->entry};
+    int64_t *ints[] = {&b->since, &b->duration, &b->position, &b->speaking_time,
+                       &b->first_turn, &b->alternate, &b->quorum, &b->quorum_college,
+                       &b->allowed, &b->spoken, &b->elapsed, &b->present, &b->required,
+                       &b->grace, &b->share_num, &b->share_den, &b->deadline, &b->all,
+                       &b->passed, &b->quorum_met, &b->voted, &b->entitled_n, &b->proxy_max,
+                       &b->proxy_college, &b->proxy_quorum};
+    struct strlist *lists[] = {&b->options, &b->entitled, &b->present_ids, &b->voters,
+                               &b->bys, &b->colleges, &b->speakers, &b->receipts, &b->replaces};
+    struct intlist *ilists[] = {&b->counts, &b->college_counts, &b->choices};
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+        *strs[i] = rnd() % 8 ? random_text() : NULL; /* NULL is written as "" */
+    }
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        *ints[i] = rnd() % 3 ? (int64_t)rnd() * (int64_t)(rnd() % 1000000) : rnd() % 2;
+    }
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        random_strlist(lists[i]);
+    }
+    for (size_t i = 0; i < sizeof(ilists) / sizeof(ilists[0]); i++) {
+        random_intlist(ilists[i]);
+    }
+}
+
+static void
+test_canonical_bodies_are_what_jansson_writes_sorted_and_compact(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 300; round++) {
+        for (int t = 0; t < EV_COUNT; t++) {
+            struct event ev;
+            memset(&ev, 0, sizeof(ev));
+            ev.type = (enum ev_type)t;
+            random_body(&ev.b);
+            char *body = proto_event_body(&ev);
+            assert_non_null(body);
+            json_error_t jerr;
+            json_t *v = json_loads(body, JSON_REJECT_DUPLICATES, &jerr);
+            assert_non_null(v);
+            char *again = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+            assert_string_equal(body, again);
+            free(again);
+            json_decref(v);
+            free(body);
+            event_clear(&ev);
+        }
+    }
+}
+
+static void
+test_canonical_body_refuses_text_that_is_not_utf8(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"\xc3", "a\xc3(", "\xed\xa0\x80", "\xc0\xaf",
+                                      "\xe0\x80\xaf", "\xf4\x90\x80\x80", "\xff", "\x80"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *j = json_string(bad[i]);
+        assert_null(j); /* jansson refuses it too */
+        struct event ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.type = EV_PARTICIPANT_ADDED;
+        ev.b.participant = "p1";
+        ev.b.name = (char *)bad[i];
+        ev.b.role = "member";
+        assert_null(proto_event_body(&ev));
+    }
+}
+
 /* ---- stored bodies and event messages ------------------------------------------------ */
 
 static void
@@ -1288,6 +1417,8 @@ main(void)
         cmocka_unit_test(test_canonical_body_writes_missing_strings_as_empty),
         cmocka_unit_test(test_bodies_without_fields_are_an_empty_object),
         cmocka_unit_test(test_meeting_created_body_has_sorted_keys_and_unescaped_text),
+        cmocka_unit_test(test_canonical_bodies_are_what_jansson_writes_sorted_and_compact),
+        cmocka_unit_test(test_canonical_body_refuses_text_that_is_not_utf8),
         cmocka_unit_test(test_decode_event_body_reads_back_what_was_encoded),
         cmocka_unit_test(test_decode_event_body_refuses_what_the_table_does_not_allow),
         cmocka_unit_test(test_event_message_has_the_documented_shape),
