@@ -202,6 +202,7 @@ struct meeting {
     struct request *reqs; /* in order of creation */
     size_t nreqs;
     size_t capreqs;
+    bool reqs_sparse; /* some request's id is not r<its index + 1> (see request_index()) */
 
     struct turn turn;
     struct spoken *spoken;

@@ -55,9 +55,40 @@ kind_parse(const char *s, enum request_kind *out)
     return 0;
 }
 
+/* The position `id` names if it reads r<N> (N without leading zeros): N - 1,
+ * else -1. */
+static int64_t
+dense_index(const char *id)
+{
+    if (!id || id[0] != 'r' || id[1] < '1' || id[1] > '9') {
+        return -1;
+    }
+    int64_t n = 0;
+    for (const char *p = id + 1; *p; p++) {
+        if (*p < '0' || *p > '9' || n > INT32_MAX / 10) {
+            return -1;
+        }
+        n = n * 10 + (*p - '0');
+    }
+    return n - 1;
+}
+
+/* The server names requests r1, r2 ... in order of creation, and m->reqs
+ * keeps that order: the id says where to look. A meeting of fifty thousand
+ * events holds thousands of requests, and the log's every speaker event
+ * looks one up (a new request checks that its id is free): a scan made
+ * folding such a log quadratic. Any other id (reqs_sparse) is still found,
+ * by the scan. */
 static int32_t
 request_index(const struct meeting *m, const char *id)
 {
+    int64_t at = dense_index(id);
+    if (at >= 0 && (size_t)at < m->nreqs && strcmp(m->reqs[at].id, id) == 0) {
+        return (int32_t)at;
+    }
+    if (!m->reqs_sparse) {
+        return -1; /* every id is r<index + 1>: no other place can hold this one */
+    }
     for (size_t i = 0; id && i < m->nreqs; i++) {
         if (strcmp(m->reqs[i].id, id) == 0) {
             return (int32_t)i;
@@ -237,6 +268,7 @@ speakers_apply(struct meeting *m, const struct event *ev)
         struct request *q = &m->reqs[m->nreqs];
         memset(q, 0, sizeof(*q));
         snprintf(q->id, sizeof(q->id), "%s", ev->b.request);
+        m->reqs_sparse |= dense_index(q->id) != (int64_t)m->nreqs;
         q->pidx = (uint32_t)(p - m->parts);
         q->item = (uint32_t)item;
         kind_parse(ev->b.kind, &q->kind);

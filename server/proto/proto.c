@@ -1112,7 +1112,23 @@ speakers_json(const struct meeting *m)
         json_decref(lists);
         return NULL;
     }
+    /* Only items with someone waiting: each speakers_order() walks every
+     * request of the meeting, and a long meeting has hundreds of items. */
+    uint8_t *waiting = calloc(m->nitems ? m->nitems : 1, 1);
+    if (!waiting) {
+        free(order);
+        json_decref(lists);
+        return NULL;
+    }
+    for (size_t i = 0; i < m->nreqs; i++) {
+        if (m->reqs[i].live && m->reqs[i].item < m->nitems) {
+            waiting[m->reqs[i].item] = 1;
+        }
+    }
     for (size_t i = 0; i < m->nitems; i++) {
+        if (!waiting[i]) {
+            continue;
+        }
         size_t n = speakers_order(m, (uint32_t)i, order);
         if (n == 0) {
             continue;
@@ -1129,6 +1145,7 @@ speakers_json(const struct meeting *m)
         }
         json_object_set_new(lists, m->items[i].id, l);
     }
+    free(waiting);
     free(order);
     return lists;
 }

@@ -113,6 +113,85 @@ test_requests_need_an_open_meeting_and_a_current_item(void **state)
     fx_free(f);
 }
 
+/* Requests are looked up by the number in their id (r1, r2 ... in order of
+ * creation); a log with other ids still folds, by a scan. */
+static int
+apply_request_event(struct fx *f, enum ev_type type, const char *request, const char *who)
+{
+    struct event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = type;
+    ev.seq = f->m->seq + 1;
+    ev.ts = f->now;
+    snprintf(ev.actor, sizeof(ev.actor), "%s", who);
+    ev.b.request = (char *)request;
+    ev.b.participant = (char *)who;
+    ev.b.item = "i1";
+    ev.b.kind = "contribution";
+    int rc = meeting_apply(f->m, &ev);
+    if (rc == 0) { /* into the log, so that the fixture's refold sees it */
+        fx_keep(f);
+        struct event *dst = evlist_push(&f->log, type);
+        assert_non_null(dst);
+        const char *src[] = {request, who, "i1", "contribution"};
+        char **to[] = {&dst->b.request, &dst->b.participant, &dst->b.item, &dst->b.kind};
+        for (size_t i = 0; i < 4; i++) {
+            *to[i] = malloc(strlen(src[i]) + 1);
+            assert_non_null(*to[i]);
+            strcpy(*to[i], src[i]);
+        }
+        dst->seq = ev.seq;
+        dst->ts = ev.ts;
+        memcpy(dst->actor, ev.actor, sizeof(dst->actor));
+    }
+    return rc;
+}
+
+/* A meeting open on i1, for events applied by hand (not refolded at the end). */
+static struct fx *
+open_on_first_item(void)
+{
+    static const char *const items[] = {"Bilan", NULL};
+    struct fx *f = fx_new();
+    fx_agenda(f, items);
+    fx_open(f);
+    OK(f, "chair", CMD_AGENDA_OPEN, .item = "i1");
+    return f;
+}
+
+static void
+test_requests_with_ids_the_server_would_not_make_are_still_found(void **state)
+{
+    (void)state;
+    struct fx *f = open_on_first_item();
+    assert_int_equal(apply_request_event(f, EV_SPEAKER_REQUESTED, "x7", "b1"), 0);
+    assert_int_equal(apply_request_event(f, EV_SPEAKER_REQUESTED, "r1", "b2"), 0);
+    assert_int_not_equal(apply_request_event(f, EV_SPEAKER_REQUESTED, "x7", "b3"), 0);
+    assert_int_not_equal(apply_request_event(f, EV_SPEAKER_REQUESTED, "r1", "b3"), 0);
+    assert_string_equal(fx_order(f, "i1", false), "b1 b2");
+    assert_int_equal(apply_request_event(f, EV_SPEAKER_WITHDRAWN, "r1", "b2"), 0);
+    assert_int_equal(apply_request_event(f, EV_SPEAKER_WITHDRAWN, "x7", "b1"), 0);
+    assert_string_equal(fx_order(f, "i1", false), "");
+    assert_int_not_equal(apply_request_event(f, EV_SPEAKER_WITHDRAWN, "r9", "b1"), 0);
+    fx_free(f);
+}
+
+static void
+test_ids_past_the_last_request_are_not_found(void **state)
+{
+    (void)state;
+    struct fx *f = open_on_first_item();
+    request(f, "b1", NULL);
+    assert_int_equal(apply_request_event(f, EV_SPEAKER_REQUESTED, "r2", "b2"), 0);
+    assert_int_not_equal(apply_request_event(f, EV_SPEAKER_WITHDRAWN, "r3", "b2"), 0);
+    assert_int_not_equal(apply_request_event(f, EV_SPEAKER_WITHDRAWN, "r02", "b2"), 0);
+    assert_int_not_equal(apply_request_event(f, EV_SPEAKER_WITHDRAWN, "r99999999999", "b2"), 0);
+    assert_int_not_equal(apply_request_event(f, EV_SPEAKER_REQUESTED, "r1", "b3"), 0);
+    assert_int_equal(apply_request_event(f, EV_SPEAKER_WITHDRAWN, "r2", "b2"), 0);
+    assert_string_equal(fx_order(f, "i1", false), "b1");
+    fx_free(f);
+}
+
 static void
 test_one_waiting_request_per_person_and_item(void **state)
 {
@@ -852,6 +931,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_item, fx_teardown)
+        cmocka_unit_test(test_requests_with_ids_the_server_would_not_make_are_still_found),
+        cmocka_unit_test(test_ids_past_the_last_request_are_not_found),
         T(test_a_member_asks_for_the_floor_on_the_current_item),
         T(test_the_chair_and_the_secretary_may_ask_for_the_floor_but_not_an_observer),
         cmocka_unit_test(test_requests_need_an_open_meeting_and_a_current_item),
