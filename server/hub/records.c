@@ -8,6 +8,13 @@
  * so every file always names the head of the chain it was built from).
  * Each file gets a minisign signature whose trusted comment binds it to the
  * meeting, the number of events and the chain head.
+ *
+ * Each file is made when first asked for: record.json (and the record
+ * without its events, which the readable documents are made from) on the
+ * first request of any file, then Markdown, HTML or PDF on their own first
+ * request. A 50,000-event meeting's record.json is some 17 MB, nearly all
+ * events; the documents show none of them, so their renderers read the
+ * couple of megabytes that remain instead of parsing the whole.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "hub_impl.h"
@@ -40,9 +47,13 @@ static const struct {
 
 struct record_files {
     uint64_t seq;
-    char *data[RF_COUNT];
+    char *data[RF_COUNT]; /* NULL until made */
     size_t len[RF_COUNT];
     char *sig[RF_COUNT];
+    char *state; /* record.json with no events, for the renderers */
+    size_t state_len;
+    uint64_t events;
+    char head[2 * HASH_LEN + 1];
 };
 
 void
@@ -55,6 +66,7 @@ hub_record_free(struct record_files *f)
         free(f->data[i]);
         free(f->sig[i]);
     }
+    free(f->state);
     free(f);
 }
 
@@ -90,6 +102,26 @@ load(struct hub *h, struct live *l, struct record **out)
     return 0;
 }
 
+/* Sign file `i` of `f`, made already. */
+static int
+sign(struct hub *h, struct live *l, struct record_files *f, int i)
+{
+    char trusted[256], untrusted[128];
+    snprintf(trusted, sizeof(trusted),
+             "concerto record meeting=%s events=%" PRIu64 " head=%s file=%s", l->m->id,
+             f->events, f->head, files[i].name);
+    snprintf(untrusted, sizeof(untrusted), "signature of %s by concerto", files[i].name);
+    return sec_sign(h->cfg.key, (const uint8_t *)f->data[i], f->len[i], untrusted, trusted,
+                    &f->sig[i]);
+}
+
+static double
+ms_between(const struct timespec *t0, const struct timespec *t1)
+{
+    return (double)(t1->tv_sec - t0->tv_sec) * 1e3 + (double)(t1->tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* record.json of the current seq, signed, and the record without events. */
 static int
 build(struct hub *h, struct live *l)
 {
@@ -102,34 +134,56 @@ build(struct hub *h, struct live *l)
     struct record_files *f = calloc(1, sizeof(*f));
     int rc = f ? load(h, l, &r) : ERR_NOMEM;
     if (rc == 0) {
+        f->events = record_events(r);
+        snprintf(f->head, sizeof(f->head), "%s", record_head(r));
         rc = record_json(r, &f->data[RF_JSON], &f->len[RF_JSON]);
     }
-    for (int i = RF_MD; rc == 0 && i < RF_COUNT; i++) {
-        rc = files[i].render(f->data[RF_JSON], f->len[RF_JSON], &f->data[i], &f->len[i]);
+    if (rc == 0) {
+        rc = record_state(r, &f->state, &f->state_len);
     }
-    for (int i = 0; rc == 0 && i < RF_COUNT; i++) {
-        char trusted[256], untrusted[128];
-        snprintf(trusted, sizeof(trusted),
-                 "concerto record meeting=%s events=%" PRIu64 " head=%s file=%s", l->m->id,
-                 record_events(r), record_head(r), files[i].name);
-        snprintf(untrusted, sizeof(untrusted), "signature of %s by concerto", files[i].name);
-        rc = sec_sign(h->cfg.key, (const uint8_t *)f->data[i], f->len[i], untrusted, trusted,
-                      &f->sig[i]);
+    if (rc == 0) {
+        rc = sign(h, l, f, RF_JSON);
     }
+    record_free(r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc) {
         log_line(LOG_ERROR, "meeting %s: cannot build the record: %s", l->m->id, err_str(rc));
         hub_record_free(f);
-    } else {
-        f->seq = l->m->seq;
-        hub_record_free(l->files);
-        l->files = f;
-        log_line(LOG_INFO, "meeting %s: record built and signed at seq %" PRIu64 " in %.0f ms",
-                 l->m->id, f->seq,
-                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+        return rc;
     }
-    record_free(r);
-    return rc;
+    f->seq = l->m->seq;
+    hub_record_free(l->files);
+    l->files = f;
+    log_line(LOG_INFO, "meeting %s: record built and signed at seq %" PRIu64 " in %.0f ms",
+             l->m->id, f->seq, ms_between(&t0, &t1));
+    return 0;
+}
+
+/* File `i` of the current record, made and signed on its first request. */
+static int
+make(struct hub *h, struct live *l, int i)
+{
+    int rc = build(h, l);
+    struct record_files *f = l->files;
+    if (rc || f->data[i]) {
+        return rc;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = files[i].render(f->state, f->state_len, &f->data[i], &f->len[i]);
+    if (rc == 0 && (rc = sign(h, l, f, i)) != 0) {
+        free(f->data[i]);
+        f->data[i] = NULL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc) {
+        log_line(LOG_ERROR, "meeting %s: cannot make %s: %s", l->m->id, files[i].name,
+                 err_str(rc));
+        return rc;
+    }
+    log_line(LOG_INFO, "meeting %s: %s made and signed in %.0f ms", l->m->id, files[i].name,
+             ms_between(&t0, &t1));
+    return 0;
 }
 
 void
@@ -156,7 +210,7 @@ hub_record_route(struct hub *h, void *req, struct live *l, const char *file)
         hub_http_fail(h, req, ERR_INTERNAL, "no signing key");
         return;
     }
-    int rc = build(h, l);
+    int rc = make(h, l, which);
     if (rc) {
         hub_http_fail(h, req, rc, NULL);
         return;

@@ -182,6 +182,8 @@ struct record {
     size_t elen, ecap;
     struct autoentry *autos;
     size_t nauto, capauto;
+    char *state; /* record.json with "events":[], once made (record_state()) */
+    size_t state_len;
     int32_t about; /* the item the next automatic entry is about, -1: the current one */
 };
 
@@ -210,6 +212,7 @@ record_free(struct record *r)
     }
     free(r->autos);
     free(r->events);
+    free(r->state);
     meeting_free(r->m);
     free(r);
 }
@@ -741,33 +744,63 @@ state_object(const struct record *r)
         (json_int_t)r->nevents, "head", r->head, "events");
 }
 
+/* The record without its events, made once: record_json() splices the
+ * events into it, the readable documents are made from it. */
+static int
+state_text(struct record *r)
+{
+    if (r->state) {
+        return 0;
+    }
+    json_t *o = state_object(r);
+    r->state = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    if (!r->state) {
+        return ERR_NOMEM;
+    }
+    r->state_len = strlen(r->state);
+    return 0;
+}
+
+int
+record_state(struct record *r, char **out, size_t *len)
+{
+    *out = NULL;
+    int rc = state_text(r);
+    if (rc) {
+        return rc;
+    }
+    if (!(*out = malloc(r->state_len + 1))) {
+        return ERR_NOMEM;
+    }
+    memcpy(*out, r->state, r->state_len + 1);
+    *len = r->state_len;
+    return 0;
+}
+
 int
 record_json(struct record *r, char **out, size_t *len)
 {
     static const char marker[] = "\"events\":[]";
     *out = NULL;
-    json_t *o = state_object(r);
-    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(o);
-    if (!text) {
-        return ERR_NOMEM;
+    int rc = state_text(r);
+    if (rc) {
+        return rc;
     }
-    char *at = strstr(text, marker);
+    const char *text = r->state;
+    const char *at = strstr(text, marker);
     if (!at) {
-        free(text);
         return ERR_INTERNAL;
     }
     size_t pre = (size_t)(at - text) + sizeof(marker) - 2; /* up to and with '[' */
     size_t rest = strlen(at + sizeof(marker) - 2);          /* from ']' on */
     char *buf = malloc(pre + r->elen + rest + 1);
     if (!buf) {
-        free(text);
         return ERR_NOMEM;
     }
     memcpy(buf, text, pre);
     memcpy(buf + pre, r->events ? r->events : "", r->elen);
     memcpy(buf + pre + r->elen, at + sizeof(marker) - 2, rest + 1);
-    free(text);
     *out = buf;
     *len = pre + r->elen + rest;
     return 0;

@@ -36,6 +36,11 @@ int record_add(struct record *r, const struct record_row *row);
 /* record.json, canonical (new: *out, caller frees). */
 int record_json(struct record *r, char **out, size_t *len);
 
+/* record.json with an empty "events" array (new): everything the readable
+ * documents (render.h) are made from. The events are most of record.json's
+ * bytes and none of them is shown, so the renderers need not parse them. */
+int record_state(struct record *r, char **out, size_t *len);
+
 /* The minutes alone, as a JSON array (the "minutes" of record.json), for the
  * live view (new). */
 int record_minutes(struct record *r, char **out, size_t *len);

@@ -432,6 +432,29 @@ test_render_pdf_carries_metadata_from_the_record(void **state)
     json_decref(root);
 }
 
+/* The server renders from the record without its events (record_state()):
+ * every document must be the same bytes as from the whole record.json. */
+static void
+test_render_reads_nothing_from_the_events(void **state)
+{
+    (void)state;
+    json_t *root = fixture_json();
+    assert_true(json_array_size(json_object_get(root, "events")) > 0);
+    json_t *bare = json_deep_copy(root);
+    json_object_set_new(bare, "events", json_array());
+    for (size_t f = 0; f < sizeof(all) / sizeof(all[0]); f++) {
+        size_t a_len, b_len;
+        char *a = render_ok(all[f], root, &a_len);
+        char *b = render_ok(all[f], bare, &b_len);
+        assert_int_equal(a_len, b_len);
+        assert_memory_equal(a, b, a_len);
+        free(a);
+        free(b);
+    }
+    json_decref(bare);
+    json_decref(root);
+}
+
 static void
 test_render_pdf_gives_the_same_bytes_twice(void **state)
 {
@@ -835,6 +858,7 @@ main(void)
         cmocka_unit_test(test_render_survives_any_type_in_any_field),
         cmocka_unit_test(test_render_a_minimal_record_in_all_formats),
         cmocka_unit_test(test_render_a_large_record_and_time_it),
+        cmocka_unit_test(test_render_reads_nothing_from_the_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
