@@ -9,10 +9,11 @@
  * fan-out), forever.
  *
  * Sending follows DESIGN.md: each WebSocket session has a bounded ring of
- * shared, reference-counted messages; the WRITEABLE callback sends exactly
- * one with one lws_write(). A session whose ring overflows is closed (1008)
- * and resumes later with `since`: one slow client never holds memory or
- * time that the others need.
+ * shared, reference-counted messages; the WRITEABLE callback sends one with
+ * one lws_write(), then more (up to WRITE_BATCH) only while lws says the
+ * socket takes them without blocking. A session whose ring overflows is
+ * closed (1008) and resumes later with `since`: one slow client never holds
+ * memory or time that the others need.
  *
  * Idle connections are pinged and dropped here, not by lws's validity timer:
  * lws keeps one timer per connection in a sorted list and moves it on every
@@ -56,6 +57,7 @@ _Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
 #define QUEUE_BYTES (8u << 20) /* ...or this many bytes */
 #define ADDR_SLOTS 8192        /* client addresses tracked for the per-address cap */
 #define FLOOD_STRIKES 3        /* refused bursts before a flooding client is cut off */
+#define WRITE_BATCH 512        /* messages one WRITEABLE may send while the socket takes them */
 #define CLOSE_GRACE_S 5        /* seconds a close frame may wait for the socket before a drop */
 #define API_BODY_MAX (1 << 20) /* HTTP API request bodies */
 #define IDLE_PING_MS 30000     /* a WebSocket silent this long is pinged... */
@@ -371,6 +373,23 @@ query_meeting(struct lws *wsi, char *out, size_t outlen)
     }
 }
 
+/* Read and drop what the peer sent that nobody will read: a socket closed
+ * with unread input sends RST, not FIN, and a peer that gets RST may drop
+ * what it had not read yet, our last messages and the close frame among
+ * them (a flooding client would never see why it was cut off). Bounded, so
+ * that a peer still sending cannot hold the loop. */
+static void
+discard_input(struct lws *wsi)
+{
+    char sink[4096];
+    int fd = lws_get_socket_fd(wsi);
+    for (int i = 0; fd >= 0 && i < 64; i++) {
+        if (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0) {
+            break;
+        }
+    }
+}
+
 static int
 cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -492,22 +511,33 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
             return 0;
         }
         if (s->len) {
-            struct msg *m = s->q[s->head];
-            s->head = (s->head + 1) % s->cap;
-            s->len--;
-            s->bytes -= m->len;
-            n->queued--;
-            static const int kinds[] = {
-                [MSG_PART_WHOLE] = LWS_WRITE_TEXT,
-                [MSG_PART_FIRST] = LWS_WRITE_TEXT | LWS_WRITE_NO_FIN,
-                [MSG_PART_MIDDLE] = LWS_WRITE_CONTINUATION | LWS_WRITE_NO_FIN,
-                [MSG_PART_LAST] = LWS_WRITE_CONTINUATION,
-            };
-            s->mid_message = m->part == MSG_PART_FIRST || m->part == MSG_PART_MIDDLE;
-            int w = lws_write(wsi, msg_data(m), m->len, (enum lws_write_protocol)kinds[m->part]);
-            msg_unref(m);
-            if (w < (int)0) {
-                return -1;
+            /* One write, and more while the socket takes them without
+             * blocking (lws_send_pipe_choked(), as lws advises): the loop
+             * comes back to a connection once per poll, so a backlog drained
+             * one message per visit never drains. The chair of a meeting of
+             * ten thousand is sent ten thousand arrivals in a join storm. */
+            for (int k = 0; s->len && k < WRITE_BATCH; k++) {
+                if (k > 0 && lws_send_pipe_choked(wsi)) {
+                    break;
+                }
+                struct msg *m = s->q[s->head];
+                s->head = (s->head + 1) % s->cap;
+                s->len--;
+                s->bytes -= m->len;
+                n->queued--;
+                static const int kinds[] = {
+                    [MSG_PART_WHOLE] = LWS_WRITE_TEXT,
+                    [MSG_PART_FIRST] = LWS_WRITE_TEXT | LWS_WRITE_NO_FIN,
+                    [MSG_PART_MIDDLE] = LWS_WRITE_CONTINUATION | LWS_WRITE_NO_FIN,
+                    [MSG_PART_LAST] = LWS_WRITE_CONTINUATION,
+                };
+                s->mid_message = m->part == MSG_PART_FIRST || m->part == MSG_PART_MIDDLE;
+                int w = lws_write(wsi, msg_data(m), m->len,
+                                  (enum lws_write_protocol)kinds[m->part]);
+                msg_unref(m);
+                if (w < (int)0) {
+                    return -1;
+                }
             }
             if (s->len || s->closing || s->ping_due) {
                 lws_callback_on_writable(wsi);
@@ -515,6 +545,7 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
             return 0;
         }
         if (s->closing) {
+            discard_input(wsi);
             lws_close_reason(wsi, (enum lws_close_status)s->close_status,
                              (unsigned char *)s->close_reason, strlen(s->close_reason));
             return -1;
