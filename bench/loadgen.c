@@ -71,6 +71,7 @@ struct client {
     bool resumed;      /* the last welcome was mode "resume" */
     bool dropped;      /* closed on purpose by a scenario */
     unsigned away;     /* the reconnect scenario's events received, one bit each */
+    bool vote_open;    /* the vote.opened event of the vote under way was received */
     uint64_t oks, errs; /* every ok and error received */
     char token[48];
     int64_t seq;       /* last event seq seen, -1 before any welcome */
@@ -803,6 +804,8 @@ on_concerto_message(struct client *c, const char *m, size_t len)
             if (v >= RESUME_BASE && v < RESUME_BASE + 8) {
                 c->away |= 1u << (v - RESUME_BASE);
             }
+        } else if (find(m, len < 256 ? len : 256, "\"type\":\"vote.opened\"")) {
+            c->vote_open = true;
         } else if (c->chair && find(m, len, "\"type\":\"vote.prepared\"")) {
             const char *b = find(m, len, "\"body\":");
             if (b) {
@@ -1480,8 +1483,22 @@ scenario_reconnect(void)
     jput("}");
 }
 
+static double vote_open_ms = NAN; /* vote.open sent to vote.opened received by all */
+
+static bool
+vote_open_everywhere(void)
+{
+    for (int i = 0; i < ncl; i++) {
+        if (cl[i].state == C_READY && !cl[i].vote_open) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* The chair opens the meeting, an agenda item (a vote belongs to an item) and
- * a named yes/no vote on it; false when refused. */
+ * a named yes/no vote on it, and waits until every member has its
+ * vote.opened; false when refused. */
 static bool
 open_vote(void)
 {
@@ -1498,7 +1515,18 @@ open_vote(void)
         return false;
     }
     snprintf(body, sizeof(body), "{\"vote\":\"%s\"}", vote_id);
-    return chair_cmd("vote.open", body, NULL) == 0;
+    for (int i = 0; i < ncl; i++) {
+        cl[i].vote_open = false;
+    }
+    int64_t t0 = now_ns();
+    if (chair_cmd("vote.open", body, NULL) != 0) {
+        return false;
+    }
+    /* A member votes once it knows the vote is open: its vote.opened (which
+     * names every member entitled and present) has to reach it first. */
+    bool all = run_until(vote_open_everywhere, now_ns() + (int64_t)o.timeout_s * 1000000000);
+    vote_open_ms = all ? ms_since(t0) : NAN;
+    return true;
 }
 
 static bool
@@ -1586,9 +1614,10 @@ scenario_cmds(void)
     free(left);
 }
 
-/* Every member casts one ballot, spread evenly over one second; each is
- * acked after its commit. Then the chair closes the vote: the result must
- * count every acked ballot. */
+/* Once every member has the vote.opened event, every member casts one
+ * ballot, spread evenly over one second; each is acked after its commit.
+ * Then the chair closes the vote: the result must count every acked
+ * ballot. */
 static void
 scenario_vote(void)
 {
@@ -1642,14 +1671,16 @@ scenario_vote(void)
     int64_t voted = close_vote();
     int64_t lost = voted >= 0 ? (int64_t)acked - voted : -1;
     say("%-10s %d ballots over 1 s: %d acked, %d refused, ack p50 %.1f ms, p99 %.1f ms; the "
-        "result counts %" PRId64 " (lost %" PRId64 "); server CPU %.0f ms\n",
-        "vote", ncl - 1, acked, refused, p50, p99, voted, lost, cpu);
+        "result counts %" PRId64 " (lost %" PRId64 "); server CPU %.0f ms; vote.opened reached "
+        "everyone in %.0f ms\n",
+        "vote", ncl - 1, acked, refused, p50, p99, voted, lost, cpu, vote_open_ms);
     jput(",\"vote\":{\"ballots\":%d,\"acked\":%d,\"refused\":%d,\"counted\":%" PRId64
          ",\"lost\":%" PRId64,
          ncl - 1, acked, refused, voted, lost < 0 ? (int64_t)(ncl - 1 - acked) : lost);
     jnum("ack_p50_ms", p50);
     jnum("ack_p99_ms", p99);
     jnum("server_cpu_ms", o.server_pid > 0 ? cpu : NAN);
+    jnum("opened_all_ms", vote_open_ms);
     jput("}");
     free(v);
     free(sent_at);
