@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Durability: what was acknowledged survives kill -9 (DESIGN.md, PROTOCOL.md 4.1),
 and the state after a restart is the fold of the log."""
+import socket
 import time
 
 from harness import Client, chain_verify, make_meeting
@@ -84,6 +85,35 @@ def test_sigterm_stops_the_server_cleanly_and_state_survives_the_restart(spawn):
     assert after["seq"] >= before["seq"]
     c = m.connect("chair")
     assert c.welcome["snapshot"]["meeting"]["state"] == "open"
+
+
+def test_sigterm_with_connections_in_every_state_exits_cleanly(spawn):
+    """A join storm that a load generator gave up half-way leaves sockets
+    accepted with no request yet, requests half sent, upgrades without a
+    hello and members with messages still queued: SIGTERM closes them all
+    and the server exits 0. (Stopping used to crash on the first kind: its
+    close comes with no session.)"""
+    srv = spawn().start()
+    m = make_meeting(srv)
+    socks = []
+    for i in range(40):
+        s = socket.create_connection(("127.0.0.1", srv.port))
+        if i % 4 == 1:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # headers not finished
+        elif i % 4 == 2:
+            s.sendall(("GET /ws?meeting=%s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: concerto.v1\r\n\r\n"
+                       % m.id).encode())  # upgraded, never says hello
+        socks.append(s)
+    members = [m.connect(who) for who in ("chair", "member0", "member1")]
+    members[0].command("meeting.open")
+    time.sleep(0.3)
+    assert srv.stop() == 0
+    for s in socks:
+        s.close()
+    for c in members:
+        c.close()
 
 
 def test_after_a_restart_who_was_connected_gets_the_grace_period_to_come_back(spawn):
