@@ -171,6 +171,8 @@ def build(runs, a, sfx):
             met=None if lost is None else lost == 0)
         row("vote storm", "server CPU over the storm (ms)",
             fmt(m("concerto_join", "vote.server_cpu_ms")))
+        row("vote storm", "vote.opened reached every member (ms)",
+            fmt(m("concerto_join", "vote.opened_all_ms")))
 
     # reconnect storm
     r_all = series(runs, L("concerto"), "reconnect.all_ms")
