@@ -72,6 +72,7 @@ struct client {
     bool dropped;      /* closed on purpose by a scenario */
     unsigned away;     /* the reconnect scenario's events received, one bit each */
     bool vote_open;    /* the vote.opened event of the vote under way was received */
+    uint32_t counts;   /* `count` messages received */
     uint64_t oks, errs; /* every ok and error received */
     char token[48];
     int64_t seq;       /* last event seq seen, -1 before any welcome */
@@ -827,6 +828,8 @@ on_concerto_message(struct client *c, const char *m, size_t len)
         if (len > welcome_bytes_max) {
             welcome_bytes_max = len;
         }
+    } else if (strncmp(t, "count\"", 6) == 0) {
+        c->counts++;
     } else if (strncmp(t, "ok\"", 3) == 0) {
         c->oks++;
         if (int_after(m, len, "\"id\":", -2) == c->ack_id) {
@@ -1641,6 +1644,7 @@ scenario_vote(void)
         sent_at[i] = 0;
         cl[i].t_ack = 0;
         cl[i].ack_err = 0;
+        cl[i].counts = 0;
     }
     int64_t deadline = t0 + spread + (int64_t)o.timeout_s * 1000000000;
     while (now_ns() < deadline) {
@@ -1668,12 +1672,18 @@ scenario_vote(void)
     }
     double p50 = quantile(v, n, 0.5), p99 = quantile(v, n, 0.99);
     double cpu = cpu_ms(o.server_pid) - cpu0;
+    run_until(never, now_ns() + 1100000000); /* the last count comes within a second */
+    double counts = 0;
+    for (int i = 1; i < ncl; i++) {
+        counts += cl[i].counts;
+    }
+    counts /= ncl - 1;
     int64_t voted = close_vote();
     int64_t lost = voted >= 0 ? (int64_t)acked - voted : -1;
     say("%-10s %d ballots over 1 s: %d acked, %d refused, ack p50 %.1f ms, p99 %.1f ms; the "
         "result counts %" PRId64 " (lost %" PRId64 "); server CPU %.0f ms; vote.opened reached "
-        "everyone in %.0f ms\n",
-        "vote", ncl - 1, acked, refused, p50, p99, voted, lost, cpu, vote_open_ms);
+        "everyone in %.0f ms; %.1f count messages per member\n",
+        "vote", ncl - 1, acked, refused, p50, p99, voted, lost, cpu, vote_open_ms, counts);
     jput(",\"vote\":{\"ballots\":%d,\"acked\":%d,\"refused\":%d,\"counted\":%" PRId64
          ",\"lost\":%" PRId64,
          ncl - 1, acked, refused, voted, lost < 0 ? (int64_t)(ncl - 1 - acked) : lost);
@@ -1681,6 +1691,7 @@ scenario_vote(void)
     jnum("ack_p99_ms", p99);
     jnum("server_cpu_ms", o.server_pid > 0 ? cpu : NAN);
     jnum("opened_all_ms", vote_open_ms);
+    jnum("counts_per_member", counts);
     jput("}");
     free(v);
     free(sent_at);

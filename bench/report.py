@@ -173,6 +173,9 @@ def build(runs, a, sfx):
             fmt(m("concerto_join", "vote.server_cpu_ms")))
         row("vote storm", "vote.opened reached every member (ms)",
             fmt(m("concerto_join", "vote.opened_all_ms")))
+        row("vote storm", "count messages per member (coalesced)",
+            fmt(m("concerto_join", "vote.counts_per_member"), digits=1), target="<= 2/s",
+            met=None)
 
     # reconnect storm
     r_all = series(runs, L("concerto"), "reconnect.all_ms")
