@@ -453,7 +453,9 @@ test_sec_key_create_writes_a_0600_key_and_a_minisign_pub(void **state)
     assert_int_equal(strspn(id, "0123456789ABCDEF"), 16);
     text = read_file(path, NULL);
     line_of(text, 0, line, sizeof line);
-    snprintf(want, sizeof want, "untrusted comment: minisign public key %s", id);
+    /* minisign writes the id without leading zeros in the comment */
+    snprintf(want, sizeof want, "untrusted comment: minisign public key %s",
+             id + strspn(id, "0") - (id[strspn(id, "0")] == 0));
     assert_string_equal(line, want);
     line_of(text, 1, line, sizeof line);
     assert_int_equal(b64_decode(line, pub, sizeof pub), 42);
@@ -917,7 +919,8 @@ test_sec_key_loads_a_key_made_by_stock_minisign(void **state)
     k = key_at("stock.key", 0);
     assert_string_equal(sec_key_pub_path(k), pub);
     sec_key_id_hex(k, id);
-    snprintf(want, sizeof want, "minisign public key %s\n", id);
+    snprintf(want, sizeof want, "minisign public key %s\n",
+             id + strspn(id, "0") - (id[strspn(id, "0")] == 0));
     pub_text = read_file(pub, NULL);
     assert_non_null(strstr(pub_text, want));
     free(pub_text);
