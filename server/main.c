@@ -63,6 +63,8 @@ static const char usage_serve[] =
     "  --max-per-address N WebSockets per client address, loopback exempt (default 200)\n"
     "  --msg-rate N        messages per second per connection before slowing (default 20)\n"
     "  --http-timeout S    seconds a client has to send a request (default 10)\n"
+    "  --threads N         threads serving connections, 1 to 64 (default: one per\n"
+    "                      core, at most 8); the meetings' rules run on one of them\n"
     "  --demo              create the demo meeting if absent and print join links\n"
     "  -h, --help          this help\n";
 
@@ -168,21 +170,23 @@ cmd_serve(int argc, char **argv)
     int demo = 0;
     const char *origins[17] = {0};
     int norigins = 0;
-    long limits[4] = {0}; /* max connections, per address, message rate, http timeout */
-    static const char *const limit_flags[4] = {"--max-connections", "--max-per-address",
-                                               "--msg-rate", "--http-timeout"};
+    /* max connections, per address, message rate, http timeout, threads */
+    long limits[5] = {0};
+    static const char *const limit_flags[5] = {"--max-connections", "--max-per-address",
+                                               "--msg-rate", "--http-timeout", "--threads"};
+    static const long limit_max[5] = {1000000, 1000000, 1000000, 1000000, 64};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int lf = -1;
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 5; k++) {
             lf = strcmp(a, limit_flags[k]) == 0 ? k : lf;
         }
         if (lf >= 0) {
             char *end = NULL;
             limits[lf] = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (i + 1 >= argc || !end || *end || limits[lf] < 1 || limits[lf] > 1000000) {
+            if (i + 1 >= argc || !end || *end || limits[lf] < 1 || limits[lf] > limit_max[lf]) {
                 char what[128];
-                snprintf(what, sizeof(what), "%s takes a number from 1 to 1000000", a);
+                snprintf(what, sizeof(what), "%s takes a number from 1 to %ld", a, limit_max[lf]);
                 return bad_usage("serve", what);
             }
             i++;
@@ -267,7 +271,12 @@ cmd_serve(int argc, char **argv)
                               .max_connections = (int)limits[0],
                               .max_per_address = (int)limits[1],
                               .msg_rate = (int)limits[2],
-                              .http_timeout = (int)limits[3]};
+                              .http_timeout = (int)limits[3],
+                              .threads = (int)limits[4]};
+    if (!ncfg.threads) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        ncfg.threads = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;
+    }
     if (net_new(&ncfg, &n, &msg)) {
         fprintf(stderr, "concerto serve: cannot listen on %s: %s\n", listen, msg);
         goto fail;
@@ -317,7 +326,8 @@ cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     printf("ready: %s/\n", base);
     fflush(stdout);
-    log_line(LOG_INFO, "serving %s on %s (database %s)", web, listen, db);
+    log_line(LOG_INFO, "serving %s on %s (database %s, %d threads)", web, listen, db,
+             ncfg.threads);
     rc = net_run(n) ? 1 : 0;
     log_line(LOG_INFO, "stopping");
 fail:

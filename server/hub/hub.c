@@ -36,7 +36,7 @@ msg_new(const char *text, size_t len)
     if (!m) {
         return NULL;
     }
-    m->refs = 1;
+    atomic_init(&m->refs, 1);
     m->len = (uint32_t)len;
     m->vis = VIS_ALL;
     m->part = MSG_PART_WHOLE;
@@ -48,13 +48,13 @@ msg_new(const char *text, size_t len)
 void
 msg_ref(struct msg *m)
 {
-    m->refs++;
+    atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
 }
 
 void
 msg_unref(struct msg *m)
 {
-    if (m && --m->refs == 0) {
+    if (m && atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1) {
         free(m);
     }
 }

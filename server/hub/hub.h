@@ -21,6 +21,7 @@
 #ifndef CONCERTO_HUB_H
 #define CONCERTO_HUB_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,7 +36,7 @@ enum vis { VIS_ALL = 0, VIS_BUREAU, VIS_NONE };
 enum msg_part { MSG_PART_WHOLE = 0, MSG_PART_FIRST, MSG_PART_MIDDLE, MSG_PART_LAST };
 
 struct msg {
-    uint32_t refs;
+    atomic_uint refs; /* net/ may hold references on several threads */
     uint32_t len;
     uint8_t vis;         /* enum vis, for event messages */
     uint8_t part;        /* enum msg_part: MSG_PART_WHOLE unless set */
@@ -44,7 +45,7 @@ struct msg {
 
 /* New message holding a copy of text (refs = 1); NULL when out of memory. */
 struct msg *msg_new(const char *text, size_t len);
-void msg_ref(struct msg *m);
+void msg_ref(struct msg *m);   /* thread-safe, as msg_unref */
 void msg_unref(struct msg *m); /* NULL-safe; frees at zero */
 static inline unsigned char *
 msg_data(struct msg *m)

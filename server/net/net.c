@@ -1,12 +1,39 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * net.c - the libwebsockets shell around the hub.
+ * net.c - the libwebsockets shell around the hub, on one thread per core.
  *
  * Two protocols on one vhost: "http" (first, so lws uses it for plain HTTP)
  * serves web/ and the JSON API; "concerto.v1" is the WebSocket endpoint
- * /ws?meeting=ID. Everything runs on one thread: net_run() calls
- * lws_service() for one poll turn, then hub_flush() (group commit, acks,
- * fan-out), forever.
+ * /ws?meeting=ID.
+ *
+ * Loops. A broadcast to ten thousand connections is ten thousand send()s,
+ * and on loopback each costs the sender about 8 us of kernel time (the
+ * receiver's TCP work included): one thread cannot deliver a burst to
+ * 10,000 members in much under 80 ms, whatever the application does. So
+ * connections are spread over `threads` loops, each a thread with an lws
+ * context of its own (Debian's lws 4.1.6 has one service thread per
+ * context). A connection lives its whole life on one loop: its frames, its
+ * queue, its static files. The hub stays single-threaded, on loop 0 (the
+ * main thread), which also owns the listening socket and deals accepted
+ * sockets round robin:
+ *
+ *     accept (loop 0) -- fd ---------------------------------> loop k
+ *     loop k -- connect, message, refuse, disconnect, http ---> hub (loop 0)
+ *     hub    -- send, close, answer, release -----------------> loop k
+ *
+ * These hand-offs are queues of `struct op` behind a mutex: each side
+ * collects its ops in a private queue during its turn, hands the whole
+ * queue over once at the end of the turn (a swap when the other side has
+ * emptied its own) and wakes the other loop with lws_cancel_service() only
+ * when that queue was empty. Loop 0's own connections take no detour: its
+ * ops are applied at once, so with one thread this is the single-threaded
+ * server it was. A message buffer crosses threads by its (atomic)
+ * reference count; one buffer still serves every recipient (DESIGN.md).
+ *
+ * Sessions and requests are heap handles that outlive their wsi: the hub
+ * may still send to a connection that its loop has just seen close. A loop
+ * frees a handle only on the hub's `release`, which follows every op the
+ * hub queued for it.
  *
  * Sending follows DESIGN.md: each WebSocket session has a bounded ring of
  * shared, reference-counted messages; the WRITEABLE callback sends one with
@@ -19,15 +46,15 @@
  * lws keeps one timer per connection in a sorted list and moves it on every
  * message received, an insertion that walks the whole list, so ten thousand
  * connections made each hello and each ballot cost ten thousand steps. Here
- * a received message only stores the time; the one-second tick walks the
- * sessions once.
+ * a received message only stores the time; each loop's one-second tick walks
+ * its sessions once.
  *
  * Static files: only GET/HEAD, only paths of [A-Za-z0-9._/-] without ".."
  * or a segment starting with ".", resolved with realpath() and checked to
  * stay under the web root, regular files only (so no directory listing),
  * served with the security headers and an explicit MIME type.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include "net.h"
 
 #include "../err.h"
@@ -40,7 +67,10 @@
 #include <libwebsockets.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +92,8 @@ _Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
 #define API_BODY_MAX (1 << 20) /* HTTP API request bodies */
 #define IDLE_PING_MS 30000     /* a WebSocket silent this long is pinged... */
 #define IDLE_DROP_MS 70000     /* ...and dropped when silent this long */
+#define ACCEPT_BATCH 64        /* connections accepted per wake of the listener */
+#define LOOPS_MAX 64
 #define RX_MAX PROTO_MAX_MESSAGE
 
 #define CSP                                                                                      \
@@ -75,39 +107,129 @@ static const char security_headers[] = "content-security-policy: " CSP "\r\n"
                                        "x-frame-options: DENY\r\n"
                                        "cross-origin-opener-policy: same-origin\r\n";
 
+/* What one thread asks of another. Ops about a handle are applied in the
+ * order they were made. */
+enum op_kind {
+    /* to the hub */
+    OP_CONNECT,    /* a WebSocket session (its meeting and peer are in it) */
+    OP_MESSAGE,    /* data: one complete message */
+    OP_REFUSE,     /* code, text: a typed error for the session; then, if
+                      status, close it with status and reason */
+    OP_TOO_LARGE,  /* the session sent a message over the limit */
+    OP_DISCONNECT, /* the session's connection is gone: answer with OP_RELEASE */
+    OP_HTTP,       /* an API request (its fields are in it); data: its body */
+    OP_HTTP_GONE,  /* the request's connection is gone: answer with OP_RELEASE */
+    /* to a loop */
+    OP_ADOPT,   /* code: an accepted socket */
+    OP_SEND,    /* m: one reference, now the session's */
+    OP_CLOSE,   /* code: WebSocket close status; data: reason */
+    OP_ANSWER,  /* code: HTTP status; data: LWS_PRE, the body (len), a disposition */
+    OP_RELEASE, /* the hub has forgotten the handle: free it */
+};
+
+struct op {
+    enum op_kind kind;
+    int code;
+    struct handle *who;
+    struct msg *m;
+    char *data; /* owned by the op */
+    size_t len;
+    int64_t now;
+    const char *text; /* static */
+    int status;
+    const char *reason; /* static */
+    bool borrowed;    /* data is the caller's (applied at once, on its thread) */
+};
+
+/* A queue of ops: grown by doubling; a handed-over queue is swapped, not copied. */
+struct opq {
+    struct op *v;
+    size_t n, cap;
+};
+
+enum handle_kind { H_WS, H_HTTP };
+
+/* The common head of a WebSocket session and an HTTP request: what both
+ * threads may touch. */
+struct handle {
+    enum handle_kind kind;
+    struct loop *loop;
+    /* loop side: on loop->owed while its goodbye (OP_DISCONNECT, OP_HTTP_GONE)
+     * waits for memory to be queued */
+    struct handle *owed_next;
+    /* hub side: on net->unreleased while its OP_RELEASE waits for memory */
+    struct handle *release_next;
+    /* set by the hub when an op for it could not be queued: the loop closes
+     * the connection (or answers 503) at its next tick */
+    atomic_bool lost;
+};
+
 struct addr_slot {
     char addr[64];
     int conns;
 };
 
-struct net {
+struct ws_session;
+struct http_req;
+
+struct loop {
+    struct net *n;
+    unsigned idx;
     struct lws_context *ctx;
+    struct lws_vhost *vh;
+    pthread_t thread;
+    lws_sorted_usec_list_t tick;
+    struct ws_session *sessions; /* live WebSocket sessions, for the idle sweep */
+    struct http_req *waiting;    /* requests the hub holds, for lost answers */
+    struct handle *owed;         /* goodbyes not yet queued (memory) */
+    struct opq out;              /* ops for the hub made in this loop's turn */
+    struct opq work;             /* ops being applied */
+    pthread_mutex_t mu;
+    struct opq in;     /* ops for this loop, handed over (guarded by mu) */
+    struct opq hubq;   /* the hub's ops for this loop in its turn (hub thread only) */
+    atomic_ullong queued;  /* messages waiting in this loop's WebSocket queues */
+    atomic_ullong cut_off; /* connections closed for being too slow */
+};
+
+struct net {
     struct net_config cfg;
-    struct addr_slot *addrs; /* open addressing by client address */
-    int conns;               /* WebSocket sessions */
-    lws_sorted_usec_list_t tick; /* wakes the loop each second: grace periods, deadlines */
-    struct ws_session *sessions; /* every WebSocket session, for the idle sweep */
-    uint64_t queued;  /* messages waiting in all WebSocket queues */
-    uint64_t cut_off; /* connections closed for being too slow */
+    struct loop loops[LOOPS_MAX];
+    unsigned nloops;
+    unsigned next_loop; /* round robin of accepted sockets */
+    int listen_fd;
+    struct lws *listener;
+    bool threaded; /* the other loops' threads run: their ops cross threads */
+    pthread_mutex_t admit_mu; /* guards addrs and conns */
+    struct addr_slot *addrs;  /* open addressing by client address */
+    int conns;                /* WebSocket sessions */
     struct hub *hub;
+    pthread_mutex_t hub_mu;
+    struct opq hub_in;   /* ops for the hub from other loops (guarded by hub_mu) */
+    struct opq hub_work; /* ops being applied (hub thread) */
+    struct handle *unreleased; /* OP_RELEASEs not yet queued (hub thread) */
+    int64_t emfile_logged;
     char web_root[PATH_MAX];
-    volatile sig_atomic_t stop;
+    atomic_int stop;
+    atomic_int failed;
 };
 
 struct ws_session {
-    struct lws *wsi;
-    struct ws_session *prev, *next; /* in net.sessions */
+    struct handle h;
+    struct lws *wsi;                /* NULL once the connection is gone */
+    struct ws_session *prev, *next; /* in loop->sessions while live */
     int64_t heard;    /* when the peer last sent anything (ms) */
     bool ping_due;    /* the idle sweep asks WRITEABLE for a ping */
     bool mid_message; /* a message's first frame went out, not yet its last */
     bool pinged;      /* a ping went out since the peer was last heard */
-    struct hub_conn *hc;
+    bool hub_known;   /* OP_CONNECT went to the hub: a goodbye is owed */
+    bool doomed;      /* refused and to be closed by the hub, after its error: input ignored */
+    char meeting[64];
     char addr[64];
     bool counted;     /* in n->conns and its address slot */
     double tokens;    /* rate limit: messages that may be sent now */
     int64_t refill;   /* when tokens were last topped up (ms) */
     int refused;      /* messages refused for rate since the last accepted */
-    struct msg **q; /* ring of cap slots, grown by doubling up to QUEUE_MAX */
+    struct msg **q;   /* ring of cap slots, grown by doubling up to QUEUE_MAX */
     unsigned cap, head, len;
     size_t bytes; /* queued */
     char *rx;
@@ -116,9 +238,15 @@ struct ws_session {
     bool closing;
     int close_status;
     char close_reason[64];
+    struct hub_conn *hc; /* hub thread only */
 };
 
-struct http_session {
+struct http_req {
+    struct handle h;
+    struct lws *wsi;                  /* NULL once the connection is gone */
+    struct http_req *wprev, *wnext;   /* in loop->waiting while in_hub */
+    bool in_hub;  /* the hub may still answer it */
+    bool metrics; /* GET /metrics: answered by the hub's thread too */
     bool api;
     char method[8];
     char path[512];
@@ -132,8 +260,13 @@ struct http_session {
     int status;
     const char *ctype;
     char disposition[128];
-    char *reply;
+    char *reply; /* LWS_PRE, then reply_len bytes */
     size_t reply_len;
+};
+
+/* lws's per-connection user space holds only a pointer to the handle. */
+struct slot {
+    void *p;
 };
 
 int64_t
@@ -144,18 +277,200 @@ net_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static struct net *
-net_of(struct lws *wsi)
+static struct loop *
+loop_of(struct lws *wsi)
 {
     return lws_context_user(lws_get_context(wsi));
 }
 
-/* --- WebSocket ------------------------------------------------------------ */
+/* --- ops between threads ---------------------------------------------------- */
+
+static int
+opq_push(struct opq *q, const struct op *op)
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 64;
+        struct op *v = realloc(q->v, cap * sizeof(*v));
+        if (!v) {
+            return ERR_NOMEM;
+        }
+        q->v = v;
+        q->cap = cap;
+    }
+    q->v[q->n++] = *op;
+    return 0;
+}
+
+/* Move everything in `from` to the end of `to` (a swap when `to` is empty).
+ * 0, or ERR_NOMEM with both unchanged. */
+static int
+opq_move(struct opq *to, struct opq *from)
+{
+    if (to->n == 0) {
+        struct opq t = *to;
+        *to = *from;
+        *from = t;
+        return 0;
+    }
+    if (to->n + from->n > to->cap) {
+        size_t cap = to->cap;
+        while (cap < to->n + from->n) {
+            cap *= 2;
+        }
+        struct op *v = realloc(to->v, cap * sizeof(*v));
+        if (!v) {
+            return ERR_NOMEM;
+        }
+        to->v = v;
+        to->cap = cap;
+    }
+    memcpy(to->v + to->n, from->v, from->n * sizeof(*from->v));
+    to->n += from->n;
+    from->n = 0;
+    return 0;
+}
+
+/* Are ops between the hub and this loop applied at once (same thread)? */
+static bool
+direct(const struct loop *l)
+{
+    return l->idx == 0 || !l->n->threaded;
+}
+
+static void hub_apply(struct net *n, struct op *op);
+static void loop_apply(struct loop *l, struct op *op);
+
+/* An op from loop `l` for the hub: applied now on loop 0, else queued for
+ * the end of the turn. ERR_NOMEM when it could not be queued. */
+static int
+to_hub(struct loop *l, struct op *op)
+{
+    if (direct(l)) {
+        hub_apply(l->n, op);
+        return 0;
+    }
+    return opq_push(&l->out, op);
+}
+
+/* An op from the hub for the loop of `who`. ERR_NOMEM when it could not be
+ * queued (the caller marks the handle lost). */
+static int
+to_loop(struct handle *who, struct op *op)
+{
+    struct loop *l = who->loop;
+    if (direct(l)) {
+        loop_apply(l, op);
+        return 0;
+    }
+    return opq_push(&l->hubq, op);
+}
+
+/* The hub is done with `who`: its loop may free it. */
+static void
+release_handle(struct net *n, struct handle *who)
+{
+    struct op op = {.kind = OP_RELEASE, .who = who};
+    if (to_loop(who, &op)) {
+        who->release_next = n->unreleased;
+        n->unreleased = who;
+    }
+}
+
+/* Hand what the hub queued in its turn to each loop (hub thread). */
+static void
+hub_handoff(struct net *n)
+{
+    struct handle *retry = n->unreleased;
+    n->unreleased = NULL;
+    while (retry) {
+        struct handle *next = retry->release_next;
+        release_handle(n, retry);
+        retry = next;
+    }
+    for (unsigned i = 1; i < n->nloops; i++) {
+        struct loop *l = &n->loops[i];
+        if (l->hubq.n == 0) {
+            continue;
+        }
+        pthread_mutex_lock(&l->mu);
+        bool wake = l->in.n == 0;
+        int rc = opq_move(&l->in, &l->hubq); /* on failure, tried again next turn */
+        pthread_mutex_unlock(&l->mu);
+        if (rc == 0 && wake) {
+            lws_cancel_service(l->ctx);
+        }
+    }
+}
+
+static void goodbye(struct loop *l, struct handle *who);
+
+/* Hand what loop `l` queued in its turn to the hub (loop thread). */
+static void
+loop_handoff(struct loop *l)
+{
+    struct net *n = l->n;
+    struct handle *owed = l->owed;
+    l->owed = NULL;
+    while (owed) {
+        struct handle *next = owed->owed_next;
+        goodbye(l, owed);
+        owed = next;
+    }
+    if (l->out.n == 0) {
+        return;
+    }
+    pthread_mutex_lock(&n->hub_mu);
+    bool wake = n->hub_in.n == 0;
+    int rc = opq_move(&n->hub_in, &l->out);
+    pthread_mutex_unlock(&n->hub_mu);
+    if (rc == 0 && wake) {
+        lws_cancel_service(n->loops[0].ctx);
+    }
+}
+
+/* Apply what the other loops handed to the hub (hub thread). */
+static void
+hub_take(struct net *n)
+{
+    pthread_mutex_lock(&n->hub_mu);
+    opq_move(&n->hub_work, &n->hub_in); /* hub_work is empty: a swap */
+    pthread_mutex_unlock(&n->hub_mu);
+    for (size_t i = 0; i < n->hub_work.n; i++) {
+        hub_apply(n, &n->hub_work.v[i]);
+    }
+    n->hub_work.n = 0;
+}
+
+/* Apply what the hub handed to loop `l` (its thread). */
+static void
+loop_take(struct loop *l)
+{
+    pthread_mutex_lock(&l->mu);
+    opq_move(&l->work, &l->in);
+    pthread_mutex_unlock(&l->mu);
+    for (size_t i = 0; i < l->work.n; i++) {
+        loop_apply(l, &l->work.v[i]);
+    }
+    l->work.n = 0;
+}
+
+/* Free an op's resources without applying it. */
+static void
+op_drop(struct op *op)
+{
+    msg_unref(op->m);
+    free(op->data);
+    if (op->kind == OP_ADOPT) {
+        close(op->code);
+    }
+}
+
+/* --- WebSocket sessions (loop side) ---------------------------------------- */
 
 static void
-ws_queue_clear(struct net *n, struct ws_session *s)
+ws_queue_clear(struct ws_session *s)
 {
-    n->queued -= s->len;
+    atomic_fetch_sub_explicit(&s->h.loop->queued, s->len, memory_order_relaxed);
     while (s->len) {
         msg_unref(s->q[s->head]);
         s->head = (s->head + 1) % s->cap;
@@ -190,51 +505,193 @@ ws_queue_room(struct ws_session *s, size_t add)
     return 0;
 }
 
+/* Close once what is queued is sent; the close frame goes out once the
+ * socket takes it, and a peer that has stopped reading never lets it, so
+ * the connection is dropped after CLOSE_GRACE_S anyway. */
 static void
-io_send(void *ctx, void *netp, struct msg *m)
+ws_close(struct ws_session *s, int status, const char *reason)
 {
-    struct net *n = ctx;
-    struct lws *wsi = netp;
-    struct ws_session *s = lws_wsi_user(wsi);
-    if (s->closing) {
+    if (!s->wsi || s->closing) {
+        return;
+    }
+    s->closing = true;
+    s->close_status = status;
+    snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
+    lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, CLOSE_GRACE_S);
+    lws_callback_on_writable(s->wsi);
+}
+
+/* Queue `m` (borrowed: a reference is taken) on the session. */
+static void
+ws_enqueue(struct ws_session *s, struct msg *m)
+{
+    struct loop *l = s->h.loop;
+    if (!s->wsi || s->closing) {
         return;
     }
     if (ws_queue_room(s, m->len)) {
         /* Too slow: drop what is queued and cut it off; it resumes with `since`. */
         log_line(LOG_WARN, "connection too slow (%u messages, %zu bytes queued): closing",
                  s->len, s->bytes);
-        ws_queue_clear(n, s);
-        n->cut_off++;
-        s->closing = true;
-        s->close_status = 1008;
-        snprintf(s->close_reason, sizeof(s->close_reason), "too slow, resume with since");
-        /* Its socket is full, so the close frame may never go out: drop it anyway. */
-        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, CLOSE_GRACE_S);
-        lws_callback_on_writable(wsi);
+        ws_queue_clear(s);
+        atomic_fetch_add_explicit(&l->cut_off, 1, memory_order_relaxed);
+        /* Its socket is full, so the close frame may never go out: dropped anyway. */
+        ws_close(s, 1008, "too slow, resume with since");
         return;
     }
     msg_ref(m);
     s->q[(s->head + s->len) % s->cap] = m;
     s->len++;
     s->bytes += m->len;
-    n->queued++;
-    lws_callback_on_writable(wsi);
+    atomic_fetch_add_explicit(&l->queued, 1, memory_order_relaxed);
+    lws_callback_on_writable(s->wsi);
+}
+
+static void
+ws_free(struct ws_session *s)
+{
+    free(s->q);
+    free(s->rx);
+    free(s);
+}
+
+static void
+req_free(struct http_req *r)
+{
+    free(r->body);
+    free(r->reply);
+    lws_explicit_bzero(r->bearer, sizeof(r->bearer));
+    free(r);
+}
+
+/* Tell the hub that the handle's connection is gone (it answers with
+ * OP_RELEASE); kept on loop->owed until that can be queued. */
+static void
+goodbye(struct loop *l, struct handle *who)
+{
+    struct op op = {.kind = who->kind == H_WS ? OP_DISCONNECT : OP_HTTP_GONE,
+                    .who = who,
+                    .now = net_now_ms()};
+    if (to_hub(l, &op)) {
+        who->owed_next = l->owed;
+        l->owed = who;
+    } else if (!direct(l) && l->out.n == 1) {
+        /* lws closes timed-out connections before it polls: without a
+         * wake, the hub would hear of it only after the next event here. */
+        lws_cancel_service(l->ctx);
+    }
+}
+
+/* One op for the hub about session `s`; if it cannot be queued, the session
+ * is closed (1011) so that its client comes back and resumes. */
+static void
+ws_to_hub(struct ws_session *s, struct op *op)
+{
+    op->who = &s->h;
+    if (to_hub(s->h.loop, op)) {
+        free(op->data);
+        log_line(LOG_ERROR, "out of memory: closing a connection");
+        ws_close(s, 1011, "server out of memory, resume with since");
+    }
+}
+
+/* Refuse something of the session's with a typed error; with a status,
+ * the hub then closes it, so that the error goes out before the close. */
+static void
+ws_refuse(struct ws_session *s, int code, const char *message, int status, const char *reason)
+{
+    struct op op = {
+        .kind = OP_REFUSE, .code = code, .text = message, .status = status, .reason = reason};
+    s->doomed = status != 0;
+    ws_to_hub(s, &op);
+}
+
+/* --- the hub's output (hub_io, hub thread) ---------------------------------- */
+
+static void
+io_send(void *ctx, void *netp, struct msg *m)
+{
+    (void)ctx;
+    struct ws_session *s = netp;
+    if (direct(s->h.loop)) {
+        ws_enqueue(s, m);
+        return;
+    }
+    msg_ref(m);
+    struct op op = {.kind = OP_SEND, .who = &s->h, .m = m};
+    if (to_loop(&s->h, &op)) {
+        msg_unref(m);
+        atomic_store(&s->h.lost, true);
+    }
 }
 
 static void
 io_close(void *ctx, void *netp, int status, const char *reason)
 {
     (void)ctx;
-    struct lws *wsi = netp;
-    struct ws_session *s = lws_wsi_user(wsi);
-    s->closing = true;
-    s->close_status = status;
-    snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
-    /* The close frame goes out once the socket takes it; a peer that has
-     * stopped reading never lets it, so it is dropped after CLOSE_GRACE_S. */
-    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, CLOSE_GRACE_S);
-    lws_callback_on_writable(wsi);
+    struct ws_session *s = netp;
+    if (direct(s->h.loop)) {
+        ws_close(s, status, reason);
+        return;
+    }
+    struct op op = {.kind = OP_CLOSE, .who = &s->h, .code = status, .data = strdup(reason)};
+    if (!op.data || to_loop(&s->h, &op)) {
+        free(op.data);
+        atomic_store(&s->h.lost, true);
+    }
 }
+
+static void req_answer(struct http_req *r, int status, char *reply, size_t len,
+                       const char *ctype, const char *disposition);
+
+/* An answer for request `r`: copied with LWS_PRE headroom and the
+ * disposition after the body, then taken by r's loop. */
+static void
+answer(struct http_req *r, int status, const char *body, size_t len, const char *ctype,
+       const char *filename)
+{
+    char disposition[128] = "";
+    if (filename) {
+        snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", filename);
+    }
+    size_t dlen = strlen(disposition);
+    char *copy = malloc(LWS_PRE + len + dlen + 1);
+    if (copy) {
+        memcpy(copy + LWS_PRE, body, len);
+        memcpy(copy + LWS_PRE + len, disposition, dlen + 1);
+    }
+    if (direct(r->h.loop)) {
+        req_answer(r, copy ? status : 503, copy, copy ? len : 0, ctype, disposition);
+        return;
+    }
+    struct op op = {.kind = OP_ANSWER,
+                    .who = &r->h,
+                    .code = status,
+                    .data = copy,
+                    .len = len,
+                    .text = ctype};
+    if (!copy || to_loop(&r->h, &op)) {
+        free(copy);
+        atomic_store(&r->h.lost, true);
+    }
+}
+
+static void
+io_http(void *ctx, void *req, int status, const char *body, size_t len)
+{
+    (void)ctx;
+    answer(req, status, body, len, NULL, NULL);
+}
+
+static void
+io_file(void *ctx, void *req, const char *body, size_t len, const char *ctype,
+        const char *filename)
+{
+    (void)ctx;
+    answer(req, 200, body, len, ctype, filename);
+}
+
+/* --- connection limits ------------------------------------------------------ */
 
 static bool
 loopback(const char *a)
@@ -267,30 +724,32 @@ addr_slot(struct net *n, const char *a)
     return free_slot;
 }
 
-/* Admit a new WebSocket from `a`, or say why not. */
+/* Admit a new WebSocket from s->addr, or say why not (any loop's thread). */
 static const char *
-admit(struct net *n, struct ws_session *s, const char *a)
+admit(struct net *n, struct ws_session *s)
 {
     int max = n->cfg.max_connections ? n->cfg.max_connections : 20000;
     int per = n->cfg.max_per_address ? n->cfg.max_per_address : 200;
+    const char *why = NULL;
+    pthread_mutex_lock(&n->admit_mu);
+    struct addr_slot *slot = loopback(s->addr) ? NULL : addr_slot(n, s->addr);
     if (n->conns >= max) {
-        return "the server is full, try again later";
-    }
-    struct addr_slot *slot = loopback(a) ? NULL : addr_slot(n, a);
-    if (slot && slot->addr[0] && strcmp(slot->addr, a) == 0 && slot->conns >= per) {
-        return "too many connections from your address";
-    }
-    if (slot) {
-        if (strcmp(slot->addr, a) != 0) {
-            snprintf(slot->addr, sizeof(slot->addr), "%s", a);
-            slot->conns = 0;
+        why = "the server is full, try again later";
+    } else if (slot && strcmp(slot->addr, s->addr) == 0 && slot->conns >= per) {
+        why = "too many connections from your address";
+    } else {
+        if (slot) {
+            if (strcmp(slot->addr, s->addr) != 0) {
+                snprintf(slot->addr, sizeof(slot->addr), "%s", s->addr);
+                slot->conns = 0;
+            }
+            slot->conns++;
         }
-        slot->conns++;
+        s->counted = true;
+        n->conns++;
     }
-    snprintf(s->addr, sizeof(s->addr), "%s", a);
-    s->counted = true;
-    n->conns++;
-    return NULL;
+    pthread_mutex_unlock(&n->admit_mu);
+    return why;
 }
 
 static void
@@ -300,11 +759,13 @@ release(struct net *n, struct ws_session *s)
         return;
     }
     s->counted = false;
+    pthread_mutex_lock(&n->admit_mu);
     n->conns--;
     struct addr_slot *slot = loopback(s->addr) ? NULL : addr_slot(n, s->addr);
     if (slot && strcmp(slot->addr, s->addr) == 0 && slot->conns > 0) {
         slot->conns--;
     }
+    pthread_mutex_unlock(&n->admit_mu);
 }
 
 /* Token bucket: may the session send one more message now? */
@@ -393,9 +854,11 @@ discard_input(struct lws *wsi)
 static int
 cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-    struct ws_session *s = user;
-    struct net *n = net_of(wsi);
-    char meeting[64], peer[64], uri[64];
+    struct slot *slot = user;
+    struct ws_session *s = slot ? slot->p : NULL;
+    struct loop *l = loop_of(wsi);
+    struct net *n = l->n;
+    char uri[64];
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -408,41 +871,51 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         return 0;
 
     case LWS_CALLBACK_ESTABLISHED: {
-        memset(s, 0, sizeof(*s));
+        slot->p = NULL;
         if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
             strcmp(uri, "/ws") != 0) {
             log_line(LOG_WARN, "WebSocket on a path other than /ws: refused");
             return -1;
         }
-        query_meeting(wsi, meeting, sizeof(meeting));
-        lws_get_peer_simple(wsi, peer, sizeof(peer));
-        s->hc = hub_connect(n->hub, wsi, meeting, peer);
-        if (!s->hc) {
+        s = calloc(1, sizeof(*s));
+        if (!s) {
             return -1;
         }
+        s->h.kind = H_WS;
+        s->h.loop = l;
+        query_meeting(wsi, s->meeting, sizeof(s->meeting));
+        lws_get_peer_simple(wsi, s->addr, sizeof(s->addr));
+        struct op op = {.kind = OP_CONNECT, .who = &s->h};
         s->wsi = wsi;
-        s->heard = net_now_ms();
-        s->next = n->sessions;
-        if (n->sessions) {
-            n->sessions->prev = s;
+        if (to_hub(l, &op)) {
+            ws_free(s);
+            return -1;
         }
-        n->sessions = s;
-        const char *why = admit(n, s, peer);
+        s->hub_known = true;
+        slot->p = s;
+        s->heard = net_now_ms();
+        s->next = l->sessions;
+        if (l->sessions) {
+            l->sessions->prev = s;
+        }
+        l->sessions = s;
+        const char *why = admit(n, s);
         if (why) {
-            log_line(LOG_WARN, "connection from %s refused: %s", peer, why);
-            hub_refuse(n->hub, s->hc, ERR_RATE_LIMITED, why);
-            io_close(n, wsi, 1013, "try again later");
+            log_line(LOG_WARN, "connection from %s refused: %s", s->addr, why);
+            ws_refuse(s, ERR_RATE_LIMITED, why, 1013, "try again later");
         }
         return 0;
     }
 
     case LWS_CALLBACK_RECEIVE_PONG:
-        s->heard = net_now_ms();
-        s->pinged = false;
+        if (s) {
+            s->heard = net_now_ms();
+            s->pinged = false;
+        }
         return 0;
 
     case LWS_CALLBACK_RECEIVE:
-        if (!s->hc || s->closing) {
+        if (!s || s->closing || s->doomed) {
             return 0;
         }
         s->heard = net_now_ms();
@@ -456,7 +929,8 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
             free(s->rx);
             s->rx = NULL;
             s->rxlen = 0;
-            hub_too_large(n->hub, s->hc);
+            struct op op = {.kind = OP_TOO_LARGE};
+            ws_to_hub(s, &op);
         }
         bool whole = lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi) &&
                      lws_remaining_packet_payload(wsi) == 0;
@@ -473,23 +947,42 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0 &&
             !s->discarding) {
             int64_t now = net_now_ms();
+            int strikes = n->cfg.msg_rate ? 2 * n->cfg.msg_rate : 40;
             if (!rate_ok(n, s, now)) {
                 /* Slowed first, with a clear error; cut off if it goes on. */
-                if (++s->refused % (n->cfg.msg_rate ? 2 * n->cfg.msg_rate : 40) == 1) {
-                    hub_refuse(n->hub, s->hc, ERR_RATE_LIMITED, "too many messages, slow down");
+                if (++s->refused % strikes == 1) {
+                    ws_refuse(s, ERR_RATE_LIMITED, "too many messages, slow down", 0, NULL);
                 }
-                if (s->refused > FLOOD_STRIKES * (n->cfg.msg_rate ? 2 * n->cfg.msg_rate : 40)) {
+                if (s->refused > FLOOD_STRIKES * strikes) {
                     log_line(LOG_WARN, "connection from %s flooding: closing", s->addr);
-                    hub_refuse(n->hub, s->hc, ERR_RATE_LIMITED, "flooding: disconnected");
-                    io_close(n, wsi, 1008, "flooding");
+                    ws_refuse(s, ERR_RATE_LIMITED, "flooding: disconnected", 1008, "flooding");
                 }
-                s->rxlen = 0;
-                free(s->rx);
-                s->rx = NULL;
-                return 0;
+            } else if (direct(l)) {
+                /* Read in place: the hub copies what it keeps. */
+                s->refused = 0;
+                struct op op = {.kind = OP_MESSAGE,
+                                .who = &s->h,
+                                .data = whole ? in : s->rx,
+                                .len = whole ? len : s->rxlen,
+                                .now = now,
+                                .borrowed = true};
+                hub_apply(n, &op);
+            } else {
+                s->refused = 0;
+                struct op op = {.kind = OP_MESSAGE, .len = whole ? len : s->rxlen, .now = now};
+                op.data = whole ? malloc(len) : s->rx;
+                if (whole && op.data) {
+                    memcpy(op.data, in, len);
+                } else if (!whole) {
+                    s->rx = NULL; /* the op owns it now */
+                }
+                if (!op.data) {
+                    log_line(LOG_ERROR, "out of memory: closing a connection");
+                    ws_close(s, 1011, "server out of memory, resume with since");
+                } else {
+                    ws_to_hub(s, &op);
+                }
             }
-            s->refused = 0;
-            hub_message(n->hub, s->hc, whole ? in : s->rx, whole ? len : s->rxlen, now);
             s->rxlen = 0;
             free(s->rx);
             s->rx = NULL;
@@ -497,6 +990,9 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         return 0;
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (!s) {
+            return -1;
+        }
         if (s->ping_due && !s->closing && !s->mid_message) {
             /* A payload: lws hands a pong to the callback only when it has one. */
             unsigned char ping[LWS_PRE + 4] = {0};
@@ -516,7 +1012,8 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
              * comes back to a connection once per poll, so a backlog drained
              * one message per visit never drains. The chair of a meeting of
              * ten thousand is sent ten thousand arrivals in a join storm. */
-            for (int k = 0; s->len && k < WRITE_BATCH; k++) {
+            int k = 0;
+            for (; s->len && k < WRITE_BATCH; k++) {
                 if (k > 0 && lws_send_pipe_choked(wsi)) {
                     break;
                 }
@@ -524,7 +1021,6 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
                 s->head = (s->head + 1) % s->cap;
                 s->len--;
                 s->bytes -= m->len;
-                n->queued--;
                 static const int kinds[] = {
                     [MSG_PART_WHOLE] = LWS_WRITE_TEXT,
                     [MSG_PART_FIRST] = LWS_WRITE_TEXT | LWS_WRITE_NO_FIN,
@@ -535,10 +1031,12 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
                 int w = lws_write(wsi, msg_data(m), m->len,
                                   (enum lws_write_protocol)kinds[m->part]);
                 msg_unref(m);
-                if (w < (int)0) {
+                if (w < 0) {
+                    atomic_fetch_sub_explicit(&l->queued, (unsigned)k + 1, memory_order_relaxed);
                     return -1;
                 }
             }
+            atomic_fetch_sub_explicit(&l->queued, (unsigned)k, memory_order_relaxed);
             if (s->len || s->closing || s->ping_due) {
                 lws_callback_on_writable(wsi);
             }
@@ -553,27 +1051,28 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         return 0;
 
     case LWS_CALLBACK_CLOSED:
-        if (s->wsi) {
-            if (s->prev) {
-                s->prev->next = s->next;
-            } else {
-                n->sessions = s->next;
-            }
-            if (s->next) {
-                s->next->prev = s->prev;
-            }
-            s->wsi = NULL;
+        if (!s) {
+            return 0;
         }
+        slot->p = NULL;
+        if (s->prev) {
+            s->prev->next = s->next;
+        } else {
+            l->sessions = s->next;
+        }
+        if (s->next) {
+            s->next->prev = s->prev;
+        }
+        s->prev = s->next = NULL;
+        s->wsi = NULL;
         release(n, s);
-        ws_queue_clear(n, s);
-        free(s->q);
-        s->q = NULL;
-        s->cap = 0;
+        ws_queue_clear(s);
         free(s->rx);
         s->rx = NULL;
-        if (s->hc) {
-            hub_disconnect(n->hub, s->hc, net_now_ms());
-            s->hc = NULL;
+        if (s->hub_known) {
+            goodbye(l, &s->h); /* freed at the hub's OP_RELEASE */
+        } else {
+            ws_free(s);
         }
         return 0;
 
@@ -581,8 +1080,6 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         return 0;
     }
 }
-
-/* --- HTTP ---------------------------------------------------------------- */
 
 static const struct {
     const char *ext, *mime;
@@ -654,45 +1151,99 @@ static_path(const struct net *n, const char *path, char *out, size_t outlen)
     return 0;
 }
 
-static void
-io_http(void *ctx, void *req, int status, const char *body, size_t len)
-{
-    (void)ctx;
-    struct lws *wsi = req;
-    struct http_session *s = lws_wsi_user(wsi);
-    free(s->reply);
-    s->reply = malloc(LWS_PRE + len + 1);
-    if (!s->reply) {
-        s->reply_len = 0;
-        s->status = 503;
-    } else {
-        memcpy(s->reply + LWS_PRE, body, len);
-        s->reply_len = len;
-        s->status = status;
-    }
-    s->answered = true;
-    lws_callback_on_writable(wsi);
-}
+/* --- HTTP ---------------------------------------------------------------- */
 
+/* Take the hub's answer (loop side): `reply` (steals; NULL when memory was
+ * short) holds LWS_PRE bytes, then len bytes of body. */
 static void
-io_file(void *ctx, void *req, const char *body, size_t len, const char *ctype,
-        const char *filename)
+req_answer(struct http_req *r, int status, char *reply, size_t len, const char *ctype,
+           const char *disposition)
 {
-    struct lws *wsi = req;
-    struct http_session *s = lws_wsi_user(wsi);
-    io_http(ctx, req, 200, body, len);
-    s->ctype = ctype;
-    snprintf(s->disposition, sizeof(s->disposition), "attachment; filename=\"%s\"", filename);
+    if (r->in_hub) {
+        r->in_hub = false;
+        struct loop *l = r->h.loop;
+        if (r->wprev) {
+            r->wprev->wnext = r->wnext;
+        } else {
+            l->waiting = r->wnext;
+        }
+        if (r->wnext) {
+            r->wnext->wprev = r->wprev;
+        }
+        r->wprev = r->wnext = NULL;
+    }
+    if (!r->wsi || r->answered) {
+        free(reply);
+        return;
+    }
+    free(r->reply);
+    r->reply = reply;
+    r->reply_len = reply ? len : 0;
+    r->status = reply ? status : 503;
+    r->ctype = ctype;
+    snprintf(r->disposition, sizeof(r->disposition), "%s", disposition ? disposition : "");
+    r->answered = true;
+    lws_callback_on_writable(r->wsi);
 }
 
 /* Answer at once from the HTTP callback (for errors found before the hub). */
 static void
-http_fail_now(struct net *n, struct lws *wsi, int code, const char *message)
+http_fail_now(struct http_req *r, int code, const char *message)
 {
-    (void)n;
     char *e = proto_http_error(code, message);
-    io_http(NULL, wsi, err_http_status(code), e ? e : "{}", e ? strlen(e) : 2);
+    const char *body = e ? e : "{}";
+    size_t len = strlen(body);
+    char *reply = malloc(LWS_PRE + len);
+    if (reply) {
+        memcpy(reply + LWS_PRE, body, len);
+    }
+    req_answer(r, err_http_status(code), reply, len, NULL, NULL);
     free(e);
+}
+
+/* Give the request to the hub (its fields are set). */
+static void
+http_to_hub(struct loop *l, struct http_req *r)
+{
+    r->in_hub = true;
+    r->wprev = NULL;
+    r->wnext = l->waiting;
+    if (l->waiting) {
+        l->waiting->wprev = r;
+    }
+    l->waiting = r;
+    struct op op = {.kind = OP_HTTP,
+                    .who = &r->h,
+                    .data = r->body,
+                    .len = r->body_len,
+                    .now = net_now_ms(),
+                    .borrowed = direct(l)};
+    if (!direct(l)) {
+        r->body = NULL; /* the op owns it now */
+        r->body_len = 0;
+    }
+    if (to_hub(l, &op)) {
+        free(op.data);
+        http_fail_now(r, ERR_NOMEM, NULL);
+    }
+}
+
+/* The request's connection is gone or moves on to a WebSocket: free it, or
+ * tell the hub first if it holds it. */
+static void
+http_detach(struct loop *l, struct slot *slot)
+{
+    struct http_req *r = slot ? slot->p : NULL;
+    if (!r) {
+        return;
+    }
+    slot->p = NULL;
+    r->wsi = NULL;
+    if (r->in_hub) {
+        goodbye(l, &r->h); /* freed at the hub's OP_RELEASE */
+    } else {
+        req_free(r);
+    }
 }
 
 static const char *
@@ -726,13 +1277,13 @@ read_bearer(struct lws *wsi, char *out, size_t outlen)
 }
 
 static int
-http_write_reply(struct lws *wsi, struct http_session *s)
+http_write_reply(struct lws *wsi, struct http_req *r)
 {
-    if (!s->headers_sent) {
+    if (!r->headers_sent) {
         unsigned char hdr[LWS_PRE + 2048];
         unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof(hdr) - 1;
-        if (lws_add_http_common_headers(wsi, (unsigned int)s->status,
-                                        s->ctype ? s->ctype : "application/json", s->reply_len,
+        if (lws_add_http_common_headers(wsi, (unsigned int)r->status,
+                                        r->ctype ? r->ctype : "application/json", r->reply_len,
                                         &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                         (const unsigned char *)"no-store", 8, &p, end) ||
@@ -740,163 +1291,212 @@ http_write_reply(struct lws *wsi, struct http_session *s)
                                         (const unsigned char *)CSP, (int)strlen(CSP), &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
                                         (const unsigned char *)"nosniff", 7, &p, end) ||
-            (s->disposition[0] &&
+            (r->disposition[0] &&
              lws_add_http_header_by_name(wsi, (const unsigned char *)"content-disposition:",
-                                         (const unsigned char *)s->disposition,
-                                         (int)strlen(s->disposition), &p, end)) ||
+                                         (const unsigned char *)r->disposition,
+                                         (int)strlen(r->disposition), &p, end)) ||
             lws_finalize_write_http_header(wsi, start, &p, end)) {
             return -1;
         }
-        s->headers_sent = true;
+        r->headers_sent = true;
         lws_callback_on_writable(wsi);
         return 0;
     }
-    if (s->reply_len &&
-        lws_write(wsi, (unsigned char *)s->reply + LWS_PRE, s->reply_len, LWS_WRITE_HTTP_FINAL) <
-            (int)s->reply_len) {
+    if (r->reply_len &&
+        lws_write(wsi, (unsigned char *)r->reply + LWS_PRE, r->reply_len, LWS_WRITE_HTTP_FINAL) <
+            (int)r->reply_len) {
         return -1;
     }
-    free(s->reply);
-    s->reply = NULL;
+    /* Done: the handle goes (lws may rebind the connection's user space
+     * before its next request, without a callback). */
+    struct slot *slot = lws_wsi_user(wsi);
+    if (slot && slot->p == r) {
+        slot->p = NULL;
+    }
+    req_free(r);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-static void
-http_reset(struct http_session *s)
+/* The request handle of this connection, fresh for a new request. */
+static struct http_req *
+http_begin(struct loop *l, struct lws *wsi, struct slot *slot)
 {
-    free(s->body);
-    free(s->reply);
-    lws_explicit_bzero(s->bearer, sizeof(s->bearer));
-    memset(s, 0, sizeof(*s));
+    struct http_req *r = slot->p;
+    if (r && r->in_hub) {
+        http_detach(l, slot); /* cannot happen with lws's one request at a time */
+        r = NULL;
+    }
+    if (r) {
+        free(r->body);
+        free(r->reply);
+        lws_explicit_bzero(r->bearer, sizeof(r->bearer));
+        memset(r, 0, sizeof(*r));
+    } else {
+        r = calloc(1, sizeof(*r));
+        if (!r) {
+            return NULL;
+        }
+        slot->p = r;
+    }
+    r->h.kind = H_HTTP;
+    r->h.loop = l;
+    r->wsi = wsi;
+    return r;
+}
+
+/* Accept what the listener has (loop 0) and deal the sockets to the loops. */
+static void
+accept_some(struct net *n)
+{
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        int fd = accept4(n->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                int64_t now = net_now_ms();
+                if (now - n->emfile_logged > 10000) {
+                    n->emfile_logged = now;
+                    log_line(LOG_ERROR, "cannot accept a connection: %s", strerror(errno));
+                }
+            }
+            return;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        struct loop *l = &n->loops[n->next_loop++ % n->nloops];
+        struct op op = {.kind = OP_ADOPT, .code = fd};
+        if (direct(l)) {
+            lws_adopt_socket_vhost(l->vh, fd); /* closes fd on failure */
+        } else if (opq_push(&l->hubq, &op)) {
+            close(fd);
+        }
+    }
 }
 
 static int
 cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-    struct http_session *s = user;
-    struct net *n = net_of(wsi);
+    struct slot *slot = user;
+    struct http_req *r = slot ? slot->p : NULL;
+    struct loop *l = loop_of(wsi);
+    struct net *n = l->n;
     char file[PATH_MAX];
 
     switch (reason) {
+    case LWS_CALLBACK_RAW_RX_FILE:
+        if (lws_get_socket_fd(wsi) == n->listen_fd) {
+            accept_some(n);
+        }
+        return 0;
+
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         /* A WebSocket upgrade without our subprotocol lands here: refuse it. */
         log_line(LOG_WARN, "WebSocket upgrade without subprotocol concerto.v1: refused");
         return -1;
 
     case LWS_CALLBACK_HTTP: {
-        http_reset(s);
+        r = http_begin(l, wsi, slot);
+        if (!r) {
+            return -1;
+        }
         const char *path = in;
-        snprintf(s->method, sizeof(s->method), "%s", method_of(wsi));
+        snprintf(r->method, sizeof(r->method), "%s", method_of(wsi));
         if (strcmp(path, "/metrics") == 0) {
-            if (strcmp(s->method, "GET") != 0) {
-                http_fail_now(n, wsi, ERR_METHOD, NULL);
+            if (strcmp(r->method, "GET") != 0) {
+                http_fail_now(r, ERR_METHOD, NULL);
                 return 0;
             }
-            char extra[512];
-            snprintf(extra, sizeof(extra),
-                     "# HELP concerto_fanout_queued Messages waiting in connection queues.\n"
-                     "# TYPE concerto_fanout_queued gauge\nconcerto_fanout_queued %llu\n"
-                     "# HELP concerto_slow_clients_total Connections cut off for being too slow.\n"
-                     "# TYPE concerto_slow_clients_total counter\n"
-                     "concerto_slow_clients_total %llu\n",
-                     (unsigned long long)n->queued, (unsigned long long)n->cut_off);
-            char *text = hub_metrics_text(n->hub, extra);
-            if (!text) {
-                http_fail_now(n, wsi, ERR_NOMEM, NULL);
-                return 0;
-            }
-            io_http(NULL, wsi, 200, text, strlen(text));
-            s->ctype = "text/plain; version=0.0.4; charset=utf-8";
-            free(text);
+            r->metrics = true;
+            http_to_hub(l, r);
             return 0;
         }
         if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
             strcmp(path, "/healthz") == 0) {
-            s->api = true;
-            if (strlen(path) >= sizeof(s->path)) {
-                http_fail_now(n, wsi, ERR_NOT_FOUND, "no such route");
+            r->api = true;
+            if (strlen(path) >= sizeof(r->path)) {
+                http_fail_now(r, ERR_NOT_FOUND, "no such route");
                 return 0;
             }
-            snprintf(s->path, sizeof(s->path), "%s", path);
-            read_bearer(wsi, s->bearer, sizeof(s->bearer));
-            if (strcmp(s->method, "POST") == 0) {
+            snprintf(r->path, sizeof(r->path), "%s", path);
+            read_bearer(wsi, r->bearer, sizeof(r->bearer));
+            if (strcmp(r->method, "POST") == 0) {
                 char cl[32];
                 if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
                     strtoull(cl, NULL, 10) > API_BODY_MAX) {
-                    s->too_large = true;
-                    http_fail_now(n, wsi, ERR_TOO_LARGE, "request body over 1 MiB");
+                    r->too_large = true;
+                    http_fail_now(r, ERR_TOO_LARGE, "request body over 1 MiB");
                     return 0;
                 }
                 if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) == 0) {
-                    hub_http(n->hub, wsi, s->method, s->path, s->bearer, "", 0, net_now_ms());
+                    http_to_hub(l, r);
                 }
                 return 0; /* the body follows */
             }
-            hub_http(n->hub, wsi, s->method, s->path, s->bearer, "", 0, net_now_ms());
+            http_to_hub(l, r);
             return 0;
         }
-        if (strcmp(s->method, "GET") != 0 && strcmp(s->method, "HEAD") != 0) {
-            http_fail_now(n, wsi, ERR_METHOD, NULL);
+        if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+            http_fail_now(r, ERR_METHOD, NULL);
             return 0;
         }
         if (static_path(n, path, file, sizeof(file))) {
-            http_fail_now(n, wsi, ERR_NOT_FOUND, "no such file");
+            http_fail_now(r, ERR_NOT_FOUND, "no such file");
             return 0;
         }
-        int r = lws_serve_http_file(wsi, file, mime_of(file), security_headers,
-                                    (int)strlen(security_headers));
-        if (r < 0 || (r > 0 && lws_http_transaction_completed(wsi))) {
+        slot->p = NULL; /* lws serves the file: no handle needed */
+        req_free(r);
+        int rc = lws_serve_http_file(wsi, file, mime_of(file), security_headers,
+                                     (int)strlen(security_headers));
+        if (rc < 0 || (rc > 0 && lws_http_transaction_completed(wsi))) {
             return -1;
         }
         return 0;
     }
 
     case LWS_CALLBACK_HTTP_BODY:
-        if (!s->api || s->too_large || s->answered || len == 0) {
+        if (!r || !r->api || r->too_large || r->answered || r->in_hub || len == 0) {
             return 0; /* an empty body arrives as no data at all */
         }
-        if (s->body_len + len > API_BODY_MAX) {
-            s->too_large = true;
-            http_fail_now(n, wsi, ERR_TOO_LARGE, "request body over 1 MiB");
+        if (r->body_len + len > API_BODY_MAX) {
+            r->too_large = true;
+            http_fail_now(r, ERR_TOO_LARGE, "request body over 1 MiB");
             return 0;
         }
         {
-            char *b = realloc(s->body, s->body_len + len + 1);
+            char *b = realloc(r->body, r->body_len + len + 1);
             if (!b) {
                 return -1;
             }
-            s->body = b;
-            memcpy(s->body + s->body_len, in, len);
-            s->body_len += len;
-            s->body[s->body_len] = 0;
+            r->body = b;
+            memcpy(r->body + r->body_len, in, len);
+            r->body_len += len;
+            r->body[r->body_len] = 0;
         }
         return 0;
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (s->api && !s->too_large && !s->answered) {
-            hub_http(n->hub, wsi, s->method, s->path, s->bearer, s->body ? s->body : "",
-                     s->body_len, net_now_ms());
+        if (r && r->api && !r->too_large && !r->answered && !r->in_hub) {
+            http_to_hub(l, r);
         }
-        free(s->body); /* read by hub_http(); lws may drop the session without CLOSED_HTTP */
-        s->body = NULL;
-        s->body_len = 0;
+        if (r) {
+            free(r->body); /* lws may drop the session without CLOSED_HTTP */
+            r->body = NULL;
+            r->body_len = 0;
+        }
         return 0;
 
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        if (s->answered) {
-            return http_write_reply(wsi, s);
+        if (r && r->answered) {
+            return http_write_reply(wsi, r);
         }
         return 0;
 
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
         return lws_http_transaction_completed(wsi) ? -1 : 0;
 
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
-        /* A connection closed before any request has no session. */
-        hub_http_gone(n->hub, wsi);
-        if (s) {
-            http_reset(s);
-        }
+        /* A connection closed before any request has no handle. */
+        http_detach(l, slot);
         return 0;
 
     default:
@@ -916,8 +1516,8 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 #define TX_MAX QUEUE_BYTES
 
 static const struct lws_protocols protocols[] = {
-    {"http", cb_http, sizeof(struct http_session), 4096, 0, NULL, TX_MAX},
-    {"concerto.v1", cb_ws, sizeof(struct ws_session), WS_RX_BUFFER, 0, NULL, TX_MAX},
+    {"http", cb_http, sizeof(struct slot), 4096, 0, NULL, TX_MAX},
+    {"concerto.v1", cb_ws, sizeof(struct slot), WS_RX_BUFFER, 0, NULL, TX_MAX},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -928,49 +1528,226 @@ static const lws_retry_bo_t retry = {
     .secs_since_valid_hangup = 0,
 };
 
-/* Try the address first, so that a busy port is one clear line, not lws's log. */
-static int
-probe(const char *addr, int port, const char **msg)
+/* --- applying ops ------------------------------------------------------------ */
+
+static char *
+metrics_text(struct net *n)
 {
-    struct sockaddr_in6 sa6;
-    struct sockaddr_in sa4;
-    int fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
-    int fd = socket(fam, SOCK_STREAM, 0);
+    unsigned long long queued = 0, cut_off = 0;
+    for (unsigned i = 0; i < n->nloops; i++) {
+        queued += atomic_load_explicit(&n->loops[i].queued, memory_order_relaxed);
+        cut_off += atomic_load_explicit(&n->loops[i].cut_off, memory_order_relaxed);
+    }
+    char extra[768];
+    snprintf(extra, sizeof(extra),
+             "# HELP concerto_fanout_queued Messages waiting in connection queues.\n"
+             "# TYPE concerto_fanout_queued gauge\nconcerto_fanout_queued %llu\n"
+             "# HELP concerto_slow_clients_total Connections cut off for being too slow.\n"
+             "# TYPE concerto_slow_clients_total counter\n"
+             "concerto_slow_clients_total %llu\n"
+             "# HELP concerto_net_threads Threads serving connections.\n"
+             "# TYPE concerto_net_threads gauge\nconcerto_net_threads %u\n",
+             queued, cut_off, n->nloops);
+    return hub_metrics_text(n->hub, extra);
+}
+
+/* Apply an op for the hub, on the hub's thread. */
+static void
+hub_apply(struct net *n, struct op *op)
+{
+    struct ws_session *s = (struct ws_session *)op->who;
+    struct http_req *r = (struct http_req *)op->who;
+    switch (op->kind) {
+    case OP_CONNECT:
+        s->hc = hub_connect(n->hub, s, s->meeting, s->addr);
+        if (!s->hc) {
+            io_close(n, s, 1011, "server out of memory");
+        }
+        break;
+    case OP_MESSAGE:
+        if (s->hc) {
+            hub_message(n->hub, s->hc, op->data, op->len, op->now);
+        }
+        break;
+    case OP_REFUSE:
+        if (s->hc) {
+            hub_refuse(n->hub, s->hc, op->code, op->text);
+        }
+        if (op->status) {
+            io_close(n, s, op->status, op->reason);
+        }
+        break;
+    case OP_TOO_LARGE:
+        if (s->hc) {
+            hub_too_large(n->hub, s->hc);
+        }
+        break;
+    case OP_DISCONNECT:
+        if (s->hc) {
+            hub_disconnect(n->hub, s->hc, op->now);
+            s->hc = NULL;
+        }
+        release_handle(n, op->who);
+        break;
+    case OP_HTTP:
+        if (r->metrics) {
+            char *text = metrics_text(n);
+            if (text) {
+                answer(r, 200, text, strlen(text), "text/plain; version=0.0.4; charset=utf-8",
+                       NULL);
+            } else {
+                char *e = proto_http_error(ERR_NOMEM, NULL);
+                answer(r, err_http_status(ERR_NOMEM), e ? e : "{}", e ? strlen(e) : 2, NULL,
+                       NULL);
+                free(e);
+            }
+            free(text);
+        } else {
+            hub_http(n->hub, r, r->method, r->path, r->bearer, op->data ? op->data : "", op->len,
+                     op->now);
+        }
+        break;
+    case OP_HTTP_GONE:
+        hub_http_gone(n->hub, r);
+        release_handle(n, op->who);
+        break;
+    default:
+        break;
+    }
+    if (!op->borrowed) {
+        free(op->data);
+    }
+}
+
+/* Apply an op for loop `l`, on its thread. */
+static void
+loop_apply(struct loop *l, struct op *op)
+{
+    struct ws_session *s = (struct ws_session *)op->who;
+    struct http_req *r = (struct http_req *)op->who;
+    switch (op->kind) {
+    case OP_ADOPT:
+        lws_adopt_socket_vhost(l->vh, op->code); /* closes the socket on failure */
+        break;
+    case OP_SEND:
+        ws_enqueue(s, op->m);
+        msg_unref(op->m);
+        break;
+    case OP_CLOSE:
+        ws_close(s, op->code, op->data ? op->data : "");
+        free(op->data);
+        break;
+    case OP_ANSWER:
+        req_answer(r, op->code, op->data, op->len, op->text,
+                   op->data ? op->data + LWS_PRE + op->len : NULL);
+        break;
+    case OP_RELEASE:
+        if (op->who->kind == H_WS) {
+            ws_free(s);
+        } else {
+            req_free(r);
+        }
+        break;
+    default:
+        op_drop(op);
+        break;
+    }
+}
+
+/* --- each loop's second ---------------------------------------------------------- */
+
+/* Ping a WebSocket silent for IDLE_PING_MS, drop one silent for IDLE_DROP_MS;
+ * nginx's default proxy_read_timeout (60 s) never fires first. Any message
+ * or pong counts as hearing from the peer. Sessions and requests the hub
+ * could not reach (memory) are closed, or answered 503. */
+static void
+idle_sweep(struct loop *l, int64_t now)
+{
+    for (struct ws_session *s = l->sessions; s; s = s->next) {
+        int64_t quiet = now - s->heard;
+        if (!s->closing && atomic_exchange(&s->h.lost, false)) {
+            log_line(LOG_ERROR, "out of memory: closing a connection");
+            ws_queue_clear(s);
+            ws_close(s, 1011, "server out of memory, resume with since");
+            continue;
+        }
+        if (s->closing || quiet < IDLE_PING_MS) {
+            continue;
+        }
+        if (quiet >= IDLE_DROP_MS) {
+            log_line(LOG_INFO, "connection from %s silent for %lld s: dropped", s->addr,
+                     (long long)(quiet / 1000));
+            s->closing = true;
+            lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        } else if (!s->pinged) {
+            s->pinged = true;
+            s->ping_due = true;
+            lws_callback_on_writable(s->wsi);
+        }
+    }
+    for (struct http_req *r = l->waiting, *next; r; r = next) {
+        next = r->wnext;
+        if (atomic_exchange(&r->h.lost, false)) {
+            http_fail_now(r, ERR_NOMEM, NULL);
+        }
+    }
+}
+
+static void
+on_tick(lws_sorted_usec_list_t *sul)
+{
+    struct loop *l = lws_container_of(sul, struct loop, tick);
+    /* On loop 0, returning from lws_service() runs hub_flush(): grace
+     * periods, deadlines. */
+    idle_sweep(l, net_now_ms());
+    lws_sul_schedule(l->ctx, 0, &l->tick, on_tick, LWS_US_PER_SEC);
+}
+
+/* --- start and stop ---------------------------------------------------------- */
+
+/* The listening socket, with a one-line reason when it cannot be had. */
+static int
+listen_on(const char *addr, int port, int *out, const char **msg)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    memset(&ss, 0, sizeof(ss));
+    if (strchr(addr, ':')) {
+        struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
+        sa6->sin6_family = AF_INET6;
+        sa6->sin6_port = htons((uint16_t)port);
+        sslen = sizeof(*sa6);
+        if (inet_pton(AF_INET6, addr, &sa6->sin6_addr) != 1) {
+            *msg = "the listen address is not an IP address";
+            return ERR_INVALID;
+        }
+    } else {
+        struct sockaddr_in *sa4 = (struct sockaddr_in *)&ss;
+        sa4->sin_family = AF_INET;
+        sa4->sin_port = htons((uint16_t)port);
+        sslen = sizeof(*sa4);
+        if (inet_pton(AF_INET, addr, &sa4->sin_addr) != 1) {
+            *msg = "the listen address is not an IP address";
+            return ERR_INVALID;
+        }
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         *msg = "cannot create a socket";
         return ERR_IO;
     }
-    int one = 1, rc = 0;
+    int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (fam == AF_INET) {
-        memset(&sa4, 0, sizeof(sa4));
-        sa4.sin_family = AF_INET;
-        sa4.sin_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET, addr, &sa4.sin_addr) != 1) {
-            *msg = "the listen address is not an IP address";
-            rc = ERR_INVALID;
-        } else if (bind(fd, (struct sockaddr *)&sa4, sizeof(sa4)) != 0) {
-            rc = ERR_IO;
-        }
-    } else {
-        memset(&sa6, 0, sizeof(sa6));
-        sa6.sin6_family = AF_INET6;
-        sa6.sin6_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET6, addr, &sa6.sin6_addr) != 1) {
-            *msg = "the listen address is not an IP address";
-            rc = ERR_INVALID;
-        } else if (bind(fd, (struct sockaddr *)&sa6, sizeof(sa6)) != 0) {
-            rc = ERR_IO;
-        }
-    }
-    if (rc == ERR_IO) {
-        *msg = errno == EADDRINUSE    ? "address already in use (is another server running?)"
-               : errno == EACCES      ? "permission denied for this port"
+    if (bind(fd, (struct sockaddr *)&ss, sslen) != 0 || listen(fd, SOMAXCONN) != 0) {
+        *msg = errno == EADDRINUSE      ? "address already in use (is another server running?)"
+               : errno == EACCES        ? "permission denied for this port"
                : errno == EADDRNOTAVAIL ? "this address is not on this machine"
-                                      : "cannot bind the listen address";
+                                        : "cannot bind the listen address";
+        close(fd);
+        return ERR_IO;
     }
-    close(fd);
-    return rc;
+    *out = fd;
+    return 0;
 }
 
 static void
@@ -980,6 +1757,30 @@ lws_log(int level, const char *line)
     /* lws ends its lines with a newline; ours adds one. */
     size_t n = strlen(line);
     log_line(LOG_WARN, "lws: %.*s", (int)(n && line[n - 1] == '\n' ? n - 1 : n), line);
+}
+
+static int
+loop_init(struct net *n, struct loop *l, unsigned idx)
+{
+    l->n = n;
+    l->idx = idx;
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof(info));
+    info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* sockets come from accept_some() */
+    info.protocols = protocols;
+    info.user = l;
+    info.retry_and_idle_policy = &retry;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    info.timeout_secs = (unsigned int)(n->cfg.http_timeout ? n->cfg.http_timeout : 10);
+    info.timeout_secs_ah_idle = info.timeout_secs; /* a request's headers: lws's own 10 s otherwise */
+    info.max_http_header_data = 4096;
+    info.fd_limit_per_thread = 0;
+    l->ctx = lws_create_context(&info);
+    if (!l->ctx) {
+        return ERR_IO;
+    }
+    l->vh = lws_get_vhost_by_name(l->ctx, "default");
+    return l->vh ? 0 : ERR_IO;
 }
 
 int
@@ -992,51 +1793,49 @@ net_new(const struct net_config *cfg, struct net **out, const char **msg)
         return ERR_NOMEM;
     }
     n->cfg = *cfg;
+    n->listen_fd = -1;
+    n->nloops = cfg->threads < 1 ? 1 : cfg->threads > LOOPS_MAX ? LOOPS_MAX : (unsigned)cfg->threads;
+    pthread_mutex_init(&n->admit_mu, NULL);
+    pthread_mutex_init(&n->hub_mu, NULL);
+    for (unsigned i = 0; i < n->nloops; i++) {
+        pthread_mutex_init(&n->loops[i].mu, NULL);
+    }
+    int rc = ERR_NOMEM;
+    *msg = "out of memory";
     n->addrs = calloc(ADDR_SLOTS, sizeof(*n->addrs));
     if (!n->addrs) {
-        *msg = "out of memory";
-        free(n);
-        return ERR_NOMEM;
+        goto fail;
     }
     if (!realpath(cfg->web_root, n->web_root)) {
         *msg = "the web directory does not exist";
-        free(n->addrs);
-        free(n);
-        return ERR_IO;
+        rc = ERR_IO;
+        goto fail;
     }
-    int rc = probe(cfg->addr, cfg->port, msg);
+    rc = listen_on(cfg->addr, cfg->port, &n->listen_fd, msg);
     if (rc) {
-        free(n->addrs);
-        free(n);
-        return rc;
+        goto fail;
     }
     lws_set_log_level(LLL_ERR, lws_log);
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof(info));
-    info.port = cfg->port;
-    info.iface = cfg->addr;
-    info.protocols = protocols;
-    info.user = n;
-    info.retry_and_idle_policy = &retry;
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
-    if (!strchr(cfg->addr, ':')) {
-        /* An IPv4 address: without this, lws listens on [::] and so on every
-         * address of the machine. */
-        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    for (unsigned i = 0; i < n->nloops; i++) {
+        rc = loop_init(n, &n->loops[i], i);
+        if (rc) {
+            *msg = "cannot start the network service";
+            goto fail;
+        }
     }
-    info.timeout_secs = (unsigned int)(cfg->http_timeout ? cfg->http_timeout : 10);
-    info.timeout_secs_ah_idle = info.timeout_secs; /* a request's headers: lws's own 10 s otherwise */
-    info.max_http_header_data = 4096;
-    info.fd_limit_per_thread = 0;
-    n->ctx = lws_create_context(&info);
-    if (!n->ctx) {
+    lws_sock_file_fd_type fd = {.filefd = n->listen_fd};
+    n->listener = lws_adopt_descriptor_vhost(n->loops[0].vh, LWS_ADOPT_RAW_FILE_DESC, fd, "http",
+                                             NULL);
+    if (!n->listener) {
         *msg = "cannot start the network service";
-        free(n->addrs);
-        free(n);
-        return ERR_IO;
+        rc = ERR_IO;
+        goto fail;
     }
     *out = n;
     return 0;
+fail:
+    net_free(n);
+    return rc;
 }
 
 void
@@ -1055,57 +1854,87 @@ net_attach(struct net *n, struct hub *h)
     n->hub = h;
 }
 
-/* Ping a WebSocket silent for IDLE_PING_MS, drop one silent for IDLE_DROP_MS;
- * nginx's default proxy_read_timeout (60 s) never fires first. Any message
- * or pong counts as hearing from the peer. */
-static void
-idle_sweep(struct net *n, int64_t now)
+static void *
+loop_main(void *arg)
 {
-    for (struct ws_session *s = n->sessions; s; s = s->next) {
-        int64_t quiet = now - s->heard;
-        if (s->closing || quiet < IDLE_PING_MS) {
-            continue;
+    struct loop *l = arg;
+    struct net *n = l->n;
+    lws_sul_schedule(l->ctx, 0, &l->tick, on_tick, LWS_US_PER_SEC);
+    while (!atomic_load(&n->stop)) {
+        if (lws_service(l->ctx, 0) < 0) {
+            atomic_store(&n->failed, 1);
+            net_stop(n);
+            break;
         }
-        if (quiet >= IDLE_DROP_MS) {
-            log_line(LOG_INFO, "connection from %s silent for %lld s: dropped", s->addr,
-                     (long long)(quiet / 1000));
-            s->closing = true;
-            lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-        } else if (!s->pinged) {
-            s->pinged = true;
-            s->ping_due = true;
-            lws_callback_on_writable(s->wsi);
-        }
+        loop_take(l);
+        loop_handoff(l);
     }
-}
-
-static void
-on_tick(lws_sorted_usec_list_t *sul)
-{
-    struct net *n = lws_container_of(sul, struct net, tick);
-    /* Returning from lws_service() runs hub_flush(): grace periods, deadlines. */
-    idle_sweep(n, net_now_ms());
-    lws_sul_schedule(n->ctx, 0, &n->tick, on_tick, LWS_US_PER_SEC);
+    return NULL;
 }
 
 int
 net_run(struct net *n)
 {
-    lws_sul_schedule(n->ctx, 0, &n->tick, on_tick, LWS_US_PER_SEC);
-    while (!n->stop) {
-        if (lws_service(n->ctx, 0) < 0) {
-            return ERR_IO;
+    struct loop *l0 = &n->loops[0];
+    unsigned started = 1;
+    n->threaded = n->nloops > 1;
+    for (; started < n->nloops; started++) {
+        if (pthread_create(&n->loops[started].thread, NULL, loop_main, &n->loops[started])) {
+            log_line(LOG_ERROR, "cannot start a network thread");
+            net_stop(n);
+            atomic_store(&n->failed, 1);
+            break;
         }
-        hub_flush(n->hub, net_now_ms());
     }
-    return 0;
+    lws_sul_schedule(l0->ctx, 0, &l0->tick, on_tick, LWS_US_PER_SEC);
+    while (!atomic_load(&n->stop)) {
+        if (lws_service(l0->ctx, 0) < 0) {
+            atomic_store(&n->failed, 1);
+            break;
+        }
+        hub_take(n);
+        hub_flush(n->hub, net_now_ms());
+        hub_handoff(n);
+    }
+    net_stop(n);
+    for (unsigned i = 1; i < started; i++) {
+        pthread_join(n->loops[i].thread, NULL);
+    }
+    /* One thread again: what is still queued either way is applied at once. */
+    n->threaded = false;
+    for (unsigned i = 1; i < started; i++) {
+        loop_handoff(&n->loops[i]);
+    }
+    hub_take(n);
+    hub_handoff(n);
+    for (unsigned i = 1; i < started; i++) {
+        struct loop *l = &n->loops[i];
+        opq_move(&l->in, &l->hubq);
+        loop_take(l);
+    }
+    return atomic_load(&n->failed) ? ERR_IO : 0;
 }
 
 void
 net_stop(struct net *n)
 {
-    n->stop = 1;
-    lws_cancel_service(n->ctx);
+    atomic_store(&n->stop, 1);
+    for (unsigned i = 0; i < n->nloops; i++) {
+        if (n->loops[i].ctx) {
+            lws_cancel_service(n->loops[i].ctx);
+        }
+    }
+}
+
+static void
+opq_free(struct opq *q)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        op_drop(&q->v[i]);
+    }
+    free(q->v);
+    q->v = NULL;
+    q->n = q->cap = 0;
 }
 
 void
@@ -1114,7 +1943,30 @@ net_free(struct net *n)
     if (!n) {
         return;
     }
-    lws_context_destroy(n->ctx);
+    n->threaded = false;
+    /* The other loops first: their connections' goodbyes reach the hub at once. */
+    for (unsigned i = n->nloops; i-- > 0;) {
+        struct loop *l = &n->loops[i];
+        if (l->ctx) {
+            lws_context_destroy(l->ctx);
+            l->ctx = NULL;
+        }
+    }
+    for (unsigned i = 0; i < n->nloops; i++) {
+        struct loop *l = &n->loops[i];
+        opq_free(&l->out);
+        opq_free(&l->work);
+        opq_free(&l->in);
+        opq_free(&l->hubq);
+        pthread_mutex_destroy(&l->mu);
+    }
+    opq_free(&n->hub_in);
+    opq_free(&n->hub_work);
+    if (n->listen_fd >= 0 && !n->listener) {
+        close(n->listen_fd);
+    }
+    pthread_mutex_destroy(&n->admit_mu);
+    pthread_mutex_destroy(&n->hub_mu);
     free(n->addrs);
     free(n);
 }

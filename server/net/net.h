@@ -21,6 +21,7 @@ struct net_config {
     int max_per_address;         /* WebSockets per client address (loopback exempt); 0: 200 */
     int msg_rate;                /* messages per second per connection; 0: 20 */
     int http_timeout;            /* seconds to send a request's headers; 0: 10 */
+    int threads;                 /* loops serving connections (threads); < 1: 1 */
 };
 
 /* Bind and get ready to serve. On failure, *msg (static) says why in one
@@ -31,7 +32,8 @@ int net_new(const struct net_config *cfg, struct net **out, const char **msg);
 void net_attach(struct net *n, struct hub *h);
 void net_io(struct net *n, struct hub_io *io);
 
-/* Serve until net_stop() (safe from a signal handler). */
+/* Serve until net_stop() (safe from a signal handler). Every hub call is
+ * made on the calling thread; threads-1 more threads serve connections. */
 int net_run(struct net *n);
 void net_stop(struct net *n);
 void net_free(struct net *n); /* NULL-safe */
