@@ -147,9 +147,26 @@ def build(runs, a, sfx):
     missing = [m(l, "burst.missing") for l in lab]
     row("broadcast burst", "missing deliveries", *[fmt(x) for x in missing], target="0",
         met=None if missing[0] is None else missing[0] == 0)
+    t = a.threads
+    if t > 1:
+        # The same scenario on one thread (Concerto) and on t threads (bare lws).
+        t1 = [m("concerto_t1", "burst.all_p50_ms"), m("concerto_t1", "burst.deliveries_per_s")]
+        mt = [m("bare_lws_mt", "burst.all_p50_ms"), m("bare_lws_mt", "burst.deliveries_per_s")]
+        row("broadcast burst", "concerto on 1 thread: all delivered p50 (ms), deliveries/s",
+            "%s, %s" % (fmt(t1[0], digits=1), fmt(t1[1])))
+        row("broadcast burst", "bare lws on %d threads: all delivered p50 (ms), deliveries/s" % t,
+            "", "%s, %s" % (fmt(mt[0], digits=1), fmt(mt[1])))
+        row("broadcast burst", "bare lws on %d threads: server CPU per delivery (us)" % t, "",
+            fmt(m("bare_lws_mt", "burst.cpu_us_per_delivery"), digits=2))
+        if rate[0] and t1[1]:
+            row("broadcast burst", "concerto on %d threads / on 1 thread" % t,
+                fmt(rate[0] / t1[1], "x", 2))
+        if rate[0] and mt[1]:
+            row("broadcast burst", "concerto / bare lws, both on %d threads" % t,
+                fmt(rate[0] / mt[1], "x", 2), "", "", ">= 0.80x", rate[0] / mt[1] >= 0.8)
     if rate[0] and rate[1]:
-        row("broadcast burst", "concerto / bare lws", fmt(rate[0] / rate[1], "x", 2), "", "",
-            ">= 0.80x", rate[0] / rate[1] >= 0.8)
+        row("broadcast burst", "concerto / bare lws on 1 thread", fmt(rate[0] / rate[1], "x", 2),
+            "", "", ">= 0.80x" if t <= 1 else "", rate[0] / rate[1] >= 0.8 if t <= 1 else None)
     if rate[0] and rate[2]:
         row("broadcast burst", "concerto / node ws", fmt(rate[0] / rate[2], "x", 2), "", "",
             ">= 1.30x", rate[0] / rate[2] >= 1.3)
@@ -215,7 +232,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("runfile")
     ap.add_argument("out")
-    for k in ("clients", "runs", "bursts", "interval", "size", "fanout-members", "join-timeout"):
+    for k in ("clients", "runs", "bursts", "interval", "size", "fanout-members", "join-timeout",
+              "threads"):
         ap.add_argument("--" + k, type=int, default=0)
     a = ap.parse_args()
     with open(a.runfile) as f:
@@ -231,10 +249,11 @@ def main():
     loads = [r["load1"] for r in runs if r.get("label") == "load"]
     mach = machine()
     head = ("Concerto benchmark: %s cores (%s), %s GiB, Linux %s; lws %s, node %s, ws %s\n"
-            "%d clients, median of %d runs, %d bursts %d ms apart, baselines' message %d bytes"
+            "%d clients, median of %d runs, %d bursts %d ms apart, baselines' message %d bytes; "
+            "concerto --threads %d"
             % (mach.get("cores"), mach.get("cpu", "?"), mach.get("memory_gib", "?"),
                mach.get("kernel"), mach.get("libwebsockets", "?"), mach.get("node", "?"),
-               mach.get("ws", "?"), n, a.runs, a.bursts, a.interval, a.size))
+               mach.get("ws", "?"), n, a.runs, a.bursts, a.interval, a.size, a.threads or 1))
     if loads:
         head += ("\nload average (1 min) as each server started: median %.2f, from %.2f to %.2f"
                  % (statistics.median(loads), min(loads), max(loads)))

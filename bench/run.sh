@@ -12,17 +12,20 @@
 #                          BENCH_JOIN_TIMEOUT s), idle memory, vote storm
 #   concerto, fan-out      BENCH_CLIENTS connections over BENCH_FANOUT_MEMBERS
 #                          participants: idle memory, broadcast burst,
-#                          reconnect storm
+#                          reconnect storm (and again on one thread, to show
+#                          what the other threads bring)
 #   concerto, record       a secretary writes minutes up to 50,000 events; the
 #                          first GET of the record builds and signs it
-#   bare lws, node ws      the same clients: join, idle memory, broadcast burst
+#   bare lws, node ws      the same clients: join, idle memory, broadcast burst;
+#                          bare lws on one thread, then on BENCH_THREADS
 #
 # then counts the server's instructions per command under callgrind, prints
 # the table and writes bench/results/latest.json (runs: results/runs-*.jsonl).
 #
 # Knobs (environment): BENCH_CLIENTS=10000 BENCH_RUNS=3 BENCH_BURSTS=20
 # BENCH_INTERVAL_MS=200 BENCH_SIZE=150 BENCH_JOIN_TIMEOUT=60
-# BENCH_FANOUT_MEMBERS=100 BENCH_CALLGRIND=1 BENCH_PORT=18000 BENCH_BUILD=DIR.
+# BENCH_FANOUT_MEMBERS=100 BENCH_CALLGRIND=1 BENCH_PORT=18000 BENCH_BUILD=DIR
+# BENCH_THREADS=<cores, at most 8> (Concerto's --threads, as its default).
 # BENCH_BEFORE=PATH also runs every Concerto scenario against another server
 # binary (an earlier build) in the same runs, alternating which goes first,
 # so that the table compares both under the same conditions.
@@ -51,6 +54,7 @@ JOIN_TIMEOUT=${BENCH_JOIN_TIMEOUT:-60}
 FANOUT_MEMBERS=${BENCH_FANOUT_MEMBERS:-100}
 CALLGRIND=${BENCH_CALLGRIND:-1}
 PORT=${BENCH_PORT:-18000}
+THREADS=${BENCH_THREADS:-$(n=$(nproc); echo $((n > 8 ? 8 : n)))}
 BEFORE=${BENCH_BEFORE:-}
 if [[ -n $BEFORE && ! -x $BEFORE ]]; then
     printf 'BENCH_BEFORE=%s is not an executable\n' "$BEFORE" >&2
@@ -152,8 +156,13 @@ start_concerto() { # dir port [wrapper...]; serve options in SERVE_ARGS, binary 
     mkdir -p "$dir"
     TOKEN=$("$BIN" init --db "$dir/db" | sed -n 's/^admin token: //p')
     loadavg "$dir"
+    local threads=()
+    if "$BIN" serve --help | grep -q -- --threads; then # an earlier build may not know it
+        threads=(--threads "${SERVE_THREADS:-$THREADS}")
+    fi
     "$@" "$BIN" serve --listen "127.0.0.1:$port" --db "$dir/db" --key "$dir/signing.key" \
-        --web "$ROOT/web" ${SERVE_ARGS[@]+"${SERVE_ARGS[@]}"} 2>"$dir/server.log" >"$dir/server.out" &
+        --web "$ROOT/web" "${threads[@]}" ${SERVE_ARGS[@]+"${SERVE_ARGS[@]}"} \
+        2>"$dir/server.log" >"$dir/server.out" &
     SPID=$!
     wait_line "$dir/server.out" '^ready:'
 }
@@ -178,6 +187,17 @@ concerto_suite() { # binary sfx run port
         --label "concerto$sfx" --members "$FANOUT_MEMBERS" --timeout 120 \
         --scenarios join,idle,burst,reconnect "${common[@]}" >&2
     stop_server "concerto$sfx"
+
+    if ((THREADS > 1)) && [[ -z $sfx ]]; then
+        say "--- concerto on one thread: idle, burst, reconnect ($FANOUT_MEMBERS participants)"
+        SERVE_THREADS=1
+        start_concerto "$WORK/c$run-t1" "$((p + 6))"
+        SERVE_THREADS=
+        "$LOADGEN" --target concerto --port "$((p + 6))" --admin-token "$TOKEN" --server-pid "$SPID" \
+            --label "concerto_t1" --members "$FANOUT_MEMBERS" --timeout 120 \
+            --scenarios join,idle,burst,reconnect "${common[@]}" >&2
+        stop_server "concerto on one thread"
+    fi
 
     say "--- concerto$sfx: record of a 50,000-event meeting"
     # The secretary fills the log faster than a person could: lift the
@@ -213,6 +233,17 @@ for run in $(seq "$RUNS"); do
     "$LOADGEN" --target bare --port "$((p + 2))" --server-pid "$SPID" --label bare_lws \
         --scenarios join,idle,burst "${common[@]}" >&2
     stop_server bare_lws
+
+    if ((THREADS > 1)); then
+        say "--- bare libwebsockets on $THREADS threads"
+        loadavg bare_lws_mt
+        "$BARE" "$((p + 7))" "$THREADS" >"$WORK/bare_mt.out" 2>&1 &
+        SPID=$!
+        wait_line "$WORK/bare_mt.out" '^listening'
+        "$LOADGEN" --target bare --port "$((p + 7))" --server-pid "$SPID" --label bare_lws_mt \
+            --scenarios join,idle,burst "${common[@]}" >&2
+        stop_server bare_lws_mt
+    fi
 
     say "--- node ws"
     loadavg node_ws
@@ -257,4 +288,4 @@ fi
 
 "$PY" "$BENCH/report.py" "$RUNFILE" "$RESULTS/latest.json" \
     --clients "$CLIENTS" --runs "$RUNS" --bursts "$BURSTS" --interval "$INTERVAL" --size "$SIZE" \
-    --fanout-members "$FANOUT_MEMBERS" --join-timeout "$JOIN_TIMEOUT"
+    --fanout-members "$FANOUT_MEMBERS" --join-timeout "$JOIN_TIMEOUT" --threads "$THREADS"

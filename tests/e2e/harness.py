@@ -35,6 +35,8 @@ import websockets.client
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CONCERTO_BIN", str(REPO / "build" / "concerto"))
+# --threads for every server the suite starts (unless a test sets its own).
+THREADS = os.environ.get("CONCERTO_TEST_THREADS", "2")
 WEB = os.environ.get("CONCERTO_WEB", str(REPO / "web"))
 SCHEMAS = REPO / "proto" / "schemas"
 
@@ -174,6 +176,10 @@ class Server:
         n = next(Server._count)
         errpath = self.dir / ("stderr.%d.log" % n)
         self.stderr_paths.append(errpath)
+        if "--threads" not in extra:
+            # Two loops at least, whatever the machine: the paths between
+            # threads are tested on a one-core machine too.
+            extra = (*extra, "--threads", THREADS)
         cmd = [
             BIN, "serve", "--listen", "127.0.0.1:%d" % self.port, "--db", str(self.db),
             "--web", str(self.web), "--key", str(self.key), *extra,

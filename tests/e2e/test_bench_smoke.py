@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """A small run of the load generator (bench/loadgen.c) against the real server,
 so that the benchmark never rots: 300 clients join, take bursts, drop and
-resume, and vote; every delivery, resume and ballot must be there.
+resume, and vote; every delivery, resume and ballot must be there. The same
+on one thread and on three; and the bare libwebsockets baseline on two
+threads delivers every burst.
 
 The loadgen binary: CONCERTO_LOADGEN, else bench/loadgen beside the server
 binary (the top-level build with add_subdirectory(bench)), else it is
@@ -41,11 +43,12 @@ def loadgen(tmp_path_factory):
     return str(out)
 
 
+@pytest.mark.parametrize("threads", ["1", "3"])
 def test_loadgen_small_run_delivers_every_event_resumes_everyone_and_counts_every_ballot(
-        loadgen, tmp_path):
+        loadgen, tmp_path, threads):
     server = Server(tmp_path / "server")
     token = server.init()
-    server.start()
+    server.start("--threads", threads)
     out = tmp_path / "run.jsonl"
     try:
         r = subprocess.run(
@@ -84,3 +87,28 @@ def test_loadgen_small_run_delivers_every_event_resumes_everyone_and_counts_ever
     assert vote["lost"] == 0 and vote["counted"] == CLIENTS - 1, report
 
     assert res["duplicates"] == 0 and res["connect_failures"] == 0, report
+
+
+def test_the_bare_lws_baseline_on_two_threads_delivers_every_burst_to_every_client(loadgen, tmp_path):
+    bare = pathlib.Path(harness.BIN).resolve().parent / "bench" / "bare_lws"
+    assert os.access(bare, os.X_OK), "bench/bare_lws is built with the server (add_subdirectory(bench))"
+    port = harness.free_port()
+    proc = subprocess.Popen([str(bare), str(port), "2"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("listening"), "bare_lws did not start"
+        out = tmp_path / "bare.jsonl"
+        r = subprocess.run(
+            [loadgen, "--target", "bare", "--port", str(port), "--clients", str(CLIENTS),
+             "--bursts", str(BURSTS), "--interval-ms", "100", "--scenarios", "join,burst",
+             "--timeout", "30", "--sources", "4", "--server-pid", str(proc.pid),
+             "--protocol-doc", str(harness.REPO / "proto" / "PROTOCOL.md"), "--json", str(out)],
+            capture_output=True, text=True, timeout=120,
+            env=dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0"))
+    finally:
+        proc.terminate()
+        rc = proc.wait(10)
+    assert r.returncode == 0, "loadgen failed (%d):\n%s\n%s" % (r.returncode, r.stdout, r.stderr)
+    assert rc == 0, "bare_lws exited with %s" % rc
+    res = json.loads(out.read_text().strip().splitlines()[-1])
+    assert res["join"]["ready"] == CLIENTS, r.stdout
+    assert res["burst"]["missing"] == 0 and res["burst"]["clients"] == CLIENTS, r.stdout

@@ -61,7 +61,7 @@ def test_help_describes_the_commands(binary):
 def test_serve_help_lists_its_options(binary):
     r = run_cli("serve", "--help")
     assert r.returncode == 0
-    for opt in ("--listen", "--db", "--web", "--key", "--demo"):
+    for opt in ("--listen", "--db", "--web", "--key", "--demo", "--threads"):
         assert opt in r.stdout, opt
 
 
@@ -73,6 +73,10 @@ def test_init_help_lists_its_options(binary):
 
 @pytest.mark.parametrize("args", [
     ["serve", "--bogus"],
+    ["serve", "--threads", "0"],
+    ["serve", "--threads", "65"],
+    ["serve", "--threads", "two"],
+    ["serve", "--threads"],
     ["init", "--bogus"],
     ["--bogus"],
     ["frobnicate"],
