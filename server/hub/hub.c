@@ -40,6 +40,7 @@ msg_new(const char *text, size_t len)
     m->len = (uint32_t)len;
     m->vis = VIS_ALL;
     m->part = MSG_PART_WHOLE;
+    m->writer = 0;
     memcpy(m->buf + MSG_PRE, text, len);
     m->buf[MSG_PRE + len] = 0;
     return m;

@@ -40,6 +40,7 @@ struct msg {
     uint32_t len;
     uint8_t vis;         /* enum vis, for event messages */
     uint8_t part;        /* enum msg_part: MSG_PART_WHOLE unless set */
+    uint8_t writer;      /* net/'s: which thread writes frame headers in the headroom */
     unsigned char buf[]; /* MSG_PRE headroom, then len bytes of text */
 };
 

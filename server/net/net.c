@@ -28,7 +28,11 @@
  * when that queue was empty. Loop 0's own connections take no detour: its
  * ops are applied at once, so with one thread this is the single-threaded
  * server it was. A message buffer crosses threads by its (atomic)
- * reference count; one buffer still serves every recipient (DESIGN.md).
+ * reference count, and one buffer serves every recipient of a loop
+ * (DESIGN.md); each loop gets a buffer of its own, because lws_write()
+ * writes the frame header into the headroom of the buffer it sends: the
+ * first loop to send a message has the hub's buffer, the others a copy made
+ * once per hub turn.
  *
  * Sessions and requests are heap handles that outlive their wsi: the hub
  * may still send to a connection that its loop has just seen close. A loop
@@ -187,6 +191,9 @@ struct loop {
     pthread_mutex_t mu;
     struct opq in;     /* ops for this loop, handed over (guarded by mu) */
     struct opq hubq;   /* the hub's ops for this loop in its turn (hub thread only) */
+    struct msg **copy_of, **copy; /* this turn's copies of the hub's buffers for this loop,
+                                     open addressing (hub thread only) */
+    size_t ncopies, copies_cap;
     atomic_ullong queued;  /* messages waiting in this loop's WebSocket queues */
     atomic_ullong cut_off; /* connections closed for being too slow */
 };
@@ -376,6 +383,8 @@ release_handle(struct net *n, struct handle *who)
     }
 }
 
+static void copies_clear(struct loop *l);
+
 /* Hand what the hub queued in its turn to each loop (hub thread). */
 static void
 hub_handoff(struct net *n)
@@ -386,6 +395,9 @@ hub_handoff(struct net *n)
         struct handle *next = retry->release_next;
         release_handle(n, retry);
         retry = next;
+    }
+    for (unsigned i = 0; i < n->nloops; i++) {
+        copies_clear(&n->loops[i]);
     }
     for (unsigned i = 1; i < n->nloops; i++) {
         struct loop *l = &n->loops[i];
@@ -608,19 +620,119 @@ ws_refuse(struct ws_session *s, int code, const char *message, int status, const
 
 /* --- the hub's output (hub_io, hub thread) ---------------------------------- */
 
+static size_t
+ptr_hash(const void *p, size_t mask)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return (size_t)x & mask;
+}
+
+/* Room in loop `l`'s table of copies for one more. 0 or ERR_NOMEM. */
+static int
+copies_room(struct loop *l)
+{
+    if (2 * (l->ncopies + 1) <= l->copies_cap) {
+        return 0;
+    }
+    size_t cap = l->copies_cap ? 2 * l->copies_cap : 64;
+    struct msg **of = calloc(cap, sizeof(*of)), **cp = calloc(cap, sizeof(*cp));
+    if (!of || !cp) {
+        free(of);
+        free(cp);
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < l->copies_cap; i++) {
+        if (l->copy_of[i]) {
+            size_t j = ptr_hash(l->copy_of[i], cap - 1);
+            while (of[j]) {
+                j = (j + 1) & (cap - 1);
+            }
+            of[j] = l->copy_of[i];
+            cp[j] = l->copy[i];
+        }
+    }
+    free(l->copy_of);
+    free(l->copy);
+    l->copy_of = of;
+    l->copy = cp;
+    l->copies_cap = cap;
+    return 0;
+}
+
+/* The buffer that loop `l` sends for the hub's message `m` (borrowed until
+ * the end of the hub's turn): `m` itself for the first loop to send it, a
+ * copy made once per turn for any other, so that no two threads write frame
+ * headers into the same headroom. NULL when memory is short. */
+static struct msg *
+buffer_for(struct loop *l, struct msg *m)
+{
+    uint8_t me = (uint8_t)(l->idx + 1);
+    if (m->writer == 0) {
+        m->writer = me;
+    }
+    if (m->writer == me) {
+        return m;
+    }
+    size_t i = 0, mask = l->copies_cap - 1;
+    for (i = l->copies_cap ? ptr_hash(m, mask) : 0; l->copies_cap && l->copy_of[i];
+         i = (i + 1) & mask) {
+        if (l->copy_of[i] == m) {
+            return l->copy[i];
+        }
+    }
+    struct msg *c = copies_room(l) ? NULL : msg_new((const char *)msg_data(m), m->len);
+    if (!c) {
+        return NULL;
+    }
+    c->vis = m->vis;
+    c->part = m->part;
+    c->writer = me;
+    mask = l->copies_cap - 1;
+    i = ptr_hash(m, mask);
+    while (l->copy_of[i]) {
+        i = (i + 1) & mask;
+    }
+    msg_ref(m); /* held, so that its address is not reused within the turn */
+    l->copy_of[i] = m;
+    l->copy[i] = c;
+    l->ncopies++;
+    return c;
+}
+
+/* End of the hub's turn: forget this turn's copies (their queued sends hold
+ * references of their own). */
+static void
+copies_clear(struct loop *l)
+{
+    for (size_t i = 0; l->ncopies && i < l->copies_cap; i++) {
+        if (l->copy_of[i]) {
+            msg_unref(l->copy_of[i]);
+            msg_unref(l->copy[i]);
+            l->copy_of[i] = l->copy[i] = NULL;
+            l->ncopies--;
+        }
+    }
+}
+
 static void
 io_send(void *ctx, void *netp, struct msg *m)
 {
     (void)ctx;
     struct ws_session *s = netp;
-    if (direct(s->h.loop)) {
-        ws_enqueue(s, m);
+    struct msg *b = buffer_for(s->h.loop, m);
+    if (b && direct(s->h.loop)) {
+        ws_enqueue(s, b);
         return;
     }
-    msg_ref(m);
-    struct op op = {.kind = OP_SEND, .who = &s->h, .m = m};
-    if (to_loop(&s->h, &op)) {
-        msg_unref(m);
+    struct op op = {.kind = OP_SEND, .who = &s->h, .m = b};
+    if (b) {
+        msg_ref(b);
+    }
+    if (!b || to_loop(&s->h, &op)) {
+        msg_unref(op.m);
         atomic_store(&s->h.lost, true);
     }
 }
@@ -1958,6 +2070,9 @@ net_free(struct net *n)
         opq_free(&l->work);
         opq_free(&l->in);
         opq_free(&l->hubq);
+        copies_clear(l);
+        free(l->copy_of);
+        free(l->copy);
         pthread_mutex_destroy(&l->mu);
     }
     opq_free(&n->hub_in);
