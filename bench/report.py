@@ -244,8 +244,11 @@ def main():
     before = any(r.get("label", "").endswith("_before") for r in runs)
     if before:
         brows, _ = build(runs, a, "_before")
-        bmap = {(r[0], r[1].split(",")[0]): r[2] for r in brows}
-        rows = [r[:2] + (bmap.get((r[0], r[1].split(",")[0])),) + r[2:] for r in rows]
+        # By figure; by what precedes its first comma when a count in it differs.
+        bmap = {(r[0], r[1]): r[2] for r in brows}
+        bpre = {(r[0], r[1].split(",")[0]): r[2] for r in brows}
+        rows = [r[:2] + (bmap.get((r[0], r[1]), bpre.get((r[0], r[1].split(",")[0]))),) + r[2:]
+                for r in rows]
     loads = [r["load1"] for r in runs if r.get("label") == "load"]
     mach = machine()
     head = ("Concerto benchmark: %s cores (%s), %s GiB, Linux %s; lws %s, node %s, ws %s\n"

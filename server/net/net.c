@@ -337,11 +337,20 @@ opq_move(struct opq *to, struct opq *from)
     return 0;
 }
 
-/* Are ops between the hub and this loop applied at once (same thread)? */
+/* Are this loop's ops for the hub applied at once (same thread)? */
 static bool
 direct(const struct loop *l)
 {
     return l->idx == 0 || !l->n->threaded;
+}
+
+/* Are the hub's ops for this loop applied at once? Only when there are no
+ * other threads: loop 0's wait for the end of the hub's turn too, so that
+ * the other loops are handed theirs (and start sending) first. */
+static bool
+hub_direct(const struct loop *l)
+{
+    return !l->n->threaded;
 }
 
 static void hub_apply(struct net *n, struct op *op);
@@ -365,7 +374,7 @@ static int
 to_loop(struct handle *who, struct op *op)
 {
     struct loop *l = who->loop;
-    if (direct(l)) {
+    if (hub_direct(l)) {
         loop_apply(l, op);
         return 0;
     }
@@ -412,6 +421,11 @@ hub_handoff(struct net *n)
             lws_cancel_service(l->ctx);
         }
     }
+    struct loop *l0 = &n->loops[0];
+    for (size_t i = 0; i < l0->hubq.n; i++) {
+        loop_apply(l0, &l0->hubq.v[i]);
+    }
+    l0->hubq.n = 0;
 }
 
 static void goodbye(struct loop *l, struct handle *who);
@@ -723,7 +737,7 @@ io_send(void *ctx, void *netp, struct msg *m)
     (void)ctx;
     struct ws_session *s = netp;
     struct msg *b = buffer_for(s->h.loop, m);
-    if (b && direct(s->h.loop)) {
+    if (b && hub_direct(s->h.loop)) {
         ws_enqueue(s, b);
         return;
     }
@@ -742,7 +756,7 @@ io_close(void *ctx, void *netp, int status, const char *reason)
 {
     (void)ctx;
     struct ws_session *s = netp;
-    if (direct(s->h.loop)) {
+    if (hub_direct(s->h.loop)) {
         ws_close(s, status, reason);
         return;
     }
@@ -772,7 +786,7 @@ answer(struct http_req *r, int status, const char *body, size_t len, const char 
         memcpy(copy + LWS_PRE, body, len);
         memcpy(copy + LWS_PRE + len, disposition, dlen + 1);
     }
-    if (direct(r->h.loop)) {
+    if (hub_direct(r->h.loop)) {
         req_answer(r, copy ? status : 503, copy, copy ? len : 0, ctype, disposition);
         return;
     }
