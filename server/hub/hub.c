@@ -1065,6 +1065,12 @@ hub_flush(struct hub *h, int64_t now)
                 if (m->vis == VIS_BUREAU && !c->bureau) {
                     break; /* the bureau comes first: nobody further sees it */
                 }
+                /* Ten thousand connections are ten thousand cache misses on
+                 * the list and as many in net/: ask for the next ones early. */
+                if (c->next) {
+                    __builtin_prefetch(c->next->next);
+                    __builtin_prefetch(c->next->net);
+                }
                 if (c->welcomed && !c->closing && sees(c, m->vis)) {
                     h->io.send(h->io.ctx, c->net, m);
                 }

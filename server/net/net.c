@@ -157,15 +157,15 @@ enum handle_kind { H_WS, H_HTTP };
  * threads may touch. */
 struct handle {
     enum handle_kind kind;
+    /* set by the hub when an op for it could not be queued: the loop closes
+     * the connection (or answers 503) at its next tick */
+    atomic_bool lost;
     struct loop *loop;
     /* loop side: on loop->owed while its goodbye (OP_DISCONNECT, OP_HTTP_GONE)
      * waits for memory to be queued */
     struct handle *owed_next;
     /* hub side: on net->unreleased while its OP_RELEASE waits for memory */
     struct handle *release_next;
-    /* set by the hub when an op for it could not be queued: the loop closes
-     * the connection (or answers 503) at its next tick */
-    atomic_bool lost;
 };
 
 struct addr_slot {
@@ -221,28 +221,31 @@ struct net {
 };
 
 struct ws_session {
+    /* What every delivery touches first, together: */
     struct handle h;
-    struct lws *wsi;                /* NULL once the connection is gone */
-    struct ws_session *prev, *next; /* in loop->sessions while live */
-    int64_t heard;    /* when the peer last sent anything (ms) */
+    struct lws *wsi;  /* NULL once the connection is gone */
+    struct msg **q;   /* ring of cap slots: `first`, then grown by doubling up to QUEUE_MAX */
+    unsigned cap, head, len;
     bool ping_due;    /* the idle sweep asks WRITEABLE for a ping */
     bool mid_message; /* a message's first frame went out, not yet its last */
+    bool closing;
     bool pinged;      /* a ping went out since the peer was last heard */
+    size_t bytes;     /* queued */
+    struct msg *first[QUEUE_MIN];
+    /* and the rest. */
+    struct ws_session *prev, *next; /* in loop->sessions while live */
+    int64_t heard;    /* when the peer last sent anything (ms) */
     bool hub_known;   /* OP_CONNECT went to the hub: a goodbye is owed */
     bool doomed;      /* refused and to be closed by the hub, after its error: input ignored */
+    bool counted;     /* in n->conns and its address slot */
+    bool discarding;
     char meeting[64];
     char addr[64];
-    bool counted;     /* in n->conns and its address slot */
     double tokens;    /* rate limit: messages that may be sent now */
     int64_t refill;   /* when tokens were last topped up (ms) */
     int refused;      /* messages refused for rate since the last accepted */
-    struct msg **q;   /* ring of cap slots, grown by doubling up to QUEUE_MAX */
-    unsigned cap, head, len;
-    size_t bytes; /* queued */
     char *rx;
     size_t rxlen;
-    bool discarding;
-    bool closing;
     int close_status;
     char close_reason[64];
     struct hub_conn *hc; /* hub thread only */
@@ -516,7 +519,7 @@ ws_queue_room(struct ws_session *s, size_t add)
     if (s->len < s->cap) {
         return 0;
     }
-    unsigned cap = s->cap ? s->cap * 2 : QUEUE_MIN;
+    unsigned cap = s->cap * 2;
     struct msg **q = malloc(cap * sizeof(*q));
     if (!q) {
         return -1;
@@ -524,7 +527,9 @@ ws_queue_room(struct ws_session *s, size_t add)
     for (unsigned i = 0; i < s->len; i++) {
         q[i] = s->q[(s->head + i) % s->cap];
     }
-    free(s->q);
+    if (s->q != s->first) {
+        free(s->q);
+    }
     s->q = q;
     s->cap = cap;
     s->head = 0;
@@ -576,7 +581,9 @@ ws_enqueue(struct ws_session *s, struct msg *m)
 static void
 ws_free(struct ws_session *s)
 {
-    free(s->q);
+    if (s->q != s->first) {
+        free(s->q);
+    }
     free(s->rx);
     free(s);
 }
@@ -1009,6 +1016,8 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         }
         s->h.kind = H_WS;
         s->h.loop = l;
+        s->q = s->first;
+        s->cap = QUEUE_MIN;
         query_meeting(wsi, s->meeting, sizeof(s->meeting));
         lws_get_peer_simple(wsi, s->addr, sizeof(s->addr));
         struct op op = {.kind = OP_CONNECT, .who = &s->h};
