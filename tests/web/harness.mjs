@@ -170,9 +170,8 @@ function watch(ctx, page) {
     page.on('pageerror', (e) => ctx.problems.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
         // Requests this harness blocks on purpose (the video room), HTTP
-        // errors that the tests provoke and check, and a request made while a
-        // test holds the browser offline (Chromium reloads the blocked video
-        // frame's error page when the network changes) are not problems.
+        // errors that the tests provoke and check, and a request that fails
+        // because a test holds the browser offline are not problems.
         const expected =
             /ERR_BLOCKED_BY_CLIENT|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED|server responded with a status of/;
         if (m.type() === 'error' && !expected.test(m.text())) {
