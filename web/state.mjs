@@ -718,7 +718,9 @@ export function applyEvent(s, ev) {
         if (v) {
             Object.assign(v, { state: 'open', opened_at: ev.ts, deadline: b.deadline || 0, voted: 0,
                 entitled: b.entitled_n ?? (b.entitled || []).length, quorum_open: !!b.quorum_met,
-                entitledIds: [...(b.entitled || [])] });
+                // An abridged body (a member of a large meeting) has no list:
+                // the rule gives it, as from a snapshot.
+                entitledIds: b.entitled ? [...b.entitled] : entitledNow(s, v.item) });
             out.announce = { key: 'announce.vote.open', params: { question: v.question } };
         }
         out.votes = true;

@@ -405,6 +405,17 @@ hub_begin(struct hub *h)
     return store_savepoint(h->st);
 }
 
+/* Does a member (not the bureau) of this meeting get events of type `t`
+ * abridged? vote.opened in a large meeting: its lists of members entitled
+ * and present are 240 KB at ten thousand members, sent to each of them,
+ * and took seconds to reach everyone (bench/results/README.md); a member's
+ * page needs only the counts. */
+static bool
+abridged(const struct live *l, int t)
+{
+    return t == EV_VOTE_OPENED && l->m->nparts > LARGE_MEETING;
+}
+
 int
 hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
 {
@@ -449,25 +460,44 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
             continue;
         }
         sec_hex(next, HASH_LEN, hex);
+        /* The full body for the bureau; members of a large meeting get a
+         * vote.opened without its lists (see abridged()). */
+        bool abridge = abridged(l, ev->type);
+        char *short_body = abridge ? proto_event_body_abridged(body) : NULL;
         char *text = proto_event_msg(l->m->id, ev->seq, ev->ts, ev->actor, type, body, hex);
+        char *short_text = short_body ? proto_event_msg(l->m->id, ev->seq, ev->ts, ev->actor,
+                                                        type, short_body, hex)
+                                      : NULL;
         free(body);
+        free(short_body);
         struct msg *m = text ? msg_new(text, strlen(text)) : NULL;
+        struct msg *m2 = short_text ? msg_new(short_text, strlen(short_text)) : NULL;
         free(text);
-        if (!m) {
+        free(short_text);
+        if (!m || (abridge && !m2)) {
+            msg_unref(m);
+            msg_unref(m2);
             return ERR_NOMEM;
         }
-        m->vis = (uint8_t)vis;
-        if (l->npending == l->cappending) {
+        m->vis = (uint8_t)(abridge ? VIS_BUREAU : vis);
+        if (m2) {
+            m2->vis = VIS_OTHERS;
+        }
+        if (l->npending + 2 > l->cappending) {
             size_t cap = l->cappending ? l->cappending * 2 : 16;
             struct msg **v = realloc(l->pending, cap * sizeof(*v));
             if (!v) {
                 msg_unref(m);
+                msg_unref(m2);
                 return ERR_NOMEM;
             }
             l->pending = v;
             l->cappending = cap;
         }
         l->pending[l->npending++] = m;
+        if (m2) {
+            l->pending[l->npending++] = m2;
+        }
     }
     return live_fit(l);
 }
@@ -884,20 +914,27 @@ hub_visibility(const struct live *l, int t)
 static bool
 sees(const struct hub_conn *c, enum vis v)
 {
-    return v == VIS_ALL || (v == VIS_BUREAU && c->bureau);
+    return v == VIS_ALL || (v == VIS_BUREAU && c->bureau) || (v == VIS_OTHERS && !c->bureau);
 }
 
 static int
 resume_row(void *ctx, const struct store_row *row)
 {
     struct resume *r = ctx;
-    if (!sees(r->c, hub_visibility(r->c->live, proto_event_type(row->type)))) {
+    int t = proto_event_type(row->type);
+    if (!sees(r->c, hub_visibility(r->c->live, t))) {
         return 0;
     }
     char hex[2 * HASH_LEN + 1];
     sec_hex(row->hash, HASH_LEN, hex);
-    char *text = proto_event_msg(r->meeting, row->seq, row->ts, row->actor, row->type, row->body,
-                                 hex);
+    char *short_body = NULL;
+    if (!r->c->bureau && abridged(r->c->live, t) &&
+        !(short_body = proto_event_body_abridged(row->body))) {
+        return ERR_NOMEM;
+    }
+    char *text = proto_event_msg(r->meeting, row->seq, row->ts, row->actor, row->type,
+                                 short_body ? short_body : row->body, hex);
+    free(short_body);
     if (!text) {
         return ERR_NOMEM;
     }

@@ -28,7 +28,7 @@
 #define MSG_PRE 16
 
 /* Who receives an event (see visibility() in hub.c). */
-enum vis { VIS_ALL = 0, VIS_BUREAU, VIS_NONE };
+enum vis { VIS_ALL = 0, VIS_BUREAU, VIS_NONE, VIS_OTHERS /* all but the bureau */ };
 
 /* Which part of a WebSocket message a buffer is: a welcome is sent in three
  * frames so that its snapshot, the same for everyone welcomed in a turn, is

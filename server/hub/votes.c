@@ -197,12 +197,20 @@ send_attendance(struct hub *h, struct live *l)
     const char *colleges[MAX_COLLEGES];
     size_t nc = meeting_colleges(m, colleges, MAX_COLLEGES);
     for (size_t k = 0; k < nc; k++) {
-        int64_t cp, cr, ct;
+        int64_t cp, cr, ct, turns = 0, spoken = 0;
         quorum_college(m, colleges[k], &cp, &cr, &ct);
+        for (size_t i = 0; i < m->nparts; i++) { /* as in the snapshot's attendance */
+            if (strcmp(m->parts[i].college, colleges[k]) == 0) {
+                turns += m->parts[i].turns;
+                spoken += m->parts[i].spoken_ms;
+            }
+        }
         struct pj *c = pj_object();
         pj_set_int(c, "present", cp);
         pj_set_int(c, "total", ct);
         pj_set_int(c, "required", cr);
+        pj_set_int(c, "turns", turns);
+        pj_set_int(c, "spoken", spoken);
         pj_set(cols, colleges[k], c);
     }
     pj_set_bool(qo, "met", q.met);

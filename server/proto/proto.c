@@ -917,6 +917,30 @@ proto_event_msg(const char *meeting, uint64_t seq, int64_t ts, const char *actor
     return s;
 }
 
+char *
+proto_event_body_abridged(const char *body)
+{
+    unsigned long mark = watch();
+    int rc;
+    char *s = NULL;
+    json_t *o = load(body, strlen(body), 0, &rc);
+    if (!json_is_object(o)) {
+        goto fail;
+    }
+    json_t *present = json_object_get(o, "present");
+    size_t np = json_is_array(present) ? json_array_size(present) : 0;
+    json_object_del(o, "entitled");
+    json_object_del(o, "present");
+    if (json_object_set_new(o, "present_n", json_integer((json_int_t)np)) ||
+        json_object_set_new(o, "abridged", json_true())) {
+        goto fail;
+    }
+    s = dump(o, JSON_COMPACT | JSON_SORT_KEYS, mark);
+fail:
+    json_decref(o);
+    return s;
+}
+
 /* {"type": T, "id": ID?, "body": BODY?} with `body` stolen. */
 static char *
 reply(const char *type, const char *id, json_t *body, unsigned long mark)

@@ -9,7 +9,7 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromSnapshot, applyEvent, applyCount, applySpeakers, agendaOrder, agendaNumbers, itemElapsed,
-    speakersOrder, turnRemaining, ballotsFor, openVote } from '../../web/state.mjs';
+    speakersOrder, turnRemaining, ballotsFor, openVote, isEntitled } from '../../web/state.mjs';
 import * as ballot from '../../web/ballot.mjs';
 import { nextItem } from '../../web/views/agenda.mjs';
 import { mergeMinutes, groupMinutes } from '../../web/views/minutes.mjs';
@@ -220,6 +220,31 @@ test('who votes: oneself if entitled, and the absent givers of proxies held, in 
     assert.deepEqual(again.votes.get('v1').entitledIds, ['b1', 'b3', 'l1', 'l2', 'l3']);
     ev('proxy.revoked', { from: 'b3' });
     assert.deepEqual(s.proxies, []);
+});
+
+test('an abridged vote.opened (a large meeting) gives no list: the rule says who votes', () => {
+    ev('proxy.given', { from: 'b3', to: 'b1' });
+    ev('agenda.item_opened', { item: 'i1' });
+    ev('recusal.declared', { participant: 'b2', item: 'i1' });
+    ev('vote.prepared', { vote: 'v1', item: 'i1', question: 'Q', kind: 'yesno', options: ['yes', 'no', 'abstain'],
+        mode: 'secret', rule: 'simple', share_num: 0, share_den: 0, duration: 0 });
+    ev('vote.opened', { vote: 'v1', deadline: 0, quorum_met: true, entitled_n: 5, present_n: 3, abridged: true });
+    const v = s.votes.get('v1');
+    assert.equal(v.entitled, 5);
+    assert.deepEqual(v.entitledIds, ['b1', 'b3', 'l1', 'l2', 'l3']);
+    assert.deepEqual(ballotsFor(s, v, 'b1'), [{ voter: 'b1', proxy: false }, { voter: 'b3', proxy: true }]);
+    assert.deepEqual(ballotsFor(s, v, 'b2'), [], 'recused');
+    // Without the roster (a member's page in a large meeting), the rule is applied per person.
+    s.membersOmitted = true;
+    ev('vote.closed', { vote: 'v1', counts: [0, 0, 0], colleges: [], college_counts: [], passed: false, winner: '',
+        quorum_met: true, voted: 0, entitled_n: 5, present: [], voters: [], by: [], choices: [] });
+    ev('vote.prepared', { vote: 'v2', item: 'i1', question: 'Q2', kind: 'yesno', options: ['yes', 'no', 'abstain'],
+        mode: 'secret', rule: 'simple', share_num: 0, share_den: 0, duration: 0 });
+    ev('vote.opened', { vote: 'v2', deadline: 0, quorum_met: true, entitled_n: 5, present_n: 3, abridged: true });
+    const v2 = s.votes.get('v2');
+    assert.equal(v2.entitledIds, null);
+    assert.equal(isEntitled(s, v2, 'b1'), true);
+    assert.equal(isEntitled(s, v2, 'b2'), false, 'recused');
 });
 
 test('with proxy_quorum, a represented member counts for the quorum, as the server counts', () => {
