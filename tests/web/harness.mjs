@@ -11,6 +11,7 @@
 // nothing, and any request to another origin (the Jitsi iframe, for one) is
 // aborted before it is made.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -217,4 +218,27 @@ export async function panelShots(page, selector, name) {
         await page.locator(selector).screenshot({ path: path.join(ARTIFACTS, `${name}-${width}.png`) });
     }
     await page.setViewportSize(size);
+}
+
+// At 360 px wide, `what` does not scroll sideways; the viewport is put back.
+export async function narrow(page, what) {
+    await page.setViewportSize({ width: 360, height: 740 });
+    assert.equal(await overflowsX(page), false, `${what} scrolls sideways at 360 px`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+// Wait until the live region has said something matching `re`.
+export async function announced(page, re) {
+    await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#announcer').textContent),
+        re.source);
+}
+
+// The snapshot the server gives this page's participant, over HTTP.
+export async function snapshot(page) {
+    return page.evaluate(async () => {
+        const meeting = location.pathname.split('/').pop();
+        const token = sessionStorage.getItem(`concerto.token.${meeting}`);
+        const res = await fetch(`/api/meetings/${meeting}`, { headers: { Authorization: `Bearer ${token}` } });
+        return res.json();
+    });
 }

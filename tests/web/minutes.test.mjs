@@ -18,7 +18,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, launchBrowser, newContext, seriousViolations, panelShots, overflowsX, REPO }
+import { startServer, launchBrowser, newContext, seriousViolations, panelShots, REPO,
+    narrow, announced, snapshot }
     from './harness.mjs';
 
 const BIN = process.env.CONCERTO_BIN || path.join(REPO, 'build', 'concerto');
@@ -42,27 +43,6 @@ const all = () => Object.values(people);
 
 async function axe(who, state) {
     assert.deepEqual(await seriousViolations(people[who].page), [], `${who}: ${state}`);
-}
-
-async function narrow(page, what) {
-    await page.setViewportSize({ width: 360, height: 740 });
-    assert.equal(await overflowsX(page), false, `${what} scrolls sideways at 360 px`);
-    await page.setViewportSize({ width: 1280, height: 900 });
-}
-
-async function announced(page, re) {
-    await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#announcer').textContent),
-        re.source);
-}
-
-// The snapshot the server gives this participant, over HTTP.
-async function snapshot(page) {
-    return page.evaluate(async () => {
-        const meeting = location.pathname.split('/').pop();
-        const token = sessionStorage.getItem(`concerto.token.${meeting}`);
-        const res = await fetch(`/api/meetings/${meeting}`, { headers: { Authorization: `Bearer ${token}` } });
-        return res.json();
-    });
 }
 
 before(async () => {

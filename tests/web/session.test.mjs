@@ -14,7 +14,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newContext, seriousViolations, screenshots, panelShots, overflowsX }
+import { startServer, launchBrowser, newContext, seriousViolations, screenshots, panelShots,
+    narrow, announced, snapshot }
     from './harness.mjs';
 
 let server;
@@ -42,27 +43,6 @@ const members = () => [people.dubois, people.lefebvre, people.moreau];
 
 async function axe(who, state) {
     assert.deepEqual(await seriousViolations(people[who].page), [], `${who}: ${state}`);
-}
-
-async function narrow(page, what) {
-    await page.setViewportSize({ width: 360, height: 740 });
-    assert.equal(await overflowsX(page), false, `${what} scrolls sideways at 360 px`);
-    await page.setViewportSize({ width: 1280, height: 900 });
-}
-
-async function announced(page, re) {
-    await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#announcer').textContent),
-        re.source);
-}
-
-// The snapshot the server gives this participant, over HTTP.
-async function snapshot(page) {
-    return page.evaluate(async () => {
-        const meeting = location.pathname.split('/').pop();
-        const token = sessionStorage.getItem(`concerto.token.${meeting}`);
-        const res = await fetch(`/api/meetings/${meeting}`, { headers: { Authorization: `Bearer ${token}` } });
-        return res.json();
-    });
 }
 
 before(async () => {
