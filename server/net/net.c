@@ -552,25 +552,27 @@ ws_close(struct ws_session *s, int status, const char *reason)
     lws_callback_on_writable(s->wsi);
 }
 
-/* Queue `m` (borrowed: a reference is taken) on the session. */
+/* Queue `m` on the session; steals a reference (dropped when it is not
+ * queued). */
 static void
-ws_enqueue(struct ws_session *s, struct msg *m)
+ws_take(struct ws_session *s, struct msg *m)
 {
     struct loop *l = s->h.loop;
     if (!s->wsi || s->closing) {
+        msg_unref(m);
         return;
     }
     if (ws_queue_room(s, m->len)) {
         /* Too slow: drop what is queued and cut it off; it resumes with `since`. */
         log_line(LOG_WARN, "connection too slow (%u messages, %zu bytes queued): closing",
                  s->len, s->bytes);
+        msg_unref(m);
         ws_queue_clear(s);
         atomic_fetch_add_explicit(&l->cut_off, 1, memory_order_relaxed);
         /* Its socket is full, so the close frame may never go out: dropped anyway. */
         ws_close(s, 1008, "too slow, resume with since");
         return;
     }
-    msg_ref(m);
     s->q[(s->head + s->len) % s->cap] = m;
     s->len++;
     s->bytes += m->len;
@@ -744,16 +746,14 @@ io_send(void *ctx, void *netp, struct msg *m)
     (void)ctx;
     struct ws_session *s = netp;
     struct msg *b = buffer_for(s->h.loop, m);
-    if (b && hub_direct(s->h.loop)) {
-        ws_enqueue(s, b);
+    if (!b) {
+        atomic_store(&s->h.lost, true);
         return;
     }
+    msg_ref(b); /* the queue's, carried by the op */
     struct op op = {.kind = OP_SEND, .who = &s->h, .m = b};
-    if (b) {
-        msg_ref(b);
-    }
-    if (!b || to_loop(&s->h, &op)) {
-        msg_unref(op.m);
+    if (to_loop(&s->h, &op)) {
+        msg_unref(b);
         atomic_store(&s->h.lost, true);
     }
 }
@@ -1765,8 +1765,7 @@ loop_apply(struct loop *l, struct op *op)
         lws_adopt_socket_vhost(l->vh, op->code); /* closes the socket on failure */
         break;
     case OP_SEND:
-        ws_enqueue(s, op->m);
-        msg_unref(op->m);
+        ws_take(s, op->m);
         break;
     case OP_CLOSE:
         ws_close(s, op->code, op->data ? op->data : "");
