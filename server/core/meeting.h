@@ -223,6 +223,7 @@ struct meeting {
     struct entry *entries;
     size_t nentries;
     size_t capentries;
+    size_t entries_bytes; /* text of the entries not deleted */
     char finalized_by[ID_MAX]; /* "" until minutes.finalized */
     int64_t finalized_at;
     char approved_by[ID_MAX]; /* "" until record.approved */

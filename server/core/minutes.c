@@ -20,6 +20,10 @@
 #include <string.h>
 
 #define MAX_ENTRIES 100000
+/* The text of the entries in force, in all: the snapshot every member is
+ * welcomed with holds it, so it is bounded (two thousand pages; a three-hour
+ * meeting's minutes are about a hundredth of it). */
+#define MAX_ENTRIES_BYTES (4u << 20)
 #define MAX_SPEAKERS 50
 
 int32_t
@@ -86,6 +90,7 @@ minutes_apply(struct meeting *m, const struct event *ev)
         e->item = ev->b.item && *ev->b.item ? meeting_item_index(m, ev->b.item) : -1;
         e->ts = ev->ts;
         m->nentries++;
+        m->entries_bytes += strlen(e->text);
         return 0;
     case EV_MINUTES_ENTRY_EDITED:
     case EV_MINUTES_ENTRY_DELETED:
@@ -93,13 +98,16 @@ minutes_apply(struct meeting *m, const struct event *ev)
             return ERR_INTERNAL;
         }
         e = &m->entries[i];
+        size_t was = e->deleted ? 0 : strlen(e->text);
         if (ev->type == EV_MINUTES_ENTRY_DELETED) {
             e->deleted = true;
+            m->entries_bytes -= was;
             return 0;
         }
         if (core_set(&e->text, ev->b.text) || set_speakers(&e->speakers, &ev->b.speakers)) {
             return ERR_NOMEM;
         }
+        m->entries_bytes += strlen(e->text) - was;
         e->item = ev->b.item && *ev->b.item ? meeting_item_index(m, ev->b.item) : -1;
         e->edited = true;
         return 0;
@@ -123,6 +131,9 @@ entry_body(struct meeting *m, const struct body *in, const struct entry *old, st
     const char *text = in->text ? in->text : old ? old->text : NULL;
     if (!text || !*text) {
         return ERR_INVALID;
+    }
+    if (m->entries_bytes - (old ? strlen(old->text) : 0) + strlen(text) > MAX_ENTRIES_BYTES) {
+        return ERR_TOO_LARGE;
     }
     int32_t item = old ? old->item : m->current;
     if (in->item) {

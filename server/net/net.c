@@ -88,7 +88,7 @@ _Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
 
 #define QUEUE_MIN 8            /* a connection's queue starts this small... */
 #define QUEUE_MAX 4096         /* ...and is cut off when this many messages wait */
-#define QUEUE_BYTES (8u << 20) /* ...or this many bytes */
+#define QUEUE_BYTES (8u << 20) /* ...or this many bytes (see queue_weight()) */
 #define ADDR_SLOTS 8192        /* client addresses tracked for the per-address cap */
 #define FLOOD_STRIKES 3        /* refused bursts before a flooding client is cut off */
 #define WRITE_BATCH 512        /* messages one WRITEABLE may send while the socket takes them */
@@ -508,6 +508,18 @@ ws_queue_clear(struct ws_session *s)
     s->bytes = 0;
 }
 
+/* What a message weighs against the session's QUEUE_BYTES. The bound is on
+ * what a slow reader makes the server hold for it alone; the snapshot of a
+ * welcome (the middle part) is one buffer shared by everyone welcomed at its
+ * seq, which the meeting holds anyway, and a session is welcomed once. It
+ * weighs nothing, so a meeting whose snapshot is larger than the bound (a
+ * full agenda, long minutes) can still be joined. */
+static size_t
+queue_weight(const struct msg *m)
+{
+    return m->part == MSG_PART_MIDDLE ? 0 : m->len;
+}
+
 /* Room for one more message: grow the ring (keeping its order) if full.
  * 0, or -1 when the queue is at its bound or memory is short. */
 static int
@@ -562,7 +574,7 @@ ws_take(struct ws_session *s, struct msg *m)
         msg_unref(m);
         return;
     }
-    if (ws_queue_room(s, m->len)) {
+    if (ws_queue_room(s, queue_weight(m))) {
         /* Too slow: drop what is queued and cut it off; it resumes with `since`. */
         log_line(LOG_WARN, "connection too slow (%u messages, %zu bytes queued): closing",
                  s->len, s->bytes);
@@ -575,7 +587,7 @@ ws_take(struct ws_session *s, struct msg *m)
     }
     s->q[(s->head + s->len) % s->cap] = m;
     s->len++;
-    s->bytes += m->len;
+    s->bytes += queue_weight(m);
     atomic_fetch_add_explicit(&l->queued, 1, memory_order_relaxed);
     lws_callback_on_writable(s->wsi);
 }
@@ -1155,7 +1167,7 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
                 struct msg *m = s->q[s->head];
                 s->head = (s->head + 1) % s->cap;
                 s->len--;
-                s->bytes -= m->len;
+                s->bytes -= queue_weight(m);
                 static const int kinds[] = {
                     [MSG_PART_WHOLE] = LWS_WRITE_TEXT,
                     [MSG_PART_FIRST] = LWS_WRITE_TEXT | LWS_WRITE_NO_FIN,

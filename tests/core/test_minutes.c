@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * test_minutes.c - core/minutes.c: the secretary's entries and the bound on
+ * their text.
+ *
+ * The entries in force hold at most 4 MiB of text in all, since every member
+ * is welcomed with them: an entry that would pass it is refused with
+ * too_large and changes nothing, an edit counts the difference, a deletion
+ * gives its text back, and the count is the same after a refold from the log.
+ */
+#include "meeting_fixture.h"
+
+#define ENTRY_TEXT 20000 /* the protocol's longest entry */
+#define BUDGET (4u << 20)
+
+static char *
+long_text(char c)
+{
+    char *t = malloc(ENTRY_TEXT + 1);
+    assert_non_null(t);
+    memset(t, c, ENTRY_TEXT);
+    t[ENTRY_TEXT] = 0;
+    return t;
+}
+
+/* Entries of the longest text until the bound refuses one; their number. */
+static size_t
+fill(struct fx *f, const char *text)
+{
+    size_t n = 0;
+    f->unchecked = true;
+    while (fx_run(f, "secr", CMD_MINUTES_ADD, (struct body){.text = (char *)text}) == 0) {
+        n++;
+    }
+    f->unchecked = false;
+    return n;
+}
+
+static void
+test_minutes_refuse_an_entry_past_the_bound_on_their_text(void **state)
+{
+    struct fx *f = *state;
+    char *text = long_text('a');
+    size_t n = fill(f, text);
+    assert_int_equal(n, BUDGET / ENTRY_TEXT);
+    assert_int_equal(f->m->entries_bytes, n * ENTRY_TEXT);
+    REFUSED(f, ERR_TOO_LARGE, "secr", CMD_MINUTES_ADD, .text = text);
+    /* What still fits is taken. */
+    OK(f, "secr", CMD_MINUTES_ADD, .text = "Fin de séance.");
+    free(text);
+}
+
+static void
+test_minutes_count_an_edit_by_its_difference_and_a_deletion_gives_its_text_back(void **state)
+{
+    struct fx *f = *state;
+    char *text = long_text('b');
+    size_t n = fill(f, text);
+    assert_true(n > 2);
+    /* Shorter: room is made, and the same length again fits. */
+    OK(f, "secr", CMD_MINUTES_EDIT, .entry = "e1", .text = "Résumé.");
+    assert_int_equal(f->m->entries_bytes, (n - 1) * ENTRY_TEXT + strlen("Résumé."));
+    OK(f, "secr", CMD_MINUTES_EDIT, .entry = "e1", .text = text);
+    /* An edit that grows an entry past the room left: refused; up to it: taken. */
+    OK(f, "secr", CMD_MINUTES_EDIT, .entry = "e2", .text = "x");
+    for (size_t room; (room = BUDGET - f->m->entries_bytes) > 1;) {
+        size_t len = room - 1 < ENTRY_TEXT ? room - 1 : ENTRY_TEXT;
+        char kept = text[len];
+        text[len] = 0;
+        OK(f, "secr", CMD_MINUTES_ADD, .text = text); /* until one byte is left */
+        text[len] = kept;
+    }
+    REFUSED(f, ERR_TOO_LARGE, "secr", CMD_MINUTES_EDIT, .entry = "e2", .text = "xyz");
+    OK(f, "secr", CMD_MINUTES_EDIT, .entry = "e2", .text = "xy");
+    assert_int_equal(f->m->entries_bytes, BUDGET);
+    /* A deleted entry's text no longer counts. */
+    OK(f, "secr", CMD_MINUTES_DELETE, .entry = "e3");
+    OK(f, "secr", CMD_MINUTES_ADD, .text = text);
+    size_t live = f->m->entries_bytes;
+    fx_keep(f);
+    fx_refold(f);
+    assert_int_equal(f->m->entries_bytes, live);
+    free(text);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_minutes_refuse_an_entry_past_the_bound_on_their_text,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_minutes_count_an_edit_by_its_difference_and_a_deletion_gives_its_text_back,
+            fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
