@@ -61,6 +61,7 @@ def shared_server(binary, web_root, tmp_path_factory):
     yield s
     s.stop()
     assert not s.leaked_tokens(), "tokens found in the server log: %s" % s.leaked_tokens()
+    assert not s.sanitizer_reports(), "sanitizer reports in the shared server's log: %s" % s.sanitizer_reports()
 
 
 @pytest.fixture
@@ -93,6 +94,7 @@ def spawn(binary, web_root, tmp_path):
             s.stop()
     for s in made:
         assert not s.leaked_tokens(), "tokens found in the server log: %s" % s.leaked_tokens()
+        assert not s.sanitizer_reports(), "sanitizer reports in the server's log: %s" % s.sanitizer_reports()
 
 
 @pytest.fixture

@@ -250,6 +250,15 @@ class Server:
         log = self.stderr_text()
         return sorted(t for t in self.tokens if t and t in log)
 
+    def sanitizer_reports(self):
+        """The reports a sanitizer build wrote in the server's log (a data
+        race does not stop a ThreadSanitizer build: it is found here)."""
+        log = self.stderr_text()
+        return [line for line in log.splitlines()
+                if line.startswith(("WARNING: ThreadSanitizer", "ERROR: AddressSanitizer",
+                                    "ERROR: LeakSanitizer"))
+                or ": runtime error: " in line]
+
     # --- clients
 
     def api(self, token=None):
