@@ -95,7 +95,7 @@ function vote(v) {
         state: v.state || 'prepared', opened_at: v.opened_at || 0, deadline: v.deadline || 0,
         closed_at: v.closed_at || 0, voted: v.voted || 0,
         entitled: typeof v.entitled === 'number' ? v.entitled : 0, quorum_open: !!v.quorum_open,
-        entitledIds: null, result: v.result ? { ...v.result, ballots: [...(v.result.ballots || [])] } : null };
+        small_colleges: [...(v.small_colleges || [])], entitledIds: null, result: v.result ? { ...v.result, ballots: [...(v.result.ballots || [])] } : null };
 }
 
 function minute(e, ts) {
@@ -718,6 +718,7 @@ export function applyEvent(s, ev) {
         if (v) {
             Object.assign(v, { state: 'open', opened_at: ev.ts, deadline: b.deadline || 0, voted: 0,
                 entitled: b.entitled_n ?? (b.entitled || []).length, quorum_open: !!b.quorum_met,
+                small_colleges: [...(b.small_colleges || [])],
                 // An abridged body (a member of a large meeting) has no list:
                 // the rule gives it, as from a snapshot.
                 entitledIds: b.entitled ? [...b.entitled] : entitledNow(s, v.item) });
@@ -731,7 +732,8 @@ export function applyEvent(s, ev) {
             Object.assign(v, { state: 'closed', closed_at: ev.ts, voted: b.voted ?? v.voted,
                 entitled: b.entitled_n ?? v.entitled });
             v.result = { counts: [...(b.counts || [])], colleges: [...(b.colleges || [])],
-                college_counts: [...(b.college_counts || [])], passed: !!b.passed, winner: b.winner || '',
+                college_counts: [...(b.college_counts || [])],
+                college_passed: [...(b.college_passed || [])], passed: !!b.passed, winner: b.winner || '',
                 quorum_close: !!b.quorum_met,
                 ballots: voters.map((voter, i) => ({ voter, by: (b.by || [])[i] || '',
                     choice: optionAt(v, (b.choices || [])[i]) })) };

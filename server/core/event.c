@@ -69,12 +69,13 @@ body_clear(struct body *b)
     }
     struct strlist *lists[] = {&b->options, &b->entitled, &b->present_ids, &b->voters,
                                &b->bys,     &b->colleges, &b->receipts,    &b->replaces,
-                               &b->speakers};
+                               &b->speakers, &b->small_colleges};
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
         strlist_clear(lists[i]);
     }
     free(b->counts.v);
     free(b->college_counts.v);
+    free(b->college_passed.v);
     free(b->choices.v);
     memset(b, 0, sizeof(*b));
 }

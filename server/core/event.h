@@ -237,6 +237,8 @@ struct body {
     struct strlist speakers;
     struct intlist counts;
     struct intlist college_counts;
+    struct intlist college_passed;
+    struct strlist small_colleges;
     struct intlist choices;
     /* secret ballots: one client-made receipt per ballot cast, and the receipt
      * each one replaces ("" for a first ballot); never written to the log */

@@ -128,10 +128,12 @@ struct vote {
     int32_t *by;     /* participant index of the proxy holder who cast it, -1 if self */
     int64_t nvoted;
     int64_t nentitled;
+    struct strlist small_colleges; /* from vote.opened (vote.c) */
     /* the result, from vote.closed */
     struct intlist counts;
     struct strlist colleges;
-    struct intlist college_counts;
+    struct intlist college_counts; /* empty when withheld (vote.c) */
+    struct intlist college_passed; /* the double rule: 1 or 0 per college */
     bool passed;
     bool quorum_close;
     char *winner;

@@ -21,6 +21,17 @@
  * options, the option with strictly the most votes wins (and with the
  * absolute rule, more than half of the votes cast for an option). Ties fail.
  * Abstentions never count as cast. A vote opened without quorum cannot pass.
+ *
+ * Secrecy in a small college: the counts of a secret vote are published by
+ * college only when every college has none or at least SECRET_MIN_BALLOTS
+ * ballots (abstentions included). Otherwise vote.closed carries no counts by
+ * college at all (withholding one college's alone would not do: the totals
+ * less the others' give it), only the totals, and under the double rule each
+ * college's outcome, which the rule needs. That outcome can still tell how
+ * the one member of a college voted: vote.opened names the colleges with
+ * fewer than SECRET_MIN_BALLOTS members entitled and present when a secret
+ * vote under the double rule opens, so that the chair is warned and the
+ * minutes say so.
  */
 #include "internal.h"
 
@@ -32,6 +43,7 @@
 
 #define MAX_VOTES 200
 #define MAX_OPTIONS 20
+#define SECRET_MIN_BALLOTS 3
 
 const char *
 vote_rule_str(enum vote_rule r)
@@ -149,8 +161,10 @@ vote_free(struct vote *v)
     strlist_clear(&v->options);
     strlist_clear(&v->colleges);
     strlist_clear(&v->present_close);
+    strlist_clear(&v->small_colleges);
     free(v->counts.v);
     free(v->college_counts.v);
+    free(v->college_passed.v);
 }
 
 static int
@@ -241,6 +255,10 @@ apply_opened(struct meeting *m, struct vote *v, const struct event *ev)
             v->present_open[pidx_of(m, p)] = 1;
         }
     }
+    strlist_clear(&v->small_colleges);
+    if (copy_strlist(&v->small_colleges, &ev->b.small_colleges)) {
+        return ERR_NOMEM;
+    }
     v->state = VOTE_OPEN;
     v->opened_at = ev->ts;
     v->deadline = ev->b.deadline;
@@ -283,12 +301,15 @@ apply_closed(struct vote *v, const struct event *ev)
 {
     free(v->counts.v);
     free(v->college_counts.v);
+    free(v->college_passed.v);
     strlist_clear(&v->colleges);
     strlist_clear(&v->present_close);
     memset(&v->counts, 0, sizeof(v->counts));
     memset(&v->college_counts, 0, sizeof(v->college_counts));
+    memset(&v->college_passed, 0, sizeof(v->college_passed));
     if (copy_intlist(&v->counts, &ev->b.counts) ||
         copy_intlist(&v->college_counts, &ev->b.college_counts) ||
+        copy_intlist(&v->college_passed, &ev->b.college_passed) ||
         copy_strlist(&v->colleges, &ev->b.colleges) ||
         copy_strlist(&v->present_close, &ev->b.present_ids) || core_set(&v->winner, ev->b.winner)) {
         return ERR_NOMEM;
@@ -494,6 +515,37 @@ handle_prepare(struct meeting *m, const struct cmd *c, const char *actor, int64_
     return core_emit_done(m, out);
 }
 
+/* The colleges with members entitled to vote `v` of whom fewer than
+ * SECRET_MIN_BALLOTS are present, in roster order. */
+static int
+small_colleges(const struct meeting *m, const struct vote *v, struct strlist *out)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < m->nparts; i++) {
+        const struct participant *p = &m->parts[i];
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++) {
+            seen = strcmp(m->parts[k].college, p->college) == 0;
+        }
+        if (seen || !p->college[0]) {
+            continue;
+        }
+        int64_t entitled = 0, present = 0;
+        for (size_t k = i; k < m->nparts; k++) {
+            const struct participant *q = &m->parts[k];
+            if (q->role == ROLE_MEMBER && strcmp(q->college, p->college) == 0 &&
+                !recused(m, (uint32_t)k, v->item)) {
+                entitled++;
+                present += attendance_counts(q);
+            }
+        }
+        if (entitled && present < SECRET_MIN_BALLOTS) {
+            rc = strlist_push(out, p->college);
+        }
+    }
+    return rc;
+}
+
 static int
 handle_open(struct meeting *m, struct vote *v, const char *actor, int64_t now,
             struct evlist *out)
@@ -521,6 +573,9 @@ handle_open(struct meeting *m, struct vote *v, const char *actor, int64_t now,
         if (rc == 0 && p->role == ROLE_MEMBER && attendance_counts(p)) {
             rc = strlist_push(&e->present_ids, p->id);
         }
+    }
+    if (rc == 0 && v->secret && v->rule == RULE_DOUBLE && !v->choice_kind) {
+        rc = small_colleges(m, v, &e->small_colleges);
     }
     if (rc) {
         core_emit_drop(out);
@@ -638,6 +693,23 @@ handle_cast(struct meeting *m, struct vote *v, const struct cmd *c, const char *
     return rc;
 }
 
+/* May the counts by college (row-major, nopt a row) of a secret vote be
+ * published: has every college none or at least SECRET_MIN_BALLOTS? */
+static bool
+college_counts_safe(const struct intlist *cc, size_t nopt)
+{
+    for (size_t k = 0; nopt && k < cc->n / nopt; k++) {
+        int64_t ballots = 0;
+        for (size_t o = 0; o < nopt; o++) {
+            ballots += cc->v[k * nopt + o];
+        }
+        if (ballots > 0 && ballots < SECRET_MIN_BALLOTS) {
+            return false;
+        }
+    }
+    return true;
+}
+
 int
 vote_close(struct meeting *m, uint32_t vi, const struct secret_tally *tally, size_t ntally,
            const char *actor, int64_t now, struct evlist *out)
@@ -721,7 +793,12 @@ vote_close(struct meeting *m, uint32_t vi, const struct secret_tally *tally, siz
         case RULE_DOUBLE:
             passed = e->colleges.n > 0;
             for (size_t k = 0; k < e->colleges.n; k++) {
-                passed = passed && e->college_counts.v[k * nopt] > e->college_counts.v[k * nopt + 1];
+                bool won = e->college_counts.v[k * nopt] > e->college_counts.v[k * nopt + 1];
+                passed = passed && won;
+                if (intlist_push(&e->college_passed, won)) {
+                    core_emit_drop(out);
+                    return ERR_NOMEM;
+                }
             }
             break;
         }
@@ -742,6 +819,10 @@ vote_close(struct meeting *m, uint32_t vi, const struct secret_tally *tally, siz
         winner = passed && v->quorum_open ? v->options.v[at] : ""; /* no pass, no winner */
     }
     passed = passed && v->quorum_open;
+    if (v->secret && !college_counts_safe(&e->college_counts, nopt)) {
+        free(e->college_counts.v);
+        memset(&e->college_counts, 0, sizeof(e->college_counts));
+    }
     struct quorum q = quorum_compute(m);
     for (size_t i = 0; i < m->nparts; i++) {
         const struct participant *p = &m->parts[i];

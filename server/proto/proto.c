@@ -258,7 +258,7 @@ static const struct field f_vote_opened[] = {
     ID("vote", vote, 1), INT("deadline", deadline, INT64_MAX, 1, HAS_DEADLINE),
     BOOL("quorum_met", quorum_met, 1, HAS_QUORUM_MET),
     INT("entitled_n", entitled_n, MANY, 1, HAS_ENTITLED_N), LIST("entitled", entitled, MANY, 1),
-    LIST("present", present_ids, MANY, 1), END};
+    LIST("present", present_ids, MANY, 1), LIST("small_colleges", small_colleges, 64, 0), END};
 static const struct field f_vote[] = {ID("vote", vote, 1), END};
 static const struct field f_ballot[] = {
     ID("vote", vote, 1), ID("voter", voter, 1), OPTID("by", by, 1),
@@ -270,7 +270,7 @@ static const struct field f_cast[] = {
 static const struct field f_vote_closed[] = {
     ID("vote", vote, 1), INTLIST("counts", counts, 21, 1), LIST("colleges", colleges, 64, 1),
     INTLIST("college_counts", college_counts, 21 * 64, 1),
-    BOOL("passed", passed, 1, HAS_PASSED), STR("winner", winner, NAME_MAX_, 1),
+    INTLIST("college_passed", college_passed, 64, 0), BOOL("passed", passed, 1, HAS_PASSED), STR("winner", winner, NAME_MAX_, 1),
     BOOL("quorum_met", quorum_met, 1, HAS_QUORUM_MET), INT("voted", voted, MANY, 1, HAS_VOTED),
     INT("entitled_n", entitled_n, MANY, 1, HAS_ENTITLED_N),
     LIST("present", present_ids, MANY, 1), LIST("voters", voters, MANY, 1),
@@ -1224,6 +1224,9 @@ votes_json(const struct meeting *m)
             (json_int_t)v->opened_at, "deadline", (json_int_t)v->deadline, "closed_at",
             (json_int_t)v->closed_at, "voted", (json_int_t)v->nvoted, "entitled",
             (json_int_t)v->nentitled, "quorum_open", v->quorum_open);
+        if (o) {
+            json_object_set_new(o, "small_colleges", strings_json(&v->small_colleges));
+        }
         if (o && (v->state == VOTE_CLOSED || v->state == VOTE_PUBLISHED)) {
             json_t *ballots = json_array();
             for (size_t k = 0; !v->secret && ballots && k < v->nslots; k++) {
@@ -1236,9 +1239,10 @@ votes_json(const struct meeting *m)
             }
             json_object_set_new(
                 o, "result",
-                json_pack("{s:o,s:o,s:o,s:b,s:s,s:b,s:o}", "counts", ints_json(&v->counts),
+                json_pack("{s:o,s:o,s:o,s:o,s:b,s:s,s:b,s:o}", "counts", ints_json(&v->counts),
                           "colleges", strings_json(&v->colleges), "college_counts",
-                          ints_json(&v->college_counts), "passed", v->passed, "winner",
+                          ints_json(&v->college_counts), "college_passed",
+                          ints_json(&v->college_passed), "passed", v->passed, "winner",
                           v->winner ? v->winner : "", "quorum_close", v->quorum_close,
                           "ballots", ballots ? ballots : json_array()));
         }

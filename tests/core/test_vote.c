@@ -177,6 +177,9 @@ struct outcome {
     char colleges[4][ID_MAX];
     size_t ncolleges;
     int64_t college_counts[4 * 22];
+    bool withheld; /* no counts by college (a secret vote in a small college) */
+    int64_t college_passed[4];
+    size_t ncollege_passed;
 };
 
 static struct outcome
@@ -200,9 +203,17 @@ outcome_of(const struct event *ev)
     for (size_t i = 0; i < o.ncolleges; i++) {
         snprintf(o.colleges[i], ID_MAX, "%s", ev->b.colleges.v[i]);
     }
-    assert_int_equal(ev->b.college_counts.n, o.ncolleges * o.ncounts);
+    o.withheld = o.ncolleges > 0 && ev->b.college_counts.n == 0;
+    if (!o.withheld) {
+        assert_int_equal(ev->b.college_counts.n, o.ncolleges * o.ncounts);
+    }
     for (size_t i = 0; i < ev->b.college_counts.n; i++) {
         o.college_counts[i] = ev->b.college_counts.v[i]; /* none when nobody is entitled */
+    }
+    assert_true(ev->b.college_passed.n == 0 || ev->b.college_passed.n == o.ncolleges);
+    o.ncollege_passed = ev->b.college_passed.n;
+    for (size_t i = 0; i < ev->b.college_passed.n; i++) {
+        o.college_passed[i] = ev->b.college_passed.v[i];
     }
     return o;
 }
@@ -1467,6 +1478,111 @@ test_a_secret_vote_closed_by_the_system_at_its_deadline(void **state)
     assert_string_equal(o.winner, "Amiens");
     assert_int_equal(o.counts[1], 1);
     assert_string_equal(fx_last(f)->actor, "system");
+    /* one ballot in the bailleurs' college: no counts by college */
+    assert_true(o.withheld);
+}
+
+/* ---- secrecy in a small college ------------------------------------------------------------ */
+
+static json_t *snapshot_vote(struct fx *f, size_t i);
+
+static void
+test_a_secret_vote_withholds_every_college_count_when_one_college_has_two_ballots(void **state)
+{
+    struct fx *f = *state;
+    PREPARE(f, .question = "Q", .mode = "secret");
+    vote_open(f, "v1");
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(cast_secret(f, members[i], "v1", "yes", receipt((int)i), NULL), 0);
+    }
+    /* bailleurs 3 ballots, locataires 2: the locataires' counts would tell
+     * each of the two how the other voted, and the totals less the bailleurs'
+     * would give them: neither college's counts are published. */
+    static const struct secret_tally t[] = {
+        {"bailleurs", "yes", 2}, {"bailleurs", "no", 1}, {"locataires", "yes", 1},
+        {"locataires", "no", 1}};
+    assert_int_equal(close_command_with_tally(f, "chair", "v1", t, 4), 0);
+    struct outcome o = outcome_of(fx_last(f));
+    assert_true(o.withheld);
+    assert_int_equal(o.ncolleges, 2);
+    assert_int_equal(o.counts[0], 3);
+    assert_int_equal(o.counts[1], 2);
+    assert_int_equal(o.ncollege_passed, 0); /* not the double rule */
+    json_t *v = snapshot_vote(f, 0);
+    json_t *r = json_object_get(v, "result");
+    assert_int_equal(json_array_size(json_object_get(r, "college_counts")), 0);
+    assert_int_equal(json_array_size(json_object_get(r, "colleges")), 2);
+    json_decref(v);
+}
+
+static void
+test_a_secret_vote_publishes_college_counts_when_every_college_has_three_ballots_or_none(void **state)
+{
+    struct fx *f = *state;
+    PREPARE(f, .question = "Q", .mode = "secret");
+    vote_open(f, "v1");
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(cast_secret(f, members[i], "v1", "yes", receipt((int)i), NULL), 0);
+    }
+    static const struct secret_tally t[] = {{"bailleurs", "yes", 2}, {"bailleurs", "abstain", 1}};
+    assert_int_equal(close_command_with_tally(f, "chair", "v1", t, 2), 0);
+    struct outcome o = outcome_of(fx_last(f));
+    assert_false(o.withheld);
+    static const int64_t per_college[] = {2, 0, 1, 0, 0, 0};
+    assert_memory_equal(o.college_counts, per_college, sizeof(per_college));
+}
+
+static void
+test_a_named_vote_publishes_college_counts_whatever_the_college_size(void **state)
+{
+    struct fx *f = *state;
+    PREPARE(f, .question = "Q");
+    vote_open(f, "v1");
+    cast(f, "b1", "v1", "no");
+    struct outcome o = outcome_of(vote_close_named(f, "v1"));
+    assert_false(o.withheld);
+    assert_int_equal(o.college_counts[1], 1);
+}
+
+static void
+test_a_secret_double_vote_names_the_small_colleges_at_opening_and_gives_each_outcome(void **state)
+{
+    struct fx *f = *state;
+    /* two bailleurs present out of three; the three locataires present */
+    fx_leave(f, "b3");
+    PREPARE(f, .question = "Q", .mode = "secret", .rule = "double");
+    vote_open(f, "v1");
+    const struct event *op = fx_last(f);
+    assert_int_equal(op->type, EV_VOTE_OPENED);
+    assert_int_equal(op->b.small_colleges.n, 1);
+    assert_string_equal(op->b.small_colleges.v[0], "bailleurs");
+    json_t *v = snapshot_vote(f, 0);
+    assert_int_equal(json_array_size(json_object_get(v, "small_colleges")), 1);
+    json_decref(v);
+    static const struct secret_tally t[] = {
+        {"bailleurs", "yes", 2}, {"locataires", "yes", 2}, {"locataires", "no", 1}};
+    assert_int_equal(close_command_with_tally(f, "chair", "v1", t, 3), 0);
+    struct outcome o = outcome_of(fx_last(f));
+    assert_true(o.withheld);
+    assert_int_equal(o.ncollege_passed, 2);
+    assert_int_equal(o.college_passed[0], 1);
+    assert_int_equal(o.college_passed[1], 1);
+    assert_true(o.passed);
+}
+
+static void
+test_a_named_or_simple_vote_names_no_small_college(void **state)
+{
+    struct fx *f = *state;
+    fx_leave(f, "b3");
+    fx_leave(f, "b2");
+    PREPARE(f, .question = "Q", .rule = "double");
+    vote_open(f, "v1");
+    assert_int_equal(fx_last(f)->b.small_colleges.n, 0);
+    OK(f, "chair", CMD_VOTE_CANCEL, .vote = "v1");
+    PREPARE(f, .question = "Q2", .mode = "secret");
+    vote_open(f, "v2");
+    assert_int_equal(fx_last(f)->b.small_colleges.n, 0);
 }
 
 /* ---- what clients see --------------------------------------------------------------------- */
@@ -1639,6 +1755,11 @@ main(void)
         T(test_a_holder_casts_secret_ballots_with_a_receipt_each_in_the_order_of_all),
         T(test_a_secret_vote_is_counted_from_the_tally_and_lists_no_ballot),
         T(test_a_secret_vote_closed_by_the_system_at_its_deadline),
+        T(test_a_secret_vote_withholds_every_college_count_when_one_college_has_two_ballots),
+        T(test_a_secret_vote_publishes_college_counts_when_every_college_has_three_ballots_or_none),
+        T(test_a_named_vote_publishes_college_counts_whatever_the_college_size),
+        T(test_a_secret_double_vote_names_the_small_colleges_at_opening_and_gives_each_outcome),
+        T(test_a_named_or_simple_vote_names_no_small_college),
         T(test_the_snapshot_shows_k_of_n_while_open_and_never_a_choice),
         T(test_the_snapshot_lists_live_proxies_and_recusals),
         T(test_a_whole_sitting_of_votes_folds_back_to_the_same_state),

@@ -64,9 +64,9 @@ async function compare(who = 'vasseur') {
         const s = window.concerto.conn.state;
         const pick = (it) => [it.id, it.parent, it.position, it.state, it.actual, it.opened_at, it.list_closed, it.title,
             it.duration, it.kind];
-        const voteOf = (v) => [v.id, v.state, v.voted, v.entitled, v.quorum_open, JSON.stringify(v.result ? {
+        const voteOf = (v) => [v.id, v.state, v.voted, v.entitled, v.quorum_open, v.small_colleges, JSON.stringify(v.result ? {
             counts: v.result.counts, colleges: v.result.colleges, college_counts: v.result.college_counts,
-            passed: v.result.passed, winner: v.result.winner, quorum_close: v.result.quorum_close,
+            college_passed: v.result.college_passed, passed: v.result.passed, winner: v.result.winner, quorum_close: v.result.quorum_close,
             ballots: v.result.ballots } : null)];
         const voting = !!st.openVote(s);
         const mine = {

@@ -24,7 +24,7 @@
 
 import { h, button, enable, reconcile, setText, fill } from '../dom.mjs';
 import { t, tn, optionName, collegeName, formatTime, formatClock, errorText } from '../i18n.mjs';
-import { ballotsFor, agendaNumbers, agendaOrder, nameOf as nameIn } from '../state.mjs';
+import { ballotsFor, agendaNumbers, agendaOrder, nameOf as nameIn, isPresent } from '../state.mjs';
 import * as ballot from '../ballot.mjs';
 import { request } from '../api.mjs';
 import { confirmView } from './confirm.mjs';
@@ -166,6 +166,21 @@ function prepareForm(ctx) {
             }
         },
     };
+}
+
+// The colleges in which fewer than 3 members entitled to vote `v` are
+// present now: what vote.opened would name in small_colleges (PROTOCOL.md
+// 6.5), for the warning before opening.
+function smallCollegesNow(st, v) {
+    const by = new Map();
+    for (const p of st.participants) {
+        if (p.role !== 'member' || !p.college
+            || st.recusals.some((r) => r.participant === p.id && r.item === v.item)) {
+            continue;
+        }
+        by.set(p.college, (by.get(p.college) || 0) + (isPresent(p) ? 1 : 0));
+    }
+    return [...by].filter(([, n]) => n < 3).map(([c]) => c);
 }
 
 export function votesView(ctx) {
@@ -379,10 +394,15 @@ export function votesView(ctx) {
         const verdict = v.kind === 'choice'
             ? (r.winner ? t('vote.result.winner', { option: optionName(r.winner) }) : t('vote.result.noWinner'))
             : t(r.passed ? 'vote.result.passed' : 'vote.result.failed');
-        const colleges = r.colleges || [];
+        // A secret vote in a small college has no counts by college (the
+        // server withholds them): the totals only, and why.
+        const withheld = (r.colleges || []).length > 0 && !(r.college_counts || []).length;
+        const colleges = withheld ? [] : r.colleges || [];
         const n = v.options.length;
+        const passedBy = (r.college_passed || []).map((won, k) => h('li', { dataset: { college: r.colleges[k] } },
+            t(won ? 'vote.result.collegePassed' : 'vote.result.collegeFailed', { college: collegeName(r.colleges[k]) })));
         const table = h('table', { class: 'result', id: `result-${v.id}` },
-            h('caption', {}, t('vote.result.caption')),
+            h('caption', {}, t(withheld ? 'vote.result.captionTotals' : 'vote.result.caption')),
             h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('vote.col.option')),
                 h('th', { scope: 'col', class: 'num' }, t('vote.col.total')),
                 colleges.map((c) => h('th', { scope: 'col', class: 'num' }, collegeName(c))))),
@@ -406,7 +426,9 @@ export function votesView(ctx) {
             h('p', { class: 'vote-verdict', dataset: { passed: String(!!r.passed) } }, verdict),
             h('p', { class: 'vote-turnout' }, tn('vote.result.turnout', v.voted, { voted: v.voted, entitled: v.entitled }),
                 ' · ', t(r.quorum_close ? 'vote.result.quorumClose' : 'vote.result.noQuorumClose')),
-            h('div', { class: 'table-wrap' }, table), named);
+            h('div', { class: 'table-wrap' }, table),
+            withheld ? h('p', { class: 'help vote-withheld' }, t('vote.result.withheld')) : null,
+            passedBy.length ? h('ul', { class: 'vote-college-outcomes' }, passedBy) : null, named);
     }
 
     function makeRow(v0) {
@@ -418,6 +440,8 @@ export function votesView(ctx) {
         const deadline = h('p', { class: 'vote-deadline' });
         const quorum = h('p', { class: 'vote-quorum' });
         const result = h('div', { class: 'vote-result-box' });
+        const small = h('p', { class: 'warning vote-small-colleges', role: 'note' });
+        let smallNow = []; // colleges that would be small if the vote opened now
         const notEntitled = h('p', { class: 'vote-not-entitled' }, t('vote.ballot.notEntitled'));
         let resultFor = '';
         const ballotEl = ballotBox(v0);
@@ -443,8 +467,16 @@ export function votesView(ctx) {
             listBox);
         // The officers' buttons.
         const tools = {
-            open: button({ class: 'primary', dataset: { action: 'open' } }, t('vote.action.open'),
-                () => ctx.send('vote.open', { vote: v.id }, tools.open)),
+            open: button({ class: 'primary', dataset: { action: 'open' } }, t('vote.action.open'), async () => {
+                // A secret vote under the double rule with a college of one
+                // or two voters: its outcome may tell their votes. Warned first.
+                if (smallNow.length && !await confirm.ask({ title: t('vote.open.title'),
+                    text: t('vote.smallColleges', { colleges: smallNow.map(collegeName).join(', ') }),
+                    yes: t('vote.action.open') })) {
+                    return;
+                }
+                ctx.send('vote.open', { vote: v.id }, tools.open);
+            }),
             close: button({ class: 'primary', dataset: { action: 'close' } }, t('vote.action.close'), async () => {
                 const yes = await confirm.ask({ title: t('vote.close.title'), text: tn('vote.close.text', v.voted,
                     { voted: v.voted, entitled: v.entitled, question: v.question }), yes: t('vote.action.close') });
@@ -466,7 +498,7 @@ export function votesView(ctx) {
             Object.values(tools));
         const art = h('article', { class: 'vote', id: `vote-${v0.id}`, dataset: { vote: v0.id },
             'aria-labelledby': `vote-${v0.id}-q` },
-        h('div', { class: 'vote-head' }, question, ' ', badge), meta, progress, deadline, quorum,
+        h('div', { class: 'vote-head' }, question, ' ', badge), meta, progress, deadline, quorum, small,
         notEntitled, ballotEl.el, result, checkBox, toolsEl);
         question.id = `vote-${v0.id}-q`;
 
@@ -510,6 +542,11 @@ export function votesView(ctx) {
                 quorum.hidden = v.state === 'prepared' || v.state === 'cancelled';
                 setText(quorum, t(v.quorum_open ? 'vote.quorumOpen' : 'vote.noQuorumOpen'));
                 quorum.dataset.met = String(v.quorum_open);
+                small.hidden = !(v.small_colleges || []).length || v.state === 'prepared' || v.state === 'cancelled';
+                setText(small, small.hidden ? '' : t('vote.smallColleges',
+                    { colleges: v.small_colleges.map(collegeName).join(', ') }));
+                smallNow = v.state === 'prepared' && v.mode === 'secret' && v.rule === 'double' && v.kind !== 'choice'
+                    ? smallCollegesNow(st, v) : [];
                 ballotEl.el.hidden = !open;
                 if (open) {
                     ballotEl.update(v);
