@@ -259,8 +259,10 @@ cmd_serve(int argc, char **argv)
         return 1;
     }
     if (wal_open(db, &wal)) {
-        fprintf(stderr, "concerto serve: cannot start the thread that truncates the write-ahead "
-                        "log of %s\n", db);
+        fprintf(stderr,
+                "concerto serve: cannot start the thread that truncates the write-ahead "
+                "log of %s\n",
+                db);
         goto fail;
     }
     ensure_var(key);

@@ -361,8 +361,7 @@ hub_load_all(struct hub *h, int64_t now)
     h->loaded = 0;
     int rc = store_meetings(h->st, load_one, h);
     if (rc == 0 && (rc = hub_drop_cancelled_ballots(h))) {
-        log_line(LOG_ERROR, "cannot delete the ballots of cancelled secret votes: %s",
-                 err_str(rc));
+        log_line(LOG_ERROR, "cannot delete the ballots of cancelled secret votes: %s", err_str(rc));
         rc = 0; /* they are never counted; the next start tries again */
     }
     wal_truncate_soon(h->cfg.wal);

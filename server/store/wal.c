@@ -41,8 +41,8 @@ struct wal {
     pthread_mutex_t mu; /* guards everything below */
     pthread_cond_t cv;  /* on CLOCK_MONOTONIC */
     bool stop;
-    bool pending;  /* asked, not completed */
-    bool asked;    /* asked again since the current attempt began */
+    bool pending; /* asked, not completed */
+    bool asked;   /* asked again since the current attempt began */
     uint64_t failures;
     uint64_t done;
 };
@@ -99,8 +99,8 @@ run(void *arg)
             w->done++;
             w->pending = w->asked; /* asked again meanwhile: once more */
             if (warned) {
-                log_line(LOG_INFO, "write-ahead log truncated, after %u attempts in %.1f s", tries + 1,
-                         (double)(t - first) / 1000);
+                log_line(LOG_INFO, "write-ahead log truncated, after %u attempts in %.1f s",
+                         tries + 1, (double)(t - first) / 1000);
             }
             tries = 0;
             warned = false;
@@ -149,8 +149,7 @@ wal_open(const char *path, struct wal **out)
     }
     /* A connection that never read the database has not opened its WAL:
      * its checkpoints would succeed without doing anything. */
-    if (sqlite3_exec(w->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_exec(w->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
         goto fail;
     }
     if (pthread_create(&w->thread, NULL, run, w)) {

@@ -180,7 +180,8 @@ test_the_ballots_of_a_cancelled_vote_are_dropped_and_only_theirs(void **state)
     put(s, "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "yes");
     put(s, "v1", "rcpt-bbbbbbbbbbbbbbbb", "locataires", "no");
     put(s, "v2", "rcpt-cccccccccccccccc", "bailleurs", "yes");
-    assert_int_equal(store_secret_put(s, "m2", "v1", "rcpt-dddddddddddddddd", "bailleurs", "no"), 0);
+    assert_int_equal(store_secret_put(s, "m2", "v1", "rcpt-dddddddddddddddd", "bailleurs", "no"),
+                     0);
     assert_int_equal(store_secret_drop(s, "m1", "v1"), 0);
     assert_string_equal(list(s, "m1", "v1"), "");
     assert_string_equal(list(s, "m1", "v2"), "rcpt-cccccccccccccccc/yes/1");

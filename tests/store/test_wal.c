@@ -93,7 +93,8 @@ fresh(const char *name, char db[256], char walpath[260])
     struct store *s = NULL;
     assert_int_equal(store_open(db, &s, NULL), 0);
     assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "no"), 0);
+    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "no"),
+                     0);
     assert_int_equal(store_commit(s), 0);
     return s;
 }
@@ -124,9 +125,9 @@ test_a_reader_delays_the_truncation_but_never_the_writer(void **state)
     assert_int_equal(wal_open(db, &w), 0);
     sqlite3 *reader = NULL;
     assert_int_equal(sqlite3_open_v2(db, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM secret_ballots", NULL, NULL,
-                                  NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM secret_ballots", NULL, NULL, NULL),
+        SQLITE_OK);
     wal_truncate_soon(w);
     assert_true(wait_stats(w, 0, 3, true));
     /* The writer goes on meanwhile, and never waits for the reader. */
