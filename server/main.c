@@ -21,6 +21,7 @@
 #include "net/net.h"
 #include "record/verify.h"
 #include "store/store.h"
+#include "store/wal.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -240,6 +241,7 @@ cmd_serve(int argc, char **argv)
         return 1;
     }
     struct store *st = NULL;
+    struct wal *wal = NULL;
     struct sec_key *sk = NULL;
     struct net *n = NULL;
     struct hub *h = NULL;
@@ -255,6 +257,13 @@ cmd_serve(int argc, char **argv)
     }
     if (open_store("serve", db, &st)) {
         return 1;
+    }
+    if (wal_open(db, &wal)) {
+        fprintf(stderr,
+                "concerto serve: cannot start the thread that truncates the write-ahead "
+                "log of %s\n",
+                db);
+        goto fail;
     }
     ensure_var(key);
     if (sec_key_load_or_create(key, &sk, &created)) {
@@ -285,7 +294,7 @@ cmd_serve(int argc, char **argv)
     net_io(n, &io);
     size_t publen = 0;
     pubtext = read_text(sec_key_pub_path(sk), &publen);
-    struct hub_config hcfg = {.room_base = room_base, .key = sk, .pubkey = pubtext};
+    struct hub_config hcfg = {.room_base = room_base, .key = sk, .pubkey = pubtext, .wal = wal};
     h = hub_new(st, &hcfg, &io);
     if (!h) {
         fprintf(stderr, "concerto serve: out of memory\n");
@@ -336,6 +345,7 @@ fail:
     hub_free(h);
     free(pubtext);
     sec_key_free(sk);
+    wal_close(wal);
     store_close(st);
     return rc;
 }

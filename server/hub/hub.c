@@ -22,6 +22,7 @@
 #include "../log.h"
 #include "../proto/proto.h"
 #include "../store/store.h"
+#include "../store/wal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -359,6 +360,11 @@ hub_load_all(struct hub *h, int64_t now)
     h->now = now;
     h->loaded = 0;
     int rc = store_meetings(h->st, load_one, h);
+    if (rc == 0 && (rc = hub_drop_cancelled_ballots(h))) {
+        log_line(LOG_ERROR, "cannot delete the ballots of cancelled secret votes: %s", err_str(rc));
+        rc = 0; /* they are never counted; the next start tries again */
+    }
+    wal_truncate_soon(h->cfg.wal);
     return rc ? rc : h->loaded;
 }
 
@@ -1072,8 +1078,10 @@ hub_flush(struct hub *h, int64_t now)
         }
     }
     h->turn_events = 0;
-    if (h->checkpoint && rc == 0 && store_checkpoint(h->st)) {
-        log_line(LOG_WARN, "cannot truncate the write-ahead log after a secret vote");
+    /* On the WAL's own thread: a reader of the database must not stall the
+     * meetings (wal.h). */
+    if (h->checkpoint && rc == 0) {
+        wal_truncate_soon(h->cfg.wal);
     }
     h->checkpoint = false;
     if (rc) {
@@ -1232,6 +1240,21 @@ hub_metrics_text(const struct hub *h, const char *extra)
         "# TYPE concerto_http_requests_total counter\n"
         "concerto_http_requests_total %" PRIu64 "\n",
         mt->http_requests);
+    struct wal_stats ws;
+    wal_stats(h->cfg.wal, &ws);
+    PUT("# HELP concerto_wal_checkpoint_pending 1 from the end of a secret vote until the"
+        " write-ahead log is truncated (a reader of the database delays it).\n"
+        "# TYPE concerto_wal_checkpoint_pending gauge\nconcerto_wal_checkpoint_pending %d\n",
+        ws.pending ? 1 : 0);
+    PUT("# HELP concerto_wal_checkpoint_failures_total Attempts to truncate the write-ahead log"
+        " that could not complete.\n"
+        "# TYPE concerto_wal_checkpoint_failures_total counter\n"
+        "concerto_wal_checkpoint_failures_total %" PRIu64 "\n",
+        ws.failures);
+    PUT("# HELP concerto_wal_truncations_total Truncations of the write-ahead log completed.\n"
+        "# TYPE concerto_wal_truncations_total counter\nconcerto_wal_truncations_total %" PRIu64
+        "\n",
+        ws.done);
     PUT("# HELP concerto_resident_memory_bytes Resident memory of the process.\n"
         "# TYPE concerto_resident_memory_bytes gauge\n"
         "concerto_resident_memory_bytes %" PRIu64 "\n",

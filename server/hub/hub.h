@@ -58,6 +58,7 @@ struct hub;
 struct hub_conn;
 struct sec_key;
 struct store;
+struct wal;
 
 struct hub_io {
     void *ctx;
@@ -77,6 +78,7 @@ struct hub_config {
     const char *room_base;       /* e.g. "https://meet.jit.si/" */
     const struct sec_key *key;   /* signs the records; NULL: no records */
     const char *pubkey;          /* its public key file's text (GET /api/pubkey) */
+    struct wal *wal;             /* truncates the WAL when a secret vote ends; NULL: none */
 };
 
 /* New hub over an open store (borrowed for the hub's life). */
@@ -114,8 +116,11 @@ int hub_demo(struct hub *h, const char *base, int64_t now, void (*print)(const c
 
 /* Rebuild every meeting from the log (at start-up): each is folded and its
  * chain verified; participants the log shows connected get the grace period
- * to come back. Returns the number loaded; a meeting whose log does not
- * verify is reported and left out. */
+ * to come back. The ballots of cancelled secret votes still in the database
+ * (a server stopped before it deleted them) are deleted, and the WAL, which
+ * a server killed before truncating it may have left full of ballots, is
+ * truncated. Returns the number loaded; a meeting whose log does not verify
+ * is reported and left out. */
 int hub_load_all(struct hub *h, int64_t now);
 
 /* A new admin token; printed once by the caller (out gets the token). */

@@ -113,7 +113,7 @@ struct hub {
     int64_t now; /* the time of the last turn, for work that has no request */
     uint64_t turn_events; /* events written in the current turn */
     int loaded;           /* meetings loaded by hub_load_all() */
-    bool checkpoint;      /* truncate the WAL after this turn's commit */
+    bool checkpoint;      /* a secret vote ended: truncate the WAL after this turn's commit */
     struct hub_metrics metrics;
 };
 
@@ -157,6 +157,8 @@ int hub_pending_push(struct hub *h, const struct pending *p);
 /* Run a vote command: secret ballots and their counts, then core. */
 int hub_vote_handle(struct hub *h, struct live *l, const struct cmd *cmd, const char *actor,
                     int64_t now, struct evlist *evs);
+/* Delete what is left of the ballots of cancelled secret votes (at load). */
+int hub_drop_cancelled_ballots(struct hub *h);
 /* Close the votes whose deadline passed. */
 void hub_expire_votes(struct hub *h, int64_t now);
 /* Send the coalesced `count` messages of open votes and `attendance`

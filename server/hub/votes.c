@@ -9,6 +9,14 @@
  * counts come back from that table. The server never stores or logs which
  * receipt belongs to whom.
  *
+ * But the WAL does, while the vote is open: each ballot's transaction
+ * appends its ballot.cast and its new row side by side. So every way a
+ * secret vote ends (closed by the chair or at its deadline, cancelled)
+ * rewrites its rows in receipt order, or deletes them when cancelled, in
+ * the transaction that ends it, and asks for the WAL to be truncated after
+ * that commit (h->checkpoint, then wal.h). A server killed in between
+ * truncates at its next start (hub_load_all).
+ *
  * The live count: ballot.cast events are not sent to clients (ten thousand
  * ballots to ten thousand clients would be a hundred million messages);
  * instead every connection of the meeting receives a `count` message
@@ -98,7 +106,28 @@ close_vote(struct hub *h, struct live *l, const struct cmd *cmd, uint32_t vi, co
     tally_free(&t);
     if (rc == 0 && v->secret) {
         rc = store_secret_reorder(h->st, l->m->id, v->id);
-        h->checkpoint = rc == 0;
+        h->checkpoint = h->checkpoint || rc == 0;
+    }
+    return rc;
+}
+
+int
+hub_drop_cancelled_ballots(struct hub *h)
+{
+    int rc = 0;
+    for (struct live *l = h->lives; l && rc == 0; l = l->next) {
+        for (size_t i = 0; i < l->m->nvotes && rc == 0; i++) {
+            const struct vote *v = &l->m->votes[i];
+            if (v->secret && v->state == VOTE_CANCELLED) {
+                rc = store_in_transaction(h->st) ? 0 : store_begin(h->st);
+                rc = rc ? rc : store_secret_drop(h->st, l->m->id, v->id);
+            }
+        }
+    }
+    if (rc && store_in_transaction(h->st)) {
+        store_rollback(h->st);
+    } else if (store_in_transaction(h->st)) {
+        rc = store_commit(h->st);
     }
     return rc;
 }
@@ -114,6 +143,12 @@ hub_vote_handle(struct hub *h, struct live *l, const struct cmd *cmd, const char
     }
     size_t first = evs->len;
     int rc = meeting_handle(l->m, cmd, actor, now, evs);
+    if (rc == 0 && cmd->type == CMD_VOTE_CANCEL && l->m->votes[vi].secret) {
+        /* Never counted, so never kept. */
+        rc = store_secret_drop(h->st, l->m->id, l->m->votes[vi].id);
+        h->checkpoint = h->checkpoint || rc == 0;
+        return rc;
+    }
     if (rc || cmd->type != CMD_VOTE_CAST || !l->m->votes[vi].secret) {
         if (rc == 0 && cmd->type == CMD_VOTE_CAST) {
             l->count_dirty = true;

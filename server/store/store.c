@@ -72,6 +72,7 @@ enum stmt {
     S_REPLY_PUT,
     S_SECRET_PUT,
     S_SECRET_DEL,
+    S_SECRET_DROP,
     S_SECRET_TALLY,
     S_SECRET_LIST,
     S_MEETINGS,
@@ -111,6 +112,7 @@ static const char *const sql[S_COUNT] = {
     [S_SECRET_PUT] = "INSERT INTO secret_ballots(meeting, vote, receipt, college, choice)"
                      " VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_SECRET_DEL] = "DELETE FROM secret_ballots WHERE meeting = ?1 AND vote = ?2 AND receipt = ?3",
+    [S_SECRET_DROP] = "DELETE FROM secret_ballots WHERE meeting = ?1 AND vote = ?2",
     [S_SECRET_TALLY] = "SELECT college, choice, count(*) FROM secret_ballots"
                        " WHERE meeting = ?1 AND vote = ?2 GROUP BY college, choice"
                        " ORDER BY college, choice",
@@ -629,6 +631,15 @@ store_secret_delete(struct store *s, const char *meeting, const char *vote, cons
     return rc ? rc : sqlite3_changes(s->db) == 1 ? 0 : ERR_NOT_FOUND;
 }
 
+int
+store_secret_drop(struct store *s, const char *meeting, const char *vote)
+{
+    sqlite3_stmt *st = s->st[S_SECRET_DROP];
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, vote);
+    return run(s, S_SECRET_DROP);
+}
+
 /* Rows of a two-text-column statement (plus an optional count) to `cb`. */
 static int
 rows(struct store *s, enum stmt i, const char *meeting, const char *vote,
@@ -744,13 +755,8 @@ store_secret_reorder(struct store *s, const char *meeting, const char *vote)
     if (rc == 0 && step != SQLITE_DONE) {
         rc = ERR_STORAGE;
     }
-    if (rc == 0 && sqlite3_prepare_v2(s->db,
-                                      "DELETE FROM secret_ballots WHERE meeting = ?1 AND vote = ?2",
-                                      -1, &st, NULL) == SQLITE_OK) {
-        bind_text(st, 1, meeting);
-        bind_text(st, 2, vote);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ERR_STORAGE;
-        sqlite3_finalize(st);
+    if (rc == 0) {
+        rc = store_secret_drop(s, meeting, vote);
     }
     for (size_t i = 0; rc == 0 && i < r.n; i++) {
         rc = store_secret_put(s, meeting, vote, r.receipt[i], r.college[i], r.choice[i]);
@@ -764,14 +770,6 @@ store_secret_reorder(struct store *s, const char *meeting, const char *vote)
     free(r.college);
     free(r.choice);
     return rc;
-}
-
-int
-store_checkpoint(struct store *s)
-{
-    return sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) == SQLITE_OK
-               ? 0
-               : ERR_STORAGE;
 }
 
 int

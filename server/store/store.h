@@ -107,6 +107,9 @@ int store_secret_put(struct store *s, const char *meeting, const char *vote, con
                      const char *college, const char *choice);
 int store_secret_delete(struct store *s, const char *meeting, const char *vote,
                         const char *receipt);
+/* Delete every ballot of a vote (a cancelled vote: its ballots are never
+ * counted; secure_delete zeroes them in the file). */
+int store_secret_drop(struct store *s, const char *meeting, const char *vote);
 /* Counts by (college, choice). */
 int store_secret_tally(struct store *s, const char *meeting, const char *vote,
                        int (*cb)(void *ctx, const char *college, const char *choice, int64_t n),
@@ -118,12 +121,10 @@ int store_secret_list(struct store *s, const char *meeting, const char *vote,
 
 /* At the close of a secret vote: rewrite its ballots in receipt order, so
  * that where each row sits in the file no longer tells the order in which
- * ballots were cast (deleted cells are zeroed: secure_delete is on). */
+ * ballots were cast (deleted cells are zeroed: secure_delete is on). The
+ * WAL still holds the pages as they were at each ballot until it is
+ * truncated (wal.h). */
 int store_secret_reorder(struct store *s, const char *meeting, const char *vote);
-
-/* Copy the WAL into the database and truncate it (after a secret vote
- * closes, the WAL holds pages in the order of voting). */
-int store_checkpoint(struct store *s);
 
 /* Consistent online copy of the database to `path` (VACUUM INTO). */
 int store_backup(struct store *s, const char *path);

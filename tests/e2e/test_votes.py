@@ -9,8 +9,6 @@ The roster (votes_helpers.roster) has three members in each college, b1..b3
 (bailleurs) and l1..l3 (locataires), a chair, a secretary and an observer.
 """
 import json
-import sqlite3
-import struct
 import threading
 import time
 
@@ -18,8 +16,8 @@ import pytest
 
 from harness import Client, http_request
 from votes_helpers import (
-    VoteRoom, counts_seen, db_events, db_secret_rows, db_tables, db_verify_chain, receipt,
-    wait_count,
+    VoteRoom, cells_by_offset, counts_seen, db_events, db_secret_rows, db_tables, db_verify_chain,
+    receipt, wait_count,
 )
 
 EVERYONE = ("chair", "secretary", "observer", "b1", "b2", "b3", "l1", "l2", "l3")
@@ -208,46 +206,6 @@ def test_after_a_secret_vote_no_row_of_the_database_links_a_member_to_a_choice(s
 
 # ---- the file, below the rows ----------------------------------------------------------------
 
-def _varint(b, i):
-    v = 0
-    for k in range(9):
-        c = b[i + k]
-        if k == 8:
-            return (v << 8) | c, i + 9
-        v = (v << 7) | (c & 0x7F)
-        if c < 0x80:
-            return v, i + k + 1
-
-
-def _cells_by_offset(path, table):
-    """The records of the leaf pages of WITHOUT ROWID `table` in the file at
-    `path`, as (page, offset in the page, payload), read straight from the bytes."""
-    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
-    root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
-    db.close()
-    data = open(path, "rb").read()
-    size = struct.unpack(">H", data[16:18])[0]
-    size = 65536 if size == 1 else size
-    out = []
-    todo = [root]
-    while todo:
-        pg = todo.pop()
-        page = data[(pg - 1) * size:pg * size]
-        h = 100 if pg == 1 else 0
-        kind, n = page[h], struct.unpack(">H", page[h + 3:h + 5])[0]
-        head = 12 if kind in (2, 5) else 8
-        ptrs = [struct.unpack(">H", page[h + head + 2 * i:h + head + 2 * i + 2])[0] for i in range(n)]
-        if kind == 2:  # interior index page: children, then the right-most one
-            todo += [struct.unpack(">I", page[p:p + 4])[0] for p in ptrs]
-            todo.append(struct.unpack(">I", page[h + 8:h + 12])[0])
-            continue
-        assert kind == 10, "page %d of %s is of kind %d" % (pg, table, kind)
-        for p in ptrs:
-            length, j = _varint(page, p)
-            out.append((pg, p, page[j:j + length]))
-    return out
-
-
 def test_the_database_file_does_not_reveal_the_order_in_which_secret_ballots_were_stored(spawn):
     srv = spawn().start()
     r = VoteRoom(srv, per_college=4)
@@ -264,7 +222,7 @@ def test_the_database_file_does_not_reveal_the_order_in_which_secret_ballots_wer
     r.close_vote(vote)
     assert srv.stop() == 0  # the log is checkpointed into the file and the WAL removed
     voters = [ev["body"]["voter"] for ev in ballot_casts(srv, r.id, vote)]
-    cells = _cells_by_offset(str(srv.db), "secret_ballots")
+    cells = cells_by_offset(str(srv.db), "secret_ballots")
     stored = []
     for _, _, payload in sorted(cells, key=lambda c: (c[0], -c[1])):
         stored += [(rc, ch) for rc, ch in truth.values() if rc.encode() in payload]

@@ -9,6 +9,9 @@
   with Python's sqlite3 (read-only), as an operator would; the hash chain of
   the log recomputed with harness.chain_verify.
 - counts_seen(): the `count` messages a client received.
+- The files below the rows: the cells of a table read from the database
+  file's bytes, the frames of the write-ahead log grouped by commit, and
+  link_voters(), which tries to pair voters with receipts from them.
 
 Built on harness.py; nothing here changes how the harness itself works.
 """
@@ -16,7 +19,9 @@ import base64
 import contextlib
 import json
 import os
+import re
 import sqlite3
+import struct
 import time
 
 from harness import TIMEOUT, SCHEMA, Client, chain_verify, http_request, make_meeting
@@ -219,3 +224,92 @@ def db_secret_rows(server, meeting, vote):
     with db_connect(server) as db:
         return db.execute("SELECT receipt, college, choice FROM secret_ballots WHERE meeting = ? AND vote = ?",
                           (meeting, vote)).fetchall()
+
+
+# --- the files, below the rows
+
+
+def _varint(b, i):
+    v = 0
+    for k in range(9):
+        c = b[i + k]
+        if k == 8:
+            return (v << 8) | c, i + 9
+        v = (v << 7) | (c & 0x7F)
+        if c < 0x80:
+            return v, i + k + 1
+
+
+def cells_by_offset(path, table):
+    """The records of the leaf pages of WITHOUT ROWID `table` in the file at
+    `path`, as (page, offset in the page, payload), read straight from the bytes."""
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    db.close()
+    data = open(path, "rb").read()
+    size = struct.unpack(">H", data[16:18])[0]
+    size = 65536 if size == 1 else size
+    out = []
+    todo = [root]
+    while todo:
+        pg = todo.pop()
+        page = data[(pg - 1) * size:pg * size]
+        h = 100 if pg == 1 else 0
+        kind, n = page[h], struct.unpack(">H", page[h + 3:h + 5])[0]
+        head = 12 if kind in (2, 5) else 8
+        ptrs = [struct.unpack(">H", page[h + head + 2 * i:h + head + 2 * i + 2])[0] for i in range(n)]
+        if kind == 2:  # interior index page: children, then the right-most one
+            todo += [struct.unpack(">I", page[p:p + 4])[0] for p in ptrs]
+            todo.append(struct.unpack(">I", page[h + 8:h + 12])[0])
+            continue
+        assert kind == 10, "page %d of %s is of kind %d" % (pg, table, kind)
+        for p in ptrs:
+            length, j = _varint(page, p)
+            out.append((pg, p, page[j:j + length]))
+    return out
+
+
+def wal_commits(path):
+    """The frames of the write-ahead log at `path`, every one of them (those
+    of an older generation too, as someone reading the file would), grouped
+    into transactions: [[(page number, page bytes)]], in file order."""
+    try:
+        data = open(path, "rb").read()
+    except FileNotFoundError:
+        return []
+    if len(data) < 32:
+        return []
+    size = struct.unpack(">I", data[8:12])[0]
+    commits, cur, off = [], [], 32
+    while off + 24 + size <= len(data):
+        pgno, commit = struct.unpack(">II", data[off:off + 8])
+        cur.append((pgno, data[off + 24:off + 24 + size]))
+        off += 24 + size
+        if commit:
+            commits.append(cur)
+            cur = []
+    if cur:
+        commits.append(cur)
+    return commits
+
+
+def link_voters(commits, vote, receipts):
+    """Pair voters with receipts as the reviewer of the write-ahead log did:
+    walk the transactions in order; when one brings exactly one new
+    ballot.cast of `vote` (a voter's JSON body) and exactly one new receipt
+    of `receipts`, the two belong together. Returns [(voter, receipt)]."""
+    cast = re.compile(rb'"vote":"%s","voter":"([A-Za-z0-9_-]+)"' % re.escape(vote.encode()))
+    seen_casts, seen_receipts, links = {}, set(), []
+    for frames in commits:
+        data = b"".join(page for _, page in frames)
+        casts = {}
+        for m in cast.finditer(data):
+            casts[m.group(1)] = casts.get(m.group(1), 0) + 1
+        new_casts = [v for v, n in casts.items() if n > seen_casts.get(v, 0)]
+        new_receipts = [rc for rc in receipts if rc.encode() in data and rc not in seen_receipts]
+        for v, n in casts.items():
+            seen_casts[v] = max(n, seen_casts.get(v, 0))
+        seen_receipts.update(new_receipts)
+        if len(new_casts) == 1 and len(new_receipts) == 1:
+            links.append((new_casts[0].decode(), new_receipts[0]))
+    return links

@@ -174,6 +174,23 @@ test_a_replaced_ballot_is_deleted_by_its_receipt_and_only_in_its_vote(void **sta
 }
 
 static void
+test_the_ballots_of_a_cancelled_vote_are_dropped_and_only_theirs(void **state)
+{
+    struct store *s = *state;
+    put(s, "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "yes");
+    put(s, "v1", "rcpt-bbbbbbbbbbbbbbbb", "locataires", "no");
+    put(s, "v2", "rcpt-cccccccccccccccc", "bailleurs", "yes");
+    assert_int_equal(store_secret_put(s, "m2", "v1", "rcpt-dddddddddddddddd", "bailleurs", "no"),
+                     0);
+    assert_int_equal(store_secret_drop(s, "m1", "v1"), 0);
+    assert_string_equal(list(s, "m1", "v1"), "");
+    assert_string_equal(list(s, "m1", "v2"), "rcpt-cccccccccccccccc/yes/1");
+    assert_string_equal(list(s, "m2", "v1"), "rcpt-dddddddddddddddd/no/1");
+    /* nothing left to drop is no error: the start-up clean-up runs it again */
+    assert_int_equal(store_secret_drop(s, "m1", "v1"), 0);
+}
+
+static void
 test_the_list_of_ballots_is_in_receipt_order_whatever_the_order_of_voting(void **state)
 {
     struct store *s = *state;
@@ -346,6 +363,7 @@ main(void)
         T(test_secret_ballots_of_other_votes_and_meetings_are_not_counted),
         T(test_a_receipt_is_unique_within_a_vote_only),
         T(test_a_replaced_ballot_is_deleted_by_its_receipt_and_only_in_its_vote),
+        T(test_the_ballots_of_a_cancelled_vote_are_dropped_and_only_theirs),
         T(test_the_list_of_ballots_is_in_receipt_order_whatever_the_order_of_voting),
         T(test_a_callback_stops_the_tally_and_the_list_with_its_value),
         T(test_a_ballot_of_a_refused_command_is_rolled_back_with_its_savepoint),
