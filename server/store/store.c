@@ -759,7 +759,7 @@ store_secret_reorder(struct store *s, const char *meeting, const char *vote)
         rc = store_secret_drop(s, meeting, vote);
     }
     for (size_t i = 0; rc == 0 && i < r.n; i++) {
-        rc = store_secret_put(s, meeting, vote, r.receipt[i], r.college[i], r.choice[i]);
+        rc = store_secret_put(s, meeting, vote, r.receipt[i], "", r.choice[i]);
     }
     for (size_t i = 0; i < r.n; i++) {
         free(r.receipt[i]);

@@ -121,7 +121,10 @@ int store_secret_list(struct store *s, const char *meeting, const char *vote,
 
 /* At the close of a secret vote: rewrite its ballots in receipt order, so
  * that where each row sits in the file no longer tells the order in which
- * ballots were cast (deleted cells are zeroed: secure_delete is on). The
+ * ballots were cast (deleted cells are zeroed: secure_delete is on), and
+ * without their college: the counts by college are in vote.closed, or were
+ * withheld there because a college had one or two ballots (vote.c), and must
+ * not be read back from the file. The
  * WAL still holds the pages as they were at each ballot until it is
  * truncated (wal.h). */
 int store_secret_reorder(struct store *s, const char *meeting, const char *vote);
