@@ -358,7 +358,14 @@ members_csv(struct hub *h, void *req, const char *cid, const char *body, size_t 
     }
     if (rc) {
         if (!ci.why[0] && line) {
-            snprintf(ci.why, sizeof(ci.why), "line %zu: malformed CSV", line);
+            const char *nul = memchr(body, 0, len);
+            size_t nul_line = 1;
+            for (const char *p = body; nul && p < nul; p++) {
+                nul_line += *p == '\n';
+            }
+            snprintf(ci.why, sizeof(ci.why), "line %zu: %s", line,
+                     nul && nul_line == line ? "a NUL byte, which text may not hold"
+                                             : "malformed CSV");
         }
         pj_free(ci.out);
         hub_http_fail(h, req, rc, ci.why[0] ? ci.why : NULL);
