@@ -764,7 +764,13 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
         }
         return;
     }
-    /* Routes under one meeting: the admin, or a participant of that meeting. */
+    /* Routes under one meeting: the admin, or a participant of that meeting.
+     * A segment that cannot be a meeting's id (record/..%2F..%2Fsigning.key
+     * arrives here as /api/meetings/signing.key) names no meeting. */
+    if (!id_valid(seg[2])) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such meeting");
+        return;
+    }
     if (!admin && strcmp(w.meeting, seg[2]) != 0) {
         hub_http_fail(h, req, ERR_FORBIDDEN, "not a participant of this meeting");
         return;
