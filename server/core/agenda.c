@@ -298,6 +298,10 @@ handle_edit(struct meeting *m, const struct cmd *c, const char *actor, int64_t n
         return ERR_NOT_FOUND;
     }
     const struct item *it = &m->items[i];
+    if (!b->title && !b->description && !b->presenter && !b->kind &&
+        !(b->has & (HAS_DURATION | HAS_SPEAKING_TIME))) {
+        return ERR_INVALID; /* nothing to change: no event that says nothing */
+    }
     if (kind_parse(b->kind ? b->kind : item_kind_str(it->kind), &kind)) {
         return ERR_INVALID;
     }

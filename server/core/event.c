@@ -90,6 +90,8 @@ void
 cmd_clear(struct cmd *c)
 {
     body_clear(&c->b);
+    free(c->canon);
+    c->canon = NULL;
 }
 
 struct event *

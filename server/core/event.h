@@ -269,6 +269,9 @@ struct cmd {
     struct body b;
     const struct secret_tally *tally; /* borrowed; for vote.close of a secret vote */
     size_t ntally;
+    /* with a key: the canonical JSON of {"type","body"} (new), what the key
+     * stands for, so that a key reused for another command is told apart */
+    char *canon;
 };
 
 /* A growable list of events produced by one command. */

@@ -126,6 +126,12 @@ struct vote {
     uint8_t *present_open;
     int32_t *choice; /* -1: has not voted; secret votes: 0 once voted */
     int32_t *by;     /* participant index of the proxy holder who cast it, -1 if self */
+    /* Secret votes: the receipt of each voter's current ballot (new, NULL when
+     * unknown). Held in memory only, from the command that cast it, so that a
+     * replacement names a ballot of the same voter; never in the log, where it
+     * would tie a voter to a choice. A state rebuilt from the log (a restart, a
+     * failed write) knows none of the ballots cast before (see own_receipt). */
+    char **receipt;
     int64_t nvoted;
     int64_t nentitled;
     struct strlist small_colleges; /* from vote.opened (vote.c) */

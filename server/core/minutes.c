@@ -191,6 +191,9 @@ minutes_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_
         if (i < 0 || m->entries[i].deleted) {
             return ERR_NOT_FOUND;
         }
+        if (c->type == CMD_MINUTES_EDIT && !c->b.text && !c->b.item && !c->b.speakers.n) {
+            return ERR_INVALID; /* nothing to change: no event that says nothing */
+        }
     } else if (m->nentries >= MAX_ENTRIES) {
         return ERR_TOO_LARGE;
     }

@@ -140,9 +140,28 @@ pidx_of(const struct meeting *m, const struct participant *p)
 
 /* --- apply --------------------------------------------------------------- */
 
+/* Forget the receipts of v's ballots, wiping them: a receipt read together
+ * with the secret table says how its voter voted. */
+static void
+receipts_forget(struct vote *v)
+{
+    for (size_t i = 0; v->receipt && i < v->nslots; i++) {
+        if (v->receipt[i]) {
+            volatile char *p = v->receipt[i];
+            while (*p) {
+                *p++ = 0;
+            }
+            free(v->receipt[i]);
+        }
+    }
+    free(v->receipt);
+    v->receipt = NULL;
+}
+
 static void
 vote_free_slots(struct vote *v)
 {
+    receipts_forget(v);
     free(v->entitled);
     free(v->present_open);
     free(v->choice);
@@ -231,7 +250,8 @@ apply_opened(struct meeting *m, struct vote *v, const struct event *ev)
     v->present_open = calloc(n ? n : 1, 1);
     v->choice = malloc((n ? n : 1) * sizeof(*v->choice));
     v->by = malloc((n ? n : 1) * sizeof(*v->by));
-    if (!v->entitled || !v->present_open || !v->choice || !v->by) {
+    v->receipt = v->secret ? calloc(n ? n : 1, sizeof(*v->receipt)) : NULL;
+    if (!v->entitled || !v->present_open || !v->choice || !v->by || (v->secret && !v->receipt)) {
         vote_free_slots(v);
         return ERR_NOMEM;
     }
@@ -288,6 +308,21 @@ apply_ballot(struct meeting *m, struct vote *v, const struct body *b)
             return ERR_INTERNAL;
         }
     }
+    if (v->secret) {
+        /* the receipt comes with the command, never from the log */
+        char *r = b->receipts.n ? core_strdup(b->receipts.v[0]) : NULL;
+        if (b->receipts.n && !r) {
+            return ERR_NOMEM;
+        }
+        if (v->receipt[i]) {
+            volatile char *p = v->receipt[i];
+            while (*p) {
+                *p++ = 0;
+            }
+            free(v->receipt[i]);
+        }
+        v->receipt[i] = r;
+    }
     if (v->choice[i] < 0) {
         v->nvoted++;
     }
@@ -314,6 +349,7 @@ apply_closed(struct vote *v, const struct event *ev)
         copy_strlist(&v->present_close, &ev->b.present_ids) || core_set(&v->winner, ev->b.winner)) {
         return ERR_NOMEM;
     }
+    receipts_forget(v); /* no ballot changes any more */
     v->state = VOTE_CLOSED;
     v->closed_at = ev->ts;
     v->passed = ev->b.passed != 0;
@@ -345,6 +381,7 @@ vote_apply(struct meeting *m, const struct event *ev)
         v->state = VOTE_PUBLISHED;
         return 0;
     case EV_VOTE_CANCELLED:
+        receipts_forget(v);
         v->state = VOTE_CANCELLED;
         return 0;
     case EV_PROXY_GIVEN: {
@@ -588,6 +625,58 @@ handle_open(struct meeting *m, struct vote *v, const char *actor, int64_t now,
     return core_emit_done(m, out);
 }
 
+/* Whether a and b are the same receipt, in a time that does not tell how
+ * much of them matched. */
+static bool
+same_receipt(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    unsigned char d = na != nb;
+    for (size_t i = 0; i < na && i < nb; i++) {
+        d |= (unsigned char)(a[i] ^ b[i]);
+    }
+    return d == 0;
+}
+
+/* Whether `old` may name the current ballot of voter k: its receipt when
+ * known. A ballot cast before the state was rebuilt from the log (a restart, a
+ * failed write) has none in memory; then any receipt not known as another
+ * voter's is let through to the secret table, which knows whether it exists,
+ * so that a ballot in flight across a crash can still be changed. */
+static bool
+own_receipt(const struct vote *v, uint32_t k, const char *old)
+{
+    if (v->receipt[k]) {
+        return same_receipt(old, v->receipt[k]);
+    }
+    for (size_t i = 0; i < v->nslots; i++) {
+        if (v->receipt[i] && same_receipt(old, v->receipt[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether the i-th new receipt of b is already another ballot's: refused
+ * here rather than by the secret table, whose refusal comes after the event
+ * is folded and so costs a rebuild, which forgets every receipt. */
+static bool
+receipt_taken(const struct vote *v, const struct body *b, const uint32_t *who, size_t i)
+{
+    const char *r = b->receipts.v[i];
+    for (size_t k = 0; k < i; k++) {
+        if (strcmp(r, b->receipts.v[k]) == 0) {
+            return true;
+        }
+    }
+    for (size_t k = 0; k < v->nslots; k++) {
+        if (k != who[i] && v->receipt[k] && strcmp(r, v->receipt[k]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The ballots `actor` casts with this command, as participant indexes. */
 static int
 ballots_of(struct meeting *m, const struct vote *v, const struct cmd *c, uint32_t me,
@@ -668,6 +757,12 @@ handle_cast(struct meeting *m, struct vote *v, const struct cmd *c, const char *
                 rc = ERR_INVALID;
             } else if (voted != (*old != 0)) {
                 rc = voted ? ERR_CONFLICT : ERR_INVALID; /* a change names the ballot it replaces */
+            } else if (voted && !own_receipt(v, who[i], old)) {
+                /* Only this voter's own ballot: a receipt of anyone else's is
+                 * refused like an unknown one, so that nobody learns it exists. */
+                rc = ERR_INVALID;
+            } else if (receipt_taken(v, b, who, i)) {
+                rc = ERR_CONFLICT;
             }
         }
     } else if (rc == 0 && (b->receipts.n || b->replaces.n)) {
@@ -682,7 +777,8 @@ handle_cast(struct meeting *m, struct vote *v, const struct cmd *c, const char *
         if (!(ev->b.vote = core_strdup(v->id)) ||
             !(ev->b.voter = core_strdup(m->parts[who[i]].id)) ||
             !(ev->b.by = core_strdup(who[i] == me ? "" : actor)) ||
-            !(ev->b.choice = core_strdup(v->secret ? "" : b->choice))) {
+            !(ev->b.choice = core_strdup(v->secret ? "" : b->choice)) ||
+            (v->secret && strlist_push(&ev->b.receipts, b->receipts.v[i]))) {
             core_emit_drop(out);
             rc = ERR_NOMEM;
             break;

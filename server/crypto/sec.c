@@ -182,6 +182,12 @@ sec_wipe(void *buf, size_t len)
 }
 
 void
+sec_digest(const uint8_t *buf, size_t len, uint8_t out[SEC_HASH_LEN])
+{
+    crypto_generichash(out, SEC_HASH_LEN, buf, len, NULL, 0);
+}
+
+void
 sec_chain_hash(const uint8_t prev[SEC_HASH_LEN], const uint8_t *preimage, size_t len,
                uint8_t out[SEC_HASH_LEN])
 {

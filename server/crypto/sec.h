@@ -83,6 +83,10 @@ void
 sec_chain_hash(const uint8_t prev[SEC_HASH_LEN], const uint8_t *preimage, size_t len,
                uint8_t out[SEC_HASH_LEN]);
 
+/* out = BLAKE2b-256(buf[0..len)): a digest of public data, no key. */
+void
+sec_digest(const uint8_t *buf, size_t len, uint8_t out[SEC_HASH_LEN]);
+
 /* Lowercase hex of buf[0..len) into out[2 * len + 1], NUL-terminated. */
 void
 sec_hex(const uint8_t *buf, size_t len, char *out);

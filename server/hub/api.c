@@ -358,7 +358,14 @@ members_csv(struct hub *h, void *req, const char *cid, const char *body, size_t 
     }
     if (rc) {
         if (!ci.why[0] && line) {
-            snprintf(ci.why, sizeof(ci.why), "line %zu: malformed CSV", line);
+            const char *nul = memchr(body, 0, len);
+            size_t nul_line = 1;
+            for (const char *p = body; nul && p < nul; p++) {
+                nul_line += *p == '\n';
+            }
+            snprintf(ci.why, sizeof(ci.why), "line %zu: %s", line,
+                     nul && nul_line == line ? "a NUL byte, which text may not hold"
+                                             : "malformed CSV");
         }
         pj_free(ci.out);
         hub_http_fail(h, req, rc, ci.why[0] ? ci.why : NULL);
@@ -757,7 +764,13 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
         }
         return;
     }
-    /* Routes under one meeting: the admin, or a participant of that meeting. */
+    /* Routes under one meeting: the admin, or a participant of that meeting.
+     * A segment that cannot be a meeting's id (record/..%2F..%2Fsigning.key
+     * arrives here as /api/meetings/signing.key) names no meeting. */
+    if (!id_valid(seg[2])) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such meeting");
+        return;
+    }
     if (!admin && strcmp(w.meeting, seg[2]) != 0) {
         hub_http_fail(h, req, ERR_FORBIDDEN, "not a participant of this meeting");
         return;

@@ -754,9 +754,20 @@ do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
     struct pending po = {.kind = P_OK, .c = c, .live = l};
     memcpy(po.id, cmd->id, sizeof(po.id));
     int rc;
+    uint8_t digest[SEC_HASH_LEN] = {0};
     if (cmd->key[0]) {
+        static const uint8_t unknown[SEC_HASH_LEN];
+        uint8_t first[SEC_HASH_LEN];
         uint64_t seq;
-        rc = store_reply_get(h->st, l->m->id, pid, cmd->key, &seq);
+        sec_digest((const uint8_t *)cmd->canon, strlen(cmd->canon), digest);
+        rc = store_reply_get(h->st, l->m->id, pid, cmd->key, &seq, first);
+        if (rc == 0 && !sec_equal(first, digest, SEC_HASH_LEN) &&
+            !sec_equal(first, unknown, SEC_HASH_LEN)) {
+            /* The key stands for another command: answering with that one's
+             * outcome would tell the client this one was done. */
+            send_error(h, c, cmd->id, ERR_CONFLICT, "this key was already used for another command");
+            return;
+        }
         if (rc == 0) {
             po.seq = seq;
             po.replayed = true;
@@ -796,7 +807,7 @@ do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
         rc = hub_write_events(h, l, &evs);
     }
     if (rc == 0) {
-        rc = store_reply_put(h->st, l->m->id, pid, cmd->key, l->m->seq);
+        rc = store_reply_put(h->st, l->m->id, pid, cmd->key, l->m->seq, digest);
     }
     /* A refused command changed nothing (core's rule): only events already
      * applied need the meeting rebuilt from the log when their write fails,

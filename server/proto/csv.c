@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The offset of the first byte that is not valid UTF-8, or n when all are. */
+/* The offset of the first byte that is not valid UTF-8 text, or n when all
+ * are. A NUL byte is not text: in a field it would cut the C string short,
+ * and "A\0B" would be stored as "A". */
 static size_t
 utf8_end(const unsigned char *s, size_t n)
 {
@@ -21,7 +23,9 @@ utf8_end(const unsigned char *s, size_t n)
     while (i < n) {
         unsigned char c = s[i];
         size_t k;
-        if (c < 0x80) {
+        if (c == 0) {
+            return i;
+        } else if (c < 0x80) {
             i++;
             continue;
         } else if ((c >> 5) == 6) {

@@ -17,7 +17,8 @@
 
 /* Call `row` for each record (line numbers from 1, the header included).
  * Returns 0, the callback's non-zero value, or ERR_INVALID with *line set
- * (unterminated quote, too many fields, field too long, bytes not UTF-8). */
+ * (unterminated quote, too many fields, field too long, bytes not UTF-8 text:
+ * a NUL byte is refused too). */
 int csv_parse(const char *buf, size_t len,
               int (*row)(void *ctx, size_t line, char **fields, size_t n), void *ctx,
               size_t *line);

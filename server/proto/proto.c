@@ -688,11 +688,18 @@ proto_decode_cmd(const char *buf, size_t len, struct cmd *out)
         }
     }
     rc = decode_fields(body, cmds[t].fields, &out->b);
+    if (rc == 0 && out->key[0]) {
+        unsigned long mark = watch();
+        json_t *c = json_pack("{sOsO}", "type", type, "body", body);
+        out->canon = dump(c, JSON_COMPACT | JSON_SORT_KEYS, mark);
+        json_decref(c);
+        rc = out->canon ? 0 : ERR_NOMEM;
+    }
     json_decref(empty);
 fail:
     json_decref(root);
     if (rc) {
-        body_clear(&out->b);
+        cmd_clear(out);
     }
     return rc;
 }

@@ -47,6 +47,10 @@ static const char *const migrations[] = {
     "CREATE TABLE secret_ballots(meeting TEXT NOT NULL, vote TEXT NOT NULL,"
     "  receipt TEXT NOT NULL, college TEXT NOT NULL, choice TEXT NOT NULL,"
     "  PRIMARY KEY(meeting, vote, receipt)) WITHOUT ROWID;",
+    /* 3: what an idempotency key stood for (a digest of the command's type
+     * and canonical body), so that a key reused for another command is
+     * refused rather than answered with the first outcome. NULL in older rows. */
+    "ALTER TABLE replies ADD COLUMN digest BLOB;",
 };
 
 enum stmt {
@@ -107,8 +111,10 @@ static const char *const sql[S_COUNT] = {
     [S_TOKEN_REVOKE] = "UPDATE tokens SET revoked = ?3 WHERE meeting = ?1 AND participant = ?2"
                        " AND revoked IS NULL",
     [S_ADMIN_EXISTS] = "SELECT 1 FROM tokens WHERE kind = 'admin' AND revoked IS NULL LIMIT 1",
-    [S_REPLY_GET] = "SELECT seq FROM replies WHERE meeting = ?1 AND participant = ?2 AND key = ?3",
-    [S_REPLY_PUT] = "INSERT INTO replies(meeting, participant, key, seq) VALUES(?1, ?2, ?3, ?4)",
+    [S_REPLY_GET] = "SELECT seq, digest FROM replies"
+                    " WHERE meeting = ?1 AND participant = ?2 AND key = ?3",
+    [S_REPLY_PUT] = "INSERT INTO replies(meeting, participant, key, seq, digest)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_SECRET_PUT] = "INSERT INTO secret_ballots(meeting, vote, receipt, college, choice)"
                      " VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_SECRET_DEL] = "DELETE FROM secret_ballots WHERE meeting = ?1 AND vote = ?2 AND receipt = ?3",
@@ -567,7 +573,7 @@ store_admin_exists(struct store *s)
 
 int
 store_reply_get(struct store *s, const char *meeting, const char *participant, const char *key,
-                uint64_t *seq)
+                uint64_t *seq, uint8_t digest[STORE_DIGEST_LEN])
 {
     sqlite3_stmt *st = s->st[S_REPLY_GET];
     bind_text(st, 1, meeting);
@@ -575,8 +581,12 @@ store_reply_get(struct store *s, const char *meeting, const char *participant, c
     bind_text(st, 3, key);
     int step = sqlite3_step(st);
     int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_STORAGE;
+    memset(digest, 0, STORE_DIGEST_LEN);
     if (rc == 0) {
         *seq = (uint64_t)sqlite3_column_int64(st, 0);
+        if (sqlite3_column_bytes(st, 1) == STORE_DIGEST_LEN) {
+            memcpy(digest, sqlite3_column_blob(st, 1), STORE_DIGEST_LEN);
+        }
     }
     done(s, S_REPLY_GET);
     return rc;
@@ -584,13 +594,14 @@ store_reply_get(struct store *s, const char *meeting, const char *participant, c
 
 int
 store_reply_put(struct store *s, const char *meeting, const char *participant, const char *key,
-                uint64_t seq)
+                uint64_t seq, const uint8_t digest[STORE_DIGEST_LEN])
 {
     sqlite3_stmt *st = s->st[S_REPLY_PUT];
     bind_text(st, 1, meeting);
     bind_text(st, 2, participant);
     bind_text(st, 3, key);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)seq);
+    sqlite3_bind_blob(st, 5, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
     return run(s, S_REPLY_PUT);
 }
 

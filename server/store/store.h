@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #define STORE_HASH_LEN 32
+#define STORE_DIGEST_LEN 32
 
 struct store;
 
@@ -95,11 +96,13 @@ int store_token_revoke(struct store *s, const char *meeting, const char *partici
                        int *count);
 int store_admin_exists(struct store *s);
 
-/* Idempotency: the seq answered to the first use of (meeting, participant, key). */
+/* Idempotency: the seq answered to the first use of (meeting, participant, key),
+ * and the digest of the command it was used for (all zero when the row is older
+ * than digests). */
 int store_reply_get(struct store *s, const char *meeting, const char *participant,
-                    const char *key, uint64_t *seq);
+                    const char *key, uint64_t *seq, uint8_t digest[STORE_DIGEST_LEN]);
 int store_reply_put(struct store *s, const char *meeting, const char *participant,
-                    const char *key, uint64_t seq);
+                    const char *key, uint64_t seq, const uint8_t digest[STORE_DIGEST_LEN]);
 
 /* Secret ballots: (receipt, college, choice) per vote, never a voter.
  * put: ERR_CONFLICT when the receipt exists; delete: ERR_NOT_FOUND when not. */

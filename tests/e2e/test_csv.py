@@ -92,3 +92,11 @@ def test_csv_import_is_for_the_admin_only(shared_meeting):
 def test_csv_import_into_an_unknown_commission_is_not_found(server):
     r = post_csv(server, "nosuch9", "name;college;role\nA;bailleurs;member\n")
     assert r.status == 404 and r.json["error"]["code"] == "not_found"
+
+
+def test_a_nul_byte_in_a_name_rejects_the_file_naming_its_line(server, commission):
+    text = "name;college;role\nClaire Vasseur;;chair\nA\0B;bailleurs;member\nJean Martin;locataires;member\n"
+    r = post_csv(server, commission["id"], text)
+    assert r.status == 400 and r.json["error"]["code"] == "invalid", r
+    assert "line 3" in r.json["error"]["message"] and "NUL" in r.json["error"]["message"], r.json
+    assert roster(server, commission["id"]) == []

@@ -68,3 +68,22 @@ def test_same_key_after_a_server_restart_is_still_replayed(spawn):
     chair.ping()
     assert m.head() == head
     assert [e["type"] for e in chair.events].count("meeting.opened") == 0
+
+
+def test_a_key_reused_for_another_command_is_a_conflict_and_changes_nothing(meeting):
+    chair = meeting.connect("chair")
+    chair.command("meeting.open")
+    first = chair.request("agenda.add", {"title": "Bilan 2020"}, key="reused")
+    assert first["type"] == "ok"
+    head = meeting.head()
+    other_body = chair.error("agenda.add", "conflict", {"title": "Feuille de route"}, key="reused")
+    assert "key" in other_body["message"]
+    other_type = chair.error("meeting.suspend", "conflict", key="reused")
+    assert other_type["message"]
+    assert meeting.head() == head, "a refused command wrote an event"
+    snap = meeting.server.api().snapshot(meeting.id)
+    assert [i["title"] for i in snap["agenda"]] == ["Bilan 2020"]
+    assert snap["meeting"]["state"] == "open"
+    # the same command retried, with its body's keys in another order, still gets the first outcome
+    again = chair.request("agenda.add", {"title": "Bilan 2020"}, key="reused")
+    assert again["body"] == {"seq": first["body"]["seq"], "replayed": True}

@@ -270,3 +270,17 @@ def test_state_rules_give_bad_state_or_conflict(scene):
     refused(scene, "chair", "meeting.resume", "bad_state")
     refused(scene, "secretary", "attendance.mark", "conflict", {"participant": scene.pids["b1"], "status": "none"})
     scene.still_serving()
+
+
+def test_an_edit_that_names_nothing_to_change_is_invalid_and_writes_nothing(scene):
+    # the schemas say an edit names at least one field: sent raw, as a client
+    # that ignores them would
+    refused_raw(scene, "chair", "agenda.edit", {"item": "i1"}, "invalid")
+    refused_raw(scene, "secretary", "agenda.edit", {"item": "i2"}, "invalid")
+    scene.do("secretary", "minutes.add", {"text": "Ouverture de la séance."})
+    scene.before = scene.snap()
+    refused_raw(scene, "secretary", "minutes.edit", {"entry": "e1"}, "invalid")
+    refused_raw(scene, "secretary", "minutes.edit", {"entry": "e1", "speakers": []}, "invalid")
+    refused(scene, "secretary", "minutes.edit", "not_found", {"entry": "e9", "text": "x"})
+    scene.do("secretary", "minutes.edit", {"entry": "e1", "text": "Ouverture de la séance à 14 h."})
+    scene.do("chair", "agenda.edit", {"item": "i1", "duration": 900})

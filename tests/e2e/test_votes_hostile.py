@@ -317,3 +317,59 @@ def test_a_replaced_receipt_of_another_vote_is_invalid(room):
         r.refuse("l3", "vote.cast", "invalid", {"vote": second, "choice": "yes", "receipts": [receipt()],
                                                 "replaces": [old]})
     r.cast("l3", second, "yes", receipts=[receipt()], replaces=[mine])
+
+
+def test_a_receipt_of_another_members_secret_ballot_replaces_nothing(room):
+    """b1 learnt b2's receipt: naming it in `replaces` is refused like an
+    unknown receipt, and b2's ballot still counts; b1 may still change their
+    own ballot."""
+    r = room
+    vote = r.prepare(mode="secret")
+    r.open_vote(vote)
+    mine, theirs = receipt(), receipt()
+    r.cast("b1", vote, "yes", receipts=[mine])
+    r.cast("b2", vote, "no", receipts=[theirs])
+    with Unchanged(r):
+        r.refuse("b1", "vote.cast", "invalid", {"vote": vote, "choice": "yes", "receipts": [receipt()],
+                                                "replaces": [theirs]})
+    r.cast("b1", vote, "abstain", receipts=[receipt()], replaces=[mine])
+    counts = r.close_vote(vote)["body"]["counts"]
+    assert counts == [0, 1, 1], counts  # b2's "no" stands, b1's last ballot counts once
+
+
+def test_a_proxy_holder_replaces_only_the_ballots_they_cast(room):
+    """b1 holds b3's proxy: b1 may replace the ballot they cast for b3 with
+    its receipt, not b2's ballot through b3's place, nor b3's through their own."""
+    r = room
+    r.do("chair", "meeting.configure", {"grace": 1})
+    r.do("b3", "proxy.give", {"to": r.pid("b1")})
+    r.leave("b3")
+    vote = r.prepare(mode="secret")
+    r.open_vote(vote)
+    own, held, other = receipt(), receipt(), receipt()
+    r.cast("b1", vote, "yes", all=True, receipts=[own, held])
+    r.cast("b2", vote, "no", receipts=[other])
+    with Unchanged(r):
+        r.refuse("b1", "vote.cast", "invalid", {"vote": vote, "choice": "yes", "for": r.pid("b3"),
+                                                "receipts": [receipt()], "replaces": [other]})
+        r.refuse("b1", "vote.cast", "invalid", {"vote": vote, "choice": "no", "receipts": [receipt()],
+                                                "replaces": [held]})
+    r.cast("b1", vote, "no", for_=r.pid("b3"), receipts=[receipt()], replaces=[held])
+    counts = r.close_vote(vote)["body"]["counts"]
+    assert counts == [1, 2, 0], counts
+
+
+def test_a_named_ballot_names_no_receipt_to_replace(room):
+    """In a named vote a new ballot replaces only the caster's own (or the one
+    they cast for a giver): `replaces` is refused and the other ballot stands."""
+    r = room
+    vote = r.prepare()
+    r.open_vote(vote)
+    r.cast("b1", vote, "yes")
+    r.cast("b2", vote, "no")
+    with Unchanged(r):
+        r.refuse("b1", "vote.cast", "invalid", {"vote": vote, "choice": "yes", "receipts": [receipt()],
+                                                "replaces": [receipt()]})
+    r.cast("b1", vote, "yes")
+    closed = r.close_vote(vote)["body"]
+    assert closed["counts"] == [1, 1, 0] and closed["voted"] == 2, closed

@@ -366,16 +366,17 @@ static void
 test_a_savepoint_rollback_undoes_only_the_last_command(void **state)
 {
     struct store *s = *state;
+    uint8_t digest[STORE_DIGEST_LEN] = {1};
     assert_int_equal(store_begin(s), 0);
     /* command 1: kept */
     assert_int_equal(store_savepoint(s), 0);
     append(s, "m1", 1);
-    assert_int_equal(store_reply_put(s, "m1", "vasseur", "k1", 1), 0);
+    assert_int_equal(store_reply_put(s, "m1", "vasseur", "k1", 1, digest), 0);
     store_release(s);
     /* command 2: fails half-way and is undone */
     assert_int_equal(store_savepoint(s), 0);
     append(s, "m1", 2);
-    assert_int_equal(store_reply_put(s, "m1", "vasseur", "k2", 2), 0);
+    assert_int_equal(store_reply_put(s, "m1", "vasseur", "k2", 2, digest), 0);
     store_rollback_savepoint(s);
     assert_true(store_in_transaction(s));
     /* command 3: kept, and may reuse seq 2 */
@@ -394,9 +395,9 @@ test_a_savepoint_rollback_undoes_only_the_last_command(void **state)
     assert_string_equal(g.type[1], "meeting.suspended");
     assert_string_equal(g.actor[1], "leroy");
     uint64_t seq = 0;
-    assert_int_equal(store_reply_get(s, "m1", "vasseur", "k1", &seq), 0);
+    assert_int_equal(store_reply_get(s, "m1", "vasseur", "k1", &seq, digest), 0);
     assert_int_equal(seq, 1);
-    assert_int_equal(store_reply_get(s, "m1", "vasseur", "k2", &seq), ERR_NOT_FOUND);
+    assert_int_equal(store_reply_get(s, "m1", "vasseur", "k2", &seq, digest), ERR_NOT_FOUND);
 }
 
 static void
@@ -579,20 +580,22 @@ test_a_reply_is_stored_once_per_meeting_participant_and_key(void **state)
 {
     struct store *s = *state;
     uint64_t seq = 77;
-    assert_int_equal(store_reply_get(s, "m1", "vasseur", "k1", &seq), ERR_NOT_FOUND);
+    uint8_t digest[STORE_DIGEST_LEN] = {1, 2, 3}, got[STORE_DIGEST_LEN];
+    assert_int_equal(store_reply_get(s, "m1", "vasseur", "k1", &seq, digest), ERR_NOT_FOUND);
     assert_int_equal(seq, 77);
-    assert_int_equal(store_reply_put(s, "m1", "vasseur", "k1", 12), 0);
-    assert_int_equal(store_reply_get(s, "m1", "vasseur", "k1", &seq), 0);
+    assert_int_equal(store_reply_put(s, "m1", "vasseur", "k1", 12, digest), 0);
+    assert_int_equal(store_reply_get(s, "m1", "vasseur", "k1", &seq, got), 0);
     assert_int_equal(seq, 12);
-    assert_int_equal(store_reply_put(s, "m1", "vasseur", "k1", 13), ERR_CONFLICT);
-    assert_int_equal(store_reply_get(s, "m1", "vasseur", "k1", &seq), 0);
+    assert_memory_equal(got, digest, STORE_DIGEST_LEN); /* what the key stood for */
+    assert_int_equal(store_reply_put(s, "m1", "vasseur", "k1", 13, digest), ERR_CONFLICT);
+    assert_int_equal(store_reply_get(s, "m1", "vasseur", "k1", &seq, digest), 0);
     assert_int_equal(seq, 12);
     /* the same key from someone else, or in another meeting, is another reply */
-    assert_int_equal(store_reply_get(s, "m1", "dubois", "k1", &seq), ERR_NOT_FOUND);
-    assert_int_equal(store_reply_get(s, "m2", "vasseur", "k1", &seq), ERR_NOT_FOUND);
-    assert_int_equal(store_reply_put(s, "m1", "dubois", "k1", 14), 0);
-    assert_int_equal(store_reply_put(s, "m2", "vasseur", "k1", 15), 0);
-    assert_int_equal(store_reply_get(s, "m1", "dubois", "k1", &seq), 0);
+    assert_int_equal(store_reply_get(s, "m1", "dubois", "k1", &seq, digest), ERR_NOT_FOUND);
+    assert_int_equal(store_reply_get(s, "m2", "vasseur", "k1", &seq, digest), ERR_NOT_FOUND);
+    assert_int_equal(store_reply_put(s, "m1", "dubois", "k1", 14, digest), 0);
+    assert_int_equal(store_reply_put(s, "m2", "vasseur", "k1", 15, digest), 0);
+    assert_int_equal(store_reply_get(s, "m1", "dubois", "k1", &seq, digest), 0);
     assert_int_equal(seq, 14);
 }
 
