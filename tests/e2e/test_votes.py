@@ -333,7 +333,7 @@ def test_a_ballot_whose_answer_was_lost_is_retried_with_its_key_and_counted_once
     assert r.vote_in_snapshot(vote)["voted"] == 1
 
 
-def test_a_retry_with_the_same_key_gets_the_first_answer_even_with_another_choice(server):
+def test_a_key_reused_with_another_choice_is_a_conflict_and_the_first_ballot_stands(server):
     r = VoteRoom(server)
     r.connect(*EVERYONE)
     r.open_meeting(grace=30)
@@ -341,8 +341,8 @@ def test_a_retry_with_the_same_key_gets_the_first_answer_even_with_another_choic
     r.open_vote(vote)
     first = r.cast("b2", vote, "yes", key="b2-ballot-1")
     r.cast("l3", vote, "no")
-    again = r.cast("b2", vote, "no", key="b2-ballot-1")
-    assert again == {"seq": first["seq"], "replayed": True}
+    assert r.cast("b2", vote, "yes", key="b2-ballot-1") == {"seq": first["seq"], "replayed": True}
+    r.c["b2"].error("vote.cast", "conflict", {"vote": vote, "choice": "no"}, key="b2-ballot-1")
     mine = [ev for ev in ballot_casts(server, r.id, vote) if ev["body"]["voter"] == r.pid("b2")]
     assert [ev["body"]["choice"] for ev in mine] == ["yes"]
     closed = r.close_vote(vote)["body"]
