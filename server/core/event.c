@@ -69,7 +69,7 @@ body_clear(struct body *b)
     }
     struct strlist *lists[] = {&b->options, &b->entitled, &b->present_ids, &b->voters,
                                &b->bys,     &b->colleges, &b->receipts,    &b->replaces,
-                               &b->speakers, &b->small_colleges};
+                               &b->speakers, &b->small_colleges, &b->participants};
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
         strlist_clear(lists[i]);
     }

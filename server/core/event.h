@@ -77,6 +77,7 @@ enum ev_type {
     EV_MINUTES_ENTRY_DELETED,
     EV_MINUTES_FINALIZED,
     EV_RECORD_APPROVED,
+    EV_INVITATION_ISSUED,
     EV_COUNT
 };
 
@@ -239,6 +240,7 @@ struct body {
     struct intlist college_counts;
     struct intlist college_passed;
     struct strlist small_colleges;
+    struct strlist participants; /* invitation.issued */
     struct intlist choices;
     /* secret ballots: one client-made receipt per ballot cast, and the receipt
      * each one replaces ("" for a first ballot); never written to the log */

@@ -275,6 +275,13 @@ meeting_apply(struct meeting *m, const struct event *ev)
             p->disconnections++;
         }
         break;
+    case EV_INVITATION_ISSUED:
+        for (size_t i = 0; i < ev->b.participants.n; i++) {
+            if (!find(m, ev->b.participants.v[i])) {
+                return ERR_INTERNAL;
+            }
+        }
+        break;
     case EV_MEETING_OPENED:
         m->state = MEETING_OPEN;
         m->opened_at = ev->ts;
@@ -608,4 +615,31 @@ meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_
                   c->type == CMD_ATTENDANCE_MARK || c->type == CMD_PROXY_GIVE ||
                   c->type == CMD_PROXY_RECORD || c->type == CMD_PROXY_REVOKE;
     return rc || !quorum ? rc : quorum_check(m, now, out);
+}
+
+int
+meeting_invite(struct meeting *m, const struct strlist *pids, const char *actor, int64_t now,
+               struct evlist *out)
+{
+    if (m->approved_by[0]) {
+        return ERR_BAD_STATE;
+    }
+    for (size_t i = 0; i < pids->n; i++) {
+        if (!find(m, pids->v[i])) {
+            return ERR_NOT_FOUND;
+        }
+    }
+    struct event *ev = core_emit(m, out, EV_INVITATION_ISSUED, actor, now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < (pids->n ? pids->n : m->nparts); i++) {
+        rc = strlist_push(&ev->b.participants, pids->n ? pids->v[i] : m->parts[i].id);
+    }
+    if (rc) {
+        core_emit_drop(out);
+        return rc;
+    }
+    return core_emit_done(m, out);
 }

@@ -257,6 +257,14 @@ int meeting_add_participant(struct meeting *m, const struct body *b, int64_t now
 int meeting_join(struct meeting *m, const char *pid, int64_t now, struct evlist *out);
 int meeting_leave(struct meeting *m, const char *pid, int64_t now, struct evlist *out);
 
+/* New personal links for the participants `pids` (every participant when
+ * empty), each replacing the person's earlier ones: the invitation.issued
+ * event that says so, so that the log shows who could act as whom from
+ * when. ERR_NOT_FOUND for an unknown participant, ERR_BAD_STATE once the
+ * record is approved (nothing is left to do in the meeting). */
+int meeting_invite(struct meeting *m, const struct strlist *pids, const char *actor, int64_t now,
+                   struct evlist *out);
+
 /* Carry item `src` of an earlier meeting `from` into `m` (written by the
  * server when a meeting is created: postponed items come back, with a
  * reference to where their history is). */

@@ -513,32 +513,44 @@ fail:
     proto_api_meeting_clear(&in);
 }
 
+/* New personal links. Only the admin (the secretariat) issues them: a link
+ * lets its holder act as that participant, so the chair who could issue a
+ * member's link could vote in the member's name. A new link replaces the
+ * person's earlier ones (revoked, their connections closed: the person
+ * learns at once that their link changed), and the issue is an event of the
+ * meeting, invitation.issued, so that the log and the record show from when
+ * a new holder could act as them. */
 static void
 invitations_create(struct hub *h, void *req, struct live *l, const char *body, size_t len,
                    int64_t now)
 {
     struct api_invite in;
+    struct strlist pids = {0};
+    struct evlist evs = {0};
     int rc = proto_api_invite(body, len, &in);
     if (rc) {
         hub_http_fail(h, req, rc, NULL);
         return;
     }
-    for (size_t i = 0; i < in.n; i++) {
-        if (!meeting_participant(l->m, in.participants[i])) {
-            proto_api_invite_clear(&in);
-            hub_http_fail(h, req, ERR_NOT_FOUND, "no such participant in this meeting");
-            return;
-        }
+    for (size_t i = 0; rc == 0 && i < in.n; i++) {
+        rc = strlist_push(&pids, in.participants[i]);
     }
+    proto_api_invite_clear(&in);
     struct pj *list = pj_array();
-    size_t n = in.n ? in.n : l->m->nparts;
-    if ((rc = hub_begin(h)) == 0) {
+    size_t n = pids.n ? pids.n : l->m->nparts;
+    int replaced = 0;
+    size_t mark = l->npending;
+    if (rc == 0 && (rc = hub_begin(h)) == 0) {
+        rc = meeting_invite(l->m, &pids, "admin", now, &evs); /* checks every id */
         for (size_t i = 0; rc == 0 && i < n; i++) {
             const struct participant *p =
-                in.n ? meeting_participant(l->m, in.participants[i]) : &l->m->parts[i];
+                pids.n ? meeting_participant(l->m, pids.v[i]) : &l->m->parts[i];
             char token[SEC_TOKEN_LEN + 1];
             uint8_t hash[SEC_HASH_LEN];
-            if ((rc = sec_token_new(token, hash)) == 0) {
+            int count = 0;
+            rc = store_token_revoke(h->st, l->m->id, p->id, now, &count);
+            replaced += count;
+            if (rc == 0 && (rc = sec_token_new(token, hash)) == 0) {
                 rc = store_token_add(h->st, hash, "invitation", l->m->id, p->id, now);
             }
             char link[128];
@@ -551,15 +563,28 @@ invitations_create(struct hub *h, void *req, struct live *l, const char *body, s
             sec_wipe(token, sizeof(token));
             sec_wipe(link, sizeof(link));
         }
-        hub_end(h, NULL, 0, rc);
+        if (rc == 0) {
+            rc = hub_write_events(h, l, &evs);
+        }
+        hub_end(h, l, mark, rc);
     }
-    proto_api_invite_clear(&in);
+    evlist_clear(&evs);
     if (rc) {
+        strlist_clear(&pids);
         pj_free(list);
-        hub_http_fail(h, req, rc, NULL);
+        hub_http_fail(h, req, rc,
+                      rc == ERR_NOT_FOUND   ? "no such participant in this meeting"
+                      : rc == ERR_BAD_STATE ? "the record is approved: the meeting is over"
+                                            : NULL);
         return;
     }
-    log_line(LOG_INFO, "meeting %s: %zu invitation(s) issued", l->m->id, n);
+    log_line(LOG_INFO, "meeting %s: %zu invitation(s) issued, %d earlier one(s) replaced", l->m->id,
+             n, replaced);
+    for (size_t i = 0; replaced && i < n; i++) {
+        hub_kick(h, l, pids.n ? pids.v[i] : l->m->parts[i].id,
+                 "your personal link was replaced by a new one");
+    }
+    strlist_clear(&pids);
     struct pj *o = pj_object();
     pj_set(o, "invitations", list);
     answer(h, req, 201, o);
@@ -582,7 +607,7 @@ invitations_revoke(struct hub *h, void *req, struct live *l, const char *pid, in
         return;
     }
     log_line(LOG_INFO, "meeting %s: %d invitation(s) of %s revoked", l->m->id, count, pid);
-    hub_kick(h, l, pid);
+    hub_kick(h, l, pid, "your invitation was revoked");
     struct pj *o = pj_object();
     pj_set_int(o, "revoked", count);
     answer(h, req, 200, o);
@@ -783,8 +808,7 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
                                           : NULL);
         return;
     }
-    bool manager = admin || w.role == ROLE_CHAIR;
-    bool bureau = manager || w.role == ROLE_SECRETARY;
+    bool bureau = admin || w.role == ROLE_CHAIR || w.role == ROLE_SECRETARY;
     if (n == 4 && strcmp(seg[3], "minutes") == 0) {
         get ? hub_minutes_route(h, req, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
         return;
@@ -803,8 +827,8 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
         get ? ballots_list(h, req, l, seg[4]) : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (strcmp(seg[3], "invitations") != 0 || n > 5) {
         hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
-    } else if (!manager) {
-        hub_http_fail(h, req, ERR_FORBIDDEN, "admin or chair only");
+    } else if (!admin) {
+        hub_http_fail(h, req, ERR_FORBIDDEN, "the secretariat (admin) only");
     } else if (n == 4) {
         post ? invitations_create(h, req, l, body, len, now)
              : hub_http_fail(h, req, ERR_METHOD, NULL);

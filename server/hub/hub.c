@@ -895,12 +895,12 @@ hub_disconnect(struct hub *h, struct hub_conn *c, int64_t now)
 }
 
 void
-hub_kick(struct hub *h, struct live *l, const char *pid)
+hub_kick(struct hub *h, struct live *l, const char *pid, const char *why)
 {
     for (struct hub_conn *c = l->conns; c; c = c->next) {
-        if (strcmp(l->m->parts[c->pidx].id, pid) == 0) {
-            send_error(h, c, "", ERR_BAD_TOKEN, "your invitation was revoked");
-            close_conn(h, c, 1008, "invitation revoked");
+        if (strcmp(l->m->parts[c->pidx].id, pid) == 0 && !c->closing) {
+            send_error(h, c, "", ERR_BAD_TOKEN, why);
+            close_conn(h, c, 1008, why);
         }
     }
 }

@@ -169,6 +169,6 @@ void hub_send_counts(struct hub *h, int64_t now);
 enum vis hub_visibility(const struct live *l, int t);
 
 /* Close every connection of participant `pid` in `l` (revoked token). */
-void hub_kick(struct hub *h, struct live *l, const char *pid);
+void hub_kick(struct hub *h, struct live *l, const char *pid, const char *why);
 
 #endif

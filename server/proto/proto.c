@@ -295,6 +295,8 @@ static const struct field f_minutes_edit[] = {
     ID("entry", entry, 1), TEXT("text", text, 20000, 0), OPTID("item", item, 0),
     LIST("speakers", speakers, 50, 0), END};
 
+static const struct field f_invited[] = {LIST("participants", participants, 100000, 1), END};
+
 static const struct {
     const char *name;
     const struct field *fields;
@@ -343,6 +345,7 @@ static const struct {
     [EV_MINUTES_ENTRY_DELETED] = {"minutes.entry_deleted", f_entry_deleted},
     [EV_MINUTES_FINALIZED] = {"minutes.finalized", f_none},
     [EV_RECORD_APPROVED] = {"record.approved", f_none},
+    [EV_INVITATION_ISSUED] = {"invitation.issued", f_invited},
 };
 
 static const struct {

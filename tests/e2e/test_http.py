@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """The HTTP API (PROTOCOL.md 3): bearer tokens, roles, JSON errors, limits."""
 import http.client
+import json
 import re
 
 import pytest
@@ -65,15 +66,32 @@ def test_a_participant_of_another_meeting_may_not_read_it(server, meeting):
     server.api(other.token("chair")).error("GET", "/api/meetings/" + meeting.id, 403, "forbidden")
 
 
-def test_the_chair_may_invite_and_revoke_in_their_meeting(meeting):
-    chair = meeting.server.api(meeting.token("chair"))
-    invs = chair.invite(meeting.id, [meeting.pid("member3")])
+def test_a_new_link_replaces_the_old_one_tells_its_holder_and_is_written_in_the_log(meeting):
+    """Only the secretariat issues links; a new one revokes the person's
+    earlier link, closes their connection with a reason, and the log says
+    when (PROTOCOL.md 3)."""
+    chair = meeting.connect("chair")
+    member = meeting.connect("member3")
+    old = meeting.token("member3")
+    invs = meeting.server.api().invite(meeting.id, [meeting.pid("member3")])
     assert [i["participant"] for i in invs] == [meeting.pid("member3")]
-    assert chair.revoke(meeting.id, meeting.pid("member3"))["revoked"] == 2
+    # the holder of the old link is told, then closed
+    err = member.recv()
+    assert err["type"] == "error" and err["body"]["code"] == "bad_token", err
+    assert "replaced" in err["body"]["message"]
+    member.wait_closed()
+    assert member.close_code == 1008
+    # the old link no longer opens the meeting; the new one does
+    Client(meeting.server, meeting.id).hello(old, expect="error")
+    Client(meeting.server, meeting.id).hello(invs[0]["token"])
+    ev = chair.wait_event("invitation.issued")
+    assert ev["actor"] == "admin" and ev["body"] == {"participants": [meeting.pid("member3")]}
+    assert invs[0]["token"] not in json.dumps(ev)
 
 
-@pytest.mark.parametrize("who", ["member0", "secretary", "observer"])
-def test_others_may_not_invite_or_revoke(meeting, who):
+@pytest.mark.parametrize("who", ["chair", "member0", "secretary", "observer"])
+def test_no_participant_may_invite_or_revoke(meeting, who):
+    """Not even the chair: a link lets its holder act as that person."""
     api = meeting.server.api(meeting.token(who))
     api.error("POST", "/api/meetings/%s/invitations" % meeting.id, 403, "forbidden", body={})
     api.error("DELETE", "/api/meetings/%s/invitations/%s" % (meeting.id, meeting.pid("member3")), 403, "forbidden")
