@@ -166,6 +166,21 @@ sec_token_hash(const char *token, size_t len, uint8_t hash[SEC_HASH_LEN])
     return 0;
 }
 
+void
+sec_owner_key(const char *token, size_t len, uint8_t key[SEC_HASH_LEN])
+{
+    static const unsigned char context[] = "concerto secret ballot owner v1"; /* 31 bytes */
+    crypto_generichash(key, SEC_HASH_LEN, (const unsigned char *)token, len, context,
+                       sizeof(context) - 1);
+}
+
+void
+sec_owner_tag(const uint8_t key[SEC_HASH_LEN], const char *receipt, uint8_t tag[SEC_OWNER_LEN])
+{
+    crypto_generichash(tag, SEC_OWNER_LEN, (const unsigned char *)receipt, strlen(receipt), key,
+                       SEC_HASH_LEN);
+}
+
 int
 sec_equal(const uint8_t *a, const uint8_t *b, size_t len)
 {

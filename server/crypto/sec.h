@@ -83,6 +83,26 @@ void
 sec_chain_hash(const uint8_t prev[SEC_HASH_LEN], const uint8_t *preimage, size_t len,
                uint8_t out[SEC_HASH_LEN]);
 
+#define SEC_OWNER_LEN 16 /* the owner tag of a secret ballot, bytes */
+
+/*
+ * The key that ties a secret ballot to whoever cast it, from their token
+ * (borrowed; checked by sec_token_hash() first): BLAKE2b-256 keyed with a
+ * constant of its own, so unlike the token's stored hash. The hub keeps it,
+ * in memory only, for the life of the connection, and wipes it.
+ */
+void
+sec_owner_key(const char *token, size_t len, uint8_t key[SEC_HASH_LEN]);
+
+/*
+ * The owner tag stored beside a secret ballot: BLAKE2b-128 of the receipt,
+ * keyed with the caster's owner key. Whoever reads the database has no
+ * token, only the tokens' hashes, so a tag names nobody; the server, shown
+ * the token again, can tell whether a ballot is the caster's own.
+ */
+void
+sec_owner_tag(const uint8_t key[SEC_HASH_LEN], const char *receipt, uint8_t tag[SEC_OWNER_LEN]);
+
 /* out = BLAKE2b-256(buf[0..len)): a digest of public data, no key. */
 void
 sec_digest(const uint8_t *buf, size_t len, uint8_t out[SEC_HASH_LEN]);

@@ -690,6 +690,9 @@ do_hello(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
     if (rc == 0) {
         rc = store_token_find(h->st, hash, &tok);
     }
+    if (rc == 0) {
+        sec_owner_key(cmd->b.token, strlen(cmd->b.token), c->owner_key);
+    }
     /* The lookup is by hash; the comparison that decides is constant-time. */
     if (rc == 0 && (!sec_equal(hash, tok.hash, SEC_HASH_LEN) ||
                     strcmp(tok.kind, "invitation") != 0 || strcmp(tok.meeting, c->meeting) != 0)) {
@@ -799,7 +802,7 @@ do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
         goto refuse;
     }
     if (cmd->type >= CMD_VOTE_OPEN && cmd->type <= CMD_VOTE_CANCEL) {
-        rc = hub_vote_handle(h, l, cmd, pid, now, &evs);
+        rc = hub_vote_handle(h, l, cmd, pid, c->owner_key, now, &evs);
     } else {
         rc = meeting_handle(l->m, cmd, pid, now, &evs);
     }
@@ -891,6 +894,7 @@ hub_disconnect(struct hub *h, struct hub_conn *c, int64_t now)
         log_line(LOG_INFO, "connection from %s closed", c->peer);
     }
     h->nconns--;
+    sec_wipe(c->owner_key, sizeof(c->owner_key));
     free(c);
 }
 

@@ -15,6 +15,7 @@
 #include "hub.h"
 
 #include "../core/meeting.h"
+#include "../crypto/sec.h"
 #include "../err.h"
 
 #include <stdbool.h>
@@ -67,6 +68,9 @@ struct hub_conn {
     bool closing;
     char meeting[ID_MAX];
     char peer[64];
+    /* from the token said in hello: what ties this connection's secret
+     * ballots to it (sec_owner_key); wiped when the connection goes */
+    uint8_t owner_key[SEC_HASH_LEN];
     struct hub_conn *prev, *next;
 };
 
@@ -154,9 +158,10 @@ void hub_http_fail(struct hub *h, void *req, int code, const char *message);
 
 int hub_pending_push(struct hub *h, const struct pending *p);
 
-/* Run a vote command: secret ballots and their counts, then core. */
+/* Run a vote command: secret ballots and their counts, then core.
+ * owner_key: the sending connection's (sec_owner_key), for secret ballots. */
 int hub_vote_handle(struct hub *h, struct live *l, const struct cmd *cmd, const char *actor,
-                    int64_t now, struct evlist *evs);
+                    const uint8_t owner_key[SEC_HASH_LEN], int64_t now, struct evlist *evs);
 /* Delete what is left of the ballots of cancelled secret votes (at load). */
 int hub_drop_cancelled_ballots(struct hub *h);
 /* Close the votes whose deadline passed. */

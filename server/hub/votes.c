@@ -134,7 +134,7 @@ hub_drop_cancelled_ballots(struct hub *h)
 
 int
 hub_vote_handle(struct hub *h, struct live *l, const struct cmd *cmd, const char *actor,
-                int64_t now, struct evlist *evs)
+                const uint8_t owner_key[SEC_HASH_LEN], int64_t now, struct evlist *evs)
 {
     int32_t vi = meeting_vote_index(l->m, cmd->b.vote);
     if (cmd->type == CMD_VOTE_CLOSE && vi >= 0 &&
@@ -155,18 +155,29 @@ hub_vote_handle(struct hub *h, struct live *l, const struct cmd *cmd, const char
         }
         return rc;
     }
-    /* One secret row per ballot, in the order core wrote them. */
+    /* One secret row per ballot, in the order core wrote them, each with
+     * its caster's owner tag: a replacement deletes only a ballot of the
+     * same caster, whatever core still knows of receipts (it knows none of
+     * those cast before a restart). */
     const struct vote *v = &l->m->votes[vi];
+    uint8_t tag[SEC_OWNER_LEN];
+    _Static_assert(SEC_OWNER_LEN == STORE_OWNER_LEN, "one owner tag length");
     for (size_t i = first, k = 0; rc == 0 && i < evs->len; i++, k++) {
         const struct participant *voter = meeting_participant(l->m, evs->v[i].b.voter);
         const char *old = cmd->b.replaces.n ? cmd->b.replaces.v[k] : "";
-        if (*old && (rc = store_secret_delete(h->st, l->m->id, v->id, old))) {
-            rc = rc == ERR_NOT_FOUND ? ERR_INVALID : rc; /* not a receipt of this vote */
-            break;
+        if (*old) {
+            sec_owner_tag(owner_key, old, tag);
+            if ((rc = store_secret_delete(h->st, l->m->id, v->id, old, tag))) {
+                /* not a receipt of this vote, or not one of this caster's */
+                rc = rc == ERR_NOT_FOUND ? ERR_INVALID : rc;
+                break;
+            }
         }
+        sec_owner_tag(owner_key, cmd->b.receipts.v[k], tag);
         rc = store_secret_put(h->st, l->m->id, v->id, cmd->b.receipts.v[k], voter->college,
-                              cmd->b.choice);
+                              cmd->b.choice, tag);
     }
+    sec_wipe(tag, sizeof(tag));
     l->count_dirty = true;
     return rc;
 }

@@ -51,6 +51,10 @@ static const char *const migrations[] = {
      * and canonical body), so that a key reused for another command is
      * refused rather than answered with the first outcome. NULL in older rows. */
     "ALTER TABLE replies ADD COLUMN digest BLOB;",
+    /* 4: who may replace a secret ballot: a tag keyed with its caster's
+     * token (sec_owner_tag), which names nobody to a reader of the file.
+     * NULL in rows written before, and once the vote is closed. */
+    "ALTER TABLE secret_ballots ADD COLUMN owner BLOB;",
 };
 
 enum stmt {
@@ -115,9 +119,10 @@ static const char *const sql[S_COUNT] = {
                     " WHERE meeting = ?1 AND participant = ?2 AND key = ?3",
     [S_REPLY_PUT] = "INSERT INTO replies(meeting, participant, key, seq, digest)"
                     " VALUES(?1, ?2, ?3, ?4, ?5)",
-    [S_SECRET_PUT] = "INSERT INTO secret_ballots(meeting, vote, receipt, college, choice)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5)",
-    [S_SECRET_DEL] = "DELETE FROM secret_ballots WHERE meeting = ?1 AND vote = ?2 AND receipt = ?3",
+    [S_SECRET_PUT] = "INSERT INTO secret_ballots(meeting, vote, receipt, college, choice, owner)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_SECRET_DEL] = "DELETE FROM secret_ballots WHERE meeting = ?1 AND vote = ?2 AND receipt = ?3"
+                     " AND (owner IS NULL OR owner = ?4)",
     [S_SECRET_DROP] = "DELETE FROM secret_ballots WHERE meeting = ?1 AND vote = ?2",
     [S_SECRET_TALLY] = "SELECT college, choice, count(*) FROM secret_ballots"
                        " WHERE meeting = ?1 AND vote = ?2 GROUP BY college, choice"
@@ -620,7 +625,7 @@ store_backup(struct store *s, const char *path)
 
 int
 store_secret_put(struct store *s, const char *meeting, const char *vote, const char *receipt,
-                 const char *college, const char *choice)
+                 const char *college, const char *choice, const uint8_t *owner)
 {
     sqlite3_stmt *st = s->st[S_SECRET_PUT];
     bind_text(st, 1, meeting);
@@ -628,16 +633,27 @@ store_secret_put(struct store *s, const char *meeting, const char *vote, const c
     bind_text(st, 3, receipt);
     bind_text(st, 4, college);
     bind_text(st, 5, choice);
+    if (owner) {
+        sqlite3_bind_blob(st, 6, owner, STORE_OWNER_LEN, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 6);
+    }
     return run(s, S_SECRET_PUT);
 }
 
 int
-store_secret_delete(struct store *s, const char *meeting, const char *vote, const char *receipt)
+store_secret_delete(struct store *s, const char *meeting, const char *vote, const char *receipt,
+                    const uint8_t *owner)
 {
     sqlite3_stmt *st = s->st[S_SECRET_DEL];
     bind_text(st, 1, meeting);
     bind_text(st, 2, vote);
     bind_text(st, 3, receipt);
+    if (owner) {
+        sqlite3_bind_blob(st, 4, owner, STORE_OWNER_LEN, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 4);
+    }
     int rc = run(s, S_SECRET_DEL);
     return rc ? rc : sqlite3_changes(s->db) == 1 ? 0 : ERR_NOT_FOUND;
 }
@@ -770,7 +786,7 @@ store_secret_reorder(struct store *s, const char *meeting, const char *vote)
         rc = store_secret_drop(s, meeting, vote);
     }
     for (size_t i = 0; rc == 0 && i < r.n; i++) {
-        rc = store_secret_put(s, meeting, vote, r.receipt[i], "", r.choice[i]);
+        rc = store_secret_put(s, meeting, vote, r.receipt[i], "", r.choice[i], NULL);
     }
     for (size_t i = 0; i < r.n; i++) {
         free(r.receipt[i]);

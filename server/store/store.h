@@ -104,12 +104,17 @@ int store_reply_get(struct store *s, const char *meeting, const char *participan
 int store_reply_put(struct store *s, const char *meeting, const char *participant,
                     const char *key, uint64_t seq, const uint8_t digest[STORE_DIGEST_LEN]);
 
-/* Secret ballots: (receipt, college, choice) per vote, never a voter.
- * put: ERR_CONFLICT when the receipt exists; delete: ERR_NOT_FOUND when not. */
+/* Secret ballots: (receipt, college, choice, owner) per vote, never a voter.
+ * `owner` (STORE_OWNER_LEN bytes, or NULL) is a tag keyed with the caster's
+ * token (crypto/'s sec_owner_tag): a ballot is deleted only with the same
+ * tag (or when it has none: rows older than tags), so that a receipt
+ * replaces only a ballot its caster cast. put: ERR_CONFLICT when the receipt
+ * exists; delete: ERR_NOT_FOUND when no such receipt has that owner. */
+#define STORE_OWNER_LEN 16
 int store_secret_put(struct store *s, const char *meeting, const char *vote, const char *receipt,
-                     const char *college, const char *choice);
+                     const char *college, const char *choice, const uint8_t *owner);
 int store_secret_delete(struct store *s, const char *meeting, const char *vote,
-                        const char *receipt);
+                        const char *receipt, const uint8_t *owner);
 /* Delete every ballot of a vote (a cancelled vote: its ballots are never
  * counted; secure_delete zeroes them in the file). */
 int store_secret_drop(struct store *s, const char *meeting, const char *vote);

@@ -173,9 +173,11 @@ def test_after_a_secret_vote_no_row_of_the_database_links_a_member_to_a_choice(s
     r.do("chair", "vote.publish", {"vote": vote})
     members = {p["id"] for p in r.snap()["participants"] if p["role"] == "member"}
     tables = db_tables(server)
-    assert tables["secret_ballots"][0] == ["meeting", "vote", "receipt", "college", "choice"]
+    assert tables["secret_ballots"][0] == ["meeting", "vote", "receipt", "college", "choice", "owner"]
     ours = [row for row in tables["secret_ballots"][1] if row[0] == r.id and row[1] == vote]
     assert sorted((row[2], row[4]) for row in ours) == sorted(mine.values())
+    # closed: neither the college nor the owner tag is kept
+    assert {(row[3], row[5]) for row in ours} == {("", None)}
     checked = 0
     for table, (columns, rows) in tables.items():
         for row in rows:

@@ -337,6 +337,33 @@ def test_a_receipt_of_another_members_secret_ballot_replaces_nothing(room):
     assert counts == [0, 1, 1], counts  # b2's "no" stands, b1's last ballot counts once
 
 
+def test_a_receipt_of_another_members_ballot_replaces_nothing_after_a_restart_either(spawn):
+    """The server is killed mid-vote and restarted: what it held in memory
+    is gone, yet b1, who learnt b2's receipt, still cannot replace b2's
+    ballot; b1's own receipt still replaces b1's."""
+    srv = spawn()
+    srv.start()
+    r = VoteRoom(srv)
+    r.connect(*EVERYONE)
+    r.open_meeting(grace=30)
+    vote = r.prepare(mode="secret")
+    r.open_vote(vote)
+    mine, theirs = receipt(), receipt()
+    r.cast("b1", vote, "yes", receipts=[mine])
+    r.cast("b2", vote, "no", receipts=[theirs])
+    for c in r.c.values():
+        c.close()
+    srv.kill()
+    srv.start()
+    r.connect(*EVERYONE, settle=False)
+    with Unchanged(r):
+        r.refuse("b1", "vote.cast", "invalid", {"vote": vote, "choice": "yes", "receipts": [receipt()],
+                                                "replaces": [theirs]})
+    r.cast("b1", vote, "abstain", receipts=[receipt()], replaces=[mine])
+    counts = r.close_vote(vote)["body"]["counts"]
+    assert counts == [0, 1, 1], counts
+
+
 def test_a_proxy_holder_replaces_only_the_ballots_they_cast(room):
     """b1 holds b3's proxy: b1 may replace the ballot they cast for b3 with
     its receipt, not b2's ballot through b3's place, nor b3's through their own."""

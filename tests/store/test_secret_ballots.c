@@ -112,10 +112,30 @@ static void
 put(struct store *s, const char *vote, const char *receipt, const char *college,
     const char *choice)
 {
-    assert_int_equal(store_secret_put(s, "m1", vote, receipt, college, choice), 0);
+    assert_int_equal(store_secret_put(s, "m1", vote, receipt, college, choice, NULL), 0);
 }
 
 /* ---- storing and counting ------------------------------------------------------------- */
+
+static void
+test_a_ballot_is_deleted_only_with_its_owner_tag(void **state)
+{
+    struct store *s = *state;
+    const uint8_t mine[STORE_OWNER_LEN] = {1, 2, 3}, theirs[STORE_OWNER_LEN] = {9, 9, 9};
+    assert_int_equal(
+        store_secret_put(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "yes", mine), 0);
+    /* another caster's tag, or none, does not delete it */
+    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", theirs),
+                     ERR_NOT_FOUND);
+    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", NULL),
+                     ERR_NOT_FOUND);
+    assert_string_equal(list(s, "m1", "v1"), "rcpt-aaaaaaaaaaaaaaaa/yes/1");
+    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", mine), 0);
+    assert_string_equal(list(s, "m1", "v1"), "");
+    /* a row older than tags (NULL) is deleted by its receipt alone */
+    put(s, "v1", "rcpt-bbbbbbbbbbbbbbbb", "bailleurs", "no");
+    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-bbbbbbbbbbbbbbbb", theirs), 0);
+}
 
 static void
 test_secret_ballots_are_tallied_by_college_and_choice(void **state)
@@ -136,7 +156,7 @@ test_secret_ballots_of_other_votes_and_meetings_are_not_counted(void **state)
     struct store *s = *state;
     put(s, "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "yes");
     put(s, "v2", "rcpt-bbbbbbbbbbbbbbbb", "bailleurs", "no");
-    assert_int_equal(store_secret_put(s, "m2", "v1", "rcpt-cccccccccccccccc", "bailleurs", "no"), 0);
+    assert_int_equal(store_secret_put(s, "m2", "v1", "rcpt-cccccccccccccccc", "bailleurs", "no", NULL), 0);
     assert_string_equal(tally(s, "m1", "v1"), "bailleurs/yes/1");
     assert_string_equal(tally(s, "m1", "v2"), "bailleurs/no/1");
     assert_string_equal(tally(s, "m2", "v1"), "bailleurs/no/1");
@@ -148,10 +168,10 @@ test_a_receipt_is_unique_within_a_vote_only(void **state)
 {
     struct store *s = *state;
     put(s, "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "yes");
-    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", "locataires", "no"),
+    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", "locataires", "no", NULL),
                      ERR_CONFLICT);
     put(s, "v2", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "no");
-    assert_int_equal(store_secret_put(s, "m2", "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "no"), 0);
+    assert_int_equal(store_secret_put(s, "m2", "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "no", NULL), 0);
     /* the first ballot stands, unchanged */
     assert_string_equal(tally(s, "m1", "v1"), "bailleurs/yes/1");
 }
@@ -162,15 +182,15 @@ test_a_replaced_ballot_is_deleted_by_its_receipt_and_only_in_its_vote(void **sta
     struct store *s = *state;
     put(s, "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "yes");
     put(s, "v2", "rcpt-bbbbbbbbbbbbbbbb", "bailleurs", "yes");
-    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-bbbbbbbbbbbbbbbb"), ERR_NOT_FOUND);
-    assert_int_equal(store_secret_delete(s, "m2", "v1", "rcpt-aaaaaaaaaaaaaaaa"), ERR_NOT_FOUND);
-    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-unknown-receipt"), ERR_NOT_FOUND);
-    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa"), 0);
+    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-bbbbbbbbbbbbbbbb", NULL), ERR_NOT_FOUND);
+    assert_int_equal(store_secret_delete(s, "m2", "v1", "rcpt-aaaaaaaaaaaaaaaa", NULL), ERR_NOT_FOUND);
+    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-unknown-receipt", NULL), ERR_NOT_FOUND);
+    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", NULL), 0);
     put(s, "v1", "rcpt-cccccccccccccccc", "bailleurs", "no");
     assert_string_equal(tally(s, "m1", "v1"), "bailleurs/no/1");
     assert_string_equal(tally(s, "m1", "v2"), "bailleurs/yes/1");
     /* deleted once: a second delete finds nothing */
-    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa"), ERR_NOT_FOUND);
+    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", NULL), ERR_NOT_FOUND);
 }
 
 static void
@@ -180,7 +200,7 @@ test_the_ballots_of_a_cancelled_vote_are_dropped_and_only_theirs(void **state)
     put(s, "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "yes");
     put(s, "v1", "rcpt-bbbbbbbbbbbbbbbb", "locataires", "no");
     put(s, "v2", "rcpt-cccccccccccccccc", "bailleurs", "yes");
-    assert_int_equal(store_secret_put(s, "m2", "v1", "rcpt-dddddddddddddddd", "bailleurs", "no"),
+    assert_int_equal(store_secret_put(s, "m2", "v1", "rcpt-dddddddddddddddd", "bailleurs", "no", NULL),
                      0);
     assert_int_equal(store_secret_drop(s, "m1", "v1"), 0);
     assert_string_equal(list(s, "m1", "v1"), "");
@@ -236,7 +256,7 @@ test_a_ballot_of_a_refused_command_is_rolled_back_with_its_savepoint(void **stat
     store_release(s);
     /* the next command replaces it, then fails after its writes */
     assert_int_equal(store_savepoint(s), 0);
-    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa"), 0);
+    assert_int_equal(store_secret_delete(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", NULL), 0);
     put(s, "v1", "rcpt-bbbbbbbbbbbbbbbb", "bailleurs", "no");
     store_rollback_savepoint(s);
     assert_int_equal(store_commit(s), 0);
@@ -271,7 +291,7 @@ test_the_table_holds_no_voter_no_time_and_no_rowid(void **state)
     path_in(path, sizeof(path), "columns.db");
     struct store *s = NULL;
     assert_int_equal(store_open(path, &s, NULL), 0);
-    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "yes"), 0);
+    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "yes", NULL), 0);
     store_close(s);
     sqlite3 *db = raw_open(path);
     sqlite3_stmt *st = NULL;
@@ -286,7 +306,8 @@ test_the_table_holds_no_voter_no_time_and_no_rowid(void **state)
                                 (const char *)sqlite3_column_text(st, 0));
     }
     sqlite3_finalize(st);
-    assert_string_equal(cols, "meeting vote receipt college choice");
+    /* owner: a tag keyed with the caster's token, which names nobody here */
+    assert_string_equal(cols, "meeting vote receipt college choice owner");
     /* no hidden rowid either: it would keep the order of insertion */
     assert_int_not_equal(sqlite3_prepare_v2(db, "SELECT rowid FROM secret_ballots", -1, &st, NULL),
                          SQLITE_OK);
@@ -315,7 +336,7 @@ test_a_plain_select_lists_the_ballots_in_receipt_order(void **state)
     for (size_t i = 0; i < 4; i++) {
         /* one transaction per ballot, as the server commits them */
         assert_int_equal(store_begin(s), 0);
-        assert_int_equal(store_secret_put(s, "m1", "v1", voted[i], "bailleurs", "yes"), 0);
+        assert_int_equal(store_secret_put(s, "m1", "v1", voted[i], "bailleurs", "yes", NULL), 0);
         assert_int_equal(store_commit(s), 0);
     }
     store_close(s);
@@ -344,10 +365,10 @@ test_committed_ballots_survive_reopening_the_file(void **state)
     struct store *s = NULL;
     assert_int_equal(store_open(path, &s, NULL), 0);
     assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "no"), 0);
+    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "no", NULL), 0);
     assert_int_equal(store_commit(s), 0);
     assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-bbbbbbbbbbbbbbbb", "bailleurs", "yes"), 0);
+    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-bbbbbbbbbbbbbbbb", "bailleurs", "yes", NULL), 0);
     store_close(s); /* never committed: as if the process died */
     assert_int_equal(store_open(path, &s, NULL), 0);
     assert_string_equal(tally(s, "m1", "v1"), "bailleurs/no/1");
@@ -368,6 +389,7 @@ main(void)
         T(test_a_callback_stops_the_tally_and_the_list_with_its_value),
         T(test_a_ballot_of_a_refused_command_is_rolled_back_with_its_savepoint),
         T(test_a_turn_rolled_back_leaves_no_ballot),
+        T(test_a_ballot_is_deleted_only_with_its_owner_tag),
         cmocka_unit_test(test_the_table_holds_no_voter_no_time_and_no_rowid),
         cmocka_unit_test(test_a_plain_select_lists_the_ballots_in_receipt_order),
         cmocka_unit_test(test_committed_ballots_survive_reopening_the_file),

@@ -93,7 +93,7 @@ fresh(const char *name, char db[256], char walpath[260])
     struct store *s = NULL;
     assert_int_equal(store_open(db, &s, NULL), 0);
     assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "no"),
+    assert_int_equal(store_secret_put(s, "m1", "v1", "rcpt-aaaaaaaaaaaaaaaa", "bailleurs", "no", NULL),
                      0);
     assert_int_equal(store_commit(s), 0);
     return s;
@@ -136,7 +136,7 @@ test_a_reader_delays_the_truncation_but_never_the_writer(void **state)
         snprintf(receipt, sizeof(receipt), "rcpt-%016d", i);
         int64_t t0 = now_ms();
         assert_int_equal(store_begin(s), 0);
-        assert_int_equal(store_secret_put(s, "m1", "v2", receipt, "bailleurs", "yes"), 0);
+        assert_int_equal(store_secret_put(s, "m1", "v2", receipt, "bailleurs", "yes", NULL), 0);
         assert_int_equal(store_commit(s), 0);
         assert_true(now_ms() - t0 < 1000);
     }
