@@ -142,6 +142,7 @@ fx_refold(struct fx *f)
                         err_str(rc));
             free(body);
             fail();
+            return; /* fail() does not return; the compiler cannot know it */
         }
         back.type = ev->type;
         back.seq = ev->seq;
@@ -151,10 +152,12 @@ fx_refold(struct fx *f)
         if (rc) {
             print_error("seq %llu %s %s: refold refused it: %s\n", (unsigned long long)ev->seq,
                         proto_event_name(ev->type), body, err_str(rc));
-            free(body);
-            fail();
         }
         free(body);
+        if (rc) {
+            fail();
+            return;
+        }
         event_clear(&back);
     }
     char *a = fx_snapshot(f->m), *b = fx_snapshot(m2);
