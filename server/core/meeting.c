@@ -451,7 +451,10 @@ presence(struct meeting *m, const char *pid, bool present, int64_t now, struct e
     if (!p) {
         return ERR_NOT_FOUND;
     }
-    if (p->present == present) {
+    /* After the close the record's attendance is fixed: connections no
+     * longer change it, and nothing but the record's approval follows
+     * minutes.finalized (proto/RECORD.md). */
+    if (p->present == present || m->state == MEETING_CLOSED) {
         return 0;
     }
     struct event *ev =

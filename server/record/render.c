@@ -33,6 +33,7 @@
 #include "render.h"
 
 #include "../err.h"
+#include "words.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -51,252 +52,7 @@
 
 /* --- words ----------------------------------------------------------- */
 
-enum lang { FR, EN };
-
-enum word {
-    W_PV,
-    W_MEETING_OF,
-    W_DATE_AT,
-    W_PLACE,
-    W_ROOM,
-    W_SESSION,
-    W_TZ_LOCAL,
-    W_TZ_UTC,
-    W_PRESENT,
-    W_EXCUSED,
-    W_ABSENT,
-    W_COLLEGE,
-    W_OTHERS,
-    W_NO_COLLEGE,
-    W_NAME,
-    W_ARRIVED,
-    W_LEFT,
-    W_NOTES,
-    W_HOLDS,
-    W_DISCONNECTIONS,
-    W_NOBODY,
-    W_QUORUM_CLOSE,
-    W_QUORUM_COLLEGE,
-    W_MET,
-    W_NOT_MET,
-    W_PROXIES,
-    W_GIVER,
-    W_HOLDER,
-    W_COLLEGE_COL,
-    W_NO_PROXY,
-    W_RECUSALS,
-    W_MEMBER,
-    W_ITEM,
-    W_ITEM_REF,
-    W_NO_RECUSAL,
-    W_AGENDA,
-    W_NUM,
-    W_KIND,
-    W_PRESENTER,
-    W_PLANNED,
-    W_ACTUAL,
-    W_STATE,
-    W_INFORMATION,
-    W_DELIBERATION,
-    W_VOTE_KIND,
-    W_DONE,
-    W_POSTPONED,
-    W_PENDING,
-    W_CURRENT,
-    W_NO_AGENDA,
-    W_MINUTES,
-    W_LEGEND,
-    W_OUTSIDE,
-    W_CONTINUED,
-    W_PRESENTED_BY,
-    W_EDITED,
-    W_NO_MINUTES,
-    W_VOTE,
-    W_MODE,
-    W_NAMED,
-    W_SECRET,
-    W_RULE,
-    W_SIMPLE,
-    W_ABSOLUTE,
-    W_QUALIFIED,
-    W_DOUBLE,
-    W_RELATIVE,
-    W_ABSOLUTE_CAST,
-    W_VOTERS,
-    W_VOTERS_VALUE,
-    W_QUORUM,
-    W_QUORUM_VALUE,
-    W_OPTION,
-    W_TOTAL,
-    W_YES,
-    W_NO,
-    W_ABSTAIN,
-    W_RESULT,
-    W_ADOPTED,
-    W_REJECTED,
-    W_WINNER,
-    W_NO_WINNER,
-    W_NO_QUORUM_OPEN,
-    W_SECRET_NOTE,
-    W_ROLL_CALL,
-    W_CAST_BY,
-    W_CANCELLED,
-    W_STATS,
-    W_BY_PARTICIPANT,
-    W_BY_COLLEGE,
-    W_TURNS,
-    W_TIME,
-    W_SHARE,
-    W_MEMBERS,
-    W_STATS_TOTAL,
-    W_NO_TURNS,
-    W_CLOSING,
-    W_FINALIZED,
-    W_APPROVED,
-    W_NOT_APPROVED,
-    W_CHAIN,
-    W_VERIFY,
-    W_PAGE,
-    W_SEP,
-    W_CHAIR,
-    W_SECRETARY,
-    W_ROLE_MEMBER,
-    W_OBSERVER,
-    W_ADMIN,
-    W_COUNT
-};
-
-/* French first. Formats take their arguments in the same order in both. */
-static const char *const words[W_COUNT][2] = {
-    [W_PV] = {"Procès-verbal", "Minutes"},
-    [W_MEETING_OF] = {"Procès-verbal de la réunion du %s", "Minutes of the meeting of %s"},
-    [W_DATE_AT] = {"%s à\xc2\xa0%s", "%s at %s"},
-    [W_PLACE] = {"Lieu", "Place"},
-    [W_ROOM] = {"Visioconférence", "Video conference"},
-    [W_SESSION] = {"Séance ouverte à %s, levée à %s (durée : %s).",
-                   "The meeting opened at %s and closed at %s (%s)."},
-    [W_TZ_LOCAL] = {"Les heures sont données en heure locale (UTC%s).", "Times are local (UTC%s)."},
-    [W_TZ_UTC] = {"Les heures sont données en temps universel (UTC).", "Times are in UTC."},
-    [W_PRESENT] = {"Étaient présents", "Present"},
-    [W_EXCUSED] = {"Excusés", "Excused"},
-    [W_ABSENT] = {"Absents", "Absent"},
-    [W_COLLEGE] = {"Collège %s", "College %s"},
-    [W_OTHERS] = {"Autres participants", "Other participants"},
-    [W_NO_COLLEGE] = {"sans collège", "no college"},
-    [W_NAME] = {"Nom", "Name"},
-    [W_ARRIVED] = {"Arrivée", "Arrived"},
-    [W_LEFT] = {"Départ", "Left"},
-    [W_NOTES] = {"Observations", "Notes"},
-    [W_HOLDS] = {"pouvoir de %s", "proxy from %s"},
-    [W_DISCONNECTIONS] = {"%lld déconnexions", "%lld disconnections"},
-    [W_NOBODY] = {"Aucun.", "None."},
-    [W_QUORUM_CLOSE] = {"Quorum à la clôture : %s, %lld membres présents pour %lld requis.",
-                        "Quorum at the close: %s, %lld members present, %lld required."},
-    [W_QUORUM_COLLEGE] = {"%s : %lld présents sur %lld, %lld requis.",
-                          "%s: %lld present of %lld, %lld required."},
-    [W_MET] = {"atteint", "met"},
-    [W_NOT_MET] = {"non atteint", "not met"},
-    [W_PROXIES] = {"Pouvoirs", "Proxies"},
-    [W_GIVER] = {"Mandant", "Giver"},
-    [W_HOLDER] = {"Mandataire", "Holder"},
-    [W_COLLEGE_COL] = {"Collège", "College"},
-    [W_NO_PROXY] = {"Aucun pouvoir.", "No proxy."},
-    [W_RECUSALS] = {"Déports", "Recusals"},
-    [W_MEMBER] = {"Membre", "Member"},
-    [W_ITEM] = {"Point", "Item"},
-    [W_ITEM_REF] = {"Point %s : %s", "Item %s: %s"},
-    [W_NO_RECUSAL] = {"Aucun déport.", "No recusal."},
-    [W_AGENDA] = {"Ordre du jour", "Agenda"},
-    [W_NUM] = {"N°", "No."},
-    [W_KIND] = {"Nature", "Kind"},
-    [W_PRESENTER] = {"Rapporteur", "Presenter"},
-    [W_PLANNED] = {"Prévu", "Planned"},
-    [W_ACTUAL] = {"Réel", "Actual"},
-    [W_STATE] = {"Suite", "Outcome"},
-    [W_INFORMATION] = {"information", "information"},
-    [W_DELIBERATION] = {"délibération", "deliberation"},
-    [W_VOTE_KIND] = {"vote", "vote"},
-    [W_DONE] = {"traité", "dealt with"},
-    [W_POSTPONED] = {"reporté", "postponed"},
-    [W_PENDING] = {"non traité", "not reached"},
-    [W_CURRENT] = {"en cours", "current"},
-    [W_NO_AGENDA] = {"Aucun point.", "No item."},
-    [W_MINUTES] = {"Déroulement de la séance", "Proceedings"},
-    [W_LEGEND] = {"Les mentions en italique sont écrites automatiquement à partir du journal "
-                  "de la séance ; les autres sont rédigées par le secrétariat de séance.",
-                  "Entries in italics are written automatically from the meeting's log; "
-                  "the others are written by the secretary."},
-    [W_OUTSIDE] = {"Hors ordre du jour", "Outside the agenda"},
-    [W_CONTINUED] = {"(suite)", "(continued)"},
-    [W_PRESENTED_BY] = {"Rapporteur : %s.", "Presented by %s."},
-    [W_EDITED] = {"(modifié)", "(edited)"},
-    [W_NO_MINUTES] = {"Aucune mention.", "No entry."},
-    [W_VOTE] = {"Vote : %s", "Vote: %s"},
-    [W_MODE] = {"Mode", "Mode"},
-    [W_NAMED] = {"scrutin nominal", "roll-call vote"},
-    [W_SECRET] = {"scrutin secret", "secret ballot"},
-    [W_RULE] = {"Règle", "Rule"},
-    [W_SIMPLE] = {"majorité simple des suffrages exprimés", "simple majority of votes cast"},
-    [W_ABSOLUTE] = {"majorité absolue des membres appelés à voter",
-                    "absolute majority of the members entitled to vote"},
-    [W_QUALIFIED] = {"majorité qualifiée de %lld/%lld des suffrages exprimés",
-                     "qualified majority of %lld/%lld of votes cast"},
-    [W_DOUBLE] = {"double majorité : majorité simple dans chaque collège",
-                  "double majority: a simple majority in every college"},
-    [W_RELATIVE] = {"majorité relative", "plurality"},
-    [W_ABSOLUTE_CAST] = {"majorité absolue des suffrages exprimés",
-                         "absolute majority of votes cast"},
-    [W_VOTERS] = {"Votants", "Voted"},
-    [W_VOTERS_VALUE] = {"%lld sur %lld membres appelés à voter", "%lld of %lld members entitled"},
-    [W_QUORUM] = {"Quorum", "Quorum"},
-    [W_QUORUM_VALUE] = {"%s à l’ouverture (%lld présents), %s à la clôture (%lld présents)",
-                        "%s at opening (%lld present), %s at close (%lld present)"},
-    [W_OPTION] = {"Option", "Option"},
-    [W_TOTAL] = {"Total", "Total"},
-    [W_YES] = {"Pour", "For"},
-    [W_NO] = {"Contre", "Against"},
-    [W_ABSTAIN] = {"Abstention", "Abstain"},
-    [W_RESULT] = {"Résultat : %s", "Result: %s"},
-    [W_ADOPTED] = {"adopté", "adopted"},
-    [W_REJECTED] = {"rejeté", "rejected"},
-    [W_WINNER] = {"option « %s » retenue", "option \"%s\" chosen"},
-    [W_NO_WINNER] = {"aucune option ne l’emporte, rejeté", "no option prevails, rejected"},
-    [W_NO_QUORUM_OPEN] = {"quorum non atteint à l’ouverture", "no quorum at opening"},
-    [W_SECRET_NOTE] = {"Scrutin secret : le journal établit qui a voté, jamais le choix de "
-                       "chacun.",
-                       "Secret ballot: the log records who voted, never anyone's choice."},
-    [W_ROLL_CALL] = {"%s : %s.", "%s: %s."},
-    [W_CAST_BY] = {"%s (pouvoir exercé par %s)", "%s (proxy cast by %s)"},
-    [W_CANCELLED] = {"Le vote « %s » a été annulé.", "The vote \"%s\" was cancelled."},
-    [W_STATS] = {"Temps de parole", "Speaking time"},
-    [W_BY_PARTICIPANT] = {"Par participant", "By participant"},
-    [W_BY_COLLEGE] = {"Par collège", "By college"},
-    [W_TURNS] = {"Interventions", "Turns"},
-    [W_TIME] = {"Durée", "Time"},
-    [W_SHARE] = {"Part", "Share"},
-    [W_MEMBERS] = {"Membres", "Members"},
-    [W_STATS_TOTAL] = {"Total : %s en %s interventions.", "Total: %s in %s turns."},
-    [W_NO_TURNS] = {"Aucune prise de parole enregistrée.", "No turn of speech recorded."},
-    [W_CLOSING] = {"Clôture du procès-verbal", "Closing"},
-    [W_FINALIZED] = {"Procès-verbal finalisé par %s le %s.", "Minutes finalised by %s on %s."},
-    [W_APPROVED] = {"Approuvé par %s le %s.", "Approved by %s on %s."},
-    [W_NOT_APPROVED] = {"Non encore approuvé.", "Not yet approved."},
-    [W_CHAIN] = {"Journal de la séance : %s événements ; tête de la chaîne (BLAKE2b-256) :",
-                 "Meeting log: %s events; head of the chain (BLAKE2b-256):"},
-    [W_VERIFY] = {"Chaque fichier du procès-verbal est signé (minisign) et sa signature le lie à "
-                  "cette tête de chaîne. Pour vérifier ce document, puis les quatre fichiers "
-                  "et la chaîne des événements, depuis le dossier qui les contient :",
-                  "Each file of the record is signed (minisign), and its signature binds it to "
-                  "this chain head. To check this document, then the four files and the chain "
-                  "of events, from the folder that holds them:"},
-    [W_PAGE] = {"page %d / %d", "page %d / %d"},
-    [W_SEP] = {"\xc2\xa0: ", ": "},
-    [W_CHAIR] = {"présidence", "chair"},
-    [W_SECRETARY] = {"secrétariat", "secretary"},
-    [W_ROLE_MEMBER] = {"membre", "member"},
-    [W_OBSERVER] = {"observateur", "observer"},
-    [W_ADMIN] = {"administration", "administrator"},
-};
+/* --- words (words.h) and calendar names ------------------------------ */
 
 static const char *const weekdays[7][2] = {
     {"dimanche", "Sunday"},    {"lundi", "Monday"},   {"mardi", "Tuesday"},
@@ -773,7 +529,7 @@ struct rec {
 static const char *
 W(const struct rec *r, enum word w)
 {
-    return words[w][r->lang];
+    return words_get(r->lang, w);
 }
 
 static const char *
@@ -2113,7 +1869,7 @@ md_emit(const struct doc *d, struct buf *b)
             }
             break;
         case BK_TABLE:
-            md_table(b, k->t, words[W_SEP][d->lang]);
+            md_table(b, k->t, words_get(d->lang, W_SEP));
             break;
         case BK_CODE:
             buf_printf(b, "```\n%s\n```\n\n", k->text);
@@ -2390,7 +2146,7 @@ page_margins(struct pdf *p, cairo_t *cr, int page)
     cairo_move_to(cr, MARGIN_X, 48);
     cairo_line_to(cr, PAGE_W - MARGIN_X, 48);
     cairo_stroke(cr);
-    snprintf(footer, sizeof(footer), words[W_PAGE][p->d->lang], page, p->npages);
+    snprintf(footer, sizeof(footer), words_get(p->d->lang, W_PAGE), page, p->npages);
     layout_set(p, l, F_MARGIN, footer, CONTENT_W);
     pango_layout_set_alignment(l, PANGO_ALIGN_CENTER);
     cairo_move_to(cr, MARGIN_X, PAGE_H - 40);
