@@ -405,6 +405,31 @@ test_quorum_events_are_written_while_suspended_but_not_once_closed(void **state)
 }
 
 static void
+test_quorum_lost_in_a_college_names_it(void **state)
+{
+    /* 4 of 5 present, 3 required overall: what fails is the locataires'
+     * own share, and the event says so. */
+    struct fx *f = *state;
+    static const char *const four[] = {"b1", "b2", "b3", "l1", NULL};
+    set_quorum(f, 50, 50);
+    join_all(f, four);
+    fx_open(f);
+    fx_leave(f, "l1");
+    EVENTS(f, EV_PARTICIPANT_LEFT, EV_QUORUM_LOST);
+    const struct body *b = &fx_last(f)->b;
+    assert_int_equal(b->present, 3);
+    assert_int_equal(b->required, 3);
+    assert_int_equal(b->colleges.n, 2);
+    assert_string_equal(b->colleges.v[0], "bailleurs");
+    assert_int_equal(b->college_present.v[0], 3);
+    assert_int_equal(b->college_required.v[0], 2);
+    assert_int_equal(b->college_present.v[1], 0);
+    assert_int_equal(b->college_required.v[1], 1);
+    assert_int_equal(b->failing.n, 1);
+    assert_string_equal(b->failing.v[0], "locataires");
+}
+
+static void
 test_connections_after_the_close_write_nothing(void **state)
 {
     /* The record's attendance is the one at the close: everybody hangs up
@@ -500,6 +525,7 @@ main(void)
         T(test_marks_move_the_quorum_like_connections),
         T(test_quorum_events_are_written_while_suspended_but_not_once_closed),
         T(test_connections_after_the_close_write_nothing),
+        T(test_quorum_lost_in_a_college_names_it),
         T(test_changing_the_rule_may_reach_or_lose_the_quorum),
         cmocka_unit_test(test_a_meeting_without_members_holds_its_quorum),
         T(test_a_zero_percent_quorum_holds_with_nobody_there),
