@@ -55,6 +55,7 @@ struct record {
     json_t *at_close;            /* attendance at meeting.closed; NULL before */
     uint8_t *present_close;      /* per participant index, counted present at the close */
     size_t npresent_close;
+    char key_id[17];             /* of the signing key, "" when unknown */
 };
 
 /* One presence period: from participant.joined to participant.left (0 while
@@ -115,6 +116,73 @@ record_free(struct record *r)
     free(r->state);
     meeting_free(r->m);
     free(r);
+}
+
+/* "CCR Hauts-de-France" -> "ccr-hauts-de-france" into out (at most len - 1
+ * bytes). Latin letters with accents (U+00C0..U+00FF) lose them; any other
+ * run of characters becomes one hyphen. */
+static void
+slug(const char *s, char *out, size_t len)
+{
+    /* U+00C0..U+00FF, lowercased and without accents; '-' for symbols */
+    static const char latin[65] = "aaaaaaaceeeeiiii-nooooo-ouuuuy--aaaaaaaceeeeiiii-nooooo-ouuuuy-y";
+    size_t n = 0;
+    bool hyphen = false;
+    for (const unsigned char *p = (const unsigned char *)s; p && *p && n + 2 < len; p++) {
+        char c = '-';
+        if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) {
+            c = (char)*p;
+        } else if (*p >= 'A' && *p <= 'Z') {
+            c = (char)(*p - 'A' + 'a');
+        } else if (*p == 0xC3 && p[1] >= 0x80 && p[1] <= 0xBF) {
+            c = latin[p[1] - 0x80];
+            p++;
+        } else {
+            while ((p[1] & 0xC0) == 0x80) {
+                p++; /* the rest of a character outside Latin-1 */
+            }
+        }
+        if (c == '-') {
+            hyphen = n > 0;
+            continue;
+        }
+        if (hyphen) {
+            out[n++] = '-';
+            hyphen = false;
+        }
+        out[n++] = c;
+    }
+    out[n] = 0;
+}
+
+void
+record_file_name(const char *date, const char *commission_name, const char *commission_id,
+                 const char *meeting, const char *ext, char *out, size_t len)
+{
+    char commission[128];
+    slug(commission_name, commission, sizeof(commission));
+    if (!commission[0]) {
+        snprintf(commission, sizeof(commission), "%s", commission_id);
+    }
+    bool ymd = date && strlen(date) >= 10;
+    for (int i = 0; ymd && i < 10; i++) {
+        ymd = (i == 4 || i == 7) ? date[i] == '-' : (date[i] >= '0' && date[i] <= '9');
+    }
+    if (ymd) {
+        snprintf(out, len, "pv-%.10s-%s%s", date, commission, ext);
+    } else {
+        snprintf(out, len, "pv-%s-%s%s", meeting, commission, ext);
+    }
+}
+
+int
+record_set_key(struct record *r, const char *key_id_hex)
+{
+    if (strlen(key_id_hex) >= sizeof(r->key_id)) {
+        return ERR_INVALID;
+    }
+    snprintf(r->key_id, sizeof(r->key_id), "%s", key_id_hex);
+    return 0;
 }
 
 uint64_t
@@ -894,7 +962,7 @@ state_object(const struct record *r)
         "{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:s,s:s,s:s,s:I,s:I},s:o,"
         "s:o,"
         "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b},"
-        "s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:o,s:{s:I,s:s},s:[]}",
+        "s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:o,s:{s:I,s:s},s:{s:s},s:[]}",
         "format", "concerto-record/1", "lang", m->lang ? m->lang : "fr", "commission", "id",
         m->commission, "name", m->commission_name ? m->commission_name : "", "meeting", "id",
         m->id, "title", m->title ? m->title : "", "date", m->date ? m->date : "", "place",
@@ -908,7 +976,7 @@ state_object(const struct record *r)
         "recusals", recusals, "agenda", agenda, "turns", turns, "votes", votes_array(m),
         "minutes", minutes_array(r), "finalized", "by", m->finalized_by, "at",
         (json_int_t)m->finalized_at, "approved", approved, "chain", "events",
-        (json_int_t)r->nevents, "head", r->head, "events");
+        (json_int_t)r->nevents, "head", r->head, "signing", "key_id", r->key_id, "events");
 }
 
 /* The record without its events, made once: record_json() splices the

@@ -33,6 +33,7 @@
 #include "render.h"
 
 #include "../err.h"
+#include "record.h"
 #include "words.h"
 
 #include <cairo-pdf.h>
@@ -440,7 +441,7 @@ static const struct spec top_spec[] = {
     {"meeting", J_OBJ, true},  {"participants", J_ARR, true}, {"attendance", J_OBJ, false},
     {"proxies", J_ARR, false}, {"recusals", J_ARR, false},    {"agenda", J_ARR, true},
     {"votes", J_ARR, true},    {"minutes", J_ARR, true},      {"finalized", J_OBJ, true},
-    {"chain", J_OBJ, true},
+    {"chain", J_OBJ, true},    {"signing", J_OBJ, false},
 };
 static const struct spec commission_spec[] = {{"id", J_STR, false}, {"name", J_STR, true}};
 static const struct spec meeting_spec[] = {
@@ -460,13 +461,23 @@ static const struct spec participant_spec[] = {
     {"reason", J_STR, false},
     {"turns", J_INT, false},
     {"spoken", J_INT, false},
+    {"periods", J_ARR, false},
+    {"present_at_close", J_BOOL, false},
 };
-static const struct spec attendance_spec[] = {{"colleges", J_OBJ, false}, {"quorum", J_OBJ, false}};
-static const struct spec quorum_spec[] = {
-    {"met", J_BOOL, true}, {"present", J_INT, true}, {"required", J_INT, true}};
+static const struct spec period_spec[] = {{"from", J_INT, true}, {"to", J_INT, true}};
+static const struct spec attendance_spec[] = {
+    {"colleges", J_OBJ, false}, {"quorum", J_OBJ, false}, {"at", J_INT, false}};
+static const struct spec quorum_spec[] = {{"met", J_BOOL, true},
+                                          {"present", J_INT, true},
+                                          {"required", J_INT, true},
+                                          {"failing", J_ARR, false}};
 static const struct spec college_spec[] = {
     {"present", J_INT, true}, {"total", J_INT, true}, {"required", J_INT, true}};
-static const struct spec proxy_spec[] = {{"from", J_STR, true}, {"to", J_STR, true}};
+static const struct spec proxy_spec[] = {
+    {"from", J_STR, true},       {"to", J_STR, true},       {"given", J_INT, false},
+    {"given_by", J_STR, false},  {"revoked", J_INT, false}, {"revoked_by", J_STR, false},
+    {"used", J_ARR, false},
+};
 static const struct spec recusal_spec[] = {{"participant", J_STR, true}, {"item", J_STR, true}};
 static const struct spec item_spec[] = {
     {"id", J_STR, true},         {"title", J_STR, true},  {"description", J_STR, false},
@@ -517,7 +528,7 @@ struct key {
 struct rec {
     json_t *root; /* borrowed: the caller's */
     json_t *commission, *meeting, *parts, *agenda, *votes, *minutes, *proxies, *recusals;
-    json_t *attendance, *finalized, *approved, *chain;
+    json_t *attendance, *finalized, *approved, *chain, *signing;
     enum lang lang;
     int offset; /* minutes east of UTC of every time shown */
     bool has_offset;
@@ -940,6 +951,7 @@ rec_open(struct rec *r, json_t *root)
     r->finalized = json_object_get(root, "finalized");
     r->approved = json_object_get(root, "approved");
     r->chain = json_object_get(root, "chain");
+    r->signing = json_object_get(root, "signing");
     if (!SPEC_OK(r->commission, commission_spec) || !SPEC_OK(r->meeting, meeting_spec) ||
         !EACH_OK(r->parts, participant_spec) || !EACH_OK(r->agenda, item_spec) ||
         !EACH_OK(r->minutes, minute_spec) || !EACH_OK(r->proxies, proxy_spec) ||
@@ -968,6 +980,26 @@ rec_open(struct rec *r, json_t *root)
     json_array_foreach(r->votes, i, v)
     {
         if (!vote_ok(v)) {
+            return ERR_INVALID;
+        }
+    }
+    json_array_foreach(r->parts, i, v)
+    {
+        const json_t *periods = json_object_get(v, "periods");
+        if (periods && !EACH_OK(periods, period_spec)) {
+            return ERR_INVALID;
+        }
+    }
+    json_array_foreach(r->proxies, i, v)
+    {
+        const json_t *used = json_object_get(v, "used");
+        if (used && !all_of(used, is_string)) {
+            return ERR_INVALID;
+        }
+    }
+    if (r->attendance) {
+        const json_t *failing = json_object_get(json_object_get(r->attendance, "quorum"), "failing");
+        if (failing && !all_of(failing, is_string)) {
             return ERR_INVALID;
         }
     }
@@ -1030,7 +1062,8 @@ presence(const json_t *p)
     if (strcmp(mark, "absent") == 0) {
         return ABSENT;
     }
-    if (strcmp(mark, "present") == 0 || gi(p, "arrived") > 0) {
+    if (strcmp(mark, "present") == 0 || gi(p, "arrived") > 0 ||
+        json_array_size(json_object_get(p, "periods")) > 0) {
         return PRESENT;
     }
     /* an observer who did not come is not part of the body */
@@ -1116,7 +1149,7 @@ proxies_held(const struct rec *r, const char *holder, struct buf *b)
     const json_t *x;
     json_array_foreach(r->proxies, i, x)
     {
-        if (strcmp(gs(x, "to"), holder) == 0) {
+        if (strcmp(gs(x, "to"), holder) == 0 && gi(x, "revoked") == 0) {
             if (b->len) {
                 buf_puts(b, ", ");
             }
@@ -1125,13 +1158,46 @@ proxies_held(const struct rec *r, const char *holder, struct buf *b)
     }
 }
 
+/* "18:02–19:40, 19:45–clôture": every presence period (appended). Records
+ * made before periods were kept show the first arrival and last departure. */
+static void
+periods_text(const struct rec *r, const json_t *p, struct buf *b)
+{
+    const json_t *periods = json_object_get(p, "periods");
+    char from[16], to[16];
+    size_t i;
+    const json_t *x;
+    if (!periods) {
+        fmt_time(r, gi(p, "arrived"), from, sizeof(from));
+        fmt_time(r, gi(p, "left"), to, sizeof(to));
+        buf_printf(b, W(r, W_PERIOD), gi(p, "arrived") ? from : "",
+                   gi(p, "left") ? to : W(r, W_UNTIL_CLOSE));
+        return;
+    }
+    json_array_foreach(periods, i, x)
+    {
+        fmt_time(r, gi(x, "from"), from, sizeof(from));
+        fmt_time(r, gi(x, "to"), to, sizeof(to));
+        if (i) {
+            buf_puts(b, ", ");
+        }
+        buf_printf(b, W(r, W_PERIOD), from, gi(x, "to") ? to : W(r, W_UNTIL_CLOSE));
+    }
+}
+
+static bool
+present_at_close(const json_t *p)
+{
+    const json_t *v = json_object_get(p, "present_at_close");
+    return v ? json_is_true(v) : gi(p, "arrived") > 0 && gi(p, "left") == 0;
+}
+
 static void
 present_table(struct doc *d, const struct rec *r, const char *college)
 {
     struct table *t = NULL;
     size_t i;
     const json_t *p;
-    char a[16], l[16];
     json_array_foreach(r->parts, i, p)
     {
         if (strcmp(gs(p, "college"), college) != 0 || presence(p) != PRESENT) {
@@ -1147,28 +1213,23 @@ present_table(struct doc *d, const struct rec *r, const char *college)
             if (!t) {
                 return;
             }
-            t->right = 0x6;
             cell(d, t, W(r, W_NAME));
-            cell(d, t, W(r, W_ARRIVED));
-            cell(d, t, W(r, W_LEFT));
+            cell(d, t, W(r, W_PRESENCE));
+            cell(d, t, W(r, W_AT_CLOSE));
             cell(d, t, W(r, W_NOTES));
         }
-        struct buf notes = {0};
+        struct buf notes = {0}, when = {0};
         if (!is_member(p)) {
             buf_puts(&notes, role_word(r, gs(p, "role")));
         }
-        proxies_held(r, gs(p, "id"), &notes);
-        if (gi(p, "disconnections") > 1) {
-            if (notes.len) {
-                buf_puts(&notes, ", ");
-            }
-            buf_printf(&notes, W(r, W_DISCONNECTIONS), gi(p, "disconnections"));
+        if (strcmp(gs(p, "mark"), "present") == 0) {
+            buf_printf(&notes, "%s%s", notes.len ? ", " : "", W(r, W_CHECKED_IN));
         }
-        fmt_time(r, gi(p, "arrived"), a, sizeof(a));
-        fmt_time(r, gi(p, "left"), l, sizeof(l));
+        proxies_held(r, gs(p, "id"), &notes);
+        periods_text(r, p, &when);
         cell(d, t, gs(p, "name"));
-        cell(d, t, a);
-        cell(d, t, l);
+        cell_owned(d, t, buf_take(&when));
+        cell(d, t, W(r, present_at_close(p) ? W_STAYED : W_GONE));
         cell_owned(d, t, buf_take(&notes));
     }
 }
@@ -1237,24 +1298,89 @@ attendance(struct doc *d, const struct rec *r)
     }
     const json_t *q = json_object_get(r->attendance, "quorum");
     if (q) {
-        doc_addf(d, BK_PARA, ST_NORMAL, W(r, W_QUORUM_CLOSE),
-                 W(r, gb(q, "met") ? W_MET : W_NOT_MET), gi(q, "present"), gi(q, "required"));
         const json_t *cq = json_object_get(r->attendance, "colleges");
-        for (size_t c = 0; c < ncolleges; c++) {
+        long long *cp = calloc(ncolleges + 1, sizeof(*cp)), *cr = calloc(ncolleges + 1, sizeof(*cr));
+        const char **names = calloc(ncolleges + 1, sizeof(*names));
+        size_t n = 0;
+        char text[4096], at[160];
+        if (!cp || !cr || !names) {
+            d->oom = true;
+        }
+        for (size_t c = 0; !d->oom && c < ncolleges; c++) {
             const json_t *x = json_object_get(cq, colleges[c]);
-            char name[256];
             if (x) {
-                snprintf(name, sizeof(name), W(r, W_COLLEGE), colleges[c]);
-                doc_addf(d, BK_PARA, ST_META, W(r, W_QUORUM_COLLEGE), name, gi(x, "present"),
-                         gi(x, "total"), gi(x, "required"));
+                names[n] = colleges[c];
+                cp[n] = gi(x, "present");
+                cr[n++] = gi(x, "required");
             }
         }
+        if (!d->oom) {
+            struct words_quorum wq = {.present = gi(q, "present"),
+                                      .required = gi(q, "required"),
+                                      .n = n,
+                                      .colleges = names,
+                                      .cpresent = cp,
+                                      .crequired = cr};
+            if (gi(r->attendance, "at") > 0) {
+                fmt_time(r, gi(r->attendance, "at"), at, sizeof(at));
+                doc_addf(d, BK_PARA, ST_META, W(r, W_ATTENDANCE_AT), at);
+            }
+            words_quorum(r->lang, gb(q, "met") ? W_Q_CLOSE_MET : W_Q_CLOSE_NOT_MET, &wq, text,
+                         sizeof(text));
+            doc_add(d, BK_PARA, ST_NORMAL, text);
+        }
+        for (size_t c = 0; !d->oom && c < n; c++) {
+            const json_t *x = json_object_get(cq, names[c]);
+            char name[256], count[96];
+            snprintf(name, sizeof(name), W(r, W_COLLEGE), names[c]);
+            words_count(r->lang, W_Q_PRESENT_1, cp[c], count, sizeof(count));
+            doc_addf(d, BK_PARA, ST_META, W(r, W_QUORUM_COLLEGE), name, count, gi(x, "total"),
+                     cr[c], W(r, cp[c] >= cr[c] ? W_MET_PAREN : W_NOT_MET));
+        }
+        free(cp);
+        free(cr);
+        free(names);
     }
     doc_add(d, BK_H2, ST_NORMAL, W(r, W_EXCUSED));
     names_by_college(d, r, EXCUSED, colleges, ncolleges);
     doc_add(d, BK_H2, ST_NORMAL, W(r, W_ABSENT));
     names_by_college(d, r, ABSENT, colleges, ncolleges);
     free(colleges);
+}
+
+/* "18:05", or "18:05 (secrétariat)" when someone else than the giver acted
+ * (appended). */
+static void
+when_by(const struct rec *r, const json_t *x, const char *at, const char *by, struct buf *b)
+{
+    char hm[16];
+    const char *who = gs(x, by);
+    const json_t *actor = participant(r, who);
+    if (gi(x, at) == 0) {
+        buf_puts(b, "—"); /* a record made before proxies had their history */
+        return;
+    }
+    fmt_time(r, gi(x, at), hm, sizeof(hm));
+    if (who[0] && strcmp(who, gs(x, "from")) != 0) {
+        buf_printf(b, W(r, W_BY_ROLE), hm,
+                   actor && !is_member(actor) ? role_word(r, gs(actor, "role")) : name_of(r, who));
+    } else {
+        buf_puts(b, hm);
+    }
+}
+
+static const json_t *
+vote_by_id(const struct rec *r, const char *id)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(r->votes, i, v)
+    {
+        if (id && strcmp(gs(v, "id"), id) == 0) {
+            return v;
+        }
+    }
+    return NULL;
 }
 
 static void
@@ -1266,16 +1392,47 @@ proxies_and_recusals(struct doc *d, const struct rec *r)
     if (json_array_size(r->proxies) == 0) {
         doc_add(d, BK_PARA, ST_NORMAL, W(r, W_NO_PROXY));
     } else {
-        struct table *t = doc_table(d, 3, true);
+        /* every proxy of the meeting, revoked or not: a proxy exercised and
+         * then revoked still carried those ballots */
+        struct table *t = doc_table(d, 5, true);
         cell(d, t, W(r, W_GIVER));
         cell(d, t, W(r, W_HOLDER));
-        cell(d, t, W(r, W_COLLEGE_COL));
+        cell(d, t, W(r, W_GIVEN));
+        cell(d, t, W(r, W_USED));
+        cell(d, t, W(r, W_REVOKED));
         json_array_foreach(r->proxies, i, x)
         {
             const json_t *giver = participant(r, gs(x, "from"));
-            cell(d, t, name_of(r, gs(x, "from")));
+            const json_t *used = json_object_get(x, "used");
+            struct buf b = {0};
+            size_t k;
+            const json_t *u;
+            if (giver && gs(giver, "college")[0]) {
+                cellf(d, t, "%s (%s)", name_of(r, gs(x, "from")), gs(giver, "college"));
+            } else {
+                cell(d, t, name_of(r, gs(x, "from")));
+            }
             cell(d, t, name_of(r, gs(x, "to")));
-            cell(d, t, giver ? gs(giver, "college") : "");
+            when_by(r, x, "given", "given_by", &b);
+            cell_owned(d, t, buf_take(&b));
+            json_array_foreach(used, k, u)
+            {
+                const json_t *v = vote_by_id(r, json_string_value(u));
+                if (k) {
+                    buf_puts(&b, ", ");
+                }
+                buf_printf(&b, W(r, W_QUOTED), v ? gs(v, "question") : json_string_value(u));
+            }
+            if (!b.len) {
+                buf_puts(&b, W(r, W_NOT_USED));
+            }
+            cell_owned(d, t, buf_take(&b));
+            if (gi(x, "revoked") > 0) {
+                when_by(r, x, "revoked", "revoked_by", &b);
+                cell_owned(d, t, buf_take(&b));
+            } else {
+                cell(d, t, W(r, W_IN_FORCE));
+            }
         }
     }
     doc_add(d, BK_H2, ST_NORMAL, W(r, W_RECUSALS));
@@ -1410,9 +1567,13 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
     cell(d, t, W(r, W_VOTERS));
     cellf(d, t, W(r, W_VOTERS_VALUE), gi(v, "voted"), gi(v, "entitled"));
     cell(d, t, W(r, W_QUORUM));
-    cellf(d, t, W(r, W_QUORUM_VALUE), W(r, gb(v, "quorum_open") ? W_MET : W_NOT_MET),
-          gi(v, "present_open"), W(r, gb(v, "quorum_close") ? W_MET : W_NOT_MET),
-          gi(v, "present_close"));
+    {
+        char po[96], pc[96];
+        words_count(r->lang, W_Q_PRESENT_1, gi(v, "present_open"), po, sizeof(po));
+        words_count(r->lang, W_Q_PRESENT_1, gi(v, "present_close"), pc, sizeof(pc));
+        cellf(d, t, W(r, W_QUORUM_VALUE), W(r, gb(v, "quorum_open") ? W_MET : W_NOT_MET), po,
+              W(r, gb(v, "quorum_close") ? W_MET : W_NOT_MET), pc);
+    }
 
     t = doc_table(d, 2 + nc, true);
     if (t) {
@@ -1712,6 +1873,49 @@ closing(struct doc *d, const struct rec *r, const char *file)
     }
 }
 
+/* The signatures: the chair's (approving) and the secretary's (finalising),
+ * each with their role and when they signed, then the key and the chain
+ * head those signatures bind the document to. Kept on one page. */
+static void
+signatures(struct doc *d, const struct rec *r)
+{
+    char when[160], line[256];
+    size_t first = d->n, i;
+    const json_t *p, *chair = NULL;
+    bool approved = json_is_object(r->approved);
+    if (approved) {
+        chair = participant(r, gs(r->approved, "by"));
+    }
+    json_array_foreach(r->parts, i, p)
+    {
+        if (!chair && strcmp(gs(p, "role"), "chair") == 0) {
+            chair = p;
+        }
+    }
+    doc_add(d, BK_H2, ST_NORMAL, W(r, W_SIGNATURES));
+    struct table *t = doc_table(d, 2, true);
+    cell(d, t, W(r, W_CHAIR_TITLE));
+    cell(d, t, W(r, W_SECRETARY_TITLE));
+    cell(d, t, chair ? gs(chair, "name") : "");
+    cell(d, t, name_of(r, gs(r->finalized, "by")));
+    if (approved) {
+        fmt_datetime(r, gi(r->approved, "at"), when, sizeof(when));
+        snprintf(line, sizeof(line), W(r, W_SIGNED), when);
+        cellf(d, t, "%s\n%s", line, W(r, W_SIGNED_APPROVED));
+    } else {
+        cell(d, t, W(r, W_AWAITING));
+    }
+    fmt_datetime(r, gi(r->finalized, "at"), when, sizeof(when));
+    snprintf(line, sizeof(line), W(r, W_SIGNED), when);
+    cellf(d, t, "%s\n%s", line, W(r, W_SIGNED_FINALIZED));
+    const char *key = gs(r->signing, "key_id");
+    doc_addf(d, BK_PARA, ST_META, W(r, W_KEY), key[0] ? key : W(r, W_KEY_UNKNOWN));
+    doc_addf(d, BK_PARA, ST_META, W(r, W_HEAD), gs(r->chain, "head"));
+    if (!d->oom) {
+        d->v[first].keep = d->n - first;
+    }
+}
+
 /* The whole procès-verbal of `r`; `file` is the document's own name. */
 static int
 build(struct doc *d, const struct rec *r, const char *file)
@@ -1736,6 +1940,7 @@ build(struct doc *d, const struct rec *r, const char *file)
     minutes(d, r);
     statistics(d, r);
     closing(d, r, file);
+    signatures(d, r);
     return d->oom ? ERR_NOMEM : 0;
 }
 
@@ -2319,9 +2524,50 @@ pdf_code(struct pdf *p, const struct block *k)
     p->y += 8;
 }
 
+/* The width of the longest word of column c, the narrowest the column may be
+ * without breaking a word: measured on the word with the most bytes (one
+ * layout per column, not per cell: roll calls run to thousands of rows). */
+static double
+longest_word(struct pdf *p, const struct table *t, size_t c)
+{
+    size_t nrows = t->ncells / t->ncols, best = 0, best_row = 0;
+    const char *word = NULL;
+    for (size_t row = 0; row < nrows; row++) {
+        const char *s = t->cells[row * t->ncols + c];
+        while (s && *s) {
+            size_t n = strcspn(s, " \n");
+            if (n > best) {
+                best = n;
+                word = s;
+                best_row = row;
+            }
+            s += n + (s[n] != 0);
+        }
+    }
+    if (!word) {
+        return 0;
+    }
+    char *w = malloc(best + 1);
+    if (!w) {
+        return 0;
+    }
+    memcpy(w, word, best);
+    w[best] = 0;
+    PangoRectangle logical;
+    bool bold = (t->head && best_row == 0) || (!t->head && c == 0);
+    layout_set(p, p->layout, bold ? F_CELL_BOLD : F_CELL, w, -1);
+    pango_layout_get_extents(p->layout, NULL, &logical);
+    free(w);
+    return (double)logical.width / PANGO_SCALE + 2 * CELL_PAD_X + 1;
+}
+
 /* Column widths: tables span the text's width. When the natural widths fit,
- * the text columns share what is left in proportion; otherwise the narrow
- * columns keep theirs and the wide ones share what is left equally. */
+ * the text columns share what is left in proportion. Otherwise every column
+ * gets at least its longest word (no word is broken: an agenda's "Point"
+ * column squeezed to a few letters read "Rappor-teur"), and the room left
+ * goes to the columns in proportion to what they lack; only when even the
+ * longest words do not fit do the narrow columns keep their natural width
+ * and the wide ones share what is left equally. */
 static int
 column_widths(struct pdf *p, const struct table *t, double *w)
 {
@@ -2360,6 +2606,25 @@ column_widths(struct pdf *p, const struct table *t, double *w)
             w[c] += grows ? (CONTENT_W - sum) * share : 0;
         }
     } else {
+        double min_sum = 0, lack = 0;
+        for (size_t c = 0; c < nc; c++) {
+            fixed[c] = false;
+            w[c] = longest_word(p, t, c);
+            w[c] = w[c] > nat[c] ? nat[c] : w[c];
+            min_sum += w[c];
+            lack += nat[c] - w[c];
+        }
+        if (min_sum <= CONTENT_W && lack > 0) {
+            for (size_t c = 0; c < nc; c++) {
+                w[c] += (CONTENT_W - min_sum) * (nat[c] - w[c]) / lack;
+            }
+            free(nat);
+            free(fixed);
+            return 0;
+        }
+        for (size_t c = 0; c < nc; c++) {
+            w[c] = nat[c];
+        }
         double left = CONTENT_W;
         size_t nfree = nc;
         for (bool changed = true; changed && nfree;) {
@@ -2644,7 +2909,8 @@ enum format { FMT_MD, FMT_HTML, FMT_PDF };
 static int
 render(const char *json, size_t json_len, enum format fmt, char **out, size_t *len)
 {
-    static const char *const files[] = {"record.md", "record.html", "record.pdf"};
+    static const char *const exts[] = {".md", ".html", ".pdf"};
+    char file[320];
     struct rec r;
     struct doc d = {0};
     struct buf b = {0};
@@ -2659,7 +2925,12 @@ render(const char *json, size_t json_len, enum format fmt, char **out, size_t *l
         rc = json && json_error_code(&jerr) == json_error_out_of_memory ? ERR_NOMEM : ERR_BAD_JSON;
         goto fail;
     }
-    if ((rc = rec_open(&r, root)) || (rc = build(&d, &r, files[fmt]))) {
+    if ((rc = rec_open(&r, root)) != 0) {
+        goto fail;
+    }
+    record_file_name(gs(r.meeting, "date"), gs(r.commission, "name"), gs(r.commission, "id"),
+                     gs(r.meeting, "id"), exts[fmt], file, sizeof(file));
+    if ((rc = build(&d, &r, file))) {
         goto fail;
     }
     switch (fmt) {

@@ -296,9 +296,9 @@ test_render_md_has_title_items_votes_and_accents(void **state)
     assert_has(md, "# Bilan 2020 et feuille de route 2021\n");
     assert_has(md, "**Procès-verbal de la réunion du mardi 2 février 2021 à\xc2\xa0"
                    "09:30**");
-    assert_has(md, "## Étaient présents\n\n### Collège bailleurs\n\n| Nom | Arrivée | Départ |");
-    assert_has(md, "| Claire Dubois | 09:28 | — | pouvoir de Sophie Martin |");
-    assert_has(md, "| Sophie Martin | Claire Dubois | bailleurs |");
+    assert_has(md, "## Étaient présents\n\n### Collège bailleurs\n\n| Nom | Présence | À la clôture |");
+    assert_has(md, "| Claire Dubois | 09:28–clôture | présent | pouvoir de Sophie Martin |");
+    assert_has(md, "| Sophie Martin (bailleurs) | Claire Dubois |");
     assert_has(md, "| Lucien Caron | Point 4 : Lancement de trois groupes de travail |");
     assert_has(md, "| 2.1 | Les deux confinements : continuité du service aux locataires |");
     /* automatic entries in italics, the secretary's upright, edits marked */
@@ -315,7 +315,8 @@ test_render_md_has_title_items_votes_and_accents(void **state)
     assert_has(md, "| Claire Dubois | bailleurs | 4 | 8 min 25 s | 26,1\xc2\xa0% |");
     assert_has(md, "Journal de la séance : 157 événements");
     assert_has(md, chain_head(root));
-    assert_has(md, "minisign -Vm record.md -p concerto.pub\nconcerto verify .");
+    assert_has(md, "minisign -Vm pv-2021-02-02-ccr-hauts-de-france.md -p concerto.pub\n"
+                   "concerto verify .");
     free(md);
     json_decref(root);
 }
@@ -335,8 +336,8 @@ test_render_html_has_title_items_votes_and_accents(void **state)
     assert_has(html, "<h1>Bilan 2020 et feuille de route 2021</h1>");
     assert_has(html, "<p class=\"entry auto\"><span class=\"time\">09:32</span>Ouverture de la "
                      "séance.</p>");
-    assert_has(html, "<td>Claire Dubois</td><td class=\"num\">09:28</td>");
-    assert_has(html, "minisign -Vm record.html -p concerto.pub");
+    assert_has(html, "<td>Claire Dubois</td><td>09:28–clôture</td>");
+    assert_has(html, "minisign -Vm pv-2021-02-02-ccr-hauts-de-france.html -p concerto.pub");
     /* standalone: no script, nothing fetched */
     assert_lacks(html, "<script");
     assert_lacks(html, "<link");
@@ -397,7 +398,8 @@ test_render_pdf_has_title_items_votes_and_accents(void **state)
     assert_has(text, "Point 2.4 : Accords locaux de prévention des impayés");
     assert_has(text, "Pour 5 3 2");
     assert_has(text, chain_head(root));
-    assert_has(text, "minisign -Vm record.pdf -p concerto.pub concerto verify .");
+    assert_has(text, "minisign -Vm pv-2021-02-02-ccr-hauts-de-france.pdf -p concerto.pub concerto "
+                     "verify .");
     /* header and footer on every page */
     int pages = pdf_pages(pdf, len);
     assert_true(pages >= 2);
