@@ -30,6 +30,7 @@
 
 #include "err.h"
 #include "record/render.h"
+#include "record/words.h"
 
 #ifndef CONCERTO_SOURCE_DIR
 #define CONCERTO_SOURCE_DIR "."
@@ -841,10 +842,63 @@ test_render_a_large_record_and_time_it(void **state)
     json_decref(root);
 }
 
+/* --- the word table ---------------------------------------------------- */
+
+static void
+test_every_word_is_written_in_both_languages(void **state)
+{
+    (void)state;
+    for (int w = 0; w < W_COUNT; w++) {
+        assert_non_null(words_get(FR, (enum word)w));
+        assert_non_null(words_get(EN, (enum word)w));
+    }
+}
+
+static void
+test_counts_agree_with_their_number(void **state)
+{
+    (void)state;
+    char out[64];
+    words_count(FR, W_Q_PRESENT_1, 0, out, sizeof(out));
+    assert_string_equal(out, "0 membre présent");
+    words_count(FR, W_Q_PRESENT_1, 1, out, sizeof(out));
+    assert_string_equal(out, "1 membre présent");
+    words_count(FR, W_Q_PRESENT_1, 2, out, sizeof(out));
+    assert_string_equal(out, "2 membres présents");
+    words_count(EN, W_Q_PRESENT_1, 0, out, sizeof(out));
+    assert_string_equal(out, "0 members present");
+    words_count(EN, W_Q_PRESENT_1, 1, out, sizeof(out));
+    assert_string_equal(out, "1 member present");
+}
+
+static void
+test_a_quorum_lost_in_a_college_names_the_college_not_the_overall_count(void **state)
+{
+    (void)state;
+    static const char *const colleges[] = {"bailleurs", "locataires"};
+    static const long long present[] = {6, 1}, required[] = {3, 2};
+    struct words_quorum q = {.present = 7, .required = 5, .n = 2, .colleges = colleges,
+                             .cpresent = present, .crequired = required};
+    char out[512];
+    words_quorum(FR, W_Q_LOST, &q, out, sizeof(out));
+    assert_string_equal(out, "Le quorum n’est plus atteint : collège locataires : 1 présent pour 2 "
+                             "requis (en tout : 7 membres présents pour 5 requis).");
+    words_quorum(EN, W_Q_CLOSE_NOT_MET, &q, out, sizeof(out));
+    assert_string_equal(out, "Quorum at the close: not met, college locataires: 1 present, 2 "
+                             "required (overall: 7 members present, 5 required).");
+    q.present = 4; /* both fail: both are named */
+    words_quorum(FR, W_Q_LOST, &q, out, sizeof(out));
+    assert_string_equal(out, "Le quorum n’est plus atteint : 4 membres présents pour 5 requis ; "
+                         "collège locataires : 1 présent pour 2 requis.");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_word_is_written_in_both_languages),
+        cmocka_unit_test(test_counts_agree_with_their_number),
+        cmocka_unit_test(test_a_quorum_lost_in_a_college_names_the_college_not_the_overall_count),
         cmocka_unit_test(test_render_md_has_title_items_votes_and_accents),
         cmocka_unit_test(test_render_html_has_title_items_votes_and_accents),
         cmocka_unit_test(test_render_html_escapes_hostile_text),
