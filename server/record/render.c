@@ -2525,46 +2525,42 @@ pdf_code(struct pdf *p, const struct block *k)
 }
 
 /* The width of the longest word of column c, the narrowest the column may be
- * without breaking a word: measured on the word with the most bytes (one
- * layout per column, not per cell: roll calls run to thousands of rows). */
+ * without breaking a word. Only the words within two bytes of the longest
+ * (in bytes) are measured: roll calls run to thousands of rows, and shaping
+ * every word of them would double the time of the whole table. */
 static double
 longest_word(struct pdf *p, const struct table *t, size_t c)
 {
-    size_t nrows = t->ncells / t->ncols, best = 0, best_row = 0;
-    const char *word = NULL;
-    for (size_t row = 0; row < nrows; row++) {
-        const char *s = t->cells[row * t->ncols + c];
-        while (s && *s) {
-            size_t n = strcspn(s, " \n");
-            if (n > best) {
-                best = n;
-                word = s;
-                best_row = row;
+    size_t nrows = t->ncells / t->ncols, most = 0;
+    double best = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t row = 0; row < nrows; row++) {
+            const char *s = t->cells[row * t->ncols + c];
+            while (s && *s) {
+                size_t n = strcspn(s, " \n");
+                if (pass == 0) {
+                    most = n > most ? n : most;
+                } else if (n + 2 >= most && n > 0) {
+                    char word[256];
+                    PangoRectangle logical;
+                    bool bold = (t->head && row == 0) || (!t->head && c == 0);
+                    snprintf(word, sizeof(word), "%.*s", (int)n, s);
+                    layout_set(p, p->layout, bold ? F_CELL_BOLD : F_CELL, word, -1);
+                    pango_layout_get_extents(p->layout, NULL, &logical);
+                    double w = (double)logical.width / PANGO_SCALE + 2 * CELL_PAD_X + 1;
+                    best = w > best ? w : best;
+                }
+                s += n + (s[n] != 0);
             }
-            s += n + (s[n] != 0);
         }
     }
-    if (!word) {
-        return 0;
-    }
-    char *w = malloc(best + 1);
-    if (!w) {
-        return 0;
-    }
-    memcpy(w, word, best);
-    w[best] = 0;
-    PangoRectangle logical;
-    bool bold = (t->head && best_row == 0) || (!t->head && c == 0);
-    layout_set(p, p->layout, bold ? F_CELL_BOLD : F_CELL, w, -1);
-    pango_layout_get_extents(p->layout, NULL, &logical);
-    free(w);
-    return (double)logical.width / PANGO_SCALE + 2 * CELL_PAD_X + 1;
+    return best;
 }
 
 /* Column widths: tables span the text's width. When the natural widths fit,
  * the text columns share what is left in proportion. Otherwise every column
- * gets at least its longest word (no word is broken: an agenda's "Point"
- * column squeezed to a few letters read "Rappor-teur"), and the room left
+ * gets at least its longest word, a narrow one its whole text (no word is
+ * broken: an agenda's numbers read "2." over "1"), and the room left
  * goes to the columns in proportion to what they lack; only when even the
  * longest words do not fit do the narrow columns keep their natural width
  * and the wide ones share what is left equally. */
@@ -2608,8 +2604,10 @@ column_widths(struct pdf *p, const struct table *t, double *w)
     } else {
         double min_sum = 0, lack = 0;
         for (size_t c = 0; c < nc; c++) {
+            /* a column that fits in an even share never wraps ("2.1",
+             * "40 min"); a wider one never breaks a word */
             fixed[c] = false;
-            w[c] = longest_word(p, t, c);
+            w[c] = nat[c] <= CONTENT_W / (double)nc ? nat[c] : longest_word(p, t, c);
             w[c] = w[c] > nat[c] ? nat[c] : w[c];
             min_sum += w[c];
             lack += nat[c] - w[c];
