@@ -1565,7 +1565,11 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
     rule_text(r, v, &b);
     cell_owned(d, t, buf_take(&b));
     cell(d, t, W(r, W_VOTERS));
-    cellf(d, t, W(r, W_VOTERS_VALUE), gi(v, "voted"), gi(v, "entitled"));
+    {
+        char entitled[96];
+        words_count(r->lang, W_AUTO_ENTITLED_1, gi(v, "entitled"), entitled, sizeof(entitled));
+        cellf(d, t, W(r, W_VOTERS_VALUE), gi(v, "voted"), entitled);
+    }
     cell(d, t, W(r, W_QUORUM));
     {
         char po[96], pc[96];

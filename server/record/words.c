@@ -83,7 +83,7 @@ static const char *const words[W_COUNT][2] = {
     [W_ABSOLUTE_CAST] = {"majorité absolue des suffrages exprimés",
                          "absolute majority of votes cast"},
     [W_VOTERS] = {"Votants", "Voted"},
-    [W_VOTERS_VALUE] = {"%lld sur %lld membres appelés à voter", "%lld of %lld members entitled"},
+    [W_VOTERS_VALUE] = {"%lld sur %s", "%lld of %s"},
     [W_QUORUM] = {"Quorum", "Quorum"},
     [W_QUORUM_VALUE] = {"%s à l’ouverture (%s), %s à la clôture (%s)",
                         "%s at opening (%s), %s at close (%s)"},
