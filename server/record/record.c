@@ -10,8 +10,17 @@
  * `"events":[]` cannot occur anywhere else: inside strings quotes are
  * escaped, and no other object has an "events" key.
  *
- * Automatic entries are sentences in the meeting's language, made when the
- * builder applies the event that causes them.
+ * Automatic entries are sentences in the meeting's language (words.h), made
+ * when the builder applies the event that causes them, and filed under the
+ * item they concern (a vote's, a recusal's), not the one current then.
+ *
+ * Each part of the record describes one moment (proto/RECORD.md): the
+ * attendance and the quorum are taken when meeting.closed is folded, and
+ * nothing after it changes them (a log written before presence stopped at
+ * the close may still hold arrivals and departures afterwards: they are
+ * ignored); the presence periods and the proxies' history (given, used,
+ * revoked) are kept here as the log goes, since the core's state holds only
+ * their latest value.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "record.h"
@@ -422,18 +431,17 @@ take_close(struct record *r, int64_t ts)
         total += m->parts[i].role == ROLE_MEMBER;
     }
     json_decref(r->at_close);
-    r->at_close = quorum && r->present_close
-                      ? json_pack("{s:I,s:I,s:I,s:o,s:o}", "at", (json_int_t)ts, "present",
-                                  json_integer_value(json_object_get(quorum, "present")),
-                                  "total", (json_int_t)total, "colleges", colleges, "quorum",
-                                  quorum)
-                      : NULL;
-    if (!r->at_close) {
+    r->at_close = NULL;
+    if (!quorum || !r->present_close) {
         json_decref(quorum);
         json_decref(colleges);
         return ERR_NOMEM;
     }
-    return 0;
+    /* "o" steals both, even when json_pack fails */
+    r->at_close = json_pack("{s:I,s:I,s:I,s:o,s:o}", "at", (json_int_t)ts, "present",
+                            json_integer_value(json_object_get(quorum, "present")), "total",
+                            (json_int_t)total, "colleges", colleges, "quorum", quorum);
+    return r->at_close ? 0 : ERR_NOMEM;
 }
 
 static int

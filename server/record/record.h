@@ -5,8 +5,9 @@
  *
  * A builder folds the log again, event by event, as the server did: that
  * gives each automatic minutes entry the state of its moment (names, item
- * titles, counts), and the final state for the rest of the record. It does
- * no I/O: the caller feeds the rows, in order.
+ * titles, counts), the attendance and quorum of the close, and the final
+ * state for the rest of the record. It does no I/O: the caller feeds the
+ * rows, in order.
  */
 #ifndef CONCERTO_RECORD_H
 #define CONCERTO_RECORD_H
