@@ -16,7 +16,11 @@
  * absent member whose proxy is held by someone present counts as present.
  *
  * quorum.reached and quorum.lost are written only while the meeting is open
- * or suspended, and only when the status changes.
+ * or suspended, and only when the status changes; they carry every
+ * college's figures and name the colleges short of their share, so that
+ * whoever reads them can say what fails. Connections write nothing once the
+ * meeting is closed (meeting_join(), meeting_leave()): the attendance of the
+ * record is the one at the close.
  */
 #include "internal.h"
 
