@@ -13,7 +13,6 @@ after meeting.closed, the quorum events as received) and compares every
 record format with that, never with the code that wrote the record."""
 import json
 import re
-import secrets
 import shutil
 import subprocess
 import time
@@ -42,12 +41,18 @@ def present_fr(n):
     return "%d membre%s présent%s" % (n, "s" if n > 1 else "", "s" if n > 1 else "")
 
 
-def wait_log(srv, text, timeout=TIMEOUT):
-    """Until the server's log shows `text` (a connection's end, which writes no event)."""
-    deadline = time.monotonic() + timeout
-    while text not in srv.stderr_text():
-        assert time.monotonic() < deadline, "never logged: %s" % text
-        time.sleep(0.01)
+def watch_log(srv, text):
+    """A function that waits until the server's log shows `text` once more
+    than now: the end of a connection, which writes no event once the
+    meeting is closed, is seen there."""
+    seen = srv.stderr_text().count(text)
+
+    def wait(timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while srv.stderr_text().count(text) <= seen:
+            assert time.monotonic() < deadline, "never logged: %s" % text
+            time.sleep(0.01)
+    return wait
 
 
 def quorum_sentence(snap):
@@ -122,11 +127,13 @@ def played(shared_server, tmp_path_factory):
     at_close = srv.api().snapshot(m.id)
     # Everybody hangs up after the close; the excused member connects.
     for w, c in list(early.items()) + [("member7", late)]:
+        gone = watch_log(srv, "participant %s left meeting %s" % (pid(w), m.id))
         c.close()
-        wait_log(srv, "participant %s left meeting %s" % (pid(w), m.id))
+        gone()
     sec.command("minutes.finalize")
+    joined = watch_log(srv, "participant %s (member) joined meeting %s" % (pid("member6"), m.id))
     after_late = m.connect("member6", settle=False)
-    wait_log(srv, "participant %s (member) joined meeting %s" % (pid("member6"), m.id))
+    joined()
     after_late.close()
     chair.command("record.approve")
     approved = srv.api().snapshot(m.id)
@@ -195,14 +202,13 @@ def test_the_excused_member_who_connected_after_the_close_has_no_arrival(played)
 
 
 def test_presence_periods_cover_the_whole_meeting(played):
-    rec, m, snap = played["rec"], played["m"], played["at_close"]
+    rec, m = played["rec"], played["m"]
     by = {p["id"]: p for p in rec["participants"]}
     sec = by[m.pid("secretary")]
     assert len(sec["periods"]) == 2 and sec["periods"][0]["to"] > 0 and sec["periods"][1]["to"] == 0
     late = by[m.pid("member7")]
     assert len(late["periods"]) == 2 and late["periods"][0]["from"] > rec["meeting"]["opened_at"]
     assert late["periods"][1]["to"] == 0  # connected at the close; hung up afterwards
-    md = text_of(played, "md")
     row = [line for line in (played["dir"] / played["names"]["md"]).read_text("utf-8").splitlines()
            if line.startswith("| Paul Lefèvre")][0]
     assert row.count("–") == 2 and "clôture" in row, row
