@@ -261,6 +261,8 @@ def test_automatic_entries_are_filed_under_the_item_they_concern(played):
     assert entry("Le secrétariat enregistre le déport de Fatima Benali")["item"] == "i2"
     assert entry("Le secrétariat enregistre le retrait")["item"] == ""
     assert entry("Le secrétariat note Inès Petit : excusé (congé).")["item"] == ""
+    assert entry("Le point « Questions diverses » est reporté.")["item"] == "i3"
+    assert [it["state"] for it in rec["agenda"]] == ["done", "done", "postponed"]
     assert "majorité absolue des suffrages exprimés" in entry("Ouverture du vote « Quel calendrier ? »")["text"]
     assert "1 votant sur" in entry("Résultat du vote « Quel calendrier ? »")["text"]
     arrivals = [e for e in rec["minutes"] if e["text"].startswith("Arrivée") and e["ts"] < rec["meeting"]["opened_at"]]
