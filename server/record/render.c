@@ -1183,6 +1183,9 @@ periods_text(const struct rec *r, const json_t *p, struct buf *b)
         }
         buf_printf(b, W(r, W_PERIOD), from, gi(x, "to") ? to : W(r, W_UNTIL_CLOSE));
     }
+    if (json_array_size(periods) == 0) {
+        buf_puts(b, "—"); /* in the room, marked present, never connected */
+    }
 }
 
 static bool
