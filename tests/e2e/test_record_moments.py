@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from harness import TIMEOUT, http_request, make_meeting
+from harness import TIMEOUT, http_request, make_meeting, run_cli
 
 ROSTER = [
     ("Claire Vasseur", "", "chair"),
@@ -275,6 +275,19 @@ def test_files_are_named_for_the_meeting_and_the_old_names_still_work(played):
     assert names == {ext: "%s.%s" % (base, ext) for ext in ["json", "md", "html", "pdf"]}
     assert fetch(api, m, base + ".pdf").data == (played["dir"] / names["pdf"]).read_bytes()
     assert fetch(api, m, base + ".pdf.minisig").data.startswith(b"untrusted comment:")
+
+
+def test_concerto_verify_takes_the_files_under_their_download_names(played, tmp_path):
+    m, api = played["m"], played["api"]
+    for ext in ["json", "md", "html", "pdf"]:
+        for f in ("record." + ext, "record.%s.minisig" % ext):
+            r = fetch(api, m, f)
+            name = re.search(r'filename="?([^";]+)', r.headers.get("content-disposition", "")).group(1)
+            assert name.startswith("pv-2021-02-02-ccr-hauts-de-france.")
+            (tmp_path / name).write_bytes(r.data)
+    (tmp_path / "concerto.pub").write_bytes(http_request(m.server.port, "GET", "/api/pubkey").data)
+    r = run_cli("verify", str(tmp_path))
+    assert r.returncode == 0 and "FAIL" not in r.stdout, r.stdout + r.stderr
 
 
 @need_tools
