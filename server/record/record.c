@@ -59,12 +59,12 @@ struct record {
     /* what the record keeps beyond the core's state */
     struct period_list *periods; /* per participant index, npresence of them */
     size_t npresence;
-    struct proxy_history *pxs;   /* parallel to m->proxies: every proxy ever given */
+    struct proxy_history *pxs; /* parallel to m->proxies: every proxy ever given */
     size_t npxs;
-    json_t *at_close;            /* attendance at meeting.closed; NULL before */
-    uint8_t *present_close;      /* per participant index, counted present at the close */
+    json_t *at_close;       /* attendance at meeting.closed; NULL before */
+    uint8_t *present_close; /* per participant index, counted present at the close */
     size_t npresent_close;
-    char key_id[17];             /* of the signing key, "" when unknown */
+    char key_id[17]; /* of the signing key, "" when unknown */
 };
 
 /* One presence period: from participant.joined to participant.left (0 while
@@ -134,7 +134,8 @@ static void
 slug(const char *s, char *out, size_t len)
 {
     /* U+00C0..U+00FF, lowercased and without accents; '-' for symbols */
-    static const char latin[65] = "aaaaaaaceeeeiiii-nooooo-ouuuuy--aaaaaaaceeeeiiii-nooooo-ouuuuy-y";
+    static const char latin[65] =
+        "aaaaaaaceeeeiiii-nooooo-ouuuuy--aaaaaaaceeeeiiii-nooooo-ouuuuy-y";
     size_t n = 0;
     bool hyphen = false;
     for (const unsigned char *p = (const unsigned char *)s; p && *p && n + 2 < len; p++) {
@@ -343,7 +344,8 @@ say_vote_closed(struct record *r, int64_t ts, const struct vote *v)
             snprintf(outcome, sizeof(outcome), "%s", L(r, W_AUTO_NO_DECISION));
         }
     } else {
-        snprintf(outcome, sizeof(outcome), "%s", L(r, v->passed ? W_AUTO_ADOPTED : W_AUTO_REJECTED));
+        snprintf(outcome, sizeof(outcome), "%s",
+                 L(r, v->passed ? W_AUTO_ADOPTED : W_AUTO_REJECTED));
     }
     if (!v->quorum_open) {
         size_t k = strlen(outcome);
@@ -623,7 +625,8 @@ narrate(struct record *r, const struct event *ev)
     case EV_PROXY_REVOKED: {
         const char *to = "";
         for (size_t i = r->npxs; i-- > 0;) {
-            if (r->pxs[i].revoked == ev->ts && strcmp(m->parts[m->proxies[i].from].id, b->from) == 0) {
+            if (r->pxs[i].revoked == ev->ts &&
+                strcmp(m->parts[m->proxies[i].from].id, b->from) == 0) {
                 to = m->parts[m->proxies[i].to].id;
                 break;
             }

@@ -474,8 +474,8 @@ static const struct spec quorum_spec[] = {{"met", J_BOOL, true},
 static const struct spec college_spec[] = {
     {"present", J_INT, true}, {"total", J_INT, true}, {"required", J_INT, true}};
 static const struct spec proxy_spec[] = {
-    {"from", J_STR, true},       {"to", J_STR, true},       {"given", J_INT, false},
-    {"given_by", J_STR, false},  {"revoked", J_INT, false}, {"revoked_by", J_STR, false},
+    {"from", J_STR, true},      {"to", J_STR, true},       {"given", J_INT, false},
+    {"given_by", J_STR, false}, {"revoked", J_INT, false}, {"revoked_by", J_STR, false},
     {"used", J_ARR, false},
 };
 static const struct spec recusal_spec[] = {{"participant", J_STR, true}, {"item", J_STR, true}};
@@ -998,7 +998,8 @@ rec_open(struct rec *r, json_t *root)
         }
     }
     if (r->attendance) {
-        const json_t *failing = json_object_get(json_object_get(r->attendance, "quorum"), "failing");
+        const json_t *failing =
+            json_object_get(json_object_get(r->attendance, "quorum"), "failing");
         if (failing && !all_of(failing, is_string)) {
             return ERR_INVALID;
         }
@@ -1302,7 +1303,8 @@ attendance(struct doc *d, const struct rec *r)
     const json_t *q = json_object_get(r->attendance, "quorum");
     if (q) {
         const json_t *cq = json_object_get(r->attendance, "colleges");
-        long long *cp = calloc(ncolleges + 1, sizeof(*cp)), *cr = calloc(ncolleges + 1, sizeof(*cr));
+        long long *cp = calloc(ncolleges + 1, sizeof(*cp)),
+                  *cr = calloc(ncolleges + 1, sizeof(*cr));
         const char **names = calloc(ncolleges + 1, sizeof(*names));
         size_t n = 0;
         char text[4096], at[160];
@@ -2281,7 +2283,7 @@ static const char *const font_names[F_COUNT] = {
 
 struct pdf {
     cairo_surface_t *surface;
-    cairo_t *cr;     /* the page being laid out: a recording (see pdf_emit()) */
+    cairo_t *cr;             /* the page being laid out: a recording (see pdf_emit()) */
     cairo_surface_t **pages; /* one recording per page, replayed into `surface` */
     size_t npages_rec, cap_pages;
     bool oom;

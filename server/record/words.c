@@ -132,7 +132,10 @@ static const char *const words[W_COUNT][2] = {
     [W_ROLE_MEMBER] = {"membre", "member"},
     [W_OBSERVER] = {"observateur", "observer"},
     [W_ADMIN] = {"administration", "administrator"},
-    [W_ATTENDANCE_AT] = {"Présences et quorum à la clôture de la séance (%s) ; les périodes de présence couvrent toute la séance.", "Attendance and quorum at the close of the meeting (%s); presence periods cover the whole meeting."},
+    [W_ATTENDANCE_AT] = {"Présences et quorum à la clôture de la séance (%s) ; les périodes de "
+                         "présence couvrent toute la séance.",
+                         "Attendance and quorum at the close of the meeting (%s); presence periods "
+                         "cover the whole meeting."},
     [W_PRESENCE] = {"Présence", "Presence"},
     [W_AT_CLOSE] = {"À la clôture", "At the close"},
     [W_PERIOD] = {"%s–%s", "%s–%s"},
@@ -251,8 +254,8 @@ words_count(enum lang lang, enum word singular, long long n, char *out, size_t l
 }
 
 const char *
-words_rule(enum lang lang, const char *rule, bool choice, long long num, long long den,
-           char *buf, size_t len)
+words_rule(enum lang lang, const char *rule, bool choice, long long num, long long den, char *buf,
+           size_t len)
 {
     if (strcmp(rule, "absolute") == 0) {
         return words[choice ? W_ABSOLUTE_CAST : W_ABSOLUTE][lang];
@@ -274,8 +277,7 @@ figures(enum lang lang, const char *college, long long present, long long requir
         char *out, size_t len, size_t *n)
 {
     char count[96], fig[192];
-    words_count(lang, short_ ? W_Q_COLLEGE_SHORT_1 : W_Q_PRESENT_1, present, count,
-                sizeof(count));
+    words_count(lang, short_ ? W_Q_COLLEGE_SHORT_1 : W_Q_PRESENT_1, present, count, sizeof(count));
     snprintf(fig, sizeof(fig), words[W_Q_FIGURES][lang], count, required);
     int k = college ? snprintf(out + *n, len - *n, words[W_Q_COLLEGE][lang], college, fig)
                     : snprintf(out + *n, len - *n, "%s", fig);
@@ -301,8 +303,8 @@ words_quorum(enum lang lang, enum word lead, const struct words_quorum *q, char 
             if (m) {
                 m += (size_t)snprintf(rest + m, sizeof(rest) - m, ", ");
             }
-            figures(lang, q->colleges[c], q->cpresent[c], q->crequired[c], true, rest,
-                    sizeof(rest), &m);
+            figures(lang, q->colleges[c], q->cpresent[c], q->crequired[c], true, rest, sizeof(rest),
+                    &m);
         }
         if (m) {
             char whole[1536];

@@ -212,20 +212,24 @@ enum word {
 };
 
 /* The language of a record's `lang` ("en" or anything else: French). */
-enum lang words_lang(const char *lang);
+enum lang
+words_lang(const char *lang);
 
 /* The word `w` in `lang` (borrowed, static). */
-const char *words_get(enum lang lang, enum word w);
+const char *
+words_get(enum lang lang, enum word w);
 
 /* The count `n` with `singular`'s word or the plural that follows it in the
  * table ("%lld membre présent" / "%lld membres présents"), into out. */
-void words_count(enum lang lang, enum word singular, long long n, char *out, size_t len);
+void
+words_count(enum lang lang, enum word singular, long long n, char *out, size_t len);
 
 /* The rule of a vote as it really counts (vote.c): a choice among options is
  * won by a plurality, or by an absolute majority of the votes cast; `buf`
  * holds a qualified share. Borrowed: static, or buf. */
-const char *words_rule(enum lang lang, const char *rule, bool choice, long long num,
-                       long long den, char *buf, size_t len);
+const char *
+words_rule(enum lang lang, const char *rule, bool choice, long long num, long long den, char *buf,
+           size_t len);
 
 /* A quorum outcome: the whole body's figures and each college's. */
 struct words_quorum {
@@ -238,7 +242,7 @@ struct words_quorum {
 /* The sentence for `q` with `lead` (W_Q_REACHED, W_Q_LOST, W_Q_CLOSE_MET or
  * W_Q_CLOSE_NOT_MET): when the quorum fails, what fails is named (the whole
  * body's count, or the college short of its own threshold). */
-void words_quorum(enum lang lang, enum word lead, const struct words_quorum *q, char *out,
-                  size_t len);
+void
+words_quorum(enum lang lang, enum word lead, const struct words_quorum *q, char *out, size_t len);
 
 #endif

@@ -297,7 +297,8 @@ test_render_md_has_title_items_votes_and_accents(void **state)
     assert_has(md, "# Bilan 2020 et feuille de route 2021\n");
     assert_has(md, "**Procès-verbal de la réunion du mardi 2 février 2021 à\xc2\xa0"
                    "09:30**");
-    assert_has(md, "## Étaient présents\n\n### Collège bailleurs\n\n| Nom | Présence | À la clôture |");
+    assert_has(md,
+               "## Étaient présents\n\n### Collège bailleurs\n\n| Nom | Présence | À la clôture |");
     assert_has(md, "| Claire Dubois | 09:28–clôture | présent | pouvoir de Sophie Martin |");
     assert_has(md, "| Sophie Martin (bailleurs) | Claire Dubois |");
     assert_has(md, "| Lucien Caron | Point 4 : Lancement de trois groupes de travail |");
@@ -877,8 +878,12 @@ test_a_quorum_lost_in_a_college_names_the_college_not_the_overall_count(void **s
     (void)state;
     static const char *const colleges[] = {"bailleurs", "locataires"};
     static const long long present[] = {6, 1}, required[] = {3, 2};
-    struct words_quorum q = {.present = 7, .required = 5, .n = 2, .colleges = colleges,
-                             .cpresent = present, .crequired = required};
+    struct words_quorum q = {.present = 7,
+                             .required = 5,
+                             .n = 2,
+                             .colleges = colleges,
+                             .cpresent = present,
+                             .crequired = required};
     char out[512];
     words_quorum(FR, W_Q_LOST, &q, out, sizeof(out));
     assert_string_equal(out, "Le quorum n’est plus atteint : collège locataires : 1 présent pour 2 "
@@ -889,7 +894,7 @@ test_a_quorum_lost_in_a_college_names_the_college_not_the_overall_count(void **s
     q.present = 4; /* both fail: both are named */
     words_quorum(FR, W_Q_LOST, &q, out, sizeof(out));
     assert_string_equal(out, "Le quorum n’est plus atteint : 4 membres présents pour 5 requis ; "
-                         "collège locataires : 1 présent pour 2 requis.");
+                             "collège locataires : 1 présent pour 2 requis.");
 }
 
 int
