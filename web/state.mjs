@@ -815,6 +815,13 @@ export function applyEvent(s, ev) {
         if (ev.type === 'quorum.reached' || ev.type === 'quorum.lost') {
             // The server's word on the quorum.
             s.attendance.quorum = { met: ev.type === 'quorum.reached', present: b.present, required: b.required };
+            if (Array.isArray(b.colleges) && Array.isArray(b.college_present) && Array.isArray(b.college_required)) {
+                b.colleges.forEach((c, i) => {
+                    const x = (s.attendance.colleges[c] ||= { present: 0, total: 0, required: 0 });
+                    Object.assign(x, { present: b.college_present[i] ?? x.present, required: b.college_required[i] ?? x.required });
+                });
+                s.attendance.quorum.failing = Array.isArray(b.failing) ? [...b.failing] : undefined;
+            }
         }
     }
     s.seq = ev.seq;

@@ -16,7 +16,11 @@
  * absent member whose proxy is held by someone present counts as present.
  *
  * quorum.reached and quorum.lost are written only while the meeting is open
- * or suspended, and only when the status changes.
+ * or suspended, and only when the status changes; they carry every
+ * college's figures and name the colleges short of their share, so that
+ * whoever reads them can say what fails. Connections write nothing once the
+ * meeting is closed (meeting_join(), meeting_leave()): the attendance of the
+ * record is the one at the close.
  */
 #include "internal.h"
 
@@ -160,6 +164,21 @@ quorum_check(struct meeting *m, int64_t now, struct evlist *out)
     ev->b.has = HAS_PRESENT | HAS_REQUIRED;
     ev->b.present = q.present;
     ev->b.required = q.required;
+    /* Each college's figures, and the colleges short of their own share: a
+     * quorum lost while 9 of 5 are present is lost in a college. */
+    const char *colleges[MAX_COLLEGES];
+    size_t nc = meeting_colleges(m, colleges, MAX_COLLEGES);
+    for (size_t c = 0; c < nc; c++) {
+        int64_t cp, cr, ct;
+        quorum_college(m, colleges[c], &cp, &cr, &ct);
+        if (strlist_push(&ev->b.colleges, colleges[c]) ||
+            intlist_push(&ev->b.college_present, cp) ||
+            intlist_push(&ev->b.college_required, cr) ||
+            (cp < cr && strlist_push(&ev->b.failing, colleges[c]))) {
+            core_emit_drop(out);
+            return ERR_NOMEM;
+        }
+    }
     return core_emit_done(m, out);
 }
 

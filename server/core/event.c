@@ -69,7 +69,8 @@ body_clear(struct body *b)
     }
     struct strlist *lists[] = {&b->options, &b->entitled, &b->present_ids, &b->voters,
                                &b->bys,     &b->colleges, &b->receipts,    &b->replaces,
-                               &b->speakers, &b->small_colleges, &b->participants};
+                               &b->speakers, &b->small_colleges, &b->participants,
+                               &b->failing};
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
         strlist_clear(lists[i]);
     }
@@ -77,6 +78,8 @@ body_clear(struct body *b)
     free(b->college_counts.v);
     free(b->college_passed.v);
     free(b->choices.v);
+    free(b->college_present.v);
+    free(b->college_required.v);
     memset(b, 0, sizeof(*b));
 }
 

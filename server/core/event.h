@@ -242,6 +242,10 @@ struct body {
     struct strlist small_colleges;
     struct strlist participants; /* invitation.issued */
     struct intlist choices;
+    /* quorum.reached / .lost: each college's figures, and those short of it */
+    struct intlist college_present;
+    struct intlist college_required;
+    struct strlist failing;
     /* secret ballots: one client-made receipt per ballot cast, and the receipt
      * each one replaces ("" for a first ballot); never written to the log */
     struct strlist receipts;

@@ -458,7 +458,10 @@ presence(struct meeting *m, const char *pid, bool present, int64_t now, struct e
     if (!p) {
         return ERR_NOT_FOUND;
     }
-    if (p->present == present) {
+    /* After the close the record's attendance is fixed: connections no
+     * longer change it, and nothing but the record's approval follows
+     * minutes.finalized (proto/RECORD.md). */
+    if (p->present == present || m->state == MEETING_CLOSED) {
         return 0;
     }
     struct event *ev =
@@ -588,6 +591,13 @@ meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_
     }
     if (c->type == CMD_HELLO || c->type == CMD_PING) {
         return 0;
+    }
+    /* The finalised minutes are the record: from then on the chair's approval
+     * is the only event the meeting may get, so that the approved record's
+     * signed head is the log's head (a vote published late, say, would
+     * otherwise follow the record it is missing from). */
+    if (m->finalized_by[0] && c->type != CMD_RECORD_APPROVE) {
+        return ERR_BAD_STATE;
     }
     int rc = handle_lifecycle(m, c, actor, now, out);
     if (rc == 1) {

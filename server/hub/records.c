@@ -94,6 +94,11 @@ load(struct hub *h, struct live *l, struct record **out)
         return ERR_NOMEM;
     }
     int rc = store_events(h->st, l->m->id, 0, feed, r);
+    if (rc == 0 && h->cfg.key) {
+        char id[17];
+        sec_key_id_hex(h->cfg.key, id);
+        rc = record_set_key(r, id);
+    }
     if (rc) {
         record_free(r);
         return rc;
@@ -190,10 +195,19 @@ void
 hub_record_route(struct hub *h, void *req, struct live *l, const char *file)
 {
     int which = -1, sig = 0;
+    char base[256];
+    record_file_name(l->m->date, l->m->commission_name, l->m->commission, l->m->id, "", base,
+                     sizeof(base));
     for (int i = 0; i < RF_COUNT; i++) {
-        size_t n = strlen(files[i].name);
-        if (strncmp(file, files[i].name, n) == 0 &&
-            (file[n] == 0 || strcmp(file + n, ".minisig") == 0)) {
+        /* record.pdf, or the name it is downloaded under (pv-...pdf) */
+        const char *ext = strchr(files[i].name, '.');
+        size_t n = strlen(files[i].name), nb = strlen(base), ne = strlen(ext);
+        if (strncmp(file, base, nb) == 0 && strncmp(file + nb, ext, ne) == 0 &&
+            (file[nb + ne] == 0 || strcmp(file + nb + ne, ".minisig") == 0)) {
+            which = i;
+            sig = file[nb + ne] != 0;
+        } else if (strncmp(file, files[i].name, n) == 0 &&
+                   (file[n] == 0 || strcmp(file + n, ".minisig") == 0)) {
             which = i;
             sig = file[n] != 0;
         }
@@ -222,8 +236,9 @@ hub_record_route(struct hub *h, void *req, struct live *l, const char *file)
     if (copy) {
         memcpy(copy, src, len);
     }
-    char name[64];
-    snprintf(name, sizeof(name), "%s-%s", l->m->id, file);
+    char name[320];
+    snprintf(name, sizeof(name), "%s%s%s", base, strchr(files[which].name, '.'),
+             sig ? ".minisig" : "");
     hub_http_file(h, req, copy, len, sig ? "text/plain; charset=utf-8" : files[which].ctype,
                   name);
 }

@@ -238,9 +238,12 @@ static const struct field f_marked[] = {
 static const struct field f_mark[] = {
     ID("participant", participant, 1), ID("status", status, 1),
     STR("reason", reason, NAME_MAX_, 0), END};
+/* The colleges' figures came later: a log written before has none. */
 static const struct field f_quorum[] = {
     INT("present", present, 1000000, 1, HAS_PRESENT),
-    INT("required", required, 1000000, 1, HAS_REQUIRED), END};
+    INT("required", required, 1000000, 1, HAS_REQUIRED), LIST("colleges", colleges, 64, 0),
+    INTLIST("college_present", college_present, 64, 0),
+    INTLIST("college_required", college_required, 64, 0), LIST("failing", failing, 64, 0), END};
 
 static const struct field f_vote_prepared[] = {
     ID("vote", vote, 1), OPTID("item", item, 1), STR("question", question, TITLE_MAX, 1),

@@ -10,8 +10,17 @@
  * `"events":[]` cannot occur anywhere else: inside strings quotes are
  * escaped, and no other object has an "events" key.
  *
- * Automatic entries are sentences in the meeting's language, made when the
- * builder applies the event that causes them.
+ * Automatic entries are sentences in the meeting's language (words.h), made
+ * when the builder applies the event that causes them, and filed under the
+ * item they concern (a vote's, a recusal's), not the one current then.
+ *
+ * Each part of the record describes one moment (proto/RECORD.md): the
+ * attendance and the quorum are taken when meeting.closed is folded, and
+ * nothing after it changes them (a log written before presence stopped at
+ * the close may still hold arrivals and departures afterwards: they are
+ * ignored); the presence periods and the proxies' history (given, used,
+ * revoked) are kept here as the log goes, since the core's state holds only
+ * their latest value.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "record.h"
@@ -19,6 +28,7 @@
 #include "../core/meeting.h"
 #include "../err.h"
 #include "../proto/proto.h"
+#include "words.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -27,144 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum label {
-    L_OPENED,
-    L_SUSPENDED,
-    L_RESUMED,
-    L_CLOSED,
-    L_ITEM_OPENED,
-    L_ITEM_CLOSED,
-    L_ITEM_POSTPONED,
-    L_TURN,
-    L_VOTE_OPENED,
-    L_VOTE_CLOSED,
-    L_VOTE_CANCELLED,
-    L_QUORUM_REACHED,
-    L_QUORUM_LOST,
-    L_PROXY_GIVEN,
-    L_PROXY_REVOKED,
-    L_RECUSAL,
-    L_RECUSAL_WITHDRAWN,
-    L_JOINED,
-    L_LEFT,
-    L_MARKED,
-    L_ADOPTED,
-    L_REJECTED,
-    L_NO_DECISION,
-    L_WINNER,
-    L_NAMED,
-    L_SECRET,
-    L_SIMPLE,
-    L_ABSOLUTE,
-    L_QUALIFIED,
-    L_DOUBLE,
-    L_CONTRIBUTION,
-    L_REPLY,
-    L_POINT_OF_ORDER,
-    L_YES,
-    L_NO,
-    L_ABSTAIN,
-    L_PRESENT,
-    L_EXCUSED,
-    L_ABSENT,
-    L_NONE,
-    L_NO_QUORUM,
-    L_COUNT
-};
-
-static const char *const labels[2][L_COUNT] = {
-    {
-        [L_OPENED] = "Ouverture de la séance.",
-        [L_SUSPENDED] = "Suspension de séance.",
-        [L_RESUMED] = "Reprise de la séance.",
-        [L_CLOSED] = "Clôture de la séance.",
-        [L_ITEM_OPENED] = "Ouverture du point « %s ».",
-        [L_ITEM_CLOSED] = "Clôture du point « %s ».",
-        [L_ITEM_POSTPONED] = "Le point « %s » est reporté.",
-        [L_TURN] = "Intervention de %s (%s, %s).",
-        [L_VOTE_OPENED] = "Ouverture du vote « %s » (%s, %s) : %" PRId64 " votants inscrits.",
-        [L_VOTE_CLOSED] = "Résultat du vote « %s » : %s. %s (%" PRId64 " votants sur %" PRId64
-                          ").",
-        [L_VOTE_CANCELLED] = "Le vote « %s » est annulé.",
-        [L_QUORUM_REACHED] = "Le quorum est atteint (%" PRId64 " présents, %" PRId64
-                             " requis).",
-        [L_QUORUM_LOST] = "Le quorum n’est plus atteint (%" PRId64 " présents, %" PRId64
-                          " requis).",
-        [L_PROXY_GIVEN] = "%s donne pouvoir à %s.",
-        [L_PROXY_REVOKED] = "%s retire son pouvoir.",
-        [L_RECUSAL] = "%s se déporte sur le point « %s ».",
-        [L_RECUSAL_WITHDRAWN] = "%s lève son déport sur le point « %s ».",
-        [L_JOINED] = "Arrivée : %s.",
-        [L_LEFT] = "Départ : %s.",
-        [L_MARKED] = "%s : %s.",
-        [L_ADOPTED] = "adopté",
-        [L_REJECTED] = "rejeté",
-        [L_NO_DECISION] = "aucune option ne l'emporte",
-        [L_WINNER] = "« %s » l’emporte",
-        [L_NAMED] = "scrutin nominal",
-        [L_SECRET] = "scrutin secret",
-        [L_SIMPLE] = "majorité simple des suffrages exprimés",
-        [L_ABSOLUTE] = "majorité absolue des membres",
-        [L_QUALIFIED] = "majorité qualifiée",
-        [L_DOUBLE] = "double majorité par collège",
-        [L_CONTRIBUTION] = "intervention",
-        [L_REPLY] = "réponse",
-        [L_POINT_OF_ORDER] = "motion d’ordre",
-        [L_YES] = "pour",
-        [L_NO] = "contre",
-        [L_ABSTAIN] = "abstention",
-        [L_PRESENT] = "présent",
-        [L_EXCUSED] = "excusé",
-        [L_ABSENT] = "absent",
-        [L_NONE] = "présence selon la connexion",
-        [L_NO_QUORUM] = "quorum non atteint à l’ouverture",
-    },
-    {
-        [L_OPENED] = "The meeting is opened.",
-        [L_SUSPENDED] = "The meeting is suspended.",
-        [L_RESUMED] = "The meeting resumes.",
-        [L_CLOSED] = "The meeting is closed.",
-        [L_ITEM_OPENED] = "Item \"%s\" is opened.",
-        [L_ITEM_CLOSED] = "Item \"%s\" is closed.",
-        [L_ITEM_POSTPONED] = "Item \"%s\" is postponed.",
-        [L_TURN] = "%s speaks (%s, %s).",
-        [L_VOTE_OPENED] = "Vote \"%s\" opens (%s, %s): %" PRId64 " members entitled.",
-        [L_VOTE_CLOSED] = "Result of the vote \"%s\": %s. %s (%" PRId64 " voted of %" PRId64
-                          ").",
-        [L_VOTE_CANCELLED] = "Vote \"%s\" is cancelled.",
-        [L_QUORUM_REACHED] = "The quorum is reached (%" PRId64 " present, %" PRId64
-                             " required).",
-        [L_QUORUM_LOST] = "The quorum is lost (%" PRId64 " present, %" PRId64 " required).",
-        [L_PROXY_GIVEN] = "%s gives a proxy to %s.",
-        [L_PROXY_REVOKED] = "%s revokes their proxy.",
-        [L_RECUSAL] = "%s recuses themselves on item \"%s\".",
-        [L_RECUSAL_WITHDRAWN] = "%s withdraws their recusal on item \"%s\".",
-        [L_JOINED] = "%s arrives.",
-        [L_LEFT] = "%s leaves.",
-        [L_MARKED] = "%s: %s.",
-        [L_ADOPTED] = "adopted",
-        [L_REJECTED] = "rejected",
-        [L_NO_DECISION] = "no option prevails",
-        [L_WINNER] = "\"%s\" prevails",
-        [L_NAMED] = "roll-call vote",
-        [L_SECRET] = "secret ballot",
-        [L_SIMPLE] = "simple majority of votes cast",
-        [L_ABSOLUTE] = "absolute majority of members",
-        [L_QUALIFIED] = "qualified majority",
-        [L_DOUBLE] = "double majority by college",
-        [L_CONTRIBUTION] = "contribution",
-        [L_REPLY] = "reply",
-        [L_POINT_OF_ORDER] = "point of order",
-        [L_YES] = "yes",
-        [L_NO] = "no",
-        [L_ABSTAIN] = "abstain",
-        [L_PRESENT] = "present",
-        [L_EXCUSED] = "excused",
-        [L_ABSENT] = "absent",
-        [L_NONE] = "presence follows the connection",
-        [L_NO_QUORUM] = "no quorum at opening",
-    },
-};
 
 struct autoentry {
     int64_t ts;
@@ -184,8 +56,37 @@ struct record {
     size_t nauto, capauto;
     char *state; /* record.json with "events":[], once made (record_state()) */
     size_t state_len;
-    int32_t about; /* the item the next automatic entry is about, -1: the current one */
+    /* what the record keeps beyond the core's state */
+    struct period_list *periods; /* per participant index, npresence of them */
+    size_t npresence;
+    struct proxy_history *pxs; /* parallel to m->proxies: every proxy ever given */
+    size_t npxs;
+    json_t *at_close;       /* attendance at meeting.closed; NULL before */
+    uint8_t *present_close; /* per participant index, counted present at the close */
+    size_t npresent_close;
+    char key_id[17]; /* of the signing key, "" when unknown */
 };
+
+/* One presence period: from participant.joined to participant.left (0 while
+ * connected at the close). */
+struct period {
+    int64_t from, to;
+};
+
+struct period_list {
+    struct period *v;
+    size_t n, cap;
+};
+
+struct proxy_history {
+    int64_t given, revoked; /* revoked 0 while in force */
+    char given_by[ID_MAX], revoked_by[ID_MAX];
+    struct strlist used; /* the votes in which the holder cast the giver's ballot */
+};
+
+/* The item an automatic entry is filed under when it has none of its own:
+ * the current one. */
+#define CURRENT_ITEM (-2)
 
 struct record *
 record_new(const char *id)
@@ -196,7 +97,6 @@ record_new(const char *id)
         return NULL;
     }
     memset(r->head, '0', 64);
-    r->about = -1;
     return r;
 }
 
@@ -211,10 +111,88 @@ record_free(struct record *r)
         strlist_clear(&r->autos[i].speakers);
     }
     free(r->autos);
+    for (size_t i = 0; i < r->npresence; i++) {
+        free(r->periods[i].v);
+    }
+    free(r->periods);
+    for (size_t i = 0; i < r->npxs; i++) {
+        strlist_clear(&r->pxs[i].used);
+    }
+    free(r->pxs);
+    json_decref(r->at_close);
+    free(r->present_close);
     free(r->events);
     free(r->state);
     meeting_free(r->m);
     free(r);
+}
+
+/* "CCR Hauts-de-France" -> "ccr-hauts-de-france" into out (at most len - 1
+ * bytes). Latin letters with accents (U+00C0..U+00FF) lose them; any other
+ * run of characters becomes one hyphen. */
+static void
+slug(const char *s, char *out, size_t len)
+{
+    /* U+00C0..U+00FF, lowercased and without accents; '-' for symbols */
+    static const char latin[65] =
+        "aaaaaaaceeeeiiii-nooooo-ouuuuy--aaaaaaaceeeeiiii-nooooo-ouuuuy-y";
+    size_t n = 0;
+    bool hyphen = false;
+    for (const unsigned char *p = (const unsigned char *)s; p && *p && n + 2 < len; p++) {
+        char c = '-';
+        if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) {
+            c = (char)*p;
+        } else if (*p >= 'A' && *p <= 'Z') {
+            c = (char)(*p - 'A' + 'a');
+        } else if (*p == 0xC3 && p[1] >= 0x80 && p[1] <= 0xBF) {
+            c = latin[p[1] - 0x80];
+            p++;
+        } else {
+            while ((p[1] & 0xC0) == 0x80) {
+                p++; /* the rest of a character outside Latin-1 */
+            }
+        }
+        if (c == '-') {
+            hyphen = n > 0;
+            continue;
+        }
+        if (hyphen) {
+            out[n++] = '-';
+            hyphen = false;
+        }
+        out[n++] = c;
+    }
+    out[n] = 0;
+}
+
+void
+record_file_name(const char *date, const char *commission_name, const char *commission_id,
+                 const char *meeting, const char *ext, char *out, size_t len)
+{
+    char commission[128];
+    slug(commission_name, commission, sizeof(commission));
+    if (!commission[0]) {
+        snprintf(commission, sizeof(commission), "%s", commission_id);
+    }
+    bool ymd = date && strlen(date) >= 10;
+    for (int i = 0; ymd && i < 10; i++) {
+        ymd = (i == 4 || i == 7) ? date[i] == '-' : (date[i] >= '0' && date[i] <= '9');
+    }
+    if (ymd) {
+        snprintf(out, len, "pv-%.10s-%s%s", date, commission, ext);
+    } else {
+        snprintf(out, len, "pv-%s-%s%s", meeting, commission, ext);
+    }
+}
+
+int
+record_set_key(struct record *r, const char *key_id_hex)
+{
+    if (strlen(key_id_hex) >= sizeof(r->key_id)) {
+        return ERR_INVALID;
+    }
+    snprintf(r->key_id, sizeof(r->key_id), "%s", key_id_hex);
+    return 0;
 }
 
 uint64_t
@@ -230,10 +208,9 @@ record_head(const struct record *r)
 }
 
 static const char *
-L(const struct record *r, enum label l)
+L(const struct record *r, enum word l)
 {
-    bool en = r->m->lang && strcmp(r->m->lang, "en") == 0;
-    return labels[en][l];
+    return words_get(words_lang(r->m->lang), l);
 }
 
 static int
@@ -257,9 +234,11 @@ append(struct record *r, const char *s, size_t n)
     return 0;
 }
 
-/* Add an automatic entry; `fmt` from the label table. Speakers: up to two ids. */
+/* Add an automatic entry about item index `item` (-1: none, CURRENT_ITEM:
+ * the current one); `fmt` from the word table. Speakers: up to two ids. */
 static int
-say(struct record *r, int64_t ts, const char *sp1, const char *sp2, const char *fmt, ...)
+say(struct record *r, int64_t ts, int32_t item, const char *sp1, const char *sp2,
+    const char *fmt, ...)
 {
     char text[2048];
     va_list ap;
@@ -278,8 +257,7 @@ say(struct record *r, int64_t ts, const char *sp1, const char *sp2, const char *
     struct autoentry *a = &r->autos[r->nauto];
     memset(a, 0, sizeof(*a));
     a->ts = ts;
-    a->item = r->about >= 0 ? r->about : r->m->current;
-    r->about = -1;
+    a->item = item == CURRENT_ITEM ? r->m->current : item;
     if (!(a->text = strdup(text)) || (sp1 && strlist_push(&a->speakers, sp1)) ||
         (sp2 && strlist_push(&a->speakers, sp2))) {
         free(a->text);
@@ -318,19 +296,8 @@ duration(char *out, size_t len, int64_t ms)
 static const char *
 rule_label(const struct record *r, const struct vote *v, char *buf, size_t len)
 {
-    switch (v->rule) {
-    case RULE_ABSOLUTE:
-        return L(r, L_ABSOLUTE);
-    case RULE_QUALIFIED:
-        snprintf(buf, len, "%s %" PRId64 "/%" PRId64, L(r, L_QUALIFIED), v->share_num,
-                 v->share_den);
-        return buf;
-    case RULE_DOUBLE:
-        return L(r, L_DOUBLE);
-    case RULE_SIMPLE:
-        break;
-    }
-    return L(r, L_SIMPLE);
+    return words_rule(words_lang(r->m->lang), vote_rule_str(v->rule), v->choice_kind,
+                      (long long)v->share_num, (long long)v->share_den, buf, len);
 }
 
 static const char *
@@ -339,22 +306,28 @@ option_label(const struct record *r, const struct vote *v, size_t o)
     const char *opt = v->options.v[o];
     if (!v->choice_kind || o + 1 == v->options.n) {
         if (strcmp(opt, "yes") == 0) {
-            return L(r, L_YES);
+            return L(r, W_AUTO_YES);
         }
         if (strcmp(opt, "no") == 0) {
-            return L(r, L_NO);
+            return L(r, W_AUTO_NO);
         }
         if (strcmp(opt, "abstain") == 0) {
-            return L(r, L_ABSTAIN);
+            return L(r, W_AUTO_ABSTAIN);
         }
     }
     return opt;
 }
 
+static void
+count_of(const struct record *r, enum word singular, int64_t n, char *out, size_t len)
+{
+    words_count(words_lang(r->m->lang), singular, (long long)n, out, len);
+}
+
 static int
 say_vote_closed(struct record *r, int64_t ts, const struct vote *v)
 {
-    char counts[1024] = "", outcome[300], rule[128];
+    char counts[1024] = "", outcome[300], voted[64];
     size_t n = 0;
     for (size_t o = 0; o < v->options.n && o < v->counts.n; o++) {
         n += (size_t)snprintf(counts + n, n < sizeof(counts) ? sizeof(counts) - n : 0,
@@ -366,27 +339,219 @@ say_vote_closed(struct record *r, int64_t ts, const struct vote *v)
     }
     if (v->choice_kind) {
         if (v->winner && *v->winner) {
-            snprintf(outcome, sizeof(outcome), L(r, L_WINNER), v->winner);
+            snprintf(outcome, sizeof(outcome), L(r, W_AUTO_WINNER), v->winner);
         } else {
-            snprintf(outcome, sizeof(outcome), "%s", L(r, L_NO_DECISION));
+            snprintf(outcome, sizeof(outcome), "%s", L(r, W_AUTO_NO_DECISION));
         }
     } else {
-        snprintf(outcome, sizeof(outcome), "%s", L(r, v->passed ? L_ADOPTED : L_REJECTED));
+        snprintf(outcome, sizeof(outcome), "%s",
+                 L(r, v->passed ? W_AUTO_ADOPTED : W_AUTO_REJECTED));
     }
     if (!v->quorum_open) {
         size_t k = strlen(outcome);
-        snprintf(outcome + k, sizeof(outcome) - k, " (%s)", L(r, L_NO_QUORUM));
+        snprintf(outcome + k, sizeof(outcome) - k, " (%s)", L(r, W_AUTO_NO_QUORUM));
     }
-    (void)rule;
-    return say(r, ts, NULL, NULL, L(r, L_VOTE_CLOSED), v->question, outcome, counts, v->nvoted,
-               v->nentitled);
+    count_of(r, W_AUTO_VOTED_1, v->nvoted, voted, sizeof(voted));
+    return say(r, ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_CLOSED), v->question, outcome,
+               counts, voted, (long long)v->nentitled);
 }
 
 static const char *
 kind_label(const struct record *r, enum request_kind k)
 {
-    return L(r, k == REQ_REPLY ? L_REPLY : k == REQ_POINT_OF_ORDER ? L_POINT_OF_ORDER
-                                                                 : L_CONTRIBUTION);
+    return L(r, k == REQ_REPLY ? W_AUTO_REPLY : k == REQ_POINT_OF_ORDER ? W_AUTO_POINT_OF_ORDER
+                                                                       : W_AUTO_CONTRIBUTION);
+}
+
+/* Who did it, as the minutes name them: the bureau by its office ("Le
+ * secrétariat"), anyone else by name. */
+static const char *
+actor_label(const struct record *r, const char *actor)
+{
+    const struct participant *p = meeting_participant(r->m, actor);
+    if (p && p->role == ROLE_SECRETARY) {
+        return L(r, W_AUTO_THE_SECRETARY);
+    }
+    if (p && p->role == ROLE_CHAIR) {
+        return L(r, W_AUTO_THE_CHAIR);
+    }
+    return p ? p->name : actor;
+}
+
+/* The quorum now: the whole body's figures and each college's (new JSON:
+ * {"met","present","required","failing":[colleges short of their share]},
+ * and the colleges' figures into *colleges when not NULL). */
+static json_t *
+quorum_now(const struct meeting *m, json_t **colleges, struct words_quorum *wq,
+           const char **names, long long *cp, long long *cr)
+{
+    struct quorum q = quorum_compute(m);
+    json_t *failing = json_array();
+    size_t nc = meeting_colleges(m, names, MAX_COLLEGES);
+    for (size_t c = 0; c < nc; c++) {
+        int64_t p, req, t;
+        quorum_college(m, names[c], &p, &req, &t);
+        cp[c] = p;
+        cr[c] = req;
+        if (p < req) {
+            json_array_append_new(failing, json_string(names[c]));
+        }
+        if (colleges) {
+            json_object_set_new(*colleges, names[c],
+                                json_pack("{s:I,s:I,s:I,s:b}", "present", (json_int_t)p, "total",
+                                          (json_int_t)t, "required", (json_int_t)req, "met",
+                                          p >= req));
+        }
+    }
+    *wq = (struct words_quorum){.present = q.present,
+                                .required = q.required,
+                                .n = nc,
+                                .colleges = names,
+                                .cpresent = cp,
+                                .crequired = cr};
+    return json_pack("{s:b,s:I,s:I,s:o}", "met", q.met, "present", (json_int_t)q.present,
+                     "required", (json_int_t)q.required, "failing", failing);
+}
+
+/* Attendance as it stood when meeting.closed was written: what the record
+ * says of the close, whatever connections did afterwards. */
+static int
+take_close(struct record *r, int64_t ts)
+{
+    const struct meeting *m = r->m;
+    const char *names[MAX_COLLEGES];
+    long long cp[MAX_COLLEGES], cr[MAX_COLLEGES];
+    struct words_quorum wq;
+    json_t *colleges = json_object();
+    json_t *quorum = colleges ? quorum_now(m, &colleges, &wq, names, cp, cr) : NULL;
+    int64_t total = 0;
+    free(r->present_close);
+    r->present_close = calloc(m->nparts ? m->nparts : 1, 1);
+    r->npresent_close = m->nparts;
+    for (size_t i = 0; r->present_close && i < m->nparts; i++) {
+        r->present_close[i] = attendance_counts(&m->parts[i]);
+        total += m->parts[i].role == ROLE_MEMBER;
+    }
+    json_decref(r->at_close);
+    r->at_close = NULL;
+    if (!quorum || !r->present_close) {
+        json_decref(quorum);
+        json_decref(colleges);
+        return ERR_NOMEM;
+    }
+    /* "o" steals both, even when json_pack fails */
+    r->at_close = json_pack("{s:I,s:I,s:I,s:o,s:o}", "at", (json_int_t)ts, "present",
+                            json_integer_value(json_object_get(quorum, "present")), "total",
+                            (json_int_t)total, "colleges", colleges, "quorum", quorum);
+    return r->at_close ? 0 : ERR_NOMEM;
+}
+
+static int
+periods_grow(struct record *r)
+{
+    size_t n = r->m->nparts;
+    if (r->npresence >= n) {
+        return 0;
+    }
+    struct period_list *v = realloc(r->periods, n * sizeof(*v));
+    if (!v) {
+        return ERR_NOMEM;
+    }
+    memset(v + r->npresence, 0, (n - r->npresence) * sizeof(*v));
+    r->periods = v;
+    r->npresence = n;
+    return 0;
+}
+
+/* The record's own history of presence and proxies, for the event just
+ * applied: what the core's state keeps only as its latest value. */
+static int
+remember(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    const struct participant *p;
+    int rc = periods_grow(r);
+    if (rc) {
+        return rc;
+    }
+    switch (ev->type) {
+    case EV_PARTICIPANT_JOINED:
+    case EV_PARTICIPANT_LEFT: {
+        if (m->state == MEETING_CLOSED || !(p = meeting_participant(m, b->participant))) {
+            return 0; /* a log from before presence stopped at the close */
+        }
+        struct period_list *l = &r->periods[p - m->parts];
+        if (ev->type == EV_PARTICIPANT_LEFT) {
+            if (l->n && l->v[l->n - 1].to == 0) {
+                l->v[l->n - 1].to = ev->ts;
+            }
+            return 0;
+        }
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? 2 * l->cap : 4;
+            struct period *v = realloc(l->v, cap * sizeof(*v));
+            if (!v) {
+                return ERR_NOMEM;
+            }
+            l->v = v;
+            l->cap = cap;
+        }
+        l->v[l->n++] = (struct period){ev->ts, 0};
+        return 0;
+    }
+    case EV_PROXY_GIVEN: {
+        struct proxy_history *v = realloc(r->pxs, m->nproxies * sizeof(*v));
+        if (!v) {
+            return ERR_NOMEM;
+        }
+        r->pxs = v;
+        memset(&v[r->npxs], 0, sizeof(*v));
+        v[r->npxs].given = ev->ts;
+        snprintf(v[r->npxs].given_by, ID_MAX, "%s", ev->actor);
+        r->npxs++;
+        return 0;
+    }
+    case EV_PROXY_REVOKED:
+        for (size_t i = r->npxs; i-- > 0;) {
+            if (!m->proxies[i].live && !r->pxs[i].revoked &&
+                strcmp(m->parts[m->proxies[i].from].id, b->from) == 0) {
+                r->pxs[i].revoked = ev->ts;
+                snprintf(r->pxs[i].revoked_by, ID_MAX, "%s", ev->actor);
+                break;
+            }
+        }
+        return 0;
+    case EV_BALLOT_CAST: {
+        p = b->by && *b->by ? meeting_participant(m, b->voter) : NULL;
+        int32_t i = p ? proxy_of(m, (uint32_t)(p - m->parts)) : -1;
+        if (i < 0 || (size_t)i >= r->npxs) {
+            return 0;
+        }
+        struct strlist *used = &r->pxs[i].used;
+        if (used->n && strcmp(used->v[used->n - 1], b->vote) == 0) {
+            return 0; /* a ballot changed in the same vote */
+        }
+        return strlist_push(used, b->vote) ? ERR_NOMEM : 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+static int
+say_quorum(struct record *r, const struct event *ev)
+{
+    const char *names[MAX_COLLEGES];
+    long long cp[MAX_COLLEGES], cr[MAX_COLLEGES];
+    struct words_quorum wq;
+    char text[2048];
+    /* the fold gives the figures of that moment, in logs written before the
+     * events carried them as well */
+    json_decref(quorum_now(r->m, NULL, &wq, names, cp, cr));
+    words_quorum(words_lang(r->m->lang), ev->type == EV_QUORUM_REACHED ? W_Q_REACHED : W_Q_LOST,
+                 &wq, text, sizeof(text));
+    return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", text);
 }
 
 /* The automatic entry for an event just applied, if any. */
@@ -395,75 +560,119 @@ narrate(struct record *r, const struct event *ev)
 {
     const struct meeting *m = r->m;
     const struct body *b = &ev->b;
-    char d[64], rule[128];
+    const struct vote *v = NULL;
+    char d[64], rule[128], n[64];
+    const char *by = actor_label(r, ev->actor);
     int32_t vi;
     switch (ev->type) {
+    case EV_VOTE_OPENED:
+    case EV_VOTE_CLOSED:
+    case EV_VOTE_CANCELLED:
+        vi = meeting_vote_index(m, b->vote);
+        v = vi >= 0 ? &m->votes[vi] : NULL;
+        if (!v) {
+            return ERR_INTERNAL;
+        }
+        break;
+    default:
+        break;
+    }
+    switch (ev->type) {
     case EV_MEETING_OPENED:
-        return say(r, ev->ts, NULL, NULL, "%s", L(r, L_OPENED));
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", L(r, W_AUTO_OPENED));
     case EV_MEETING_SUSPENDED:
-        return say(r, ev->ts, NULL, NULL, "%s", L(r, L_SUSPENDED));
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", L(r, W_AUTO_SUSPENDED));
     case EV_MEETING_RESUMED:
-        return say(r, ev->ts, NULL, NULL, "%s", L(r, L_RESUMED));
-    case EV_MEETING_CLOSED:
-        return say(r, ev->ts, NULL, NULL, "%s", L(r, L_CLOSED));
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", L(r, W_AUTO_RESUMED));
+    case EV_MEETING_CLOSED: {
+        int rc = take_close(r, ev->ts);
+        return rc ? rc : say(r, ev->ts, -1, NULL, NULL, "%s", L(r, W_AUTO_CLOSED));
+    }
     case EV_AGENDA_ITEM_OPENED:
-        return say(r, ev->ts, NULL, NULL, L(r, L_ITEM_OPENED), item_title(m, b->item));
-    case EV_AGENDA_ITEM_CLOSED:
-        r->about = meeting_item_index(m, b->item); /* no longer current, still its subject */
-        return say(r, ev->ts, NULL, NULL, L(r, L_ITEM_CLOSED), item_title(m, b->item));
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, L(r, W_AUTO_ITEM_OPENED),
+                   item_title(m, b->item));
+    case EV_AGENDA_ITEM_CLOSED: /* no longer current, still its subject */
+        return say(r, ev->ts, meeting_item_index(m, b->item), NULL, NULL,
+                   L(r, W_AUTO_ITEM_CLOSED), item_title(m, b->item));
     case EV_AGENDA_ITEM_POSTPONED:
-        r->about = meeting_item_index(m, b->item);
-        return say(r, ev->ts, NULL, NULL, L(r, L_ITEM_POSTPONED), item_title(m, b->item));
+        return say(r, ev->ts, meeting_item_index(m, b->item), NULL, NULL,
+                   L(r, W_AUTO_ITEM_POSTPONED), item_title(m, b->item));
     case EV_SPEAKER_TURN_ENDED: {
         const struct spoken *s = &m->spoken[m->nspoken - 1];
         duration(d, sizeof(d), s->ms);
-        return say(r, ev->ts, b->participant, NULL, L(r, L_TURN), name_of(m, b->participant),
-                   kind_label(r, s->kind), d);
+        return say(r, ev->ts, (int32_t)s->item, b->participant, NULL, L(r, W_AUTO_TURN),
+                   name_of(m, b->participant), kind_label(r, s->kind), d);
     }
     case EV_VOTE_OPENED:
-        vi = meeting_vote_index(m, b->vote);
-        return say(r, ev->ts, NULL, NULL, L(r, L_VOTE_OPENED), m->votes[vi].question,
-                   L(r, m->votes[vi].secret ? L_SECRET : L_NAMED),
-                   rule_label(r, &m->votes[vi], rule, sizeof(rule)), m->votes[vi].nentitled);
+        count_of(r, W_AUTO_ENTITLED_1, v->nentitled, n, sizeof(n));
+        return say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_OPENED), v->question,
+                   words_get(words_lang(m->lang), v->secret ? W_SECRET : W_NAMED),
+                   rule_label(r, v, rule, sizeof(rule)), n);
     case EV_VOTE_CLOSED:
-        r->about = m->votes[meeting_vote_index(m, b->vote)].item;
-        return say_vote_closed(r, ev->ts, &m->votes[meeting_vote_index(m, b->vote)]);
+        return say_vote_closed(r, ev->ts, v);
     case EV_VOTE_CANCELLED:
-        vi = meeting_vote_index(m, b->vote);
-        return say(r, ev->ts, NULL, NULL, L(r, L_VOTE_CANCELLED), m->votes[vi].question);
+        return say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_CANCELLED), v->question);
     case EV_QUORUM_REACHED:
     case EV_QUORUM_LOST:
-        return say(r, ev->ts, NULL, NULL,
-                   L(r, ev->type == EV_QUORUM_REACHED ? L_QUORUM_REACHED : L_QUORUM_LOST),
-                   b->present, b->required);
+        return say_quorum(r, ev);
     case EV_PROXY_GIVEN:
-        return say(r, ev->ts, b->from, b->to, L(r, L_PROXY_GIVEN), name_of(m, b->from),
-                   name_of(m, b->to));
-    case EV_PROXY_REVOKED:
-        return say(r, ev->ts, b->from, NULL, L(r, L_PROXY_REVOKED), name_of(m, b->from));
+        if (strcmp(ev->actor, b->from) == 0) {
+            return say(r, ev->ts, -1, b->from, b->to, L(r, W_AUTO_PROXY_GIVEN),
+                       name_of(m, b->from), name_of(m, b->to));
+        }
+        return say(r, ev->ts, -1, b->from, b->to, L(r, W_AUTO_PROXY_RECORDED), by,
+                   name_of(m, b->from), name_of(m, b->to));
+    case EV_PROXY_REVOKED: {
+        const char *to = "";
+        for (size_t i = r->npxs; i-- > 0;) {
+            if (r->pxs[i].revoked == ev->ts &&
+                strcmp(m->parts[m->proxies[i].from].id, b->from) == 0) {
+                to = m->parts[m->proxies[i].to].id;
+                break;
+            }
+        }
+        if (strcmp(ev->actor, b->from) == 0) {
+            return say(r, ev->ts, -1, b->from, *to ? to : NULL, L(r, W_AUTO_PROXY_REVOKED),
+                       name_of(m, b->from), name_of(m, to));
+        }
+        return say(r, ev->ts, -1, b->from, *to ? to : NULL, L(r, W_AUTO_PROXY_REVOKED_BY), by,
+                   name_of(m, b->from), name_of(m, to));
+    }
     case EV_RECUSAL_DECLARED:
-    case EV_RECUSAL_WITHDRAWN:
-        return say(r, ev->ts, b->participant, NULL,
-                   L(r, ev->type == EV_RECUSAL_DECLARED ? L_RECUSAL : L_RECUSAL_WITHDRAWN),
+    case EV_RECUSAL_WITHDRAWN: {
+        bool declared = ev->type == EV_RECUSAL_DECLARED;
+        int32_t it = meeting_item_index(m, b->item);
+        if (strcmp(ev->actor, b->participant) == 0) {
+            return say(r, ev->ts, it, b->participant, NULL,
+                       L(r, declared ? W_AUTO_RECUSAL : W_AUTO_RECUSAL_WITHDRAWN),
+                       name_of(m, b->participant), item_title(m, b->item));
+        }
+        return say(r, ev->ts, it, b->participant, NULL,
+                   L(r, declared ? W_AUTO_RECUSAL_BY : W_AUTO_RECUSAL_WITHDRAWN_BY), by,
                    name_of(m, b->participant), item_title(m, b->item));
+    }
     case EV_PARTICIPANT_JOINED:
     case EV_PARTICIPANT_LEFT:
-        if (m->state == MEETING_SCHEDULED || m->state == MEETING_CLOSED) {
-            return 0; /* the minutes cover the session itself */
+        if (m->state == MEETING_CLOSED) {
+            return 0; /* after the close, connections are no part of the record */
         }
-        return say(r, ev->ts, b->participant, NULL,
-                   L(r, ev->type == EV_PARTICIPANT_JOINED ? L_JOINED : L_LEFT),
+        return say(r, ev->ts, -1, b->participant, NULL,
+                   L(r, ev->type == EV_PARTICIPANT_JOINED ? W_AUTO_JOINED : W_AUTO_LEFT),
                    name_of(m, b->participant));
     case EV_ATTENDANCE_MARKED: {
-        enum label l = strcmp(b->status, "present") == 0   ? L_PRESENT
-                       : strcmp(b->status, "excused") == 0 ? L_EXCUSED
-                       : strcmp(b->status, "absent") == 0  ? L_ABSENT
-                                                            : L_NONE;
+        enum word l = strcmp(b->status, "present") == 0   ? W_AUTO_PRESENT
+                      : strcmp(b->status, "excused") == 0 ? W_AUTO_EXCUSED
+                      : strcmp(b->status, "absent") == 0  ? W_AUTO_ABSENT
+                                                           : W_AUTO_NONE;
         char what[300];
+        if (l == W_AUTO_PRESENT && strcmp(ev->actor, b->participant) == 0) {
+            return say(r, ev->ts, -1, b->participant, NULL, L(r, W_AUTO_CHECKIN),
+                       name_of(m, b->participant));
+        }
         snprintf(what, sizeof(what), "%s%s%s%s", L(r, l), b->reason && *b->reason ? " (" : "",
                  b->reason ? b->reason : "", b->reason && *b->reason ? ")" : "");
-        return say(r, ev->ts, b->participant, NULL, L(r, L_MARKED), name_of(m, b->participant),
-                   what);
+        return say(r, ev->ts, -1, b->participant, NULL, L(r, W_AUTO_MARKED), by,
+                   name_of(m, b->participant), what);
     }
     default:
         return 0;
@@ -486,6 +695,9 @@ record_add(struct record *r, const struct record_row *row)
     int rc = proto_decode_event_body(ev.type, row->body, row->body_len, &ev);
     if (rc == 0) {
         rc = meeting_apply(r->m, &ev);
+    }
+    if (rc == 0) {
+        rc = remember(r, &ev);
     }
     if (rc == 0) {
         rc = narrate(r, &ev);
@@ -656,28 +868,76 @@ votes_array(const struct meeting *m)
     return a;
 }
 
+/* A participant's presence periods, before the close (new). */
+static json_t *
+periods_json(const struct record *r, size_t i)
+{
+    json_t *a = json_array();
+    const struct period_list *l = i < r->npresence ? &r->periods[i] : NULL;
+    for (size_t k = 0; a && l && k < l->n; k++) {
+        json_array_append_new(a, json_pack("{s:I,s:I}", "from", (json_int_t)l->v[k].from, "to",
+                                           (json_int_t)l->v[k].to));
+    }
+    return a;
+}
+
+/* Every proxy given, in order, with when and by whom it was given and
+ * revoked, and the votes it was used in (new). */
+static json_t *
+proxies_json(const struct record *r)
+{
+    const struct meeting *m = r->m;
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < m->nproxies && i < r->npxs; i++) {
+        const struct proxy_history *x = &r->pxs[i];
+        json_array_append_new(
+            a, json_pack("{s:s,s:s,s:I,s:s,s:I,s:s,s:o}", "from", m->parts[m->proxies[i].from].id,
+                         "to", m->parts[m->proxies[i].to].id, "given", (json_int_t)x->given,
+                         "given_by", x->given_by, "revoked", (json_int_t)x->revoked,
+                         "revoked_by", x->revoked_by, "used", strs(&x->used)));
+    }
+    return a;
+}
+
 static json_t *
 state_object(const struct record *r)
 {
     const struct meeting *m = r->m;
     json_t *parts = json_array(), *agenda = json_array(), *turns = json_array();
-    json_t *proxies = json_array(), *recusals = json_array(), *colleges = json_object();
+    json_t *recusals = json_array();
     for (size_t i = 0; parts && i < m->nparts; i++) {
         const struct participant *p = &m->parts[i];
-        json_array_append_new(
-            parts, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:i,s:s,s:s,s:i,s:I}", "id", p->id, "name",
-                             p->name, "college", p->college, "role", role_str(p->role), "arrived",
-                             (json_int_t)p->arrived, "left", (json_int_t)p->left,
-                             "disconnections", p->disconnections, "mark", mark_str(p->mark),
-                             "reason", p->reason ? p->reason : "", "turns", p->turns, "spoken",
-                             (json_int_t)p->spoken_ms));
-        if (p->role == ROLE_MEMBER && !json_object_get(colleges, p->college)) {
-            int64_t cp, cr, ct;
-            quorum_college(m, p->college, &cp, &cr, &ct);
-            json_object_set_new(colleges, p->college,
-                                json_pack("{s:I,s:I,s:I}", "present", (json_int_t)cp, "total",
-                                          (json_int_t)ct, "required", (json_int_t)cr));
+        const struct period_list *l = i < r->npresence ? &r->periods[i] : NULL;
+        int64_t arrived = l && l->n ? l->v[0].from : 0, left = l && l->n ? l->v[l->n - 1].to : 0;
+        int disconnections = 0;
+        for (size_t k = 0; l && k < l->n; k++) {
+            disconnections += l->v[k].to != 0;
         }
+        bool at_close = r->present_close && i < r->npresent_close ? r->present_close[i]
+                                                                  : attendance_counts(p);
+        json_array_append_new(
+            parts, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:i,s:s,s:s,s:i,s:I,s:o,s:b}", "id", p->id,
+                             "name", p->name, "college", p->college, "role", role_str(p->role),
+                             "arrived", (json_int_t)arrived, "left", (json_int_t)left,
+                             "disconnections", disconnections, "mark", mark_str(p->mark),
+                             "reason", p->reason ? p->reason : "", "turns", p->turns, "spoken",
+                             (json_int_t)p->spoken_ms, "periods", periods_json(r, i),
+                             "present_at_close", at_close));
+    }
+    json_t *attendance = r->at_close ? json_incref(r->at_close) : NULL;
+    if (!attendance) { /* not closed: the record of a meeting still open shows now */
+        const char *names[MAX_COLLEGES];
+        long long cp[MAX_COLLEGES], cr[MAX_COLLEGES];
+        struct words_quorum wq;
+        json_t *colleges = json_object();
+        json_t *quorum = quorum_now(m, &colleges, &wq, names, cp, cr);
+        int64_t total = 0;
+        for (size_t i = 0; i < m->nparts; i++) {
+            total += m->parts[i].role == ROLE_MEMBER;
+        }
+        attendance = json_pack("{s:I,s:I,s:I,s:o,s:o}", "at", (json_int_t)0, "present",
+                               json_integer_value(json_object_get(quorum, "present")), "total",
+                               (json_int_t)total, "colleges", colleges, "quorum", quorum);
     }
     uint32_t *order = malloc((m->nitems ? m->nitems : 1) * sizeof(*order));
     size_t nitems = order ? agenda_order(m, order) : 0;
@@ -699,13 +959,6 @@ state_object(const struct record *r)
                              m->items[s->item].id, "kind", request_kind_str(s->kind), "started",
                              (json_int_t)s->started, "spoken", (json_int_t)s->ms));
     }
-    for (size_t i = 0; proxies && i < m->nproxies; i++) {
-        if (m->proxies[i].live) {
-            json_array_append_new(proxies,
-                                  json_pack("{s:s,s:s}", "from", m->parts[m->proxies[i].from].id,
-                                            "to", m->parts[m->proxies[i].to].id));
-        }
-    }
     for (size_t i = 0; recusals && i < m->nrecusals; i++) {
         if (m->recusals[i].live) {
             json_array_append_new(
@@ -713,35 +966,28 @@ state_object(const struct record *r)
                                     "item", m->items[m->recusals[i].item].id));
         }
     }
-    struct quorum q = quorum_compute(m);
-    int64_t total = 0;
-    for (size_t i = 0; i < m->nparts; i++) {
-        total += m->parts[i].role == ROLE_MEMBER;
-    }
     json_t *approved = m->approved_by[0] ? json_pack("{s:s,s:I}", "by", m->approved_by, "at",
                                                      (json_int_t)m->approved_at)
                                          : json_null();
     return json_pack(
         "{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:s,s:s,s:s,s:I,s:I},s:o,"
-        "s:{s:I,s:I,s:o,s:{s:b,s:I,s:I}},"
+        "s:o,"
         "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b},"
-        "s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:o,s:{s:I,s:s},s:[]}",
+        "s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:o,s:{s:I,s:s},s:{s:s},s:[]}",
         "format", "concerto-record/1", "lang", m->lang ? m->lang : "fr", "commission", "id",
         m->commission, "name", m->commission_name ? m->commission_name : "", "meeting", "id",
         m->id, "title", m->title ? m->title : "", "date", m->date ? m->date : "", "place",
         m->place ? m->place : "", "room", m->room ? m->room : "", "opened_at",
         (json_int_t)m->opened_at, "closed_at", (json_int_t)m->closed_at, "participants", parts,
-        "attendance", "present", (json_int_t)q.present, "total", (json_int_t)total, "colleges",
-        colleges, "quorum", "met", q.met, "present", (json_int_t)q.present, "required",
-        (json_int_t)q.required, "settings", "speaking_time", (json_int_t)m->set.speaking_s,
+        "attendance", attendance, "settings", "speaking_time", (json_int_t)m->set.speaking_s,
         "first_turn", m->set.first_turn, "alternate", m->set.alternate, "quorum",
         (json_int_t)m->set.quorum, "quorum_college", (json_int_t)m->set.quorum_college, "grace",
         (json_int_t)m->set.grace_s, "proxy_max", (json_int_t)m->set.proxy_max, "proxy_college",
-        m->set.proxy_college, "proxy_quorum", m->set.proxy_quorum, "proxies", proxies,
+        m->set.proxy_college, "proxy_quorum", m->set.proxy_quorum, "proxies", proxies_json(r),
         "recusals", recusals, "agenda", agenda, "turns", turns, "votes", votes_array(m),
         "minutes", minutes_array(r), "finalized", "by", m->finalized_by, "at",
         (json_int_t)m->finalized_at, "approved", approved, "chain", "events",
-        (json_int_t)r->nevents, "head", r->head, "events");
+        (json_int_t)r->nevents, "head", r->head, "signing", "key_id", r->key_id, "events");
 }
 
 /* The record without its events, made once: record_json() splices the

@@ -5,8 +5,9 @@
  *
  * A builder folds the log again, event by event, as the server did: that
  * gives each automatic minutes entry the state of its moment (names, item
- * titles, counts), and the final state for the rest of the record. It does
- * no I/O: the caller feeds the rows, in order.
+ * titles, counts), the attendance and quorum of the close, and the final
+ * state for the rest of the record. It does no I/O: the caller feeds the
+ * rows, in order.
  */
 #ifndef CONCERTO_RECORD_H
 #define CONCERTO_RECORD_H
@@ -44,6 +45,20 @@ int record_state(struct record *r, char **out, size_t *len);
 /* The minutes alone, as a JSON array (the "minutes" of record.json), for the
  * live view (new). */
 int record_minutes(struct record *r, char **out, size_t *len);
+
+/* The name a record's file is downloaded under: "pv-DATE-COMMISSION" and
+ * `ext` (".pdf", ".md", ...), as in pv-2021-02-02-ccr-hauts-de-france.pdf:
+ * DATE the first ten characters of the meeting's date when they are one
+ * (YYYY-MM-DD), else the meeting's id; COMMISSION the commission's name in
+ * lowercase ASCII letters, digits and hyphens (accents dropped), or its id
+ * when nothing of the name is left. Into out. */
+void record_file_name(const char *date, const char *commission_name, const char *commission_id,
+                      const char *meeting, const char *ext, char *out, size_t len);
+
+/* The signing key's id (16 hex digits, minisign's key ID), written into
+ * record.json's "signing" so that the documents name the key that signs
+ * them. Call before record_json() or record_state(). */
+int record_set_key(struct record *r, const char *key_id_hex);
 
 /* Facts for the signatures' trusted comment. */
 uint64_t record_events(const struct record *r);

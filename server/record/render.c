@@ -33,6 +33,8 @@
 #include "render.h"
 
 #include "../err.h"
+#include "record.h"
+#include "words.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -51,252 +53,7 @@
 
 /* --- words ----------------------------------------------------------- */
 
-enum lang { FR, EN };
-
-enum word {
-    W_PV,
-    W_MEETING_OF,
-    W_DATE_AT,
-    W_PLACE,
-    W_ROOM,
-    W_SESSION,
-    W_TZ_LOCAL,
-    W_TZ_UTC,
-    W_PRESENT,
-    W_EXCUSED,
-    W_ABSENT,
-    W_COLLEGE,
-    W_OTHERS,
-    W_NO_COLLEGE,
-    W_NAME,
-    W_ARRIVED,
-    W_LEFT,
-    W_NOTES,
-    W_HOLDS,
-    W_DISCONNECTIONS,
-    W_NOBODY,
-    W_QUORUM_CLOSE,
-    W_QUORUM_COLLEGE,
-    W_MET,
-    W_NOT_MET,
-    W_PROXIES,
-    W_GIVER,
-    W_HOLDER,
-    W_COLLEGE_COL,
-    W_NO_PROXY,
-    W_RECUSALS,
-    W_MEMBER,
-    W_ITEM,
-    W_ITEM_REF,
-    W_NO_RECUSAL,
-    W_AGENDA,
-    W_NUM,
-    W_KIND,
-    W_PRESENTER,
-    W_PLANNED,
-    W_ACTUAL,
-    W_STATE,
-    W_INFORMATION,
-    W_DELIBERATION,
-    W_VOTE_KIND,
-    W_DONE,
-    W_POSTPONED,
-    W_PENDING,
-    W_CURRENT,
-    W_NO_AGENDA,
-    W_MINUTES,
-    W_LEGEND,
-    W_OUTSIDE,
-    W_CONTINUED,
-    W_PRESENTED_BY,
-    W_EDITED,
-    W_NO_MINUTES,
-    W_VOTE,
-    W_MODE,
-    W_NAMED,
-    W_SECRET,
-    W_RULE,
-    W_SIMPLE,
-    W_ABSOLUTE,
-    W_QUALIFIED,
-    W_DOUBLE,
-    W_RELATIVE,
-    W_ABSOLUTE_CAST,
-    W_VOTERS,
-    W_VOTERS_VALUE,
-    W_QUORUM,
-    W_QUORUM_VALUE,
-    W_OPTION,
-    W_TOTAL,
-    W_YES,
-    W_NO,
-    W_ABSTAIN,
-    W_RESULT,
-    W_ADOPTED,
-    W_REJECTED,
-    W_WINNER,
-    W_NO_WINNER,
-    W_NO_QUORUM_OPEN,
-    W_SECRET_NOTE,
-    W_ROLL_CALL,
-    W_CAST_BY,
-    W_CANCELLED,
-    W_STATS,
-    W_BY_PARTICIPANT,
-    W_BY_COLLEGE,
-    W_TURNS,
-    W_TIME,
-    W_SHARE,
-    W_MEMBERS,
-    W_STATS_TOTAL,
-    W_NO_TURNS,
-    W_CLOSING,
-    W_FINALIZED,
-    W_APPROVED,
-    W_NOT_APPROVED,
-    W_CHAIN,
-    W_VERIFY,
-    W_PAGE,
-    W_SEP,
-    W_CHAIR,
-    W_SECRETARY,
-    W_ROLE_MEMBER,
-    W_OBSERVER,
-    W_ADMIN,
-    W_COUNT
-};
-
-/* French first. Formats take their arguments in the same order in both. */
-static const char *const words[W_COUNT][2] = {
-    [W_PV] = {"Procès-verbal", "Minutes"},
-    [W_MEETING_OF] = {"Procès-verbal de la réunion du %s", "Minutes of the meeting of %s"},
-    [W_DATE_AT] = {"%s à\xc2\xa0%s", "%s at %s"},
-    [W_PLACE] = {"Lieu", "Place"},
-    [W_ROOM] = {"Visioconférence", "Video conference"},
-    [W_SESSION] = {"Séance ouverte à %s, levée à %s (durée : %s).",
-                   "The meeting opened at %s and closed at %s (%s)."},
-    [W_TZ_LOCAL] = {"Les heures sont données en heure locale (UTC%s).", "Times are local (UTC%s)."},
-    [W_TZ_UTC] = {"Les heures sont données en temps universel (UTC).", "Times are in UTC."},
-    [W_PRESENT] = {"Étaient présents", "Present"},
-    [W_EXCUSED] = {"Excusés", "Excused"},
-    [W_ABSENT] = {"Absents", "Absent"},
-    [W_COLLEGE] = {"Collège %s", "College %s"},
-    [W_OTHERS] = {"Autres participants", "Other participants"},
-    [W_NO_COLLEGE] = {"sans collège", "no college"},
-    [W_NAME] = {"Nom", "Name"},
-    [W_ARRIVED] = {"Arrivée", "Arrived"},
-    [W_LEFT] = {"Départ", "Left"},
-    [W_NOTES] = {"Observations", "Notes"},
-    [W_HOLDS] = {"pouvoir de %s", "proxy from %s"},
-    [W_DISCONNECTIONS] = {"%lld déconnexions", "%lld disconnections"},
-    [W_NOBODY] = {"Aucun.", "None."},
-    [W_QUORUM_CLOSE] = {"Quorum à la clôture : %s, %lld membres présents pour %lld requis.",
-                        "Quorum at the close: %s, %lld members present, %lld required."},
-    [W_QUORUM_COLLEGE] = {"%s : %lld présents sur %lld, %lld requis.",
-                          "%s: %lld present of %lld, %lld required."},
-    [W_MET] = {"atteint", "met"},
-    [W_NOT_MET] = {"non atteint", "not met"},
-    [W_PROXIES] = {"Pouvoirs", "Proxies"},
-    [W_GIVER] = {"Mandant", "Giver"},
-    [W_HOLDER] = {"Mandataire", "Holder"},
-    [W_COLLEGE_COL] = {"Collège", "College"},
-    [W_NO_PROXY] = {"Aucun pouvoir.", "No proxy."},
-    [W_RECUSALS] = {"Déports", "Recusals"},
-    [W_MEMBER] = {"Membre", "Member"},
-    [W_ITEM] = {"Point", "Item"},
-    [W_ITEM_REF] = {"Point %s : %s", "Item %s: %s"},
-    [W_NO_RECUSAL] = {"Aucun déport.", "No recusal."},
-    [W_AGENDA] = {"Ordre du jour", "Agenda"},
-    [W_NUM] = {"N°", "No."},
-    [W_KIND] = {"Nature", "Kind"},
-    [W_PRESENTER] = {"Rapporteur", "Presenter"},
-    [W_PLANNED] = {"Prévu", "Planned"},
-    [W_ACTUAL] = {"Réel", "Actual"},
-    [W_STATE] = {"Suite", "Outcome"},
-    [W_INFORMATION] = {"information", "information"},
-    [W_DELIBERATION] = {"délibération", "deliberation"},
-    [W_VOTE_KIND] = {"vote", "vote"},
-    [W_DONE] = {"traité", "dealt with"},
-    [W_POSTPONED] = {"reporté", "postponed"},
-    [W_PENDING] = {"non traité", "not reached"},
-    [W_CURRENT] = {"en cours", "current"},
-    [W_NO_AGENDA] = {"Aucun point.", "No item."},
-    [W_MINUTES] = {"Déroulement de la séance", "Proceedings"},
-    [W_LEGEND] = {"Les mentions en italique sont écrites automatiquement à partir du journal "
-                  "de la séance ; les autres sont rédigées par le secrétariat de séance.",
-                  "Entries in italics are written automatically from the meeting's log; "
-                  "the others are written by the secretary."},
-    [W_OUTSIDE] = {"Hors ordre du jour", "Outside the agenda"},
-    [W_CONTINUED] = {"(suite)", "(continued)"},
-    [W_PRESENTED_BY] = {"Rapporteur : %s.", "Presented by %s."},
-    [W_EDITED] = {"(modifié)", "(edited)"},
-    [W_NO_MINUTES] = {"Aucune mention.", "No entry."},
-    [W_VOTE] = {"Vote : %s", "Vote: %s"},
-    [W_MODE] = {"Mode", "Mode"},
-    [W_NAMED] = {"scrutin nominal", "roll-call vote"},
-    [W_SECRET] = {"scrutin secret", "secret ballot"},
-    [W_RULE] = {"Règle", "Rule"},
-    [W_SIMPLE] = {"majorité simple des suffrages exprimés", "simple majority of votes cast"},
-    [W_ABSOLUTE] = {"majorité absolue des membres appelés à voter",
-                    "absolute majority of the members entitled to vote"},
-    [W_QUALIFIED] = {"majorité qualifiée de %lld/%lld des suffrages exprimés",
-                     "qualified majority of %lld/%lld of votes cast"},
-    [W_DOUBLE] = {"double majorité : majorité simple dans chaque collège",
-                  "double majority: a simple majority in every college"},
-    [W_RELATIVE] = {"majorité relative", "plurality"},
-    [W_ABSOLUTE_CAST] = {"majorité absolue des suffrages exprimés",
-                         "absolute majority of votes cast"},
-    [W_VOTERS] = {"Votants", "Voted"},
-    [W_VOTERS_VALUE] = {"%lld sur %lld membres appelés à voter", "%lld of %lld members entitled"},
-    [W_QUORUM] = {"Quorum", "Quorum"},
-    [W_QUORUM_VALUE] = {"%s à l’ouverture (%lld présents), %s à la clôture (%lld présents)",
-                        "%s at opening (%lld present), %s at close (%lld present)"},
-    [W_OPTION] = {"Option", "Option"},
-    [W_TOTAL] = {"Total", "Total"},
-    [W_YES] = {"Pour", "For"},
-    [W_NO] = {"Contre", "Against"},
-    [W_ABSTAIN] = {"Abstention", "Abstain"},
-    [W_RESULT] = {"Résultat : %s", "Result: %s"},
-    [W_ADOPTED] = {"adopté", "adopted"},
-    [W_REJECTED] = {"rejeté", "rejected"},
-    [W_WINNER] = {"option « %s » retenue", "option \"%s\" chosen"},
-    [W_NO_WINNER] = {"aucune option ne l’emporte, rejeté", "no option prevails, rejected"},
-    [W_NO_QUORUM_OPEN] = {"quorum non atteint à l’ouverture", "no quorum at opening"},
-    [W_SECRET_NOTE] = {"Scrutin secret : le journal établit qui a voté, jamais le choix de "
-                       "chacun.",
-                       "Secret ballot: the log records who voted, never anyone's choice."},
-    [W_ROLL_CALL] = {"%s : %s.", "%s: %s."},
-    [W_CAST_BY] = {"%s (pouvoir exercé par %s)", "%s (proxy cast by %s)"},
-    [W_CANCELLED] = {"Le vote « %s » a été annulé.", "The vote \"%s\" was cancelled."},
-    [W_STATS] = {"Temps de parole", "Speaking time"},
-    [W_BY_PARTICIPANT] = {"Par participant", "By participant"},
-    [W_BY_COLLEGE] = {"Par collège", "By college"},
-    [W_TURNS] = {"Interventions", "Turns"},
-    [W_TIME] = {"Durée", "Time"},
-    [W_SHARE] = {"Part", "Share"},
-    [W_MEMBERS] = {"Membres", "Members"},
-    [W_STATS_TOTAL] = {"Total : %s en %s interventions.", "Total: %s in %s turns."},
-    [W_NO_TURNS] = {"Aucune prise de parole enregistrée.", "No turn of speech recorded."},
-    [W_CLOSING] = {"Clôture du procès-verbal", "Closing"},
-    [W_FINALIZED] = {"Procès-verbal finalisé par %s le %s.", "Minutes finalised by %s on %s."},
-    [W_APPROVED] = {"Approuvé par %s le %s.", "Approved by %s on %s."},
-    [W_NOT_APPROVED] = {"Non encore approuvé.", "Not yet approved."},
-    [W_CHAIN] = {"Journal de la séance : %s événements ; tête de la chaîne (BLAKE2b-256) :",
-                 "Meeting log: %s events; head of the chain (BLAKE2b-256):"},
-    [W_VERIFY] = {"Chaque fichier du procès-verbal est signé (minisign) et sa signature le lie à "
-                  "cette tête de chaîne. Pour vérifier ce document, puis les quatre fichiers "
-                  "et la chaîne des événements, depuis le dossier qui les contient :",
-                  "Each file of the record is signed (minisign), and its signature binds it to "
-                  "this chain head. To check this document, then the four files and the chain "
-                  "of events, from the folder that holds them:"},
-    [W_PAGE] = {"page %d / %d", "page %d / %d"},
-    [W_SEP] = {"\xc2\xa0: ", ": "},
-    [W_CHAIR] = {"présidence", "chair"},
-    [W_SECRETARY] = {"secrétariat", "secretary"},
-    [W_ROLE_MEMBER] = {"membre", "member"},
-    [W_OBSERVER] = {"observateur", "observer"},
-    [W_ADMIN] = {"administration", "administrator"},
-};
+/* --- words (words.h) and calendar names ------------------------------ */
 
 static const char *const weekdays[7][2] = {
     {"dimanche", "Sunday"},    {"lundi", "Monday"},   {"mardi", "Tuesday"},
@@ -684,7 +441,7 @@ static const struct spec top_spec[] = {
     {"meeting", J_OBJ, true},  {"participants", J_ARR, true}, {"attendance", J_OBJ, false},
     {"proxies", J_ARR, false}, {"recusals", J_ARR, false},    {"agenda", J_ARR, true},
     {"votes", J_ARR, true},    {"minutes", J_ARR, true},      {"finalized", J_OBJ, true},
-    {"chain", J_OBJ, true},
+    {"chain", J_OBJ, true},    {"signing", J_OBJ, false},
 };
 static const struct spec commission_spec[] = {{"id", J_STR, false}, {"name", J_STR, true}};
 static const struct spec meeting_spec[] = {
@@ -704,13 +461,23 @@ static const struct spec participant_spec[] = {
     {"reason", J_STR, false},
     {"turns", J_INT, false},
     {"spoken", J_INT, false},
+    {"periods", J_ARR, false},
+    {"present_at_close", J_BOOL, false},
 };
-static const struct spec attendance_spec[] = {{"colleges", J_OBJ, false}, {"quorum", J_OBJ, false}};
-static const struct spec quorum_spec[] = {
-    {"met", J_BOOL, true}, {"present", J_INT, true}, {"required", J_INT, true}};
+static const struct spec period_spec[] = {{"from", J_INT, true}, {"to", J_INT, true}};
+static const struct spec attendance_spec[] = {
+    {"colleges", J_OBJ, false}, {"quorum", J_OBJ, false}, {"at", J_INT, false}};
+static const struct spec quorum_spec[] = {{"met", J_BOOL, true},
+                                          {"present", J_INT, true},
+                                          {"required", J_INT, true},
+                                          {"failing", J_ARR, false}};
 static const struct spec college_spec[] = {
     {"present", J_INT, true}, {"total", J_INT, true}, {"required", J_INT, true}};
-static const struct spec proxy_spec[] = {{"from", J_STR, true}, {"to", J_STR, true}};
+static const struct spec proxy_spec[] = {
+    {"from", J_STR, true},      {"to", J_STR, true},       {"given", J_INT, false},
+    {"given_by", J_STR, false}, {"revoked", J_INT, false}, {"revoked_by", J_STR, false},
+    {"used", J_ARR, false},
+};
 static const struct spec recusal_spec[] = {{"participant", J_STR, true}, {"item", J_STR, true}};
 static const struct spec item_spec[] = {
     {"id", J_STR, true},         {"title", J_STR, true},  {"description", J_STR, false},
@@ -761,7 +528,7 @@ struct key {
 struct rec {
     json_t *root; /* borrowed: the caller's */
     json_t *commission, *meeting, *parts, *agenda, *votes, *minutes, *proxies, *recusals;
-    json_t *attendance, *finalized, *approved, *chain;
+    json_t *attendance, *finalized, *approved, *chain, *signing;
     enum lang lang;
     int offset; /* minutes east of UTC of every time shown */
     bool has_offset;
@@ -773,7 +540,7 @@ struct rec {
 static const char *
 W(const struct rec *r, enum word w)
 {
-    return words[w][r->lang];
+    return words_get(r->lang, w);
 }
 
 static const char *
@@ -1184,6 +951,7 @@ rec_open(struct rec *r, json_t *root)
     r->finalized = json_object_get(root, "finalized");
     r->approved = json_object_get(root, "approved");
     r->chain = json_object_get(root, "chain");
+    r->signing = json_object_get(root, "signing");
     if (!SPEC_OK(r->commission, commission_spec) || !SPEC_OK(r->meeting, meeting_spec) ||
         !EACH_OK(r->parts, participant_spec) || !EACH_OK(r->agenda, item_spec) ||
         !EACH_OK(r->minutes, minute_spec) || !EACH_OK(r->proxies, proxy_spec) ||
@@ -1212,6 +980,27 @@ rec_open(struct rec *r, json_t *root)
     json_array_foreach(r->votes, i, v)
     {
         if (!vote_ok(v)) {
+            return ERR_INVALID;
+        }
+    }
+    json_array_foreach(r->parts, i, v)
+    {
+        const json_t *periods = json_object_get(v, "periods");
+        if (periods && !EACH_OK(periods, period_spec)) {
+            return ERR_INVALID;
+        }
+    }
+    json_array_foreach(r->proxies, i, v)
+    {
+        const json_t *used = json_object_get(v, "used");
+        if (used && !all_of(used, is_string)) {
+            return ERR_INVALID;
+        }
+    }
+    if (r->attendance) {
+        const json_t *failing =
+            json_object_get(json_object_get(r->attendance, "quorum"), "failing");
+        if (failing && !all_of(failing, is_string)) {
             return ERR_INVALID;
         }
     }
@@ -1274,7 +1063,8 @@ presence(const json_t *p)
     if (strcmp(mark, "absent") == 0) {
         return ABSENT;
     }
-    if (strcmp(mark, "present") == 0 || gi(p, "arrived") > 0) {
+    if (strcmp(mark, "present") == 0 || gi(p, "arrived") > 0 ||
+        json_array_size(json_object_get(p, "periods")) > 0) {
         return PRESENT;
     }
     /* an observer who did not come is not part of the body */
@@ -1360,7 +1150,7 @@ proxies_held(const struct rec *r, const char *holder, struct buf *b)
     const json_t *x;
     json_array_foreach(r->proxies, i, x)
     {
-        if (strcmp(gs(x, "to"), holder) == 0) {
+        if (strcmp(gs(x, "to"), holder) == 0 && gi(x, "revoked") == 0) {
             if (b->len) {
                 buf_puts(b, ", ");
             }
@@ -1369,13 +1159,49 @@ proxies_held(const struct rec *r, const char *holder, struct buf *b)
     }
 }
 
+/* "18:02–19:40, 19:45–clôture": every presence period (appended). Records
+ * made before periods were kept show the first arrival and last departure. */
+static void
+periods_text(const struct rec *r, const json_t *p, struct buf *b)
+{
+    const json_t *periods = json_object_get(p, "periods");
+    char from[16], to[16];
+    size_t i;
+    const json_t *x;
+    if (!periods) {
+        fmt_time(r, gi(p, "arrived"), from, sizeof(from));
+        fmt_time(r, gi(p, "left"), to, sizeof(to));
+        buf_printf(b, W(r, W_PERIOD), gi(p, "arrived") ? from : "",
+                   gi(p, "left") ? to : W(r, W_UNTIL_CLOSE));
+        return;
+    }
+    json_array_foreach(periods, i, x)
+    {
+        fmt_time(r, gi(x, "from"), from, sizeof(from));
+        fmt_time(r, gi(x, "to"), to, sizeof(to));
+        if (i) {
+            buf_puts(b, ", ");
+        }
+        buf_printf(b, W(r, W_PERIOD), from, gi(x, "to") ? to : W(r, W_UNTIL_CLOSE));
+    }
+    if (json_array_size(periods) == 0) {
+        buf_puts(b, "—"); /* in the room, marked present, never connected */
+    }
+}
+
+static bool
+present_at_close(const json_t *p)
+{
+    const json_t *v = json_object_get(p, "present_at_close");
+    return v ? json_is_true(v) : gi(p, "arrived") > 0 && gi(p, "left") == 0;
+}
+
 static void
 present_table(struct doc *d, const struct rec *r, const char *college)
 {
     struct table *t = NULL;
     size_t i;
     const json_t *p;
-    char a[16], l[16];
     json_array_foreach(r->parts, i, p)
     {
         if (strcmp(gs(p, "college"), college) != 0 || presence(p) != PRESENT) {
@@ -1391,28 +1217,23 @@ present_table(struct doc *d, const struct rec *r, const char *college)
             if (!t) {
                 return;
             }
-            t->right = 0x6;
             cell(d, t, W(r, W_NAME));
-            cell(d, t, W(r, W_ARRIVED));
-            cell(d, t, W(r, W_LEFT));
+            cell(d, t, W(r, W_PRESENCE));
+            cell(d, t, W(r, W_AT_CLOSE));
             cell(d, t, W(r, W_NOTES));
         }
-        struct buf notes = {0};
+        struct buf notes = {0}, when = {0};
         if (!is_member(p)) {
             buf_puts(&notes, role_word(r, gs(p, "role")));
         }
-        proxies_held(r, gs(p, "id"), &notes);
-        if (gi(p, "disconnections") > 1) {
-            if (notes.len) {
-                buf_puts(&notes, ", ");
-            }
-            buf_printf(&notes, W(r, W_DISCONNECTIONS), gi(p, "disconnections"));
+        if (strcmp(gs(p, "mark"), "present") == 0) {
+            buf_printf(&notes, "%s%s", notes.len ? ", " : "", W(r, W_CHECKED_IN));
         }
-        fmt_time(r, gi(p, "arrived"), a, sizeof(a));
-        fmt_time(r, gi(p, "left"), l, sizeof(l));
+        proxies_held(r, gs(p, "id"), &notes);
+        periods_text(r, p, &when);
         cell(d, t, gs(p, "name"));
-        cell(d, t, a);
-        cell(d, t, l);
+        cell_owned(d, t, buf_take(&when));
+        cell(d, t, W(r, present_at_close(p) ? W_STAYED : W_GONE));
         cell_owned(d, t, buf_take(&notes));
     }
 }
@@ -1481,24 +1302,90 @@ attendance(struct doc *d, const struct rec *r)
     }
     const json_t *q = json_object_get(r->attendance, "quorum");
     if (q) {
-        doc_addf(d, BK_PARA, ST_NORMAL, W(r, W_QUORUM_CLOSE),
-                 W(r, gb(q, "met") ? W_MET : W_NOT_MET), gi(q, "present"), gi(q, "required"));
         const json_t *cq = json_object_get(r->attendance, "colleges");
-        for (size_t c = 0; c < ncolleges; c++) {
+        long long *cp = calloc(ncolleges + 1, sizeof(*cp)),
+                  *cr = calloc(ncolleges + 1, sizeof(*cr));
+        const char **names = calloc(ncolleges + 1, sizeof(*names));
+        size_t n = 0;
+        char text[4096], at[160];
+        if (!cp || !cr || !names) {
+            d->oom = true;
+        }
+        for (size_t c = 0; !d->oom && c < ncolleges; c++) {
             const json_t *x = json_object_get(cq, colleges[c]);
-            char name[256];
             if (x) {
-                snprintf(name, sizeof(name), W(r, W_COLLEGE), colleges[c]);
-                doc_addf(d, BK_PARA, ST_META, W(r, W_QUORUM_COLLEGE), name, gi(x, "present"),
-                         gi(x, "total"), gi(x, "required"));
+                names[n] = colleges[c];
+                cp[n] = gi(x, "present");
+                cr[n++] = gi(x, "required");
             }
         }
+        if (!d->oom) {
+            struct words_quorum wq = {.present = gi(q, "present"),
+                                      .required = gi(q, "required"),
+                                      .n = n,
+                                      .colleges = names,
+                                      .cpresent = cp,
+                                      .crequired = cr};
+            if (gi(r->attendance, "at") > 0) {
+                fmt_time(r, gi(r->attendance, "at"), at, sizeof(at));
+                doc_addf(d, BK_PARA, ST_META, W(r, W_ATTENDANCE_AT), at);
+            }
+            words_quorum(r->lang, gb(q, "met") ? W_Q_CLOSE_MET : W_Q_CLOSE_NOT_MET, &wq, text,
+                         sizeof(text));
+            doc_add(d, BK_PARA, ST_NORMAL, text);
+        }
+        for (size_t c = 0; !d->oom && c < n; c++) {
+            const json_t *x = json_object_get(cq, names[c]);
+            char name[256], count[96];
+            snprintf(name, sizeof(name), W(r, W_COLLEGE), names[c]);
+            words_count(r->lang, W_Q_PRESENT_1, cp[c], count, sizeof(count));
+            doc_addf(d, BK_PARA, ST_META, W(r, W_QUORUM_COLLEGE), name, count, gi(x, "total"),
+                     cr[c], W(r, cp[c] >= cr[c] ? W_MET_PAREN : W_NOT_MET));
+        }
+        free(cp);
+        free(cr);
+        free(names);
     }
     doc_add(d, BK_H2, ST_NORMAL, W(r, W_EXCUSED));
     names_by_college(d, r, EXCUSED, colleges, ncolleges);
     doc_add(d, BK_H2, ST_NORMAL, W(r, W_ABSENT));
     names_by_college(d, r, ABSENT, colleges, ncolleges);
     free(colleges);
+}
+
+/* "18:05", or "18:05 (secrétariat)" when someone else than the giver acted
+ * (appended). */
+static void
+when_by(const struct rec *r, const json_t *x, const char *at, const char *by, struct buf *b)
+{
+    char hm[16];
+    const char *who = gs(x, by);
+    const json_t *actor = participant(r, who);
+    if (gi(x, at) == 0) {
+        buf_puts(b, "—"); /* a record made before proxies had their history */
+        return;
+    }
+    fmt_time(r, gi(x, at), hm, sizeof(hm));
+    if (who[0] && strcmp(who, gs(x, "from")) != 0) {
+        buf_printf(b, W(r, W_BY_ROLE), hm,
+                   actor && !is_member(actor) ? role_word(r, gs(actor, "role")) : name_of(r, who));
+    } else {
+        buf_puts(b, hm);
+    }
+}
+
+static const json_t *
+vote_by_id(const struct rec *r, const char *id)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(r->votes, i, v)
+    {
+        if (id && strcmp(gs(v, "id"), id) == 0) {
+            return v;
+        }
+    }
+    return NULL;
 }
 
 static void
@@ -1510,16 +1397,47 @@ proxies_and_recusals(struct doc *d, const struct rec *r)
     if (json_array_size(r->proxies) == 0) {
         doc_add(d, BK_PARA, ST_NORMAL, W(r, W_NO_PROXY));
     } else {
-        struct table *t = doc_table(d, 3, true);
+        /* every proxy of the meeting, revoked or not: a proxy exercised and
+         * then revoked still carried those ballots */
+        struct table *t = doc_table(d, 5, true);
         cell(d, t, W(r, W_GIVER));
         cell(d, t, W(r, W_HOLDER));
-        cell(d, t, W(r, W_COLLEGE_COL));
+        cell(d, t, W(r, W_GIVEN));
+        cell(d, t, W(r, W_USED));
+        cell(d, t, W(r, W_REVOKED));
         json_array_foreach(r->proxies, i, x)
         {
             const json_t *giver = participant(r, gs(x, "from"));
-            cell(d, t, name_of(r, gs(x, "from")));
+            const json_t *used = json_object_get(x, "used");
+            struct buf b = {0};
+            size_t k;
+            const json_t *u;
+            if (giver && gs(giver, "college")[0]) {
+                cellf(d, t, "%s (%s)", name_of(r, gs(x, "from")), gs(giver, "college"));
+            } else {
+                cell(d, t, name_of(r, gs(x, "from")));
+            }
             cell(d, t, name_of(r, gs(x, "to")));
-            cell(d, t, giver ? gs(giver, "college") : "");
+            when_by(r, x, "given", "given_by", &b);
+            cell_owned(d, t, buf_take(&b));
+            json_array_foreach(used, k, u)
+            {
+                const json_t *v = vote_by_id(r, json_string_value(u));
+                if (k) {
+                    buf_puts(&b, ", ");
+                }
+                buf_printf(&b, W(r, W_QUOTED), v ? gs(v, "question") : json_string_value(u));
+            }
+            if (!b.len) {
+                buf_puts(&b, W(r, W_NOT_USED));
+            }
+            cell_owned(d, t, buf_take(&b));
+            if (gi(x, "revoked") > 0) {
+                when_by(r, x, "revoked", "revoked_by", &b);
+                cell_owned(d, t, buf_take(&b));
+            } else {
+                cell(d, t, W(r, W_IN_FORCE));
+            }
         }
     }
     doc_add(d, BK_H2, ST_NORMAL, W(r, W_RECUSALS));
@@ -1652,11 +1570,19 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
     rule_text(r, v, &b);
     cell_owned(d, t, buf_take(&b));
     cell(d, t, W(r, W_VOTERS));
-    cellf(d, t, W(r, W_VOTERS_VALUE), gi(v, "voted"), gi(v, "entitled"));
+    {
+        char entitled[96];
+        words_count(r->lang, W_AUTO_ENTITLED_1, gi(v, "entitled"), entitled, sizeof(entitled));
+        cellf(d, t, W(r, W_VOTERS_VALUE), gi(v, "voted"), entitled);
+    }
     cell(d, t, W(r, W_QUORUM));
-    cellf(d, t, W(r, W_QUORUM_VALUE), W(r, gb(v, "quorum_open") ? W_MET : W_NOT_MET),
-          gi(v, "present_open"), W(r, gb(v, "quorum_close") ? W_MET : W_NOT_MET),
-          gi(v, "present_close"));
+    {
+        char po[96], pc[96];
+        words_count(r->lang, W_Q_PRESENT_1, gi(v, "present_open"), po, sizeof(po));
+        words_count(r->lang, W_Q_PRESENT_1, gi(v, "present_close"), pc, sizeof(pc));
+        cellf(d, t, W(r, W_QUORUM_VALUE), W(r, gb(v, "quorum_open") ? W_MET : W_NOT_MET), po,
+              W(r, gb(v, "quorum_close") ? W_MET : W_NOT_MET), pc);
+    }
 
     t = doc_table(d, 2 + nc, true);
     if (t) {
@@ -1956,6 +1882,49 @@ closing(struct doc *d, const struct rec *r, const char *file)
     }
 }
 
+/* The signatures: the chair's (approving) and the secretary's (finalising),
+ * each with their role and when they signed, then the key and the chain
+ * head those signatures bind the document to. Kept on one page. */
+static void
+signatures(struct doc *d, const struct rec *r)
+{
+    char when[160], line[256];
+    size_t first = d->n, i;
+    const json_t *p, *chair = NULL;
+    bool approved = json_is_object(r->approved);
+    if (approved) {
+        chair = participant(r, gs(r->approved, "by"));
+    }
+    json_array_foreach(r->parts, i, p)
+    {
+        if (!chair && strcmp(gs(p, "role"), "chair") == 0) {
+            chair = p;
+        }
+    }
+    doc_add(d, BK_H2, ST_NORMAL, W(r, W_SIGNATURES));
+    struct table *t = doc_table(d, 2, true);
+    cell(d, t, W(r, W_CHAIR_TITLE));
+    cell(d, t, W(r, W_SECRETARY_TITLE));
+    cell(d, t, chair ? gs(chair, "name") : "");
+    cell(d, t, name_of(r, gs(r->finalized, "by")));
+    if (approved) {
+        fmt_datetime(r, gi(r->approved, "at"), when, sizeof(when));
+        snprintf(line, sizeof(line), W(r, W_SIGNED), when);
+        cellf(d, t, "%s\n%s", line, W(r, W_SIGNED_APPROVED));
+    } else {
+        cell(d, t, W(r, W_AWAITING));
+    }
+    fmt_datetime(r, gi(r->finalized, "at"), when, sizeof(when));
+    snprintf(line, sizeof(line), W(r, W_SIGNED), when);
+    cellf(d, t, "%s\n%s", line, W(r, W_SIGNED_FINALIZED));
+    const char *key = gs(r->signing, "key_id");
+    doc_addf(d, BK_PARA, ST_META, W(r, W_KEY), key[0] ? key : W(r, W_KEY_UNKNOWN));
+    doc_addf(d, BK_PARA, ST_META, W(r, W_HEAD), gs(r->chain, "head"));
+    if (!d->oom) {
+        d->v[first].keep = d->n - first;
+    }
+}
+
 /* The whole procès-verbal of `r`; `file` is the document's own name. */
 static int
 build(struct doc *d, const struct rec *r, const char *file)
@@ -1980,6 +1949,7 @@ build(struct doc *d, const struct rec *r, const char *file)
     minutes(d, r);
     statistics(d, r);
     closing(d, r, file);
+    signatures(d, r);
     return d->oom ? ERR_NOMEM : 0;
 }
 
@@ -2113,7 +2083,7 @@ md_emit(const struct doc *d, struct buf *b)
             }
             break;
         case BK_TABLE:
-            md_table(b, k->t, words[W_SEP][d->lang]);
+            md_table(b, k->t, words_get(d->lang, W_SEP));
             break;
         case BK_CODE:
             buf_printf(b, "```\n%s\n```\n\n", k->text);
@@ -2313,7 +2283,7 @@ static const char *const font_names[F_COUNT] = {
 
 struct pdf {
     cairo_surface_t *surface;
-    cairo_t *cr;     /* the page being laid out: a recording (see pdf_emit()) */
+    cairo_t *cr;             /* the page being laid out: a recording (see pdf_emit()) */
     cairo_surface_t **pages; /* one recording per page, replayed into `surface` */
     size_t npages_rec, cap_pages;
     bool oom;
@@ -2390,7 +2360,7 @@ page_margins(struct pdf *p, cairo_t *cr, int page)
     cairo_move_to(cr, MARGIN_X, 48);
     cairo_line_to(cr, PAGE_W - MARGIN_X, 48);
     cairo_stroke(cr);
-    snprintf(footer, sizeof(footer), words[W_PAGE][p->d->lang], page, p->npages);
+    snprintf(footer, sizeof(footer), words_get(p->d->lang, W_PAGE), page, p->npages);
     layout_set(p, l, F_MARGIN, footer, CONTENT_W);
     pango_layout_set_alignment(l, PANGO_ALIGN_CENTER);
     cairo_move_to(cr, MARGIN_X, PAGE_H - 40);
@@ -2563,9 +2533,46 @@ pdf_code(struct pdf *p, const struct block *k)
     p->y += 8;
 }
 
+/* The width of the longest word of column c, the narrowest the column may be
+ * without breaking a word. Only the words within two bytes of the longest
+ * (in bytes) are measured: roll calls run to thousands of rows, and shaping
+ * every word of them would double the time of the whole table. */
+static double
+longest_word(struct pdf *p, const struct table *t, size_t c)
+{
+    size_t nrows = t->ncells / t->ncols, most = 0;
+    double best = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t row = 0; row < nrows; row++) {
+            const char *s = t->cells[row * t->ncols + c];
+            while (s && *s) {
+                size_t n = strcspn(s, " \n");
+                if (pass == 0) {
+                    most = n > most ? n : most;
+                } else if (n + 2 >= most && n > 0) {
+                    char word[256];
+                    PangoRectangle logical;
+                    bool bold = (t->head && row == 0) || (!t->head && c == 0);
+                    snprintf(word, sizeof(word), "%.*s", (int)n, s);
+                    layout_set(p, p->layout, bold ? F_CELL_BOLD : F_CELL, word, -1);
+                    pango_layout_get_extents(p->layout, NULL, &logical);
+                    double w = (double)logical.width / PANGO_SCALE + 2 * CELL_PAD_X + 1;
+                    best = w > best ? w : best;
+                }
+                s += n + (s[n] != 0);
+            }
+        }
+    }
+    return best;
+}
+
 /* Column widths: tables span the text's width. When the natural widths fit,
- * the text columns share what is left in proportion; otherwise the narrow
- * columns keep theirs and the wide ones share what is left equally. */
+ * the text columns share what is left in proportion. Otherwise every column
+ * gets at least its longest word, a narrow one its whole text (no word is
+ * broken: an agenda's numbers read "2." over "1"), and the room left
+ * goes to the columns in proportion to what they lack; only when even the
+ * longest words do not fit do the narrow columns keep their natural width
+ * and the wide ones share what is left equally. */
 static int
 column_widths(struct pdf *p, const struct table *t, double *w)
 {
@@ -2604,6 +2611,27 @@ column_widths(struct pdf *p, const struct table *t, double *w)
             w[c] += grows ? (CONTENT_W - sum) * share : 0;
         }
     } else {
+        double min_sum = 0, lack = 0;
+        for (size_t c = 0; c < nc; c++) {
+            /* a column that fits in an even share never wraps ("2.1",
+             * "40 min"); a wider one never breaks a word */
+            fixed[c] = false;
+            w[c] = nat[c] <= CONTENT_W / (double)nc ? nat[c] : longest_word(p, t, c);
+            w[c] = w[c] > nat[c] ? nat[c] : w[c];
+            min_sum += w[c];
+            lack += nat[c] - w[c];
+        }
+        if (min_sum <= CONTENT_W && lack > 0) {
+            for (size_t c = 0; c < nc; c++) {
+                w[c] += (CONTENT_W - min_sum) * (nat[c] - w[c]) / lack;
+            }
+            free(nat);
+            free(fixed);
+            return 0;
+        }
+        for (size_t c = 0; c < nc; c++) {
+            w[c] = nat[c];
+        }
         double left = CONTENT_W;
         size_t nfree = nc;
         for (bool changed = true; changed && nfree;) {
@@ -2888,7 +2916,8 @@ enum format { FMT_MD, FMT_HTML, FMT_PDF };
 static int
 render(const char *json, size_t json_len, enum format fmt, char **out, size_t *len)
 {
-    static const char *const files[] = {"record.md", "record.html", "record.pdf"};
+    static const char *const exts[] = {".md", ".html", ".pdf"};
+    char file[320];
     struct rec r;
     struct doc d = {0};
     struct buf b = {0};
@@ -2903,7 +2932,12 @@ render(const char *json, size_t json_len, enum format fmt, char **out, size_t *l
         rc = json && json_error_code(&jerr) == json_error_out_of_memory ? ERR_NOMEM : ERR_BAD_JSON;
         goto fail;
     }
-    if ((rc = rec_open(&r, root)) || (rc = build(&d, &r, files[fmt]))) {
+    if ((rc = rec_open(&r, root)) != 0) {
+        goto fail;
+    }
+    record_file_name(gs(r.meeting, "date"), gs(r.commission, "name"), gs(r.commission, "id"),
+                     gs(r.meeting, "id"), exts[fmt], file, sizeof(file));
+    if ((rc = build(&d, &r, file))) {
         goto fail;
     }
     switch (fmt) {

@@ -5,10 +5,12 @@
  * page, and an A4 PDF.
  *
  * The three say the same thing in the same order, in the meeting's language
- * (`lang`, "fr" or "en"): heading, attendance by college, proxies, recusals,
- * the agenda with planned and actual times, the minutes in time order
- * grouped by agenda item with each vote as a table, speaking time, and the
- * closing block with the chain head and how to verify the signatures.
+ * (`lang`, "fr" or "en", words.h): heading, attendance by college with every
+ * presence period and the quorum at the close, every proxy, recusals, the
+ * agenda with planned and actual times, the minutes in time order grouped
+ * by agenda item with each vote as a table, speaking time, the closing
+ * block with the chain head and how to verify the signatures, and the
+ * signature block (chair and secretary, when each signed, the key's id).
  *
  * The output depends on record.json alone: no clock, no locale, no time
  * zone. Times are shown in the offset of the meeting's `date` (UTC when it

@@ -59,7 +59,9 @@ slurp(const char *path, size_t *len)
 }
 
 /* The path of record file `name` in `dir`: DIR/name, or the one file named
- * MEETING-name there (as the server names downloads). 0 or ERR_NOT_FOUND. */
+ * MEETING-name there (as the server named downloads before), or the one
+ * named pv-...EXT for record.EXT (as it names them now: pv-DATE-COMMISSION.pdf,
+ * record.h). 0 or ERR_NOT_FOUND. */
 static int
 locate(const char *dir, const char *name, char *out, size_t outlen)
 {
@@ -73,9 +75,14 @@ locate(const char *dir, const char *name, char *out, size_t outlen)
     struct dirent *e;
     int found = 0;
     size_t n = strlen(name);
+    const char *ext = strncmp(name, "record.", 7) == 0 ? name + 6 : NULL;
+    size_t ne = ext ? strlen(ext) : 0;
     while (d && (e = readdir(d))) {
         size_t len = strlen(e->d_name);
-        if (len > n + 1 && strcmp(e->d_name + len - n, name) == 0 && e->d_name[len - n - 1] == '-') {
+        if ((len > n + 1 && strcmp(e->d_name + len - n, name) == 0 &&
+             e->d_name[len - n - 1] == '-') ||
+            (ext && len > ne + 3 && strncmp(e->d_name, "pv-", 3) == 0 &&
+             strcmp(e->d_name + len - ne, ext) == 0)) {
             snprintf(out, outlen, "%s/%s", dir, e->d_name);
             found++;
         }

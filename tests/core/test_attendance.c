@@ -402,10 +402,55 @@ test_quorum_events_are_written_while_suspended_but_not_once_closed(void **state)
     EVENTS(f, EV_MEETING_RESUMED);
     OK(f, "chair", CMD_MEETING_CLOSE, NO_BODY);
     EVENTS(f, EV_MEETING_CLOSED);
+}
+
+static void
+test_quorum_lost_in_a_college_names_it(void **state)
+{
+    /* 4 of 5 present, 3 required overall: what fails is the locataires'
+     * own share, and the event says so. */
+    struct fx *f = *state;
+    static const char *const four[] = {"b1", "b2", "b3", "l1", NULL};
+    set_quorum(f, 50, 50);
+    join_all(f, four);
+    fx_open(f);
+    fx_leave(f, "l1");
+    EVENTS(f, EV_PARTICIPANT_LEFT, EV_QUORUM_LOST);
+    const struct body *b = &fx_last(f)->b;
+    assert_int_equal(b->present, 3);
+    assert_int_equal(b->required, 3);
+    assert_int_equal(b->colleges.n, 2);
+    assert_string_equal(b->colleges.v[0], "bailleurs");
+    assert_int_equal(b->college_present.v[0], 3);
+    assert_int_equal(b->college_required.v[0], 2);
+    assert_int_equal(b->college_present.v[1], 0);
+    assert_int_equal(b->college_required.v[1], 1);
+    assert_int_equal(b->failing.n, 1);
+    assert_string_equal(b->failing.v[0], "locataires");
+}
+
+static void
+test_connections_after_the_close_write_nothing(void **state)
+{
+    /* The record's attendance is the one at the close: everybody hangs up
+     * afterwards, and the minutes, once finalised, take only the approval. */
+    struct fx *f = *state;
+    static const char *const three[] = {"b1", "b2", "l1", NULL};
+    join_all(f, three);
+    fx_open(f);
+    OK(f, "chair", CMD_MEETING_CLOSE, NO_BODY);
+    EVENTS(f, EV_MEETING_CLOSED);
+    uint64_t seq = f->m->seq;
     fx_leave(f, "b1");
-    EVENTS(f, EV_PARTICIPANT_LEFT);
     fx_leave(f, "b2");
-    EVENTS(f, EV_PARTICIPANT_LEFT);
+    fx_join(f, "l2");
+    OK(f, "secr", CMD_MINUTES_FINALIZE, NO_BODY);
+    EVENTS(f, EV_MINUTES_FINALIZED);
+    fx_leave(f, "l1");
+    fx_join(f, "b1");
+    assert_int_equal(f->m->seq, seq + 1);
+    assert_true(meeting_participant(f->m, "b1")->present);
+    assert_false(meeting_participant(f->m, "l2")->present);
 }
 
 static void
@@ -479,6 +524,8 @@ main(void)
         T(test_quorum_reached_and_lost_are_written_once_per_change),
         T(test_marks_move_the_quorum_like_connections),
         T(test_quorum_events_are_written_while_suspended_but_not_once_closed),
+        T(test_connections_after_the_close_write_nothing),
+        T(test_quorum_lost_in_a_college_names_it),
         T(test_changing_the_rule_may_reach_or_lose_the_quorum),
         cmocka_unit_test(test_a_meeting_without_members_holds_its_quorum),
         T(test_a_zero_percent_quorum_holds_with_nobody_there),

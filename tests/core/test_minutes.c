@@ -83,6 +83,28 @@ test_minutes_count_an_edit_by_its_difference_and_a_deletion_gives_its_text_back(
     free(text);
 }
 
+static void
+test_after_finalisation_only_the_approval_is_written(void **state)
+{
+    /* A vote closed but not yet published when the secretary finalises
+     * stays as the record shows it: publishing it would add an event after
+     * the record, whose signed head must stay the log's. */
+    struct fx *f = *state;
+    static const char *const items[] = {"Bilan 2020", NULL};
+    fx_agenda(f, items);
+    fx_open(f);
+    OK(f, "chair", CMD_AGENDA_OPEN, .item = "i1");
+    OK(f, "chair", CMD_VOTE_PREPARE, .question = "Approuver le bilan ?");
+    OK(f, "chair", CMD_VOTE_OPEN, .vote = "v1");
+    OK(f, "chair", CMD_VOTE_CLOSE, .vote = "v1");
+    OK(f, "chair", CMD_MEETING_CLOSE, NO_BODY);
+    OK(f, "secr", CMD_MINUTES_FINALIZE, NO_BODY);
+    REFUSED(f, ERR_BAD_STATE, "chair", CMD_VOTE_PUBLISH, .vote = "v1");
+    REFUSED(f, ERR_BAD_STATE, "secr", CMD_MINUTES_ADD, .text = "Oubli.");
+    OK(f, "chair", CMD_RECORD_APPROVE, NO_BODY);
+    EVENTS(f, EV_RECORD_APPROVED);
+}
+
 int
 main(void)
 {
@@ -92,6 +114,8 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_minutes_count_an_edit_by_its_difference_and_a_deletion_gives_its_text_back,
             fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_after_finalisation_only_the_approval_is_written,
+                                        fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

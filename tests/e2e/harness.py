@@ -743,13 +743,14 @@ class Meeting:
     who: "chair", "secretary", "observer", "member0".."member3" -> participant id.
     tokens: participant id -> token. snapshot: as returned right after creation."""
 
-    def __init__(self, server, title="Séance plénière — bilan 2020 / feuille de route 2021", roster=ROSTER):
+    def __init__(self, server, title="Séance plénière — bilan 2020 / feuille de route 2021", roster=ROSTER,
+                 colleges=("bailleurs", "locataires"), lang="fr"):
         self.server = server
         api = server.api()
-        self.commission = api.create_commission("CCR Hauts-de-France", ["bailleurs", "locataires"], check=False)
+        self.commission = api.create_commission("CCR Hauts-de-France", list(colleges), check=False)
         for name, college, role in roster:
             api.add_member(self.commission["id"], name, college, role, check=False)
-        made = api.create_meeting(self.commission["id"], title, check=False)
+        made = api.create_meeting(self.commission["id"], title, lang=lang, check=False)
         self.id = made["meeting"]["id"]  # the snapshot of the new meeting; test_http checks its shape
         self.snapshot = api.snapshot(self.id, check=False)
         self.meeting = self.snapshot["meeting"]

@@ -30,6 +30,7 @@
 
 #include "err.h"
 #include "record/render.h"
+#include "record/words.h"
 
 #ifndef CONCERTO_SOURCE_DIR
 #define CONCERTO_SOURCE_DIR "."
@@ -296,9 +297,10 @@ test_render_md_has_title_items_votes_and_accents(void **state)
     assert_has(md, "# Bilan 2020 et feuille de route 2021\n");
     assert_has(md, "**Procès-verbal de la réunion du mardi 2 février 2021 à\xc2\xa0"
                    "09:30**");
-    assert_has(md, "## Étaient présents\n\n### Collège bailleurs\n\n| Nom | Arrivée | Départ |");
-    assert_has(md, "| Claire Dubois | 09:28 | — | pouvoir de Sophie Martin |");
-    assert_has(md, "| Sophie Martin | Claire Dubois | bailleurs |");
+    assert_has(md,
+               "## Étaient présents\n\n### Collège bailleurs\n\n| Nom | Présence | À la clôture |");
+    assert_has(md, "| Claire Dubois | 09:28–clôture | présent | pouvoir de Sophie Martin |");
+    assert_has(md, "| Sophie Martin (bailleurs) | Claire Dubois |");
     assert_has(md, "| Lucien Caron | Point 4 : Lancement de trois groupes de travail |");
     assert_has(md, "| 2.1 | Les deux confinements : continuité du service aux locataires |");
     /* automatic entries in italics, the secretary's upright, edits marked */
@@ -315,7 +317,8 @@ test_render_md_has_title_items_votes_and_accents(void **state)
     assert_has(md, "| Claire Dubois | bailleurs | 4 | 8 min 25 s | 26,1\xc2\xa0% |");
     assert_has(md, "Journal de la séance : 157 événements");
     assert_has(md, chain_head(root));
-    assert_has(md, "minisign -Vm record.md -p concerto.pub\nconcerto verify .");
+    assert_has(md, "minisign -Vm pv-2021-02-02-ccr-hauts-de-france.md -p concerto.pub\n"
+                   "concerto verify .");
     free(md);
     json_decref(root);
 }
@@ -335,8 +338,8 @@ test_render_html_has_title_items_votes_and_accents(void **state)
     assert_has(html, "<h1>Bilan 2020 et feuille de route 2021</h1>");
     assert_has(html, "<p class=\"entry auto\"><span class=\"time\">09:32</span>Ouverture de la "
                      "séance.</p>");
-    assert_has(html, "<td>Claire Dubois</td><td class=\"num\">09:28</td>");
-    assert_has(html, "minisign -Vm record.html -p concerto.pub");
+    assert_has(html, "<td>Claire Dubois</td><td>09:28–clôture</td>");
+    assert_has(html, "minisign -Vm pv-2021-02-02-ccr-hauts-de-france.html -p concerto.pub");
     /* standalone: no script, nothing fetched */
     assert_lacks(html, "<script");
     assert_lacks(html, "<link");
@@ -397,7 +400,8 @@ test_render_pdf_has_title_items_votes_and_accents(void **state)
     assert_has(text, "Point 2.4 : Accords locaux de prévention des impayés");
     assert_has(text, "Pour 5 3 2");
     assert_has(text, chain_head(root));
-    assert_has(text, "minisign -Vm record.pdf -p concerto.pub concerto verify .");
+    assert_has(text, "minisign -Vm pv-2021-02-02-ccr-hauts-de-france.pdf -p concerto.pub concerto "
+                     "verify .");
     /* header and footer on every page */
     int pages = pdf_pages(pdf, len);
     assert_true(pages >= 2);
@@ -839,10 +843,67 @@ test_render_a_large_record_and_time_it(void **state)
     json_decref(root);
 }
 
+/* --- the word table ---------------------------------------------------- */
+
+static void
+test_every_word_is_written_in_both_languages(void **state)
+{
+    (void)state;
+    for (int w = 0; w < W_COUNT; w++) {
+        assert_non_null(words_get(FR, (enum word)w));
+        assert_non_null(words_get(EN, (enum word)w));
+    }
+}
+
+static void
+test_counts_agree_with_their_number(void **state)
+{
+    (void)state;
+    char out[64];
+    words_count(FR, W_Q_PRESENT_1, 0, out, sizeof(out));
+    assert_string_equal(out, "0 membre présent");
+    words_count(FR, W_Q_PRESENT_1, 1, out, sizeof(out));
+    assert_string_equal(out, "1 membre présent");
+    words_count(FR, W_Q_PRESENT_1, 2, out, sizeof(out));
+    assert_string_equal(out, "2 membres présents");
+    words_count(EN, W_Q_PRESENT_1, 0, out, sizeof(out));
+    assert_string_equal(out, "0 members present");
+    words_count(EN, W_Q_PRESENT_1, 1, out, sizeof(out));
+    assert_string_equal(out, "1 member present");
+}
+
+static void
+test_a_quorum_lost_in_a_college_names_the_college_not_the_overall_count(void **state)
+{
+    (void)state;
+    static const char *const colleges[] = {"bailleurs", "locataires"};
+    static const long long present[] = {6, 1}, required[] = {3, 2};
+    struct words_quorum q = {.present = 7,
+                             .required = 5,
+                             .n = 2,
+                             .colleges = colleges,
+                             .cpresent = present,
+                             .crequired = required};
+    char out[512];
+    words_quorum(FR, W_Q_LOST, &q, out, sizeof(out));
+    assert_string_equal(out, "Le quorum n’est plus atteint : collège locataires : 1 présent pour 2 "
+                             "requis (en tout : 7 membres présents pour 5 requis).");
+    words_quorum(EN, W_Q_CLOSE_NOT_MET, &q, out, sizeof(out));
+    assert_string_equal(out, "Quorum at the close: not met, college locataires: 1 present, 2 "
+                             "required (overall: 7 members present, 5 required).");
+    q.present = 4; /* both fail: both are named */
+    words_quorum(FR, W_Q_LOST, &q, out, sizeof(out));
+    assert_string_equal(out, "Le quorum n’est plus atteint : 4 membres présents pour 5 requis ; "
+                             "collège locataires : 1 présent pour 2 requis.");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_word_is_written_in_both_languages),
+        cmocka_unit_test(test_counts_agree_with_their_number),
+        cmocka_unit_test(test_a_quorum_lost_in_a_college_names_the_college_not_the_overall_count),
         cmocka_unit_test(test_render_md_has_title_items_votes_and_accents),
         cmocka_unit_test(test_render_html_has_title_items_votes_and_accents),
         cmocka_unit_test(test_render_html_escapes_hostile_text),

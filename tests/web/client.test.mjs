@@ -83,6 +83,25 @@ test('the fold reproduces the snapshot attendance and follows events', () => {
     assert.equal(s.head, 'h18');
 });
 
+test('quorum.lost names the college short of its share, and the page words it', () => {
+    const s = fromSnapshot(snapshot());
+    applyEvent(s, ev(11, 'participant.joined', { participant: 'b1' }));
+    applyEvent(s, ev(12, 'participant.left', { participant: 'l1' }));
+    applyEvent(s, ev(13, 'quorum.lost', { present: 2, required: 3, colleges: ['bailleurs', 'locataires'],
+        college_present: [2, 0], college_required: [2, 1], failing: ['locataires'] }));
+    assert.deepEqual(s.attendance.quorum.failing, ['locataires']);
+    assert.deepEqual(s.attendance.colleges.locataires, { present: 0, total: 2, required: 1 });
+    // the words the page puts together (views/participants.mjs), singular for 0 and 1 in French
+    setLang('fr');
+    assert.equal(tn('participants.quorumFigures', 0, { present: 0, required: 1 }), '0 présent, 1 requis');
+    assert.equal(tn('participants.quorumFigures', 2, { present: 2, required: 3 }), '2 présents, 3 requis');
+    assert.equal(t('participants.quorumCollege', { college: 'locataires', figures: '0 présent, 1 requis' }),
+        'collège locataires\u00a0: 0 présent, 1 requis');
+    setLang('en');
+    assert.equal(tn('participants.quorumFigures', 1, { present: 1, required: 1 }), '1 present, 1 required');
+    setLang('fr');
+});
+
 test('a mark wins over the connection, and "none" follows it again', () => {
     const s = fromSnapshot(snapshot());
     applyEvent(s, ev(11, 'attendance.marked', { participant: 'b2', status: 'excused', reason: 'malade' }));

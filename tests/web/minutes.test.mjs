@@ -283,11 +283,11 @@ test('the record is downloaded through the page and its signatures check out', a
         names.pub = key.suggestedFilename();
         await key.saveAs(path.join(dir, names.pub));
         // Named as the server's Content-Disposition says.
-        assert.equal(names['record.pdf'], 'ccr-2021-02-record.pdf');
-        assert.equal(names['record.pdf.minisig'], 'ccr-2021-02-record.pdf.minisig');
+        assert.equal(names['record.pdf'], 'pv-2021-02-02-ccr-hauts-de-france.pdf');
+        assert.equal(names['record.pdf.minisig'], 'pv-2021-02-02-ccr-hauts-de-france.pdf.minisig');
         assert.equal(names.pub, 'concerto.pub');
         assert.match(await chair.textContent('#record-download-status'), /concerto\.pub/);
-        assert.match(await chair.textContent('#record-verify-command'), /^minisign -Vm ccr-2021-02-record\.pdf -p concerto\.pub$/);
+        assert.match(await chair.textContent('#record-verify-command'), /^minisign -Vm pv-2021-02-02-ccr-hauts-de-france\.pdf -p concerto\.pub$/);
 
         // minisign, as the page tells the reader to run it.
         for (const file of ['record.pdf', 'record.html', 'record.md', 'record.json']) {
@@ -296,9 +296,8 @@ test('the record is downloaded through the page and its signatures check out', a
             assert.match(out, /Signature and comment signature verified/);
             assert.match(out, new RegExp(`meeting=ccr-2021-02 .*file=${file.replace('.', '\\.')}`));
         }
-        // `concerto verify` reads record.json ... in a folder: the downloaded
-        // files carry the meeting's id before those names, so they are laid
-        // out under the names it expects.
+        // `concerto verify` reads record.json ... in a folder, under those
+        // names or the ones the files are downloaded under.
         const set = path.join(dir, 'set');
         fs.mkdirSync(set);
         for (const [file, saved] of Object.entries(names)) {
@@ -321,7 +320,7 @@ test('the record is downloaded through the page and its signatures check out', a
     // The secretary downloads too.
     const { page: sec } = people.secretary;
     const [dl] = await Promise.all([sec.waitForEvent('download'), sec.click('#download-record-md')]);
-    assert.equal(dl.suggestedFilename(), 'ccr-2021-02-record.md');
+    assert.equal(dl.suggestedFilename(), 'pv-2021-02-02-ccr-hauts-de-france.md');
     for (const who of ['chair', 'secretary', 'dubois']) {
         await axe(who, 'the minutes finalised and approved');
         await narrow(people[who].page, `the ${who}’s finalised minutes`);

@@ -94,6 +94,34 @@ export function participantsView(ctx) {
             h('span', { class: 'visually-hidden' }, `, ${t(here ? 'participants.present' : 'participants.absent')}`));
     }
 
+    // The quorum in words, naming what fails: the whole body's count, or a
+    // college short of its own share (its figures, not the overall ones,
+    // which may well pass).
+    function quorumText(a) {
+        const q = a.quorum;
+        if (q.met) {
+            return tn('participants.quorumMet', q.present, { present: q.present, required: q.required });
+        }
+        const figures = (present, required) => tn('participants.quorumFigures', present, { present, required });
+        const reasons = [];
+        const overall = q.present >= q.required;
+        if (!overall) {
+            reasons.push(figures(q.present, q.required));
+        }
+        const failing = Array.isArray(q.failing) ? q.failing
+            : Object.keys(a.colleges).filter((c) => a.colleges[c].present < a.colleges[c].required);
+        for (const c of failing) {
+            const x = a.colleges[c] || { present: 0, required: 0 };
+            reasons.push(t('participants.quorumCollege', { college: collegeName(c), figures: figures(x.present, x.required) }));
+        }
+        if (reasons.length === 0) { // the server's word, with no figure that fails here
+            return tn('participants.quorumNotMet', q.present, { present: q.present, required: q.required });
+        }
+        const why = reasons.join(t('participants.quorumAnd'));
+        return t('participants.quorumWhy', {
+            reasons: overall ? t('participants.quorumOverall', { reasons: why, figures: figures(q.present, q.required) }) : why });
+    }
+
     return {
         el,
         update(state, me) {
@@ -111,8 +139,7 @@ export function participantsView(ctx) {
             total.textContent = tn('participants.summary', a.present, { present: a.present, total: a.total });
             Object.assign(total.dataset, { present: a.present, total: a.total });
             const q = a.quorum;
-            quorum.textContent = q ? tn(q.met ? 'participants.quorumMet' : 'participants.quorumNotMet', q.present,
-                { present: q.present, required: q.required }) : '';
+            quorum.textContent = q ? quorumText(a) : '';
             quorum.dataset.met = String(!!q?.met);
             const byGroup = new Map([...state.colleges.map((c) => [c, []]), [OTHERS, []]]);
             for (const p of state.participants) {
