@@ -20,6 +20,7 @@
 Built on harness.py; nothing here changes how the harness itself works.
 """
 import base64
+import fcntl
 import json
 import os
 import re
@@ -523,12 +524,19 @@ class LocalAddresses:
     loopback to the server. Only the addresses added here are removed after;
     why_not says why they could not be had."""
 
+    LOCK = "/tmp/concerto-tests-local-addresses.lock"
+
     def __init__(self, *addrs):
         self.addrs = addrs
         self.added = []
         self.why_not = None
+        self.lock = None
 
     def __enter__(self):
+        # Another test run beside this one (the machine is shared) adds and
+        # removes the same addresses: one run holds them at a time.
+        self.lock = open(self.LOCK, "a")
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
         for a in self.addrs:
             if self._usable(a):
                 continue
@@ -548,6 +556,7 @@ class LocalAddresses:
     def __exit__(self, *exc):
         for a in self.added:
             subprocess.run(["ip", "addr", "del", a + "/32", "dev", "lo"], capture_output=True, timeout=5)
+        self.lock.close()  # and with it the lock
 
     @staticmethod
     def _usable(a):
