@@ -352,8 +352,33 @@ say_vote_closed(struct record *r, int64_t ts, const struct vote *v)
         snprintf(outcome + k, sizeof(outcome) - k, " (%s)", L(r, W_AUTO_NO_QUORUM));
     }
     count_of(r, W_AUTO_VOTED_1, v->nvoted, voted, sizeof(voted));
-    return say(r, ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_CLOSED), v->question, outcome,
-               counts, voted, (long long)v->nentitled);
+    int rc = say(r, ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_CLOSED), v->question, outcome,
+                 counts, voted, (long long)v->nentitled);
+    if (rc == 0 && v->college_passed.n == v->colleges.n && v->colleges.n) {
+        char each[1024] = "", one[300];
+        for (size_t k = 0, n2 = 0; k < v->colleges.n; k++) {
+            snprintf(one, sizeof(one), L(r, v->college_passed.v[k] ? W_COLLEGE_FOR : W_COLLEGE_NOT_FOR),
+                     v->colleges.v[k]);
+            n2 += (size_t)snprintf(each + n2, n2 < sizeof(each) ? sizeof(each) - n2 : 0, "%s%s",
+                                   k ? ", " : "", one);
+        }
+        rc = say(r, ts, v->item, NULL, NULL, L(r, W_BY_COLLEGE_OUTCOMES), each);
+    }
+    if (rc == 0 && v->colleges.n && !v->college_counts.n) {
+        rc = say(r, ts, v->item, NULL, NULL, "%s", L(r, W_WITHHELD)); /* vote.c: secrecy */
+    }
+    return rc;
+}
+
+/* The names of `l`'s entries, ", " between them, into out. */
+static void
+join_names(const struct strlist *l, char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s", i ? ", " : "", l->v[i]);
+    }
 }
 
 static const char *
@@ -374,6 +399,9 @@ actor_label(const struct record *r, const char *actor)
     }
     if (p && p->role == ROLE_CHAIR) {
         return L(r, W_AUTO_THE_CHAIR);
+    }
+    if (!p && strcmp(actor, "admin") == 0) {
+        return L(r, W_AUTO_THE_ADMIN);
     }
     return p ? p->name : actor;
 }
@@ -603,11 +631,30 @@ narrate(struct record *r, const struct event *ev)
         return say(r, ev->ts, (int32_t)s->item, b->participant, NULL, L(r, W_AUTO_TURN),
                    name_of(m, b->participant), kind_label(r, s->kind), d);
     }
-    case EV_VOTE_OPENED:
+    case EV_VOTE_OPENED: {
         count_of(r, W_AUTO_ENTITLED_1, v->nentitled, n, sizeof(n));
-        return say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_OPENED), v->question,
-                   words_get(words_lang(m->lang), v->secret ? W_SECRET : W_NAMED),
-                   rule_label(r, v, rule, sizeof(rule)), n);
+        int rc = say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_OPENED), v->question,
+                     words_get(words_lang(m->lang), v->secret ? W_SECRET : W_NAMED),
+                     rule_label(r, v, rule, sizeof(rule)), n);
+        if (rc == 0 && v->small_colleges.n) {
+            char names[1024];
+            join_names(&v->small_colleges, names, sizeof(names));
+            rc = say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_SMALL_COLLEGES), names);
+        }
+        return rc;
+    }
+    case EV_INVITATION_ISSUED: {
+        if (b->participants.n == m->nparts && m->nparts > 1) {
+            return say(r, ev->ts, -1, NULL, NULL, L(r, W_AUTO_INVITED_ALL), by,
+                       (long long)b->participants.n);
+        }
+        int rc = 0;
+        for (size_t i = 0; rc == 0 && i < b->participants.n; i++) {
+            rc = say(r, ev->ts, -1, b->participants.v[i], NULL, L(r, W_AUTO_INVITED), by,
+                     name_of(m, b->participants.v[i]));
+        }
+        return rc;
+    }
     case EV_VOTE_CLOSED:
         return say_vote_closed(r, ev->ts, v);
     case EV_VOTE_CANCELLED:
@@ -864,6 +911,11 @@ votes_array(const struct meeting *m)
                          ints(&v->counts), "colleges", strs(&v->colleges), "college_counts",
                          ints(&v->college_counts), "passed", v->passed, "winner",
                          v->winner ? v->winner : "", "ballots", ballots));
+        json_t *o = json_array_get(a, json_array_size(a) - 1);
+        if (o) {
+            json_object_set_new(o, "college_passed", ints(&v->college_passed));
+            json_object_set_new(o, "small_colleges", strs(&v->small_colleges));
+        }
     }
     return a;
 }

@@ -506,6 +506,8 @@ static const struct spec vote_spec[] = {
     {"counts", J_ARR, true},
     {"colleges", J_ARR, false},
     {"college_counts", J_ARR, false},
+    {"college_passed", J_ARR, false},
+    {"small_colleges", J_ARR, false},
     {"passed", J_BOOL, false},
     {"winner", J_STR, false},
     {"ballots", J_ARR, false},
@@ -1618,6 +1620,35 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
     doc_addf(d, BK_PARA, ST_STRONG, W(r, W_RESULT), outcome ? outcome : "");
     d->oom = d->oom || !outcome;
     free(outcome);
+    /* the double rule's outcome in each college; counts withheld for secrecy */
+    const json_t *cp = json_object_get(v, "college_passed");
+    if (json_array_size(cp) && json_array_size(cp) == json_array_size(colleges)) {
+        for (size_t c = 0; c < json_array_size(cp); c++) {
+            char one[300];
+            snprintf(one, sizeof(one),
+                     W(r, json_integer_value(json_array_get(cp, c)) ? W_COLLEGE_FOR
+                                                                   : W_COLLEGE_NOT_FOR),
+                     json_string_value(json_array_get(colleges, c)));
+            buf_printf(&b, "%s%s", c ? ", " : "", one);
+        }
+        char *each = buf_take(&b);
+        doc_addf(d, BK_PARA, ST_NORMAL, W(r, W_BY_COLLEGE_OUTCOMES), each ? each : "");
+        d->oom = d->oom || !each;
+        free(each);
+    }
+    if (json_array_size(colleges) && !json_array_size(cc)) {
+        doc_add(d, BK_PARA, ST_META, W(r, W_WITHHELD));
+    }
+    const json_t *small = json_object_get(v, "small_colleges");
+    for (size_t c = 0; c < json_array_size(small); c++) {
+        buf_printf(&b, "%s%s", c ? ", " : "", json_string_value(json_array_get(small, c)));
+    }
+    if (json_array_size(small)) {
+        char *names = buf_take(&b);
+        doc_addf(d, BK_PARA, ST_META, W(r, W_AUTO_SMALL_COLLEGES), names ? names : "");
+        d->oom = d->oom || !names;
+        free(names);
+    }
     if (!d->oom) {
         d->v[first].keep = d->n - first; /* the caption, both tables and the outcome */
     }

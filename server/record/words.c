@@ -219,6 +219,24 @@ static const char *const words[W_COUNT][2] = {
     /* the quorum, in the minutes and in the attendance (words_quorum()) */
     [W_Q_REACHED] = {"Le quorum est atteint : %s.", "The quorum is reached: %s."},
     [W_Q_LOST] = {"Le quorum n’est plus atteint : %s.", "The quorum is lost: %s."},
+    [W_AUTO_THE_ADMIN] = {"L’administration de la commission", "The commission’s administration"},
+    [W_AUTO_INVITED] = {"%s émet un nouveau lien personnel pour %s ; le précédent ne vaut plus.",
+                        "%s issues a new personal link for %s; the earlier one is void."},
+    [W_AUTO_INVITED_ALL] = {"%s émet les liens personnels des participants (%lld).",
+                            "%s issues the participants’ personal links (%lld)."},
+    [W_AUTO_SMALL_COLLEGES] = {"Avertissement : vote secret à la double majorité avec moins de 3 "
+                               "votants possibles dans le collège %s ; le résultat de ce collège "
+                               "peut révéler comment ses membres ont voté.",
+                               "Warning: secret vote under the double majority with fewer than 3 "
+                               "possible voters in the college %s; that college’s result may "
+                               "reveal how its members voted."},
+    [W_WITHHELD] = {"Résultats par collège non publiés : un collège compte moins de 3 bulletins, "
+                    "et ses résultats révéleraient des votes secrets.",
+                    "Results by college not published: a college has fewer than 3 ballots, and "
+                    "its results would reveal secret votes."},
+    [W_COLLEGE_FOR] = {"%s : majorité pour", "%s: majority in favour"},
+    [W_COLLEGE_NOT_FOR] = {"%s : pas de majorité pour", "%s: no majority in favour"},
+    [W_BY_COLLEGE_OUTCOMES] = {"Par collège : %s.", "By college: %s."},
     [W_Q_CLOSE_MET] = {"Quorum à la clôture : atteint, %s.", "Quorum at the close: met, %s."},
     [W_Q_CLOSE_NOT_MET] = {"Quorum à la clôture : non atteint, %s.",
                            "Quorum at the close: not met, %s."},

@@ -87,6 +87,12 @@ def test_a_new_link_replaces_the_old_one_tells_its_holder_and_is_written_in_the_
     ev = chair.wait_event("invitation.issued")
     assert ev["actor"] == "admin" and ev["body"] == {"participants": [meeting.pid("member3")]}
     assert invs[0]["token"] not in json.dumps(ev)
+    # and the minutes say it, with who did it
+    minutes = meeting.server.api().call("GET", "/api/meetings/%s/minutes" % meeting.id, expect=200).json
+    name = meeting.participants[meeting.pid("member3")]["name"]
+    said = [e["text"] for e in minutes if e.get("source") == "auto"]
+    assert ("L’administration de la commission émet un nouveau lien personnel pour %s ; le précédent ne "
+            "vaut plus." % name) in said, said
 
 
 @pytest.mark.parametrize("who", ["chair", "member0", "secretary", "observer"])

@@ -154,6 +154,17 @@ def text_of(p, name):
     if name == "pdf":
         out = subprocess.run(["pdftotext", str(d / names["pdf"]), "-"], capture_output=True, text=True,
                              timeout=60).stdout
+        # A sentence may run over a page break: drop each page's running
+        # header (its first line, from page 2) and its "page N / M" footer.
+        pages = []
+        for k, page in enumerate(out.split("\f")):
+            lines = [x for x in page.splitlines() if x.strip()]
+            if k and lines:
+                lines = lines[1:]
+            if lines and re.fullmatch(r"page \d+ / \d+", lines[-1].strip()):
+                lines = lines[:-1]
+            pages.append("\n".join(lines))
+        out = "\n".join(pages)
     else:
         out = (d / names[name]).read_text("utf-8")
         if name == "html":

@@ -87,3 +87,11 @@ def test_a_secret_double_vote_warns_of_a_small_college_at_opening_and_in_the_min
     assert seen["snapshot"]["small_colleges"] == ["bailleurs"]
     # The double rule rests on each college's outcome: it is given, the counts are not.
     assert seen["closed"]["college_counts"] == [] and seen["closed"]["college_passed"] == [1, 0]
+    # ... and the signed minutes say both, in the record and in the minutes of the moment
+    md = " ".join(seen["record.md"].split())
+    assert ("Avertissement : vote secret à la double majorité avec moins de 3 votants possibles dans le "
+            "collège bailleurs") in md
+    assert "Par collège : bailleurs : majorité pour, locataires : pas de majorité pour." in md
+    assert "Résultats par collège non publiés" in md
+    auto = [e["text"] for e in seen["minutes"] if e.get("source") == "auto"]
+    assert any(t.startswith("Avertissement : vote secret") for t in auto), auto
