@@ -99,8 +99,9 @@ test('the chair opens the meeting and the members see it', async () => {
 test('a disabled lifecycle button does nothing', async () => {
     const page = people.chair.page;
     // A person can still click it: force past Playwright's own aria-disabled check.
+    const before = await page.evaluate(() => window.concerto.conn.nextId);
     await page.click('#cmd-meeting-resume', { force: true });
-    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => window.concerto.conn.nextId), before, 'no command was made');
     assert.equal(await page.getAttribute('#meeting-state', 'data-state'), 'open');
     assert.equal(await page.$('.notice'), null);
 });

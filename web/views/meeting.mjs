@@ -141,8 +141,16 @@ export function meetingPage(root, meetingId) {
                 return;
             }
             target.scrollIntoView({ block: 'start' });
-            const control = target.querySelector('input:checked, input, button:not([hidden]), summary, textarea');
-            (control || target).focus({ preventScroll: true });
+            const shown = (x) => x.getClientRects().length > 0;
+            const controls = [...target.querySelectorAll('input, button, summary, textarea, [tabindex="-1"]')]
+                .filter(shown);
+            const control = controls.find((x) => x.checked) || controls[0];
+            if (control) {
+                control.focus({ preventScroll: true });
+            } else {
+                target.setAttribute('tabindex', '-1');
+                target.focus({ preventScroll: true });
+            }
         });
     }
 

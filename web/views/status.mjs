@@ -133,6 +133,8 @@ export function statusView(ctx, go) {
         prompt.hidden = !c;
         titlePrefix = c?.title || '';
         if (!c) {
+            prompt.dataset.kind = '';
+            prompt.dataset.tone = '';
             return;
         }
         prompt.dataset.kind = c.kind;
