@@ -623,7 +623,7 @@ const fr = {
     'nav.vote': 'Vote',
     'nav.agenda': 'Ordre du jour',
     'nav.people': 'Participants',
-    'nav.minutes': 'Compte rendu',
+    'nav.minutes': 'Procès-verbal',
     'nav.toDo': 'à faire',
     'nav.yourTurn': 'à vous',
     'device.title': 'Cet appareil',

@@ -235,7 +235,7 @@ test('the prepare form starts from the defaults; a choice vote speaks of options
     await page.fill('#vote-question', 'Vote secret');
     await page.click('#vote-prepare-submit');
     await page.waitForSelector('#vote-v2');
-    await page.waitForFunction(() => document.querySelector('#vote-prepare-status').textContent !== '');
+    await page.waitForFunction(() => /Vote secret/.test(document.querySelector('#vote-prepare-status').textContent));
     assert.ok(await page.isChecked('#vote-mode-named'), 'back to a named vote');
     assert.equal(await page.inputValue('#vote-rule'), 'simple');
     await page.click('#vote-kind-choice');

@@ -89,7 +89,7 @@ export function lifecycleView(ctx) {
         }
         const out = [];
         const nums = agendaNumbers(st);
-        const untreated = agendaOrder(st).filter((it) => it.state === 'pending' || it.state === 'current');
+        const untreated = agendaOrder(st).filter((it) => it.state === 'pending');
         if (untreated.length) {
             out.push(t('close.left.items', { items: untreated.map((it) => `${nums.get(it.id)}. ${it.title}`)
                 .join(' ; ') }));

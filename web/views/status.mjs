@@ -119,7 +119,8 @@ export function statusView(ctx, go) {
             }
         }
         const mine = you && st.byId.get(you);
-        if (mine && mine.mark !== 'present' && ['member', 'chair', 'secretary'].includes(me.role)
+        // Officers do not count toward the quorum: the prompt is for members.
+        if (mine && mine.mark !== 'present' && me.role === 'member'
             && !st.membersOmitted) {
             return { key: 'checkin', kind: 'checkin', tone: 'info', text: t('prompt.checkin'),
                 go: t('prompt.checkinGo') };
