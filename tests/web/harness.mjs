@@ -221,6 +221,12 @@ export async function panelShots(page, selector, name) {
     for (const width of [1280, 360]) {
         await page.setViewportSize({ width, height: width === 360 ? 740 : 900 });
         await settled(page);
+        // On a phone the page shows one section at a time: the panel's own.
+        const section = await page.locator(selector).evaluate((el) => el.closest('[data-section]')?.dataset.section);
+        if (section && await page.isVisible(`#nav-${section}`)) {
+            await page.click(`#nav-${section}`);
+            await settled(page);
+        }
         await page.locator(selector).screenshot({ path: path.join(ARTIFACTS, `${name}-${width}.png`) });
     }
     await page.setViewportSize(size);
