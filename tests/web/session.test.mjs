@@ -127,7 +127,10 @@ test('a member checks in, and counts as present whatever the connection', async 
     await d.waitForSelector('#attendance-checkin', { state: 'hidden' });
     assert.match(await d.textContent('#checkin-text'), /émargé/);
     assert.equal(await d.evaluate(() => document.activeElement.id), 'checkin-text', 'the focus stays near');
-    assert.match(await people.secretary.page.textContent('#roll li[data-participant="dubois"]'), /pointé présent/);
+    // Her own check-in, from home: not "in the room".
+    const roll = await people.secretary.page.textContent('#roll li[data-participant="dubois"]');
+    assert.match(roll, /a émargé en ligne/);
+    assert.doesNotMatch(roll, /en salle/);
     await axe('dubois', 'checked in');
 });
 
