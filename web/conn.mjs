@@ -2,7 +2,8 @@
 //
 // conn.mjs - the client's one WebSocket to its meeting (PROTOCOL.md §4).
 //
-//   takeToken() -- #t=TOKEN --> sessionStorage (the address bar is cleaned)
+//   takeToken() -- #t=TOKEN --> sessionStorage (the address bar is cleaned),
+//                  and localStorage too if the person chose "remember me"
 //   Conn.start() -- hello{token, since} --> welcome (snapshot | resume) --> events
 //        ^                                                                 |
 //        +------------ backoff 0.5 s, 1 s, 2 s ... 15 s <--- close / silence
@@ -37,6 +38,7 @@
 //   pending  []         a command was queued or settled
 
 const TOKEN_PREFIX = 'concerto.token.';
+const REMEMBER_PREFIX = 'concerto.remember.';
 const BACKOFF_MIN = 500;
 const BACKOFF_MAX = 15000;
 const IDLE_PING = 25000;
@@ -44,9 +46,11 @@ const PING_TIMEOUT = 10000;
 const FATAL = new Set(['bad_token', 'not_found']);
 
 // The invitation token of `meeting`: taken from the URL fragment (#t=...) and
-// moved to sessionStorage, or found there from an earlier load of this tab.
-// The fragment is removed from the address bar and from history so that the
-// token is not shown, bookmarked or shared by accident. Returns '' if none.
+// moved to sessionStorage, or found there from an earlier load of this tab,
+// or else in localStorage when the person asked this device to remember them
+// (rememberToken). The fragment is removed from the address bar and from
+// history so that the token is not shown, bookmarked or shared by accident.
+// Returns '' if none.
 export function takeToken(meeting) {
     const key = TOKEN_PREFIX + meeting;
     const frag = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -57,10 +61,49 @@ export function takeToken(meeting) {
     try {
         if (fromUrl) {
             sessionStorage.setItem(key, fromUrl);
+            if (localStorage.getItem(REMEMBER_PREFIX + meeting) !== null) {
+                // A new link for a remembered device replaces the old one.
+                localStorage.setItem(REMEMBER_PREFIX + meeting, fromUrl);
+            }
+            return fromUrl;
         }
-        return fromUrl || sessionStorage.getItem(key) || '';
+        const kept = sessionStorage.getItem(key) || localStorage.getItem(REMEMBER_PREFIX + meeting) || '';
+        if (kept) {
+            sessionStorage.setItem(key, kept);
+        }
+        return kept;
     } catch {
         return fromUrl || '';
+    }
+}
+
+// "Remember me on this device": the token of `meeting` kept in localStorage
+// (key concerto.remember.MEETING) so that a new tab, the history or a phone
+// that discarded the tab opens the meeting without the invitation. Opt-in,
+// and undone by forgetToken(), which also clears this tab's copy.
+export function rememberToken(meeting, token) {
+    try {
+        localStorage.setItem(REMEMBER_PREFIX + meeting, token);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+export function forgetToken(meeting) {
+    try {
+        localStorage.removeItem(REMEMBER_PREFIX + meeting);
+        sessionStorage.removeItem(TOKEN_PREFIX + meeting);
+    } catch {
+        // nothing was kept
+    }
+}
+
+export function isRemembered(meeting) {
+    try {
+        return localStorage.getItem(REMEMBER_PREFIX + meeting) !== null;
+    } catch {
+        return false;
     }
 }
 

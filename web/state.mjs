@@ -564,6 +564,8 @@ export function applyEvent(s, ev) {
         if (who) {
             who.mark = b.status || 'none';
             who.reason = b.reason || '';
+            // Checked in by themselves (from wherever they are), not marked in the room.
+            who.checkin = who.mark === 'present' && ev.actor === b.participant;
         }
         out.participants = true;
         break;

@@ -189,6 +189,12 @@ export async function seriousViolations(page) {
         .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
+// After a change of size: two animation frames, so that the page has laid
+// itself out and drawn (what a fixed delay guessed at on a busy machine).
+export async function settled(page) {
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
 // Full-page screenshots of `page` at 1280 and 360 px wide, as NAME-1280.png
 // and NAME-360.png under artifacts/; the viewport is put back afterwards.
 export async function screenshots(page, name) {
@@ -196,7 +202,7 @@ export async function screenshots(page, name) {
     const size = page.viewportSize();
     for (const width of [1280, 360]) {
         await page.setViewportSize({ width, height: width === 360 ? 740 : 900 });
-        await page.waitForTimeout(100);
+        await settled(page);
         await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
     }
     await page.setViewportSize(size);
@@ -214,7 +220,13 @@ export async function panelShots(page, selector, name) {
     const size = page.viewportSize();
     for (const width of [1280, 360]) {
         await page.setViewportSize({ width, height: width === 360 ? 740 : 900 });
-        await page.waitForTimeout(100);
+        await settled(page);
+        // On a phone the page shows one section at a time: the panel's own.
+        const section = await page.locator(selector).evaluate((el) => el.closest('[data-section]')?.dataset.section);
+        if (section && await page.isVisible(`#nav-${section}`)) {
+            await page.click(`#nav-${section}`);
+            await settled(page);
+        }
         await page.locator(selector).screenshot({ path: path.join(ARTIFACTS, `${name}-${width}.png`) });
     }
     await page.setViewportSize(size);

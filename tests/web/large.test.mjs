@@ -10,7 +10,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newContext, seriousViolations } from './harness.mjs';
+import { startServer, launchBrowser, newContext, seriousViolations, snapshot } from './harness.mjs';
 
 let server;
 let browser;
@@ -125,13 +125,14 @@ test('the ballot is there from the opening, and after a reload', async () => {
     await page.reload();
     await page.waitForSelector('#ballot-v1:visible');
     assert.match(await page.textContent('#ballot-v1-status'), /a voté « Pour »/);
+    assert.match(await page.textContent('#ballot-v1-done'), /Vous avez voté «\s?Pour\s?»/);
+    await page.click('#ballot-v1-change');
     assert.equal(await page.isChecked('#ballot-v1 input[value="yes"]'), true);
     await page.check('#ballot-v1 input[value="no"]');
     await page.click('#ballot-v1-cast');
     await page.click('dialog[open] [data-answer="yes"]');
     await page.waitForFunction(() => /« Contre »/.test(document.querySelector('#ballot-v1-status').textContent));
-    await people.chair.page.waitForTimeout(1200);
-    assert.equal(await people.chair.page.getAttribute('#progress-v1', 'data-voted'), '1', 'replaced, not added');
+    assert.equal((await snapshot(people.chair.page)).votes.find((v) => v.id === 'v1').voted, 1, 'replaced, not added');
     await chairCmd('vote.close', { vote: 'v1' });
     await page.waitForSelector('#result-v1');
     assert.match(await page.textContent('#vote-v1 .vote-verdict'), /Non adopté/);

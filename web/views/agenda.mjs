@@ -135,15 +135,28 @@ export function agendaView(ctx) {
     let nums = new Map();
     let ticking = []; // rows whose time runs
 
+    // Leaving the current item marks it done: an item of kind "vote" on
+    // which no vote was held asks first, saying so (the chair may go on).
+    async function mayLeaveCurrent() {
+        const cur = st.agenda.get(st.current);
+        if (!cur || cur.kind !== 'vote' || [...st.votes.values()].some((v) => v.item === cur.id
+            && (v.state === 'open' || v.state === 'closed' || v.state === 'published'))) {
+            return true;
+        }
+        return confirm.ask({ title: t('agenda.leaveVote.title'),
+            text: t('agenda.leaveVote.text', { num: nums.get(cur.id), title: cur.title }),
+            yes: t('agenda.leaveVote.yes') });
+    }
+
     // The chair's shortcuts.
-    const openNext = button({ id: 'agenda-open-next', class: 'primary' }, t('agenda.openNext'), () => {
+    const openNext = button({ id: 'agenda-open-next', class: 'primary' }, t('agenda.openNext'), async () => {
         const n = nextItem(st);
-        if (n) {
+        if (n && await mayLeaveCurrent()) {
             ctx.send('agenda.open', { item: n.id }, openNext);
         }
     });
     const closeCurrent = button({ id: 'agenda-close-current' }, t('agenda.closeCurrent'),
-        () => ctx.send('agenda.close', {}, closeCurrent));
+        async () => (await mayLeaveCurrent()) && ctx.send('agenda.close', {}, closeCurrent));
     const chairTools = h('div', { class: 'actions', role: 'group', 'aria-label': t('agenda.chairTools') },
         openNext, closeCurrent);
 
@@ -254,19 +267,24 @@ export function agendaView(ctx) {
         const info = h('span', { class: 'item-info' });
         const time = h('span', { class: 'item-time' });
         const meta = h('p', { class: 'item-meta' }, info, time);
-        const desc = h('p', { class: 'item-desc' });
         const sub = it0.parent ? null : h('ol', { class: 'agenda-sub', role: 'list' });
         const subRows = new Map();
         let item = it0;
         const ref = h('span', { class: 'visually-hidden' });
+        // The description folds: the list stays short on a phone.
+        const descText = h('p', { class: 'item-desc' });
+        const desc = h('details', { class: 'item-more' }, h('summary', {}, t('agenda.more'),
+            ' ', ref.cloneNode(true)), descText);
         const tool = (cls, key, fn) => button({ class: cls, dataset: { action: key } },
             [t(`agenda.action.${key}`), ' ', ref.cloneNode(true)], fn);
         const tools = {};
         let toolsBox = null;
         if (canEdit()) {
             if (role === 'chair') {
-                tools.open = tool('primary', 'open', () => ctx.send('agenda.open', { item: item.id }, tools.open));
-                tools.close = tool('', 'close', () => ctx.send('agenda.close', { item: item.id }, tools.close));
+                tools.open = tool('primary', 'open', async () => (await mayLeaveCurrent())
+                    && ctx.send('agenda.open', { item: item.id }, tools.open));
+                tools.close = tool('', 'close', async () => (await mayLeaveCurrent())
+                    && ctx.send('agenda.close', { item: item.id }, tools.close));
                 tools.postpone = tool('', 'postpone', () => ctx.send('agenda.postpone', { item: item.id }, tools.postpone));
             }
             tools.edit = tool('', 'edit', () => openEdit(item));
@@ -308,7 +326,7 @@ export function agendaView(ctx) {
                 setText(num, `${n}.`);
                 setText(title, item.title);
                 setText(ref, t('agenda.itemRef', { num: n, title: item.title }));
-                for (const r of li.querySelectorAll(':scope > .item-tools .visually-hidden')) {
+                for (const r of li.querySelectorAll(':scope > .item-tools .visually-hidden, :scope > .item-more .visually-hidden')) {
                     setText(r, ref.textContent);
                 }
                 li.dataset.state = item.state;
@@ -334,7 +352,7 @@ export function agendaView(ctx) {
                 }
                 setText(info, parts.join(' · '));
                 drawTime(ctx.now());
-                setText(desc, item.description);
+                setText(descText, item.description);
                 desc.hidden = !item.description;
                 if (toolsBox) {
                     const live = st.meeting.state !== 'closed';

@@ -60,6 +60,9 @@ export function attendanceView(ctx) {
             h('p', { class: 'roll-who' }, name, ' ', now), form);
         function sync(p) {
             if (!dirty && !li.contains(document.activeElement)) {
+                // A member's own check-in is not "in the room": it says so.
+                select.querySelector('option[value="present"]').textContent =
+                    t(p.checkin ? 'attendance.mark.checkin' : 'attendance.mark.present');
                 select.value = p.mark;
                 reason.value = p.reason || '';
                 reasonField.hidden = p.mark !== 'excused';
@@ -74,7 +77,7 @@ export function attendanceView(ctx) {
                 let text = t(p.connected ? 'attendance.connected' : 'attendance.notConnected');
                 if (p.mark !== 'none') {
                     text += ` · ${p.mark === 'excused' && p.reason ? t('participants.mark.excusedWhy', { reason: p.reason })
-                        : t(`attendance.marked.${p.mark}`)}`;
+                        : t(p.checkin ? 'attendance.marked.checkin' : `attendance.marked.${p.mark}`)}`;
                 }
                 setText(now, `— ${text}`);
                 sync(p);

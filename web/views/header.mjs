@@ -9,7 +9,8 @@ import { h, fill } from '../dom.mjs';
 import { t, formatMeetingDate, formatTime, roleName, collegeName } from '../i18n.mjs';
 import { langSwitchView } from './langswitch.mjs';
 
-export function headerView() {
+// `extra`: an element put under "you" (the device's memory, device.mjs).
+export function headerView(extra) {
     const title = h('h1', { id: 'meeting-title', class: 'meeting-title' }, t('meeting.loading'));
     const meta = h('p', { class: 'meeting-meta' });
     const stateBadge = h('span', { class: 'state-badge', id: 'meeting-state' });
@@ -29,7 +30,7 @@ export function headerView() {
             title,
             meta,
             h('p', { class: 'meeting-state' }, stateBadge, ' ', stateTime),
-            you));
+            you, extra));
 
     return {
         el,

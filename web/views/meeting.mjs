@@ -6,7 +6,10 @@
 // lays the panels out:
 //
 //   +-------------------------------------------------------------+
-//   | banner: title, date, state, you, connection, language       |
+//   | banner: title, date, state, you, this device, language      |
+//   +-------------------------------------------------------------+
+//   | status line and the task of the moment (status.mjs)         |
+//   | sections: floor, vote, agenda, participants, minutes (phone)|
 //   +---------------------------------------+---------------------+
 //   | notices                               | agenda              |
 //   | chair's controls (chair only)         | participants        |
@@ -16,8 +19,9 @@
 //   | minutes (in minutes-slot)             |                     |
 //   +---------------------------------------+---------------------+
 //
-// On a phone the side column goes under the main one, so what a member acts
-// on (the floor, the ballot) comes first. Each panel is a view module with
+// On a phone only one section shows at a time (sections.mjs), chosen in one
+// tap or by the prompt's button; on a wide screen every panel shows, in the
+// two columns. Each panel carries its section in data-section. Each panel is a view module with
 // update(state, you), and tick(now) for those that count time; new panels
 // slot into one of the columns. The minutes panel sits in `minutes-slot`, at
 // the end of the main column.
@@ -30,8 +34,11 @@
 import { h, fill } from '../dom.mjs';
 import { t, onLangChange, setDefaultLang } from '../i18n.mjs';
 import { Conn, takeToken } from '../conn.mjs';
+import { statusView, ballotsToCast } from './status.mjs';
+import { sectionsView, firstSection } from './sections.mjs';
+import { deviceView } from './device.mjs';
 import { request } from '../api.mjs';
-import { fromSnapshot, applyEvent, applyCount, applyAttendance, applySpeakers, addRoster } from '../state.mjs';
+import { fromSnapshot, applyEvent, applyCount, applyAttendance, applySpeakers, addRoster, openVote } from '../state.mjs';
 import { headerView } from './header.mjs';
 import { participantsView } from './participants.mjs';
 import { lifecycleView } from './lifecycle.mjs';
@@ -95,6 +102,10 @@ export function meetingPage(root, meetingId) {
         // with the ok body, or null once a refusal has been shown.
         async send(type, body, el) {
             el?.setAttribute('aria-busy', 'true');
+            if (conn.status !== 'online') {
+                // Said at once: the command waits for the connection (conn.mjs).
+                announcer.say(t('cmd.queued'));
+            }
             try {
                 return (await conn.command(type, body)) || {};
             } catch (e) {
@@ -110,6 +121,38 @@ export function meetingPage(root, meetingId) {
     let welcomed = false;
     let langFromMeeting = false;
     let frame = 0;
+    let section = '';
+
+    // Show `name` (on a phone) and bring `selector` into view with the focus
+    // on its first control: where a prompt's button takes the person.
+    function go(name, selector) {
+        section = name;
+        const layout = root.querySelector('.layout');
+        if (layout) {
+            layout.dataset.section = name;
+        }
+        views?.sections.show(name);
+        if (!selector) {
+            return;
+        }
+        requestAnimationFrame(() => {
+            const target = document.querySelector(selector);
+            if (!target) {
+                return;
+            }
+            target.scrollIntoView({ block: 'start' });
+            const shown = (x) => x.getClientRects().length > 0;
+            const controls = [...target.querySelectorAll('input, button, summary, textarea, [tabindex="-1"]')]
+                .filter(shown);
+            const control = controls.find((x) => x.checked) || controls[0];
+            if (control) {
+                control.focus({ preventScroll: true });
+            } else {
+                target.setAttribute('tabindex', '-1');
+                target.focus({ preventScroll: true });
+            }
+        });
+    }
 
     function build() {
         if (failed) {
@@ -118,7 +161,16 @@ export function meetingPage(root, meetingId) {
         }
         const you = conn.you;
         const role = you?.role || '';
-        const header = headerView();
+        const device = deviceView(ctx, () => {
+            conn.stop();
+            stopPage(root, 'device.forgotten.title', 'device.forgotten.text');
+        });
+        const header = headerView(device.el);
+        const status = statusView(ctx, go);
+        const sections = sectionsView((name) => go(name, '.layout'));
+        if (!section || views?.role !== role) {
+            section = firstSection(role);
+        }
         const room = roomView();
         const participants = participantsView(ctx);
         const chair = role === 'chair' ? lifecycleView(ctx) : null;
@@ -130,17 +182,26 @@ export function meetingPage(root, meetingId) {
         const minutes = minutesView(ctx);
         const minutesSlot = h('div', { class: 'minutes-slot', id: 'minutes-slot' }, minutes.el);
         notices.render();
+        const place = (name, ...els) => els.forEach((x) => x?.setAttribute('data-section', name));
+        place('floor', chair?.el, speakers.el, room.el);
+        place('vote', votes.el);
+        place('agenda', agenda.el);
+        place('people', participants.el, proxies.el, attendance?.el);
+        place('minutes', minutesSlot);
+        sections.show(section);
         const mainCol = h('div', { class: 'layout-main' }, notices.el, chair?.el, speakers.el, votes.el, room.el,
             minutesSlot);
         const sideCol = h('div', { class: 'layout-side' }, agenda.el, participants.el, proxies.el, attendance?.el);
         const loading = h('p', { class: 'loading', id: 'loading' }, t('meeting.loading'));
         const main = h('main', { id: 'main', tabindex: '-1' },
-            conn.state ? h('div', { class: 'layout' }, mainCol, sideCol) : [notices.el, loading]);
+            conn.state ? [h('div', { class: 'now' }, status.el, sections.el),
+                h('div', { class: 'layout', dataset: { section } }, mainCol, sideCol)] : [notices.el, loading]);
         fill(root,
             h('a', { class: 'skip', id: 'skip', href: '#main' }, t('skip')),
             header.el, main, announcer.el);
-        views = { header, room, participants, chair, agenda, speakers, votes, proxies, attendance, minutes, role,
-            hasState: !!conn.state };
+        views = { header, status, sections, device, room, participants, chair, agenda, speakers, votes, proxies,
+            attendance, minutes, role, hasState: !!conn.state };
+        status.setPending(conn.pending.size, conn.status);
         header.setStatus(conn.status);
         draw();
     }
@@ -151,11 +212,19 @@ export function meetingPage(root, meetingId) {
         if (!views || !s) {
             return;
         }
-        document.title = `${s.meeting.title || ''} — ${t('app.name')}`;
-        for (const v of [views.header, views.room, views.participants, views.chair, views.agenda, views.speakers,
+        for (const v of [views.header, views.status, views.room, views.participants, views.chair, views.agenda, views.speakers,
             views.votes, views.proxies, views.attendance, views.minutes]) {
             v?.update(s, conn.you);
         }
+        const prefix = views.status.titlePrefix();
+        document.title = `${prefix ? `${prefix} — ` : ''}${s.meeting.title || ''} — ${t('app.name')}`;
+        const layout = root.querySelector('.layout');
+        if (layout) {
+            layout.dataset.meeting = s.meeting.state;
+        }
+        const v = openVote(s);
+        views.sections.flag('vote', v && ballotsToCast(s, v, conn.you, meetingId).length ? t('nav.toDo') : '');
+        views.sections.flag('floor', s.turn && s.turn.participant === conn.you?.participant ? t('nav.yourTurn') : '');
     }
 
     function tick() {
@@ -182,6 +251,7 @@ export function meetingPage(root, meetingId) {
     conn.addEventListener('status', (e) => {
         const st = e.detail.status;
         views?.header.setStatus(st);
+        views?.status.setPending(conn.pending.size, st);
         views?.chair?.render();
         if (welcomed && (st === 'online' || st === 'offline')) {
             announcer.say(t(st === 'online' ? 'announce.online' : 'announce.offline'));
@@ -208,7 +278,10 @@ export function meetingPage(root, meetingId) {
             frame = requestAnimationFrame(draw);
         }
     });
-    conn.addEventListener('pending', () => views?.chair?.render());
+    conn.addEventListener('pending', () => {
+        views?.status.setPending(conn.pending.size, conn.status);
+        views?.chair?.render();
+    });
     conn.addEventListener('error', (e) => ctx.notify(e.detail));
     conn.addEventListener('failed', () => {
         failed = true;

@@ -74,6 +74,9 @@ export function participantsView(ctx) {
         if (p.mark === 'excused') {
             return p.reason ? t('participants.mark.excusedWhy', { reason: p.reason }) : t('participants.mark.excused');
         }
+        if (p.mark === 'present' && p.checkin) {
+            return t('participants.mark.checkin');
+        }
         if (p.mark === 'absent' || (p.mark === 'present' && !p.connected)) {
             return t(`participants.mark.${p.mark}`);
         }

@@ -9,6 +9,12 @@
 // room in a window of its own (the embedded one is then hidden, so they do
 // not join twice). Hiding is remembered in this browser.
 //
+// A room that cannot load shows the browser's broken-page frame, and a
+// cross-origin frame cannot be looked into: so the frame always has a line
+// under it saying what to do if it stays grey, with the "new window" button,
+// and a frame that has not loaded within LOAD_WAIT is replaced by that
+// explanation alone.
+//
 // The name the person was invited under is passed to Jitsi in the address's
 // fragment (userInfo.displayName), so they show up under the right name.
 
@@ -17,6 +23,7 @@ import { t, getLang } from '../i18n.mjs';
 
 const HIDDEN_KEY = 'concerto.video.hidden';
 const PUBLIC_JITSI = 'https://meet.jit.si/';
+const LOAD_WAIT = 20000;
 
 // The https address of a room, or '' when there is none.
 export function roomUrl(room) {
@@ -63,6 +70,7 @@ export function roomView() {
     const open = h('a', { id: 'room-open', class: 'button-link', target: '_blank', rel: 'noopener noreferrer' },
         t('room.newWindow'));
     const tools = h('div', { class: 'actions room-tools' }, toggle, open);
+    let waiting = 0;
     const el = h('section', { class: 'panel room', id: 'room', 'aria-labelledby': 'room-h' },
         h('h2', { id: 'room-h' }, t('room.title')), tools, body);
     let url = '';
@@ -86,11 +94,36 @@ export function roomView() {
             fill(body, h('p', { class: 'muted' }, t('room.hidden')));
         } else if (frameFor !== src) {
             frameFor = src;
-            fill(body, h('div', { class: 'frame-box' },
-                h('iframe', { src, title: t('room.frameTitle'), id: 'room-frame',
-                    allow: 'camera; microphone; display-capture',
-                    allowfullscreen: true, referrerpolicy: 'no-referrer' })));
+            const frame = h('iframe', { src, title: t('room.frameTitle'), id: 'room-frame',
+                allow: 'camera; microphone; display-capture',
+                allowfullscreen: true, referrerpolicy: 'no-referrer' });
+            clearTimeout(waiting);
+            let loaded = false;
+            frame.addEventListener('load', () => {
+                loaded = true;
+            });
+            waiting = setTimeout(() => {
+                if (!loaded && frame.isConnected) {
+                    failed();
+                }
+            }, LOAD_WAIT);
+            fill(body, h('div', { class: 'frame-box' }, frame),
+                h('p', { class: 'help room-trouble', id: 'room-trouble' }, t('room.trouble')));
         }
+    }
+
+    // The frame did not load: words and the button instead of a grey frame.
+    function failed() {
+        frameFor = null;
+        const again = h('a', { class: 'button-link primary', href: open.href, target: '_blank',
+            rel: 'noopener noreferrer', id: 'room-open-failed' }, t('room.newWindow'));
+        again.addEventListener('click', () => {
+            hidden = true;
+            remember(true);
+            render();
+        });
+        fill(body, h('div', { class: 'room-failed', id: 'room-failed', role: 'status' },
+            h('p', {}, t('room.failed')), h('div', { class: 'actions' }, again)));
     }
 
     toggle.addEventListener('click', () => {

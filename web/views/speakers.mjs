@@ -69,7 +69,8 @@ export function speakersView(ctx) {
     const kindSet = h('fieldset', { class: 'kinds', id: 'speak-kinds' },
         h('legend', {}, t('speakers.kind.legend')),
         KINDS.map((k, i) => h('div', { class: 'choice' }, kindRadios[i],
-            h('label', { for: kindRadios[i].id }, t(`speakers.kind.${k}`)))));
+            h('label', { for: kindRadios[i].id }, t(`speakers.kind.${k}`),
+                h('span', { class: 'kind-help' }, ` — ${t(`speakers.kind.help.${k}`)}`)))));
     const askBtn = button({ id: 'speak-ask', class: 'primary' }, t('speakers.ask'), () => {
         const kind = kindRadios.find((r) => r.checked)?.value || 'contribution';
         ctx.send('speaker.request', { kind }, askBtn);

@@ -35,7 +35,8 @@ export function ruleText(v) {
     if (v.rule === 'qualified') {
         return t('vote.rule.qualifiedShare', { num: v.share_num, den: v.share_den });
     }
-    return t(`vote.rule.${v.rule}`);
+    // Between options there is no "for" and "against": the words of a choice.
+    return t(v.kind === 'choice' ? `vote.rule.choice.${v.rule}` : `vote.rule.${v.rule}`);
 }
 
 // The prepare form (chair and secretary).
@@ -86,6 +87,9 @@ function prepareForm(ctx) {
         optionsField.hidden = !choice;
         for (const o of rule.options) {
             o.disabled = choice && (o.value === 'qualified' || o.value === 'double');
+            o.hidden = o.disabled;
+            o.textContent = o.value === 'qualified' ? t('vote.rule.qualified')
+                : ruleText({ kind: choice ? 'choice' : 'yesno', rule: o.value });
         }
         if (rule.selectedOptions[0]?.disabled) {
             rule.value = 'simple';
@@ -139,9 +143,15 @@ function prepareForm(ctx) {
         status.textContent = '';
         const ok = await ctx.send('vote.prepare', body, submit);
         if (ok) {
-            question.value = '';
-            options.value = '';
-            duration.value = '';
+            // The next vote starts from the defaults, not from this one's settings.
+            form.reset();
+            kindYes.checked = true;
+            named.checked = true;
+            rule.value = 'simple';
+            num.value = '2';
+            den.value = '3';
+            item.value = '';
+            sync();
             status.textContent = t('vote.prepare.done', { question: q });
         }
     });
@@ -223,11 +233,22 @@ export function votesView(ctx) {
         const buttons = h('div', { class: 'actions ballot-buttons' });
         const statusList = h('ul', { class: 'ballot-status', id: `${prefix}-status` });
         const msg = h('p', { class: 'ballot-msg', id: `${prefix}-msg`, role: 'status' });
+        // Once every ballot is cast, what was voted takes the ballot's place,
+        // with a way back to it: the ballot is not the thing to do any more.
+        const doneText = h('p', { class: 'ballot-done-text', id: `${prefix}-done-text` });
+        const changeBtn = button({ id: `${prefix}-change` }, t('vote.ballot.change'), () => {
+            changing = true;
+            redraw();
+            (radios.find((r) => r.checked) || radios[0]).focus();
+        });
+        const done = h('div', { class: 'ballot-done', id: `${prefix}-done`, tabindex: '-1', hidden: true },
+            doneText, h('div', { class: 'actions' }, changeBtn));
         const el2 = h('div', { class: 'ballot', id: prefix },
-            h('h4', {}, t('vote.ballot.title')), note, choices, buttons, statusList, msg);
+            h('h4', {}, t('vote.ballot.title')), done, note, choices, buttons, statusList, msg);
         let shape = '';
         let busy = false;
         let preset = false;
+        let changing = false;
 
         function chosen() {
             return radios.find((r) => r.checked)?.value || '';
@@ -277,6 +298,13 @@ export function votesView(ctx) {
                 }
                 ballot.confirm(ctx.meeting, v.id, ids);
                 msg.textContent = t('vote.ballot.done', { choice: optionName(choice) });
+                changing = false;
+                requestAnimationFrame(() => {
+                    if (!done.hidden) {
+                        done.scrollIntoView({ block: 'nearest' });
+                        done.focus({ preventScroll: true });
+                    }
+                });
             } catch (e) {
                 ballot.abandon(ctx.meeting, v.id, ids, plan.olds);
                 const key = { conflict: 'vote.ballot.elsewhere', bad_state: 'vote.ballot.closed',
@@ -344,6 +372,31 @@ export function votesView(ctx) {
                 preset = true;
             }
             el2.hidden = mine.length === 0;
+            // Every ballot cast (or on its way): say what, in the ballot's place.
+            const recs = mine.map((x) => ballot.load(ctx.meeting, v.id, x.voter));
+            const elsewhere = mine.some((x, i) => !recs[i] && !x.proxy && (me?.voted || []).includes(v.id));
+            const allCast = mine.length > 0 && mine.every((x, i) => recs[i]
+                || (!x.proxy && (me?.voted || []).includes(v.id)));
+            const showDone = allCast && !changing && !busy;
+            done.hidden = !showDone;
+            for (const x of [note, choices, buttons]) {
+                x.hidden = showDone;
+            }
+            if (showDone) {
+                const choicesCast = [...new Set(recs.filter(Boolean).map((r) => r.choice))];
+                let text;
+                if (elsewhere && !choicesCast.length) {
+                    text = t('vote.ballot.doneElsewhere');
+                } else if (choicesCast.length === 1 && mine.length === 1) {
+                    text = t('vote.ballot.doneOne', { choice: optionName(choicesCast[0]) });
+                } else {
+                    text = tn('vote.ballot.doneMany', mine.length);
+                }
+                setText(doneText, text);
+                msg.hidden = true;
+            } else {
+                msg.hidden = false;
+            }
         }
         return { el: el2, update(v2) {
             v = v2;
@@ -472,6 +525,13 @@ export function votesView(ctx) {
                 // or two voters: its outcome may tell their votes. Warned first.
                 if (smallNow.length && !await confirm.ask({ title: t('vote.open.title'),
                     text: t('vote.smallColleges', { colleges: smallNow.map(collegeName).join(', ') }),
+                    yes: t('vote.action.open') })) {
+                    return;
+                }
+                // Without the quorum the vote may run, but its result will say so.
+                const q = st.attendance?.quorum;
+                if (q && !q.met && !await confirm.ask({ title: t('vote.open.title'),
+                    text: t('vote.open.noQuorum', { present: q.present, required: q.required }),
                     yes: t('vote.action.open') })) {
                     return;
                 }
