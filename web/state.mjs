@@ -840,6 +840,8 @@ export function applyCount(s, body) {
     }
     v.voted = body.voted ?? v.voted;
     v.entitled = body.entitled ?? v.entitled;
+    // The bureau of a named vote: who has not voted yet (the server's list).
+    v.waiting = Array.isArray(body.waiting) ? [...body.waiting] : v.waiting;
     return { votes: true, count: true };
 }
 

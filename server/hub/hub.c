@@ -1008,6 +1008,11 @@ welcome(struct hub *h, struct pending *p, int64_t now)
     }
     send_part(h, c, last, MSG_PART_LAST);
     c->welcomed = true;
+    /* the bureau's count of an open vote says who has not voted yet: a
+     * chair who comes back gets it without waiting for the next ballot */
+    for (size_t i = 0; c->bureau && i < l->m->nvotes; i++) {
+        l->count_dirty = l->count_dirty || l->m->votes[i].state == VOTE_OPEN;
+    }
 }
 
 /* Write the departures whose grace period is over. */

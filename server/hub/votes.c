@@ -214,19 +214,47 @@ hub_expire_votes(struct hub *h, int64_t now)
 }
 
 /* One message (new) to every welcomed connection of `l`. */
+/* One message (steals o) to the welcomed connections of `l` that `vis`
+ * takes in: VIS_ALL, VIS_BUREAU (chair and secretary) or VIS_OTHERS. */
 static void
-broadcast(struct hub *h, struct live *l, struct pj *o)
+broadcast(struct hub *h, struct live *l, struct pj *o, enum vis vis)
 {
     char *text = pj_dump(o);
     pj_free(o);
     struct msg *m = text ? msg_new(text, strlen(text)) : NULL;
     free(text);
     for (struct hub_conn *c = l->conns; m && c; c = c->next) {
-        if (c->welcomed && !c->closing) {
+        if (c->welcomed && !c->closing &&
+            (vis == VIS_ALL || (vis == VIS_BUREAU) == c->bureau)) {
             h->io.send(h->io.ctx, c->net, m);
         }
     }
     msg_unref(m);
+}
+
+/* The count of an open vote; for the bureau of a named vote, with the
+ * members entitled who have not voted yet (`waiting`), so that the chair
+ * can call them: a named ballot is public anyway, and a secret vote's list
+ * of voters is never sent. */
+static struct pj *
+count_message(const struct live *l, const struct vote *v, bool waiting)
+{
+    struct pj *o = pj_object(), *b = pj_object();
+    pj_set_str(o, "type", "count");
+    pj_set_str(b, "vote", v->id);
+    pj_set_int(b, "voted", v->nvoted);
+    pj_set_int(b, "entitled", v->nentitled);
+    if (waiting) {
+        struct pj *w = pj_array();
+        for (size_t k = 0; k < v->nslots && k < l->m->nparts; k++) {
+            if (v->entitled[k] && v->choice[k] < 0) {
+                pj_push_str(w, l->m->parts[k].id);
+            }
+        }
+        pj_set(b, "waiting", w);
+    }
+    pj_set(o, "body", b);
+    return o;
 }
 
 /* The attendance summary of a large meeting, instead of each arrival. */
@@ -268,7 +296,7 @@ send_attendance(struct hub *h, struct live *l)
     pj_set(b, "colleges", cols);
     pj_set(b, "quorum", qo);
     pj_set(o, "body", b);
-    broadcast(h, l, o);
+    broadcast(h, l, o, VIS_ALL);
 }
 
 void
@@ -288,13 +316,12 @@ hub_send_counts(struct hub *h, int64_t now)
             if (v->state != VOTE_OPEN) {
                 continue;
             }
-            struct pj *o = pj_object(), *b = pj_object();
-            pj_set_str(o, "type", "count");
-            pj_set_str(b, "vote", v->id);
-            pj_set_int(b, "voted", v->nvoted);
-            pj_set_int(b, "entitled", v->nentitled);
-            pj_set(o, "body", b);
-            broadcast(h, l, o);
+            if (v->secret) {
+                broadcast(h, l, count_message(l, v, false), VIS_ALL);
+            } else {
+                broadcast(h, l, count_message(l, v, true), VIS_BUREAU);
+                broadcast(h, l, count_message(l, v, false), VIS_OTHERS);
+            }
         }
         l->count_dirty = false;
         l->count_sent = now;

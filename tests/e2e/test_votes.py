@@ -235,6 +235,32 @@ def test_the_database_file_does_not_reveal_the_order_in_which_secret_ballots_wer
 
 # ---- what clients see while the vote is open -----------------------------------------------------
 
+def test_the_bureau_of_a_named_vote_is_told_who_has_not_voted_yet_and_nobody_else_is(server):
+    r = VoteRoom(server)
+    r.connect(*EVERYONE)
+    r.open_meeting(grace=30)
+    vote = r.prepare()
+    r.open_vote(vote)
+    r.cast("b1", vote, "yes")
+    r.cast("l2", vote, "no")
+    entitled = {r.pid(w) for w in r.members}
+    chair = wait_count(r.c["chair"], vote, 2)
+    assert set(chair["waiting"]) == entitled - {r.pid("b1"), r.pid("l2")}
+    assert "waiting" in wait_count(r.c["secretary"], vote, 2)
+    assert "waiting" not in wait_count(r.c["b3"], vote, 2)
+    assert "waiting" not in wait_count(r.c["observer"], vote, 2)
+    # a chair who comes back mid-vote is told within a second, with no new ballot
+    again = r.second_connection("chair")
+    got = wait_count(again, vote, 2)
+    assert set(got["waiting"]) == entitled - {r.pid("b1"), r.pid("l2")}
+    r.close_vote(vote)
+    # a secret vote: nobody is told who has voted
+    secret = r.prepare(mode="secret")
+    r.open_vote(secret)
+    r.cast("b1", secret, "yes", receipts=[receipt()])
+    assert "waiting" not in wait_count(r.c["chair"], secret, 1)
+
+
 def test_count_messages_come_at_most_twice_a_second_and_within_a_second_of_the_last_ballot(server):
     r = VoteRoom(server)
     r.connect(*EVERYONE)

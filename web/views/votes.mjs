@@ -490,6 +490,7 @@ export function votesView(ctx) {
         const badge = h('span', { class: 'badge vote-state' });
         const meta = h('p', { class: 'vote-meta' });
         const progress = h('p', { class: 'vote-progress', id: `progress-${v0.id}` });
+        const waiting = h('details', { class: 'vote-waiting', id: `waiting-${v0.id}` });
         const deadline = h('p', { class: 'vote-deadline' });
         const quorum = h('p', { class: 'vote-quorum' });
         const result = h('div', { class: 'vote-result-box' });
@@ -558,7 +559,7 @@ export function votesView(ctx) {
             Object.values(tools));
         const art = h('article', { class: 'vote', id: `vote-${v0.id}`, dataset: { vote: v0.id },
             'aria-labelledby': `vote-${v0.id}-q` },
-        h('div', { class: 'vote-head' }, question, ' ', badge), meta, progress, deadline, quorum, small,
+        h('div', { class: 'vote-head' }, question, ' ', badge), meta, progress, waiting, deadline, quorum, small,
         notEntitled, ballotEl.el, result, checkBox, toolsEl);
         question.id = `vote-${v0.id}-q`;
 
@@ -597,6 +598,14 @@ export function votesView(ctx) {
                     setText(progress, tn('vote.progress', v.voted, { voted: v.voted, entitled: v.entitled }));
                     progress.dataset.voted = String(v.voted);
                     progress.dataset.entitled = String(v.entitled);
+                }
+                // The chair's list of who has not voted yet (named votes: the server sends it).
+                const late = open && Array.isArray(v.waiting) ? v.waiting : null;
+                waiting.hidden = !late || !late.length;
+                if (late && late.length && waiting.dataset.list !== late.join(' ')) {
+                    waiting.dataset.list = late.join(' ');
+                    fill(waiting, h('summary', {}, tn('vote.waiting', late.length, { count: late.length })),
+                        h('ul', {}, late.map((id) => h('li', { dataset: { participant: id } }, nameOf(id)))));
                 }
                 drawDeadline(ctx.now());
                 quorum.hidden = v.state === 'prepared' || v.state === 'cancelled';
