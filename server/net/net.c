@@ -254,8 +254,9 @@ struct ws_session {
 struct http_req {
     struct handle h;
     struct lws *wsi;                  /* NULL once the connection is gone */
-    struct http_req *wprev, *wnext;   /* in loop->waiting while in_hub */
-    bool in_hub;  /* the hub may still answer it */
+    struct http_req *wprev, *wnext;   /* in loop->waiting while listed */
+    bool listed;  /* in loop->waiting: the hub holds it and its client waits */
+    bool in_hub;  /* the hub holds it: a goodbye is owed if its client leaves */
     bool metrics; /* GET /metrics: answered by the hub's thread too */
     bool api;
     char method[8];
@@ -590,9 +591,31 @@ ws_free(struct ws_session *s)
     free(s);
 }
 
+/* Off loop->waiting (no-op when not on it). Every path that frees a request
+ * or reuses it passes here first: the idle sweep walks that list. */
+static void
+unwait(struct http_req *r)
+{
+    if (!r->listed) {
+        return;
+    }
+    struct loop *l = r->h.loop;
+    if (r->wprev) {
+        r->wprev->wnext = r->wnext;
+    } else {
+        l->waiting = r->wnext;
+    }
+    if (r->wnext) {
+        r->wnext->wprev = r->wprev;
+    }
+    r->wprev = r->wnext = NULL;
+    r->listed = false;
+}
+
 static void
 req_free(struct http_req *r)
 {
+    unwait(r);
     free(r->body);
     free(r->reply);
     lws_explicit_bzero(r->bearer, sizeof(r->bearer));
@@ -1294,19 +1317,8 @@ static void
 req_answer(struct http_req *r, int status, char *reply, size_t len, const char *ctype,
            const char *disposition)
 {
-    if (r->in_hub) {
-        r->in_hub = false;
-        struct loop *l = r->h.loop;
-        if (r->wprev) {
-            r->wprev->wnext = r->wnext;
-        } else {
-            l->waiting = r->wnext;
-        }
-        if (r->wnext) {
-            r->wnext->wprev = r->wprev;
-        }
-        r->wprev = r->wnext = NULL;
-    }
+    r->in_hub = false;
+    unwait(r);
     if (!r->wsi || r->answered) {
         free(reply);
         return;
@@ -1341,6 +1353,7 @@ static void
 http_to_hub(struct loop *l, struct http_req *r)
 {
     r->in_hub = true;
+    r->listed = true;
     r->wprev = NULL;
     r->wnext = l->waiting;
     if (l->waiting) {
@@ -1374,6 +1387,7 @@ http_detach(struct loop *l, struct slot *slot)
     }
     slot->p = NULL;
     r->wsi = NULL;
+    unwait(r); /* nobody to answer any more */
     if (r->in_hub) {
         goodbye(l, &r->h); /* freed at the hub's OP_RELEASE */
     } else {
@@ -1462,6 +1476,7 @@ http_begin(struct loop *l, struct lws *wsi, struct slot *slot)
         r = NULL;
     }
     if (r) {
+        unwait(r);
         free(r->body);
         free(r->reply);
         lws_explicit_bzero(r->bearer, sizeof(r->bearer));
