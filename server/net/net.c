@@ -90,7 +90,8 @@ _Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
 #define QUEUE_MAX 4096         /* ...and is cut off when this many messages wait */
 #define QUEUE_BYTES (8u << 20) /* ...or this many bytes */
 #define ADDR_SLOTS 8192        /* client addresses tracked for the per-address cap */
-#define FLOOD_STRIKES 3        /* refused bursts before a flooding client is cut off */
+#define FLOOD_WINDOW_S 10      /* refusals are counted over this many seconds... */
+#define FLOOD_BURSTS 2         /* ...and this many bursts' worth of them cut a client off */
 #define WRITE_BATCH 512        /* messages one WRITEABLE may send while the socket takes them */
 #define CLOSE_GRACE_S 5        /* seconds a close frame may wait for the socket before a drop */
 #define API_BODY_MAX (1 << 20) /* HTTP API request bodies */
@@ -243,7 +244,9 @@ struct ws_session {
     char addr[64];
     double tokens;    /* rate limit: messages that may be sent now */
     int64_t refill;   /* when tokens were last topped up (ms) */
-    int refused;      /* messages refused for rate since the last accepted */
+    uint16_t refused[FLOOD_WINDOW_S]; /* messages refused for rate, per second (ring) */
+    int64_t refused_s; /* the second of the newest slot */
+    int64_t warned;    /* when the last rate_limited went out (ms) */
     char *rx;
     size_t rxlen;
     int close_status;
@@ -943,6 +946,33 @@ rate_ok(struct net *n, struct ws_session *s, int64_t now)
     return true;
 }
 
+/* Count one message refused for rate at `now`: the refusals of the last
+ * FLOOD_WINDOW_S seconds, this one included. A window, not a count since
+ * the last accepted message: a client sending at twice its rate has every
+ * other message accepted, and would never be cut off. */
+static unsigned
+refusals(struct ws_session *s, int64_t now)
+{
+    int64_t sec = now / 1000;
+    if (sec - s->refused_s >= FLOOD_WINDOW_S) {
+        memset(s->refused, 0, sizeof(s->refused));
+    } else {
+        for (int64_t t = s->refused_s + 1; t <= sec; t++) {
+            s->refused[t % FLOOD_WINDOW_S] = 0;
+        }
+    }
+    if (sec > s->refused_s) {
+        s->refused_s = sec;
+    }
+    uint16_t *slot = &s->refused[s->refused_s % FLOOD_WINDOW_S];
+    *slot += *slot < UINT16_MAX;
+    unsigned sum = 0;
+    for (int i = 0; i < FLOOD_WINDOW_S; i++) {
+        sum += s->refused[i];
+    }
+    return sum;
+}
+
 /* Is the Origin of this upgrade acceptable? No Origin (not a browser), the
  * server's own (same host), or one of --allow-origin. */
 static bool
@@ -1105,19 +1135,19 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0 &&
             !s->discarding) {
             int64_t now = net_now_ms();
-            int strikes = n->cfg.msg_rate ? 2 * n->cfg.msg_rate : 40;
             if (!rate_ok(n, s, now)) {
-                /* Slowed first, with a clear error; cut off if it goes on. */
-                if (++s->refused % strikes == 1) {
-                    ws_refuse(s, ERR_RATE_LIMITED, "too many messages, slow down", 0, NULL);
-                }
-                if (s->refused > FLOOD_STRIKES * strikes) {
+                /* Slowed first, with a clear error (one a second at most);
+                 * cut off if it goes on. */
+                unsigned burst = 2 * (unsigned)(n->cfg.msg_rate ? n->cfg.msg_rate : 20);
+                if (refusals(s, now) > FLOOD_BURSTS * burst) {
                     log_line(LOG_WARN, "connection from %s flooding: closing", s->addr);
                     ws_refuse(s, ERR_RATE_LIMITED, "flooding: disconnected", 1008, "flooding");
+                } else if (now - s->warned >= 1000) {
+                    s->warned = now;
+                    ws_refuse(s, ERR_RATE_LIMITED, "too many messages, slow down", 0, NULL);
                 }
             } else if (direct(l)) {
                 /* Read in place: the hub copies what it keeps. */
-                s->refused = 0;
                 struct op op = {.kind = OP_MESSAGE,
                                 .who = &s->h,
                                 .data = whole ? in : s->rx,
@@ -1126,7 +1156,6 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
                                 .borrowed = true};
                 hub_apply(n, &op);
             } else {
-                s->refused = 0;
                 struct op op = {.kind = OP_MESSAGE, .len = whole ? len : s->rxlen, .now = now};
                 op.data = whole ? malloc(len) : s->rx;
                 if (whole && op.data) {

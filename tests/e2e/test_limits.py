@@ -122,6 +122,45 @@ def test_a_burst_is_slowed_with_rate_limited_and_a_flood_is_cut_off_with_1008(sp
         assert (status, reason) == (1008, "flooding")
 
 
+def test_a_client_sending_at_twice_its_rate_is_cut_off_and_one_that_bursts_once_is_not(spawn):
+    """Refusals are counted over the last 10 s: a client at twice its rate has
+    every other message accepted, and is still cut off; one burst over the
+    limit, then a normal pace, is only slowed."""
+    srv, m = serve(spawn, "--msg-rate", "10")  # bursts of 20; cut off beyond 40 refusals in 10 s
+    steady = RawWS(srv.port, m.id)
+    steady.hello(m.token("member1"))
+    steady.start_reading()
+    eager = RawWS(srv.port, m.id)
+    eager.hello(m.token("member2"))
+    eager.start_reading()
+    eager.send_bytes(b"".join(ws_json_frame({"type": "ping", "id": "b%d" % i}) for i in range(30)))
+    t0 = time.monotonic()
+    i = 0
+    while steady.ended_at is None and time.monotonic() - t0 < 25:
+        steady.send_json({"type": "ping", "id": i})  # 20 a second: twice the rate
+        if i % 4 == 0:
+            eager.send_json({"type": "ping", "id": "e%d" % i})  # 5 a second
+        i += 1
+        time.sleep(0.05)
+    wait_for(lambda: steady.ended_at, timeout=10, what="the end of the flooding connection")
+    took = steady.ended_at - t0
+    pongs = sum(1 for _, x in steady.messages if x["type"] == "pong")
+    print("[flood at 2x] cut off after %.1f s, %d messages sent, %d answered" % (took, i, pongs))
+    assert (steady.close_code, steady.close_reason) == (1008, "flooding")
+    assert pongs >= 40, "it was slowed, not refused everything: %d pongs" % pongs
+    errs = [x["body"]["code"] for _, x in steady.messages if x["type"] == "error"]
+    assert errs and set(errs) == {"rate_limited"}, errs
+    # The one that burst once goes on.
+    eager.send_json({"type": "ping", "id": "after"})
+    assert eager.wait_reply("after")["type"] == "pong"
+    assert eager.ended_at is None, "a single burst must be slowed, not cut off (%s %r)" % (
+        eager.close_code, eager.close_reason)
+    eager_errs = [x["body"]["code"] for _, x in eager.messages if x["type"] == "error"]
+    assert eager_errs == ["rate_limited"], eager_errs
+    steady.close()
+    eager.close()
+
+
 # ---------------------------------------------------------------- slow reader
 
 
