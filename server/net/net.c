@@ -1000,6 +1000,52 @@ origin_ok(struct net *n, struct lws *wsi)
     return false;
 }
 
+/* Refuse a WebSocket upgrade with the API's HTTP status and JSON error
+ * (PROTOCOL.md 4), so that a client library reports the status: lws has
+ * read the request and sent nothing yet, and closes the connection once
+ * this returns. Written on the socket at once, in one send(): a few hundred
+ * bytes, on a connection that has sent nothing else, fit its buffer. */
+static void
+upgrade_refuse(struct lws *wsi, int code, const char *message)
+{
+    char *e = proto_http_error(code, message);
+    const char *body = e ? e : "{}";
+    int status = err_http_status(code);
+    char out[1024];
+    int len = snprintf(out, sizeof(out),
+                       "HTTP/1.1 %d %s\r\n"
+                       "content-type: application/json\r\n"
+                       "content-length: %zu\r\n"
+                       "cache-control: no-store\r\n"
+                       "x-content-type-options: nosniff\r\n"
+                       "connection: close\r\n"
+                       "\r\n%s",
+                       status, status == 403 ? "Forbidden" : "Bad Request", strlen(body), body);
+    free(e);
+    int fd = lws_get_socket_fd(wsi);
+    if (fd >= 0 && len > 0 && (size_t)len < sizeof(out)) {
+        ssize_t sent = send(fd, out, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)sent; /* a peer already gone needs no answer */
+    }
+}
+
+/* Does the upgrade offer our subprotocol (Sec-WebSocket-Protocol, a list)? */
+static bool
+offers_ours(struct lws *wsi)
+{
+    char list[256];
+    if (lws_hdr_copy(wsi, list, sizeof(list), WSI_TOKEN_PROTOCOL) <= 0) {
+        return false;
+    }
+    for (char *save = NULL, *t = strtok_r(list, ", \t", &save); t;
+         t = strtok_r(NULL, ", \t", &save)) {
+        if (strcmp(t, "concerto.v1") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void
 query_meeting(struct lws *wsi, char *out, size_t outlen)
 {
@@ -1047,15 +1093,6 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
     char uri[64];
 
     switch (reason) {
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        if (!origin_ok(n, wsi)) {
-            /* A page of another site must not drive a member's session. */
-            log_line(LOG_WARN, "WebSocket upgrade from a foreign origin: refused");
-            lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
-            return -1;
-        }
-        return 0;
-
     case LWS_CALLBACK_ESTABLISHED: {
         slot->p = NULL;
         if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
@@ -1567,9 +1604,26 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
         }
         return 0;
 
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        /* lws would drop an upgrade naming only other subprotocols without
+         * a word: refused here, with a status a client library reports. */
+        if (strcmp(in, "websocket") != 0 || !offers_ours(wsi)) {
+            log_line(LOG_WARN, "WebSocket upgrade without subprotocol concerto.v1: refused");
+            upgrade_refuse(wsi, ERR_INVALID, "subprotocol concerto.v1 required");
+            return -1;
+        }
+        if (!origin_ok(n, wsi)) {
+            /* A page of another site must not drive a member's session. */
+            log_line(LOG_WARN, "WebSocket upgrade from a foreign origin: refused");
+            upgrade_refuse(wsi, ERR_FORBIDDEN, "origin not allowed");
+            return -1;
+        }
+        return 0;
+
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         /* A WebSocket upgrade without our subprotocol lands here: refuse it. */
         log_line(LOG_WARN, "WebSocket upgrade without subprotocol concerto.v1: refused");
+        upgrade_refuse(wsi, ERR_INVALID, "subprotocol concerto.v1 required");
         return -1;
 
     case LWS_CALLBACK_HTTP: {

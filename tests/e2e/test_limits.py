@@ -9,14 +9,18 @@ abuse ("quiet"), then during it ("abuse"). The figures are printed (run
 pytest with -s to see them) and p99 during the abuse must stay under
 P99_MS. Every test has a server of its own, started with the flags it needs.
 """
+import asyncio
+import json
 import select
 import socket
 import threading
 import time
 
 import pytest
+import websockets
+import websockets.client
 
-from harness import http_request, make_meeting
+from harness import SCHEMA, TIMEOUT, http_request, make_meeting
 from limits_helpers import (
     Background, HandshakeRefused, LatencyProbe, LocalAddresses, RawWS, metrics, percentile, sanitized, tcp_state,
     vm_rss, wait_for, ws_frame, ws_json_frame,
@@ -343,6 +347,56 @@ def test_connections_beyond_max_per_address_get_rate_limited_and_1013_and_loopba
 
 
 # ---------------------------------------------------------------- Origin
+
+
+def upgrade_answer(port, meeting, protocol=None, origin=None):
+    """A raw upgrade: (status line, headers, body) of the answer, read to the end."""
+    lines = ["GET /ws?meeting=%s HTTP/1.1" % meeting, "Host: 127.0.0.1:%d" % port, "Upgrade: websocket",
+             "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"]
+    if protocol:
+        lines.append("Sec-WebSocket-Protocol: " + protocol)
+    if origin:
+        lines.append("Origin: " + origin)
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *headers = head.decode("latin-1").split("\r\n")
+    return status, {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in headers)}, body
+
+
+def test_a_refused_upgrade_gets_an_http_status_and_a_json_error_that_websocket_libraries_report(spawn):
+    srv, m = serve(spawn, "--allow-origin", "https://concerto.example")
+    url = "ws://127.0.0.1:%d/ws?meeting=%s" % (srv.port, m.id)
+    cases = [
+        ({"subprotocols": None}, None, None, 400, "invalid"),
+        ({"subprotocols": ["chat"]}, "chat", None, 400, "invalid"),
+        ({"subprotocols": ["concerto.v1"], "origin": "https://evil.example"}, "concerto.v1",
+         "https://evil.example", 403, "forbidden"),
+    ]
+    for kw, protocol, origin, status, code in cases:
+        async def connect():
+            await websockets.client.connect(url, open_timeout=TIMEOUT, **kw)
+
+        with pytest.raises(websockets.exceptions.InvalidStatusCode) as refused:
+            asyncio.run(connect())
+        assert refused.value.status_code == status, (kw, refused.value)
+        line, headers, body = upgrade_answer(srv.port, m.id, protocol, origin)
+        assert line.startswith("HTTP/1.1 %d " % status), line
+        assert headers["content-type"] == "application/json"
+        assert int(headers["content-length"]) == len(body)
+        err = json.loads(body)
+        assert err["error"]["code"] == code and err["error"]["message"], err
+        SCHEMA.check("http.error.json", err)
+    # Our subprotocol among others, from no Origin: accepted.
+    ws = RawWS(srv.port, m.id, subprotocol="chat, concerto.v1")
+    ws.hello(m.token("member1"))
+    ws.close()
 
 
 def test_a_websocket_from_a_foreign_origin_gets_403_and_never_joins(spawn):
