@@ -125,7 +125,7 @@ enum op_kind {
     OP_HTTP,       /* an API request (its fields are in it); data: its body */
     OP_HTTP_GONE,  /* the request's connection is gone: answer with OP_RELEASE */
     /* to a loop */
-    OP_ADOPT,   /* code: an accepted socket */
+    OP_ADOPT,   /* code: an accepted socket; data: its struct conn */
     OP_SEND,    /* m: one reference, now the session's */
     OP_CLOSE,   /* code: WebSocket close status; data: reason */
     OP_ANSWER,  /* code: HTTP status; data: LWS_PRE, the body (len), a disposition */
@@ -171,7 +171,16 @@ struct handle {
 
 struct addr_slot {
     char addr[64];
-    int conns;
+    int conns; /* WebSockets */
+    int http;  /* connections not (yet) WebSockets */
+};
+
+/* What a loop keeps about one connection, from its adoption to its end
+ * (lws's opaque user data of the wsi): lws rebinds a connection's user
+ * space between requests, this stays. */
+struct conn {
+    struct addr_slot *slot; /* counted in slot->http; NULL when not (loopback, or now a WebSocket) */
+    int64_t started;        /* when its current request may have begun (ms) */
 };
 
 struct ws_session;
@@ -268,6 +277,7 @@ struct http_req {
     char *body;
     size_t body_len;
     bool too_large;
+    bool close_after; /* the connection ends with the answer */
     /* the answer, once the hub gives it */
     bool answered;
     bool headers_sent;
@@ -876,7 +886,7 @@ addr_slot(struct net *n, const char *a)
         if (!s->addr[0]) {
             return free_slot ? free_slot : s;
         }
-        if (s->conns == 0 && !free_slot) {
+        if (s->conns == 0 && s->http == 0 && !free_slot) {
             free_slot = s; /* reusable, but the address may be further on */
         }
     }
@@ -901,6 +911,7 @@ admit(struct net *n, struct ws_session *s)
             if (strcmp(slot->addr, s->addr) != 0) {
                 snprintf(slot->addr, sizeof(slot->addr), "%s", s->addr);
                 slot->conns = 0;
+                slot->http = 0;
             }
             slot->conns++;
         }
@@ -925,6 +936,91 @@ release(struct net *n, struct ws_session *s)
         slot->conns--;
     }
     pthread_mutex_unlock(&n->admit_mu);
+}
+
+/* Seconds a client has to send a whole request. */
+static int
+http_timeout(const struct net *n)
+{
+    return n->cfg.http_timeout ? n->cfg.http_timeout : 10;
+}
+
+/* Count a new connection from `ss` in its address's HTTP connections
+ * (c->slot), unless it is loopback; ERR_RATE_LIMITED when that address
+ * already has max_per_address of them (accepting thread). */
+static int
+admit_http(struct net *n, const struct sockaddr_storage *ss, struct conn *c)
+{
+    char a[64] = "";
+    if (ss->ss_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, sizeof(a));
+    } else if (ss->ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof(a));
+    }
+    if (!a[0] || loopback(a)) {
+        return 0;
+    }
+    int per = n->cfg.max_per_address ? n->cfg.max_per_address : 200, rc = 0;
+    pthread_mutex_lock(&n->admit_mu);
+    struct addr_slot *slot = addr_slot(n, a);
+    if (slot && strcmp(slot->addr, a) == 0 && slot->http >= per) {
+        rc = ERR_RATE_LIMITED;
+    } else if (slot) {
+        if (strcmp(slot->addr, a) != 0) {
+            snprintf(slot->addr, sizeof(slot->addr), "%s", a);
+            slot->conns = 0;
+            slot->http = 0;
+        }
+        slot->http++;
+        c->slot = slot;
+    }
+    pthread_mutex_unlock(&n->admit_mu);
+    return rc;
+}
+
+/* The connection of `c` is no longer counted as an HTTP connection (it is a
+ * WebSocket now, or gone). Any thread. */
+static void
+conn_uncount(struct net *n, struct conn *c)
+{
+    if (!c || !c->slot) {
+        return;
+    }
+    pthread_mutex_lock(&n->admit_mu);
+    if (c->slot->http > 0) {
+        c->slot->http--;
+    }
+    pthread_mutex_unlock(&n->admit_mu);
+    c->slot = NULL;
+}
+
+/* The connection of `c` is gone: uncount and free it. NULL-safe. */
+static void
+conn_end(struct net *n, struct conn *c)
+{
+    conn_uncount(n, c);
+    free(c);
+}
+
+/* The connection of `wsi` is over (WSI_DESTROY): its count goes. */
+static void
+conn_gone(struct net *n, struct lws *wsi)
+{
+    struct conn *c = lws_get_opaque_user_data(wsi);
+    if (c) {
+        lws_set_opaque_user_data(wsi, NULL);
+        conn_end(n, c);
+    }
+}
+
+/* The connection's request is done: the next one has --http-timeout from now. */
+static void
+conn_next(struct lws *wsi)
+{
+    struct conn *c = lws_get_opaque_user_data(wsi);
+    if (c) {
+        c->started = net_now_ms();
+    }
 }
 
 /* Token bucket: may the session send one more message now? */
@@ -1000,13 +1096,28 @@ origin_ok(struct net *n, struct lws *wsi)
     return false;
 }
 
-/* Refuse a WebSocket upgrade with the API's HTTP status and JSON error
- * (PROTOCOL.md 4), so that a client library reports the status: lws has
- * read the request and sent nothing yet, and closes the connection once
- * this returns. Written on the socket at once, in one send(): a few hundred
- * bytes, on a connection that has sent nothing else, fit its buffer. */
+static const char *
+reason_phrase(int status)
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 408:
+        return "Request Timeout";
+    case 429:
+        return "Too Many Requests";
+    default:
+        return "Error";
+    }
+}
+
+/* An HTTP/1.1 error answer with the API's JSON body, written on socket `fd`
+ * at once in one send() and never waited for: a few hundred bytes fit the
+ * buffer of a connection that has been sent nothing else. */
 static void
-upgrade_refuse(struct lws *wsi, int code, const char *message)
+send_error(int fd, int code, const char *message)
 {
     char *e = proto_http_error(code, message);
     const char *body = e ? e : "{}";
@@ -1020,13 +1131,22 @@ upgrade_refuse(struct lws *wsi, int code, const char *message)
                        "x-content-type-options: nosniff\r\n"
                        "connection: close\r\n"
                        "\r\n%s",
-                       status, status == 403 ? "Forbidden" : "Bad Request", strlen(body), body);
+                       status, reason_phrase(status), strlen(body), body);
     free(e);
-    int fd = lws_get_socket_fd(wsi);
     if (fd >= 0 && len > 0 && (size_t)len < sizeof(out)) {
         ssize_t sent = send(fd, out, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
         (void)sent; /* a peer already gone needs no answer */
     }
+}
+
+/* Refuse a WebSocket upgrade with the API's HTTP status and JSON error
+ * (PROTOCOL.md 4), so that a client library reports the status: lws has
+ * read the request and sent nothing yet, and closes the connection once
+ * this returns. */
+static void
+upgrade_refuse(struct lws *wsi, int code, const char *message)
+{
+    send_error(lws_get_socket_fd(wsi), code, message);
 }
 
 /* Does the upgrade offer our subprotocol (Sec-WebSocket-Protocol, a list)? */
@@ -1100,6 +1220,8 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
             log_line(LOG_WARN, "WebSocket on a path other than /ws: refused");
             return -1;
         }
+        /* A WebSocket now: counted by admit(), not as an HTTP connection. */
+        conn_uncount(n, lws_get_opaque_user_data(wsi));
         s = calloc(1, sizeof(*s));
         if (!s) {
             return -1;
@@ -1298,6 +1420,10 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         } else {
             ws_free(s);
         }
+        return 0;
+
+    case LWS_CALLBACK_WSI_DESTROY:
+        conn_gone(n, wsi);
         return 0;
 
     default:
@@ -1528,7 +1654,12 @@ http_write_reply(struct lws *wsi, struct http_req *r)
     if (slot && slot->p == r) {
         slot->p = NULL;
     }
+    bool close_after = r->close_after;
     req_free(r);
+    if (close_after) {
+        return -1;
+    }
+    conn_next(wsi);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -1560,12 +1691,27 @@ http_begin(struct loop *l, struct lws *wsi, struct slot *slot)
     return r;
 }
 
+/* Serve accepted socket `fd` on loop `l`; steals `c`, which stays with the
+ * connection until LWS_CALLBACK_WSI_DESTROY. */
+static void
+adopt(struct loop *l, int fd, struct conn *c)
+{
+    struct lws *wsi = lws_adopt_socket_vhost(l->vh, fd); /* closes fd on failure */
+    if (!wsi) {
+        conn_end(l->n, c);
+        return;
+    }
+    lws_set_opaque_user_data(wsi, c);
+}
+
 /* Accept what the listener has (loop 0) and deal the sockets to the loops. */
 static void
 accept_some(struct net *n)
 {
     for (int i = 0; i < ACCEPT_BATCH; i++) {
-        int fd = accept4(n->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage ss;
+        socklen_t sslen = sizeof(ss);
+        int fd = accept4(n->listen_fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 int64_t now = net_now_ms();
@@ -1578,12 +1724,27 @@ accept_some(struct net *n)
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        struct conn *c = calloc(1, sizeof(*c));
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        if (admit_http(n, &ss, c)) {
+            /* Over the cap: answered at once, never read (a reset may
+             * lose the answer: the client is told if it can be). */
+            send_error(fd, ERR_RATE_LIMITED, "too many connections from your address");
+            close(fd);
+            free(c);
+            continue;
+        }
+        c->started = net_now_ms();
         struct loop *l = &n->loops[n->next_loop++ % n->nloops];
-        struct op op = {.kind = OP_ADOPT, .code = fd};
+        struct op op = {.kind = OP_ADOPT, .code = fd, .data = (char *)c};
         if (direct(l)) {
-            lws_adopt_socket_vhost(l->vh, fd); /* closes fd on failure */
+            adopt(l, fd, c);
         } else if (opq_push(&l->hubq, &op)) {
             close(fd);
+            conn_end(n, c);
         }
     }
 }
@@ -1661,8 +1822,15 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                 }
                 if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) == 0) {
                     http_to_hub(l, r);
+                    return 0;
                 }
-                return 0; /* the body follows */
+                /* The body follows, within --http-timeout of the request's
+                 * start all told: lws's own timeout restarts with each piece,
+                 * and a body trickled a byte at a time would never end. */
+                struct conn *c = lws_get_opaque_user_data(wsi);
+                int64_t left = (c ? c->started : net_now_ms()) + 1000 * http_timeout(n) - net_now_ms();
+                lws_set_timer_usecs(wsi, left > 0 ? left * 1000 : 1);
+                return 0;
             }
             http_to_hub(l, r);
             return 0;
@@ -1707,6 +1875,7 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
         return 0;
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
         if (r && r->api && !r->too_large && !r->answered && !r->in_hub) {
             http_to_hub(l, r);
         }
@@ -1724,7 +1893,21 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
         return 0;
 
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        conn_next(wsi);
         return lws_http_transaction_completed(wsi) ? -1 : 0;
+
+    case LWS_CALLBACK_TIMER:
+        /* A request's deadline: its body is not all there. */
+        if (r && r->api && !r->answered && !r->in_hub && !r->too_large) {
+            log_line(LOG_WARN, "request body not received within %d s: dropped", http_timeout(n));
+            r->close_after = true;
+            http_fail_now(r, ERR_TIMEOUT, "request not received in time");
+        }
+        return 0;
+
+    case LWS_CALLBACK_WSI_DESTROY:
+        conn_gone(n, wsi);
+        return 0;
 
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
@@ -1860,7 +2043,7 @@ loop_apply(struct loop *l, struct op *op)
     struct http_req *r = (struct http_req *)op->who;
     switch (op->kind) {
     case OP_ADOPT:
-        lws_adopt_socket_vhost(l->vh, op->code); /* closes the socket on failure */
+        adopt(l, op->code, (struct conn *)op->data);
         break;
     case OP_SEND:
         ws_take(s, op->m);
@@ -2003,7 +2186,7 @@ loop_init(struct net *n, struct loop *l, unsigned idx)
     info.user = l;
     info.retry_and_idle_policy = &retry;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
-    info.timeout_secs = (unsigned int)(n->cfg.http_timeout ? n->cfg.http_timeout : 10);
+    info.timeout_secs = (unsigned int)http_timeout(n);
     info.timeout_secs_ah_idle = info.timeout_secs; /* a request's headers: lws's own 10 s otherwise */
     info.max_http_header_data = 4096;
     info.fd_limit_per_thread = 0;

@@ -517,3 +517,111 @@ def _by_kind(socks):
         if end is not None:
             out.setdefault(kind, []).append(end - start)
     return out
+
+
+def test_a_request_body_trickled_past_http_timeout_gets_408_and_the_connection_closes(spawn):
+    srv, m = serve(spawn, "--http-timeout", "2")
+    with LatencyProbe(m) as probe:
+        probe.run_for(QUIET_S, "quiet")
+        probe.phase = "abuse"
+        t0 = time.monotonic()
+        s = socket.create_connection(("127.0.0.1", srv.port))
+        s.sendall(b"POST /api/commissions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 200\r\n\r\n{")
+        s.settimeout(0.3)
+        got, ended = b"", None
+        while ended is None and time.monotonic() - t0 < 10:
+            try:
+                s.send(b" ")  # one byte every 300 ms: lws's own timeout never fires
+            except OSError:
+                pass
+            try:
+                chunk = s.recv(4096)
+                if not chunk:
+                    ended = time.monotonic() - t0
+                got += chunk
+            except socket.timeout:
+                pass
+            except OSError:
+                ended = time.monotonic() - t0
+        s.close()
+        served = http_request(srv.port, "GET", "/healthz")
+    probe.check("trickled body", p99_ms=P99_MS)
+    print("[trickled body] answered %r, closed after %s s" % (got[:40], ended))
+    assert ended is not None, "a body trickled for 10 s with --http-timeout 2 is still being read"
+    assert 1.5 <= ended <= 4.5, ended
+    head, _, body = got.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), got
+    assert json.loads(body)["error"]["code"] == "timeout", body
+    assert served.status == 200
+
+
+def http_from(source, port, head=b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"):
+    """One request from local address `source`: (status, body) of the answer (None if there was none)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((source, 0))
+        s.settimeout(TIMEOUT)
+        s.connect(("127.0.0.1", port))
+        data = b""
+        try:
+            s.sendall(head)
+            while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < _length(data):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+    head, _, body = data.partition(b"\r\n\r\n")
+    return (int(head.split()[1]) if head else None), body
+
+
+def _length(data):
+    for line in data.partition(b"\r\n\r\n")[0].split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":")[1])
+    return 0
+
+
+def test_http_connections_beyond_max_per_address_get_429_and_are_counted_apart_from_websockets(spawn, other_addresses):
+    a, b = other_addresses
+    srv, m = serve(spawn, "--max-per-address", "3", "--http-timeout", "30")
+    held = []
+    for _ in range(3):  # requests never finished: each holds a connection
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((a, 0))
+        s.connect(("127.0.0.1", srv.port))
+        s.sendall(b"GET /healthz HTTP/1.1\r\nX-Slow: ")
+        held.append(s)
+    # The fourth from that address: 429, at once.
+    status, body = http_from(a, srv.port)
+    assert status == 429, (status, body)
+    assert json.loads(body)["error"]["code"] == "rate_limited"
+    with pytest.raises(HandshakeRefused):  # an upgrade too: it is an HTTP connection until it is one
+        RawWS(srv.port, m.id, source=a)
+    assert http_from(b, srv.port)[0] == 200  # another address is not held back
+    local = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(10)]  # loopback: exempt
+    assert http_request(srv.port, "GET", "/healthz").status == 200
+    # A connection its client closes frees its place at once, not after --http-timeout.
+    held.pop().close()
+    t0 = time.monotonic()
+    wait_for(lambda: http_from(a, srv.port)[0] == 200, timeout=TIMEOUT, what="a place freed by a closed connection")
+    assert time.monotonic() - t0 < 5
+    for s in held:
+        s.close()
+    # WebSockets are counted apart: three of them, and still room for HTTP.
+    wss = []
+    for who in ("member1", "member2", "member3"):
+        wait_for(lambda: _try_ws(srv.port, m.id, a, wss), what="a WebSocket from %s" % a)
+        wss[-1].hello(m.token(who))
+    assert http_from(a, srv.port)[0] == 200
+    for s in local + wss:
+        s.close()
+
+
+def _try_ws(port, meeting, source, out):
+    try:
+        out.append(RawWS(port, meeting, source=source))
+        return True
+    except HandshakeRefused:
+        return False
