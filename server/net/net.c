@@ -37,7 +37,20 @@
  * Sessions and requests are heap handles that outlive their wsi: the hub
  * may still send to a connection that its loop has just seen close. A loop
  * frees a handle only on the hub's `release`, which follows every op the
- * hub queued for it.
+ * hub queued for it. A handle is on lists of its loop (live sessions,
+ * requests awaiting the hub): it leaves each when its connection goes, and
+ * whatever frees it unlinks it first (unwait()), since a client may leave
+ * before its answer, in the same turn as its request.
+ *
+ * Admission. Every accepted connection is counted against its address
+ * (loopback exempt: a reverse proxy is there) as an HTTP connection until
+ * it becomes a WebSocket, when admit() counts it as one instead: each up to
+ * --max-per-address. Beyond, an HTTP connection is answered 429 at once and
+ * closed. The count lives in a `struct conn`, lws's opaque user data of the
+ * connection from its adoption to LWS_CALLBACK_WSI_DESTROY. A request must
+ * arrive whole within --http-timeout: lws bounds the headers, and a timer
+ * of the connection bounds the body (lws restarts its own timeout with each
+ * piece, so a body trickled a byte at a time would never end).
  *
  * Sending follows DESIGN.md: each WebSocket session has a bounded ring of
  * shared, reference-counted messages; the WRITEABLE callback sends one with
