@@ -290,7 +290,6 @@ struct http_req {
     char *body;
     size_t body_len;
     bool too_large;
-    bool close_after; /* the connection ends with the answer */
     /* the answer, once the hub gives it */
     bool answered;
     bool headers_sent;
@@ -1645,6 +1644,8 @@ http_write_reply(struct lws *wsi, struct http_req *r)
                                         (const unsigned char *)CSP, (int)strlen(CSP), &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
                                         (const unsigned char *)"nosniff", 7, &p, end) ||
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                        (const unsigned char *)"close", 5, &p, end) ||
             (r->disposition[0] &&
              lws_add_http_header_by_name(wsi, (const unsigned char *)"content-disposition:",
                                          (const unsigned char *)r->disposition,
@@ -1661,19 +1662,18 @@ http_write_reply(struct lws *wsi, struct http_req *r)
             (int)r->reply_len) {
         return -1;
     }
-    /* Done: the handle goes (lws may rebind the connection's user space
-     * before its next request, without a callback). */
+    /* Done: the handle goes, and so does the connection. lws 4.1.6 cannot
+     * take a pipelined request with a body after an answer given from
+     * WRITEABLE (rather than from the HTTP callback, as static files are):
+     * its loop spins on the request forever. So API answers say
+     * "connection: close" and end their connection; only static files keep
+     * theirs alive. */
     struct slot *slot = lws_wsi_user(wsi);
     if (slot && slot->p == r) {
         slot->p = NULL;
     }
-    bool close_after = r->close_after;
     req_free(r);
-    if (close_after) {
-        return -1;
-    }
-    conn_next(wsi);
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    return -1;
 }
 
 /* The request handle of this connection, fresh for a new request. */
@@ -1913,7 +1913,6 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
         /* A request's deadline: its body is not all there. */
         if (r && r->api && !r->answered && !r->in_hub && !r->too_large) {
             log_line(LOG_WARN, "request body not received within %d s: dropped", http_timeout(n));
-            r->close_after = true;
             http_fail_now(r, ERR_TIMEOUT, "request not received in time");
         }
         return 0;

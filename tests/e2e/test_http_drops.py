@@ -93,3 +93,45 @@ def test_clients_that_close_before_their_answer_never_crash_the_server(spawn, th
     wait_for(lambda: http_request(srv.port, "GET", "/healthz").status == 200, what="/healthz answered")
     assert srv.stop(timeout=20) == 0, srv.stderr_text()[-3000:]
     assert "ERROR: AddressSanitizer" not in srv.stderr_text()
+
+
+FIRST = {
+    "an API answer": b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+    "an error answered at once": b"GET /no-such-file HTTP/1.1\r\nHost: x\r\n\r\n",
+    "metrics": b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+}
+PIPELINED = {
+    "a POST with its body": b"POST /api/commissions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
+    "a GET with a body": b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde",
+    "a POST cut short": b"POST /api/commissions HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{",
+}
+
+
+@pytest.mark.parametrize("first", sorted(FIRST))
+def test_a_request_pipelined_after_an_answer_never_stalls_the_server(spawn, first):
+    """A client may send its next requests before the first is answered (HTTP/1.1
+    pipelining): whatever follows, the connection's loop goes on serving
+    everyone (a request with a body behind one the server answered used to
+    stall the loop for good)."""
+    srv = spawn()
+    srv.start("--threads", "1")
+    for name, second in sorted(PIPELINED.items()):
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=TIMEOUT)
+        s.sendall(FIRST[first] + second)
+        s.settimeout(TIMEOUT)
+        got = b""
+        try:
+            while b"\r\n\r\n" not in got:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+        except OSError:
+            pass
+        assert got.startswith(b"HTTP/1.1 "), (name, got)
+        t0 = time.monotonic()
+        r = http_request(srv.port, "GET", "/healthz", timeout=TIMEOUT)
+        assert r.status == 200, (first, name, r)
+        assert time.monotonic() - t0 < TIMEOUT
+        s.close()
+    assert srv.stop(timeout=20) == 0
