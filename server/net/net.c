@@ -192,7 +192,7 @@ struct addr_slot {
  * (lws's opaque user data of the wsi): lws rebinds a connection's user
  * space between requests, this stays. */
 struct conn {
-    struct addr_slot *slot; /* counted in slot->http; NULL when not (loopback, or now a WebSocket) */
+    struct addr_slot *slot; /* counted in slot->http; NULL if not (loopback, WebSocket) */
     int64_t started;        /* when its current request may have begun (ms) */
 };
 
@@ -267,8 +267,8 @@ struct ws_session {
     double tokens;    /* rate limit: messages that may be sent now */
     int64_t refill;   /* when tokens were last topped up (ms) */
     uint16_t refused[FLOOD_WINDOW_S]; /* messages refused for rate, per second (ring) */
-    int64_t refused_s; /* the second of the newest slot */
-    int64_t warned;    /* when the last rate_limited went out (ms) */
+    int64_t refused_s;                /* the second of the newest slot */
+    int64_t warned;                   /* when the last rate_limited went out (ms) */
     char *rx;
     size_t rxlen;
     int close_status;
@@ -280,8 +280,8 @@ struct http_req {
     struct handle h;
     struct lws *wsi;                  /* NULL once the connection is gone */
     struct http_req *wprev, *wnext;   /* in loop->waiting while listed */
-    bool listed;  /* in loop->waiting: the hub holds it and its client waits */
-    bool in_hub;  /* the hub holds it: a goodbye is owed if its client leaves */
+    bool listed;                      /* in loop->waiting: the hub holds it and its client waits */
+    bool in_hub;                      /* the hub holds it: a goodbye is owed if its client leaves */
     bool metrics; /* GET /metrics: answered by the hub's thread too */
     bool api;
     char method[8];
@@ -1636,8 +1636,8 @@ http_write_reply(struct lws *wsi, struct http_req *r)
         unsigned char hdr[LWS_PRE + 2048];
         unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof(hdr) - 1;
         if (lws_add_http_common_headers(wsi, (unsigned int)r->status,
-                                        r->ctype ? r->ctype : "application/json", r->reply_len,
-                                        &p, end) ||
+                                        r->ctype ? r->ctype : "application/json", r->reply_len, &p,
+                                        end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                         (const unsigned char *)"no-store", 8, &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"content-security-policy:",
@@ -1724,7 +1724,8 @@ accept_some(struct net *n)
     for (int i = 0; i < ACCEPT_BATCH; i++) {
         struct sockaddr_storage ss;
         socklen_t sslen = sizeof(ss);
-        int fd = accept4(n->listen_fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd =
+            accept4(n->listen_fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 int64_t now = net_now_ms();
@@ -1841,7 +1842,8 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                  * start all told: lws's own timeout restarts with each piece,
                  * and a body trickled a byte at a time would never end. */
                 struct conn *c = lws_get_opaque_user_data(wsi);
-                int64_t left = (c ? c->started : net_now_ms()) + 1000 * http_timeout(n) - net_now_ms();
+                int64_t left =
+                    (c ? c->started : net_now_ms()) + 1000 * http_timeout(n) - net_now_ms();
                 lws_set_timer_usecs(wsi, left > 0 ? left * 1000 : 1);
                 return 0;
             }

@@ -49,7 +49,7 @@
 static _Alignas(16) unsigned char spare[SPARE_SIZE];
 static size_t spare_used, spare_live; /* guarded by spare_taken */
 static atomic_flag spare_taken = ATOMIC_FLAG_INIT;
-static _Thread_local bool loading; /* this thread's parse holds the spare area */
+static _Thread_local bool loading;           /* this thread's parse holds the spare area */
 static _Thread_local unsigned long failures; /* allocations jansson asked for and did not get */
 static pthread_once_t installed = PTHREAD_ONCE_INIT;
 

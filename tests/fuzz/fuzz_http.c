@@ -279,8 +279,8 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
         uint8_t ctl = stop > p ? (uint8_t)p[0] : 0; /* an empty one: connect, close */
         k->how = ctl & 3;
         k->two = (ctl & 4) != 0;
-        k->bytes = stop > p ? fz_expand(p + 1, (size_t)(stop - p - 1), &k->len)
-                            : fz_expand(p, 0, &k->len);
+        k->bytes =
+            stop > p ? fz_expand(p + 1, (size_t)(stop - p - 1), &k->len) : fz_expand(p, 0, &k->len);
         k->sent = 0;
         k->fd = fz_connect();
         p = sep ? sep + strlen(FZ_SEP) : end;
