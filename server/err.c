@@ -29,6 +29,7 @@ static const struct {
     [-ERR_METHOD] = {"method_not_allowed", "method not allowed on this route", 405},
     [-ERR_INTERNAL] = {"internal", "internal error", 500},
     [-ERR_IO] = {"io_error", "a file could not be read or written", 500},
+    [-ERR_TIMEOUT] = {"timeout", "the request did not arrive in time", 408},
 };
 
 static int

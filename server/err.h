@@ -32,7 +32,8 @@ enum err {
     ERR_METHOD = -16,           /* HTTP: method not allowed on this route */
     ERR_INTERNAL = -17,         /* a bug; logged */
     ERR_IO = -18,               /* a file could not be read or written */
-    ERR_COUNT_ = 19
+    ERR_TIMEOUT = -19,          /* HTTP: the request did not arrive in time */
+    ERR_COUNT_ = 20
 };
 
 /* The wire name of `e` ("forbidden"); static storage. Unknown values give "internal". */

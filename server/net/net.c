@@ -37,7 +37,20 @@
  * Sessions and requests are heap handles that outlive their wsi: the hub
  * may still send to a connection that its loop has just seen close. A loop
  * frees a handle only on the hub's `release`, which follows every op the
- * hub queued for it.
+ * hub queued for it. A handle is on lists of its loop (live sessions,
+ * requests awaiting the hub): it leaves each when its connection goes, and
+ * whatever frees it unlinks it first (unwait()), since a client may leave
+ * before its answer, in the same turn as its request.
+ *
+ * Admission. Every accepted connection is counted against its address
+ * (loopback exempt: a reverse proxy is there) as an HTTP connection until
+ * it becomes a WebSocket, when admit() counts it as one instead: each up to
+ * --max-per-address. Beyond, an HTTP connection is answered 429 at once and
+ * closed. The count lives in a `struct conn`, lws's opaque user data of the
+ * connection from its adoption to LWS_CALLBACK_WSI_DESTROY. A request must
+ * arrive whole within --http-timeout: lws bounds the headers, and a timer
+ * of the connection bounds the body (lws restarts its own timeout with each
+ * piece, so a body trickled a byte at a time would never end).
  *
  * Sending follows DESIGN.md: each WebSocket session has a bounded ring of
  * shared, reference-counted messages; the WRITEABLE callback sends one with
@@ -90,7 +103,8 @@ _Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
 #define QUEUE_MAX 4096         /* ...and is cut off when this many messages wait */
 #define QUEUE_BYTES (8u << 20) /* ...or this many bytes (see queue_weight()) */
 #define ADDR_SLOTS 8192        /* client addresses tracked for the per-address cap */
-#define FLOOD_STRIKES 3        /* refused bursts before a flooding client is cut off */
+#define FLOOD_WINDOW_S 10      /* refusals are counted over this many seconds... */
+#define FLOOD_BURSTS 2         /* ...and this many bursts' worth of them cut a client off */
 #define WRITE_BATCH 512        /* messages one WRITEABLE may send while the socket takes them */
 #define CLOSE_GRACE_S 5        /* seconds a close frame may wait for the socket before a drop */
 #define API_BODY_MAX (1 << 20) /* HTTP API request bodies */
@@ -124,7 +138,7 @@ enum op_kind {
     OP_HTTP,       /* an API request (its fields are in it); data: its body */
     OP_HTTP_GONE,  /* the request's connection is gone: answer with OP_RELEASE */
     /* to a loop */
-    OP_ADOPT,   /* code: an accepted socket */
+    OP_ADOPT,   /* code: an accepted socket; data: its struct conn */
     OP_SEND,    /* m: one reference, now the session's */
     OP_CLOSE,   /* code: WebSocket close status; data: reason */
     OP_ANSWER,  /* code: HTTP status; data: LWS_PRE, the body (len), a disposition */
@@ -170,7 +184,16 @@ struct handle {
 
 struct addr_slot {
     char addr[64];
-    int conns;
+    int conns; /* WebSockets */
+    int http;  /* connections not (yet) WebSockets */
+};
+
+/* What a loop keeps about one connection, from its adoption to its end
+ * (lws's opaque user data of the wsi): lws rebinds a connection's user
+ * space between requests, this stays. */
+struct conn {
+    struct addr_slot *slot; /* counted in slot->http; NULL if not (loopback, WebSocket) */
+    int64_t started;        /* when its current request may have begun (ms) */
 };
 
 struct ws_session;
@@ -243,7 +266,9 @@ struct ws_session {
     char addr[64];
     double tokens;    /* rate limit: messages that may be sent now */
     int64_t refill;   /* when tokens were last topped up (ms) */
-    int refused;      /* messages refused for rate since the last accepted */
+    uint16_t refused[FLOOD_WINDOW_S]; /* messages refused for rate, per second (ring) */
+    int64_t refused_s;                /* the second of the newest slot */
+    int64_t warned;                   /* when the last rate_limited went out (ms) */
     char *rx;
     size_t rxlen;
     int close_status;
@@ -254,8 +279,9 @@ struct ws_session {
 struct http_req {
     struct handle h;
     struct lws *wsi;                  /* NULL once the connection is gone */
-    struct http_req *wprev, *wnext;   /* in loop->waiting while in_hub */
-    bool in_hub;  /* the hub may still answer it */
+    struct http_req *wprev, *wnext;   /* in loop->waiting while listed */
+    bool listed;                      /* in loop->waiting: the hub holds it and its client waits */
+    bool in_hub;                      /* the hub holds it: a goodbye is owed if its client leaves */
     bool metrics; /* GET /metrics: answered by the hub's thread too */
     bool api;
     char method[8];
@@ -602,9 +628,31 @@ ws_free(struct ws_session *s)
     free(s);
 }
 
+/* Off loop->waiting (no-op when not on it). Every path that frees a request
+ * or reuses it passes here first: the idle sweep walks that list. */
+static void
+unwait(struct http_req *r)
+{
+    if (!r->listed) {
+        return;
+    }
+    struct loop *l = r->h.loop;
+    if (r->wprev) {
+        r->wprev->wnext = r->wnext;
+    } else {
+        l->waiting = r->wnext;
+    }
+    if (r->wnext) {
+        r->wnext->wprev = r->wprev;
+    }
+    r->wprev = r->wnext = NULL;
+    r->listed = false;
+}
+
 static void
 req_free(struct http_req *r)
 {
+    unwait(r);
     free(r->body);
     free(r->reply);
     lws_explicit_bzero(r->bearer, sizeof(r->bearer));
@@ -862,7 +910,7 @@ addr_slot(struct net *n, const char *a)
         if (!s->addr[0]) {
             return free_slot ? free_slot : s;
         }
-        if (s->conns == 0 && !free_slot) {
+        if (s->conns == 0 && s->http == 0 && !free_slot) {
             free_slot = s; /* reusable, but the address may be further on */
         }
     }
@@ -887,6 +935,7 @@ admit(struct net *n, struct ws_session *s)
             if (strcmp(slot->addr, s->addr) != 0) {
                 snprintf(slot->addr, sizeof(slot->addr), "%s", s->addr);
                 slot->conns = 0;
+                slot->http = 0;
             }
             slot->conns++;
         }
@@ -913,6 +962,91 @@ release(struct net *n, struct ws_session *s)
     pthread_mutex_unlock(&n->admit_mu);
 }
 
+/* Seconds a client has to send a whole request. */
+static int
+http_timeout(const struct net *n)
+{
+    return n->cfg.http_timeout ? n->cfg.http_timeout : 10;
+}
+
+/* Count a new connection from `ss` in its address's HTTP connections
+ * (c->slot), unless it is loopback; ERR_RATE_LIMITED when that address
+ * already has max_per_address of them (accepting thread). */
+static int
+admit_http(struct net *n, const struct sockaddr_storage *ss, struct conn *c)
+{
+    char a[64] = "";
+    if (ss->ss_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, sizeof(a));
+    } else if (ss->ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof(a));
+    }
+    if (!a[0] || loopback(a)) {
+        return 0;
+    }
+    int per = n->cfg.max_per_address ? n->cfg.max_per_address : 200, rc = 0;
+    pthread_mutex_lock(&n->admit_mu);
+    struct addr_slot *slot = addr_slot(n, a);
+    if (slot && strcmp(slot->addr, a) == 0 && slot->http >= per) {
+        rc = ERR_RATE_LIMITED;
+    } else if (slot) {
+        if (strcmp(slot->addr, a) != 0) {
+            snprintf(slot->addr, sizeof(slot->addr), "%s", a);
+            slot->conns = 0;
+            slot->http = 0;
+        }
+        slot->http++;
+        c->slot = slot;
+    }
+    pthread_mutex_unlock(&n->admit_mu);
+    return rc;
+}
+
+/* The connection of `c` is no longer counted as an HTTP connection (it is a
+ * WebSocket now, or gone). Any thread. */
+static void
+conn_uncount(struct net *n, struct conn *c)
+{
+    if (!c || !c->slot) {
+        return;
+    }
+    pthread_mutex_lock(&n->admit_mu);
+    if (c->slot->http > 0) {
+        c->slot->http--;
+    }
+    pthread_mutex_unlock(&n->admit_mu);
+    c->slot = NULL;
+}
+
+/* The connection of `c` is gone: uncount and free it. NULL-safe. */
+static void
+conn_end(struct net *n, struct conn *c)
+{
+    conn_uncount(n, c);
+    free(c);
+}
+
+/* The connection of `wsi` is over (WSI_DESTROY): its count goes. */
+static void
+conn_gone(struct net *n, struct lws *wsi)
+{
+    struct conn *c = lws_get_opaque_user_data(wsi);
+    if (c) {
+        lws_set_opaque_user_data(wsi, NULL);
+        conn_end(n, c);
+    }
+}
+
+/* The connection's request is done: the next one has --http-timeout from now. */
+static void
+conn_next(struct lws *wsi)
+{
+    struct conn *c = lws_get_opaque_user_data(wsi);
+    if (c) {
+        c->started = net_now_ms();
+    }
+}
+
 /* Token bucket: may the session send one more message now? */
 static bool
 rate_ok(struct net *n, struct ws_session *s, int64_t now)
@@ -930,6 +1064,33 @@ rate_ok(struct net *n, struct ws_session *s, int64_t now)
     }
     s->tokens -= 1;
     return true;
+}
+
+/* Count one message refused for rate at `now`: the refusals of the last
+ * FLOOD_WINDOW_S seconds, this one included. A window, not a count since
+ * the last accepted message: a client sending at twice its rate has every
+ * other message accepted, and would never be cut off. */
+static unsigned
+refusals(struct ws_session *s, int64_t now)
+{
+    int64_t sec = now / 1000;
+    if (sec - s->refused_s >= FLOOD_WINDOW_S) {
+        memset(s->refused, 0, sizeof(s->refused));
+    } else {
+        for (int64_t t = s->refused_s + 1; t <= sec; t++) {
+            s->refused[t % FLOOD_WINDOW_S] = 0;
+        }
+    }
+    if (sec > s->refused_s) {
+        s->refused_s = sec;
+    }
+    uint16_t *slot = &s->refused[s->refused_s % FLOOD_WINDOW_S];
+    *slot += *slot < UINT16_MAX;
+    unsigned sum = 0;
+    for (int i = 0; i < FLOOD_WINDOW_S; i++) {
+        sum += s->refused[i];
+    }
+    return sum;
 }
 
 /* Is the Origin of this upgrade acceptable? No Origin (not a browser), the
@@ -953,6 +1114,76 @@ origin_ok(struct net *n, struct lws *wsi)
     }
     for (const char *const *o = n->cfg.origins; o && *o; o++) {
         if (strcmp(origin, *o) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *
+reason_phrase(int status)
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 408:
+        return "Request Timeout";
+    case 429:
+        return "Too Many Requests";
+    default:
+        return "Error";
+    }
+}
+
+/* An HTTP/1.1 error answer with the API's JSON body, written on socket `fd`
+ * at once in one send() and never waited for: a few hundred bytes fit the
+ * buffer of a connection that has been sent nothing else. */
+static void
+send_error(int fd, int code, const char *message)
+{
+    char *e = proto_http_error(code, message);
+    const char *body = e ? e : "{}";
+    int status = err_http_status(code);
+    char out[1024];
+    int len = snprintf(out, sizeof(out),
+                       "HTTP/1.1 %d %s\r\n"
+                       "content-type: application/json\r\n"
+                       "content-length: %zu\r\n"
+                       "cache-control: no-store\r\n"
+                       "x-content-type-options: nosniff\r\n"
+                       "connection: close\r\n"
+                       "\r\n%s",
+                       status, reason_phrase(status), strlen(body), body);
+    free(e);
+    if (fd >= 0 && len > 0 && (size_t)len < sizeof(out)) {
+        ssize_t sent = send(fd, out, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)sent; /* a peer already gone needs no answer */
+    }
+}
+
+/* Refuse a WebSocket upgrade with the API's HTTP status and JSON error
+ * (PROTOCOL.md 4), so that a client library reports the status: lws has
+ * read the request and sent nothing yet, and closes the connection once
+ * this returns. */
+static void
+upgrade_refuse(struct lws *wsi, int code, const char *message)
+{
+    send_error(lws_get_socket_fd(wsi), code, message);
+}
+
+/* Does the upgrade offer our subprotocol (Sec-WebSocket-Protocol, a list)? */
+static bool
+offers_ours(struct lws *wsi)
+{
+    char list[256];
+    if (lws_hdr_copy(wsi, list, sizeof(list), WSI_TOKEN_PROTOCOL) <= 0) {
+        return false;
+    }
+    for (char *save = NULL, *t = strtok_r(list, ", \t", &save); t;
+         t = strtok_r(NULL, ", \t", &save)) {
+        if (strcmp(t, "concerto.v1") == 0) {
             return true;
         }
     }
@@ -1006,15 +1237,6 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
     char uri[64];
 
     switch (reason) {
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        if (!origin_ok(n, wsi)) {
-            /* A page of another site must not drive a member's session. */
-            log_line(LOG_WARN, "WebSocket upgrade from a foreign origin: refused");
-            lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
-            return -1;
-        }
-        return 0;
-
     case LWS_CALLBACK_ESTABLISHED: {
         slot->p = NULL;
         if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
@@ -1022,6 +1244,8 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
             log_line(LOG_WARN, "WebSocket on a path other than /ws: refused");
             return -1;
         }
+        /* A WebSocket now: counted by admit(), not as an HTTP connection. */
+        conn_uncount(n, lws_get_opaque_user_data(wsi));
         s = calloc(1, sizeof(*s));
         if (!s) {
             return -1;
@@ -1094,19 +1318,19 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0 &&
             !s->discarding) {
             int64_t now = net_now_ms();
-            int strikes = n->cfg.msg_rate ? 2 * n->cfg.msg_rate : 40;
             if (!rate_ok(n, s, now)) {
-                /* Slowed first, with a clear error; cut off if it goes on. */
-                if (++s->refused % strikes == 1) {
-                    ws_refuse(s, ERR_RATE_LIMITED, "too many messages, slow down", 0, NULL);
-                }
-                if (s->refused > FLOOD_STRIKES * strikes) {
+                /* Slowed first, with a clear error (one a second at most);
+                 * cut off if it goes on. */
+                unsigned burst = 2 * (unsigned)(n->cfg.msg_rate ? n->cfg.msg_rate : 20);
+                if (refusals(s, now) > FLOOD_BURSTS * burst) {
                     log_line(LOG_WARN, "connection from %s flooding: closing", s->addr);
                     ws_refuse(s, ERR_RATE_LIMITED, "flooding: disconnected", 1008, "flooding");
+                } else if (now - s->warned >= 1000) {
+                    s->warned = now;
+                    ws_refuse(s, ERR_RATE_LIMITED, "too many messages, slow down", 0, NULL);
                 }
             } else if (direct(l)) {
                 /* Read in place: the hub copies what it keeps. */
-                s->refused = 0;
                 struct op op = {.kind = OP_MESSAGE,
                                 .who = &s->h,
                                 .data = whole ? in : s->rx,
@@ -1115,7 +1339,6 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
                                 .borrowed = true};
                 hub_apply(n, &op);
             } else {
-                s->refused = 0;
                 struct op op = {.kind = OP_MESSAGE, .len = whole ? len : s->rxlen, .now = now};
                 op.data = whole ? malloc(len) : s->rx;
                 if (whole && op.data) {
@@ -1223,6 +1446,10 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         }
         return 0;
 
+    case LWS_CALLBACK_WSI_DESTROY:
+        conn_gone(n, wsi);
+        return 0;
+
     default:
         return 0;
     }
@@ -1306,19 +1533,8 @@ static void
 req_answer(struct http_req *r, int status, char *reply, size_t len, const char *ctype,
            const char *disposition)
 {
-    if (r->in_hub) {
-        r->in_hub = false;
-        struct loop *l = r->h.loop;
-        if (r->wprev) {
-            r->wprev->wnext = r->wnext;
-        } else {
-            l->waiting = r->wnext;
-        }
-        if (r->wnext) {
-            r->wnext->wprev = r->wprev;
-        }
-        r->wprev = r->wnext = NULL;
-    }
+    r->in_hub = false;
+    unwait(r);
     if (!r->wsi || r->answered) {
         free(reply);
         return;
@@ -1353,6 +1569,7 @@ static void
 http_to_hub(struct loop *l, struct http_req *r)
 {
     r->in_hub = true;
+    r->listed = true;
     r->wprev = NULL;
     r->wnext = l->waiting;
     if (l->waiting) {
@@ -1386,6 +1603,7 @@ http_detach(struct loop *l, struct slot *slot)
     }
     slot->p = NULL;
     r->wsi = NULL;
+    unwait(r); /* nobody to answer any more */
     if (r->in_hub) {
         goodbye(l, &r->h); /* freed at the hub's OP_RELEASE */
     } else {
@@ -1430,14 +1648,16 @@ http_write_reply(struct lws *wsi, struct http_req *r)
         unsigned char hdr[LWS_PRE + 2048];
         unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof(hdr) - 1;
         if (lws_add_http_common_headers(wsi, (unsigned int)r->status,
-                                        r->ctype ? r->ctype : "application/json", r->reply_len,
-                                        &p, end) ||
+                                        r->ctype ? r->ctype : "application/json", r->reply_len, &p,
+                                        end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                         (const unsigned char *)"no-store", 8, &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"content-security-policy:",
                                         (const unsigned char *)CSP, (int)strlen(CSP), &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
                                         (const unsigned char *)"nosniff", 7, &p, end) ||
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                        (const unsigned char *)"close", 5, &p, end) ||
             (r->disposition[0] &&
              lws_add_http_header_by_name(wsi, (const unsigned char *)"content-disposition:",
                                          (const unsigned char *)r->disposition,
@@ -1454,14 +1674,18 @@ http_write_reply(struct lws *wsi, struct http_req *r)
             (int)r->reply_len) {
         return -1;
     }
-    /* Done: the handle goes (lws may rebind the connection's user space
-     * before its next request, without a callback). */
+    /* Done: the handle goes, and so does the connection. lws 4.1.6 cannot
+     * take a pipelined request with a body after an answer given from
+     * WRITEABLE (rather than from the HTTP callback, as static files are):
+     * its loop spins on the request forever. So API answers say
+     * "connection: close" and end their connection; only static files keep
+     * theirs alive. */
     struct slot *slot = lws_wsi_user(wsi);
     if (slot && slot->p == r) {
         slot->p = NULL;
     }
     req_free(r);
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    return -1;
 }
 
 /* The request handle of this connection, fresh for a new request. */
@@ -1474,6 +1698,7 @@ http_begin(struct loop *l, struct lws *wsi, struct slot *slot)
         r = NULL;
     }
     if (r) {
+        unwait(r);
         free(r->body);
         free(r->reply);
         lws_explicit_bzero(r->bearer, sizeof(r->bearer));
@@ -1491,12 +1716,28 @@ http_begin(struct loop *l, struct lws *wsi, struct slot *slot)
     return r;
 }
 
+/* Serve accepted socket `fd` on loop `l`; steals `c`, which stays with the
+ * connection until LWS_CALLBACK_WSI_DESTROY. */
+static void
+adopt(struct loop *l, int fd, struct conn *c)
+{
+    struct lws *wsi = lws_adopt_socket_vhost(l->vh, fd); /* closes fd on failure */
+    if (!wsi) {
+        conn_end(l->n, c);
+        return;
+    }
+    lws_set_opaque_user_data(wsi, c);
+}
+
 /* Accept what the listener has (loop 0) and deal the sockets to the loops. */
 static void
 accept_some(struct net *n)
 {
     for (int i = 0; i < ACCEPT_BATCH; i++) {
-        int fd = accept4(n->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage ss;
+        socklen_t sslen = sizeof(ss);
+        int fd =
+            accept4(n->listen_fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 int64_t now = net_now_ms();
@@ -1509,12 +1750,27 @@ accept_some(struct net *n)
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        struct conn *c = calloc(1, sizeof(*c));
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        if (admit_http(n, &ss, c)) {
+            /* Over the cap: answered at once, never read (a reset may
+             * lose the answer: the client is told if it can be). */
+            send_error(fd, ERR_RATE_LIMITED, "too many connections from your address");
+            close(fd);
+            free(c);
+            continue;
+        }
+        c->started = net_now_ms();
         struct loop *l = &n->loops[n->next_loop++ % n->nloops];
-        struct op op = {.kind = OP_ADOPT, .code = fd};
+        struct op op = {.kind = OP_ADOPT, .code = fd, .data = (char *)c};
         if (direct(l)) {
-            lws_adopt_socket_vhost(l->vh, fd); /* closes fd on failure */
+            adopt(l, fd, c);
         } else if (opq_push(&l->hubq, &op)) {
             close(fd);
+            conn_end(n, c);
         }
     }
 }
@@ -1535,9 +1791,26 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
         }
         return 0;
 
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        /* lws would drop an upgrade naming only other subprotocols without
+         * a word: refused here, with a status a client library reports. */
+        if (strcmp(in, "websocket") != 0 || !offers_ours(wsi)) {
+            log_line(LOG_WARN, "WebSocket upgrade without subprotocol concerto.v1: refused");
+            upgrade_refuse(wsi, ERR_INVALID, "subprotocol concerto.v1 required");
+            return -1;
+        }
+        if (!origin_ok(n, wsi)) {
+            /* A page of another site must not drive a member's session. */
+            log_line(LOG_WARN, "WebSocket upgrade from a foreign origin: refused");
+            upgrade_refuse(wsi, ERR_FORBIDDEN, "origin not allowed");
+            return -1;
+        }
+        return 0;
+
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         /* A WebSocket upgrade without our subprotocol lands here: refuse it. */
         log_line(LOG_WARN, "WebSocket upgrade without subprotocol concerto.v1: refused");
+        upgrade_refuse(wsi, ERR_INVALID, "subprotocol concerto.v1 required");
         return -1;
 
     case LWS_CALLBACK_HTTP: {
@@ -1575,8 +1848,16 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                 }
                 if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) == 0) {
                     http_to_hub(l, r);
+                    return 0;
                 }
-                return 0; /* the body follows */
+                /* The body follows, within --http-timeout of the request's
+                 * start all told: lws's own timeout restarts with each piece,
+                 * and a body trickled a byte at a time would never end. */
+                struct conn *c = lws_get_opaque_user_data(wsi);
+                int64_t left =
+                    (c ? c->started : net_now_ms()) + 1000 * http_timeout(n) - net_now_ms();
+                lws_set_timer_usecs(wsi, left > 0 ? left * 1000 : 1);
+                return 0;
             }
             http_to_hub(l, r);
             return 0;
@@ -1621,6 +1902,7 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
         return 0;
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
         if (r && r->api && !r->too_large && !r->answered && !r->in_hub) {
             http_to_hub(l, r);
         }
@@ -1638,7 +1920,20 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
         return 0;
 
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        conn_next(wsi);
         return lws_http_transaction_completed(wsi) ? -1 : 0;
+
+    case LWS_CALLBACK_TIMER:
+        /* A request's deadline: its body is not all there. */
+        if (r && r->api && !r->answered && !r->in_hub && !r->too_large) {
+            log_line(LOG_WARN, "request body not received within %d s: dropped", http_timeout(n));
+            http_fail_now(r, ERR_TIMEOUT, "request not received in time");
+        }
+        return 0;
+
+    case LWS_CALLBACK_WSI_DESTROY:
+        conn_gone(n, wsi);
+        return 0;
 
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
@@ -1774,7 +2069,7 @@ loop_apply(struct loop *l, struct op *op)
     struct http_req *r = (struct http_req *)op->who;
     switch (op->kind) {
     case OP_ADOPT:
-        lws_adopt_socket_vhost(l->vh, op->code); /* closes the socket on failure */
+        adopt(l, op->code, (struct conn *)op->data);
         break;
     case OP_SEND:
         ws_take(s, op->m);
@@ -1917,7 +2212,7 @@ loop_init(struct net *n, struct loop *l, unsigned idx)
     info.user = l;
     info.retry_and_idle_policy = &retry;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
-    info.timeout_secs = (unsigned int)(n->cfg.http_timeout ? n->cfg.http_timeout : 10);
+    info.timeout_secs = (unsigned int)http_timeout(n);
     info.timeout_secs_ah_idle = info.timeout_secs; /* a request's headers: lws's own 10 s otherwise */
     info.max_http_header_data = 4096;
     info.fd_limit_per_thread = 0;

@@ -18,9 +18,10 @@ struct net_config {
     const char *web_root;        /* directory served over HTTP; must exist */
     const char *const *origins;  /* allowed WebSocket origins besides the server's own; NULL-ended */
     int max_connections;         /* WebSockets in all; 0: 20000 */
-    int max_per_address;         /* WebSockets per client address (loopback exempt); 0: 200 */
+    int max_per_address;         /* WebSockets per client address, and apart other HTTP
+                                    connections (loopback exempt); 0: 200 */
     int msg_rate;                /* messages per second per connection; 0: 20 */
-    int http_timeout;            /* seconds to send a request's headers; 0: 10 */
+    int http_timeout;            /* seconds to send a whole request (headers, body); 0: 10 */
     int threads;                 /* loops serving connections (threads); < 1: 1 */
 };
 

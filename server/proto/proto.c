@@ -20,6 +20,8 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +40,18 @@
  *     parse runs to its end on true data before load() reports ERR_NOMEM.
  *     Spare blocks never leave a parse; they go back through spare_free(),
  *     and the area is reused once all are back.
- * The server runs on one thread. */
+ * Threads: the meetings' thread parses and encodes, and the network threads
+ * encode their own error answers (proto_http_error()). So the count of
+ * failures and the parse in progress are each thread's own, and a parse
+ * takes the spare area for its whole length (a parse on another thread
+ * meanwhile runs without it, and still reports ERR_NOMEM). */
 #define SPARE_SIZE (512 * 1024)
 static _Alignas(16) unsigned char spare[SPARE_SIZE];
-static size_t spare_used, spare_live;
-static bool loading;
-static unsigned long failures; /* allocations jansson asked for and did not get */
+static size_t spare_used, spare_live; /* guarded by spare_taken */
+static atomic_flag spare_taken = ATOMIC_FLAG_INIT;
+static _Thread_local bool loading;           /* this thread's parse holds the spare area */
+static _Thread_local unsigned long failures; /* allocations jansson asked for and did not get */
+static pthread_once_t installed = PTHREAD_ONCE_INIT;
 
 static void *
 spare_malloc(size_t n)
@@ -73,15 +81,17 @@ spare_free(void *p)
     free(p);
 }
 
+static void
+install(void)
+{
+    json_set_alloc_funcs(spare_malloc, spare_free);
+}
+
 /* The start of an encoding or a parse: installs the allocator once. */
 static unsigned long
 watch(void)
 {
-    static bool installed;
-    if (!installed) {
-        json_set_alloc_funcs(spare_malloc, spare_free);
-        installed = true;
-    }
+    pthread_once(&installed, install);
     return failures;
 }
 
@@ -104,15 +114,18 @@ load(const char *text, size_t len, size_t flags, int *rc)
 {
     unsigned long mark = watch();
     json_error_t jerr;
-    loading = true;
+    loading = !atomic_flag_test_and_set(&spare_taken);
     json_t *v = json_loadb(text, len, flags, &jerr);
-    loading = false;
-    if (failures != mark) {
-        json_decref(v);
-        *rc = ERR_NOMEM;
-        return NULL;
+    bool failed = failures != mark;
+    if (failed) {
+        json_decref(v); /* every spare block is back */
+        v = NULL;
     }
-    *rc = v ? 0 : ERR_BAD_JSON;
+    if (loading) {
+        loading = false;
+        atomic_flag_clear(&spare_taken);
+    }
+    *rc = failed ? ERR_NOMEM : v ? 0 : ERR_BAD_JSON;
     return v;
 }
 

@@ -9,14 +9,18 @@ abuse ("quiet"), then during it ("abuse"). The figures are printed (run
 pytest with -s to see them) and p99 during the abuse must stay under
 P99_MS. Every test has a server of its own, started with the flags it needs.
 """
+import asyncio
+import json
 import select
 import socket
 import threading
 import time
 
 import pytest
+import websockets
+import websockets.client
 
-from harness import http_request, make_meeting
+from harness import SCHEMA, TIMEOUT, http_request, make_meeting
 from limits_helpers import (
     Background, HandshakeRefused, LatencyProbe, LocalAddresses, RawWS, metrics, percentile, sanitized, tcp_state,
     vm_rss, wait_for, ws_frame, ws_json_frame,
@@ -120,6 +124,45 @@ def test_a_burst_is_slowed_with_rate_limited_and_a_flood_is_cut_off_with_1008(sp
         assert codes and set(codes) == {"rate_limited"}, codes
         assert ids == [None] * len(ids), "rate_limited carries no id: %s" % ids
         assert (status, reason) == (1008, "flooding")
+
+
+def test_a_client_sending_at_twice_its_rate_is_cut_off_and_one_that_bursts_once_is_not(spawn):
+    """Refusals are counted over the last 10 s: a client at twice its rate has
+    every other message accepted, and is still cut off; one burst over the
+    limit, then a normal pace, is only slowed."""
+    srv, m = serve(spawn, "--msg-rate", "10")  # bursts of 20; cut off beyond 40 refusals in 10 s
+    steady = RawWS(srv.port, m.id)
+    steady.hello(m.token("member1"))
+    steady.start_reading()
+    eager = RawWS(srv.port, m.id)
+    eager.hello(m.token("member2"))
+    eager.start_reading()
+    eager.send_bytes(b"".join(ws_json_frame({"type": "ping", "id": "b%d" % i}) for i in range(30)))
+    t0 = time.monotonic()
+    i = 0
+    while steady.ended_at is None and time.monotonic() - t0 < 25:
+        steady.send_json({"type": "ping", "id": i})  # 20 a second: twice the rate
+        if i % 4 == 0:
+            eager.send_json({"type": "ping", "id": "e%d" % i})  # 5 a second
+        i += 1
+        time.sleep(0.05)
+    wait_for(lambda: steady.ended_at, timeout=10, what="the end of the flooding connection")
+    took = steady.ended_at - t0
+    pongs = sum(1 for _, x in steady.messages if x["type"] == "pong")
+    print("[flood at 2x] cut off after %.1f s, %d messages sent, %d answered" % (took, i, pongs))
+    assert (steady.close_code, steady.close_reason) == (1008, "flooding")
+    assert pongs >= 40, "it was slowed, not refused everything: %d pongs" % pongs
+    errs = [x["body"]["code"] for _, x in steady.messages if x["type"] == "error"]
+    assert errs and set(errs) == {"rate_limited"}, errs
+    # The one that burst once goes on.
+    eager.send_json({"type": "ping", "id": "after"})
+    assert eager.wait_reply("after")["type"] == "pong"
+    assert eager.ended_at is None, "a single burst must be slowed, not cut off (%s %r)" % (
+        eager.close_code, eager.close_reason)
+    eager_errs = [x["body"]["code"] for _, x in eager.messages if x["type"] == "error"]
+    assert eager_errs == ["rate_limited"], eager_errs
+    steady.close()
+    eager.close()
 
 
 # ---------------------------------------------------------------- slow reader
@@ -306,6 +349,56 @@ def test_connections_beyond_max_per_address_get_rate_limited_and_1013_and_loopba
 # ---------------------------------------------------------------- Origin
 
 
+def upgrade_answer(port, meeting, protocol=None, origin=None):
+    """A raw upgrade: (status line, headers, body) of the answer, read to the end."""
+    lines = ["GET /ws?meeting=%s HTTP/1.1" % meeting, "Host: 127.0.0.1:%d" % port, "Upgrade: websocket",
+             "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"]
+    if protocol:
+        lines.append("Sec-WebSocket-Protocol: " + protocol)
+    if origin:
+        lines.append("Origin: " + origin)
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *headers = head.decode("latin-1").split("\r\n")
+    return status, {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in headers)}, body
+
+
+def test_a_refused_upgrade_gets_an_http_status_and_a_json_error_that_websocket_libraries_report(spawn):
+    srv, m = serve(spawn, "--allow-origin", "https://concerto.example")
+    url = "ws://127.0.0.1:%d/ws?meeting=%s" % (srv.port, m.id)
+    cases = [
+        ({"subprotocols": None}, None, None, 400, "invalid"),
+        ({"subprotocols": ["chat"]}, "chat", None, 400, "invalid"),
+        ({"subprotocols": ["concerto.v1"], "origin": "https://evil.example"}, "concerto.v1",
+         "https://evil.example", 403, "forbidden"),
+    ]
+    for kw, protocol, origin, status, code in cases:
+        async def connect():
+            await websockets.client.connect(url, open_timeout=TIMEOUT, **kw)
+
+        with pytest.raises(websockets.exceptions.InvalidStatusCode) as refused:
+            asyncio.run(connect())
+        assert refused.value.status_code == status, (kw, refused.value)
+        line, headers, body = upgrade_answer(srv.port, m.id, protocol, origin)
+        assert line.startswith("HTTP/1.1 %d " % status), line
+        assert headers["content-type"] == "application/json"
+        assert int(headers["content-length"]) == len(body)
+        err = json.loads(body)
+        assert err["error"]["code"] == code and err["error"]["message"], err
+        SCHEMA.check("http.error.json", err)
+    # Our subprotocol among others, from no Origin: accepted.
+    ws = RawWS(srv.port, m.id, subprotocol="chat, concerto.v1")
+    ws.hello(m.token("member1"))
+    ws.close()
+
+
 def test_a_websocket_from_a_foreign_origin_gets_403_and_never_joins(spawn):
     srv, m = serve(spawn, "--allow-origin", "https://concerto.example")
     own = "http://127.0.0.1:%d" % srv.port
@@ -424,3 +517,111 @@ def _by_kind(socks):
         if end is not None:
             out.setdefault(kind, []).append(end - start)
     return out
+
+
+def test_a_request_body_trickled_past_http_timeout_gets_408_and_the_connection_closes(spawn):
+    srv, m = serve(spawn, "--http-timeout", "2")
+    with LatencyProbe(m) as probe:
+        probe.run_for(QUIET_S, "quiet")
+        probe.phase = "abuse"
+        t0 = time.monotonic()
+        s = socket.create_connection(("127.0.0.1", srv.port))
+        s.sendall(b"POST /api/commissions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 200\r\n\r\n{")
+        s.settimeout(0.3)
+        got, ended = b"", None
+        while ended is None and time.monotonic() - t0 < 10:
+            try:
+                s.send(b" ")  # one byte every 300 ms: lws's own timeout never fires
+            except OSError:
+                pass
+            try:
+                chunk = s.recv(4096)
+                if not chunk:
+                    ended = time.monotonic() - t0
+                got += chunk
+            except socket.timeout:
+                pass
+            except OSError:
+                ended = time.monotonic() - t0
+        s.close()
+        served = http_request(srv.port, "GET", "/healthz")
+    probe.check("trickled body", p99_ms=P99_MS)
+    print("[trickled body] answered %r, closed after %s s" % (got[:40], ended))
+    assert ended is not None, "a body trickled for 10 s with --http-timeout 2 is still being read"
+    assert 1.5 <= ended <= 4.5, ended
+    head, _, body = got.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), got
+    assert json.loads(body)["error"]["code"] == "timeout", body
+    assert served.status == 200
+
+
+def http_from(source, port, head=b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"):
+    """One request from local address `source`: (status, body) of the answer (None if there was none)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((source, 0))
+        s.settimeout(TIMEOUT)
+        s.connect(("127.0.0.1", port))
+        data = b""
+        try:
+            s.sendall(head)
+            while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < _length(data):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+    head, _, body = data.partition(b"\r\n\r\n")
+    return (int(head.split()[1]) if head else None), body
+
+
+def _length(data):
+    for line in data.partition(b"\r\n\r\n")[0].split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":")[1])
+    return 0
+
+
+def test_http_connections_beyond_max_per_address_get_429_and_are_counted_apart_from_websockets(spawn, other_addresses):
+    a, b = other_addresses
+    srv, m = serve(spawn, "--max-per-address", "3", "--http-timeout", "30")
+    held = []
+    for _ in range(3):  # requests never finished: each holds a connection
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((a, 0))
+        s.connect(("127.0.0.1", srv.port))
+        s.sendall(b"GET /healthz HTTP/1.1\r\nX-Slow: ")
+        held.append(s)
+    # The fourth from that address: 429, at once.
+    status, body = http_from(a, srv.port)
+    assert status == 429, (status, body)
+    assert json.loads(body)["error"]["code"] == "rate_limited"
+    with pytest.raises(HandshakeRefused):  # an upgrade too: it is an HTTP connection until it is one
+        RawWS(srv.port, m.id, source=a)
+    assert http_from(b, srv.port)[0] == 200  # another address is not held back
+    local = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(10)]  # loopback: exempt
+    assert http_request(srv.port, "GET", "/healthz").status == 200
+    # A connection its client closes frees its place at once, not after --http-timeout.
+    held.pop().close()
+    t0 = time.monotonic()
+    wait_for(lambda: http_from(a, srv.port)[0] == 200, timeout=TIMEOUT, what="a place freed by a closed connection")
+    assert time.monotonic() - t0 < 5
+    for s in held:
+        s.close()
+    # WebSockets are counted apart: three of them, and still room for HTTP.
+    wss = []
+    for who in ("member1", "member2", "member3"):
+        wait_for(lambda: _try_ws(srv.port, m.id, a, wss), what="a WebSocket from %s" % a)
+        wss[-1].hello(m.token(who))
+    assert http_from(a, srv.port)[0] == 200
+    for s in local + wss:
+        s.close()
+
+
+def _try_ws(port, meeting, source, out):
+    try:
+        out.append(RawWS(port, meeting, source=source))
+        return True
+    except HandshakeRefused:
+        return False

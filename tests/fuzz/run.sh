@@ -22,7 +22,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(fuzz_proto_decode fuzz_core_handle fuzz_api fuzz_csv)
+  targets=(fuzz_proto_decode fuzz_core_handle fuzz_api fuzz_csv fuzz_http)
 fi
 build=${FUZZ_BUILD:-build-fuzz}
 jobs=${FUZZ_JOBS:-$(nproc)}
