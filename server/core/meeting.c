@@ -627,6 +627,29 @@ meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_
     return rc || !quorum ? rc : quorum_check(m, now, out);
 }
 
+/* The secretariat prepares a meeting through HTTP: its settings until it
+ * opens (once members are in the room, changing the quorum is the chair's
+ * act, in the room), its agenda until it closes. The events are the ones
+ * the same commands write from the WebSocket, with actor "admin". */
+int
+meeting_admin_handle(struct meeting *m, const struct cmd *c, int64_t now, struct evlist *out)
+{
+    switch (c->type) {
+    case CMD_MEETING_CONFIGURE:
+        if (m->state != MEETING_SCHEDULED) {
+            return ERR_BAD_STATE;
+        }
+        return handle_configure(m, c, NULL, now, out);
+    case CMD_AGENDA_ADD:
+    case CMD_AGENDA_EDIT:
+    case CMD_AGENDA_MOVE:
+    case CMD_AGENDA_REMOVE:
+        return agenda_handle(m, c, NULL, now, out);
+    default:
+        return ERR_FORBIDDEN;
+    }
+}
+
 int
 meeting_invite(struct meeting *m, const struct strlist *pids, const char *actor, int64_t now,
                struct evlist *out)

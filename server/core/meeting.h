@@ -250,6 +250,12 @@ int meeting_apply(struct meeting *m, const struct event *ev);
 int meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
                    struct evlist *out);
 
+/* Run a command of the secretariat (the admin, through HTTP; actor "admin"):
+ * meeting.configure while the meeting is scheduled (ERR_BAD_STATE after),
+ * agenda.add, .edit, .move and .remove until it closes. Any other command
+ * is ERR_FORBIDDEN. Produces and applies events as meeting_handle() does. */
+int meeting_admin_handle(struct meeting *m, const struct cmd *c, int64_t now, struct evlist *out);
+
 /* Events written by the server itself, not by a command. */
 int meeting_create(struct meeting *m, const struct body *b, int64_t now, struct evlist *out);
 int meeting_add_participant(struct meeting *m, const struct body *b, int64_t now,

@@ -20,6 +20,7 @@
 #include "../proto/csv.h"
 #include "../proto/pj.h"
 #include "../proto/proto.h"
+#include "../proto/roster.h"
 #include "../store/store.h"
 
 #include <stdio.h>
@@ -260,24 +261,101 @@ member_create(struct hub *h, void *req, const char *cid, const char *body, size_
     proto_api_member_clear(&in);
 }
 
+/* An error answer that says where in a file the fault is (the roster
+ * import): {"error":{"code","message","line","field","reason"}}, `line`
+ * from 1 (0: the file as a whole), `field` and `reason` NULL when none.
+ * `reason` is a stable code that a page translates (PROTOCOL.md 3). */
+static void
+fail_at(struct hub *h, void *req, int code, const char *message, size_t line, const char *field,
+        const char *reason)
+{
+    if (code < 0 && code > -ERR_COUNT_) {
+        h->metrics.errors[-code]++;
+    }
+    struct pj *e = pj_object();
+    pj_set_str(e, "code", err_str(code));
+    pj_set_str(e, "message", message ? message : err_message(code));
+    if (line) {
+        pj_set_int(e, "line", (int64_t)line);
+    }
+    if (field) {
+        pj_set_str(e, "field", field);
+    }
+    if (reason) {
+        pj_set_str(e, "reason", reason);
+    }
+    struct pj *o = pj_object();
+    pj_set(o, "error", e);
+    char *text = pj_dump(o);
+    pj_free(o);
+    if (!text) {
+        hub_http_fail(h, req, ERR_NOMEM, NULL);
+        return;
+    }
+    hub_http_answer(h, req, err_http_status(code), text);
+}
+
+/* The roster import: the header names the columns in French or English,
+ * each line's words are mapped by roster.c onto the protocol's, and the
+ * first bad line stops everything (the transaction is rolled back) with its
+ * number, its field and a reason code. */
 struct csv_import {
     struct hub *h;
     const char *cid;
     const char *colleges;
     int64_t now;
-    int col_name, col_college, col_role;
+    int col[3]; /* by enum roster_column: the index of its column, or -1 */
     struct pj *out;
     size_t count;
-    char why[160];
+    size_t line;
+    const char *field;
+    const char *reason;
+    char why[200];
 };
 
+static const char *const column_names[] = {"name", "college", "role"};
+
 static int
-header_is(const char *field, const char *const *names)
+csv_bad(struct csv_import *ci, size_t line, const char *field, const char *reason,
+        const char *fmt, const char *value)
 {
-    for (; *names; names++) {
-        if (strcasecmp(field, *names) == 0) {
-            return 1;
+    char shown[64];
+    /* a value quoted in the message is cut short, at a character boundary */
+    size_t n = strlen(value ? value : "");
+    if (n >= sizeof(shown)) {
+        n = sizeof(shown) - 1;
+        while (n && ((unsigned char)value[n] & 0xc0) == 0x80) {
+            n--;
         }
+    }
+    memcpy(shown, value ? value : "", n);
+    shown[n] = '\0';
+    char what[120];
+    snprintf(what, sizeof(what), fmt, shown);
+    snprintf(ci->why, sizeof(ci->why), "line %zu: %s", line, what);
+    ci->line = line;
+    ci->field = field;
+    ci->reason = reason;
+    return ERR_INVALID;
+}
+
+static int
+csv_header(struct csv_import *ci, char **f, size_t n)
+{
+    ci->col[0] = ci->col[1] = ci->col[2] = -1;
+    for (size_t i = 0; i < n; i++) {
+        enum roster_column c = roster_column(f[i]);
+        if (c != ROSTER_NONE && ci->col[c] < 0) {
+            ci->col[c] = (int)i;
+        }
+    }
+    if (ci->col[ROSTER_NAME] < 0) {
+        return csv_bad(ci, 1, "name", "header", "the header has no name column (name, nom)%s",
+                       "");
+    }
+    if (ci->col[ROSTER_ROLE] < 0) {
+        return csv_bad(ci, 1, "role", "header", "the header has no role column (role, rôle)%s",
+                       "");
     }
     return 0;
 }
@@ -285,51 +363,48 @@ header_is(const char *field, const char *const *names)
 static int
 csv_row(void *ctx, size_t line, char **f, size_t n)
 {
-    static const char *const n_name[] = {"name", "nom", NULL};
-    static const char *const n_college[] = {"college", "collège", "COLLÈGE", "Collège", NULL};
-    static const char *const n_role[] = {"role", "rôle", "RÔLE", "Rôle", NULL};
     struct csv_import *ci = ctx;
     if (line == 1) {
-        ci->col_name = ci->col_college = ci->col_role = -1;
-        for (size_t i = 0; i < n; i++) {
-            if (header_is(f[i], n_name)) {
-                ci->col_name = (int)i;
-            } else if (header_is(f[i], n_college)) {
-                ci->col_college = (int)i;
-            } else if (header_is(f[i], n_role)) {
-                ci->col_role = (int)i;
-            }
+        return csv_header(ci, f, n);
+    }
+    for (int c = 0; c < 3; c++) {
+        if (ci->col[c] >= (int)n) {
+            return csv_bad(ci, line, column_names[c], "fields",
+                           "the line ends before its %s field", column_names[c]);
         }
-        if (ci->col_name < 0 || ci->col_role < 0) {
-            snprintf(ci->why, sizeof(ci->why), "line 1: the header needs name and role columns");
-            return ERR_INVALID;
+    }
+    const char *name = f[ci->col[ROSTER_NAME]];
+    const char *college_word = ci->col[ROSTER_COLLEGE] >= 0 ? f[ci->col[ROSTER_COLLEGE]] : "";
+    const char *role_word = f[ci->col[ROSTER_ROLE]];
+    char folded[8];
+    if (!*name || proto_check_text(name, 200, 0) ||
+        (roster_fold(name, folded, sizeof(folded)) == 0 && !folded[0])) {
+        return csv_bad(ci, line, "name", "name",
+                       "a name is required (at most 200 characters)%s", "");
+    }
+    const char *role = roster_role(role_word);
+    if (!role) {
+        return csv_bad(ci, line, "role", "role",
+                       "\"%s\" is not a role (chair, secretary, member, observer, or in French)",
+                       role_word);
+    }
+    char college[ID_MAX] = "";
+    if (roster_fold(college_word, folded, sizeof(folded)) != 0 || folded[0]) {
+        if (roster_college(ci->colleges, college_word, college, sizeof(college))) {
+            return csv_bad(ci, line, "college", "college",
+                           "\"%s\" is not one of the commission's colleges", college_word);
         }
-        return 0;
     }
-    int need = ci->col_name > ci->col_role ? ci->col_name : ci->col_role;
-    need = ci->col_college > need ? ci->col_college : need;
-    if ((int)n <= need) {
-        snprintf(ci->why, sizeof(ci->why), "line %zu: %zu fields, expected %d", line, n,
-                 need + 1);
-        return ERR_INVALID;
-    }
-    const char *name = f[ci->col_name];
-    const char *college = ci->col_college >= 0 ? f[ci->col_college] : "";
-    char role[32];
-    snprintf(role, sizeof(role), "%s", f[ci->col_role]);
-    for (char *p = role; *p; p++) {
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    }
-    const char *why = NULL;
-    int rc = member_check(ci->colleges, name, college, role, &why);
-    if (rc) {
-        snprintf(ci->why, sizeof(ci->why), "line %zu: %s", line, why);
-        return rc;
+    if (strcmp(role, "member") == 0 && !college[0]) {
+        return csv_bad(ci, line, "college", "college_required", "a member needs a college%s",
+                       "");
     }
     char id[9];
     sec_random_id(id, 8);
-    if ((rc = store_member_add(ci->h->st, id, ci->cid, name, college, role, ci->now))) {
+    int rc = store_member_add(ci->h->st, id, ci->cid, name, college, role, ci->now);
+    if (rc) {
         snprintf(ci->why, sizeof(ci->why), "line %zu: cannot store the member", line);
+        ci->line = line;
         return rc;
     }
     ci->count++;
@@ -352,23 +427,28 @@ members_csv(struct hub *h, void *req, const char *cid, const char *body, size_t 
         rc = csv_parse(body, len, csv_row, &ci, &line);
         if (rc == 0 && ci.count == 0) {
             rc = ERR_INVALID;
+            ci.reason = "empty";
             snprintf(ci.why, sizeof(ci.why), "no member in the file");
         }
         hub_end(h, NULL, 0, rc);
     }
     if (rc) {
         if (!ci.why[0] && line) {
-            const char *nul = memchr(body, 0, len);
-            size_t nul_line = 1;
-            for (const char *p = body; nul && p < nul; p++) {
-                nul_line += *p == '\n';
+            /* csv.c refused the text itself: say which line, and why */
+            size_t end = csv_text_end(body, len), end_line = 1;
+            for (size_t i = 0; i < end && end < len; i++) {
+                end_line += body[i] == '\n';
             }
+            bool text = end < len && end_line == line;
+            ci.line = line;
+            ci.reason = text ? "not_text" : "syntax";
             snprintf(ci.why, sizeof(ci.why), "line %zu: %s", line,
-                     nul && nul_line == line ? "a NUL byte, which text may not hold"
-                                             : "malformed CSV");
+                     !text            ? "malformed CSV"
+                     : body[end] == 0 ? "a NUL byte, which text may not hold"
+                                      : "bytes that are not UTF-8 text (save the file as CSV UTF-8)");
         }
         pj_free(ci.out);
-        hub_http_fail(h, req, rc, ci.why[0] ? ci.why : NULL);
+        fail_at(h, req, rc, ci.why[0] ? ci.why : NULL, ci.line, ci.field, ci.reason);
     } else {
         struct pj *o = pj_object();
         pj_set(o, "members", ci.out);
@@ -376,6 +456,94 @@ members_csv(struct hub *h, void *req, const char *cid, const char *body, size_t 
     }
     free(name);
     free(colleges);
+}
+
+/* --- the secretariat's lists ---------------------------------------------- */
+
+static int
+commission_row(void *ctx, const char *id, const char *name, const char *colleges,
+               int64_t members, int64_t meetings)
+{
+    struct pj *o = pj_object();
+    pj_set_str(o, "id", id);
+    pj_set_str(o, "name", name);
+    pj_set(o, "colleges", colleges_array(colleges));
+    pj_set_int(o, "members", members);
+    pj_set_int(o, "meetings", meetings);
+    return pj_push(ctx, o);
+}
+
+/* GET /api/commissions: every commission, oldest first, with its counts. */
+static void
+commissions_list(struct hub *h, void *req)
+{
+    struct pj *list = pj_array();
+    int rc = store_commissions(h->st, commission_row, list);
+    if (rc) {
+        pj_free(list);
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    struct pj *o = pj_object();
+    pj_set(o, "commissions", list);
+    answer(h, req, 200, o);
+}
+
+struct meeting_rows {
+    struct hub *h;
+    struct pj *list;
+};
+
+/* One meeting as the secretariat's list shows it, from its folded state. */
+static int
+meeting_row(void *ctx, const char *id)
+{
+    struct meeting_rows *r = ctx;
+    struct live *l;
+    int rc = hub_live(r->h, id, &l);
+    if (rc) {
+        return rc;
+    }
+    const struct meeting *m = l->m;
+    int64_t items = 0;
+    for (size_t i = 0; i < m->nitems; i++) {
+        items += !m->items[i].removed;
+    }
+    struct pj *o = pj_object();
+    pj_set_str(o, "id", m->id);
+    pj_set_str(o, "title", m->title ? m->title : "");
+    pj_set_str(o, "date", m->date ? m->date : "");
+    pj_set_str(o, "place", m->place ? m->place : "");
+    pj_set_str(o, "state", meeting_state_str(m->state));
+    pj_set_bool(o, "finalized", m->finalized_by[0] != '\0');
+    pj_set_bool(o, "approved", m->approved_by[0] != '\0');
+    pj_set_int(o, "items", items);
+    pj_set_int(o, "participants", (int64_t)m->nparts);
+    return pj_push(r->list, o);
+}
+
+/* GET /api/commissions/C/meetings: its meetings, in order of creation. */
+static void
+commission_meetings(struct hub *h, void *req, const char *cid)
+{
+    char *name = NULL, *colleges = NULL;
+    int rc = store_commission_get(h->st, cid, &name, &colleges);
+    free(name);
+    free(colleges);
+    if (rc) {
+        hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such commission" : NULL);
+        return;
+    }
+    struct meeting_rows r = {h, pj_array()};
+    if ((rc = store_commission_meetings(h->st, cid, meeting_row, &r))) {
+        pj_free(r.list);
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    struct pj *o = pj_object();
+    pj_set_str(o, "commission", cid);
+    pj_set(o, "meetings", r.list);
+    answer(h, req, 200, o);
 }
 
 /* --- meetings ------------------------------------------------------------ */
@@ -511,6 +679,172 @@ fail:
     free(cname);
     free(colleges);
     proto_api_meeting_clear(&in);
+}
+
+/* --- the secretariat prepares a meeting ------------------------------------ */
+
+/* Run `c` as the secretariat (meeting_admin_handle: actor "admin"), write
+ * its events (the meeting's connections receive them as for any command)
+ * and answer the meeting's snapshot. */
+static void
+admin_command(struct hub *h, void *req, struct live *l, struct cmd *c, int status, int64_t now)
+{
+    struct evlist evs = {0};
+    size_t mark = l->npending;
+    int rc = hub_begin(h);
+    if (rc == 0) {
+        rc = meeting_admin_handle(l->m, c, now, &evs);
+        if (rc == 0) {
+            rc = hub_write_events(h, l, &evs);
+        }
+        hub_end(h, l, mark, rc);
+    }
+    evlist_clear(&evs);
+    if (rc) {
+        bool settings = c->type == CMD_MEETING_CONFIGURE;
+        hub_http_fail(h, req, rc,
+                      rc == ERR_NOT_FOUND ? "no such item in this meeting"
+                      : rc == ERR_BAD_STATE && settings
+                          ? "the meeting has opened: its chair changes the rules in the room"
+                      : rc == ERR_BAD_STATE && l->m->state == MEETING_CLOSED
+                          ? "the meeting is closed"
+                      : rc == ERR_BAD_STATE ? "the item was opened: it can only be postponed"
+                      : rc == ERR_CONFLICT && c->type == CMD_AGENDA_REMOVE
+                          ? "remove its sub-items first"
+                      : rc == ERR_CONFLICT ? "the item is already at this position"
+                                           : NULL);
+        return;
+    }
+    log_line(LOG_INFO, "meeting %s: %s by the secretariat", l->m->id, proto_cmd_name(c->type));
+    snapshot_answer(h, req, status, l);
+}
+
+/* A command from an HTTP body (the command's body, alone), with the item
+ * of the path when there is one. */
+static void
+admin_route(struct hub *h, void *req, struct live *l, enum cmd_type type, const char *item,
+            const char *body, size_t len, int status, int64_t now)
+{
+    struct cmd c = {.type = type};
+    int rc = 0;
+    if (body) {
+        rc = proto_decode_body(type, item, len ? body : "{}", len ? len : 2, &c);
+    } else if (item && !(c.b.item = strdup(item))) { /* DELETE has no body */
+        rc = ERR_NOMEM;
+    }
+    if (rc == 0 && type == CMD_AGENDA_MOVE && !(c.b.has & HAS_POSITION)) {
+        rc = ERR_BAD_MESSAGE;
+    }
+    if (rc == 0 && type == CMD_AGENDA_ADD && !c.b.title) {
+        rc = ERR_BAD_MESSAGE;
+    }
+    if (rc) {
+        cmd_clear(&c);
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    admin_command(h, req, l, &c, status, now);
+    cmd_clear(&c);
+}
+
+static bool
+title_listed(const struct meeting *m, const char *parent, const char *title)
+{
+    for (size_t i = 0; i < m->nitems; i++) {
+        const struct item *it = &m->items[i];
+        if (!it->removed && strcmp(it->parent, parent) == 0 && strcmp(it->title, title) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Start from the previous meeting's agenda: its items (title, description,
+ * kind, planned duration and turn length; sub-items under their copied
+ * parent) become new items at the end of this agenda. Items postponed there
+ * were carried when this meeting was created (carry_postponed), and an item
+ * whose title this agenda already holds at the same place is the same item:
+ * neither is added again, so a second request adds nothing. */
+static void
+agenda_from_previous(struct hub *h, void *req, struct live *l, int64_t now)
+{
+    char prev_id[33];
+    struct live *prev;
+    if (l->m->state == MEETING_CLOSED) {
+        hub_http_fail(h, req, ERR_BAD_STATE, "the meeting is closed");
+        return;
+    }
+    int rc = store_previous_meeting(h->st, l->m->commission, l->m->id, prev_id);
+    if (rc == 0) {
+        rc = hub_live(h, prev_id, &prev);
+    }
+    if (rc) {
+        hub_http_fail(h, req, rc,
+                      rc == ERR_NOT_FOUND ? "no previous meeting in this commission" : NULL);
+        return;
+    }
+    const struct meeting *pm = prev->m;
+    uint32_t *order = malloc((pm->nitems ? pm->nitems : 1) * sizeof(*order));
+    char(*copied)[ID_MAX] = calloc(pm->nitems ? pm->nitems : 1, sizeof(*copied));
+    struct evlist evs = {0};
+    size_t mark = l->npending;
+    if (!order || !copied) {
+        rc = ERR_NOMEM;
+    } else if ((rc = hub_begin(h)) == 0) {
+        size_t n = agenda_order(pm, order);
+        for (size_t k = 0; rc == 0 && k < n; k++) {
+            const struct item *it = &pm->items[order[k]];
+            const char *parent = "";
+            if (it->parent[0]) {
+                int32_t pi = meeting_item_index(pm, it->parent);
+                if (pi < 0 || !copied[pi][0]) {
+                    continue; /* its parent was postponed (and carried with its history) */
+                }
+                parent = copied[pi];
+            }
+            if (it->state == ITEM_POSTPONED) {
+                continue;
+            }
+            if (title_listed(l->m, parent, it->title)) {
+                if (!parent[0]) { /* its sub-items go under the item already there */
+                    for (size_t i = 0; i < l->m->nitems; i++) {
+                        const struct item *mine = &l->m->items[i];
+                        if (!mine->removed && !mine->parent[0] &&
+                            strcmp(mine->title, it->title) == 0) {
+                            snprintf(copied[order[k]], ID_MAX, "%s", mine->id);
+                            break;
+                        }
+                    }
+                }
+                continue;
+            }
+            struct cmd c = {.type = CMD_AGENDA_ADD};
+            c.b.title = it->title;
+            c.b.description = it->description;
+            c.b.kind = (char *)item_kind_str(it->kind);
+            c.b.parent = (char *)parent;
+            c.b.duration = it->duration_s;
+            c.b.speaking_time = it->speaking_s;
+            c.b.has = HAS_DURATION | HAS_SPEAKING_TIME;
+            rc = meeting_admin_handle(l->m, &c, now, &evs);
+            if (rc == 0) {
+                snprintf(copied[order[k]], ID_MAX, "%s", l->m->items[l->m->nitems - 1].id);
+            }
+        }
+        if (rc == 0) {
+            rc = hub_write_events(h, l, &evs);
+        }
+        hub_end(h, l, mark, rc);
+    }
+    free(order);
+    free(copied);
+    evlist_clear(&evs);
+    if (rc) {
+        hub_http_fail(h, req, rc, rc == ERR_BAD_STATE ? "the meeting is closed" : NULL);
+        return;
+    }
+    log_line(LOG_INFO, "meeting %s: agenda started from meeting %s", l->m->id, prev_id);
+    snapshot_answer(h, req, 200, l);
 }
 
 /* New personal links. Only the admin (the secretariat) issues them: a link
@@ -667,6 +1001,36 @@ ballots_list(struct hub *h, void *req, struct live *l, const char *vid)
     answer(h, req, 200, o);
 }
 
+/* The secretariat's routes under a meeting: settings and agenda, seg[0] is
+ * "settings" or "agenda" and n counts the segments from there. */
+static void
+prepare_route(struct hub *h, void *req, struct live *l, bool admin, const char *method,
+              char **seg, size_t n, const char *body, size_t len, int64_t now)
+{
+    bool post = strcmp(method, "POST") == 0, del = strcmp(method, "DELETE") == 0;
+    bool settings = strcmp(seg[0], "settings") == 0;
+    if ((settings && n != 1) || n > 3 || (n == 3 && strcmp(seg[2], "move") != 0)) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
+    } else if (!admin) {
+        hub_http_fail(h, req, ERR_FORBIDDEN, "the secretariat (admin) only");
+    } else if (settings) {
+        post ? admin_route(h, req, l, CMD_MEETING_CONFIGURE, NULL, body, len, 200, now)
+             : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 1) {
+        post ? admin_route(h, req, l, CMD_AGENDA_ADD, NULL, body, len, 201, now)
+             : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 2 && strcmp(seg[1], "from-previous") == 0) {
+        post ? agenda_from_previous(h, req, l, now) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 2) {
+        post  ? admin_route(h, req, l, CMD_AGENDA_EDIT, seg[1], body, len, 200, now)
+        : del ? admin_route(h, req, l, CMD_AGENDA_REMOVE, seg[1], NULL, 0, 200, now)
+              : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else {
+        post ? admin_route(h, req, l, CMD_AGENDA_MOVE, seg[1], body, len, 200, now)
+             : hub_http_fail(h, req, ERR_METHOD, NULL);
+    }
+}
+
 /* --- routing ------------------------------------------------------------- */
 
 /* A path segment: an identifier, or a file name such as members.csv or
@@ -761,8 +1125,11 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
         if (!admin) {
             hub_http_fail(h, req, ERR_FORBIDDEN, "admin only");
         } else if (n == 2) {
-            post ? commission_create(h, req, body, len, now)
-                 : hub_http_fail(h, req, ERR_METHOD, NULL);
+            post  ? commission_create(h, req, body, len, now)
+            : get ? commissions_list(h, req)
+                  : hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (n == 4 && strcmp(seg[3], "meetings") == 0) {
+            get ? commission_meetings(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
         } else if (n == 3) {
             get ? commission_get(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
         } else if (n == 4 && strcmp(seg[3], "members") == 0) {
@@ -825,6 +1192,8 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
         get ? snapshot_answer(h, req, 200, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (n == 6 && strcmp(seg[3], "votes") == 0 && strcmp(seg[5], "ballots") == 0) {
         get ? ballots_list(h, req, l, seg[4]) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (strcmp(seg[3], "settings") == 0 || strcmp(seg[3], "agenda") == 0) {
+        prepare_route(h, req, l, admin, method, seg + 3, n - 3, body, len, now);
     } else if (strcmp(seg[3], "invitations") != 0 || n > 5) {
         hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
     } else if (!admin) {

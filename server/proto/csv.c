@@ -57,6 +57,12 @@ utf8_end(const unsigned char *s, size_t n)
     return n;
 }
 
+size_t
+csv_text_end(const char *buf, size_t len)
+{
+    return utf8_end((const unsigned char *)buf, len);
+}
+
 int
 csv_parse(const char *buf, size_t len, int (*row)(void *ctx, size_t line, char **fields, size_t n),
           void *ctx, size_t *line)

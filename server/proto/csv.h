@@ -23,4 +23,9 @@ int csv_parse(const char *buf, size_t len,
               int (*row)(void *ctx, size_t line, char **fields, size_t n), void *ctx,
               size_t *line);
 
+/* The offset of the first byte of buf[0..len) that is not UTF-8 text (a NUL
+ * byte, an invalid sequence), or len when all are: what csv_parse() refuses
+ * as not text, so that a caller can tell it from a syntax error. */
+size_t csv_text_end(const char *buf, size_t len);
+
 #endif

@@ -723,6 +723,42 @@ fail:
     return rc;
 }
 
+int
+proto_decode_body(enum cmd_type type, const char *item, const char *buf, size_t len,
+                  struct cmd *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (len > PROTO_MAX_MESSAGE) {
+        return ERR_TOO_LARGE;
+    }
+    if ((int)type < 0 || type >= CMD_COUNT) {
+        return ERR_UNKNOWN_TYPE;
+    }
+    out->type = type;
+    int rc;
+    json_t *root = load(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &rc);
+    if (!root) {
+        return rc;
+    }
+    rc = json_is_object(root) ? 0 : ERR_BAD_MESSAGE;
+    if (rc == 0 && item) {
+        json_t *given = json_object_get(root, "item");
+        if (given && !(json_is_string(given) && strcmp(json_string_value(given), item) == 0)) {
+            rc = ERR_INVALID;
+        } else if (!given && json_object_set_new(root, "item", json_string(item))) {
+            rc = ERR_NOMEM;
+        }
+    }
+    if (rc == 0) {
+        rc = decode_fields(root, cmds[type].fields, &out->b);
+    }
+    json_decref(root);
+    if (rc) {
+        cmd_clear(out);
+    }
+    return rc;
+}
+
 /* --- canonical bodies, written directly ----------------------------------
  *
  * Every event body goes through here (a ballot's too): building a jansson

@@ -30,6 +30,14 @@ const char *proto_cmd_name(enum cmd_type t);
  * is still set when the message had a usable id, so the reply can echo it. */
 int proto_decode_cmd(const char *buf, size_t len, struct cmd *out);
 
+/* Decode the body of a command of type `type` given alone, as a JSON object
+ * (an HTTP request body that stands for a command), into `out` (cleared
+ * first); the same fields and checks as in proto_decode_cmd(). `item`, when
+ * not NULL, is the body's "item" (from the request's path): ERR_INVALID when
+ * the body names another. */
+int proto_decode_body(enum cmd_type type, const char *item, const char *buf, size_t len,
+                      struct cmd *out);
+
 /* The canonical JSON of an event's body (new). */
 char *proto_event_body(const struct event *ev);
 

@@ -85,6 +85,8 @@ enum stmt {
     S_SECRET_LIST,
     S_MEETINGS,
     S_PREVIOUS,
+    S_COMMISSIONS,
+    S_COMMISSION_MEETINGS,
     S_COUNT
 };
 
@@ -130,8 +132,18 @@ static const char *const sql[S_COUNT] = {
     [S_SECRET_LIST] = "SELECT receipt, choice FROM secret_ballots WHERE meeting = ?1 AND vote = ?2"
                       " ORDER BY receipt",
     [S_MEETINGS] = "SELECT id FROM meetings ORDER BY created, id",
+    /* The meeting created last before ?2 (or the last of all when ?2 is not
+     * a meeting of the commission yet). */
     [S_PREVIOUS] = "SELECT id FROM meetings WHERE commission = ?1 AND id != ?2"
+                   " AND NOT EXISTS (SELECT 1 FROM meetings me WHERE me.id = ?2"
+                   " AND (meetings.created, meetings.rowid) >= (me.created, me.rowid))"
                    " ORDER BY created DESC, rowid DESC LIMIT 1",
+    [S_COMMISSIONS] = "SELECT c.id, c.name, c.colleges,"
+                      " (SELECT count(*) FROM members WHERE commission = c.id),"
+                      " (SELECT count(*) FROM meetings WHERE commission = c.id)"
+                      " FROM commissions c ORDER BY c.created, c.id",
+    [S_COMMISSION_MEETINGS] = "SELECT id FROM meetings WHERE commission = ?1"
+                              " ORDER BY created, rowid",
 };
 
 /* SQLite rolls a whole transaction back by itself on some errors in the
@@ -811,5 +823,47 @@ store_previous_meeting(struct store *s, const char *commission, const char *id, 
         snprintf(out, 33, "%s", (const char *)sqlite3_column_text(st, 0));
     }
     done(s, S_PREVIOUS);
+    return rc;
+}
+
+int
+store_commissions(struct store *s,
+                  int (*cb)(void *ctx, const char *id, const char *name, const char *colleges,
+                            int64_t members, int64_t meetings),
+                  void *ctx)
+{
+    sqlite3_stmt *st = s->st[S_COMMISSIONS];
+    int rc = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = cb(ctx, (const char *)sqlite3_column_text(st, 0),
+                     (const char *)sqlite3_column_text(st, 1),
+                     (const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3),
+                     sqlite3_column_int64(st, 4)))) {
+            break;
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    done(s, S_COMMISSIONS);
+    return rc;
+}
+
+int
+store_commission_meetings(struct store *s, const char *commission,
+                          int (*cb)(void *ctx, const char *id), void *ctx)
+{
+    sqlite3_stmt *st = s->st[S_COMMISSION_MEETINGS];
+    bind_text(st, 1, commission);
+    int rc = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = cb(ctx, (const char *)sqlite3_column_text(st, 0)))) {
+            break;
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    done(s, S_COMMISSION_MEETINGS);
     return rc;
 }

@@ -70,9 +70,21 @@ int store_meeting_add(struct store *s, const char *id, const char *commission, i
 /* 0 when the meeting exists (commission copied out), ERR_NOT_FOUND when not. */
 int store_meeting_get(struct store *s, const char *id, char commission[33]);
 
-/* The latest meeting of `commission` other than `id`; ERR_NOT_FOUND if none. */
+/* The meeting of `commission` created last before `id` (the latest of all when
+ * `id` is not one of its meetings yet); ERR_NOT_FOUND if none. */
 int store_previous_meeting(struct store *s, const char *commission, const char *id,
                            char out[33]);
+
+/* The meetings of `commission`, oldest first (ids borrowed until cb returns). */
+int store_commission_meetings(struct store *s, const char *commission,
+                              int (*cb)(void *ctx, const char *id), void *ctx);
+
+/* Every commission, oldest first, with how many members and meetings it has
+ * (strings borrowed until cb returns). */
+int store_commissions(struct store *s,
+                      int (*cb)(void *ctx, const char *id, const char *name, const char *colleges,
+                                int64_t members, int64_t meetings),
+                      void *ctx);
 
 /* Every meeting id, oldest first. */
 int store_meetings(struct store *s, int (*cb)(void *ctx, const char *id), void *ctx);

@@ -114,12 +114,18 @@ def route_call(route, m, other):
     """(method, path, body) for a route of the matrix in meeting m."""
     method, path = route.split(" ", 1)
     path = (path.replace("/C", "/" + m.commission["id"]).replace("/M", "/" + m.id)
-            .replace("/P", "/" + m.pid("member3")).replace("/V", "/v99").replace("/F", "/record.json"))
+            .replace("/P", "/" + m.pid("member3")).replace("/V", "/v99").replace("/F", "/record.json")
+            .replace("/I", "/i99"))
     body = {
         "POST /api/commissions": {"name": "CCR test", "colleges": ["bailleurs"]},
         "POST /api/commissions/C/members": {"name": "Nouveau", "college": "bailleurs", "role": "member"},
         "POST /api/meetings": {"commission": m.commission["id"], "title": "Autre séance"},
         "POST /api/meetings/M/invitations": {"participants": [m.pid("member3")]},
+        # bodies that change nothing (this meeting is shared by the module)
+        "POST /api/meetings/M/settings": {},
+        "POST /api/meetings/M/agenda": {},
+        "POST /api/meetings/M/agenda/I": {},
+        "POST /api/meetings/M/agenda/I/move": {},
     }.get(route)
     raw = "name;college;role\nImporté;bailleurs;member\n".encode() if route.endswith("members.csv") else None
     return method, path, body, raw

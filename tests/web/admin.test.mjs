@@ -6,7 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startServer, launchBrowser, newContext, seriousViolations, screenshots, overflowsX } from './harness.mjs';
+import path from 'node:path';
+import { startServer, launchBrowser, newContext, seriousViolations, screenshots, overflowsX, ARTIFACTS } from './harness.mjs';
 
 let server;
 let browser;
@@ -67,7 +68,8 @@ test('every control is reached with Tab, in reading order', async () => {
     assert.deepEqual(order.filter((id) => !/^notice/.test(id)), ['skip', 'lang-switch', 'admin-token', 'token-save',
         'commission-name', 'commission-colleges', 'commission-create', 'roster-commission', 'roster-load',
         'roster-file', 'roster-import', 'meeting-commission', 'meeting-title-field', 'meeting-date',
-        'meeting-place', 'meeting-room', 'meeting-lang', 'meeting-create', 'invite-meeting', 'invite-create']);
+        'meeting-place', 'meeting-room', 'meeting-lang', 'meeting-create', 'invite-meeting', 'invite-create',
+        'year-refresh']);
     // The skip link takes the keyboard past the banner.
     await page.focus('#skip');
     await page.keyboard.press('Enter');
@@ -102,11 +104,11 @@ test('create a commission, import its roster, schedule a meeting, make the links
 
     // A roster with a bad role is refused whole, with its line number.
     await page.setInputFiles('#roster-file', { name: 'bad.csv', mimeType: 'text/csv',
-        buffer: Buffer.from('nom,college,role\nA,bailleurs,member\nB,locataires,president\n') });
+        buffer: Buffer.from('nom,college,role\nA,bailleurs,member\nB,locataires,emperor\n') });
     await page.click('#roster-import');
     await page.waitForSelector('#step-roster .notice');
     assert.match(await page.textContent('#step-roster .notice'), /Une valeur est incorrecte/);
-    assert.match(await page.textContent('#step-roster .notice-detail'), /3/);
+    assert.match(await page.textContent('#step-roster .notice-detail'), /Ligne 3 : ce rôle est inconnu/);
 
     await page.setInputFiles('#roster-file', { name: 'roster.csv', mimeType: 'text/csv',
         buffer: Buffer.from(ROSTER) });
@@ -174,4 +176,80 @@ test('the admin page switches to English and keeps what was typed', async () => 
     assert.ok(await page.$('#invite-table'), 'the links are still shown');
     await page.click('#lang-switch');
     await page.waitForSelector('html[lang="fr"]');
+});
+
+test('after a reload the commissions and meetings are listed, and a meeting is prepared', async () => {
+    await page.reload();
+    await page.waitForSelector('#commissions-table');
+    const name = await page.$$eval('#commissions-table tbody th', (ths) => ths.map((th) => th.textContent));
+    assert.ok(name.includes('CCR Hauts-de-France (essai)'), name.join(', '));
+    const openButton = await page.$('#commissions-table tbody tr:last-child button');
+    await openButton.click();
+    await page.waitForSelector('#meetings-table');
+    assert.match(await page.textContent('#year-roster'), /Hélène Vasseur/);
+    const exported = page.waitForEvent('download');
+    await page.click('#roster-export');
+    const csv = fs.readFileSync(await (await exported).path(), 'utf8').replace(/^\ufeff/, '');
+    assert.equal(csv.split('\r\n')[0], 'nom;collège;rôle');
+    assert.ok(csv.includes('Hélène Vasseur;;président'), csv);
+    assert.match(await page.textContent('#meetings-table'), /Séance d’essai/);
+
+    await page.click('#meetings-table tbody button');
+    await page.waitForSelector('#settings-form');
+    assert.equal(await page.inputValue('#set-quorum'), '50');
+    assert.equal(await page.inputValue('#set-quorum_college'), '0');
+    await page.fill('#set-quorum_college', '50');
+    await page.fill('#set-grace', '60');
+    await page.click('#settings-save');
+    await page.waitForSelector('#year-status:has-text("Règles enregistrées")');
+    for (const title of ['Bilan 2020', 'Feuille de route 2021', 'Questions diverses']) {
+        await page.fill('#item-title', title);
+        await page.click('#item-save');
+        await page.waitForSelector(`#prep-agenda li:has-text("${title}")`);
+    }
+    const second = await page.getAttribute('#prep-agenda > li:nth-child(2)', 'data-item');
+    await page.click(`#up-${second}`);
+    await page.waitForSelector('#prep-agenda > li:first-child:has-text("Feuille de route 2021")');
+    await page.click(`#edit-${second}`);
+    await page.fill('#item-title', 'Feuille de route 2021 : trois groupes');
+    await page.click('#item-save');
+    await page.waitForSelector('#prep-agenda li:has-text("trois groupes")');
+    const last = await page.getAttribute('#prep-agenda > li:last-child', 'data-item');
+    await page.click(`#remove-${last}`);
+    await page.waitForFunction(() => document.querySelectorAll('#prep-agenda > li').length === 2);
+
+    // What the page wrote is what the server holds.
+    const token = await page.evaluate(() => sessionStorage.getItem('concerto.admin.token'));
+    const mid = await page.getAttribute('#meetings-table tbody tr', 'data-meeting');
+    const snap = await (await fetch(`${server.base}/api/meetings/${mid}`,
+        { headers: { Authorization: `Bearer ${token}` } })).json();
+    assert.deepEqual(snap.agenda.map((i) => i.title), ['Feuille de route 2021 : trois groupes', 'Bilan 2020']);
+    assert.equal(snap.settings.quorum_college, 50);
+    assert.equal(snap.settings.grace, 60);
+
+    assert.deepEqual(await seriousViolations(page), []);
+    for (const [width, height] of [[1366, 768], [360, 740]]) {
+        await page.setViewportSize({ width, height });
+        assert.equal(await overflowsX(page), false, `the prepared meeting at ${width} px scrolls sideways`);
+        await page.screenshot({ path: path.join(ARTIFACTS, `admin-prepare-${width}.png`), fullPage: true });
+        assert.deepEqual(await seriousViolations(page), []);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    assert.deepEqual(ctx.problems, []);
+});
+
+test('a refused roster is explained in the page’s language, line and field', async () => {
+    const file = path.join(ARTIFACTS, 'roster-bad.csv');
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.writeFileSync(file, 'Nom;Collège;Rôle\r\nA B;Bailleurs;membre\r\nC D;bailleurs;présidnt\r\n');
+    const commission = await page.$eval('#commissions-table tbody tr:last-child button', (b) => b.id.slice(5));
+    await page.fill('#roster-commission', commission);
+    await page.setInputFiles('#roster-file', file);
+    await page.click('#roster-import');
+    await page.waitForSelector('#step-roster .notice');
+    assert.match(await page.textContent('#step-roster .notice'), /Ligne 3 : ce rôle est inconnu/);
+    fs.writeFileSync(file, 'Nom;Collège;Rôle\r\nÉmilie Roux;BAILLEURS;Membre\r\nLuc Petit;;Secrétaire\r\n');
+    await page.setInputFiles('#roster-file', file);
+    await page.click('#roster-import');
+    await page.waitForSelector('#roster-status:has-text("2 membres importés")');
 });

@@ -14,6 +14,8 @@
 // language redraws the page without losing it (except a chosen file, which a
 // browser never lets a page set back). Errors show inside the step they
 // belong to; successes are said in the step's status line, a live region.
+// Below the steps, secretariat.mjs lists what exists (commissions, their
+// rosters and meetings) and prepares a meeting's rules and agenda.
 
 import { h, fill } from '../dom.mjs';
 import { t, tn, onLangChange, getLang, roleName, collegeName, LANGS, LANG_NAMES } from '../i18n.mjs';
@@ -21,6 +23,7 @@ import { request } from '../api.mjs';
 import { noticesView } from './notices.mjs';
 import { announcerView } from './announcer.mjs';
 import { langSwitchView } from './langswitch.mjs';
+import { secretariatView, importRoster } from './secretariat.mjs';
 
 const TOKEN_KEY = 'concerto.admin.token';
 
@@ -80,6 +83,14 @@ export function adminPage(root) {
         meeting: noticesView(), invite: noticesView(),
     };
     let downloadUrl = null;
+    // The commissions and meetings that exist, read from the server on load.
+    const year = secretariatView({ getToken: () => model.token, announce: (s) => announcer.say(s) });
+
+    // What was made in a step shows in the lists below at once.
+    function refreshYear() {
+        year.load().then(() => (model.commission && year.shown() === model.commission
+            ? year.openCommission(model.commission, { quiet: true }) : null));
+    }
 
     function fail(section, e) {
         notices[section].show({ code: e.code || 'internal', message: e.message });
@@ -168,6 +179,7 @@ export function adminPage(root) {
             saveToken(v);
             said('token', 'admin.token.saved');
             document.getElementById('commission-name')?.focus();
+            year.load();
         });
         const forget = h('button', { type: 'button', id: 'token-forget' }, t('admin.token.forget'));
         forget.addEventListener('click', () => {
@@ -175,6 +187,7 @@ export function adminPage(root) {
             saveToken('');
             said('token', 'admin.token.none');
             document.getElementById('admin-token')?.focus();
+            year.load();
         });
         return section('step-token', 'admin.token.title', notices.token.el, form,
             h('p', { class: 'token-state', id: 'token-state' },
@@ -197,6 +210,7 @@ export function adminPage(root) {
             model.commissionName = res.name;
             model.roster = [];
             said('commission', 'admin.commission.created', { name: res.name, id: res.id });
+            refreshYear();
         });
         return section('step-commission', 'admin.commission.title', notices.commission.el, form,
             statusLine('commission'));
@@ -263,8 +277,9 @@ export function adminPage(root) {
                 return;
             }
             const text = await f.text();
-            const res = await request('POST', `/api/commissions/${encodeURIComponent(model.commission)}/members.csv`,
-                { token: model.token, text, type: 'text/csv; charset=utf-8' });
+            // The server says which line and field it refuses, and why, in words
+            // the page translates.
+            const res = await importRoster(model.token, model.commission, text);
             const added = (res && res.members) || [];
             try {
                 await loadCommission();
@@ -272,6 +287,7 @@ export function adminPage(root) {
                 model.roster = [...(model.roster || []), ...added];
             }
             said('roster', 'admin.roster.imported', {}, added.length);
+            refreshYear();
         });
         return section('step-roster', 'admin.roster.title', notices.roster.el, form,
             statusLine('roster'), rosterTable());
@@ -310,6 +326,7 @@ export function adminPage(root) {
             model.meeting = res.id || res.meeting?.id;
             model.invitations = null;
             said('meeting', 'admin.meeting.created', { title, id: model.meeting });
+            refreshYear();
         });
         return section('step-meeting', 'admin.meeting.title', notices.meeting.el, form, statusLine('meeting'));
     }
@@ -390,6 +407,7 @@ export function adminPage(root) {
         for (const n of Object.values(notices)) {
             n.render();
         }
+        year.render();
         fill(root,
             h('a', { class: 'skip', id: 'skip', href: '#main' }, t('skip')),
             h('header', { class: 'banner' },
@@ -399,7 +417,8 @@ export function adminPage(root) {
                 h('h1', {}, t('admin.title')),
                 h('p', { class: 'intro' }, t('admin.intro')),
                 h('div', { class: 'steps' },
-                    tokenSection(), commissionSection(), rosterSection(), meetingSection(), inviteSection())),
+                    tokenSection(), commissionSection(), rosterSection(), meetingSection(), inviteSection(),
+                    year.el)),
             announcer.el);
         document.title = `${t('admin.title')} — ${t('app.name')}`;
     }
@@ -415,4 +434,5 @@ export function adminPage(root) {
 
     onLangChange(rebuild);
     build();
+    year.load();
 }

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+//
+// secretariat.mjs - the commission's year on the administration page.
+//
+// What exists is read from the server on load (GET /api/commissions), so
+// that nothing depends on identifiers kept from an earlier visit: the list of
+// commissions, then one commission opened (its roster, to export as CSV in
+// the import's own columns, and its meetings), then one meeting prepared
+// before it opens (its rules: quorum overall and per college, grace period,
+// proxies; and its agenda: add, edit, move, remove, or start from the
+// previous meeting's). Every change goes through the secretariat's routes
+// (PROTOCOL.md 3), whose answer is the meeting's snapshot: the view redraws
+// from it and never guesses.
+//
+// The view keeps its state in this closure, so a redraw of the page (a change
+// of language) keeps what is open. The token is the page's, read at each call.
+
+import { h, fill } from '../dom.mjs';
+import { t, roleName, collegeName, getLang } from '../i18n.mjs';
+import { request } from '../api.mjs';
+import { noticesView } from './notices.mjs';
+
+// The roster as CSV in the import's columns: French headers and role words
+// with semicolons in French, English with commas; a BOM so accents survive.
+// The server reads it back as it is (PROTOCOL.md 3, roster CSV).
+export function rosterCsv(members, lang) {
+    const sep = lang === 'fr' ? ';' : ',';
+    const words = lang === 'fr'
+        ? { chair: 'président', secretary: 'secrétaire', member: 'membre', observer: 'observateur' }
+        : { chair: 'chair', secretary: 'secretary', member: 'member', observer: 'observer' };
+    const head = lang === 'fr' ? ['nom', 'collège', 'rôle'] : ['name', 'college', 'role'];
+    const cell = (v) => {
+        const s = String(v ?? '');
+        return s.includes(sep) || /["\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    };
+    const lines = [head, ...members.map((m) => [m.name, m.college, words[m.role] || m.role])]
+        .map((cells) => cells.map(cell).join(sep));
+    return `\ufeff${lines.join('\r\n')}\r\n`;
+}
+
+// The text of a refused roster file, from the error's line, field and
+// reason (PROTOCOL.md 3), in the page's language; null when it has none.
+export function rosterErrorText(err) {
+    if (!err || !err.reason) {
+        return null;
+    }
+    const field = err.field ? t(`admin.csvField.${err.field}`) : '';
+    const what = t(`admin.csvReason.${err.reason}`, { field });
+    return err.line ? t('admin.csvError.line', { line: err.line, what }) : what;
+}
+
+// POST a roster file; a refusal throws {code, message} with the message
+// said in the page's language when the server says where and why.
+export async function importRoster(token, cid, text) {
+    const res = await fetch(`/api/commissions/${encodeURIComponent(cid)}/members.csv`, {
+        method: 'POST', credentials: 'omit', cache: 'no-store',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/csv; charset=utf-8',
+            Accept: 'application/json' },
+        body: text,
+    }).catch((e) => {
+        throw { code: 'network', message: e.message };
+    });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) {
+        const e = (data && data.error) || {};
+        throw { code: e.code || `http_${res.status}`, message: rosterErrorText(e) || e.message || '' };
+    }
+    return data;
+}
+
+const SETTINGS = [
+    // [field, type, min, max]; durations are shown in the unit typed
+    ['quorum', 'number', 0, 100],
+    ['quorum_college', 'number', 0, 100],
+    ['grace', 'number', 0, 3600],
+    ['speaking_time', 'number', 0, 86400],
+    ['proxy_max', 'number', 0, 100],
+    ['proxy_college', 'checkbox'],
+    ['proxy_quorum', 'checkbox'],
+];
+
+export function secretariatView({ getToken, announce }) {
+    const st = {
+        commissions: null, // [{id,name,colleges,members,meetings}]
+        commission: null, // {id,name,colleges,members:[...]}
+        meetings: null, // [{id,title,date,state,finalized,approved,items}]
+        snap: null, // the snapshot of the meeting being prepared
+        editing: null, // the id of the item in the form, or null for a new one
+        status: '',
+    };
+    const notices = noticesView();
+    const el = h('section', { class: 'panel step', id: 'step-year', 'aria-labelledby': 'step-year-h' });
+    let exportUrl = null;
+
+    const api = (method, path, json) => request(method, path, { token: getToken(), json });
+
+    async function run(work) {
+        try {
+            await work();
+            notices.clear();
+        } catch (e) {
+            notices.show({ code: e.code || 'internal', message: e.message });
+        }
+        render();
+    }
+
+    function say(key, params) {
+        st.status = t(key, params);
+        announce?.(st.status);
+    }
+
+    async function load() {
+        if (!getToken()) {
+            st.commissions = null;
+            render();
+            return;
+        }
+        await run(async () => {
+            st.commissions = (await api('GET', '/api/commissions')).commissions;
+        });
+    }
+
+    async function openCommission(id, { quiet = false } = {}) {
+        await run(async () => {
+            const c = encodeURIComponent(id);
+            st.commission = await api('GET', `/api/commissions/${c}`);
+            st.meetings = (await api('GET', `/api/commissions/${c}/meetings`)).meetings;
+            if (!quiet) {
+                st.snap = null;
+                say('admin.year.opened', { name: st.commission.name });
+            }
+        });
+        if (!quiet) {
+            document.getElementById('year-commission-h')?.focus();
+        }
+    }
+
+    async function openMeeting(id) {
+        await run(async () => {
+            st.snap = await api('GET', `/api/meetings/${encodeURIComponent(id)}`);
+            st.editing = null;
+            say('admin.prep.opened', { title: st.snap.meeting.title });
+        });
+        document.getElementById('prep-h')?.focus();
+    }
+
+    // A change through the secretariat's routes; the answer is the snapshot.
+    async function change(method, path, json, key) {
+        await run(async () => {
+            st.snap = await api(method, `/api/meetings/${encodeURIComponent(st.snap.meeting.id)}${path}`, json);
+            say(key);
+            if (st.meetings) {
+                st.meetings = (await api('GET',
+                    `/api/commissions/${encodeURIComponent(st.commission.id)}/meetings`)).meetings;
+            }
+        });
+    }
+
+    function button(id, key, onclick, extra = {}) {
+        return h('button', { type: 'button', id, onclick, ...extra }, t(key));
+    }
+
+    function commissionsTable() {
+        if (!getToken()) {
+            return h('p', { class: 'muted' }, t('admin.year.noToken'));
+        }
+        if (!st.commissions) {
+            return null;
+        }
+        if (!st.commissions.length) {
+            return h('p', { class: 'muted' }, t('admin.year.none'));
+        }
+        return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'year-caption' },
+            h('table', { id: 'commissions-table' },
+                h('caption', { id: 'year-caption' }, t('admin.year.caption')),
+                h('thead', {}, h('tr', {}, ['admin.col.name', 'admin.year.colColleges', 'admin.year.colMembers',
+                    'admin.year.colMeetings', 'admin.col.actions'].map((k) => h('th', { scope: 'col' }, t(k))))),
+                h('tbody', {}, st.commissions.map((c) => h('tr', {},
+                    h('th', { scope: 'row' }, c.name),
+                    h('td', {}, c.colleges.map(collegeName).join(', ')),
+                    h('td', {}, String(c.members)), h('td', {}, String(c.meetings)),
+                    h('td', {}, button(`open-${c.id}`, 'admin.year.open', () => openCommission(c.id),
+                        { 'aria-label': t('admin.year.openName', { name: c.name }) })))))));
+    }
+
+    function rosterPart() {
+        const c = st.commission;
+        if (exportUrl) {
+            URL.revokeObjectURL(exportUrl);
+        }
+        exportUrl = URL.createObjectURL(new Blob([rosterCsv(c.members, getLang())], { type: 'text/csv;charset=utf-8' }));
+        return [
+            h('h4', {}, t('admin.year.roster', { count: c.members.length })),
+            c.members.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region',
+                'aria-labelledby': 'year-roster-caption' },
+            h('table', { id: 'year-roster' },
+                h('caption', { id: 'year-roster-caption' }, t('admin.roster.caption')),
+                h('thead', {}, h('tr', {}, ['admin.col.name', 'admin.col.college', 'admin.col.role']
+                    .map((k) => h('th', { scope: 'col' }, t(k))))),
+                h('tbody', {}, c.members.map((m) => h('tr', {}, h('td', {}, m.name),
+                    h('td', {}, m.college ? collegeName(m.college) : '—'), h('td', {}, roleName(m.role)))))))
+                : h('p', { class: 'muted' }, t('admin.roster.empty')),
+            h('p', { class: 'actions' }, h('a', { href: exportUrl, id: 'roster-export', class: 'button-link',
+                download: t('admin.year.exportFile', { id: c.id }) }, t('admin.year.export'))),
+        ];
+    }
+
+    function meetingState(m) {
+        if (m.approved) {
+            return t('admin.year.approved');
+        }
+        if (m.finalized) {
+            return t('admin.year.finalized');
+        }
+        return t(`state.${m.state}`);
+    }
+
+    function meetingsPart() {
+        return [
+            h('h4', {}, t('admin.year.meetings')),
+            st.meetings.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region',
+                'aria-labelledby': 'year-meetings-caption' },
+            h('table', { id: 'meetings-table' },
+                h('caption', { id: 'year-meetings-caption' }, t('admin.year.meetingsCaption')),
+                h('thead', {}, h('tr', {}, ['admin.year.colDate', 'admin.year.colTitle', 'admin.year.colState',
+                    'admin.col.actions'].map((k) => h('th', { scope: 'col' }, t(k))))),
+                h('tbody', {}, [...st.meetings].sort((a, b) => (b.date || '').localeCompare(a.date || ''))
+                    .map((m) => h('tr', { dataset: { meeting: m.id } },
+                        h('td', {}, m.date ? m.date.replace('T', ' ') : '—'),
+                        h('th', { scope: 'row' }, m.title),
+                        h('td', {}, meetingState(m)),
+                        h('td', {}, button(`prepare-${m.id}`, 'admin.year.prepare', () => openMeeting(m.id),
+                            { 'aria-label': t('admin.year.prepareTitle', { title: m.title }) })))))))
+                : h('p', { class: 'muted' }, t('admin.year.noMeetings')),
+        ];
+    }
+
+    function settingsForm() {
+        const s = st.snap.settings;
+        const open = st.snap.meeting.state !== 'scheduled';
+        const inputs = {};
+        const fields = SETTINGS.map(([k, type, min, max]) => {
+            const id = `set-${k}`;
+            const input = type === 'checkbox'
+                ? h('input', { id, name: id, type, checked: !!s[k], disabled: open })
+                : h('input', { id, name: id, type, min, max, step: 1, value: String(s[k]), required: true,
+                    disabled: open, inputmode: 'numeric', 'aria-describedby': `${id}-help` });
+            inputs[k] = input;
+            return type === 'checkbox'
+                ? h('div', { class: 'field check' }, input, h('label', { for: id }, t(`admin.set.${k}`)))
+                : h('div', { class: 'field' }, h('label', { for: id }, t(`admin.set.${k}`)), input,
+                    h('p', { class: 'help', id: `${id}-help` }, t(`admin.set.${k}Help`)));
+        });
+        const form = h('form', { id: 'settings-form' },
+            h('h4', {}, t('admin.set.title')),
+            open ? h('p', { class: 'help', id: 'settings-open' }, t('admin.set.open')) : null,
+            ...fields,
+            open ? null : h('div', { class: 'actions' },
+                h('button', { type: 'submit', class: 'primary', id: 'settings-save' }, t('admin.set.save'))));
+        form.addEventListener('submit', (e) => {
+            e.preventDefault();
+            const body = {};
+            for (const [k, type] of SETTINGS) {
+                body[k] = type === 'checkbox' ? inputs[k].checked : Number(inputs[k].value);
+            }
+            change('POST', '/settings', body, 'admin.set.saved');
+        });
+        return form;
+    }
+
+    function agendaList() {
+        const items = st.snap.agenda.filter((i) => !i.parent);
+        const closed = st.snap.meeting.state === 'closed';
+        if (!st.snap.agenda.length) {
+            return h('p', { class: 'muted', id: 'prep-agenda-empty' }, t('admin.agenda.empty'));
+        }
+        const row = (i, siblings) => {
+            const pos = siblings.indexOf(i);
+            const kids = st.snap.agenda.filter((k) => k.parent === i.id);
+            return h('li', { dataset: { item: i.id } },
+                h('p', {}, h('strong', {}, i.title), ' — ', t(`agenda.kind.${i.kind}`),
+                    i.duration ? ` — ${t('admin.agenda.minutes', { n: Math.round(i.duration / 60) })}` : '',
+                    i.origin ? ` — ${t('admin.agenda.carried')}` : ''),
+                closed ? null : h('p', { class: 'actions' },
+                    pos > 0 ? button(`up-${i.id}`, 'admin.agenda.up',
+                        () => change('POST', `/agenda/${i.id}/move`, { position: pos - 1 }, 'admin.agenda.moved'),
+                        { 'aria-label': t('admin.agenda.upTitle', { title: i.title }) }) : null,
+                    pos < siblings.length - 1 ? button(`down-${i.id}`, 'admin.agenda.down',
+                        () => change('POST', `/agenda/${i.id}/move`, { position: pos + 1 }, 'admin.agenda.moved'),
+                        { 'aria-label': t('admin.agenda.downTitle', { title: i.title }) }) : null,
+                    button(`edit-${i.id}`, 'admin.agenda.edit', () => {
+                        st.editing = i.id;
+                        render();
+                        document.getElementById('item-title')?.focus();
+                    }, { 'aria-label': t('admin.agenda.editTitle', { title: i.title }) }),
+                    i.state === 'pending' ? button(`remove-${i.id}`, 'admin.agenda.remove',
+                        () => change('DELETE', `/agenda/${i.id}`, undefined, 'admin.agenda.removed'),
+                        { 'aria-label': t('admin.agenda.removeTitle', { title: i.title }) }) : null),
+                kids.length ? h('ol', {}, kids.map((k) => row(k, kids))) : null);
+        };
+        return h('ol', { id: 'prep-agenda', class: 'prep-agenda' }, items.map((i) => row(i, items)));
+    }
+
+    function itemForm() {
+        const it = st.editing && st.snap.agenda.find((i) => i.id === st.editing);
+        const title = h('input', { id: 'item-title', name: 'item-title', type: 'text', required: true,
+            value: it ? it.title : '', autocomplete: 'off' });
+        const desc = h('textarea', { id: 'item-description', name: 'item-description', rows: 3 },
+            it ? it.description : '');
+        const kind = h('select', { id: 'item-kind', name: 'item-kind' },
+            ['information', 'deliberation', 'vote'].map((k) => h('option', { value: k,
+                selected: (it ? it.kind : 'information') === k }, t(`agenda.kind.${k}`))));
+        const duration = h('input', { id: 'item-duration', name: 'item-duration', type: 'number', min: 0, step: 1,
+            value: it ? String(Math.round(it.duration / 60)) : '', inputmode: 'numeric' });
+        const form = h('form', { id: 'item-form' },
+            h('h4', {}, t(it ? 'admin.agenda.editing' : 'admin.agenda.add')),
+            h('div', { class: 'field' }, h('label', { for: 'item-title' }, t('admin.agenda.title')), title),
+            h('div', { class: 'field' }, h('label', { for: 'item-description' }, t('admin.agenda.description')), desc),
+            h('div', { class: 'field' }, h('label', { for: 'item-kind' }, t('admin.agenda.kind')), kind),
+            h('div', { class: 'field' }, h('label', { for: 'item-duration' }, t('admin.agenda.duration')), duration),
+            h('div', { class: 'actions' },
+                h('button', { type: 'submit', class: 'primary', id: 'item-save' },
+                    t(it ? 'admin.agenda.save' : 'admin.agenda.addButton')),
+                it ? button('item-cancel', 'admin.agenda.cancel', () => {
+                    st.editing = null;
+                    render();
+                }) : null));
+        form.addEventListener('submit', async (e) => {
+            e.preventDefault();
+            const body = { title: title.value.trim(), description: desc.value, kind: kind.value,
+                duration: Math.max(0, Math.round(Number(duration.value || 0) * 60)) };
+            if (it) {
+                await change('POST', `/agenda/${it.id}`, body, 'admin.agenda.edited');
+                st.editing = null;
+            } else {
+                await change('POST', '/agenda', body, 'admin.agenda.added');
+            }
+            render();
+            document.getElementById('item-title')?.focus();
+        });
+        return form;
+    }
+
+    function prepPart() {
+        const m = st.snap.meeting;
+        const closed = m.state === 'closed';
+        return h('div', { class: 'prep', id: 'prep' },
+            h('h3', { id: 'prep-h', tabindex: '-1' }, t('admin.prep.title', { title: m.title })),
+            settingsForm(),
+            h('h4', {}, t('admin.agenda.heading')),
+            agendaList(),
+            closed ? h('p', { class: 'help' }, t('admin.agenda.closed')) : h('p', { class: 'actions' },
+                button('agenda-previous', 'admin.agenda.previous',
+                    () => change('POST', '/agenda/from-previous', undefined, 'admin.agenda.copied'))),
+            closed ? null : itemForm());
+    }
+
+    function render() {
+        notices.render();
+        fill(el,
+            h('h2', { id: 'step-year-h' }, t('admin.year.title')),
+            notices.el,
+            h('p', { class: 'help' }, t('admin.year.help')),
+            h('p', { class: 'actions' }, button('year-refresh', 'admin.year.refresh', load)),
+            commissionsTable(),
+            st.commission ? h('div', { class: 'year-commission' },
+                h('h3', { id: 'year-commission-h', tabindex: '-1' }, st.commission.name),
+                ...rosterPart(), ...(st.meetings ? meetingsPart() : [])) : null,
+            st.snap ? prepPart() : null,
+            h('p', { class: 'form-status', role: 'status', id: 'year-status' }, st.status));
+    }
+
+    render();
+    return { el, render, load, openCommission, shown: () => st.commission?.id || null };
+}
