@@ -22,7 +22,7 @@
 // redraw does not vibrate twice, and which published result was dismissed.
 
 import { h, button, setText } from '../dom.mjs';
-import { t, tn, formatTime, optionName } from '../i18n.mjs';
+import { t, tn, formatTime, optionName, collegeName } from '../i18n.mjs';
 import { openVote, ballotsFor, agendaNumbers, nameOf } from '../state.mjs';
 import * as ballot from '../ballot.mjs';
 
@@ -179,8 +179,14 @@ export function statusView(ctx, go) {
                 ? t('status.floorYou') : (nameOf(s, s.turn.participant) || '') }) : '');
             const q = s.attendance?.quorum;
             quorumEl.hidden = !q || m.state === 'closed';
-            setText(quorumEl, q ? t(q.met ? 'status.quorumMet' : 'status.quorumNotMet',
-                { present: q.present, required: q.required }) : '');
+            // Not met with enough present overall: a college's own share fails; say which.
+            const cols = s.attendance?.colleges || {};
+            const failing = q && !q.met && q.present >= q.required
+                ? (Array.isArray(q.failing) ? q.failing
+                    : Object.keys(cols).filter((c) => cols[c].present < cols[c].required)) : [];
+            setText(quorumEl, !q ? '' : failing.length
+                ? t('status.quorumNotMetCollege', { colleges: failing.map(collegeName).join(', ') })
+                : t(q.met ? 'status.quorumMet' : 'status.quorumNotMet', { present: q.present, required: q.required }));
             quorumEl.dataset.met = String(!!q?.met);
             const v = openVote(s);
             voteEl.hidden = !v;
