@@ -74,7 +74,7 @@ const SPEAKERS_CHANGE = /^(speaker\.|agenda\.item_(opened|closed|postponed)$|mee
 // presence depends on always set.
 function participant(p) {
     return { ...p, college: p.college || '', connected: p.connected ?? !!p.present,
-        mark: p.mark || 'none', reason: p.reason || '', present: !!p.present, turns: p.turns || 0,
+        mark: p.mark || 'none', checkin: !!p.checkin, reason: p.reason || '', present: !!p.present, turns: p.turns || 0,
         spoken: p.spoken || 0 };
 }
 

@@ -196,6 +196,7 @@ attendance_apply(struct meeting *m, const struct event *ev)
             return ERR_NOMEM;
         }
         p->mark = k;
+        p->checkin = k == MARK_PRESENT && strcmp(ev->actor, p->id) == 0;
         return 0;
     }
     case EV_QUORUM_REACHED:

@@ -40,6 +40,7 @@ struct participant {
     int64_t left;      /* ts of the last participant.left, 0 if never */
     int disconnections;
     enum mark mark;
+    bool checkin; /* the mark is present and the member made it (checked in online) */
     char *reason; /* of MARK_EXCUSED */
     /* speaking statistics over the meeting */
     int turns;

@@ -1120,9 +1120,10 @@ participants_json(const struct meeting *m, json_t *colleges, bool light)
     for (size_t i = 0; parts && i < m->nparts; i++) {
         const struct participant *p = &m->parts[i];
         json_t *jp = light && p->role == ROLE_MEMBER ? json_object() : json_pack(
-            "{s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:I,s:I,s:i,s:i,s:I}", "id", p->id, "name",
+            "{s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:b,s:s,s:I,s:I,s:i,s:i,s:I}", "id", p->id, "name",
             p->name, "college", p->college, "role", role_str(p->role), "present",
-            attendance_counts(p), "connected", p->present, "mark", mark_str(p->mark), "reason",
+            attendance_counts(p), "connected", p->present, "mark", mark_str(p->mark), "checkin",
+            p->checkin, "reason",
             p->reason ? p->reason : "", "arrived", (json_int_t)p->arrived, "left",
             (json_int_t)p->left, "disconnections", p->disconnections, "turns", p->turns, "spoken",
             (json_int_t)p->spoken_ms);

@@ -271,6 +271,9 @@ def test_quorum_by_college_from_marks_and_connections(server):
                                                                          "Conseil d'administration")
     assert snap["attendance"]["colleges"]["bailleurs"]["present"] == 2
     assert snap["attendance"]["quorum"]["met"] is True
+    # the roll call tells a member who checked in online from one marked in the room
+    assert (room.participant("b3", snap)["mark"], room.participant("b3", snap)["checkin"]) == ("present", True)
+    assert (room.participant("l1", snap)["mark"], room.participant("l1", snap)["checkin"]) == ("present", False)
     # the two marked locataires go back to following their (absent) connections
     room.do("secretary", "attendance.mark", {"participant": room.pids["l2"], "status": "none"})
     lost = room.c["secretary"].events[-1]

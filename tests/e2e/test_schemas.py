@@ -20,7 +20,7 @@ SNAPSHOT = {
     },
     "settings": SETTINGS,
     "participants": [{"id": "p1", "name": "Zoé", "college": "bailleurs", "role": "member", "present": True,
-                      "connected": True, "mark": "none", "reason": "", "arrived": 1612270000000, "left": 0,
+                      "connected": True, "mark": "none", "checkin": False, "reason": "", "arrived": 1612270000000, "left": 0,
                       "disconnections": 0, "turns": 1, "spoken": 65000}],
     "attendance": {"present": 1, "total": 1,
                    "colleges": {"bailleurs": {"present": 1, "total": 1, "required": 1, "turns": 1, "spoken": 65000}},
