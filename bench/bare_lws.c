@@ -4,7 +4,7 @@
  * application at all, to measure what Concerto's own work costs.
  *
  * Any text message received on subprotocol "bench" is sent to every open
- * connection (the sender included). The fan-out is the one DESIGN.md asks of
+ * connection (the sender included). The fan-out is the one docs/ARCHITECTURE.md describes for
  * Concerto: the message is copied once into a reference-counted buffer with
  * LWS_PRE headroom; each connection keeps a bounded queue of pointers to such
  * buffers and sends exactly one with one lws_write() per WRITEABLE callback.

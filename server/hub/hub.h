@@ -27,12 +27,12 @@
 
 #define MSG_PRE 16
 
-/* Who receives an event (see visibility() in hub.c). */
+/* Who receives an event (see hub_visibility() in hub.c). */
 enum vis { VIS_ALL = 0, VIS_BUREAU, VIS_NONE, VIS_OTHERS /* all but the bureau */ };
 
 /* Which part of a WebSocket message a buffer is: a welcome is sent in three
  * frames so that its snapshot, the same for everyone welcomed in a turn, is
- * one shared buffer (DESIGN.md, fan-out) rather than a copy per connection. */
+ * one shared buffer (docs/ARCHITECTURE.md, Fan-out) rather than a copy per connection. */
 enum msg_part { MSG_PART_WHOLE = 0, MSG_PART_FIRST, MSG_PART_MIDDLE, MSG_PART_LAST };
 
 struct msg {

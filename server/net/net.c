@@ -29,7 +29,7 @@
  * ops are applied at once, so with one thread this is the single-threaded
  * server it was. A message buffer crosses threads by its (atomic)
  * reference count, and one buffer serves every recipient of a loop
- * (DESIGN.md); each loop gets a buffer of its own, because lws_write()
+ * (docs/ARCHITECTURE.md, Fan-out); each loop gets a buffer of its own, because lws_write()
  * writes the frame header into the headroom of the buffer it sends: the
  * first loop to send a message has the hub's buffer, the others a copy made
  * once per hub turn.
@@ -52,7 +52,7 @@
  * of the connection bounds the body (lws restarts its own timeout with each
  * piece, so a body trickled a byte at a time would never end).
  *
- * Sending follows DESIGN.md: each WebSocket session has a bounded ring of
+ * Sending (docs/ARCHITECTURE.md, Fan-out): each WebSocket session has a bounded ring of
  * shared, reference-counted messages; the WRITEABLE callback sends one with
  * one lws_write(), then more (up to WRITE_BATCH) only while lws says the
  * socket takes them without blocking. A session whose ring overflows is

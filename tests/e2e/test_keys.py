@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The signing key (DESIGN.md, Trust): created 0600, public key beside it in
+"""The signing key (docs/ARCHITECTURE.md, Trust boundaries): created 0600, public key beside it in
 minisign's format, kept across restarts."""
 import base64
 import hashlib

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Durability: what was acknowledged survives kill -9 (DESIGN.md, PROTOCOL.md 4.1),
+"""Durability: what was acknowledged survives kill -9 (docs/ARCHITECTURE.md, PROTOCOL.md 4.1),
 and the state after a restart is the fold of the log."""
 import socket
 import time
