@@ -258,10 +258,13 @@ test('the floor given to a member: banner and tab title, on the phone', async ()
     assert.match(await page.title(), /^À vous de parler — /);
     assert.match(await page.textContent('#status-floor'), /vous/);
     assert.ok(await inView(page, '#prompt-text'));
+    // With the floor, asking for it again is no longer offered; it comes back after.
+    assert.equal(await page.isVisible('#speak-ask'), false);
     await shot(page, 'member-turn-360');
     await axe(page, 'a member with the floor');
     await people.chair.page.click('#speaker-end');
     await page.waitForFunction(() => document.querySelector('#prompt')?.dataset.kind !== 'turn');
+    await page.waitForSelector('#speak-ask:not([hidden])');
 });
 
 test('a request made offline says it will be sent', async () => {

@@ -291,9 +291,11 @@ export function speakersView(ctx) {
                 enable(withdrawBtn, waiting);
                 // One of the two buttons at a time; the focus follows to the other.
                 const focused = document.activeElement;
-                askBtn.hidden = waiting;
+                // While one has the floor, asking for it again is not the thing to do.
+                const speaking = !!s.turn && s.turn.participant === you.participant;
+                askBtn.hidden = waiting || speaking;
                 withdrawBtn.hidden = !waiting;
-                kindSet.hidden = waiting;
+                kindSet.hidden = waiting || speaking;
                 if (focused === askBtn && waiting) {
                     withdrawBtn.focus();
                 } else if (focused === withdrawBtn && !waiting) {
