@@ -411,6 +411,12 @@ class LatencyProbe:
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "the member's events are not dense"
         if thread_sanitized(self.m.server):
             p99_ms *= 5  # every memory access checked: several times slower, the same behaviour
+        # Another suite or a build beside this one (the load is more than
+        # the cores): the server, the abuser and the probe wait for the CPU
+        # too; what is checked is that nobody waits for the abuser alone.
+        busy = os.getloadavg()[0] / (os.cpu_count() or 1)
+        if busy > 1.5:
+            p99_ms *= min(busy / 1.5, 3.0)
         assert s["p99"] < p99_ms, "p99 latency during %s: %.1f ms (limit %.0f ms): %s" % (phase, s["p99"], p99_ms, s)
         self.close()
         return figures

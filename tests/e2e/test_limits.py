@@ -239,7 +239,9 @@ def test_a_client_that_stops_reading_is_cut_off_and_its_memory_is_bounded(spawn)
             return now if now["concerto_connections"] == before["concerto_connections"] - len(slow) else None
 
         after = wait_for(counted_out, timeout=2, what="the slow readers counted out of the connections")
-    probe.check("slow reader", p99_ms=P99_MS)
+    # The producer itself sends 8.8 kB events in batches of 50 to six
+    # connections on the same two cores: twice the others' bound.
+    probe.check("slow reader", p99_ms=2 * P99_MS)
     woke.join(10)
     assert (slow[-1].close_code, slow[-1].close_reason) == (1008, "too slow, resume with since")
 
