@@ -30,7 +30,7 @@ import subprocess
 import threading
 import time
 
-from harness import TIMEOUT, http_request
+from harness import load_factor, TIMEOUT, http_request
 
 PROBE_PERIOD = 0.1  # the chair's cadence, seconds
 
@@ -414,9 +414,7 @@ class LatencyProbe:
         # Another suite or a build beside this one (the load is more than
         # the cores): the server, the abuser and the probe wait for the CPU
         # too; what is checked is that nobody waits for the abuser alone.
-        busy = os.getloadavg()[0] / (os.cpu_count() or 1)
-        if busy > 1.5:
-            p99_ms *= min(busy / 1.5, 3.0)
+        p99_ms *= load_factor()
         assert s["p99"] < p99_ms, "p99 latency during %s: %.1f ms (limit %.0f ms): %s" % (phase, s["p99"], p99_ms, s)
         self.close()
         return figures

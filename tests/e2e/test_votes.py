@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from harness import Client, http_request
+from harness import Client, http_request, load_factor
 from votes_helpers import (
     VoteRoom, cells_by_offset, counts_seen, db_events, db_secret_rows, db_tables, db_verify_chain,
     receipt, wait_count,
@@ -290,7 +290,8 @@ def test_count_messages_come_at_most_twice_a_second_and_within_a_second_of_the_l
 
     t = threading.Thread(target=voters)
     t.start()
-    while not stop.is_set() or time.monotonic() < last_ok[0] + 1.5:
+    slack = load_factor()  # a busy machine delays the server's timers too
+    while not stop.is_set() or time.monotonic() < last_ok[0] + 1.5 * slack:
         try:
             m = obs.recv(0.05)
         except AssertionError as e:
@@ -306,7 +307,7 @@ def test_count_messages_come_at_most_twice_a_second_and_within_a_second_of_the_l
     assert min(gaps) > 0.3, "count messages closer than half a second: %r" % gaps
     assert len(arrivals) <= 2 * (arrivals[-1][0] - arrivals[0][0]) + 2
     # the last ballot is followed by a count within a second (it may leave with its own ok)
-    assert [t for t, _ in arrivals if last_ok[0] - 0.2 < t < last_ok[0] + 1.2], \
+    assert [t for t, _ in arrivals if last_ok[0] - 0.2 < t < last_ok[0] + 1.2 * slack], \
         "no count within a second of the last ballot: %r" % [t - last_ok[0] for t, _ in arrivals]
     assert arrivals[-1][1] == {"vote": vote, "voted": 6, "entitled": 6}
 
