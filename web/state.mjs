@@ -730,13 +730,16 @@ export function applyEvent(s, ev) {
         break;
     case 'vote.closed':
         if (v) {
+            // An abridged body (a member of a large meeting) has the counts
+            // and the outcome but no list of voters: no named ballots here
+            // (the full snapshot has them).
             const voters = b.voters || [];
             Object.assign(v, { state: 'closed', closed_at: ev.ts, voted: b.voted ?? v.voted,
                 entitled: b.entitled_n ?? v.entitled });
             v.result = { counts: [...(b.counts || [])], colleges: [...(b.colleges || [])],
                 college_counts: [...(b.college_counts || [])],
                 college_passed: [...(b.college_passed || [])], passed: !!b.passed, winner: b.winner || '',
-                quorum_close: !!b.quorum_met,
+                quorum_close: !!b.quorum_met, abridged: !!b.abridged,
                 ballots: voters.map((voter, i) => ({ voter, by: (b.by || [])[i] || '',
                     choice: optionAt(v, (b.choices || [])[i]) })) };
             out.announce = { key: b.passed ? 'announce.vote.passed' : 'announce.vote.failed',

@@ -412,14 +412,15 @@ hub_begin(struct hub *h)
 }
 
 /* Does a member (not the bureau) of this meeting get events of type `t`
- * abridged? vote.opened in a large meeting: its lists of members entitled
- * and present are 240 KB at ten thousand members, sent to each of them,
- * and took seconds to reach everyone (bench/results/README.md); a member's
- * page needs only the counts. */
+ * abridged? vote.opened and vote.closed in a large meeting: their lists of
+ * members entitled, present and (named vote) voting are hundreds of KB at
+ * ten thousand members, sent to each of them, and took seconds to reach
+ * everyone (bench/results/README.md); a member's page needs only the counts
+ * and the outcome. */
 static bool
 abridged(const struct live *l, int t)
 {
-    return t == EV_VOTE_OPENED && l->m->nparts > LARGE_MEETING;
+    return l->m->nparts > LARGE_MEETING && proto_event_abridgeable((enum ev_type)t);
 }
 
 int
@@ -467,9 +468,9 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
         }
         sec_hex(next, HASH_LEN, hex);
         /* The full body for the bureau; members of a large meeting get a
-         * vote.opened without its lists (see abridged()). */
+         * vote.opened or vote.closed without its lists (see abridged()). */
         bool abridge = abridged(l, ev->type);
-        char *short_body = abridge ? proto_event_body_abridged(body) : NULL;
+        char *short_body = abridge ? proto_event_body_abridged(ev->type, body) : NULL;
         char *text = proto_event_msg(l->m->id, ev->seq, ev->ts, ev->actor, type, body, hex);
         char *short_text = short_body ? proto_event_msg(l->m->id, ev->seq, ev->ts, ev->actor,
                                                         type, short_body, hex)
@@ -950,7 +951,7 @@ resume_row(void *ctx, const struct store_row *row)
     sec_hex(row->hash, HASH_LEN, hex);
     char *short_body = NULL;
     if (!r->c->bureau && abridged(r->c->live, t) &&
-        !(short_body = proto_event_body_abridged(row->body))) {
+        !(short_body = proto_event_body_abridged((enum ev_type)t, row->body))) {
         return ERR_NOMEM;
     }
     char *text = proto_event_msg(r->meeting, row->seq, row->ts, row->actor, row->type,

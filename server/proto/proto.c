@@ -979,20 +979,48 @@ proto_event_msg(const char *meeting, uint64_t seq, int64_t ts, const char *actor
     return s;
 }
 
+/* What an abridged body leaves out, per event type: the lists whose length
+ * is the meeting's. `present` is the list that present_n counts. */
+static const struct {
+    enum ev_type type;
+    const char *drop[5];
+} abridge_table[] = {
+    {EV_VOTE_OPENED, {"entitled", "present", NULL}},
+    {EV_VOTE_CLOSED, {"present", "voters", "by", "choices", NULL}},
+};
+
+bool
+proto_event_abridgeable(enum ev_type type)
+{
+    for (size_t i = 0; i < sizeof(abridge_table) / sizeof(abridge_table[0]); i++) {
+        if (abridge_table[i].type == type) {
+            return true;
+        }
+    }
+    return false;
+}
+
 char *
-proto_event_body_abridged(const char *body)
+proto_event_body_abridged(enum ev_type type, const char *body)
 {
     unsigned long mark = watch();
     int rc;
     char *s = NULL;
-    json_t *o = load(body, strlen(body), 0, &rc);
+    size_t t = 0;
+    while (t < sizeof(abridge_table) / sizeof(abridge_table[0]) && abridge_table[t].type != type) {
+        t++;
+    }
+    json_t *o = t < sizeof(abridge_table) / sizeof(abridge_table[0])
+                    ? load(body, strlen(body), 0, &rc)
+                    : NULL;
     if (!json_is_object(o)) {
         goto fail;
     }
     json_t *present = json_object_get(o, "present");
     size_t np = json_is_array(present) ? json_array_size(present) : 0;
-    json_object_del(o, "entitled");
-    json_object_del(o, "present");
+    for (const char *const *k = abridge_table[t].drop; *k; k++) {
+        json_object_del(o, *k);
+    }
     if (json_object_set_new(o, "present_n", json_integer((json_int_t)np)) ||
         json_object_set_new(o, "abridged", json_true())) {
         goto fail;

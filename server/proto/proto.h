@@ -48,12 +48,17 @@ int proto_decode_event_body(enum ev_type type, const char *body, size_t len, str
 char *proto_event_msg(const char *meeting, uint64_t seq, int64_t ts, const char *actor,
                       const char *type, const char *body, const char *hash_hex);
 
-/* A vote.opened body without its member lists (new): `entitled` and
- * `present` give way to "present_n" and "abridged": true. What members of a
- * large meeting receive: at ten thousand members the lists are 240 KB, sent
- * to each of them. The event's hash stays the full body's. NULL when `body`
- * is not an object or memory is short. */
-char *proto_event_body_abridged(const char *body);
+/* An event body without its member lists (new): what members and observers
+ * of a large meeting receive. vote.opened loses `entitled` and `present`,
+ * vote.closed `present`, `voters`, `by` and `choices`; both gain
+ * "present_n" (the length of `present`) and "abridged": true. At ten
+ * thousand members such lists are hundreds of KB, sent to each of them. The
+ * event's hash stays the full body's. NULL when `type` has nothing to
+ * abridge, `body` is not an object or memory is short. */
+char *proto_event_body_abridged(enum ev_type type, const char *body);
+
+/* Whether proto_event_body_abridged() abridges events of this type. */
+bool proto_event_abridgeable(enum ev_type type);
 
 /* Replies (new). `id` is the raw JSON request id or "" for none. */
 char *proto_ok(const char *id, uint64_t seq, int replayed);

@@ -238,6 +238,7 @@ test('an abridged vote.opened (a large meeting) gives no list: the rule says who
     s.membersOmitted = true;
     ev('vote.closed', { vote: 'v1', counts: [0, 0, 0], colleges: [], college_counts: [], passed: false, winner: '',
         quorum_met: true, voted: 0, entitled_n: 5, present: [], voters: [], by: [], choices: [] });
+    assert.equal(v.result.abridged, false);
     ev('vote.prepared', { vote: 'v2', item: 'i1', question: 'Q2', kind: 'yesno', options: ['yes', 'no', 'abstain'],
         mode: 'secret', rule: 'simple', share_num: 0, share_den: 0, duration: 0 });
     ev('vote.opened', { vote: 'v2', deadline: 0, quorum_met: true, entitled_n: 5, present_n: 3, abridged: true });
@@ -245,6 +246,28 @@ test('an abridged vote.opened (a large meeting) gives no list: the rule says who
     assert.equal(v2.entitledIds, null);
     assert.equal(isEntitled(s, v2, 'b1'), true);
     assert.equal(isEntitled(s, v2, 'b2'), false, 'recused');
+});
+
+test('an abridged vote.closed (a large meeting) gives the counts and the outcome, no list', () => {
+    ev('agenda.item_opened', { item: 'i1' });
+    ev('vote.prepared', { vote: 'v1', item: 'i1', question: 'Q', kind: 'yesno', options: ['yes', 'no', 'abstain'],
+        mode: 'named', rule: 'simple', share_num: 0, share_den: 0, duration: 0 });
+    ev('vote.opened', { vote: 'v1', deadline: 0, quorum_met: true, entitled_n: 5, present_n: 3, abridged: true });
+    const r = ev('vote.closed', { vote: 'v1', counts: [2, 1, 0], colleges: ['bailleurs', 'locataires'],
+        college_counts: [1, 1, 0, 1, 0, 0], college_passed: [], passed: true, winner: '', quorum_met: true, voted: 3,
+        entitled_n: 5, present_n: 3, abridged: true });
+    assert.ok(r && r.votes);
+    const v = s.votes.get('v1');
+    assert.equal(v.state, 'closed');
+    assert.equal(v.voted, 3);
+    assert.equal(v.entitled, 5);
+    assert.deepEqual(v.result.counts, [2, 1, 0]);
+    assert.deepEqual(v.result.college_counts, [1, 1, 0, 1, 0, 0]);
+    assert.equal(v.result.passed, true);
+    assert.equal(v.result.quorum_close, true);
+    assert.equal(v.result.abridged, true);
+    assert.deepEqual(v.result.ballots, []);
+    assert.deepEqual(r.announce, { key: 'announce.vote.passed', params: { question: 'Q' } });
 });
 
 test('with proxy_quorum, a represented member counts for the quorum, as the server counts', () => {
