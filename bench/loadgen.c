@@ -72,6 +72,7 @@ struct client {
     bool dropped;      /* closed on purpose by a scenario */
     unsigned away;     /* the reconnect scenario's events received, one bit each */
     bool vote_open;    /* the vote.opened event of the vote under way was received */
+    bool vote_closed;  /* and its vote.closed */
     uint32_t counts;   /* `count` messages received */
     uint64_t oks, errs; /* every ok and error received */
     char token[48];
@@ -149,6 +150,8 @@ static char meeting_id[64];
 static bool with_secretary; /* client 1 is the secretary (record scenario) */
 static char vote_id[40];
 static int64_t vote_voted = -1; /* "voted" of the vote.closed event */
+static size_t closed_bytes_member; /* the largest vote.closed message a member received */
+static size_t closed_bytes_chair;  /* the vote.closed message the chair received */
 static double snapshot_ms = NAN;     /* one GET /api/meetings/M */
 static size_t snapshot_bytes;
 static uint32_t rng = 2463534242u;
@@ -812,8 +815,14 @@ on_concerto_message(struct client *c, const char *m, size_t len)
             if (b) {
                 str_after(b, len - (size_t)(b - m), "\"vote\":\"", vote_id, sizeof(vote_id));
             }
-        } else if (c->chair && find(m, len, "\"type\":\"vote.closed\"")) {
-            vote_voted = int_after(m, len, "\"voted\":", -1);
+        } else if (find(m, len < 256 ? len : 256, "\"type\":\"vote.closed\"")) {
+            c->vote_closed = true;
+            if (c->chair) {
+                vote_voted = int_after(m, len, "\"voted\":", -1);
+                closed_bytes_chair = len;
+            } else if (len > closed_bytes_member) {
+                closed_bytes_member = len;
+            }
         }
     } else if (strncmp(t, "welcome\"", 8) == 0) {
         /* body: mode, meeting, seq, ... (the snapshot's own seq comes later) */
@@ -1487,6 +1496,7 @@ scenario_reconnect(void)
 }
 
 static double vote_open_ms = NAN; /* vote.open sent to vote.opened received by all */
+static double vote_close_ms = NAN; /* vote.close sent to vote.closed received by all */
 
 static bool
 vote_open_everywhere(void)
@@ -1533,22 +1543,34 @@ open_vote(void)
 }
 
 static bool
-vote_closed_seen(void)
+vote_closed_everywhere(void)
 {
-    return vote_voted >= 0;
+    for (int i = 0; i < ncl; i++) {
+        if (cl[i].state == C_READY && !cl[i].vote_closed) {
+            return false;
+        }
+    }
+    return true;
 }
 
-/* Close the vote and wait for its result; the number who voted, or -1. */
+/* Close the vote and wait until every member has its result (vote_close_ms);
+ * the number who voted, or -1. */
 static int64_t
 close_vote(void)
 {
     char body[96];
     snprintf(body, sizeof(body), "{\"vote\":\"%s\"}", vote_id);
     vote_voted = -1;
+    closed_bytes_chair = closed_bytes_member = 0;
+    for (int i = 0; i < ncl; i++) {
+        cl[i].vote_closed = false;
+    }
+    int64_t t0 = now_ns();
     if (chair_cmd("vote.close", body, NULL)) {
         return -1;
     }
-    run_until(vote_closed_seen, now_ns() + 5000000000);
+    bool all = run_until(vote_closed_everywhere, now_ns() + (int64_t)o.timeout_s * 1000000000);
+    vote_close_ms = all ? ms_since(t0) : NAN;
     return vote_voted;
 }
 
@@ -1682,8 +1704,10 @@ scenario_vote(void)
     int64_t lost = voted >= 0 ? (int64_t)acked - voted : -1;
     say("%-10s %d ballots over 1 s: %d acked, %d refused, ack p50 %.1f ms, p99 %.1f ms; the "
         "result counts %" PRId64 " (lost %" PRId64 "); server CPU %.0f ms; vote.opened reached "
-        "everyone in %.0f ms; %.1f count messages per member\n",
-        "vote", ncl - 1, acked, refused, p50, p99, voted, lost, cpu, vote_open_ms, counts);
+        "everyone in %.0f ms; %.1f count messages per member; vote.closed reached everyone in "
+        "%.0f ms (%zu bytes to a member, %zu to the chair)\n",
+        "vote", ncl - 1, acked, refused, p50, p99, voted, lost, cpu, vote_open_ms, counts,
+        vote_close_ms, closed_bytes_member, closed_bytes_chair);
     jput(",\"vote\":{\"ballots\":%d,\"acked\":%d,\"refused\":%d,\"counted\":%" PRId64
          ",\"lost\":%" PRId64,
          ncl - 1, acked, refused, voted, lost < 0 ? (int64_t)(ncl - 1 - acked) : lost);
@@ -1692,6 +1716,9 @@ scenario_vote(void)
     jnum("server_cpu_ms", o.server_pid > 0 ? cpu : NAN);
     jnum("opened_all_ms", vote_open_ms);
     jnum("counts_per_member", counts);
+    jnum("closed_all_ms", vote_close_ms);
+    jnum("closed_bytes_member", (double)closed_bytes_member);
+    jnum("closed_bytes_chair", (double)closed_bytes_chair);
     jput("}");
     free(v);
     free(sent_at);

@@ -190,6 +190,11 @@ def build(runs, a, sfx):
             fmt(m("concerto_join", "vote.server_cpu_ms")))
         row("vote storm", "vote.opened reached every member (ms)",
             fmt(m("concerto_join", "vote.opened_all_ms")))
+        row("vote storm", "vote.closed reached every member (ms)",
+            fmt(m("concerto_join", "vote.closed_all_ms")))
+        row("vote storm", "vote.closed bytes to a member / to the chair", "%s / %s" % (
+            fmt(m("concerto_join", "vote.closed_bytes_member")),
+            fmt(m("concerto_join", "vote.closed_bytes_chair"))))
         row("vote storm", "count messages per member (coalesced)",
             fmt(m("concerto_join", "vote.counts_per_member"), digits=1), target="<= 2/s",
             met=None)
