@@ -68,6 +68,10 @@ static const char usage_serve[] =
     "                      body (default 10)\n"
     "  --threads N         threads serving connections, 1 to 64 (default: one per\n"
     "                      core, at most 8); the meetings' rules run on one of them\n"
+    "  --log-connections   log a line for each connection opened, joined, left and\n"
+    "                      closed (default: one summary line at most every\n"
+    "                      --log-interval seconds; refusals are always logged)\n"
+    "  --log-interval S    seconds between summaries of connections (default 10)\n"
     "  --demo              create the demo meeting if absent and print join links\n"
     "  -h, --help          this help\n";
 
@@ -173,15 +177,17 @@ cmd_serve(int argc, char **argv)
     int demo = 0;
     const char *origins[17] = {0};
     int norigins = 0;
-    /* max connections, per address, message rate, http timeout, threads */
-    long limits[5] = {0};
-    static const char *const limit_flags[5] = {"--max-connections", "--max-per-address",
-                                               "--msg-rate", "--http-timeout", "--threads"};
-    static const long limit_max[5] = {1000000, 1000000, 1000000, 1000000, 64};
+    int log_connections = 0;
+    /* max connections, per address, message rate, http timeout, threads, log interval */
+    long limits[6] = {0};
+    static const char *const limit_flags[6] = {"--max-connections", "--max-per-address",
+                                               "--msg-rate",        "--http-timeout",
+                                               "--threads",         "--log-interval"};
+    static const long limit_max[6] = {1000000, 1000000, 1000000, 1000000, 64, 86400};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int lf = -1;
-        for (int k = 0; k < 5; k++) {
+        for (int k = 0; k < 6; k++) {
             lf = strcmp(a, limit_flags[k]) == 0 ? k : lf;
         }
         if (lf >= 0) {
@@ -215,6 +221,8 @@ cmd_serve(int argc, char **argv)
             *dst = argv[++i];
         } else if (strcmp(a, "--demo") == 0) {
             demo = 1;
+        } else if (strcmp(a, "--log-connections") == 0) {
+            log_connections = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage_serve, stdout);
             return 0;
@@ -296,7 +304,12 @@ cmd_serve(int argc, char **argv)
     net_io(n, &io);
     size_t publen = 0;
     pubtext = read_text(sec_key_pub_path(sk), &publen);
-    struct hub_config hcfg = {.room_base = room_base, .key = sk, .pubkey = pubtext, .wal = wal};
+    struct hub_config hcfg = {.room_base = room_base,
+                              .key = sk,
+                              .pubkey = pubtext,
+                              .wal = wal,
+                              .log_connections = log_connections,
+                              .log_interval_s = (int)limits[5]};
     h = hub_new(st, &hcfg, &io);
     if (!h) {
         fprintf(stderr, "concerto serve: out of memory\n");

@@ -22,6 +22,7 @@
 #define CONCERTO_HUB_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,6 +80,8 @@ struct hub_config {
     const struct sec_key *key;   /* signs the records; NULL: no records */
     const char *pubkey;          /* its public key file's text (GET /api/pubkey) */
     struct wal *wal;             /* truncates the WAL when a secret vote ends; NULL: none */
+    bool log_connections;        /* a log line per connection opened, joined, left, closed */
+    int log_interval_s;          /* otherwise a summary at most this often (0: 10 s) */
 };
 
 /* New hub over an open store (borrowed for the hub's life). */

@@ -119,6 +119,12 @@ struct hub {
     int loaded;           /* meetings loaded by hub_load_all() */
     bool checkpoint;      /* a secret vote ended: truncate the WAL after this turn's commit */
     struct hub_metrics metrics;
+    /* Connection churn since the last summary line (see log_churn() in
+     * hub.c); `since` is when the first of it came, 0 when none. */
+    struct {
+        uint64_t opened, closed, joined, left;
+        int64_t since;
+    } churn;
 };
 
 /* The live meeting `id`, loaded from the log on first use (folding and

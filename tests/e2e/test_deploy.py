@@ -158,7 +158,7 @@ def certificate(tmp_path):
 @pytest.fixture
 def tls_front(spawn, certificate):
     nginx_harness.require_nginx()
-    srv = spawn().start()
+    srv = spawn().start("--log-connections")  # a line per connection, which a test looks for
     ng = nginx_harness.Nginx()
     try:
         ng.start(ng.site("concerto.conf", {nginx_harness.SINGLE_NODE: "127.0.0.1:%d" % srv.port}, tls=certificate))

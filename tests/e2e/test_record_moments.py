@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from harness import TIMEOUT, http_request, make_meeting, run_cli
+from harness import TIMEOUT, Server, http_request, make_meeting, run_cli
 
 ROSTER = [
     ("Claire Vasseur", "", "chair"),
@@ -72,8 +72,20 @@ def fetch(api, m, name):
 
 
 @pytest.fixture(scope="module")
-def played(shared_server, tmp_path_factory):
-    srv = shared_server
+def logging_server(binary, web_root, tmp_path_factory):
+    """A server that logs every connection's arrival and departure, which
+    these tests watch (by default the log sums them up)."""
+    s = Server(tmp_path_factory.mktemp("moments-server"), web=web_root)
+    s.init()
+    s.start("--log-connections")
+    yield s
+    s.stop()
+    assert not s.leaked_tokens(), "tokens found in the server log: %s" % s.leaked_tokens()
+
+
+@pytest.fixture(scope="module")
+def played(logging_server, tmp_path_factory):
+    srv = logging_server
     m = make_meeting(srv, roster=ROSTER, colleges=("bailleurs", "locataires", "etat"))
     pid = m.pid
     chair, sec = m.connect("chair"), m.connect("secretary")
