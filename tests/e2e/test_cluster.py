@@ -32,6 +32,10 @@ pytestmark = pytest.mark.skipif(
 EXAMPLE = "10.0.0.1%d:8080"  # node N (1, 2, ...) of cluster.conf: 10.0.0.11:8080, 10.0.0.12:8080
 
 
+# Each node logs a line per connection ("connection from A to meeting M"): the
+# tests read there which node served a meeting.
+NODE_ARGS = ("--log-connections",)
+
 class WrongNode(Exception):
     """The new meeting's id hashes to another node than the one that made it."""
 
@@ -76,7 +80,7 @@ class Cluster:
         while len(self.nodes) < nodes:
             self._new_node()
         for n in self.nodes:
-            n.start()
+            n.start(*NODE_ARGS)
         self.nginx = nginx_harness.Nginx()
         self.front = ClusterFront(self.nginx, first.admin_token)
         self.nginx.start(self.conf())
@@ -91,7 +95,7 @@ class Cluster:
         return s
 
     def add_node(self):
-        return self._new_node().start()
+        return self._new_node().start(*NODE_ARGS)
 
     def address(self, node):
         return "127.0.0.1:%d" % node.port
@@ -172,7 +176,7 @@ def restart(node, within=10):
     port, deadline = node.port, time.monotonic() + within
     while True:
         try:
-            return node.start(port=port)
+            return node.start(*NODE_ARGS, port=port)
         except harness.ServerFailed:
             if time.monotonic() > deadline:
                 raise
