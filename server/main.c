@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * main.c - the `concerto` command: parse flags, open what the subcommand
- * needs, wire the modules together, and report start-up failures as one
- * clear line on stderr with a non-zero exit. No logic lives here.
+ * main.c - the `concerto` command: parse flags (getopt_long: `--name value`
+ * or `--name=value`; every refusal is one line naming the option), open what
+ * the subcommand needs, wire the modules together, and report start-up
+ * failures as one clear line on stderr with a non-zero exit. No logic lives
+ * here.
  *
  *   concerto serve [--listen ADDR:PORT] [--db FILE] [--web DIR] [--key FILE]
  *                  [--room-base URL] [--demo]
@@ -24,6 +26,7 @@
 #include "store/wal.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +144,62 @@ bad_usage(const char *cmd, const char *what)
     return 2;
 }
 
+/* getopt_long's refusal as one line: the option it could not take, and why.
+ * Call on '?' or ':' (the option strings start with ':', so ':' is a missing
+ * value); opterr is 0, so getopt itself prints nothing. */
+static int
+bad_option(const char *cmd, int c, char **argv, const struct option *opts)
+{
+    char what[300];
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    const char *name = NULL;
+    for (const struct option *o = opts; c == ':' && o->name; o++) {
+        name = o->val == optopt ? o->name : name;
+    }
+    if (c != ':') {
+        snprintf(what, sizeof(what), "unknown option '%.200s'", arg);
+    } else if (name) {
+        snprintf(what, sizeof(what), "--%s takes a value", name);
+    } else {
+        snprintf(what, sizeof(what), "'%.200s' takes a value", arg);
+    }
+    return bad_usage(cmd, what);
+}
+
+/* The small commands' line: one option with a value (`--NAME VALUE`), --help,
+ * and at most one operand (stored in *operand when operand is not NULL).
+ * Returns -1 to go on, or the exit status (0 after --help, 2 on bad usage). */
+static int
+parse_small(const char *cmd, const char *usage, int argc, char **argv, const char *name,
+            const char **value, const char **operand)
+{
+    const struct option opts[] = {
+        {name, required_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
+        if (c == 'v') {
+            *value = optarg;
+        } else if (c == 'h') {
+            fputs(usage, stdout);
+            return 0;
+        } else {
+            return bad_option(cmd, c, argv, opts);
+        }
+    }
+    if (operand && optind < argc) {
+        *operand = argv[optind++];
+    }
+    if (optind < argc) {
+        char what[300];
+        snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[optind]);
+        return bad_usage(cmd, what);
+    }
+    return -1;
+}
+
 /* Create the parent directory of `path` when it is the default ./var. */
 static void
 ensure_var(const char *path)
@@ -168,88 +227,177 @@ open_store(const char *cmd, const char *db, struct store **st)
     return 0;
 }
 
+/* What `serve` was asked for; zero limits mean the net's defaults. */
+enum serve_limit { MAX_CONN, MAX_PER_ADDR, MSG_RATE, HTTP_TIMEOUT, THREADS, LOG_INTERVAL, NLIMITS };
+struct serve_opts {
+    const char *listen, *db, *web, *key, *room_base;
+    const char *origins[17]; /* NULL-terminated */
+    int norigins, demo, log_connections;
+    long limits[NLIMITS];
+    char addr[128]; /* --listen split into address and port */
+    int port;
+};
+
+/* serve's options into *o. Returns -1 to go on, or the exit status. */
 static int
-cmd_serve(int argc, char **argv)
+parse_serve(int argc, char **argv, struct serve_opts *o)
 {
-    const char *listen = "127.0.0.1:8080", *db = "./var/concerto.db";
-    const char *web = CONCERTO_WEB_DEFAULT, *key = "./var/signing.key";
-    const char *room_base = "https://meet.jit.si/";
-    int demo = 0;
-    const char *origins[17] = {0};
-    int norigins = 0;
-    int log_connections = 0;
-    /* max connections, per address, message rate, http timeout, threads, log interval */
-    long limits[6] = {0};
-    static const char *const limit_flags[6] = {"--max-connections", "--max-per-address",
-                                               "--msg-rate",        "--http-timeout",
-                                               "--threads",         "--log-interval"};
-    static const long limit_max[6] = {1000000, 1000000, 1000000, 1000000, 64, 86400};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int lf = -1;
-        for (int k = 0; k < 6; k++) {
-            lf = strcmp(a, limit_flags[k]) == 0 ? k : lf;
-        }
-        if (lf >= 0) {
+    static const long limit_max[NLIMITS] = {1000000, 1000000, 1000000, 1000000, 64, 86400};
+    enum { O_LISTEN = 256, O_DB, O_WEB, O_KEY, O_ROOM, O_ORIGIN, O_DEMO, O_LOGCONN, O_LIMIT };
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"db", required_argument, NULL, O_DB},
+        {"web", required_argument, NULL, O_WEB},
+        {"key", required_argument, NULL, O_KEY},
+        {"room-base", required_argument, NULL, O_ROOM},
+        {"allow-origin", required_argument, NULL, O_ORIGIN},
+        {"demo", no_argument, NULL, O_DEMO},
+        {"log-connections", no_argument, NULL, O_LOGCONN},
+        {"max-connections", required_argument, NULL, O_LIMIT + MAX_CONN},
+        {"max-per-address", required_argument, NULL, O_LIMIT + MAX_PER_ADDR},
+        {"msg-rate", required_argument, NULL, O_LIMIT + MSG_RATE},
+        {"http-timeout", required_argument, NULL, O_LIMIT + HTTP_TIMEOUT},
+        {"threads", required_argument, NULL, O_LIMIT + THREADS},
+        {"log-interval", required_argument, NULL, O_LIMIT + LOG_INTERVAL},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char **strings[O_ORIGIN - O_LISTEN] = {&o->listen, &o->db, &o->web, &o->key,
+                                                 &o->room_base};
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
+        if (c >= O_LIMIT && c < O_LIMIT + NLIMITS) {
+            int k = c - O_LIMIT;
             char *end = NULL;
-            limits[lf] = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (i + 1 >= argc || !end || *end || limits[lf] < 1 || limits[lf] > limit_max[lf]) {
+            errno = 0;
+            o->limits[k] = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || o->limits[k] < 1 ||
+                o->limits[k] > limit_max[k]) {
+                const struct option *opt = opts;
+                while (opt->val != c) {
+                    opt++;
+                }
                 char what[128];
-                snprintf(what, sizeof(what), "%s takes a number from 1 to %ld", a, limit_max[lf]);
+                snprintf(what, sizeof(what), "--%s takes a number from 1 to %ld", opt->name,
+                         limit_max[k]);
                 return bad_usage("serve", what);
             }
-            i++;
-            continue;
-        }
-        if (strcmp(a, "--allow-origin") == 0) {
-            if (i + 1 >= argc || norigins == 16) {
-                return bad_usage("serve", "--allow-origin takes a URL (at most 16 of them)");
+        } else if (c >= O_LISTEN && c < O_ORIGIN) {
+            *strings[c - O_LISTEN] = optarg;
+        } else if (c == O_ORIGIN) {
+            if (o->norigins == 16) {
+                return bad_usage("serve", "--allow-origin is accepted at most 16 times");
             }
-            origins[norigins++] = argv[++i];
-            continue;
-        }
-        const char **dst = strcmp(a, "--listen") == 0      ? &listen
-                           : strcmp(a, "--db") == 0        ? &db
-                           : strcmp(a, "--web") == 0       ? &web
-                           : strcmp(a, "--key") == 0       ? &key
-                           : strcmp(a, "--room-base") == 0 ? &room_base
-                                                           : NULL;
-        if (dst) {
-            if (i + 1 >= argc) {
-                return bad_usage("serve", "missing value after an option");
-            }
-            *dst = argv[++i];
-        } else if (strcmp(a, "--demo") == 0) {
-            demo = 1;
-        } else if (strcmp(a, "--log-connections") == 0) {
-            log_connections = 1;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            o->origins[o->norigins++] = optarg;
+        } else if (c == O_DEMO) {
+            o->demo = 1;
+        } else if (c == O_LOGCONN) {
+            o->log_connections = 1;
+        } else if (c == 'h') {
             fputs(usage_serve, stdout);
             return 0;
         } else {
-            char what[300];
-            snprintf(what, sizeof(what), "unknown option '%.200s'", a);
-            return bad_usage("serve", what);
+            return bad_option("serve", c, argv, opts);
         }
     }
-    char addr[128];
-    const char *colon = strrchr(listen, ':');
+    if (optind < argc) {
+        char what[300];
+        snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[optind]);
+        return bad_usage("serve", what);
+    }
+    /* --listen: ADDR:PORT or [V6]:PORT */
+    const char *colon = strrchr(o->listen, ':');
     char *end = NULL;
     long port = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || colon == listen || !end || *end || port < 1 || port > 65535 ||
-        (size_t)(colon - listen) >= sizeof(addr)) {
+    if (!colon || colon == o->listen || !end || *end || port < 1 || port > 65535 ||
+        (size_t)(colon - o->listen) >= sizeof(o->addr)) {
         return bad_usage("serve", "--listen takes ADDR:PORT, e.g. 127.0.0.1:8080");
     }
-    memcpy(addr, listen, (size_t)(colon - listen));
-    addr[colon - listen] = 0;
-    if (addr[0] == '[') { /* [::1]:8080 */
-        memmove(addr, addr + 1, strlen(addr));
-        addr[strcspn(addr, "]")] = 0;
+    memcpy(o->addr, o->listen, (size_t)(colon - o->listen));
+    o->addr[colon - o->listen] = 0;
+    if (o->addr[0] == '[') {
+        memmove(o->addr, o->addr + 1, strlen(o->addr));
+        o->addr[strcspn(o->addr, "]")] = 0;
     }
+    o->port = (int)port;
+    return -1;
+}
+
+/* --demo: an admin token if the database has none, then the demo meeting and
+ * its join links on stdout. */
+static int
+serve_demo(struct hub *h, struct store *st, const char *base)
+{
+    if (!store_admin_exists(st)) {
+        char token[64];
+        if (hub_admin_token(h, token, sizeof(token), net_now_ms())) {
+            fprintf(stderr, "concerto serve: cannot store the admin token\n");
+            return 1;
+        }
+        printf("admin token: %s\n", token);
+        sec_wipe(token, sizeof(token));
+    }
+    printf("Demo meeting \"Bilan 2020 et feuille de route 2021\" (CCR Hauts-de-France).\n"
+           "Join links (each is personal; keep them private):\n");
+    if (hub_demo(h, base, net_now_ms(), print_line)) {
+        fprintf(stderr, "concerto serve: cannot create the demo meeting\n");
+        return 1;
+    }
+    return 0;
+}
+
+/* The store, the WAL truncation thread and the signing key, in that order;
+ * what was opened is left in the pointers for the caller to close. */
+static int
+serve_open(const struct serve_opts *o, struct store **st, struct wal **wal, struct sec_key **sk)
+{
     if (sec_init()) {
         fprintf(stderr, "concerto serve: cannot initialise the random generator\n");
         return 1;
     }
+    if (!o->demo && access(o->db, F_OK) != 0) {
+        fprintf(stderr,
+                "concerto serve: no database at %s: run 'concerto init --db %s' first "
+                "(or 'concerto serve --demo')\n",
+                o->db, o->db);
+        return 1;
+    }
+    if (open_store("serve", o->db, st)) {
+        return 1;
+    }
+    if (wal_open(o->db, wal)) {
+        fprintf(stderr,
+                "concerto serve: cannot start the thread that truncates the write-ahead "
+                "log of %s\n",
+                o->db);
+        return 1;
+    }
+    int created = 0;
+    ensure_var(o->key);
+    if (sec_key_load_or_create(o->key, sk, &created)) {
+        fprintf(stderr, "concerto serve: signing key: %s\n", sec_key_error());
+        return 1;
+    }
+    if (created) {
+        log_line(LOG_INFO, "signing key created: %s (public key %s)", o->key,
+                 sec_key_pub_path(*sk));
+    }
+    return 0;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+    struct serve_opts o = {.listen = "127.0.0.1:8080",
+                           .db = "./var/concerto.db",
+                           .web = CONCERTO_WEB_DEFAULT,
+                           .key = "./var/signing.key",
+                           .room_base = "https://meet.jit.si/"};
+    int rc = parse_serve(argc, argv, &o);
+    if (rc >= 0) {
+        return rc;
+    }
+    rc = 1;
     struct store *st = NULL;
     struct wal *wal = NULL;
     struct sec_key *sk = NULL;
@@ -257,59 +405,36 @@ cmd_serve(int argc, char **argv)
     struct hub *h = NULL;
     char *pubtext = NULL;
     const char *msg = NULL;
-    int rc = 1, created = 0;
-    if (!demo && access(db, F_OK) != 0) {
-        fprintf(stderr,
-                "concerto serve: no database at %s: run 'concerto init --db %s' first "
-                "(or 'concerto serve --demo')\n",
-                db, db);
-        return 1;
-    }
-    if (open_store("serve", db, &st)) {
-        return 1;
-    }
-    if (wal_open(db, &wal)) {
-        fprintf(stderr,
-                "concerto serve: cannot start the thread that truncates the write-ahead "
-                "log of %s\n",
-                db);
+    if (serve_open(&o, &st, &wal, &sk)) {
         goto fail;
     }
-    ensure_var(key);
-    if (sec_key_load_or_create(key, &sk, &created)) {
-        fprintf(stderr, "concerto serve: signing key: %s\n", sec_key_error());
-        goto fail;
-    }
-    if (created) {
-        log_line(LOG_INFO, "signing key created: %s (public key %s)", key, sec_key_pub_path(sk));
-    }
-    struct net_config ncfg = {.addr = addr,
-                              .port = (int)port,
-                              .web_root = web,
-                              .origins = origins,
-                              .max_connections = (int)limits[0],
-                              .max_per_address = (int)limits[1],
-                              .msg_rate = (int)limits[2],
-                              .http_timeout = (int)limits[3],
-                              .threads = (int)limits[4]};
+    struct net_config ncfg = {.addr = o.addr,
+                              .port = o.port,
+                              .web_root = o.web,
+                              .origins = o.origins,
+                              .max_connections = (int)o.limits[MAX_CONN],
+                              .max_per_address = (int)o.limits[MAX_PER_ADDR],
+                              .msg_rate = (int)o.limits[MSG_RATE],
+                              .http_timeout = (int)o.limits[HTTP_TIMEOUT],
+                              .threads = (int)o.limits[THREADS]};
     if (!ncfg.threads) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         ncfg.threads = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;
     }
     if (net_new(&ncfg, &n, &msg)) {
-        fprintf(stderr, "concerto serve: cannot listen on %s: %s\n", listen, msg);
+        fprintf(stderr, "concerto serve: cannot listen on %s: %s\n", o.listen, msg);
         goto fail;
     }
     struct hub_io io;
     net_io(n, &io);
     size_t publen = 0;
     pubtext = read_text(sec_key_pub_path(sk), &publen);
-    struct hub_config hcfg = {.room_base = room_base,
+    struct hub_config hcfg = {.room_base = o.room_base,
                               .key = sk,
                               .pubkey = pubtext,
                               .wal = wal,
-                              .log_connections = log_connections,
-                              .log_interval_s = (int)limits[5]};
+                              .log_connections = o.log_connections,
+                              .log_interval_s = (int)o.limits[LOG_INTERVAL]};
     h = hub_new(st, &hcfg, &io);
     if (!h) {
         fprintf(stderr, "concerto serve: out of memory\n");
@@ -318,28 +443,14 @@ cmd_serve(int argc, char **argv)
     net_attach(n, h);
     int loaded = hub_load_all(h, net_now_ms());
     if (loaded < 0) {
-        fprintf(stderr, "concerto serve: cannot read the meetings of %s\n", db);
+        fprintf(stderr, "concerto serve: cannot read the meetings of %s\n", o.db);
         goto fail;
     }
     log_line(LOG_INFO, "%d meeting(s) rebuilt from the log", loaded);
     char base[200];
-    snprintf(base, sizeof(base), "http://%s", listen);
-    if (demo) {
-        if (!store_admin_exists(st)) {
-            char token[64];
-            if (hub_admin_token(h, token, sizeof(token), net_now_ms())) {
-                fprintf(stderr, "concerto serve: cannot store the admin token\n");
-                goto fail;
-            }
-            printf("admin token: %s\n", token);
-            sec_wipe(token, sizeof(token));
-        }
-        printf("Demo meeting \"Bilan 2020 et feuille de route 2021\" (CCR Hauts-de-France).\n"
-               "Join links (each is personal; keep them private):\n");
-        if (hub_demo(h, base, net_now_ms(), print_line)) {
-            fprintf(stderr, "concerto serve: cannot create the demo meeting\n");
-            goto fail;
-        }
+    snprintf(base, sizeof(base), "http://%s", o.listen);
+    if (o.demo && serve_demo(h, st, base)) {
+        goto fail;
     }
     running = n;
     struct sigaction sa;
@@ -350,7 +461,7 @@ cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     printf("ready: %s/\n", base);
     fflush(stdout);
-    log_line(LOG_INFO, "serving %s on %s (database %s, %d threads)", web, listen, db,
+    log_line(LOG_INFO, "serving %s on %s (database %s, %d threads)", o.web, o.listen, o.db,
              ncfg.threads);
     rc = net_run(n) ? 1 : 0;
     log_line(LOG_INFO, "stopping");
@@ -369,17 +480,9 @@ static int
 cmd_init(int argc, char **argv)
 {
     const char *db = "./var/concerto.db";
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-            db = argv[++i];
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage_init, stdout);
-            return 0;
-        } else {
-            char what[300];
-            snprintf(what, sizeof(what), "unknown option '%.200s'", argv[i]);
-            return bad_usage("init", what);
-        }
+    int rc = parse_small("init", usage_init, argc, argv, "db", &db, NULL);
+    if (rc >= 0) {
+        return rc;
     }
     if (sec_init()) {
         fprintf(stderr, "concerto init: cannot initialise the random generator\n");
@@ -393,7 +496,7 @@ cmd_init(int argc, char **argv)
     struct hub_config hcfg = {.room_base = ""};
     struct hub *h = hub_new(st, &hcfg, &io);
     char token[64];
-    int rc = h ? hub_admin_token(h, token, sizeof(token), 0) : ERR_NOMEM;
+    rc = h ? hub_admin_token(h, token, sizeof(token), 0) : ERR_NOMEM;
     if (rc == 0) {
         printf("admin token: %s\n", token);
         printf("Keep it safe: it is shown once. Use it as 'Authorization: Bearer TOKEN'.\n");
@@ -410,19 +513,9 @@ static int
 cmd_backup(int argc, char **argv)
 {
     const char *db = "./var/concerto.db", *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-            db = argv[++i];
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage_backup, stdout);
-            return 0;
-        } else if (argv[i][0] != '-' && !out) {
-            out = argv[i];
-        } else {
-            char what[300];
-            snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[i]);
-            return bad_usage("backup", what);
-        }
+    int rc = parse_small("backup", usage_backup, argc, argv, "db", &db, &out);
+    if (rc >= 0) {
+        return rc;
     }
     if (!out) {
         return bad_usage("backup", "missing the output file");
@@ -436,7 +529,7 @@ cmd_backup(int argc, char **argv)
         return 1;
     }
     mode_t old = umask(077); /* a copy of the database is as private as the database */
-    int rc = store_backup(st, out);
+    rc = store_backup(st, out);
     umask(old);
     store_close(st);
     if (rc) {
@@ -451,19 +544,9 @@ static int
 cmd_verify(int argc, char **argv)
 {
     const char *pub = NULL, *dir = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--pub") == 0 && i + 1 < argc) {
-            pub = argv[++i];
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage_verify, stdout);
-            return 0;
-        } else if (argv[i][0] != '-' && !dir) {
-            dir = argv[i];
-        } else {
-            char what[300];
-            snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[i]);
-            return bad_usage("verify", what);
-        }
+    int rc = parse_small("verify", usage_verify, argc, argv, "pub", &pub, &dir);
+    if (rc >= 0) {
+        return rc;
     }
     if (!dir) {
         return bad_usage("verify", "missing the directory of the record");
@@ -479,17 +562,9 @@ static int
 cmd_keygen(int argc, char **argv)
 {
     const char *key = "./var/signing.key";
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
-            key = argv[++i];
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage_keygen, stdout);
-            return 0;
-        } else {
-            char what[300];
-            snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[i]);
-            return bad_usage("keygen", what);
-        }
+    int rc = parse_small("keygen", usage_keygen, argc, argv, "key", &key, NULL);
+    if (rc >= 0) {
+        return rc;
     }
     if (access(key, F_OK) == 0) {
         fprintf(stderr, "concerto keygen: %s already exists; refusing to replace a key\n", key);
