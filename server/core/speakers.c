@@ -467,6 +467,152 @@ handle_request(struct meeting *m, const struct cmd *c, uint32_t pidx, const char
     return core_emit_done(m, out);
 }
 
+/* speaker.close_list / speaker.reopen_list: the named item's list, or the
+ * current item's. */
+static int
+handle_list_toggle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+                   struct evlist *out)
+{
+    int32_t item = c->b.item ? meeting_item_index(m, c->b.item) : m->current;
+    if (item < 0) {
+        return c->b.item ? ERR_NOT_FOUND : ERR_BAD_STATE;
+    }
+    bool closing = c->type == CMD_SPEAKER_CLOSE_LIST;
+    if (m->items[item].list_closed == closing) {
+        return ERR_BAD_STATE;
+    }
+    struct event *ev =
+        core_emit(m, out, closing ? EV_SPEAKER_LIST_CLOSED : EV_SPEAKER_LIST_REOPENED, actor, now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    if (!(ev->b.item = core_strdup(m->items[item].id))) {
+        core_emit_drop(out);
+        return ERR_NOMEM;
+    }
+    return core_emit_done(m, out);
+}
+
+/* speaker.withdraw: a member withdraws their own request (the chair removes). */
+static int
+handle_withdraw(struct meeting *m, const struct cmd *c, uint32_t pidx, const char *actor,
+                int64_t now, struct evlist *out)
+{
+    int32_t r = c->b.request ? request_index(m, c->b.request)
+                             : live_request_of(m, pidx, (uint32_t)m->current);
+    if (r < 0 || !m->reqs[r].live) {
+        return ERR_NOT_FOUND;
+    }
+    if (m->reqs[r].pidx != pidx) {
+        return ERR_FORBIDDEN;
+    }
+    return emit_request_event(m, out, EV_SPEAKER_WITHDRAWN, actor, now, m->reqs[r].id);
+}
+
+/* speaker.move: a waiting request to another place among its item's. */
+static int
+handle_move(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+            struct evlist *out)
+{
+    int32_t r = request_index(m, c->b.request);
+    if (r < 0 || !m->reqs[r].live) {
+        return ERR_NOT_FOUND;
+    }
+    size_t waiting = 0;
+    for (size_t i = 0; i < m->nreqs; i++) {
+        waiting += m->reqs[i].live && m->reqs[i].item == m->reqs[r].item;
+    }
+    if (c->b.position < 0 || c->b.position >= (int64_t)waiting) {
+        return ERR_INVALID;
+    }
+    struct event *ev = core_emit(m, out, EV_SPEAKER_MOVED, actor, now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    ev->b.has = HAS_POSITION;
+    ev->b.position = c->b.position;
+    if (!(ev->b.request = core_strdup(m->reqs[r].id))) {
+        core_emit_drop(out);
+        return ERR_NOMEM;
+    }
+    return core_emit_done(m, out);
+}
+
+/* speaker.next: end the turn in progress, give the floor to the first waiting. */
+static int
+handle_next(struct meeting *m, const char *actor, int64_t now, struct evlist *out)
+{
+    uint32_t *order = malloc((m->nreqs ? m->nreqs : 1) * sizeof(*order));
+    if (!order) {
+        return ERR_NOMEM;
+    }
+    bool was_speaking = m->turn.active;
+    int rc = speakers_end_turn(m, actor, now, out);
+    if (rc) {
+        free(order);
+        return rc;
+    }
+    size_t n = speakers_order(m, (uint32_t)m->current, order);
+    if (n == 0) {
+        free(order);
+        return was_speaking ? 0 : ERR_BAD_STATE; /* nobody waiting */
+    }
+    uint32_t first = order[0];
+    free(order);
+    return start_turn(m, m->reqs[first].pidx, (int32_t)first, actor, now, out);
+}
+
+/* speaker.give: the floor to a request of the current item, or to anyone. */
+static int
+handle_give(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+            struct evlist *out)
+{
+    uint32_t who;
+    int32_t r;
+    if (c->b.request) {
+        r = request_index(m, c->b.request);
+        if (r < 0 || !m->reqs[r].live || m->reqs[r].item != (uint32_t)m->current) {
+            return ERR_NOT_FOUND;
+        }
+        who = m->reqs[r].pidx;
+    } else if (c->b.participant) {
+        const struct participant *p = meeting_participant(m, c->b.participant);
+        if (!p) {
+            return ERR_NOT_FOUND;
+        }
+        who = (uint32_t)(p - m->parts);
+        r = live_request_of(m, who, (uint32_t)m->current);
+    } else {
+        return ERR_BAD_MESSAGE;
+    }
+    int rc = speakers_end_turn(m, actor, now, out);
+    if (rc) {
+        return rc;
+    }
+    return start_turn(m, who, r, actor, now, out);
+}
+
+/* speaker.pause / speaker.resume: the running turn's clock. */
+static int
+handle_pause_resume(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+                    struct evlist *out)
+{
+    bool pausing = c->type == CMD_SPEAKER_PAUSE;
+    if (!m->turn.active || (m->turn.running_since != 0) != pausing) {
+        return ERR_BAD_STATE;
+    }
+    struct event *ev =
+        core_emit(m, out, pausing ? EV_SPEAKER_TURN_PAUSED : EV_SPEAKER_TURN_RESUMED, actor, now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    if (pausing) {
+        ev->b.has = HAS_ELAPSED;
+        ev->b.elapsed = m->turn.elapsed_ms + (ev->ts - m->turn.running_since);
+    }
+    return core_emit_done(m, out);
+}
+
 int
 speakers_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
                 struct evlist *out)
@@ -476,30 +622,11 @@ speakers_handle(struct meeting *m, const struct cmd *c, const char *actor, int64
     }
     const struct participant *me = meeting_participant(m, actor);
     uint32_t pidx = (uint32_t)(me - m->parts);
-    int32_t r, item;
-    int rc;
     if (m->state != MEETING_OPEN) {
         return ERR_BAD_STATE;
     }
     if (c->type == CMD_SPEAKER_CLOSE_LIST || c->type == CMD_SPEAKER_REOPEN_LIST) {
-        item = c->b.item ? meeting_item_index(m, c->b.item) : m->current;
-        if (item < 0) {
-            return c->b.item ? ERR_NOT_FOUND : ERR_BAD_STATE;
-        }
-        bool closing = c->type == CMD_SPEAKER_CLOSE_LIST;
-        if (m->items[item].list_closed == closing) {
-            return ERR_BAD_STATE;
-        }
-        struct event *ev = core_emit(
-            m, out, closing ? EV_SPEAKER_LIST_CLOSED : EV_SPEAKER_LIST_REOPENED, actor, now);
-        if (!ev) {
-            return ERR_NOMEM;
-        }
-        if (!(ev->b.item = core_strdup(m->items[item].id))) {
-            core_emit_drop(out);
-            return ERR_NOMEM;
-        }
-        return core_emit_done(m, out);
+        return handle_list_toggle(m, c, actor, now, out);
     }
     if (m->current < 0) {
         return ERR_BAD_STATE; /* the lists belong to the current item */
@@ -508,113 +635,25 @@ speakers_handle(struct meeting *m, const struct cmd *c, const char *actor, int64
     case CMD_SPEAKER_REQUEST:
         return handle_request(m, c, pidx, actor, now, out);
     case CMD_SPEAKER_WITHDRAW:
-        r = c->b.request ? request_index(m, c->b.request)
-                         : live_request_of(m, pidx, (uint32_t)m->current);
-        if (r < 0 || !m->reqs[r].live) {
-            return ERR_NOT_FOUND;
-        }
-        if (m->reqs[r].pidx != pidx) {
-            return ERR_FORBIDDEN; /* the chair removes; a member withdraws their own */
-        }
-        return emit_request_event(m, out, EV_SPEAKER_WITHDRAWN, actor, now, m->reqs[r].id);
-    case CMD_SPEAKER_REMOVE:
-        r = request_index(m, c->b.request);
+        return handle_withdraw(m, c, pidx, actor, now, out);
+    case CMD_SPEAKER_REMOVE: {
+        int32_t r = request_index(m, c->b.request);
         if (r < 0 || !m->reqs[r].live) {
             return ERR_NOT_FOUND;
         }
         return emit_request_event(m, out, EV_SPEAKER_REMOVED, actor, now, m->reqs[r].id);
-    case CMD_SPEAKER_MOVE: {
-        r = request_index(m, c->b.request);
-        if (r < 0 || !m->reqs[r].live) {
-            return ERR_NOT_FOUND;
-        }
-        size_t waiting = 0;
-        for (size_t i = 0; i < m->nreqs; i++) {
-            waiting += m->reqs[i].live && m->reqs[i].item == m->reqs[r].item;
-        }
-        if (c->b.position < 0 || c->b.position >= (int64_t)waiting) {
-            return ERR_INVALID;
-        }
-        struct event *ev = core_emit(m, out, EV_SPEAKER_MOVED, actor, now);
-        if (!ev) {
-            return ERR_NOMEM;
-        }
-        ev->b.has = HAS_POSITION;
-        ev->b.position = c->b.position;
-        if (!(ev->b.request = core_strdup(m->reqs[r].id))) {
-            core_emit_drop(out);
-            return ERR_NOMEM;
-        }
-        return core_emit_done(m, out);
     }
-    case CMD_SPEAKER_NEXT: {
-        uint32_t *order = malloc((m->nreqs ? m->nreqs : 1) * sizeof(*order));
-        if (!order) {
-            return ERR_NOMEM;
-        }
-        bool was_speaking = m->turn.active;
-        if ((rc = speakers_end_turn(m, actor, now, out))) {
-            free(order);
-            return rc;
-        }
-        size_t n = speakers_order(m, (uint32_t)m->current, order);
-        if (n == 0) {
-            free(order);
-            return was_speaking ? 0 : ERR_BAD_STATE; /* nobody waiting */
-        }
-        uint32_t first = order[0];
-        free(order);
-        return start_turn(m, m->reqs[first].pidx, (int32_t)first, actor, now, out);
-    }
-    case CMD_SPEAKER_GIVE: {
-        uint32_t who;
-        if (c->b.request) {
-            r = request_index(m, c->b.request);
-            if (r < 0 || !m->reqs[r].live || m->reqs[r].item != (uint32_t)m->current) {
-                return ERR_NOT_FOUND;
-            }
-            who = m->reqs[r].pidx;
-        } else if (c->b.participant) {
-            const struct participant *p = meeting_participant(m, c->b.participant);
-            if (!p) {
-                return ERR_NOT_FOUND;
-            }
-            who = (uint32_t)(p - m->parts);
-            r = live_request_of(m, who, (uint32_t)m->current);
-        } else {
-            return ERR_BAD_MESSAGE;
-        }
-        if ((rc = speakers_end_turn(m, actor, now, out))) {
-            return rc;
-        }
-        return start_turn(m, who, r, actor, now, out);
-    }
+    case CMD_SPEAKER_MOVE:
+        return handle_move(m, c, actor, now, out);
+    case CMD_SPEAKER_NEXT:
+        return handle_next(m, actor, now, out);
+    case CMD_SPEAKER_GIVE:
+        return handle_give(m, c, actor, now, out);
     case CMD_SPEAKER_END:
-        if (!m->turn.active) {
-            return ERR_BAD_STATE;
-        }
-        return speakers_end_turn(m, actor, now, out);
-    case CMD_SPEAKER_PAUSE: {
-        if (!m->turn.active || !m->turn.running_since) {
-            return ERR_BAD_STATE;
-        }
-        struct event *ev = core_emit(m, out, EV_SPEAKER_TURN_PAUSED, actor, now);
-        if (!ev) {
-            return ERR_NOMEM;
-        }
-        ev->b.has = HAS_ELAPSED;
-        ev->b.elapsed = m->turn.elapsed_ms + (ev->ts - m->turn.running_since);
-        return core_emit_done(m, out);
-    }
-    case CMD_SPEAKER_RESUME: {
-        if (!m->turn.active || m->turn.running_since) {
-            return ERR_BAD_STATE;
-        }
-        if (!core_emit(m, out, EV_SPEAKER_TURN_RESUMED, actor, now)) {
-            return ERR_NOMEM;
-        }
-        return core_emit_done(m, out);
-    }
+        return m->turn.active ? speakers_end_turn(m, actor, now, out) : ERR_BAD_STATE;
+    case CMD_SPEAKER_PAUSE:
+    case CMD_SPEAKER_RESUME:
+        return handle_pause_resume(m, c, actor, now, out);
     default:
         return 1;
     }
