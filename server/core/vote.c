@@ -806,22 +806,15 @@ college_counts_safe(const struct intlist *cc, size_t nopt)
     return true;
 }
 
-int
-vote_close(struct meeting *m, uint32_t vi, const struct secret_tally *tally, size_t ntally,
-           const char *actor, int64_t now, struct evlist *out)
+/* The closing event's counts: the colleges in roster order of their first
+ * entitled member, the counts per option and per college and option, and,
+ * for a named vote, who voted what (and by whose proxy). */
+static int
+close_tally(const struct meeting *m, const struct vote *v, const struct secret_tally *tally,
+            size_t ntally, struct body *e)
 {
-    struct vote *v = &m->votes[vi];
-    if (v->state != VOTE_OPEN) {
-        return ERR_BAD_STATE;
-    }
-    struct event *ev = core_emit(m, out, EV_VOTE_CLOSED, actor, now);
-    if (!ev) {
-        return ERR_NOMEM;
-    }
-    struct body *e = &ev->b;
     size_t nopt = v->options.n;
-    int rc = (e->vote = core_strdup(v->id)) ? 0 : ERR_NOMEM;
-    /* the colleges, in roster order of their first entitled member */
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < v->nslots; i++) {
         bool seen = false;
         for (size_t k = 0; k < e->colleges.n; k++) {
@@ -837,11 +830,7 @@ vote_close(struct meeting *m, uint32_t vi, const struct secret_tally *tally, siz
     for (size_t i = 0; rc == 0 && i < nopt * e->colleges.n; i++) {
         rc = intlist_push(&e->college_counts, 0);
     }
-    if (rc) {
-        core_emit_drop(out);
-        return rc;
-    }
-    for (size_t i = 0; i < v->nslots; i++) {
+    for (size_t i = 0; rc == 0 && i < v->nslots; i++) {
         if (v->choice[i] < 0 || v->secret) {
             continue;
         }
@@ -854,11 +843,10 @@ vote_close(struct meeting *m, uint32_t vi, const struct secret_tally *tally, siz
         if (strlist_push(&e->voters, m->parts[i].id) ||
             strlist_push(&e->bys, v->by[i] >= 0 ? m->parts[v->by[i]].id : "") ||
             intlist_push(&e->choices, v->choice[i])) {
-            core_emit_drop(out);
-            return ERR_NOMEM;
+            rc = ERR_NOMEM;
         }
     }
-    for (size_t t = 0; v->secret && t < ntally; t++) {
+    for (size_t t = 0; rc == 0 && v->secret && t < ntally; t++) {
         for (size_t o = 0; o < nopt; o++) {
             if (strcmp(tally[t].choice, v->options.v[o]) != 0) {
                 continue;
@@ -871,34 +859,21 @@ vote_close(struct meeting *m, uint32_t vi, const struct secret_tally *tally, siz
             }
         }
     }
-    /* the outcome */
-    bool passed = false;
-    const char *winner = "";
-    if (!v->choice_kind) {
-        int64_t yes = e->counts.v[0], no = e->counts.v[1];
-        switch (v->rule) {
-        case RULE_SIMPLE:
-            passed = yes > no;
-            break;
-        case RULE_ABSOLUTE:
-            passed = 2 * yes > v->nentitled;
-            break;
-        case RULE_QUALIFIED:
-            passed = yes + no > 0 && yes * v->share_den >= v->share_num * (yes + no);
-            break;
-        case RULE_DOUBLE:
-            passed = e->colleges.n > 0;
-            for (size_t k = 0; k < e->colleges.n; k++) {
-                bool won = e->college_counts.v[k * nopt] > e->college_counts.v[k * nopt + 1];
-                passed = passed && won;
-                if (intlist_push(&e->college_passed, won)) {
-                    core_emit_drop(out);
-                    return ERR_NOMEM;
-                }
-            }
-            break;
-        }
-    } else {
+    return rc;
+}
+
+/* Whether the motion passed under the vote's rule (for the double rule, each
+ * college's verdict goes to e->college_passed), and for a choice among
+ * options the winner ("" when none: a tie, nothing cast, or no absolute
+ * majority where one is required). The quorum at opening is applied by the
+ * caller. */
+static int
+close_outcome(const struct vote *v, struct body *e, bool *passed, size_t *winner)
+{
+    size_t nopt = v->options.n;
+    *passed = false;
+    *winner = nopt;
+    if (v->choice_kind) {
         int64_t best = 0, cast = 0;
         size_t at = 0, ties = 0;
         for (size_t o = 0; o + 1 < nopt; o++) {
@@ -911,32 +886,83 @@ vote_close(struct meeting *m, uint32_t vi, const struct secret_tally *tally, siz
                 ties++;
             }
         }
-        passed = best > 0 && ties == 0 && (v->rule != RULE_ABSOLUTE || 2 * best > cast);
-        winner = passed && v->quorum_open ? v->options.v[at] : ""; /* no pass, no winner */
+        *passed = best > 0 && ties == 0 && (v->rule != RULE_ABSOLUTE || 2 * best > cast);
+        *winner = *passed ? at : nopt;
+        return 0;
     }
+    int64_t yes = e->counts.v[0], no = e->counts.v[1];
+    switch (v->rule) {
+    case RULE_SIMPLE:
+        *passed = yes > no;
+        break;
+    case RULE_ABSOLUTE:
+        *passed = 2 * yes > v->nentitled;
+        break;
+    case RULE_QUALIFIED:
+        *passed = yes + no > 0 && yes * v->share_den >= v->share_num * (yes + no);
+        break;
+    case RULE_DOUBLE:
+        *passed = e->colleges.n > 0;
+        for (size_t k = 0; k < e->colleges.n; k++) {
+            bool won = e->college_counts.v[k * nopt] > e->college_counts.v[k * nopt + 1];
+            *passed = *passed && won;
+            if (intlist_push(&e->college_passed, won)) {
+                return ERR_NOMEM;
+            }
+        }
+        break;
+    }
+    return 0;
+}
+
+int
+vote_close(struct meeting *m, uint32_t vi, const struct secret_tally *tally, size_t ntally,
+           const char *actor, int64_t now, struct evlist *out)
+{
+    struct vote *v = &m->votes[vi];
+    if (v->state != VOTE_OPEN) {
+        return ERR_BAD_STATE;
+    }
+    struct event *ev = core_emit(m, out, EV_VOTE_CLOSED, actor, now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    struct body *e = &ev->b;
+    bool passed = false;
+    size_t winner = v->options.n;
+    int rc = (e->vote = core_strdup(v->id)) ? 0 : ERR_NOMEM;
+    if (rc == 0) {
+        rc = close_tally(m, v, tally, ntally, e);
+    }
+    if (rc == 0) {
+        rc = close_outcome(v, e, &passed, &winner);
+    }
+    /* no quorum at opening, no pass and no winner */
     passed = passed && v->quorum_open;
-    if (v->secret && !college_counts_safe(&e->college_counts, nopt)) {
+    const char *won = passed && winner < v->options.n ? v->options.v[winner] : "";
+    if (rc == 0 && v->secret && !college_counts_safe(&e->college_counts, v->options.n)) {
         free(e->college_counts.v);
         memset(&e->college_counts, 0, sizeof(e->college_counts));
     }
-    struct quorum q = quorum_compute(m);
-    for (size_t i = 0; i < m->nparts; i++) {
+    for (size_t i = 0; rc == 0 && i < m->nparts; i++) {
         const struct participant *p = &m->parts[i];
-        if (p->role == ROLE_MEMBER && attendance_counts(p) &&
-            strlist_push(&e->present_ids, p->id)) {
-            core_emit_drop(out);
-            return ERR_NOMEM;
+        if (p->role == ROLE_MEMBER && attendance_counts(p)) {
+            rc = strlist_push(&e->present_ids, p->id);
         }
     }
+    if (rc == 0 && !(e->winner = core_strdup(won))) {
+        rc = ERR_NOMEM;
+    }
+    if (rc) {
+        core_emit_drop(out);
+        return rc;
+    }
+    struct quorum q = quorum_compute(m);
     e->has = HAS_PASSED | HAS_QUORUM_MET | HAS_VOTED | HAS_ENTITLED_N;
-    e->passed = passed && (!v->choice_kind || *winner);
+    e->passed = passed && (!v->choice_kind || *won);
     e->quorum_met = q.met;
     e->voted = v->nvoted;
     e->entitled_n = v->nentitled;
-    if (!(e->winner = core_strdup(winner))) {
-        core_emit_drop(out);
-        return ERR_NOMEM;
-    }
     return core_emit_done(m, out);
 }
 
