@@ -205,62 +205,6 @@ commission_get(struct hub *h, void *req, const char *cid)
 }
 
 /* Check one roster entry against the commission's colleges; 0 or ERR_INVALID with *why. */
-static int
-member_check(const char *colleges, const char *name, const char *college, const char *role,
-             const char **why)
-{
-    enum role r = role_parse(role);
-    if (!name || !*name || proto_check_text(name, 200, 0)) {
-        *why = "a name is required (at most 200 characters)";
-        return ERR_INVALID;
-    }
-    if (r == ROLE_NONE || r == ROLE_ADMIN) {
-        *why = "role must be chair, secretary, member or observer";
-        return ERR_INVALID;
-    }
-    if (college && *college && (!id_valid(college) || !college_listed(colleges, college))) {
-        *why = "college is not one of the commission's colleges";
-        return ERR_INVALID;
-    }
-    if (r == ROLE_MEMBER && (!college || !*college)) {
-        *why = "a member needs a college";
-        return ERR_INVALID;
-    }
-    return 0;
-}
-
-static void
-member_create(struct hub *h, void *req, const char *cid, const char *body, size_t len,
-              int64_t now)
-{
-    struct api_member in;
-    char *name = NULL, *colleges = NULL;
-    const char *why = NULL;
-    int rc = proto_api_member(body, len, &in);
-    if (rc) {
-        hub_http_fail(h, req, rc, NULL);
-        return;
-    }
-    if ((rc = store_commission_get(h->st, cid, &name, &colleges)) == 0) {
-        rc = member_check(colleges, in.name, in.college, in.role, &why);
-    }
-    char id[9];
-    sec_random_id(id, 8);
-    if (rc == 0 && (rc = hub_begin(h)) == 0) {
-        rc = store_member_add(h->st, id, cid, in.name, in.college ? in.college : "", in.role,
-                              now);
-        hub_end(h, NULL, 0, rc);
-    }
-    if (rc == 0) {
-        answer(h, req, 201, member_json(id, in.name, in.college ? in.college : "", in.role));
-    } else {
-        hub_http_fail(h, req, rc, why);
-    }
-    free(name);
-    free(colleges);
-    proto_api_member_clear(&in);
-}
-
 /* An error answer that says where in a file the fault is (the roster
  * import): {"error":{"code","message","line","field","reason"}}, `line`
  * from 1 (0: the file as a whole), `field` and `reason` NULL when none.
@@ -295,6 +239,107 @@ fail_at(struct hub *h, void *req, int code, const char *message, size_t line, co
     hub_http_answer(h, req, err_http_status(code), text);
 }
 
+/* A member as the secretariat wrote them (a JSON body or a roster line):
+ * the name, and the college and role in French or English, any case
+ * (roster.c). On success m->college is the commission's spelling ("" for
+ * none) and m->role the protocol's word; otherwise ERR_INVALID with the
+ * field at fault, a stable reason code (PROTOCOL.md 3) and m->why, a
+ * sentence quoting the refused word. One rule for both routes. */
+struct member_words {
+    char college[ID_MAX];
+    const char *role;
+    const char *field, *reason;
+    char why[160];
+};
+
+/* `fmt` with `value` cut short at a character boundary, into out[cap]. */
+static void
+quote_word(char *out, size_t cap, const char *fmt, const char *value)
+{
+    char shown[64];
+    size_t n = strlen(value ? value : "");
+    if (n >= sizeof(shown)) {
+        n = sizeof(shown) - 1;
+        while (n && ((unsigned char)value[n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
+    memcpy(shown, value ? value : "", n);
+    shown[n] = '\0';
+    snprintf(out, cap, fmt, shown);
+}
+
+static int
+member_words(const char *colleges, const char *name, const char *college_word,
+             const char *role_word, struct member_words *m)
+{
+    char folded[8];
+    m->college[0] = 0;
+    m->role = NULL;
+    m->field = m->reason = NULL;
+    m->why[0] = 0;
+    if (!name || !*name || proto_check_text(name, 200, 0) ||
+        (roster_fold(name, folded, sizeof(folded)) == 0 && !folded[0])) {
+        m->field = m->reason = "name";
+        quote_word(m->why, sizeof(m->why), "a name is required (at most 200 characters)%s", "");
+        return ERR_INVALID;
+    }
+    if (!(m->role = roster_role(role_word ? role_word : ""))) {
+        m->field = m->reason = "role";
+        quote_word(m->why, sizeof(m->why),
+                   "\"%s\" is not a role (chair, secretary, member, observer, or in French)",
+                   role_word);
+        return ERR_INVALID;
+    }
+    if (college_word && (roster_fold(college_word, folded, sizeof(folded)) != 0 || folded[0]) &&
+        roster_college(colleges, college_word, m->college, sizeof(m->college))) {
+        m->field = m->reason = "college";
+        quote_word(m->why, sizeof(m->why), "\"%s\" is not one of the commission's colleges",
+                   college_word);
+        return ERR_INVALID;
+    }
+    if (strcmp(m->role, "member") == 0 && !m->college[0]) {
+        m->field = "college";
+        m->reason = "college_required";
+        quote_word(m->why, sizeof(m->why), "a member needs a college%s", "");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static void
+member_create(struct hub *h, void *req, const char *cid, const char *body, size_t len,
+              int64_t now)
+{
+    struct api_member in;
+    struct member_words m = {.why = ""};
+    char *name = NULL, *colleges = NULL;
+    int rc = proto_api_member(body, len, &in);
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    if ((rc = store_commission_get(h->st, cid, &name, &colleges)) == 0) {
+        rc = member_words(colleges, in.name, in.college, in.role, &m);
+    }
+    char id[9];
+    sec_random_id(id, 8);
+    if (rc == 0 && (rc = hub_begin(h)) == 0) {
+        rc = store_member_add(h->st, id, cid, in.name, m.college, m.role, now);
+        hub_end(h, NULL, 0, rc);
+    }
+    if (rc == 0) {
+        answer(h, req, 201, member_json(id, in.name, m.college, m.role));
+    } else if (m.field) {
+        fail_at(h, req, rc, m.why, 0, m.field, m.reason);
+    } else {
+        hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such commission" : NULL);
+    }
+    free(name);
+    free(colleges);
+    proto_api_member_clear(&in);
+}
+
 /* The roster import: the header names the columns in French or English,
  * each line's words are mapped by roster.c onto the protocol's, and the
  * first bad line stops everything (the transaction is rolled back) with its
@@ -319,19 +364,8 @@ static int
 csv_bad(struct csv_import *ci, size_t line, const char *field, const char *reason,
         const char *fmt, const char *value)
 {
-    char shown[64];
-    /* a value quoted in the message is cut short, at a character boundary */
-    size_t n = strlen(value ? value : "");
-    if (n >= sizeof(shown)) {
-        n = sizeof(shown) - 1;
-        while (n && ((unsigned char)value[n] & 0xc0) == 0x80) {
-            n--;
-        }
-    }
-    memcpy(shown, value ? value : "", n);
-    shown[n] = '\0';
-    char what[120];
-    snprintf(what, sizeof(what), fmt, shown);
+    char what[160];
+    quote_word(what, sizeof(what), fmt, value);
     snprintf(ci->why, sizeof(ci->why), "line %zu: %s", line, what);
     ci->line = line;
     ci->field = field;
@@ -376,39 +410,24 @@ csv_row(void *ctx, size_t line, char **f, size_t n)
     const char *name = f[ci->col[ROSTER_NAME]];
     const char *college_word = ci->col[ROSTER_COLLEGE] >= 0 ? f[ci->col[ROSTER_COLLEGE]] : "";
     const char *role_word = f[ci->col[ROSTER_ROLE]];
-    char folded[8];
-    if (!*name || proto_check_text(name, 200, 0) ||
-        (roster_fold(name, folded, sizeof(folded)) == 0 && !folded[0])) {
-        return csv_bad(ci, line, "name", "name",
-                       "a name is required (at most 200 characters)%s", "");
-    }
-    const char *role = roster_role(role_word);
-    if (!role) {
-        return csv_bad(ci, line, "role", "role",
-                       "\"%s\" is not a role (chair, secretary, member, observer, or in French)",
-                       role_word);
-    }
-    char college[ID_MAX] = "";
-    if (roster_fold(college_word, folded, sizeof(folded)) != 0 || folded[0]) {
-        if (roster_college(ci->colleges, college_word, college, sizeof(college))) {
-            return csv_bad(ci, line, "college", "college",
-                           "\"%s\" is not one of the commission's colleges", college_word);
-        }
-    }
-    if (strcmp(role, "member") == 0 && !college[0]) {
-        return csv_bad(ci, line, "college", "college_required", "a member needs a college%s",
-                       "");
+    struct member_words m;
+    if (member_words(ci->colleges, name, college_word, role_word, &m)) {
+        snprintf(ci->why, sizeof(ci->why), "line %zu: %s", line, m.why);
+        ci->line = line;
+        ci->field = m.field;
+        ci->reason = m.reason;
+        return ERR_INVALID;
     }
     char id[9];
     sec_random_id(id, 8);
-    int rc = store_member_add(ci->h->st, id, ci->cid, name, college, role, ci->now);
+    int rc = store_member_add(ci->h->st, id, ci->cid, name, m.college, m.role, ci->now);
     if (rc) {
         snprintf(ci->why, sizeof(ci->why), "line %zu: cannot store the member", line);
         ci->line = line;
         return rc;
     }
     ci->count++;
-    return pj_push(ci->out, member_json(id, name, college, role));
+    return pj_push(ci->out, member_json(id, name, m.college, m.role));
 }
 
 static void

@@ -1698,8 +1698,8 @@ proto_api_member(const char *buf, size_t len, struct api_member *out)
         return rc;
     }
     if ((rc = only_keys(o, keys)) || (rc = take_str(o, "name", &out->name, NAME_MAX_, 1, 0)) ||
-        (rc = take_str(o, "college", &out->college, ID_MAX - 1, 0, 1)) ||
-        (rc = take_str(o, "role", &out->role, 16, 1, 1))) {
+        (rc = take_str(o, "college", &out->college, ID_MAX - 1, 0, 0)) ||
+        (rc = take_str(o, "role", &out->role, 15, 1, 0))) {
         goto fail;
     }
 fail:

@@ -37,6 +37,28 @@ def test_a_french_secretariats_roster_is_imported_as_typed(server, commission):
     ])
 
 
+def test_one_member_is_added_in_the_same_words_as_the_roster(server, commission):
+    api = server.api()
+    cid = commission["id"]
+    m = api.add_member(cid, "Claire Vasseur", "", "Présidente")
+    assert (m["college"], m["role"]) == ("", "chair")
+    m = api.add_member(cid, "Fatima Benali", " Bailleurs ", "MEMBRE")
+    assert (m["college"], m["role"]) == ("bailleurs", "member")
+    before = api.commission(cid)["members"]
+    for body, field, reason in [
+        ({"name": "Jean Roux", "college": "locataires", "role": "présidnt"}, "role", "role"),
+        ({"name": "Jean Roux", "college": "élus", "role": "membre"}, "college", "college"),
+        ({"name": "Jean Roux", "college": "", "role": "membre"}, "college", "college_required"),
+        ({"name": " ", "college": "locataires", "role": "membre"}, "name", "name"),
+    ]:
+        r = api.call("POST", "/api/commissions/%s/members" % cid, body)
+        assert r.status == 400, (body, r)
+        err = r.json["error"]
+        assert (err["code"], err["field"], err["reason"]) == ("invalid", field, reason), err
+        assert "line" not in err
+    assert api.commission(cid)["members"] == before
+
+
 @pytest.mark.parametrize("text,line,field,reason", [
     ("nom;collège;rôle\nA;bailleurs;membre\nB;bailleurs;présidnt\n", 3, "role", "role"),
     ("nom;collège;rôle\nA;Bailleurs;membre\nB;propriétaires;membre\n", 3, "college", "college"),
