@@ -145,6 +145,7 @@ const fr = {
 
     'admin.title': 'Administration',
     'admin.intro': 'Créez une commission, importez sa liste de membres, programmez une séance et envoyez les liens d’invitation.',
+    'admin.nav.label': 'Sections de la page',
     'admin.token.title': 'Jeton d’administration',
     'admin.token.label': 'Jeton d’administration',
     'admin.token.help': 'Affiché une seule fois au premier lancement du serveur. Il reste dans cet onglet jusqu’à sa fermeture.',
@@ -882,6 +883,7 @@ const en = {
 
     'admin.title': 'Administration',
     'admin.intro': 'Create a commission, import its members, schedule a meeting and send the invitation links.',
+    'admin.nav.label': 'Sections of the page',
     'admin.token.title': 'Administrator token',
     'admin.token.label': 'Administrator token',
     'admin.token.help': 'Shown once when the server first starts. It stays in this tab until the tab is closed.',

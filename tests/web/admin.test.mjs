@@ -49,7 +49,20 @@ test('the admin page is French, labelled and passes axe', async () => {
     await screenshots(page, 'admin');
     await page.setViewportSize({ width: 360, height: 740 });
     assert.equal(await overflowsX(page), false, 'the admin page at 360 px scrolls sideways');
+    // On a phone the steps are one long column: the links at the top reach each one.
+    const names = await page.$$eval('.sections-nav a', (as) => as.map((a) => a.textContent));
+    assert.deepEqual(names, ['Jeton d’administration', 'Créer une commission', 'Importer la liste des membres',
+        'Programmer une séance', 'Liens d’invitation', 'Commissions et séances']);
+    assert.equal(await page.isVisible('#step-year-h') && await page.evaluate(() =>
+        document.getElementById('step-year').getBoundingClientRect().top < innerHeight), false);
+    await page.click('#nav-step-year');
+    await page.waitForFunction(() => {
+        const r = document.getElementById('step-year').getBoundingClientRect();
+        return r.top >= 0 && r.top < innerHeight;
+    });
     await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${server.base}/`);
+    await page.waitForSelector('#token-form');
 });
 
 test('every control is reached with Tab, in reading order', async () => {
@@ -65,7 +78,9 @@ test('every control is reached with Tab, in reading order', async () => {
             order.push(id);
         }
     }
-    assert.deepEqual(order.filter((id) => !/^notice/.test(id)), ['skip', 'lang-switch', 'admin-token', 'token-save',
+    assert.deepEqual(order.filter((id) => !/^notice/.test(id)), ['skip', 'lang-switch', 'nav-step-token',
+        'nav-step-commission', 'nav-step-roster', 'nav-step-meeting', 'nav-step-invite', 'nav-step-year',
+        'admin-token', 'token-save',
         'commission-name', 'commission-colleges', 'commission-create', 'roster-commission', 'roster-load',
         'roster-file', 'roster-import', 'meeting-commission', 'meeting-title-field', 'meeting-date',
         'meeting-place', 'meeting-room', 'meeting-lang', 'meeting-create', 'invite-meeting', 'invite-create',

@@ -403,11 +403,22 @@ export function adminPage(root) {
             statusLine('invite'), inviteTable());
     }
 
+    // Links to the page's sections, first on the page: on a phone the steps
+    // are one long column, and a secretary comes back for one of them.
+    function sectionsNav(steps) {
+        return h('nav', { class: 'sections-nav', 'aria-label': t('admin.nav.label') },
+            h('ul', {}, steps.map((s) => h('li', {},
+                h('a', { href: `#${s.id}`, id: `nav-${s.id}` },
+                    s.querySelector('h2')?.textContent || s.id)))));
+    }
+
     function build() {
         for (const n of Object.values(notices)) {
             n.render();
         }
         year.render();
+        const steps = [tokenSection(), commissionSection(), rosterSection(), meetingSection(),
+            inviteSection(), year.el];
         fill(root,
             h('a', { class: 'skip', id: 'skip', href: '#main' }, t('skip')),
             h('header', { class: 'banner' },
@@ -416,9 +427,8 @@ export function adminPage(root) {
             h('main', { id: 'main', class: 'admin', tabindex: '-1' },
                 h('h1', {}, t('admin.title')),
                 h('p', { class: 'intro' }, t('admin.intro')),
-                h('div', { class: 'steps' },
-                    tokenSection(), commissionSection(), rosterSection(), meetingSection(), inviteSection(),
-                    year.el)),
+                sectionsNav(steps),
+                h('div', { class: 'steps' }, ...steps)),
             announcer.el);
         document.title = `${t('admin.title')} — ${t('app.name')}`;
     }
