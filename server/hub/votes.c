@@ -30,7 +30,6 @@
 
 #include "../err.h"
 #include "../log.h"
-#include "../proto/pj.h"
 #include "../proto/proto.h"
 #include "../store/store.h"
 
@@ -213,14 +212,12 @@ hub_expire_votes(struct hub *h, int64_t now)
     }
 }
 
-/* One message (new) to every welcomed connection of `l`. */
-/* One message (steals o) to the welcomed connections of `l` that `vis`
- * takes in: VIS_ALL, VIS_BUREAU (chair and secretary) or VIS_OTHERS. */
+/* One message (text from proto, freed here) to the welcomed connections of
+ * `l` that `vis` takes in: VIS_ALL, VIS_BUREAU (chair and secretary) or
+ * VIS_OTHERS. */
 static void
-broadcast(struct hub *h, struct live *l, struct pj *o, enum vis vis)
+broadcast(struct hub *h, struct live *l, char *text, enum vis vis)
 {
-    char *text = pj_dump(o);
-    pj_free(o);
     struct msg *m = text ? msg_new(text, strlen(text)) : NULL;
     free(text);
     for (struct hub_conn *c = l->conns; m && c; c = c->next) {
@@ -232,79 +229,12 @@ broadcast(struct hub *h, struct live *l, struct pj *o, enum vis vis)
     msg_unref(m);
 }
 
-/* The count of an open vote; for the bureau of a named vote, with the
- * members entitled who have not voted yet (`waiting`), so that the chair
- * can call them: a named ballot is public anyway, and a secret vote's list
- * of voters is never sent. */
-static struct pj *
-count_message(const struct live *l, const struct vote *v, bool waiting)
-{
-    struct pj *o = pj_object(), *b = pj_object();
-    pj_set_str(o, "type", "count");
-    pj_set_str(b, "vote", v->id);
-    pj_set_int(b, "voted", v->nvoted);
-    pj_set_int(b, "entitled", v->nentitled);
-    if (waiting) {
-        struct pj *w = pj_array();
-        for (size_t k = 0; k < v->nslots && k < l->m->nparts; k++) {
-            if (v->entitled[k] && v->choice[k] < 0) {
-                pj_push_str(w, l->m->parts[k].id);
-            }
-        }
-        pj_set(b, "waiting", w);
-    }
-    pj_set(o, "body", b);
-    return o;
-}
-
-/* The attendance summary of a large meeting, instead of each arrival. */
-static void
-send_attendance(struct hub *h, struct live *l)
-{
-    const struct meeting *m = l->m;
-    struct quorum q = quorum_compute(m);
-    struct pj *o = pj_object(), *b = pj_object(), *cols = pj_object(), *qo = pj_object();
-    int64_t total = 0;
-    for (size_t i = 0; i < m->nparts; i++) {
-        total += m->parts[i].role == ROLE_MEMBER;
-    }
-    const char *colleges[MAX_COLLEGES];
-    size_t nc = meeting_colleges(m, colleges, MAX_COLLEGES);
-    for (size_t k = 0; k < nc; k++) {
-        int64_t cp, cr, ct, turns = 0, spoken = 0;
-        quorum_college(m, colleges[k], &cp, &cr, &ct);
-        for (size_t i = 0; i < m->nparts; i++) { /* as in the snapshot's attendance */
-            if (strcmp(m->parts[i].college, colleges[k]) == 0) {
-                turns += m->parts[i].turns;
-                spoken += m->parts[i].spoken_ms;
-            }
-        }
-        struct pj *c = pj_object();
-        pj_set_int(c, "present", cp);
-        pj_set_int(c, "total", ct);
-        pj_set_int(c, "required", cr);
-        pj_set_int(c, "turns", turns);
-        pj_set_int(c, "spoken", spoken);
-        pj_set(cols, colleges[k], c);
-    }
-    pj_set_bool(qo, "met", q.met);
-    pj_set_int(qo, "present", q.present);
-    pj_set_int(qo, "required", q.required);
-    pj_set_str(o, "type", "attendance");
-    pj_set_int(b, "present", q.present);
-    pj_set_int(b, "total", total);
-    pj_set(b, "colleges", cols);
-    pj_set(b, "quorum", qo);
-    pj_set(o, "body", b);
-    broadcast(h, l, o, VIS_ALL);
-}
-
 void
 hub_send_counts(struct hub *h, int64_t now)
 {
     for (struct live *l = h->lives; l; l = l->next) {
         if (l->attendance_dirty && now - l->attendance_sent >= COUNT_INTERVAL_MS) {
-            send_attendance(h, l);
+            broadcast(h, l, proto_attendance_msg(l->m), VIS_ALL);
             l->attendance_dirty = false;
             l->attendance_sent = now;
         }
@@ -316,11 +246,14 @@ hub_send_counts(struct hub *h, int64_t now)
             if (v->state != VOTE_OPEN) {
                 continue;
             }
+            /* the bureau of a named vote also gets who has not voted yet, so
+             * that the chair can call them: a named ballot is public anyway,
+             * and a secret vote's list of voters is never sent */
             if (v->secret) {
-                broadcast(h, l, count_message(l, v, false), VIS_ALL);
+                broadcast(h, l, proto_count_msg(l->m, v, false), VIS_ALL);
             } else {
-                broadcast(h, l, count_message(l, v, true), VIS_BUREAU);
-                broadcast(h, l, count_message(l, v, false), VIS_OTHERS);
+                broadcast(h, l, proto_count_msg(l->m, v, true), VIS_BUREAU);
+                broadcast(h, l, proto_count_msg(l->m, v, false), VIS_OTHERS);
             }
         }
         l->count_dirty = false;

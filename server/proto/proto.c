@@ -1142,46 +1142,67 @@ college_of(json_t *colleges, const char *college)
 }
 
 static json_t *
-participants_json(const struct meeting *m, json_t *colleges, bool light)
+participants_json(const struct meeting *m, bool light)
 {
     json_t *parts = json_array();
     for (size_t i = 0; parts && i < m->nparts; i++) {
         const struct participant *p = &m->parts[i];
-        json_t *jp = light && p->role == ROLE_MEMBER ? json_object() : json_pack(
+        if (light && p->role == ROLE_MEMBER) {
+            continue;
+        }
+        json_t *jp = json_pack(
             "{s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:b,s:s,s:I,s:I,s:i,s:i,s:I}", "id", p->id, "name",
             p->name, "college", p->college, "role", role_str(p->role), "present",
             attendance_counts(p), "connected", p->present, "mark", mark_str(p->mark), "checkin",
-            p->checkin, "reason",
-            p->reason ? p->reason : "", "arrived", (json_int_t)p->arrived, "left",
-            (json_int_t)p->left, "disconnections", p->disconnections, "turns", p->turns, "spoken",
-            (json_int_t)p->spoken_ms);
-        if (!jp || (!(light && p->role == ROLE_MEMBER) && json_array_append_new(parts, jp))) {
+            p->checkin, "reason", p->reason ? p->reason : "", "arrived", (json_int_t)p->arrived,
+            "left", (json_int_t)p->left, "disconnections", p->disconnections, "turns", p->turns,
+            "spoken", (json_int_t)p->spoken_ms);
+        if (!jp || json_array_append_new(parts, jp)) {
             json_decref(parts);
             return NULL;
         }
-        if (light && p->role == ROLE_MEMBER) {
-            json_decref(jp);
-        }
+    }
+    return parts;
+}
+
+/* The attendance: members present and in all, per college (present, total,
+ * required, turns, spoken, colleges in roster order of their first
+ * participant), and the quorum. The snapshot's `attendance` and the body of
+ * the `attendance` message (PROTOCOL.md 4.5) are this one object. */
+static json_t *
+attendance_json(const struct meeting *m)
+{
+    json_t *colleges = json_object();
+    int64_t total = 0;
+    for (size_t i = 0; colleges && i < m->nparts; i++) {
+        const struct participant *p = &m->parts[i];
+        total += p->role == ROLE_MEMBER;
         if (!p->college[0]) {
             continue;
         }
         bool fresh = !json_object_get(colleges, p->college);
         json_t *c = college_of(colleges, p->college);
         if (!c) {
-            json_decref(parts);
+            json_decref(colleges);
             return NULL;
         }
         add_int(c, "turns", p->turns);
         add_int(c, "spoken", p->spoken_ms);
         if (fresh) { /* once per college: quorum_college() walks every participant */
-            int64_t present, required, total;
-            quorum_college(m, p->college, &present, &required, &total);
+            int64_t present, required, ctotal;
+            quorum_college(m, p->college, &present, &required, &ctotal);
             json_object_set_new(c, "present", json_integer(present));
-            json_object_set_new(c, "total", json_integer(total));
+            json_object_set_new(c, "total", json_integer(ctotal));
             json_object_set_new(c, "required", json_integer(required));
         }
     }
-    return parts;
+    if (!colleges) {
+        return NULL;
+    }
+    struct quorum q = quorum_compute(m);
+    return json_pack("{s:I,s:I,s:o,s:{s:b,s:I,s:I}}", "present", (json_int_t)q.present, "total",
+                     (json_int_t)total, "colleges", colleges, "quorum", "met", q.met, "present",
+                     (json_int_t)q.present, "required", (json_int_t)q.required);
 }
 
 static json_t *
@@ -1390,22 +1411,17 @@ entries_json(const struct meeting *m)
 static json_t *
 snapshot_object(const struct meeting *m, const char *head_hex, bool light)
 {
-    json_t *colleges = json_object();
-    json_t *parts = colleges ? participants_json(m, colleges, light) : NULL;
-    struct quorum q = quorum_compute(m);
-    int64_t total = 0;
-    for (size_t i = 0; i < m->nparts; i++) {
-        total += m->parts[i].role == ROLE_MEMBER;
-    }
-    if (!parts) {
-        json_decref(colleges);
+    json_t *parts = participants_json(m, light);
+    json_t *attendance = parts ? attendance_json(m) : NULL;
+    if (!attendance) {
+        json_decref(parts);
         return NULL;
     }
     /* "o" steals its argument even when json_pack fails. */
     return json_pack(
         "{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:{s:s,s:s}},"
         "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b},s:o,"
-        "s:{s:I,s:I,s:o,s:{s:b,s:I,s:I}},"
+        "s:o,"
         "s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:{s:s,s:I},s:I,s:s}",
         "meeting", "id", m->id, "title", m->title ? m->title : "", "date",
         m->date ? m->date : "", "place", m->place ? m->place : "", "room", m->room ? m->room : "",
@@ -1418,15 +1434,45 @@ snapshot_object(const struct meeting *m, const char *head_hex, bool light)
         "proxy_max", (json_int_t)m->set.proxy_max, "proxy_college", m->set.proxy_college,
         "proxy_quorum", m->set.proxy_quorum,
         "participants", parts,
-        "attendance", "present", (json_int_t)q.present, "total", (json_int_t)total, "colleges",
-        colleges, "quorum", "met", q.met, "present", (json_int_t)q.present, "required",
-        (json_int_t)q.required,
+        "attendance", attendance,
         "agenda", agenda_json(m), "current_item",
         m->current >= 0 ? m->items[m->current].id : "", "speakers", speakers_json(m), "turn",
         turn_json(m), "votes", votes_json(m), "proxies", proxies_json(m), "recusals",
         recusals_json(m), "minutes", entries_json(m), "finalized", "by", m->finalized_by, "at",
         (json_int_t)m->finalized_at, "approved", "by", m->approved_by, "at",
         (json_int_t)m->approved_at, "seq", (json_int_t)m->seq, "head", head_hex);
+}
+
+char *
+proto_attendance_msg(const struct meeting *m)
+{
+    json_t *o = json_pack("{s:s,s:o}", "type", "attendance", "body", attendance_json(m));
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+char *
+proto_count_msg(const struct meeting *m, const struct vote *v, bool waiting)
+{
+    json_t *b = json_pack("{s:s,s:I,s:I}", "vote", v->id, "voted", (json_int_t)v->nvoted,
+                          "entitled", (json_int_t)v->nentitled);
+    json_t *w = waiting ? json_array() : NULL;
+    for (size_t k = 0; w && k < v->nslots && k < m->nparts; k++) {
+        if (v->entitled[k] && v->choice[k] < 0 &&
+            json_array_append_new(w, json_string(m->parts[k].id))) {
+            json_decref(w);
+            w = NULL;
+        }
+    }
+    if (b && waiting && (!w || json_object_set_new(b, "waiting", w))) {
+        json_decref(b);
+        b = NULL;
+    }
+    json_t *o = b ? json_pack("{s:s,s:o}", "type", "count", "body", b) : NULL;
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
 }
 
 char *

@@ -71,6 +71,14 @@ char *proto_snapshot(const struct meeting *m, const char *head_hex);
  * true): what members of a large meeting receive in their welcome. */
 char *proto_snapshot_light(const struct meeting *m, const char *head_hex);
 
+/* The `attendance` message (new): the snapshot's `attendance` as its body,
+ * sent to large meetings instead of each arrival (PROTOCOL.md 4.5). */
+char *proto_attendance_msg(const struct meeting *m);
+
+/* The `count` message of open vote `v` (new); with `waiting`, the members
+ * entitled who have not voted yet (for the bureau of a named vote). */
+char *proto_count_msg(const struct meeting *m, const struct vote *v, bool waiting);
+
 /* The `speakers` message (new): every list in the order the floor will be
  * given, the current item and the turn, as in the snapshot. */
 char *proto_speakers_msg(const struct meeting *m);
