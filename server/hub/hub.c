@@ -217,52 +217,6 @@ struct fold {
     int64_t seq_err;
 };
 
-/* Decimal digits of v at the end of d[0..24); returns where they start. */
-static char *
-decimal(char d[24], int64_t v)
-{
-    char *p = d + 24;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0) {
-        *--p = '-';
-    }
-    return p;
-}
-
-/* The preimage of the chain hash (PROTOCOL.md 5.2), new. Written by hand:
- * every event of every command comes through here. */
-static char *
-preimage(const char *meeting, uint64_t seq, int64_t ts, const char *actor, const char *type,
-         const char *body, size_t body_len, size_t *len)
-{
-    char sd[24], td[24];
-    const char *parts[] = {meeting, decimal(sd, (int64_t)seq), decimal(td, ts), actor, type};
-    size_t lens[5], n = body_len;
-    for (int i = 0; i < 5; i++) {
-        lens[i] = i == 1 ? (size_t)(sd + 24 - parts[1]) : i == 2 ? (size_t)(td + 24 - parts[2])
-                                                                 : strlen(parts[i]);
-        n += lens[i] + 1;
-    }
-    char *p = malloc(n + 1);
-    if (!p) {
-        return NULL;
-    }
-    char *w = p;
-    for (int i = 0; i < 5; i++) {
-        memcpy(w, parts[i], lens[i]);
-        w += lens[i];
-        *w++ = '\n';
-    }
-    memcpy(w, body, body_len);
-    p[n] = 0;
-    *len = n;
-    return p;
-}
-
 static int
 fold_row(void *ctx, const struct store_row *row)
 {
@@ -283,8 +237,8 @@ fold_row(void *ctx, const struct store_row *row)
         return ERR_STORAGE;
     }
     size_t plen;
-    char *pre = preimage(f->m->id, row->seq, row->ts, row->actor, row->type, row->body,
-                         row->body_len, &plen);
+    char *pre = proto_chain_preimage(f->m->id, row->seq, row->ts, row->actor, row->type, row->body,
+                                     row->body_len, &plen);
     if (!pre) {
         event_clear(&ev);
         return ERR_NOMEM;
@@ -471,8 +425,8 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
         const char *type = proto_event_name(ev->type);
         char *body = proto_event_body(ev);
         size_t plen;
-        char *pre = body ? preimage(l->m->id, ev->seq, ev->ts, ev->actor, type, body,
-                                    strlen(body), &plen)
+        char *pre = body ? proto_chain_preimage(l->m->id, ev->seq, ev->ts, ev->actor, type, body,
+                                                strlen(body), &plen)
                          : NULL;
         if (!pre) {
             free(body);

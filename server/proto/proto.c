@@ -1443,6 +1443,51 @@ snapshot_object(const struct meeting *m, const char *head_hex, bool light)
         (json_int_t)m->approved_at, "seq", (json_int_t)m->seq, "head", head_hex);
 }
 
+/* Decimal digits of v at the end of d[0..24); returns where they start. */
+static char *
+decimal(char d[24], int64_t v)
+{
+    char *p = d + 24;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        *--p = '-';
+    }
+    return p;
+}
+
+/* Written by hand: every event of every command comes through here. */
+char *
+proto_chain_preimage(const char *meeting, uint64_t seq, int64_t ts, const char *actor,
+                     const char *type, const char *body, size_t body_len, size_t *len)
+{
+    char sd[24], td[24];
+    const char *parts[] = {meeting, decimal(sd, (int64_t)seq), decimal(td, ts), actor, type};
+    size_t lens[5], n = body_len;
+    for (int i = 0; i < 5; i++) {
+        lens[i] = i == 1 ? (size_t)(sd + 24 - parts[1]) : i == 2 ? (size_t)(td + 24 - parts[2])
+                                                                 : strlen(parts[i]);
+        n += lens[i] + 1;
+    }
+    char *p = malloc(n + 1);
+    if (!p) {
+        return NULL;
+    }
+    char *w = p;
+    for (int i = 0; i < 5; i++) {
+        memcpy(w, parts[i], lens[i]);
+        w += lens[i];
+        *w++ = '\n';
+    }
+    memcpy(w, body, body_len);
+    p[n] = 0;
+    *len = n;
+    return p;
+}
+
 char *
 proto_attendance_msg(const struct meeting *m)
 {

@@ -71,6 +71,13 @@ char *proto_snapshot(const struct meeting *m, const char *head_hex);
  * true): what members of a large meeting receive in their welcome. */
 char *proto_snapshot_light(const struct meeting *m, const char *head_hex);
 
+/* The preimage of an event's link in the hash chain (PROTOCOL.md 5.2), new,
+ * its length in *len: meeting, seq, ts, actor and type each followed by a
+ * newline, then the body's canonical JSON. The one definition of the layout,
+ * for the hub that writes the chain and the verifier that checks it. */
+char *proto_chain_preimage(const char *meeting, uint64_t seq, int64_t ts, const char *actor,
+                           const char *type, const char *body, size_t body_len, size_t *len);
+
 /* The `attendance` message (new): the snapshot's `attendance` as its body,
  * sent to large meetings instead of each arrival (PROTOCOL.md 4.5). */
 char *proto_attendance_msg(const struct meeting *m);

@@ -20,6 +20,7 @@
 
 #include "../crypto/sec.h"
 #include "../err.h"
+#include "../proto/proto.h"
 
 #include <dirent.h>
 #include <inttypes.h>
@@ -161,20 +162,17 @@ check_chain(const char *json, size_t len, struct chain *c, struct chain *claimed
             goto fail;
         }
         char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-        char *pre = NULL;
-        int n = canon ? snprintf(NULL, 0, "%s\n%" JSON_INTEGER_FORMAT "\n%" JSON_INTEGER_FORMAT
-                                 "\n%s\n%s\n%s", m, json_integer_value(seq),
-                                 json_integer_value(ts), actor, type, canon)
-                      : -1;
-        if (n < 0 || !(pre = malloc((size_t)n + 1))) {
+        size_t n = 0;
+        char *pre = canon ? proto_chain_preimage(m, (uint64_t)json_integer_value(seq),
+                                                 (int64_t)json_integer_value(ts), actor, type,
+                                                 canon, strlen(canon), &n)
+                          : NULL;
+        if (!pre) {
             free(canon);
             rc = ERR_NOMEM;
             goto fail;
         }
-        snprintf(pre, (size_t)n + 1,
-                 "%s\n%" JSON_INTEGER_FORMAT "\n%" JSON_INTEGER_FORMAT "\n%s\n%s\n%s", m,
-                 json_integer_value(seq), json_integer_value(ts), actor, type, canon);
-        sec_chain_hash(head, (const uint8_t *)pre, (size_t)n, head);
+        sec_chain_hash(head, (const uint8_t *)pre, n, head);
         free(pre);
         free(canon);
         char hex[2 * SEC_HASH_LEN + 1];

@@ -1384,6 +1384,26 @@ test_pj_set_on_an_array_is_refused_and_frees_the_child(void **state)
     pj_free(a);
 }
 
+static void
+test_chain_preimage_is_five_lines_then_the_body(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    const char *body = "{\"a\":1}";
+    char *p = proto_chain_preimage("m1", 42, -7, "alice", "vote.cast", body, strlen(body), &len);
+    assert_non_null(p);
+    const char *want = "m1\n42\n-7\nalice\nvote.cast\n{\"a\":1}";
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(p, want, len);
+    free(p);
+    p = proto_chain_preimage("m", (uint64_t)INT64_MAX, INT64_MIN, "", "t", "", 0, &len);
+    assert_non_null(p);
+    want = "m\n9223372036854775807\n-9223372036854775808\n\nt\n";
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(p, want, len);
+    free(p);
+}
+
 int
 main(void)
 {
@@ -1444,6 +1464,7 @@ main(void)
         cmocka_unit_test(test_pj_parse_reads_any_json_value_and_refuses_garbage),
         cmocka_unit_test(test_pj_a_failed_child_poisons_the_dump),
         cmocka_unit_test(test_pj_set_on_an_array_is_refused_and_frees_the_child),
+        cmocka_unit_test(test_chain_preimage_is_five_lines_then_the_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
