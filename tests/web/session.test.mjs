@@ -580,6 +580,13 @@ test('the chair closes the meeting; the pages follow', async () => {
     assert.equal(await chair.getAttribute('#agenda-open-next', 'aria-disabled'), 'true');
     assert.equal(await people.dubois.page.isVisible('#speak-mine'), false, 'no more requests to speak');
     assert.equal(await people.secretary.page.isVisible('#agenda-add'), false);
+    // The register still lists the proxies, but offers nothing to change after the close.
+    const sec = people.secretary.page;
+    await sec.waitForSelector('#proxy-register li[data-from="lefebvre"]', { state: 'attached' });
+    assert.deepEqual(await sec.$$eval('#proxy-register [data-action="revoke"], #recusal-register button',
+        (bs) => bs.filter((b) => !b.hidden).length), 0, 'no revoke or withdraw button after the close');
+    assert.equal(await people.moreau.page.$eval('#proxy-give-box', (el) => el.hidden), true, 'no proxy to give');
+    assert.equal(await people.lefebvre.page.$eval('#proxy-revoke', (el) => el.hidden), true, 'no proxy to revoke');
     for (const who of ['chair', 'secretary', 'dubois']) {
         await axe(who, 'the meeting closed');
         await screenshots(people[who].page, `session-${who === 'dubois' ? 'member' : who}`);

@@ -140,9 +140,11 @@ export function proxiesView(ctx) {
         const li = h('li', { dataset: { from: x0.from } }, text, revoke ? ' ' : null, revoke);
         return {
             el: li,
-            enable(on) {
+            // `closed`: the meeting is over and nothing can change, so no button is shown.
+            enable(on, closed) {
                 if (revoke) {
                     enable(revoke, on);
+                    revoke.hidden = closed;
                 }
             },
             update(x) {
@@ -162,9 +164,10 @@ export function proxiesView(ctx) {
         const li = h('li', { dataset: { participant: r0.participant, item: r0.item } }, text, lift ? ' ' : null, lift);
         return {
             el: li,
-            enable(on) {
+            enable(on, closed) {
                 if (lift) {
                     enable(lift, on);
+                    lift.hidden = closed;
                 }
             },
             update(r) {
@@ -223,8 +226,8 @@ export function proxiesView(ctx) {
                 } else {
                     setText(mineText, t('proxies.mine.none'));
                 }
-                giveBox.hidden = !!gave || held.length > 0;
-                revokeBtn.hidden = !gave;
+                giveBox.hidden = !!gave || held.length > 0 || closed;
+                revokeBtn.hidden = !gave || closed;
                 enable(revokeBtn, !closed && !voteOpen);
                 const candidates = members.filter((p) => p.id !== me.participant
                     && (!s.settings.proxy_college || p.college === me.college) && !proxyFrom(s, p.id));
@@ -243,7 +246,7 @@ export function proxiesView(ctx) {
                     setText(recusalText, t('proxies.recusal.noItem'));
                 }
                 setText(recuseBtn, on ? t('proxies.recusal.withdraw') : t('proxies.recusal.declare'));
-                recuseBtn.hidden = !cur;
+                recuseBtn.hidden = !cur || closed;
                 enable(recuseBtn, !!cur && !closed && !voteOpen);
             }
 
@@ -253,7 +256,7 @@ export function proxiesView(ctx) {
             noProxy.hidden = proxies.length > 0;
             register.hidden = proxies.length === 0;
             for (const r of registerRows.values()) {
-                r.enable(!closed && !voteOpen);
+                r.enable(!closed && !voteOpen, closed);
             }
             const recs = s.recusals.filter((r) => s.agenda.has(r.item));
             reconcile(recusals, recusalRows, recs, (r) => `${r.participant} ${r.item}`, recusalRow);
@@ -262,7 +265,7 @@ export function proxiesView(ctx) {
             for (const r of recs) {
                 // No change on an item while a vote on it is open (PROTOCOL.md §6.6).
                 const voting = [...s.votes.values()].some((v) => v.state === 'open' && v.item === r.item);
-                recusalRows.get(`${r.participant} ${r.item}`).enable(!closed && !voting);
+                recusalRows.get(`${r.participant} ${r.item}`).enable(!closed && !voting, closed);
             }
 
             // The secretary.
