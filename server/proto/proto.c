@@ -1781,7 +1781,7 @@ proto_api_commission_clear(struct api_commission *c)
 int
 proto_api_member(const char *buf, size_t len, struct api_member *out)
 {
-    static const char *const keys[] = {"name", "college", "role", NULL};
+    static const char *const keys[] = {"name", "college", "role", "email", NULL};
     memset(out, 0, sizeof(*out));
     int rc;
     json_t *o = load_object(buf, len, &rc);
@@ -1790,7 +1790,8 @@ proto_api_member(const char *buf, size_t len, struct api_member *out)
     }
     if ((rc = only_keys(o, keys)) || (rc = take_str(o, "name", &out->name, NAME_MAX_, 1, 0)) ||
         (rc = take_str(o, "college", &out->college, ID_MAX - 1, 0, 0)) ||
-        (rc = take_str(o, "role", &out->role, 15, 1, 0))) {
+        (rc = take_str(o, "role", &out->role, 15, 1, 0)) ||
+        (rc = take_str(o, "email", &out->email, 254, 0, 0))) {
         goto fail;
     }
 fail:
@@ -1807,6 +1808,7 @@ proto_api_member_clear(struct api_member *c)
     free(c->name);
     free(c->college);
     free(c->role);
+    free(c->email);
     memset(c, 0, sizeof(*c));
 }
 

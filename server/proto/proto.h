@@ -112,6 +112,7 @@ struct api_member {
     char *name;
     char *college;
     char *role;
+    char *email; /* optional: "" or absent for none (roster_email_ok) */
 };
 struct api_meeting {
     char *id; /* optional: chosen by the client (a cluster routes by it) */
