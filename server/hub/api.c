@@ -904,13 +904,65 @@ agenda_from_previous(struct hub *h, void *req, struct live *l, int64_t now)
  * learns at once that their link changed), and the issue is an event of the
  * meeting, invitation.issued, so that the log and the record show from when
  * a new holder could act as them. */
+int
+hub_issue_links(struct hub *h, struct live *l, const struct strlist *pids, int64_t now,
+                char (*tokens)[SEC_TOKEN_LEN + 1], int *replaced)
+{
+    struct evlist evs = {0};
+    size_t n = pids->n ? pids->n : l->m->nparts;
+    size_t mark = l->npending;
+    int rc = hub_begin(h);
+    *replaced = 0;
+    if (rc) {
+        return rc;
+    }
+    rc = meeting_invite(l->m, pids, "admin", now, &evs); /* checks every id */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const struct participant *p =
+            pids->n ? meeting_participant(l->m, pids->v[i]) : &l->m->parts[i];
+        uint8_t hash[SEC_HASH_LEN];
+        int count = 0;
+        rc = store_token_revoke(h->st, l->m->id, p->id, now, &count);
+        *replaced += count;
+        if (rc == 0 && (rc = sec_token_new(tokens[i], hash)) == 0) {
+            rc = store_token_add(h->st, hash, "invitation", l->m->id, p->id, now);
+        }
+    }
+    if (rc == 0) {
+        rc = hub_write_events(h, l, &evs);
+    }
+    hub_end(h, l, mark, rc);
+    evlist_clear(&evs);
+    if (rc) {
+        sec_wipe(tokens, n * sizeof(*tokens));
+        return rc;
+    }
+    log_line(LOG_INFO, "meeting %s: %zu invitation(s) issued, %d earlier one(s) replaced", l->m->id,
+             n, *replaced);
+    for (size_t i = 0; *replaced && i < n; i++) {
+        hub_kick(h, l, pids->n ? pids->v[i] : l->m->parts[i].id,
+                 "your personal link was replaced by a new one");
+    }
+    return 0;
+}
+
+const char *
+hub_issue_error(int rc)
+{
+    return rc == ERR_NOT_FOUND   ? "no such participant in this meeting"
+           : rc == ERR_BAD_STATE ? "the record is approved: the meeting is over"
+                                 : NULL;
+}
+
+/* New personal links. Only the admin (the secretariat) issues them: a link
+ * lets its holder act as that participant, so the chair who could issue a
+ * member's link could vote in the member's name. */
 static void
 invitations_create(struct hub *h, void *req, struct live *l, const char *body, size_t len,
                    int64_t now)
 {
     struct api_invite in;
     struct strlist pids = {0};
-    struct evlist evs = {0};
     int rc = proto_api_invite(body, len, &in);
     if (rc) {
         hub_http_fail(h, req, rc, NULL);
@@ -920,54 +972,33 @@ invitations_create(struct hub *h, void *req, struct live *l, const char *body, s
         rc = strlist_push(&pids, in.participants[i]);
     }
     proto_api_invite_clear(&in);
-    struct pj *list = pj_array();
     size_t n = pids.n ? pids.n : l->m->nparts;
+    char(*tokens)[SEC_TOKEN_LEN + 1] = calloc(n ? n : 1, sizeof(*tokens));
     int replaced = 0;
-    size_t mark = l->npending;
-    if (rc == 0 && (rc = hub_begin(h)) == 0) {
-        rc = meeting_invite(l->m, &pids, "admin", now, &evs); /* checks every id */
-        for (size_t i = 0; rc == 0 && i < n; i++) {
-            const struct participant *p =
-                pids.n ? meeting_participant(l->m, pids.v[i]) : &l->m->parts[i];
-            char token[SEC_TOKEN_LEN + 1];
-            uint8_t hash[SEC_HASH_LEN];
-            int count = 0;
-            rc = store_token_revoke(h->st, l->m->id, p->id, now, &count);
-            replaced += count;
-            if (rc == 0 && (rc = sec_token_new(token, hash)) == 0) {
-                rc = store_token_add(h->st, hash, "invitation", l->m->id, p->id, now);
-            }
-            char link[128];
-            snprintf(link, sizeof(link), "/m/%s#t=%s", l->m->id, token);
-            struct pj *o = member_json(p->id, p->name, p->college, role_str(p->role));
-            pj_set_str(o, "participant", p->id);
-            pj_set_str(o, "token", token);
-            pj_set_str(o, "link", link);
-            pj_push(list, o);
-            sec_wipe(token, sizeof(token));
-            sec_wipe(link, sizeof(link));
-        }
-        if (rc == 0) {
-            rc = hub_write_events(h, l, &evs);
-        }
-        hub_end(h, l, mark, rc);
+    if (rc == 0) {
+        rc = tokens ? hub_issue_links(h, l, &pids, now, tokens, &replaced) : ERR_NOMEM;
     }
-    evlist_clear(&evs);
     if (rc) {
         strlist_clear(&pids);
-        pj_free(list);
-        hub_http_fail(h, req, rc,
-                      rc == ERR_NOT_FOUND   ? "no such participant in this meeting"
-                      : rc == ERR_BAD_STATE ? "the record is approved: the meeting is over"
-                                            : NULL);
+        free(tokens);
+        hub_http_fail(h, req, rc, hub_issue_error(rc));
         return;
     }
-    log_line(LOG_INFO, "meeting %s: %zu invitation(s) issued, %d earlier one(s) replaced", l->m->id,
-             n, replaced);
-    for (size_t i = 0; replaced && i < n; i++) {
-        hub_kick(h, l, pids.n ? pids.v[i] : l->m->parts[i].id,
-                 "your personal link was replaced by a new one");
+    struct pj *list = pj_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct participant *p =
+            pids.n ? meeting_participant(l->m, pids.v[i]) : &l->m->parts[i];
+        char link[128];
+        snprintf(link, sizeof(link), "/m/%s#t=%s", l->m->id, tokens[i]);
+        struct pj *o = member_json(p->id, p->name, p->college, role_str(p->role));
+        pj_set_str(o, "participant", p->id);
+        pj_set_str(o, "token", tokens[i]);
+        pj_set_str(o, "link", link);
+        pj_push(list, o);
+        sec_wipe(link, sizeof(link));
     }
+    sec_wipe(tokens, n * sizeof(*tokens));
+    free(tokens);
     strlist_clear(&pids);
     struct pj *o = pj_object();
     pj_set(o, "invitations", list);
@@ -1242,6 +1273,9 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
         get ? snapshot_answer(h, req, 200, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (n == 6 && strcmp(seg[3], "votes") == 0 && strcmp(seg[5], "ballots") == 0) {
         get ? ballots_list(h, req, l, seg[4]) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (strcmp(seg[3], "convocations") == 0) {
+        admin ? hub_convocations_route(h, req, l, method, seg + 3, n - 3, body, len, now)
+              : hub_http_fail(h, req, ERR_FORBIDDEN, "the secretariat (admin) only");
     } else if (strcmp(seg[3], "settings") == 0 || strcmp(seg[3], "agenda") == 0) {
         prepare_route(h, req, l, admin, method, seg + 3, n - 3, body, len, now);
     } else if (strcmp(seg[3], "invitations") != 0 || n > 5) {

@@ -1876,6 +1876,40 @@ fail:
     return rc;
 }
 
+int
+proto_api_convocation(const char *buf, size_t len, struct api_convocation *out)
+{
+    static const char *const keys[] = {"participants", "lang", NULL};
+    memset(out, 0, sizeof(*out));
+    int rc;
+    json_t *o = len ? load_object(buf, len, &rc) : json_object();
+    if (!o) {
+        return len ? rc : ERR_NOMEM;
+    }
+    if ((rc = only_keys(o, keys)) ||
+        (rc = take_id_array(o, "participants", &out->participants, &out->n, 100000)) ||
+        (rc = take_str(o, "lang", &out->lang, 8, 0, 1))) {
+        goto fail;
+    }
+    if (out->lang && strcmp(out->lang, "fr") != 0 && strcmp(out->lang, "en") != 0) {
+        rc = ERR_INVALID;
+    }
+fail:
+    json_decref(o);
+    if (rc) {
+        proto_api_convocation_clear(out);
+    }
+    return rc;
+}
+
+void
+proto_api_convocation_clear(struct api_convocation *c)
+{
+    free_array(c->participants, c->n);
+    free(c->lang);
+    memset(c, 0, sizeof(*c));
+}
+
 void
 proto_api_invite_clear(struct api_invite *c)
 {
