@@ -65,8 +65,9 @@ plain_ascii(const char *s)
 }
 
 /* Header text: as is when printable ASCII, else RFC 2047 encoded-words of
- * at most 45 bytes of UTF-8 each (75 characters), never cutting a
- * character, separated by folding white space. */
+ * at most 39 bytes of UTF-8 each (64 characters, so that the first fits
+ * after "Subject: " in 78), never cutting a character, separated by
+ * folding white space. */
 static void
 header_text(FILE *f, const char *s)
 {
@@ -76,7 +77,7 @@ header_text(FILE *f, const char *s)
     }
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
-        size_t take = n - i < 45 ? n - i : 45;
+        size_t take = n - i < 39 ? n - i : 39;
         while (i + take < n && ((unsigned char)s[i + take] & 0xc0) == 0x80) {
             take--;
         }

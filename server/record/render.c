@@ -17,7 +17,9 @@
  * into a flat list of blocks (headings, paragraphs, minutes entries,
  * tables, code) of plain UTF-8 text in the meeting's language. The three
  * back-ends only lay blocks out and escape text for their format, so the
- * documents cannot say different things.
+ * documents cannot say different things. Another short document (the
+ * convocation, convoc.c) gives its own blocks through render_doc_html and
+ * render_doc_pdf and is laid out by the same back-ends.
  *
  * The PDF is laid out once, each page drawn into a cairo recording; the
  * number of pages then known, every recording is replayed into the PDF with
