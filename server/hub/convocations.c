@@ -132,7 +132,9 @@ one_build(struct hub *h, struct live *l, const struct participant *p, const char
     snprintf(o->link, sizeof(o->link), "%.*s/m/%s#t=%s",
              (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl), base, m->id, token);
     public_host(h, o->host, sizeof(o->host));
-    o->c = (struct convoc){.lang = lang ? lang : m->lang ? m->lang : "fr",
+    o->c = (struct convoc){.lang = lang      ? lang
+                                   : m->lang ? m->lang
+                                             : "fr",
                            .meeting = m->id,
                            .commission = m->commission_name ? m->commission_name : "",
                            .title = m->title ? m->title : "",
@@ -168,8 +170,8 @@ row_json(struct hub *h, struct live *l, const struct participant *p, int *rc)
     struct pj *o = pj_object();
     *rc = store_member_email(h->st, p->id, email, sizeof(email));
     if (*rc == 0) {
-        *rc = store_convocation_get(h->st, l->m->id, p->id, status, reason, sizeof(reason),
-                                    &updated);
+        *rc =
+            store_convocation_get(h->st, l->m->id, p->id, status, reason, sizeof(reason), &updated);
         if (*rc == ERR_NOT_FOUND) {
             *rc = 0;
             snprintf(status, sizeof(status), "none");
@@ -244,8 +246,8 @@ document(struct hub *h, void *req, struct live *l, const char *pid, const char *
     }
     if (rc) {
         proto_api_convocation_clear(&in);
-        hub_http_fail(h, req, rc, rc == ERR_INVALID ? "the body is {\"lang\"?: \"fr\" or \"en\"}"
-                                                    : NULL);
+        hub_http_fail(h, req, rc,
+                      rc == ERR_INVALID ? "the body is {\"lang\"?: \"fr\" or \"en\"}" : NULL);
         return;
     }
     char email[256];
@@ -254,7 +256,7 @@ document(struct hub *h, void *req, struct live *l, const char *pid, const char *
         hub_http_fail(h, req, rc, NULL);
         return;
     }
-    /* the document is made before the link is issued, so that a meeting
+    /* an invitation is tried before the link is issued, so that a meeting
      * without a time of day refuses an .ics without revoking anything */
     struct one o;
     char *out = NULL;
@@ -263,7 +265,8 @@ document(struct hub *h, void *req, struct live *l, const char *pid, const char *
     char probe[SEC_TOKEN_LEN + 1];
     memset(probe, 'x', SEC_TOKEN_LEN);
     probe[SEC_TOKEN_LEN] = '\0';
-    if ((rc = one_build(h, l, p, in.lang, email, probe, now, &o)) == 0) {
+    if (kinds[k].make == convoc_ics &&
+        (rc = one_build(h, l, p, in.lang, email, probe, now, &o)) == 0) {
         rc = kinds[k].make(&o.c, &out, &outlen);
         free(out);
         one_free(&o);
@@ -271,7 +274,7 @@ document(struct hub *h, void *req, struct live *l, const char *pid, const char *
     struct strlist one_pid = {0};
     int replaced = 0;
     if (rc == 0 && (rc = strlist_push(&one_pid, p->id)) == 0) {
-        rc = hub_issue_links(h, l, &one_pid, now, (char(*)[SEC_TOKEN_LEN + 1])token, &replaced);
+        rc = hub_issue_links(h, l, &one_pid, now, (char(*)[SEC_TOKEN_LEN + 1]) token, &replaced);
     }
     strlist_clear(&one_pid);
     if (rc == 0 && (rc = one_build(h, l, p, in.lang, email, token, now, &o)) == 0) {
@@ -494,8 +497,8 @@ void
 hub_convocations_flush(struct hub *h, bool committed)
 {
     if (committed && h->noutbox && !h->mailer) {
-        h->mailer = mailer_new(h->cfg.sendmail && *h->cfg.sendmail ? h->cfg.sendmail
-                                                                   : DEFAULT_SENDMAIL);
+        h->mailer =
+            mailer_new(h->cfg.sendmail && *h->cfg.sendmail ? h->cfg.sendmail : DEFAULT_SENDMAIL);
         if (!h->mailer) {
             log_line(LOG_ERROR, "cannot start the mail sender: %zu convocation(s) left pending",
                      h->noutbox);

@@ -150,22 +150,24 @@ mail_message(const struct mail_parts *p, char **out, size_t *len)
             p->message_id_host && *p->message_id_host ? p->message_id_host : "localhost");
     fprintf(f, "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n",
             mixed);
-    fprintf(f, "--%s\r\nContent-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", mixed,
-            alt);
-    fprintf(f, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-               "Content-Transfer-Encoding: base64\r\n\r\n",
+    fprintf(f, "--%s\r\nContent-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", mixed, alt);
+    fprintf(f,
+            "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n",
             alt);
     base64(f, (const unsigned char *)p->text, strlen(p->text), 76);
-    fprintf(f, "--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
-               "Content-Transfer-Encoding: base64\r\n\r\n",
+    fprintf(f,
+            "--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n",
             alt);
     base64(f, (const unsigned char *)p->html, strlen(p->html), 76);
     fprintf(f, "--%s--\r\n", alt);
     if (p->ics) {
         const char *name = p->ics_name && *p->ics_name ? p->ics_name : "invitation.ics";
-        fprintf(f, "--%s\r\nContent-Type: text/calendar; charset=utf-8; method=REQUEST; "
-                   "name=\"%s\"\r\nContent-Disposition: attachment; filename=\"%s\"\r\n"
-                   "Content-Transfer-Encoding: base64\r\n\r\n",
+        fprintf(f,
+                "--%s\r\nContent-Type: text/calendar; charset=utf-8; method=REQUEST; "
+                "name=\"%s\"\r\nContent-Disposition: attachment; filename=\"%s\"\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\n",
                 mixed, name, name);
         base64(f, (const unsigned char *)p->ics, p->ics_len, 76);
     }

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 struct mail_parts {
-    const char *from;    /* address, or NULL/"" (the mail system then sets it) */
+    const char *from; /* address, or NULL/"" (the mail system then sets it) */
     const char *from_name;
     const char *to;      /* address */
     const char *to_name; /* any UTF-8 */
@@ -34,32 +34,36 @@ struct mail_parts {
     const char *html;    /* text/html body */
     const char *ics;     /* the invitation, or NULL */
     size_t ics_len;
-    const char *ics_name; /* its file name */
+    const char *ics_name;        /* its file name */
     const char *message_id_host; /* the Message-ID's domain */
-    int64_t now_ms;      /* the Date header */
-    uint64_t unique;     /* makes the Message-ID and boundaries unique */
+    int64_t now_ms;              /* the Date header */
+    uint64_t unique;             /* makes the Message-ID and boundaries unique */
 };
 
 /* The message (new, NUL-terminated, CRLF line endings). 0, ERR_NOMEM, or
  * ERR_INVALID when an address holds a character a header cannot. */
-int mail_message(const struct mail_parts *p, char **out, size_t *len);
+int
+mail_message(const struct mail_parts *p, char **out, size_t *len);
 
 struct mailer;
 
 /* A sender for the program at `path` (copied). NULL when out of memory or
  * the thread cannot start. */
-struct mailer *mailer_new(const char *path);
+struct mailer *
+mailer_new(const char *path);
 /* Stops the thread after the message in progress (the queue is dropped). */
-void mailer_free(struct mailer *m);
+void
+mailer_free(struct mailer *m);
 
 /* Queue `msg` (taken, freed by the mailer) under `tag` (copied: the
  * caller's name for it). 0 or ERR_NOMEM (msg then freed). */
-int mailer_send(struct mailer *m, const char *tag, char *msg, size_t len);
+int
+mailer_send(struct mailer *m, const char *tag, char *msg, size_t len);
 
 /* Call `cb` for every message done since the last call: sent (ok) or not,
  * with a one-line reason. Returns how many. */
-size_t mailer_poll(struct mailer *m, void (*cb)(void *ctx, const char *tag, bool ok,
-                                                const char *reason),
-                   void *ctx);
+size_t
+mailer_poll(struct mailer *m, void (*cb)(void *ctx, const char *tag, bool ok, const char *reason),
+            void *ctx);
 
 #endif

@@ -261,8 +261,13 @@ document(const struct convoc *c, bool pdf, char **out, size_t *len)
         }
     }
     if (rc == 0) {
-        struct render_doc rd = {.lang = c->lang, .title = title, .header = header,
-                                .author = c->commission, .created = "", .v = b.v, .n = b.n};
+        struct render_doc rd = {.lang = c->lang,
+                                .title = title,
+                                .header = header,
+                                .author = c->commission,
+                                .created = "",
+                                .v = b.v,
+                                .n = b.n};
         rc = pdf ? render_doc_pdf(&rd, out, len) : render_doc_html(&rd, out, len);
     }
     free(title);
@@ -378,8 +383,7 @@ convoc_ics(const struct convoc *c, char **out, size_t *len)
         return ERR_NOMEM;
     }
     fprintf(d, "%s\n\n%s%s%s\n%s\n\n%s\n", c->commission, words_get(L, W_CONV_LINK),
-            words_get(L, W_SEP), c->link, words_get(L, W_CONV_LINK_NOTE),
-            words_get(L, W_AGENDA));
+            words_get(L, W_SEP), c->link, words_get(L, W_CONV_LINK_NOTE), words_get(L, W_AGENDA));
     for (size_t i = 0; i < c->nitems; i++) {
         fprintf(d, words_get(L, W_CONV_ITEM), c->items[i].number, c->items[i].title);
         fputc('\n', d);
@@ -393,8 +397,8 @@ convoc_ics(const struct convoc *c, char **out, size_t *len)
     char *location = ics_text(c->place && c->place[0] ? c->place : c->room ? c->room : "");
     char *attendee = NULL;
     char uid[256];
-    snprintf(uid, sizeof(uid), "concerto-%s@%s", c->meeting, c->host && *c->host ? c->host
-                                                                                  : "localhost");
+    snprintf(uid, sizeof(uid), "concerto-%s@%s", c->meeting,
+             c->host && *c->host ? c->host : "localhost");
     free(dtext);
     char *buf = NULL;
     size_t n = 0;

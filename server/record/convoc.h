@@ -38,20 +38,20 @@ struct convoc_item {
 };
 
 struct convoc {
-    const char *lang; /* "fr" (default) or "en" */
+    const char *lang;    /* "fr" (default) or "en" */
     const char *meeting; /* id: the invitation's UID */
     const char *commission;
     const char *title;
-    const char *date;   /* the meeting's, ISO 8601 ("" for none) */
-    int64_t duration_s; /* planned length: the invitation's end (0: two hours) */
-    const char *place;  /* "" for none */
-    const char *room;   /* the video room's address, "" for none */
-    const char *name;   /* the participant */
-    const char *email;  /* the participant's address ("" for none): ATTENDEE */
+    const char *date;      /* the meeting's, ISO 8601 ("" for none) */
+    int64_t duration_s;    /* planned length: the invitation's end (0: two hours) */
+    const char *place;     /* "" for none */
+    const char *room;      /* the video room's address, "" for none */
+    const char *name;      /* the participant */
+    const char *email;     /* the participant's address ("" for none): ATTENDEE */
     const char *organizer; /* the sender's address ("" for none): ORGANIZER */
-    const char *link;   /* the personal link, absolute */
-    const char *host;   /* the UID's domain */
-    int64_t now_ms;     /* DTSTAMP */
+    const char *link;      /* the personal link, absolute */
+    const char *host;      /* the UID's domain */
+    int64_t now_ms;        /* DTSTAMP */
     const struct convoc_item *items;
     size_t nitems;
 };

@@ -21,12 +21,18 @@ static void
 mime_headers(void **state)
 {
     (void)state;
-    struct mail_parts p = {.from = "secretariat@example.org", .from_name = "CCR Hauts-de-France",
-                           .to = "elise@example.org", .to_name = "Élise Durand",
+    struct mail_parts p = {.from = "secretariat@example.org",
+                           .from_name = "CCR Hauts-de-France",
+                           .to = "elise@example.org",
+                           .to_name = "Élise Durand",
                            .subject = "Convocation : Séance plénière, jeudi 4 mars 2027 à 14:00 "
                                       "avec un sujet assez long pour tenir sur deux mots codés",
-                           .text = "texte", .html = "<p>html</p>", .ics = "BEGIN:VCALENDAR\r\n",
-                           .ics_len = 17, .now_ms = 1796000000000LL, .unique = 42};
+                           .text = "texte",
+                           .html = "<p>html</p>",
+                           .ics = "BEGIN:VCALENDAR\r\n",
+                           .ics_len = 17,
+                           .now_ms = 1796000000000LL,
+                           .unique = 42};
     char *out;
     size_t len;
     assert_int_equal(mail_message(&p, &out, &len), 0);

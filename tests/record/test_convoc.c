@@ -29,14 +29,22 @@ static const struct convoc_item items[] = {
 static struct convoc
 sample(const char *lang, const char *date)
 {
-    return (struct convoc){.lang = lang, .meeting = "m1", .commission = "CCR Hauts-de-France",
-                           .title = "Séance plénière", .date = date, .duration_s = 5400,
-                           .place = "Lille, salle 2", .room = "https://visio.example.org/ccr",
-                           .name = "Élise \"Lili\" Durand", .email = "elise@example.org",
+    return (struct convoc){.lang = lang,
+                           .meeting = "m1",
+                           .commission = "CCR Hauts-de-France",
+                           .title = "Séance plénière",
+                           .date = date,
+                           .duration_s = 5400,
+                           .place = "Lille, salle 2",
+                           .room = "https://visio.example.org/ccr",
+                           .name = "Élise \"Lili\" Durand",
+                           .email = "elise@example.org",
                            .organizer = "secretariat@example.org",
                            .link = "https://concerto.example.org/m/m1#t=AAAA",
-                           .host = "concerto.example.org", .now_ms = 1796000000000LL,
-                           .items = items, .nitems = 3};
+                           .host = "concerto.example.org",
+                           .now_ms = 1796000000000LL,
+                           .items = items,
+                           .nitems = 3};
 }
 
 static void
@@ -84,7 +92,8 @@ text_and_html(void **state)
     char *out;
     size_t len;
     assert_int_equal(convoc_subject(&c, &out, &len), 0);
-    assert_string_equal(out, "Convocation : Séance plénière, jeudi 4 mars 2027 à\xc2\xa0" "14:00");
+    assert_string_equal(out, "Convocation : Séance plénière, jeudi 4 mars 2027 à\xc2\xa0"
+                             "14:00");
     free(out);
     assert_int_equal(convoc_text(&c, &out, &len), 0);
     const char *a = strstr(out, "1. Approbation"), *b = strstr(out, "2. Budget"),
@@ -113,9 +122,18 @@ email_check(void **state)
     assert_true(roster_email_ok(""));
     assert_true(roster_email_ok("jean.martin@example.org"));
     assert_true(roster_email_ok("a+b@sub.example.fr"));
-    const char *bad[] = {"jean", "@example.org", "jean@", "jean@localhost", "a@b@c.org",
-                         "-oQ@example.org", "a b@example.org", "a@example.org\nBcc: x@y.z",
-                         "<a@example.org>", "a@example.", "a@.org", "é@example.org"};
+    const char *bad[] = {"jean",
+                         "@example.org",
+                         "jean@",
+                         "jean@localhost",
+                         "a@b@c.org",
+                         "-oQ@example.org",
+                         "a b@example.org",
+                         "a@example.org\nBcc: x@y.z",
+                         "<a@example.org>",
+                         "a@example.",
+                         "a@.org",
+                         "é@example.org"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_false(roster_email_ok(bad[i]));
     }
