@@ -9,7 +9,7 @@ pkgs=(gcc make cmake pkg-config libwebsockets-dev libjansson-dev libsqlite3-dev
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(libcmocka-dev python3 python3-websockets python3-pytest python3-jsonschema
          minisign chromium curl valgrind poppler-utils nginx openssl rsync
-         clang libclang-rt-14-dev)
+         clang libclang-rt-14-dev msmtp python3-aiosmtpd)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
 

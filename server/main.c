@@ -7,7 +7,8 @@
  * here.
  *
  *   concerto serve [--listen ADDR:PORT] [--db FILE] [--web DIR] [--key FILE]
- *                  [--room-base URL] [--demo]
+ *                  [--room-base URL] [--public-url URL] [--sendmail PATH]
+ *                  [--mail-from ADDR] [--demo]
  *   concerto init [--db FILE]
  *   concerto backup [--db FILE] OUT
  *   concerto verify [--pub FILE] DIR
@@ -61,6 +62,12 @@ static const char usage_serve[] =
     "  --key FILE          Ed25519 signing key, created 0600 if absent\n"
     "                      (default ./var/signing.key; public key beside it, .pub)\n"
     "  --room-base URL     video room base (default https://meet.jit.si/)\n"
+    "  --public-url URL    where browsers reach this server, for the links sent\n"
+    "                      by e-mail (default http://LISTEN)\n"
+    "  --sendmail PATH     the mail system's sendmail program, run as PATH -t -oi\n"
+    "                      (default /usr/sbin/sendmail)\n"
+    "  --mail-from ADDR    the convocations' sender address (default: the mail\n"
+    "                      system's)\n"
     "  --allow-origin URL  a web origin allowed to open WebSockets besides this\n"
     "                      server's own (repeatable), e.g. https://concerto.example.org\n"
     "  --max-connections N WebSockets in all (default 20000)\n"
@@ -230,7 +237,8 @@ open_store(const char *cmd, const char *db, struct store **st)
 /* What `serve` was asked for; zero limits mean the net's defaults. */
 enum serve_limit { MAX_CONN, MAX_PER_ADDR, MSG_RATE, HTTP_TIMEOUT, THREADS, LOG_INTERVAL, NLIMITS };
 struct serve_opts {
-    const char *listen, *db, *web, *key, *room_base;
+    const char *listen, *db, *web, *key, *room_base, *public_url, *sendmail, *mail_from;
+    char default_url[300];
     const char *origins[17]; /* NULL-terminated */
     int norigins, demo, log_connections;
     long limits[NLIMITS];
@@ -243,13 +251,29 @@ static int
 parse_serve(int argc, char **argv, struct serve_opts *o)
 {
     static const long limit_max[NLIMITS] = {1000000, 1000000, 1000000, 1000000, 64, 86400};
-    enum { O_LISTEN = 256, O_DB, O_WEB, O_KEY, O_ROOM, O_ORIGIN, O_DEMO, O_LOGCONN, O_LIMIT };
+    enum {
+        O_LISTEN = 256,
+        O_DB,
+        O_WEB,
+        O_KEY,
+        O_ROOM,
+        O_PUBLIC,
+        O_SENDMAIL,
+        O_FROM,
+        O_ORIGIN,
+        O_DEMO,
+        O_LOGCONN,
+        O_LIMIT
+    };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"db", required_argument, NULL, O_DB},
         {"web", required_argument, NULL, O_WEB},
         {"key", required_argument, NULL, O_KEY},
         {"room-base", required_argument, NULL, O_ROOM},
+        {"public-url", required_argument, NULL, O_PUBLIC},
+        {"sendmail", required_argument, NULL, O_SENDMAIL},
+        {"mail-from", required_argument, NULL, O_FROM},
         {"allow-origin", required_argument, NULL, O_ORIGIN},
         {"demo", no_argument, NULL, O_DEMO},
         {"log-connections", no_argument, NULL, O_LOGCONN},
@@ -262,8 +286,9 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char **strings[O_ORIGIN - O_LISTEN] = {&o->listen, &o->db, &o->web, &o->key,
-                                                 &o->room_base};
+    const char **strings[O_ORIGIN - O_LISTEN] = {&o->listen,     &o->db,       &o->web,
+                                                 &o->key,        &o->room_base, &o->public_url,
+                                                 &o->sendmail,   &o->mail_from};
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         if (c >= O_LIMIT && c < O_LIMIT + NLIMITS) {
@@ -429,7 +454,11 @@ cmd_serve(int argc, char **argv)
     net_io(n, &io);
     size_t publen = 0;
     pubtext = read_text(sec_key_pub_path(sk), &publen);
+    snprintf(o.default_url, sizeof(o.default_url), "http://%s", o.listen);
     struct hub_config hcfg = {.room_base = o.room_base,
+                              .public_url = o.public_url ? o.public_url : o.default_url,
+                              .sendmail = o.sendmail,
+                              .mail_from = o.mail_from,
                               .key = sk,
                               .pubkey = pubtext,
                               .wal = wal,

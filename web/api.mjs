@@ -74,15 +74,21 @@ export function dispositionName(header, fallback) {
 
 // Fetch `path` with the bearer token as a file and hand it to the browser as
 // a download, named from the answer's Content-Disposition. Resolves with the
-// name given; an error answer becomes an ApiError as in request().
-export async function download(path, { token, fallback = 'download' } = {}) {
+// name given; an error answer becomes an ApiError as in request(). A file
+// made on request (a convocation) is asked for with method 'POST' and `json`.
+export async function download(path, { token, fallback = 'download', method = 'GET', json } = {}) {
     const headers = {};
     if (token) {
         headers.Authorization = `Bearer ${token}`;
     }
+    let body;
+    if (json !== undefined) {
+        headers['Content-Type'] = 'application/json';
+        body = JSON.stringify(json);
+    }
     let res;
     try {
-        res = await fetch(path, { headers, credentials: 'omit', cache: 'no-store' });
+        res = await fetch(path, { method, headers, body, credentials: 'omit', cache: 'no-store' });
     } catch (e) {
         throw new ApiError('network', e.message, 0);
     }

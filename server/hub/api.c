@@ -247,6 +247,7 @@ fail_at(struct hub *h, void *req, int code, const char *message, size_t line, co
  * sentence quoting the refused word. One rule for both routes. */
 struct member_words {
     char college[ID_MAX];
+    char email[256]; /* trimmed; "" for none */
     const char *role;
     const char *field, *reason;
     char why[160];
@@ -271,10 +272,11 @@ quote_word(char *out, size_t cap, const char *fmt, const char *value)
 
 static int
 member_words(const char *colleges, const char *name, const char *college_word,
-             const char *role_word, struct member_words *m)
+             const char *role_word, const char *email, struct member_words *m)
 {
     char folded[8];
     m->college[0] = 0;
+    m->email[0] = 0;
     m->role = NULL;
     m->field = m->reason = NULL;
     m->why[0] = 0;
@@ -304,6 +306,22 @@ member_words(const char *colleges, const char *name, const char *college_word,
         quote_word(m->why, sizeof(m->why), "a member needs a college%s", "");
         return ERR_INVALID;
     }
+    const char *e = email ? email : "";
+    e += strspn(e, " \t");
+    size_t n = strlen(e);
+    while (n && (e[n - 1] == ' ' || e[n - 1] == '\t')) {
+        n--;
+    }
+    if (n < sizeof(m->email)) {
+        memcpy(m->email, e, n);
+        m->email[n] = 0;
+    }
+    if (n >= sizeof(m->email) || !roster_email_ok(m->email)) {
+        m->email[0] = 0;
+        m->field = m->reason = "email";
+        quote_word(m->why, sizeof(m->why), "\"%s\" is not an e-mail address", e);
+        return ERR_INVALID;
+    }
     return 0;
 }
 
@@ -320,16 +338,21 @@ member_create(struct hub *h, void *req, const char *cid, const char *body, size_
         return;
     }
     if ((rc = store_commission_get(h->st, cid, &name, &colleges)) == 0) {
-        rc = member_words(colleges, in.name, in.college, in.role, &m);
+        rc = member_words(colleges, in.name, in.college, in.role, in.email, &m);
     }
     char id[9];
     sec_random_id(id, 8);
     if (rc == 0 && (rc = hub_begin(h)) == 0) {
         rc = store_member_add(h->st, id, cid, in.name, m.college, m.role, now);
+        if (rc == 0 && m.email[0]) {
+            rc = store_member_email_set(h->st, id, m.email);
+        }
         hub_end(h, NULL, 0, rc);
     }
     if (rc == 0) {
-        answer(h, req, 201, member_json(id, in.name, m.college, m.role));
+        struct pj *o = member_json(id, in.name, m.college, m.role);
+        pj_set_str(o, "email", m.email);
+        answer(h, req, 201, o);
     } else if (m.field) {
         fail_at(h, req, rc, m.why, 0, m.field, m.reason);
     } else {
@@ -349,7 +372,7 @@ struct csv_import {
     const char *cid;
     const char *colleges;
     int64_t now;
-    int col[3]; /* by enum roster_column: the index of its column, or -1 */
+    int col[ROSTER_COLUMNS]; /* by enum roster_column: the index of its column, or -1 */
     struct pj *out;
     size_t count;
     size_t line;
@@ -358,7 +381,7 @@ struct csv_import {
     char why[200];
 };
 
-static const char *const column_names[] = {"name", "college", "role"};
+static const char *const column_names[] = {"name", "college", "role", "email"};
 
 static int
 csv_bad(struct csv_import *ci, size_t line, const char *field, const char *reason,
@@ -376,7 +399,9 @@ csv_bad(struct csv_import *ci, size_t line, const char *field, const char *reaso
 static int
 csv_header(struct csv_import *ci, char **f, size_t n)
 {
-    ci->col[0] = ci->col[1] = ci->col[2] = -1;
+    for (int c = 0; c < ROSTER_COLUMNS; c++) {
+        ci->col[c] = -1;
+    }
     for (size_t i = 0; i < n; i++) {
         enum roster_column c = roster_column(f[i]);
         if (c != ROSTER_NONE && ci->col[c] < 0) {
@@ -401,7 +426,7 @@ csv_row(void *ctx, size_t line, char **f, size_t n)
     if (line == 1) {
         return csv_header(ci, f, n);
     }
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < ROSTER_COLUMNS; c++) {
         if (ci->col[c] >= (int)n) {
             return csv_bad(ci, line, column_names[c], "fields",
                            "the line ends before its %s field", column_names[c]);
@@ -410,8 +435,9 @@ csv_row(void *ctx, size_t line, char **f, size_t n)
     const char *name = f[ci->col[ROSTER_NAME]];
     const char *college_word = ci->col[ROSTER_COLLEGE] >= 0 ? f[ci->col[ROSTER_COLLEGE]] : "";
     const char *role_word = f[ci->col[ROSTER_ROLE]];
+    const char *email = ci->col[ROSTER_EMAIL] >= 0 ? f[ci->col[ROSTER_EMAIL]] : "";
     struct member_words m;
-    if (member_words(ci->colleges, name, college_word, role_word, &m)) {
+    if (member_words(ci->colleges, name, college_word, role_word, email, &m)) {
         snprintf(ci->why, sizeof(ci->why), "line %zu: %s", line, m.why);
         ci->line = line;
         ci->field = m.field;
@@ -421,13 +447,18 @@ csv_row(void *ctx, size_t line, char **f, size_t n)
     char id[9];
     sec_random_id(id, 8);
     int rc = store_member_add(ci->h->st, id, ci->cid, name, m.college, m.role, ci->now);
+    if (rc == 0 && m.email[0]) {
+        rc = store_member_email_set(ci->h->st, id, m.email);
+    }
     if (rc) {
         snprintf(ci->why, sizeof(ci->why), "line %zu: cannot store the member", line);
         ci->line = line;
         return rc;
     }
     ci->count++;
-    return pj_push(ci->out, member_json(id, name, m.college, m.role));
+    struct pj *o = member_json(id, name, m.college, m.role);
+    pj_set_str(o, "email", m.email);
+    return pj_push(ci->out, o);
 }
 
 static void
@@ -873,13 +904,65 @@ agenda_from_previous(struct hub *h, void *req, struct live *l, int64_t now)
  * learns at once that their link changed), and the issue is an event of the
  * meeting, invitation.issued, so that the log and the record show from when
  * a new holder could act as them. */
+int
+hub_issue_links(struct hub *h, struct live *l, const struct strlist *pids, int64_t now,
+                char (*tokens)[SEC_TOKEN_LEN + 1], int *replaced)
+{
+    struct evlist evs = {0};
+    size_t n = pids->n ? pids->n : l->m->nparts;
+    size_t mark = l->npending;
+    int rc = hub_begin(h);
+    *replaced = 0;
+    if (rc) {
+        return rc;
+    }
+    rc = meeting_invite(l->m, pids, "admin", now, &evs); /* checks every id */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const struct participant *p =
+            pids->n ? meeting_participant(l->m, pids->v[i]) : &l->m->parts[i];
+        uint8_t hash[SEC_HASH_LEN];
+        int count = 0;
+        rc = store_token_revoke(h->st, l->m->id, p->id, now, &count);
+        *replaced += count;
+        if (rc == 0 && (rc = sec_token_new(tokens[i], hash)) == 0) {
+            rc = store_token_add(h->st, hash, "invitation", l->m->id, p->id, now);
+        }
+    }
+    if (rc == 0) {
+        rc = hub_write_events(h, l, &evs);
+    }
+    hub_end(h, l, mark, rc);
+    evlist_clear(&evs);
+    if (rc) {
+        sec_wipe(tokens, n * sizeof(*tokens));
+        return rc;
+    }
+    log_line(LOG_INFO, "meeting %s: %zu invitation(s) issued, %d earlier one(s) replaced", l->m->id,
+             n, *replaced);
+    for (size_t i = 0; *replaced && i < n; i++) {
+        hub_kick(h, l, pids->n ? pids->v[i] : l->m->parts[i].id,
+                 "your personal link was replaced by a new one");
+    }
+    return 0;
+}
+
+const char *
+hub_issue_error(int rc)
+{
+    return rc == ERR_NOT_FOUND   ? "no such participant in this meeting"
+           : rc == ERR_BAD_STATE ? "the record is approved: the meeting is over"
+                                 : NULL;
+}
+
+/* New personal links. Only the admin (the secretariat) issues them: a link
+ * lets its holder act as that participant, so the chair who could issue a
+ * member's link could vote in the member's name. */
 static void
 invitations_create(struct hub *h, void *req, struct live *l, const char *body, size_t len,
                    int64_t now)
 {
     struct api_invite in;
     struct strlist pids = {0};
-    struct evlist evs = {0};
     int rc = proto_api_invite(body, len, &in);
     if (rc) {
         hub_http_fail(h, req, rc, NULL);
@@ -889,54 +972,33 @@ invitations_create(struct hub *h, void *req, struct live *l, const char *body, s
         rc = strlist_push(&pids, in.participants[i]);
     }
     proto_api_invite_clear(&in);
-    struct pj *list = pj_array();
     size_t n = pids.n ? pids.n : l->m->nparts;
+    char(*tokens)[SEC_TOKEN_LEN + 1] = calloc(n ? n : 1, sizeof(*tokens));
     int replaced = 0;
-    size_t mark = l->npending;
-    if (rc == 0 && (rc = hub_begin(h)) == 0) {
-        rc = meeting_invite(l->m, &pids, "admin", now, &evs); /* checks every id */
-        for (size_t i = 0; rc == 0 && i < n; i++) {
-            const struct participant *p =
-                pids.n ? meeting_participant(l->m, pids.v[i]) : &l->m->parts[i];
-            char token[SEC_TOKEN_LEN + 1];
-            uint8_t hash[SEC_HASH_LEN];
-            int count = 0;
-            rc = store_token_revoke(h->st, l->m->id, p->id, now, &count);
-            replaced += count;
-            if (rc == 0 && (rc = sec_token_new(token, hash)) == 0) {
-                rc = store_token_add(h->st, hash, "invitation", l->m->id, p->id, now);
-            }
-            char link[128];
-            snprintf(link, sizeof(link), "/m/%s#t=%s", l->m->id, token);
-            struct pj *o = member_json(p->id, p->name, p->college, role_str(p->role));
-            pj_set_str(o, "participant", p->id);
-            pj_set_str(o, "token", token);
-            pj_set_str(o, "link", link);
-            pj_push(list, o);
-            sec_wipe(token, sizeof(token));
-            sec_wipe(link, sizeof(link));
-        }
-        if (rc == 0) {
-            rc = hub_write_events(h, l, &evs);
-        }
-        hub_end(h, l, mark, rc);
+    if (rc == 0) {
+        rc = tokens ? hub_issue_links(h, l, &pids, now, tokens, &replaced) : ERR_NOMEM;
     }
-    evlist_clear(&evs);
     if (rc) {
         strlist_clear(&pids);
-        pj_free(list);
-        hub_http_fail(h, req, rc,
-                      rc == ERR_NOT_FOUND   ? "no such participant in this meeting"
-                      : rc == ERR_BAD_STATE ? "the record is approved: the meeting is over"
-                                            : NULL);
+        free(tokens);
+        hub_http_fail(h, req, rc, hub_issue_error(rc));
         return;
     }
-    log_line(LOG_INFO, "meeting %s: %zu invitation(s) issued, %d earlier one(s) replaced", l->m->id,
-             n, replaced);
-    for (size_t i = 0; replaced && i < n; i++) {
-        hub_kick(h, l, pids.n ? pids.v[i] : l->m->parts[i].id,
-                 "your personal link was replaced by a new one");
+    struct pj *list = pj_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct participant *p =
+            pids.n ? meeting_participant(l->m, pids.v[i]) : &l->m->parts[i];
+        char link[128];
+        snprintf(link, sizeof(link), "/m/%s#t=%s", l->m->id, tokens[i]);
+        struct pj *o = member_json(p->id, p->name, p->college, role_str(p->role));
+        pj_set_str(o, "participant", p->id);
+        pj_set_str(o, "token", tokens[i]);
+        pj_set_str(o, "link", link);
+        pj_push(list, o);
+        sec_wipe(link, sizeof(link));
     }
+    sec_wipe(tokens, n * sizeof(*tokens));
+    free(tokens);
     strlist_clear(&pids);
     struct pj *o = pj_object();
     pj_set(o, "invitations", list);
@@ -1211,6 +1273,9 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
         get ? snapshot_answer(h, req, 200, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (n == 6 && strcmp(seg[3], "votes") == 0 && strcmp(seg[5], "ballots") == 0) {
         get ? ballots_list(h, req, l, seg[4]) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (strcmp(seg[3], "convocations") == 0) {
+        admin ? hub_convocations_route(h, req, l, method, seg + 3, n - 3, body, len, now)
+              : hub_http_fail(h, req, ERR_FORBIDDEN, "the secretariat (admin) only");
     } else if (strcmp(seg[3], "settings") == 0 || strcmp(seg[3], "agenda") == 0) {
         prepare_route(h, req, l, admin, method, seg + 3, n - 3, body, len, now);
     } else if (strcmp(seg[3], "invitations") != 0 || n > 5) {

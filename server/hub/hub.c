@@ -23,6 +23,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hub_impl.h"
 
+#include "../mail/mail.h"
+
 #include "../crypto/sec.h"
 #include "../err.h"
 #include "../log.h"
@@ -191,6 +193,9 @@ hub_free(struct hub *h)
         free(h->pend[i].body);
     }
     free(h->pend);
+    hub_convocations_flush(h, false);
+    free(h->outbox);
+    mailer_free(h->mailer);
     struct live *l = h->lives;
     while (l) {
         struct live *next = l->next;
@@ -1086,6 +1091,7 @@ hub_flush(struct hub *h, int64_t now)
     expire_leaves(h, now);
     hub_expire_votes(h, now);
     log_churn(h, now, false);
+    hub_convocations_poll(h);
     if (store_in_transaction(h->st)) {
         static const double bounds[COMMIT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1.0};
@@ -1113,6 +1119,7 @@ hub_flush(struct hub *h, int64_t now)
         wal_truncate_soon(h->cfg.wal);
     }
     h->checkpoint = false;
+    hub_convocations_flush(h, rc == 0);
     if (rc) {
         log_line(LOG_ERROR, "commit failed (%s): the turn is rolled back", err_str(rc));
     }

@@ -82,6 +82,9 @@ struct hub_config {
     struct wal *wal;             /* truncates the WAL when a secret vote ends; NULL: none */
     bool log_connections;        /* a log line per connection opened, joined, left, closed */
     int log_interval_s;          /* otherwise a summary at most this often (0: 10 s) */
+    const char *public_url;      /* where browsers reach the server: absolute links in mail */
+    const char *sendmail;        /* the mail system's sendmail program (NULL: /usr/sbin/sendmail) */
+    const char *mail_from;       /* the convocations' sender address (NULL: the mail system's) */
 };
 
 /* New hub over an open store (borrowed for the hub's life). */

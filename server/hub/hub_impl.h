@@ -118,6 +118,9 @@ struct hub {
     uint64_t turn_events; /* events written in the current turn */
     int loaded;           /* meetings loaded by hub_load_all() */
     bool checkpoint;      /* a secret vote ended: truncate the WAL after this turn's commit */
+    struct mailer *mailer;     /* started at the first convocation sent (convocations.c) */
+    struct outgoing *outbox;   /* messages of this turn, sent once it is committed */
+    size_t noutbox, capoutbox;
     struct hub_metrics metrics;
     /* Connection churn since the last summary line (see log_churn() in
      * hub.c); `since` is when the first of it came, 0 when none. */
@@ -133,6 +136,15 @@ int hub_live(struct hub *h, const char *id, struct live **out);
 
 /* Forget a live meeting whose creation was rolled back. */
 void hub_unload(struct hub *h, struct live *l);
+
+/* New personal links for the participants `pids` of l (everyone when
+ * pids->n == 0), in a command of their own: each one's earlier links are
+ * revoked, tokens[i] gets the i-th new token, invitation.issued is written,
+ * and the holders of replaced links are disconnected. 0, or the error with
+ * nothing changed (hub_issue_error() says it in words). */
+int hub_issue_links(struct hub *h, struct live *l, const struct strlist *pids, int64_t now,
+                    char (*tokens)[SEC_TOKEN_LEN + 1], int *replaced);
+const char *hub_issue_error(int rc);
 
 /* Open the turn's transaction if needed, then a savepoint for one command. */
 int hub_begin(struct hub *h);
@@ -155,6 +167,15 @@ void hub_http_file(struct hub *h, void *req, char *body, size_t len, const char 
                    const char *filename);
 
 /* The record routes: GET /api/meetings/M/record/FILE and /minutes. */
+/* /api/meetings/M/convocations[/P/FILE] (admin): seg[0] is "convocations". */
+void hub_convocations_route(struct hub *h, void *req, struct live *l, const char *method,
+                            char **seg, size_t n, const char *body, size_t len, int64_t now);
+/* At the turn's end: write the outcomes the mailer reported (before the
+ * commit), then hand this turn's messages to the mailer if the turn was
+ * committed, or drop them. */
+void hub_convocations_poll(struct hub *h);
+void hub_convocations_flush(struct hub *h, bool committed);
+
 void hub_record_route(struct hub *h, void *req, struct live *l, const char *file);
 void hub_minutes_route(struct hub *h, void *req, struct live *l);
 void hub_record_free(struct record_files *f); /* NULL-safe */

@@ -1781,7 +1781,7 @@ proto_api_commission_clear(struct api_commission *c)
 int
 proto_api_member(const char *buf, size_t len, struct api_member *out)
 {
-    static const char *const keys[] = {"name", "college", "role", NULL};
+    static const char *const keys[] = {"name", "college", "role", "email", NULL};
     memset(out, 0, sizeof(*out));
     int rc;
     json_t *o = load_object(buf, len, &rc);
@@ -1790,7 +1790,8 @@ proto_api_member(const char *buf, size_t len, struct api_member *out)
     }
     if ((rc = only_keys(o, keys)) || (rc = take_str(o, "name", &out->name, NAME_MAX_, 1, 0)) ||
         (rc = take_str(o, "college", &out->college, ID_MAX - 1, 0, 0)) ||
-        (rc = take_str(o, "role", &out->role, 15, 1, 0))) {
+        (rc = take_str(o, "role", &out->role, 15, 1, 0)) ||
+        (rc = take_str(o, "email", &out->email, 254, 0, 0))) {
         goto fail;
     }
 fail:
@@ -1807,6 +1808,7 @@ proto_api_member_clear(struct api_member *c)
     free(c->name);
     free(c->college);
     free(c->role);
+    free(c->email);
     memset(c, 0, sizeof(*c));
 }
 
@@ -1872,6 +1874,40 @@ fail:
         proto_api_invite_clear(out);
     }
     return rc;
+}
+
+int
+proto_api_convocation(const char *buf, size_t len, struct api_convocation *out)
+{
+    static const char *const keys[] = {"participants", "lang", NULL};
+    memset(out, 0, sizeof(*out));
+    int rc;
+    json_t *o = len ? load_object(buf, len, &rc) : json_object();
+    if (!o) {
+        return len ? rc : ERR_NOMEM;
+    }
+    if ((rc = only_keys(o, keys)) ||
+        (rc = take_id_array(o, "participants", &out->participants, &out->n, 100000)) ||
+        (rc = take_str(o, "lang", &out->lang, 8, 0, 1))) {
+        goto fail;
+    }
+    if (out->lang && strcmp(out->lang, "fr") != 0 && strcmp(out->lang, "en") != 0) {
+        rc = ERR_INVALID;
+    }
+fail:
+    json_decref(o);
+    if (rc) {
+        proto_api_convocation_clear(out);
+    }
+    return rc;
+}
+
+void
+proto_api_convocation_clear(struct api_convocation *c)
+{
+    free_array(c->participants, c->n);
+    free(c->lang);
+    memset(c, 0, sizeof(*c));
 }
 
 void

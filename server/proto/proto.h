@@ -112,6 +112,7 @@ struct api_member {
     char *name;
     char *college;
     char *role;
+    char *email; /* optional: "" or absent for none (roster_email_ok) */
 };
 struct api_meeting {
     char *id; /* optional: chosen by the client (a cluster routes by it) */
@@ -126,6 +127,16 @@ struct api_invite {
     char **participants; /* NULL with n == 0: everyone */
     size_t n;
 };
+
+/* The convocation routes: {"participants"?, "lang"?} (an empty body is {});
+ * lang "fr" or "en" (ERR_INVALID otherwise), NULL when absent. */
+struct api_convocation {
+    char **participants;
+    size_t n;
+    char *lang;
+};
+int proto_api_convocation(const char *buf, size_t len, struct api_convocation *out);
+void proto_api_convocation_clear(struct api_convocation *c);
 
 int proto_api_commission(const char *buf, size_t len, struct api_commission *out);
 int proto_api_member(const char *buf, size_t len, struct api_member *out);

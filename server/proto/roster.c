@@ -80,7 +80,9 @@ static const struct word columns[] = {
     {"name", ROSTER_NAME},        {"nom", ROSTER_NAME},        {"full name", ROSTER_NAME},
     {"nom complet", ROSTER_NAME}, {"prenom nom", ROSTER_NAME}, {"nom prenom", ROSTER_NAME},
     {"college", ROSTER_COLLEGE},  {"role", ROSTER_ROLE},       {"fonction", ROSTER_ROLE},
-    {"qualite", ROSTER_ROLE},
+    {"qualite", ROSTER_ROLE},     {"email", ROSTER_EMAIL},     {"e-mail", ROSTER_EMAIL},
+    {"courriel", ROSTER_EMAIL},   {"mail", ROSTER_EMAIL},      {"adresse e-mail", ROSTER_EMAIL},
+    {"adresse electronique", ROSTER_EMAIL},
 };
 
 enum { R_CHAIR, R_SECRETARY, R_MEMBER, R_OBSERVER };
@@ -144,4 +146,28 @@ roster_college(const char *colleges, const char *word, char *out, size_t cap)
         p += len + (end ? 1 : 0);
     }
     return -1;
+}
+
+int
+roster_email_ok(const char *s)
+{
+    size_t n = strlen(s), at = 0, ats = 0;
+    if (n == 0) {
+        return 1;
+    }
+    if (n > 254 || s[0] == '-') {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= ' ' || c >= 0x7f || strchr("\"<>,;:()[]\\", c)) {
+            return 0;
+        }
+        if (c == '@') {
+            at = i;
+            ats++;
+        }
+    }
+    const char *dot = ats == 1 ? strchr(s + at + 1, '.') : NULL;
+    return ats == 1 && at > 0 && dot && dot > s + at + 1 && dot[1] != '\0' && s[n - 1] != '.';
 }

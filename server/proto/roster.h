@@ -18,7 +18,14 @@
 
 #include <stddef.h>
 
-enum roster_column { ROSTER_NONE = -1, ROSTER_NAME = 0, ROSTER_COLLEGE, ROSTER_ROLE };
+enum roster_column {
+    ROSTER_NONE = -1,
+    ROSTER_NAME = 0,
+    ROSTER_COLLEGE,
+    ROSTER_ROLE,
+    ROSTER_EMAIL,
+    ROSTER_COLUMNS
+};
 
 /* The column a header cell names ("Nom", "collège", "ROLE", "qualité"...),
  * or ROSTER_NONE. */
@@ -36,6 +43,14 @@ roster_role(const char *word);
  * spells it. 0, or -1 when it names none of them. */
 int
 roster_college(const char *colleges, const char *word, char *out, size_t cap);
+
+/* Is `s` an e-mail address the server will hand to the mail system: at most
+ * 254 bytes of printable ASCII, one '@' with a local part and a domain of
+ * at least one dot, none of the characters that would end or split a header
+ * (spaces, quotes, <>,;:()[]\\) and no leading '-' (never an option to the
+ * mail command). The empty string is "no address" and is accepted. */
+int
+roster_email_ok(const char *s);
 
 /* `s` folded for comparison into out[cap]: ASCII lower case, French accented
  * letters to their base letter, spaces around trimmed, inner runs of spaces

@@ -17,7 +17,9 @@
  * into a flat list of blocks (headings, paragraphs, minutes entries,
  * tables, code) of plain UTF-8 text in the meeting's language. The three
  * back-ends only lay blocks out and escape text for their format, so the
- * documents cannot say different things.
+ * documents cannot say different things. Another short document (the
+ * convocation, convoc.c) gives its own blocks through render_doc_html and
+ * render_doc_pdf and is laid out by the same back-ends.
  *
  * The PDF is laid out once, each page drawn into a cairo recording; the
  * number of pages then known, every recording is replayed into the PDF with
@@ -3017,4 +3019,119 @@ int
 render_pdf(const char *json, size_t json_len, char **out, size_t *len)
 {
     return render(json, json_len, FMT_PDF, out, len);
+}
+
+/* --- a document given block by block (render_doc) --------------------- */
+
+static int
+doc_from(const struct render_doc *rd, struct doc *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->lang = rd->lang && strcmp(rd->lang, "en") == 0 ? EN : FR;
+    d->title = str_printf("%s", rd->title ? rd->title : "");
+    d->header = str_printf("%s", rd->header ? rd->header : "");
+    d->author = str_printf("%s", rd->author ? rd->author : "");
+    d->created = str_printf("%s", rd->created ? rd->created : "");
+    d->oom = !d->title || !d->header || !d->author || !d->created;
+    struct table *rows = NULL;
+    for (size_t i = 0; i < rd->n && !d->oom; i++) {
+        const struct render_block *k = &rd->v[i];
+        const char *text = k->text ? k->text : "";
+        if (k->kind != RENDER_ROW) {
+            rows = NULL;
+        }
+        switch (k->kind) {
+        case RENDER_KICKER:
+            doc_add(d, BK_PARA, ST_KICKER, text);
+            break;
+        case RENDER_TITLE:
+            doc_add(d, BK_H1, ST_NORMAL, text);
+            break;
+        case RENDER_HEADING:
+            doc_add(d, BK_H2, ST_NORMAL, text);
+            break;
+        case RENDER_SUBHEADING:
+            doc_add(d, BK_H3, ST_NORMAL, text);
+            break;
+        case RENDER_PARA:
+            doc_add(d, BK_PARA, ST_NORMAL, text);
+            break;
+        case RENDER_META:
+            doc_add(d, BK_PARA, ST_META, text);
+            break;
+        case RENDER_ROW:
+            if (!rows) {
+                rows = doc_table(d, 2, false);
+            }
+            cell(d, rows, text);
+            cell(d, rows, k->value ? k->value : "");
+            break;
+        }
+    }
+    return d->oom ? ERR_NOMEM : 0;
+}
+
+static int
+doc_render(const struct render_doc *rd, enum format fmt, char **out, size_t *len)
+{
+    struct doc d;
+    struct buf b = {0};
+    *out = NULL;
+    *len = 0;
+    int rc = doc_from(rd, &d);
+    if (rc == 0) {
+        if (fmt == FMT_PDF) {
+            rc = pdf_emit(&d, &b);
+        } else {
+            html_emit(&d, &b);
+        }
+    }
+    size_t n = b.len;
+    char *text = rc == 0 ? buf_take(&b) : NULL;
+    if (rc == 0 && !text) {
+        rc = ERR_NOMEM;
+    }
+    if (rc == 0) {
+        *out = text;
+        *len = n;
+    }
+    free(b.p);
+    doc_free(&d);
+    return rc;
+}
+
+int
+render_doc_html(const struct render_doc *rd, char **out, size_t *len)
+{
+    return doc_render(rd, FMT_HTML, out, len);
+}
+
+int
+render_doc_pdf(const struct render_doc *rd, char **out, size_t *len)
+{
+    return doc_render(rd, FMT_PDF, out, len);
+}
+
+void
+render_when(const char *date, const char *lang, char *out, size_t len, long long *utc_ms)
+{
+    struct rec r;
+    memset(&r, 0, sizeof(r));
+    r.lang = lang && strcmp(lang, "en") == 0 ? EN : FR;
+    struct date t = date_parse(date ? date : "");
+    char day[128], hm[16];
+    *utc_ms = -1;
+    if (!t.ok) {
+        snprintf(out, len, "%s", date ? date : "");
+        return;
+    }
+    long long days = days_from_civil(t.y, (unsigned)t.mo, (unsigned)t.d);
+    fmt_day(&r, t.y, t.mo, t.d, (int)(((days % 7) + 11) % 7), day, sizeof(day));
+    if (!t.has_time) {
+        snprintf(out, len, "%s", day);
+        return;
+    }
+    snprintf(hm, sizeof(hm), "%02d:%02d", t.h, t.mi);
+    snprintf(out, len, W(&r, W_DATE_AT), day, hm);
+    *utc_ms = ((days * 86400) + t.h * 3600LL + t.mi * 60LL - t.offset * 60LL) * 1000;
 }

@@ -37,4 +37,48 @@ render_html(const char *json, size_t json_len, char **out, size_t *len);
 int
 render_pdf(const char *json, size_t json_len, char **out, size_t *len);
 
+/* A short document that is not the record (a meeting's convocation), laid
+ * out by the same HTML and PDF back-ends so that it looks like the record
+ * and no second layout exists: the caller gives the wording, in order.
+ * Consecutive RENDER_ROW blocks make one table of label/value rows. */
+enum render_kind {
+    RENDER_KICKER,  /* small line above the title */
+    RENDER_TITLE,   /* the document's heading */
+    RENDER_HEADING, /* a section */
+    RENDER_SUBHEADING,
+    RENDER_PARA,
+    RENDER_META, /* secondary text */
+    RENDER_ROW   /* text: the label, value: the value */
+};
+
+struct render_block {
+    enum render_kind kind;
+    const char *text;
+    const char *value;
+};
+
+struct render_doc {
+    const char *lang;    /* "fr" or "en" */
+    const char *title;   /* HTML <title>, PDF title */
+    const char *header;  /* the PDF's running header */
+    const char *author;  /* PDF metadata */
+    const char *created; /* ISO 8601, PDF metadata: the caller's, no clock here */
+    const struct render_block *v;
+    size_t n;
+};
+
+/* A meeting's `date` (ISO 8601, as the meeting holds it) as the record
+ * writes it, "mardi 2 février 2021 à 14:00" or "Tuesday 2 February 2021 at
+ * 14:00", into out[len] (the text itself when it is no date). *utc_ms gets
+ * its instant (UTC when the date has no offset), or -1 when it has no time
+ * of day or is no date. */
+void
+render_when(const char *date, const char *lang, char *out, size_t len, long long *utc_ms);
+
+/* 0 or ERR_NOMEM / ERR_IO / ERR_INTERNAL; *out new, as above. */
+int
+render_doc_html(const struct render_doc *rd, char **out, size_t *len);
+int
+render_doc_pdf(const struct render_doc *rd, char **out, size_t *len);
+
 #endif

@@ -237,6 +237,22 @@ static const char *const words[W_COUNT][2] = {
     [W_COLLEGE_FOR] = {"%s : majorité pour", "%s: majority in favour"},
     [W_COLLEGE_NOT_FOR] = {"%s : pas de majorité pour", "%s: no majority in favour"},
     [W_BY_COLLEGE_OUTCOMES] = {"Par collège : %s.", "By college: %s."},
+    [W_CONV_TITLE] = {"Convocation", "Notice of meeting"},
+    [W_CONV_SUBJECT] = {"Convocation : %s, %s", "Notice of meeting: %s, %s"},
+    [W_CONV_GREETING] = {"Bonjour %s,", "Dear %s,"},
+    [W_CONV_INVITED] = {"Vous êtes convoqué(e) à la réunion « %s » de la commission %s.",
+                        "You are invited to the meeting “%s” of %s."},
+    [W_CONV_DATE] = {"Date", "Date"},
+    [W_CONV_NO_DATE] = {"date à venir", "date to be announced"},
+    [W_CONV_DOCUMENTS] = {"Documents", "Documents"},
+    [W_CONV_LINK] = {"Votre lien personnel", "Your personal link"},
+    [W_CONV_LINK_NOTE] = {"Ce lien est personnel : il vous permet de participer et de voter en "
+                          "votre nom. Ne le transmettez pas. Tout nouveau lien remplace le "
+                          "précédent.",
+                          "This link is yours alone: it lets you take part and vote in your "
+                          "name. Do not pass it on. Any new link replaces the previous one."},
+    [W_CONV_ITEM] = {"%s. %s", "%s. %s"},
+    [W_CONV_SIGNED] = {"Le secrétariat de la commission", "The commission's secretariat"},
     [W_Q_CLOSE_MET] = {"Quorum à la clôture : atteint, %s.", "Quorum at the close: met, %s."},
     [W_Q_CLOSE_NOT_MET] = {"Quorum à la clôture : non atteint, %s.",
                            "Quorum at the close: not met, %s."},

@@ -216,6 +216,18 @@ enum word {
     W_COLLEGE_FOR,
     W_COLLEGE_NOT_FOR,
     W_BY_COLLEGE_OUTCOMES,
+    /* the convocation (convoc.c) */
+    W_CONV_TITLE,
+    W_CONV_SUBJECT,
+    W_CONV_GREETING,
+    W_CONV_INVITED,
+    W_CONV_DATE,
+    W_CONV_NO_DATE,
+    W_CONV_DOCUMENTS,
+    W_CONV_LINK,
+    W_CONV_LINK_NOTE,
+    W_CONV_ITEM,
+    W_CONV_SIGNED,
     W_COUNT
 };
 

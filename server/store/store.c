@@ -55,6 +55,12 @@ static const char *const migrations[] = {
      * token (sec_owner_tag), which names nobody to a reader of the file.
      * NULL in rows written before, and once the vote is closed. */
     "ALTER TABLE secret_ballots ADD COLUMN owner BLOB;",
+    /* 5: the convocation: a member's e-mail address (empty: none), and where
+     * the sending of each participant's convocation stands. */
+    "ALTER TABLE members ADD COLUMN email TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE convocations(meeting TEXT NOT NULL, participant TEXT NOT NULL,"
+    "  status TEXT NOT NULL, reason TEXT NOT NULL, updated INTEGER NOT NULL,"
+    "  PRIMARY KEY(meeting, participant)) WITHOUT ROWID;",
 };
 
 enum stmt {
@@ -84,6 +90,10 @@ enum stmt {
     S_SECRET_TALLY,
     S_SECRET_LIST,
     S_MEETINGS,
+    S_MEMBER_EMAIL_SET,
+    S_MEMBER_EMAIL,
+    S_CONVOC_SET,
+    S_CONVOC_GET,
     S_PREVIOUS,
     S_COMMISSIONS,
     S_COMMISSION_MEETINGS,
@@ -132,6 +142,12 @@ static const char *const sql[S_COUNT] = {
     [S_SECRET_LIST] = "SELECT receipt, choice FROM secret_ballots WHERE meeting = ?1 AND vote = ?2"
                       " ORDER BY receipt",
     [S_MEETINGS] = "SELECT id FROM meetings ORDER BY created, id",
+    [S_MEMBER_EMAIL_SET] = "UPDATE members SET email = ?2 WHERE id = ?1",
+    [S_MEMBER_EMAIL] = "SELECT email FROM members WHERE id = ?1",
+    [S_CONVOC_SET] = "INSERT OR REPLACE INTO convocations(meeting, participant, status, reason,"
+                     " updated) VALUES(?1, ?2, ?3, ?4, ?5)",
+    [S_CONVOC_GET] = "SELECT status, reason, updated FROM convocations"
+                     " WHERE meeting = ?1 AND participant = ?2",
     /* The meeting created last before ?2 (or the last of all when ?2 is not
      * a meeting of the commission yet). */
     [S_PREVIOUS] = "SELECT id FROM meetings WHERE commission = ?1 AND id != ?2"
@@ -527,6 +543,67 @@ store_members(struct store *s, const char *commission,
         rc = ERR_STORAGE;
     }
     done(s, S_MEMBERS);
+    return rc;
+}
+
+int
+store_member_email_set(struct store *s, const char *id, const char *email)
+{
+    sqlite3_stmt *st = s->st[S_MEMBER_EMAIL_SET];
+    bind_text(st, 1, id);
+    bind_text(st, 2, email);
+    return run(s, S_MEMBER_EMAIL_SET);
+}
+
+int
+store_member_email(struct store *s, const char *id, char *out, size_t cap)
+{
+    sqlite3_stmt *st = s->st[S_MEMBER_EMAIL];
+    bind_text(st, 1, id);
+    int rc = 0, step = sqlite3_step(st);
+    out[0] = '\0';
+    if (step == SQLITE_ROW) {
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    } else if (step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    done(s, S_MEMBER_EMAIL);
+    return rc;
+}
+
+int
+store_convocation_set(struct store *s, const char *meeting, const char *participant,
+                      const char *status, const char *reason, int64_t now)
+{
+    sqlite3_stmt *st = s->st[S_CONVOC_SET];
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, participant);
+    bind_text(st, 3, status);
+    bind_text(st, 4, reason);
+    sqlite3_bind_int64(st, 5, now);
+    return run(s, S_CONVOC_SET);
+}
+
+int
+store_convocation_get(struct store *s, const char *meeting, const char *participant,
+                      char status[16], char *reason, size_t cap, int64_t *updated)
+{
+    sqlite3_stmt *st = s->st[S_CONVOC_GET];
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, participant);
+    int rc = 0, step = sqlite3_step(st);
+    status[0] = reason[0] = '\0';
+    *updated = 0;
+    if (step == SQLITE_ROW) {
+        snprintf(status, 16, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(reason, cap, "%s", (const char *)sqlite3_column_text(st, 1));
+        *updated = sqlite3_column_int64(st, 2);
+    } else if (step == SQLITE_DONE) {
+        rc = ERR_NOT_FOUND;
+    } else {
+        rc = ERR_STORAGE;
+    }
+    done(s, S_CONVOC_GET);
     return rc;
 }
 

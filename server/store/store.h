@@ -100,6 +100,20 @@ int store_members(struct store *s, const char *commission,
                             const char *role),
                   void *ctx);
 
+/* A member's e-mail address ("" for none); the members table has one column
+ * for it, the participant id of a meeting being the member's id. */
+int store_member_email_set(struct store *s, const char *id, const char *email);
+/* The address copied into out[cap] ("" when none, or no such member). */
+int store_member_email(struct store *s, const char *id, char *out, size_t cap);
+
+/* Where the convocation of a participant of a meeting stands: status
+ * "pending", "sent" or "failed", and the reason of a failure ("" else). get:
+ * ERR_NOT_FOUND when none was ever sent. */
+int store_convocation_set(struct store *s, const char *meeting, const char *participant,
+                          const char *status, const char *reason, int64_t now);
+int store_convocation_get(struct store *s, const char *meeting, const char *participant,
+                          char status[16], char *reason, size_t cap, int64_t *updated);
+
 int store_token_add(struct store *s, const uint8_t hash[STORE_HASH_LEN], const char *kind,
                     const char *meeting, const char *participant, int64_t now);
 /* 0 and *out filled when a live (not revoked) token has this hash; ERR_BAD_TOKEN otherwise. */

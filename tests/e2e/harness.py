@@ -145,7 +145,8 @@ class ServerFailed(Exception):
 class Server:
     _count = itertools.count()
 
-    def __init__(self, workdir, web=None):
+    def __init__(self, workdir, web=None, env=None):
+        self.env = env  # the server's environment (None: this process's)
         self.dir = pathlib.Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.db = self.dir / "concerto.db"
@@ -196,7 +197,7 @@ class Server:
         self._errfile = open(errpath, "wb")
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=self._errfile, stdin=subprocess.DEVNULL,
-            text=True, encoding="utf-8",
+            text=True, encoding="utf-8", env=self.env,
         )
         self._ready = threading.Event()
         self._lines_start = len(self.stdout_lines)

@@ -64,15 +64,15 @@ export function parseLinks(text) {
     return out;
 }
 
-// Start the server; resolves with {base, adminToken, links, stop()}.
-export async function startServer() {
+// Start the server (with `extra` options); resolves with {base, adminToken, links, stop()}.
+export async function startServer(extra = []) {
     if (!fs.existsSync(BIN)) {
         throw new Error(`no server binary at ${BIN}: build it first (cmake) or set CONCERTO_BIN`);
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concerto-web-'));
     const port = await freePort();
     const args = ['serve', '--listen', `127.0.0.1:${port}`, '--db', path.join(dir, 'concerto.db'),
-        '--key', path.join(dir, 'concerto.key'), '--web', WEB, '--demo'];
+        '--key', path.join(dir, 'concerto.key'), '--web', WEB, '--demo', ...extra];
     const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     // However the test process ends, the server does not outlive it.
     const reap = () => proc.exitCode === null && proc.kill('SIGKILL');

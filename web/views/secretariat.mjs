@@ -12,12 +12,20 @@
 // (PROTOCOL.md 3), whose answer is the meeting's snapshot: the view redraws
 // from it and never guesses.
 //
+// Under the meeting, its convocations: each participant with their e-mail
+// address and where the sending stands (GET .../convocations), a button to
+// send to everyone who has an address or to one person, and each person's
+// convocation to download as HTML, PDF or iCalendar, for those who get it by
+// other means. Sending and each download issue the person a new personal
+// link (PROTOCOL.md 3, "Convocations"); while a message is pending the list
+// is read again every two seconds.
+//
 // The view keeps its state in this closure, so a redraw of the page (a change
 // of language) keeps what is open. The token is the page's, read at each call.
 
 import { h, fill } from '../dom.mjs';
 import { t, roleName, collegeName, getLang } from '../i18n.mjs';
-import { request } from '../api.mjs';
+import { request, download } from '../api.mjs';
 import { noticesView } from './notices.mjs';
 
 // The roster as CSV in the import's columns: French headers and role words
@@ -86,6 +94,7 @@ export function secretariatView({ getToken, announce }) {
         meetings: null, // [{id,title,date,state,finalized,approved,items}]
         snap: null, // the snapshot of the meeting being prepared
         editing: null, // the id of the item in the form, or null for a new one
+        convocations: null, // [{participant,name,email,status,reason,...}] of the meeting prepared
         status: '',
     };
     const notices = noticesView();
@@ -135,9 +144,49 @@ export function secretariatView({ getToken, announce }) {
         }
     }
 
+    let convTimer = null;
+
+    // The convocations of the meeting prepared; read again while one is pending.
+    async function loadConvocations() {
+        clearTimeout(convTimer);
+        if (!st.snap) {
+            return;
+        }
+        const id = st.snap.meeting.id;
+        const r = await api('GET', `/api/meetings/${encodeURIComponent(id)}/convocations`);
+        if (st.snap?.meeting.id !== id) {
+            return;
+        }
+        st.convocations = r.convocations;
+        if (st.convocations.some((c) => c.status === 'pending')) {
+            convTimer = setTimeout(() => run(loadConvocations), 2000);
+        }
+    }
+
+    async function sendConvocations(participants) {
+        await run(async () => {
+            const mid = encodeURIComponent(st.snap.meeting.id);
+            const r = await api('POST', `/api/meetings/${mid}/convocations`,
+                participants ? { participants, lang: getLang() } : { lang: getLang() });
+            say('admin.conv.queued', { count: r.convocations.length });
+            await loadConvocations();
+        });
+    }
+
+    async function downloadConvocation(pid, ext) {
+        await run(async () => {
+            const mid = encodeURIComponent(st.snap.meeting.id);
+            const name = await download(`/api/meetings/${mid}/convocations/${encodeURIComponent(pid)}/convocation.${ext}`,
+                { token: getToken(), method: 'POST', json: { lang: getLang() }, fallback: `convocation.${ext}` });
+            say('admin.conv.downloaded', { name });
+        });
+    }
+
     async function openMeeting(id) {
         await run(async () => {
             st.snap = await api('GET', `/api/meetings/${encodeURIComponent(id)}`);
+            st.convocations = null;
+            await loadConvocations();
             st.editing = null;
             say('admin.prep.opened', { title: st.snap.meeting.title });
         });
@@ -341,6 +390,39 @@ export function secretariatView({ getToken, announce }) {
         return form;
     }
 
+    function convocationsPart() {
+        const list = st.convocations;
+        if (!list) {
+            return null;
+        }
+        const withEmail = list.filter((c) => c.email).length;
+        const status = (c) => (c.status === 'failed'
+            ? t('admin.conv.failed', { reason: c.reason }) : t(`admin.conv.status.${c.status}`));
+        return h('div', { id: 'convocations', class: 'convocations' },
+            h('h4', { id: 'conv-h' }, t('admin.conv.title')),
+            h('p', { class: 'help' }, t('admin.conv.help')),
+            h('p', { class: 'actions' },
+                button('conv-send-all', 'admin.conv.sendAll', () => sendConvocations(null),
+                    { disabled: !withEmail, class: 'primary' }),
+                button('conv-refresh', 'admin.conv.refresh', () => run(loadConvocations))),
+            h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'conv-caption' },
+                h('table', { id: 'conv-table' },
+                    h('caption', { id: 'conv-caption' }, t('admin.conv.caption')),
+                    h('thead', {}, h('tr', {}, ['admin.col.name', 'admin.conv.colEmail', 'admin.conv.colStatus',
+                        'admin.col.actions'].map((k) => h('th', { scope: 'col' }, t(k))))),
+                    h('tbody', {}, list.map((c) => h('tr', { dataset: { participant: c.participant, status: c.status } },
+                        h('th', { scope: 'row' }, c.name),
+                        h('td', {}, c.email || t('admin.conv.noEmail')),
+                        h('td', { class: `conv-status conv-${c.status}` }, status(c)),
+                        h('td', { class: 'actions' },
+                            c.email ? button(`conv-send-${c.participant}`, 'admin.conv.send',
+                                () => sendConvocations([c.participant]),
+                                { 'aria-label': t('admin.conv.sendName', { name: c.name }) }) : null,
+                            ...['html', 'pdf', 'ics'].map((ext) => button(`conv-${ext}-${c.participant}`,
+                                `admin.conv.${ext}`, () => downloadConvocation(c.participant, ext),
+                                { 'aria-label': t(`admin.conv.${ext}Name`, { name: c.name }) })))))))));
+    }
+
     function prepPart() {
         const m = st.snap.meeting;
         const closed = m.state === 'closed';
@@ -352,7 +434,8 @@ export function secretariatView({ getToken, announce }) {
             closed ? h('p', { class: 'help' }, t('admin.agenda.closed')) : h('p', { class: 'actions' },
                 button('agenda-previous', 'admin.agenda.previous',
                     () => change('POST', '/agenda/from-previous', undefined, 'admin.agenda.copied'))),
-            closed ? null : itemForm());
+            closed ? null : itemForm(),
+            convocationsPart());
     }
 
     function render() {

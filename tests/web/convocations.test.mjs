@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+//
+// The convocations of a meeting on the administration page: the list with
+// each participant's address and where the sending stands, a convocation
+// downloaded, and a sending the mail system refuses, shown with its reason
+// (the server is given a sendmail that does not exist; the real mail path is
+// tests/e2e/test_convocation.py's).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { startServer, launchBrowser, newContext, seriousViolations } from './harness.mjs';
+
+let server;
+let browser;
+let ctx;
+let page;
+let mid;
+const ids = {};
+
+const ROSTER = [
+    'Nom;Collège;Rôle;Courriel',
+    'Hélène Vasseur;;présidente;helene@example.org',
+    'Jean Moreau;locataires;membre;jean@example.org',
+    'Anne Petit;bailleurs;membre;',
+].join('\r\n');
+
+async function api(method, path, body, type = 'application/json') {
+    const res = await fetch(`${server.base}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${server.adminToken}`, 'Content-Type': type },
+        body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : body,
+    });
+    const data = await res.json();
+    assert.ok(res.ok, `${method} ${path}: ${JSON.stringify(data)}`);
+    return data;
+}
+
+before(async () => {
+    server = await startServer(['--sendmail', '/nonexistent/sendmail', '--public-url', 'https://concerto.example.org']);
+    const c = await api('POST', '/api/commissions', { name: 'Commission des convocations', colleges: ['bailleurs', 'locataires'] });
+    for (const m of (await api('POST', `/api/commissions/${c.id}/members.csv`, ROSTER, 'text/csv')).members) {
+        ids[m.name] = m.id;
+    }
+    mid = (await api('POST', '/api/meetings', { commission: c.id, title: 'Séance de mars', date: '2027-03-04T14:00+01:00' }))
+        .meeting.id;
+    await api('POST', `/api/meetings/${mid}/agenda`, { title: 'Budget 2027' });
+    browser = await launchBrowser();
+    ctx = await newContext(browser, server.base);
+    page = await ctx.newPage();
+    await page.goto(`${server.base}/`);
+    await page.waitForSelector('#token-form');
+    await page.fill('#admin-token', server.adminToken);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#token-forget');
+});
+
+after(async () => {
+    await browser?.close();
+    await server?.stop();
+});
+
+test('a meeting lists its convocations, in French', async () => {
+    await page.click('#year-refresh');
+    await page.click('#commissions-table tbody tr:last-child button');
+    await page.click(`#prepare-${mid}`);
+    await page.waitForSelector('#conv-table');
+    assert.equal(await page.textContent('#conv-h'), 'Convocations');
+    const rows = await page.$$eval('#conv-table tbody tr', (trs) => trs.map((tr) =>
+        [tr.dataset.participant, tr.dataset.status, tr.querySelector('td').textContent]));
+    assert.deepEqual(rows, [[ids['Hélène Vasseur'], 'none', 'helene@example.org'],
+        [ids['Jean Moreau'], 'none', 'jean@example.org'], [ids['Anne Petit'], 'none', 'aucune']]);
+    // who has no address gets no send button, but can have the documents
+    assert.equal(await page.$(`#conv-send-${ids['Anne Petit']}`), null);
+    assert.ok(await page.$(`#conv-pdf-${ids['Anne Petit']}`));
+    assert.deepEqual(await seriousViolations(page), []);
+});
+
+test('a convocation is downloaded, with the person’s link', async () => {
+    const got = page.waitForEvent('download');
+    await page.click(`#conv-html-${ids['Anne Petit']}`);
+    const d = await got;
+    assert.equal(d.suggestedFilename(), `convocation-${mid}-${ids['Anne Petit']}.html`);
+    const html = fs.readFileSync(await d.path(), 'utf8');
+    assert.match(html, /Anne Petit/);
+    assert.match(html, /Budget 2027/);
+    assert.match(html, new RegExp(`https://concerto\\.example\\.org/m/${mid}#t=[A-Za-z0-9_-]{43}`));
+    await page.waitForSelector('#year-status:has-text("Convocation téléchargée")');
+});
+
+test('a sending the mail system refuses shows failed, with the reason', async () => {
+    await page.click(`#conv-send-${ids['Jean Moreau']}`);
+    const row = `#conv-table tr[data-participant="${ids['Jean Moreau']}"]`;
+    await page.waitForSelector(`${row}[data-status="failed"]`, { timeout: 20000 });
+    assert.match(await page.textContent(`${row} .conv-status`), /échec : cannot run \/nonexistent\/sendmail/);
+    assert.equal(await page.getAttribute(`#conv-table tr[data-participant="${ids['Hélène Vasseur']}"]`, 'data-status'),
+        'none');
+});
+
+test('the section switches to English', async () => {
+    await page.click('#lang-switch');
+    await page.waitForSelector('#conv-send-all:has-text("Send to everyone")');
+    assert.match(await page.textContent('#conv-table'), /failed: cannot run/);
+    assert.deepEqual(ctx.problems, []);
+});
