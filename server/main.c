@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,9 @@ static const char usage_serve[] =
     "  --msg-rate N        messages per second per connection before slowing (default 20)\n"
     "  --http-timeout S    seconds a client has to send a whole request, headers and\n"
     "                      body (default 10)\n"
+    "  --documents DIR     where documents' files are kept (default: documents/ beside\n"
+    "                      the database)\n"
+    "  --max-document MB   size limit of an uploaded document, 1 to 1024 (default 20)\n"
     "  --threads N         threads serving connections, 1 to 64 (default: one per\n"
     "                      core, at most 8); the meetings' rules run on one of them\n"
     "  --log-connections   log a line for each connection opened, joined, left and\n"
@@ -235,9 +239,18 @@ open_store(const char *cmd, const char *db, struct store **st)
 }
 
 /* What `serve` was asked for; zero limits mean the net's defaults. */
-enum serve_limit { MAX_CONN, MAX_PER_ADDR, MSG_RATE, HTTP_TIMEOUT, THREADS, LOG_INTERVAL, NLIMITS };
+enum serve_limit {
+    MAX_CONN,
+    MAX_PER_ADDR,
+    MSG_RATE,
+    HTTP_TIMEOUT,
+    THREADS,
+    LOG_INTERVAL,
+    MAX_DOCUMENT, /* MiB */
+    NLIMITS
+};
 struct serve_opts {
-    const char *listen, *db, *web, *key, *room_base, *public_url, *sendmail, *mail_from;
+    const char *listen, *db, *web, *key, *room_base, *public_url, *sendmail, *mail_from, *documents;
     char default_url[300];
     const char *origins[17]; /* NULL-terminated */
     int norigins, demo, log_connections;
@@ -250,7 +263,7 @@ struct serve_opts {
 static int
 parse_serve(int argc, char **argv, struct serve_opts *o)
 {
-    static const long limit_max[NLIMITS] = {1000000, 1000000, 1000000, 1000000, 64, 86400};
+    static const long limit_max[NLIMITS] = {1000000, 1000000, 1000000, 1000000, 64, 86400, 1024};
     enum {
         O_LISTEN = 256,
         O_DB,
@@ -260,6 +273,7 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
         O_PUBLIC,
         O_SENDMAIL,
         O_FROM,
+        O_DOCS,
         O_ORIGIN,
         O_DEMO,
         O_LOGCONN,
@@ -274,6 +288,7 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
         {"public-url", required_argument, NULL, O_PUBLIC},
         {"sendmail", required_argument, NULL, O_SENDMAIL},
         {"mail-from", required_argument, NULL, O_FROM},
+        {"documents", required_argument, NULL, O_DOCS},
         {"allow-origin", required_argument, NULL, O_ORIGIN},
         {"demo", no_argument, NULL, O_DEMO},
         {"log-connections", no_argument, NULL, O_LOGCONN},
@@ -283,12 +298,13 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
         {"http-timeout", required_argument, NULL, O_LIMIT + HTTP_TIMEOUT},
         {"threads", required_argument, NULL, O_LIMIT + THREADS},
         {"log-interval", required_argument, NULL, O_LIMIT + LOG_INTERVAL},
+        {"max-document", required_argument, NULL, O_LIMIT + MAX_DOCUMENT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char **strings[O_ORIGIN - O_LISTEN] = {&o->listen,     &o->db,       &o->web,
                                                  &o->key,        &o->room_base, &o->public_url,
-                                                 &o->sendmail,   &o->mail_from};
+                                                 &o->sendmail,   &o->mail_from,  &o->documents};
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         if (c >= O_LIMIT && c < O_LIMIT + NLIMITS) {
@@ -441,7 +457,10 @@ cmd_serve(int argc, char **argv)
                               .max_per_address = (int)o.limits[MAX_PER_ADDR],
                               .msg_rate = (int)o.limits[MSG_RATE],
                               .http_timeout = (int)o.limits[HTTP_TIMEOUT],
-                              .threads = (int)o.limits[THREADS]};
+                              .threads = (int)o.limits[THREADS],
+                              .document_max = (size_t)(o.limits[MAX_DOCUMENT] ? o.limits[MAX_DOCUMENT]
+                                                                              : 20)
+                                              << 20};
     if (!ncfg.threads) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         ncfg.threads = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;
@@ -455,6 +474,10 @@ cmd_serve(int argc, char **argv)
     size_t publen = 0;
     pubtext = read_text(sec_key_pub_path(sk), &publen);
     snprintf(o.default_url, sizeof(o.default_url), "http://%s", o.listen);
+    /* Documents beside the database unless --documents says. */
+    char docdir[PATH_MAX];
+    const char *slash = strrchr(o.db, '/');
+    snprintf(docdir, sizeof(docdir), "%.*sdocuments", slash ? (int)(slash - o.db + 1) : 0, o.db);
     struct hub_config hcfg = {.room_base = o.room_base,
                               .public_url = o.public_url ? o.public_url : o.default_url,
                               .sendmail = o.sendmail,
@@ -463,7 +486,9 @@ cmd_serve(int argc, char **argv)
                               .pubkey = pubtext,
                               .wal = wal,
                               .log_connections = o.log_connections,
-                              .log_interval_s = (int)o.limits[LOG_INTERVAL]};
+                              .log_interval_s = (int)o.limits[LOG_INTERVAL],
+                              .documents = o.documents ? o.documents : docdir,
+                              .document_max = ncfg.document_max};
     h = hub_new(st, &hcfg, &io);
     if (!h) {
         fprintf(stderr, "concerto serve: out of memory\n");

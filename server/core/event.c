@@ -63,7 +63,7 @@ body_clear(struct body *b)
                      &b->vote,        &b->question,    &b->mode,      &b->rule,
                      &b->choice,      &b->voter,       &b->by,        &b->from,
                      &b->to,          &b->winner,      &b->text,      &b->entry,
-                     &b->origin};
+                     &b->origin,      &b->sha256,      &b->format};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
     }

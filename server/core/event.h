@@ -78,6 +78,8 @@ enum ev_type {
     EV_MINUTES_FINALIZED,
     EV_RECORD_APPROVED,
     EV_INVITATION_ISSUED,
+    EV_DOCUMENT_ADDED,
+    EV_DOCUMENT_REMOVED,
     EV_COUNT
 };
 
@@ -155,6 +157,7 @@ enum body_has {
     HAS_PROXY_MAX = 1u << 22,
     HAS_PROXY_COLLEGE = 1u << 23,
     HAS_PROXY_QUORUM = 1u << 24,
+    HAS_SIZE = 1u << 25,
 };
 
 struct strlist {
@@ -189,6 +192,8 @@ struct body {
     char *request;
     char *status;
     char *reason;
+    char *sha256; /* a document's content: 64 lowercase hex digits */
+    char *format; /* a document's format: "pdf", "odt", ... (core/documents.c) */
     /* integers; a bit of `has` says which were given */
     unsigned has;
     int64_t since;
@@ -205,6 +210,7 @@ struct body {
     int64_t present;
     int64_t required;
     int64_t grace;         /* seconds */
+    int64_t size;          /* a document's, bytes */
     /* votes, proxies, recusals */
     char *vote;
     char *question;

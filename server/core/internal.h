@@ -38,6 +38,7 @@ int vote_handle(struct meeting *m, const struct cmd *c, const char *actor, int64
                 struct evlist *out);
 void vote_free(struct vote *v);
 int minutes_apply(struct meeting *m, const struct event *ev);
+int documents_apply(struct meeting *m, const struct event *ev);
 int minutes_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
                    struct evlist *out);
 void entry_free(struct entry *e);

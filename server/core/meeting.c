@@ -151,6 +151,10 @@ meeting_free(struct meeting *m)
         entry_free(&m->entries[i]);
     }
     free(m->entries);
+    for (size_t i = 0; i < m->ndocs; i++) {
+        free(m->docs[i].name);
+    }
+    free(m->docs);
     free(m->parts);
     free(m->index);
     free(m->title);
@@ -320,6 +324,9 @@ meeting_apply(struct meeting *m, const struct event *ev)
         }
         if (rc == 1) {
             rc = minutes_apply(m, ev);
+        }
+        if (rc == 1) {
+            rc = documents_apply(m, ev);
         }
         if (rc == 1) {
             return ERR_INTERNAL;

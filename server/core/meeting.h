@@ -167,6 +167,20 @@ struct spoken {
     int64_t ms;
 };
 
+/* A document attached to an agenda item (core/documents.c). */
+#define DOC_SHA_LEN 64     /* hex digits of its SHA-256 */
+#define DOC_NAME_MAX 200   /* bytes of its file name */
+#define DOC_PER_ITEM 20    /* attached to one item at once */
+struct document {
+    char sha256[DOC_SHA_LEN + 1];
+    char *name;
+    char format[8]; /* doc_format_* names: "pdf", "docx", ... */
+    int64_t size;
+    uint32_t item; /* item index */
+    int64_t added; /* ts of document.added */
+    bool removed;
+};
+
 /* A minutes entry written by the secretary. */
 struct entry {
     char id[ID_MAX];
@@ -235,6 +249,9 @@ struct meeting {
     size_t entries_bytes; /* text of the entries not deleted */
     char finalized_by[ID_MAX]; /* "" until minutes.finalized */
     int64_t finalized_at;
+    struct document *docs; /* in order of addition; a removed one stays, marked */
+    size_t ndocs;
+    size_t capdocs;
     char approved_by[ID_MAX]; /* "" until record.approved */
     int64_t approved_at;
 };
@@ -277,6 +294,34 @@ int meeting_invite(struct meeting *m, const struct strlist *pids, const char *ac
  * reference to where their history is). */
 int meeting_carry_item(struct meeting *m, const struct item *src, const char *from, int64_t now,
                        struct evlist *out);
+
+/* Documents on agenda items (core/documents.c). Attach a document the
+ * server has stored (b: item, sha256, name, format, size) to an item:
+ * ERR_NOT_FOUND for no such item, ERR_BAD_STATE once the meeting is closed,
+ * ERR_INVALID for a bad name, format or digest, ERR_TOO_LARGE beyond
+ * DOC_PER_ITEM, ERR_CONFLICT when the same content is already on the item.
+ * Detach one (b: item, sha256): ERR_NOT_FOUND when it is not attached. */
+int meeting_document_add(struct meeting *m, const struct body *b, const char *actor, int64_t now,
+                         struct evlist *out);
+int meeting_document_remove(struct meeting *m, const char *item, const char *sha256,
+                            const char *actor, int64_t now, struct evlist *out);
+/* The live document `sha256` on item `item` (an id), or on any item when
+ * `item` is NULL; with `any`, a removed one too. -1 when none. */
+int32_t meeting_document_index(const struct meeting *m, const char *item, const char *sha256,
+                               bool any);
+
+/* What a file is, from its first bytes and its name: the format ("pdf",
+ * "odt", "ods", "odp", "docx", "xlsx", "pptx", "doc", "xls", "png", "jpeg"),
+ * or NULL when its content is not one of them or does not match its
+ * extension. Pure: the whole file is in buf[0..len). */
+const char *doc_sniff(const unsigned char *buf, size_t len, const char *name);
+/* The MIME type of a format (NULL for an unknown one). */
+const char *doc_format_mime(const char *format);
+/* Is `name` a document's file name: 1..DOC_NAME_MAX bytes of valid UTF-8,
+ * no control character, no / \ " and not starting with a dot? */
+bool doc_name_valid(const char *name);
+/* Is `s` 64 lowercase hex digits? */
+bool doc_sha_valid(const char *s);
 
 /* Borrowed (until the next applied event); NULL when not found. */
 const struct participant *meeting_participant(const struct meeting *m, const char *id);

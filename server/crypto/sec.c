@@ -203,6 +203,12 @@ sec_digest(const uint8_t *buf, size_t len, uint8_t out[SEC_HASH_LEN])
 }
 
 void
+sec_sha256(const uint8_t *buf, size_t len, uint8_t out[SEC_SHA256_LEN])
+{
+    crypto_hash_sha256(out, buf, len);
+}
+
+void
 sec_chain_hash(const uint8_t prev[SEC_HASH_LEN], const uint8_t *preimage, size_t len,
                uint8_t out[SEC_HASH_LEN])
 {

@@ -107,6 +107,12 @@ sec_owner_tag(const uint8_t key[SEC_HASH_LEN], const char *receipt, uint8_t tag[
 void
 sec_digest(const uint8_t *buf, size_t len, uint8_t out[SEC_HASH_LEN]);
 
+/* out = SHA-256(buf[0..len)): the name of a stored document (its content's
+ * digest, which anyone can recompute with sha256sum). */
+#define SEC_SHA256_LEN 32
+void
+sec_sha256(const uint8_t *buf, size_t len, uint8_t out[SEC_SHA256_LEN]);
+
 /* Lowercase hex of buf[0..len) into out[2 * len + 1], NUL-terminated. */
 void
 sec_hex(const uint8_t *buf, size_t len, char *out);

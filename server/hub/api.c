@@ -29,7 +29,7 @@
 #include <strings.h>
 
 #define VERSION "0.1.0"
-#define MAX_SEGMENTS 6
+#define MAX_SEGMENTS 7
 /* A commission's colleges joined by commas: at most 16 identifiers
  * (proto_api_commission) of ID_MAX - 1 bytes, 15 commas and the NUL. */
 #define COLLEGES_TEXT (16 * ID_MAX)
@@ -626,6 +626,12 @@ snapshot_answer(struct hub *h, void *req, int status, struct live *l)
     hub_http_answer(h, req, status, s);
 }
 
+void
+hub_snapshot_answer(struct hub *h, void *req, int status, struct live *l)
+{
+    snapshot_answer(h, req, status, l);
+}
+
 /* The items postponed at the commission's previous meeting come back on the
  * new agenda, each pointing at the meeting where its history is. */
 static int
@@ -1146,9 +1152,38 @@ split(char *path, char **seg, size_t *n)
     return 0;
 }
 
-void
-hub_http(struct hub *h, void *req, const char *method, const char *path, const char *bearer,
-         const char *body, size_t len, int64_t now)
+/* Documents under an item: seg[0] is "agenda", seg[1] the item, seg[2]
+ * "documents", then the document's SHA-256 for a removal. The bureau of
+ * the meeting (chair, secretary) or the admin; `upload` says the request
+ * came with a file (hub_http_upload). */
+static void
+documents_route(struct hub *h, void *req, struct live *l, const struct who *w, bool upload,
+                const char *method, char **seg, size_t n, const char *name, const char *body,
+                size_t len, int64_t now)
+{
+    bool admin = w->role == ROLE_ADMIN;
+    bool bureau = admin || w->role == ROLE_CHAIR || w->role == ROLE_SECRETARY;
+    const char *actor = admin ? "admin" : w->participant;
+    if (!bureau) {
+        hub_http_fail(h, req, ERR_FORBIDDEN, "admin, chair or secretary only");
+    } else if (n == 3) {
+        if (strcmp(method, "POST") != 0) {
+            hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (!upload) {
+            hub_http_fail(h, req, ERR_INVALID, "a file name is required (?name=)");
+        } else {
+            hub_document_upload(h, req, l, actor, seg[1], name, body, len, now);
+        }
+    } else if (strcmp(method, "DELETE") == 0) {
+        hub_document_remove(h, req, l, actor, seg[1], seg[3], now);
+    } else {
+        hub_http_fail(h, req, ERR_METHOD, NULL);
+    }
+}
+
+static void
+route(struct hub *h, void *req, const char *method, const char *path, const char *bearer,
+      bool upload, const char *name, const char *body, size_t len, int64_t now)
 {
     char buf[512];
     char *seg[MAX_SEGMENTS];
@@ -1271,6 +1306,11 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
     }
     if (n == 3) {
         get ? snapshot_answer(h, req, 200, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 5 && strcmp(seg[3], "documents") == 0) {
+        get ? hub_document_get(h, req, l, seg[4]) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if ((n == 6 || n == 7) && strcmp(seg[3], "agenda") == 0 &&
+               strcmp(seg[5], "documents") == 0) {
+        documents_route(h, req, l, &w, upload, method, seg + 3, n - 3, name, body, len, now);
     } else if (n == 6 && strcmp(seg[3], "votes") == 0 && strcmp(seg[5], "ballots") == 0) {
         get ? ballots_list(h, req, l, seg[4]) : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (strcmp(seg[3], "convocations") == 0) {
@@ -1289,4 +1329,18 @@ hub_http(struct hub *h, void *req, const char *method, const char *path, const c
         del ? invitations_revoke(h, req, l, seg[4], now)
             : hub_http_fail(h, req, ERR_METHOD, NULL);
     }
+}
+
+void
+hub_http(struct hub *h, void *req, const char *method, const char *path, const char *bearer,
+         const char *body, size_t len, int64_t now)
+{
+    route(h, req, method, path, bearer, false, NULL, body, len, now);
+}
+
+void
+hub_http_upload(struct hub *h, void *req, const char *path, const char *bearer,
+                const char *name, const char *body, size_t len, int64_t now)
+{
+    route(h, req, "POST", path, bearer, true, name, body, len, now);
 }

@@ -85,6 +85,8 @@ struct hub_config {
     const char *public_url;      /* where browsers reach the server: absolute links in mail */
     const char *sendmail;        /* the mail system's sendmail program (NULL: /usr/sbin/sendmail) */
     const char *mail_from;       /* the convocations' sender address (NULL: the mail system's) */
+    const char *documents;       /* directory of documents' bytes; NULL: no documents */
+    size_t document_max;         /* bytes of one document (--max-document) */
 };
 
 /* New hub over an open store (borrowed for the hub's life). */
@@ -109,6 +111,11 @@ void hub_disconnect(struct hub *h, struct hub_conn *c, int64_t now);
 /* One HTTP API request. `req` is passed back to io->http, now or at flush. */
 void hub_http(struct hub *h, void *req, const char *method, const char *path,
               const char *bearer, const char *body, size_t len, int64_t now);
+/* An upload of a document (POST /api/meetings/M/agenda/I/documents?name=N):
+ * as hub_http(), with the file name from the query (decoded, NULL when
+ * absent) and the file's bytes as body. */
+void hub_http_upload(struct hub *h, void *req, const char *path, const char *bearer,
+                     const char *name, const char *body, size_t len, int64_t now);
 /* An HTTP request went away before its answer: forget it. */
 void hub_http_gone(struct hub *h, void *req);
 

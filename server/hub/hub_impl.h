@@ -90,7 +90,7 @@ struct pending {
     char *body; /* P_HTTP, new */
     size_t body_len;
     const char *ctype;  /* P_HTTP: NULL for JSON, else a document to download */
-    char filename[64];
+    char filename[DOC_NAME_MAX + 1];
 };
 
 /* Counters for GET /metrics (Prometheus text format). */
@@ -178,6 +178,16 @@ void hub_convocations_flush(struct hub *h, bool committed);
 
 void hub_record_route(struct hub *h, void *req, struct live *l, const char *file);
 void hub_minutes_route(struct hub *h, void *req, struct live *l);
+/* Answer the meeting's snapshot (api.c). */
+void hub_snapshot_answer(struct hub *h, void *req, int status, struct live *l);
+/* Documents on agenda items (documents.c); `actor` is "admin" or the
+ * participant (of the bureau) who acts. */
+void hub_document_upload(struct hub *h, void *req, struct live *l, const char *actor,
+                         const char *item, const char *name, const char *body, size_t len,
+                         int64_t now);
+void hub_document_remove(struct hub *h, void *req, struct live *l, const char *actor,
+                         const char *item, const char *sha, int64_t now);
+void hub_document_get(struct hub *h, void *req, struct live *l, const char *sha);
 void hub_record_free(struct record_files *f); /* NULL-safe */
 
 /* Queue an HTTP error answer for the end of the turn. */

@@ -52,6 +52,17 @@
  * of the connection bounds the body (lws restarts its own timeout with each
  * piece, so a body trickled a byte at a time would never end).
  *
+ * Uploads. A document (POST /api/meetings/M/agenda/I/documents?name=N)
+ * may be larger than API_BODY_MAX: up to --max-document, announced by its
+ * Content-Length (required), and still within --http-timeout all told. Its
+ * body is held in one buffer of that length, reserved before the first byte
+ * is read against a budget shared by every loop (UPLOADS_IN_FLIGHT times
+ * the limit): beyond it, and beyond the limit, the request is refused at
+ * once (rate_limited, too_large) and its body never read. The per-address
+ * caps count an upload's connection like any other. Answers (a document
+ * downloaded) are written REPLY_CHUNK bytes per WRITEABLE, so that lws
+ * never copies a large remainder aside.
+ *
  * Sending (docs/ARCHITECTURE.md, Fan-out): each WebSocket session has a bounded ring of
  * shared, reference-counted messages; the WRITEABLE callback sends one with
  * one lws_write(), then more (up to WRITE_BATCH) only while lws says the
@@ -108,6 +119,9 @@ _Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
 #define WRITE_BATCH 512        /* messages one WRITEABLE may send while the socket takes them */
 #define CLOSE_GRACE_S 5        /* seconds a close frame may wait for the socket before a drop */
 #define API_BODY_MAX (1 << 20) /* HTTP API request bodies */
+#define DOCUMENT_MAX ((size_t)20 << 20)/* an uploaded document, unless --max-document says */
+#define UPLOADS_IN_FLIGHT 4      /* documents' worth of upload bodies held at once, in all */
+#define REPLY_CHUNK (256u << 10) /* bytes of an answer written per WRITEABLE */
 #define IDLE_PING_MS 30000     /* a WebSocket silent this long is pinged... */
 #define IDLE_DROP_MS 70000     /* ...and dropped when silent this long */
 #define ACCEPT_BATCH 64        /* connections accepted per wake of the listener */
@@ -238,6 +252,7 @@ struct net {
     struct opq hub_work; /* ops being applied (hub thread) */
     struct handle *unreleased; /* OP_RELEASEs not yet queued (hub thread) */
     int64_t emfile_logged;
+    atomic_size_t uploading; /* bytes reserved by uploads in progress (all loops) */
     char web_root[PATH_MAX];
     atomic_int stop;
     atomic_int failed;
@@ -284,20 +299,25 @@ struct http_req {
     bool in_hub;                      /* the hub holds it: a goodbye is owed if its client leaves */
     bool metrics; /* GET /metrics: answered by the hub's thread too */
     bool api;
+    bool upload;      /* a document's upload: body up to document_max */
+    size_t reserved;  /* bytes of n->uploading this request holds */
     char method[8];
     char path[512];
     char bearer[128];
+    char name[256];   /* an upload's ?name=, decoded; "" when absent */
     char *body;
     size_t body_len;
+    size_t body_cap;  /* an upload's buffer, sized from its Content-Length */
     bool too_large;
     /* the answer, once the hub gives it */
     bool answered;
     bool headers_sent;
     int status;
     const char *ctype;
-    char disposition[128];
+    char disposition[PROTO_DISPOSITION_MAX];
     char *reply; /* LWS_PRE, then reply_len bytes */
     size_t reply_len;
+    size_t reply_sent;
 };
 
 /* lws's per-connection user space holds only a pointer to the handle. */
@@ -650,9 +670,19 @@ unwait(struct http_req *r)
 }
 
 static void
+upload_release(struct http_req *r)
+{
+    if (r->reserved) {
+        atomic_fetch_sub(&r->h.loop->n->uploading, r->reserved);
+        r->reserved = 0;
+    }
+}
+
+static void
 req_free(struct http_req *r)
 {
     unwait(r);
+    upload_release(r);
     free(r->body);
     free(r->reply);
     lws_explicit_bzero(r->bearer, sizeof(r->bearer));
@@ -843,9 +873,9 @@ static void
 answer(struct http_req *r, int status, const char *body, size_t len, const char *ctype,
        const char *filename)
 {
-    char disposition[128] = "";
+    char disposition[PROTO_DISPOSITION_MAX] = "";
     if (filename) {
-        snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", filename);
+        proto_disposition(filename, disposition, sizeof(disposition));
     }
     size_t dlen = strlen(disposition);
     char *copy = malloc(LWS_PRE + len + dlen + 1);
@@ -1669,10 +1699,20 @@ http_write_reply(struct lws *wsi, struct http_req *r)
         lws_callback_on_writable(wsi);
         return 0;
     }
-    if (r->reply_len &&
-        lws_write(wsi, (unsigned char *)r->reply + LWS_PRE, r->reply_len, LWS_WRITE_HTTP_FINAL) <
-            (int)r->reply_len) {
-        return -1;
+    if (r->reply_sent < r->reply_len) {
+        /* The bytes before the piece (LWS_PRE, or what was sent) are its headroom. */
+        size_t piece = r->reply_len - r->reply_sent;
+        bool last = piece <= REPLY_CHUNK;
+        piece = last ? piece : REPLY_CHUNK;
+        if (lws_write(wsi, (unsigned char *)r->reply + LWS_PRE + r->reply_sent, piece,
+                      last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)piece) {
+            return -1;
+        }
+        r->reply_sent += piece;
+        if (!last) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
     }
     /* Done: the handle goes, and so does the connection. lws 4.1.6 cannot
      * take a pipelined request with a body after an answer given from
@@ -1699,6 +1739,7 @@ http_begin(struct loop *l, struct lws *wsi, struct slot *slot)
     }
     if (r) {
         unwait(r);
+        upload_release(r);
         free(r->body);
         free(r->reply);
         lws_explicit_bzero(r->bearer, sizeof(r->bearer));
@@ -1775,6 +1816,78 @@ accept_some(struct net *n)
     }
 }
 
+static size_t
+document_max(const struct net *n)
+{
+    return n->cfg.document_max ? n->cfg.document_max : DOCUMENT_MAX;
+}
+
+/* Is `path` where documents are uploaded: /api/meetings/M/agenda/I/documents? */
+static bool
+upload_path(const char *path)
+{
+    static const char pre[] = "/api/meetings/", post[] = "/documents";
+    size_t len = strlen(path);
+    if (strncmp(path, pre, sizeof(pre) - 1) != 0 || len < sizeof(pre) + sizeof(post) ||
+        strcmp(path + len - (sizeof(post) - 1), post) != 0) {
+        return false;
+    }
+    const char *p = path + sizeof(pre) - 1, *end = path + len - (sizeof(post) - 1);
+    const char *slash = memchr(p, '/', (size_t)(end - p));
+    return slash && slash > p && strncmp(slash, "/agenda/", 8) == 0 && slash + 8 < end &&
+           !memchr(slash + 8, '/', (size_t)(end - slash - 8));
+}
+
+/* An upload's start: its name, its Content-Length against the limit and the
+ * budget of uploads in flight, its buffer. Nonzero when it was refused (the
+ * answer is on its way). */
+static int
+upload_begin(struct net *n, struct lws *wsi, struct http_req *r)
+{
+    char cl[32], *end = NULL;
+    const char *v = lws_get_urlarg_by_name(wsi, "name=", r->name, (int)sizeof(r->name));
+    if (!v) {
+        r->name[0] = 0;
+    } else if (v != r->name) {
+        memmove(r->name, v, strlen(v) + 1);
+    }
+    if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+        r->too_large = true; /* no body will be read */
+        http_fail_now(r, ERR_INVALID, "a document's upload needs a Content-Length");
+        return -1;
+    }
+    unsigned long long want = strtoull(cl, &end, 10);
+    size_t max = document_max(n);
+    if (want > max) {
+        r->too_large = true;
+        char msg[96];
+        snprintf(msg, sizeof(msg), "document over %zu MiB", max >> 20);
+        http_fail_now(r, ERR_TOO_LARGE, msg);
+        return -1;
+    }
+    if (want == 0) {
+        return 0; /* empty: the hub says so */
+    }
+    size_t budget = UPLOADS_IN_FLIGHT * max;
+    size_t held = atomic_fetch_add(&n->uploading, (size_t)want);
+    r->reserved = (size_t)want;
+    if (held + want > budget) {
+        upload_release(r);
+        r->too_large = true;
+        http_fail_now(r, ERR_RATE_LIMITED, "too many uploads at once: try again shortly");
+        return -1;
+    }
+    r->body = malloc((size_t)want + 1);
+    if (!r->body) {
+        upload_release(r);
+        r->too_large = true;
+        http_fail_now(r, ERR_NOMEM, NULL);
+        return -1;
+    }
+    r->body_cap = (size_t)want;
+    return 0;
+}
+
 static int
 cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -1840,7 +1953,12 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
             read_bearer(wsi, r->bearer, sizeof(r->bearer));
             if (strcmp(r->method, "POST") == 0) {
                 char cl[32];
-                if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+                r->upload = upload_path(path);
+                if (r->upload && upload_begin(n, wsi, r)) {
+                    return 0; /* refused */
+                }
+                if (!r->upload &&
+                    lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
                     strtoull(cl, NULL, 10) > API_BODY_MAX) {
                     r->too_large = true;
                     http_fail_now(r, ERR_TOO_LARGE, "request body over 1 MiB");
@@ -1883,6 +2001,16 @@ cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
     case LWS_CALLBACK_HTTP_BODY:
         if (!r || !r->api || r->too_large || r->answered || r->in_hub || len == 0) {
             return 0; /* an empty body arrives as no data at all */
+        }
+        if (r->upload) {
+            if (len > r->body_cap - r->body_len) { /* lws holds to the Content-Length */
+                r->too_large = true;
+                http_fail_now(r, ERR_TOO_LARGE, "body longer than its Content-Length");
+                return 0;
+            }
+            memcpy(r->body + r->body_len, in, len);
+            r->body_len += len;
+            return 0;
         }
         if (r->body_len + len > API_BODY_MAX) {
             r->too_large = true;
@@ -2045,6 +2173,10 @@ hub_apply(struct net *n, struct op *op)
             }
             free(text);
         } else {
+            r->upload
+                ? hub_http_upload(n->hub, r, r->path, r->bearer, r->name[0] ? r->name : NULL,
+                                  op->data ? op->data : "", op->len, op->now)
+                :
             hub_http(n->hub, r, r->method, r->path, r->bearer, op->data ? op->data : "", op->len,
                      op->now);
         }

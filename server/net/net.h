@@ -6,6 +6,7 @@
 #ifndef CONCERTO_NET_H
 #define CONCERTO_NET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct hub;
@@ -23,6 +24,7 @@ struct net_config {
     int msg_rate;                /* messages per second per connection; 0: 20 */
     int http_timeout;            /* seconds to send a whole request (headers, body); 0: 10 */
     int threads;                 /* loops serving connections (threads); < 1: 1 */
+    size_t document_max;         /* bytes of an uploaded document; 0: 20 MiB */
 };
 
 /* Bind and get ready to serve. On failure, *msg (static) says why in one

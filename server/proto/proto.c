@@ -312,6 +312,11 @@ static const struct field f_minutes_edit[] = {
     LIST("speakers", speakers, 50, 0), END};
 
 static const struct field f_invited[] = {LIST("participants", participants, 100000, 1), END};
+static const struct field f_document_added[] = {
+    ID("item", item, 1), STR("sha256", sha256, 64, 1), STR("name", name, 200, 1),
+    ID("format", format, 1), INT("size", size, INT64_MAX, 1, HAS_SIZE), END};
+static const struct field f_document_removed[] = {
+    ID("item", item, 1), STR("sha256", sha256, 64, 1), END};
 
 static const struct {
     const char *name;
@@ -362,6 +367,8 @@ static const struct {
     [EV_MINUTES_FINALIZED] = {"minutes.finalized", f_none},
     [EV_RECORD_APPROVED] = {"record.approved", f_none},
     [EV_INVITATION_ISSUED] = {"invitation.issued", f_invited},
+    [EV_DOCUMENT_ADDED] = {"document.added", f_document_added},
+    [EV_DOCUMENT_REMOVED] = {"document.removed", f_document_removed},
 };
 
 static const struct {
@@ -1108,6 +1115,60 @@ proto_http_error(int code, const char *message)
     return s;
 }
 
+int
+proto_disposition(const char *name, char *out, size_t outlen)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    size_t n = 0;
+    bool ascii = true;
+#define PUT(c)                                                                                   \
+    do {                                                                                         \
+        if (n + 1 >= outlen) {                                                                   \
+            goto full;                                                                           \
+        }                                                                                        \
+        out[n++] = (c);                                                                          \
+    } while (0)
+    if (!outlen) {
+        return ERR_TOO_LARGE;
+    }
+    for (const char *p = "attachment; filename=\""; *p; p++) {
+        PUT(*p);
+    }
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (*p >= 0x80) {
+            ascii = false;
+            if ((*p & 0xc0) != 0x80) {
+                PUT('_'); /* one _ per non-ASCII character */
+            }
+        } else {
+            PUT((*p < 0x20 || *p == '"' || *p == '\\') ? '_' : (char)*p);
+        }
+    }
+    PUT('"');
+    if (!ascii) {
+        for (const char *p = "; filename*=UTF-8''"; *p; p++) {
+            PUT(*p);
+        }
+        for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+            bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                         (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p);
+            if (plain) {
+                PUT((char)*p);
+            } else {
+                PUT('%');
+                PUT(hexd[*p >> 4]);
+                PUT(hexd[*p & 15]);
+            }
+        }
+    }
+    out[n] = 0;
+    return 0;
+full:
+    out[0] = 0;
+    return ERR_TOO_LARGE;
+#undef PUT
+}
+
 char *
 proto_quote(const char *s)
 {
@@ -1205,18 +1266,54 @@ attendance_json(const struct meeting *m)
                      (json_int_t)q.present, "required", (json_int_t)q.required);
 }
 
+/* Document `d` of meeting `m`, as items carry it and the upload answers it. */
+static json_t *
+document_json(const struct meeting *m, const struct document *d)
+{
+    char url[ID_MAX + DOC_SHA_LEN + 32];
+    snprintf(url, sizeof(url), "/api/meetings/%s/documents/%s", m->id, d->sha256);
+    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "sha256", d->sha256, "name", d->name,
+                     "format", d->format, "type", doc_format_mime(d->format), "size",
+                     (json_int_t)d->size, "added", (json_int_t)d->added, "url", url, "item",
+                     m->items[d->item].id);
+}
+
+char *
+proto_document(const struct meeting *m, size_t d)
+{
+    unsigned long mark = watch();
+    json_t *v = d < m->ndocs ? document_json(m, &m->docs[d]) : NULL;
+    char *s = dump(v, JSON_COMPACT, mark);
+    json_decref(v);
+    return s;
+}
+
+/* The documents attached to item `it` (live ones), in order of addition. */
+static json_t *
+documents_json(const struct meeting *m, const struct item *it)
+{
+    json_t *a = json_array();
+    uint32_t idx = (uint32_t)(it - m->items);
+    for (size_t i = 0; a && i < m->ndocs; i++) {
+        const struct document *d = &m->docs[i];
+        if (!d->removed && d->item == idx) {
+            json_array_append_new(a, document_json(m, d));
+        }
+    }
+    return a;
+}
+
 static json_t *
 item_json(const struct meeting *m, const struct item *it)
 {
-    (void)m;
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:I,s:b,s:s}", "id", it->id,
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:I,s:b,s:s,s:o}", "id", it->id,
                      "title", it->title, "description", it->description, "presenter",
                      it->presenter, "kind", item_kind_str(it->kind), "parent", it->parent,
                      "position", (json_int_t)it->position, "duration",
                      (json_int_t)it->duration_s, "speaking_time", (json_int_t)it->speaking_s,
                      "state", item_state_str(it->state), "actual", (json_int_t)it->actual_ms,
                      "opened_at", (json_int_t)it->opened_at, "list_closed", it->list_closed,
-                     "origin", it->origin);
+                     "origin", it->origin, "documents", documents_json(m, it));
 }
 
 /* Items in display order: top-level by position, each followed by its sub-items. */

@@ -150,6 +150,17 @@ void proto_api_invite_clear(struct api_invite *c);
 /* {"error":{"code","message"}} (new). */
 char *proto_http_error(int code, const char *message);
 
+/* Document d (an index into m->docs) as JSON (new): the body of the
+ * upload's answer and the shape of each entry of an item's `documents`. */
+char *proto_document(const struct meeting *m, size_t d);
+
+/* The Content-Disposition of a download named `name` (UTF-8, no control
+ * character, no quote): `attachment; filename="ASCII"; filename*=UTF-8''PCT`
+ * (RFC 6266), non-ASCII letters replaced by _ in the first form. Into
+ * out[outlen]; ERR_TOO_LARGE when it does not fit (out is then ""). */
+#define PROTO_DISPOSITION_MAX 1024
+int proto_disposition(const char *name, char *out, size_t outlen);
+
 /* A JSON string literal with quotes for `s` (new), for building replies. */
 char *proto_quote(const char *s);
 

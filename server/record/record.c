@@ -995,13 +995,25 @@ state_object(const struct record *r)
     size_t nitems = order ? agenda_order(m, order) : 0;
     for (size_t k = 0; agenda && k < nitems; k++) {
         const struct item *it = &m->items[order[k]];
+        /* Every document ever attached, a removed one marked: the record
+         * proves which content was on the table, by its SHA-256. */
+        json_t *docs = json_array();
+        for (size_t di = 0; docs && di < m->ndocs; di++) {
+            const struct document *dd = &m->docs[di];
+            if (dd->item == order[k]) {
+                json_array_append_new(
+                    docs, json_pack("{s:s,s:s,s:s,s:I,s:I,s:b}", "sha256", dd->sha256, "name",
+                                    dd->name, "format", dd->format, "size", (json_int_t)dd->size,
+                                    "added", (json_int_t)dd->added, "removed", dd->removed));
+            }
+        }
         json_array_append_new(
-            agenda, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:s}", "id", it->id, "title",
-                              it->title, "description", it->description, "presenter",
-                              it->presenter, "kind", item_kind_str(it->kind), "parent", it->parent,
-                              "duration", (json_int_t)it->duration_s, "state",
-                              item_state_str(it->state), "actual", (json_int_t)it->actual_ms,
-                              "origin", it->origin));
+            agenda,
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:s,s:o}", "id", it->id, "title",
+                      it->title, "description", it->description, "presenter", it->presenter,
+                      "kind", item_kind_str(it->kind), "parent", it->parent, "duration",
+                      (json_int_t)it->duration_s, "state", item_state_str(it->state), "actual",
+                      (json_int_t)it->actual_ms, "origin", it->origin, "documents", docs));
     }
     free(order);
     for (size_t i = 0; turns && i < m->nspoken; i++) {

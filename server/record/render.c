@@ -485,6 +485,11 @@ static const struct spec item_spec[] = {
     {"id", J_STR, true},         {"title", J_STR, true},  {"description", J_STR, false},
     {"presenter", J_STR, false}, {"kind", J_STR, false},  {"parent", J_STR, false},
     {"duration", J_INT, false},  {"state", J_STR, false}, {"actual", J_INT, false},
+    {"documents", J_ARR, false},
+};
+static const struct spec document_spec[] = {
+    {"sha256", J_STR, true}, {"name", J_STR, true},     {"format", J_STR, true},
+    {"size", J_INT, true},   {"added", J_INT, false},   {"removed", J_BOOL, false},
 };
 static const struct spec vote_spec[] = {
     {"id", J_STR, true},
@@ -984,6 +989,13 @@ rec_open(struct rec *r, json_t *root)
     json_array_foreach(r->votes, i, v)
     {
         if (!vote_ok(v)) {
+            return ERR_INVALID;
+        }
+    }
+    json_array_foreach(r->agenda, i, v)
+    {
+        const json_t *docs = json_object_get(v, "documents");
+        if (docs && !EACH_OK(docs, document_spec)) {
             return ERR_INVALID;
         }
     }
@@ -1516,6 +1528,71 @@ agenda(struct doc *d, const struct rec *r)
     }
 }
 
+/* 2_400_000 bytes as "2,3 Mo" or "2.3 MB"; under 1 MiB in Ko / KB. */
+static void
+fmt_size(const struct rec *r, long long bytes, char *out, size_t len)
+{
+    bool fr = r->lang == FR;
+    if (bytes < 1024) {
+        snprintf(out, len, fr ? "%lld\xc2\xa0octets" : "%lld bytes", bytes);
+    } else if (bytes < 1024 * 1024) {
+        snprintf(out, len, fr ? "%lld\xc2\xa0Ko" : "%lld KB", (bytes + 512) / 1024);
+    } else {
+        long long tenths = (bytes * 10 + 512 * 1024) / (1024 * 1024);
+        snprintf(out, len, fr ? "%lld,%lld\xc2\xa0Mo" : "%lld.%lld MB", tenths / 10, tenths % 10);
+    }
+}
+
+/* The documents attached to the items, each with its SHA-256: which
+ * version was on the table. No section when there are none. */
+static void
+documents(struct doc *d, const struct rec *r)
+{
+    size_t i, k, n = 0;
+    const json_t *it, *x;
+    json_array_foreach(r->agenda, i, it)
+    {
+        n += json_array_size(json_object_get(it, "documents"));
+    }
+    if (n == 0) {
+        return;
+    }
+    doc_add(d, BK_H2, ST_NORMAL, W(r, W_DOCUMENTS));
+    struct table *t = doc_table(d, 4, true);
+    const enum word head[] = {W_NUM, W_DOCUMENT, W_FORMAT, W_SHA256};
+    for (size_t c = 0; c < 4; c++) {
+        cell(d, t, W(r, head[c]));
+    }
+    json_array_foreach(r->agenda, i, it)
+    {
+        json_array_foreach(json_object_get(it, "documents"), k, x)
+        {
+            char size[48], fmt[24], *name;
+            const char *f = gs(x, "format");
+            size_t j = 0;
+            for (; f[j] && j + 1 < sizeof(fmt); j++) {
+                fmt[j] = (f[j] >= 'a' && f[j] <= 'z') ? (char)(f[j] - 'a' + 'A') : f[j];
+            }
+            fmt[j] = 0;
+            fmt_size(r, clamp(gi(x, "size")), size, sizeof(size));
+            char *format = str_printf("%s, %s", fmt, size);
+            if (json_is_true(json_object_get(x, "removed"))) {
+                name = str_printf("%s — %s %s", gs(it, "title"), gs(x, "name"),
+                                  W(r, W_DOC_REMOVED));
+            } else {
+                name = str_printf("%s — %s", gs(it, "title"), gs(x, "name"));
+            }
+            d->oom = d->oom || !name || !format;
+            cell(d, t, r->num[i]);
+            cell(d, t, name ? name : "");
+            cell(d, t, format ? format : "");
+            cell(d, t, gs(x, "sha256"));
+            free(name);
+            free(format);
+        }
+    }
+}
+
 static const char *
 option_word(const struct rec *r, const json_t *v, size_t o)
 {
@@ -1979,6 +2056,7 @@ build(struct doc *d, const struct rec *r, const char *file)
     attendance(d, r);
     proxies_and_recusals(d, r);
     agenda(d, r);
+    documents(d, r);
     minutes(d, r);
     statistics(d, r);
     closing(d, r, file);

@@ -57,6 +57,11 @@ static const char *const words[W_COUNT][2] = {
     [W_PENDING] = {"non traité", "not reached"},
     [W_CURRENT] = {"en cours", "current"},
     [W_NO_AGENDA] = {"Aucun point.", "No item."},
+    [W_DOCUMENTS] = {"Documents", "Documents"},
+    [W_DOCUMENT] = {"Document", "Document"},
+    [W_FORMAT] = {"Format, taille", "Format, size"},
+    [W_SHA256] = {"SHA-256", "SHA-256"},
+    [W_DOC_REMOVED] = {"(retiré de l’ordre du jour)", "(removed from the agenda)"},
     [W_MINUTES] = {"Déroulement de la séance", "Proceedings"},
     [W_LEGEND] = {"Les mentions en italique sont écrites automatiquement à partir du journal "
                   "de la séance ; les autres sont rédigées par le secrétariat de séance.",

@@ -61,6 +61,14 @@ static const char *const migrations[] = {
     "CREATE TABLE convocations(meeting TEXT NOT NULL, participant TEXT NOT NULL,"
     "  status TEXT NOT NULL, reason TEXT NOT NULL, updated INTEGER NOT NULL,"
     "  PRIMARY KEY(meeting, participant)) WITHOUT ROWID;",
+    /* 6: documents attached to agenda items, an index of what the log says
+     * (document.added / .removed); the bytes are files named by their
+     * SHA-256 beside the database (store_blob_put). */
+    "CREATE TABLE documents(meeting TEXT NOT NULL, item TEXT NOT NULL, sha256 TEXT NOT NULL,"
+    "  name TEXT NOT NULL, format TEXT NOT NULL, size INTEGER NOT NULL,"
+    "  added INTEGER NOT NULL, removed INTEGER,"
+    "  PRIMARY KEY(meeting, item, sha256, added)) WITHOUT ROWID;"
+    "CREATE INDEX documents_by_sha256 ON documents(sha256);",
 };
 
 enum stmt {
@@ -97,6 +105,9 @@ enum stmt {
     S_PREVIOUS,
     S_COMMISSIONS,
     S_COMMISSION_MEETINGS,
+    S_DOC_ADD,
+    S_DOC_REMOVE,
+    S_DOC_KNOWN,
     S_COUNT
 };
 
@@ -160,6 +171,11 @@ static const char *const sql[S_COUNT] = {
                       " FROM commissions c ORDER BY c.created, c.id",
     [S_COMMISSION_MEETINGS] = "SELECT id FROM meetings WHERE commission = ?1"
                               " ORDER BY created, rowid",
+    [S_DOC_ADD] = "INSERT INTO documents(meeting, item, sha256, name, format, size, added)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_DOC_REMOVE] = "UPDATE documents SET removed = ?4 WHERE meeting = ?1 AND item = ?2"
+                     " AND sha256 = ?3 AND removed IS NULL",
+    [S_DOC_KNOWN] = "SELECT 1 FROM documents WHERE sha256 = ?1 LIMIT 1",
 };
 
 /* SQLite rolls a whole transaction back by itself on some errors in the
@@ -446,6 +462,44 @@ store_meeting_add(struct store *s, const char *id, const char *commission, int64
     bind_text(st, 2, commission);
     sqlite3_bind_int64(st, 3, now);
     return run(s, S_MEETING_ADD);
+}
+
+int
+store_document_add(struct store *s, const char *meeting, const char *item, const char *sha256,
+                   const char *name, const char *format, int64_t size, int64_t now)
+{
+    sqlite3_stmt *st = s->st[S_DOC_ADD];
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, item);
+    bind_text(st, 3, sha256);
+    bind_text(st, 4, name);
+    bind_text(st, 5, format);
+    sqlite3_bind_int64(st, 6, size);
+    sqlite3_bind_int64(st, 7, now);
+    return run(s, S_DOC_ADD);
+}
+
+int
+store_document_remove(struct store *s, const char *meeting, const char *item,
+                      const char *sha256, int64_t now)
+{
+    sqlite3_stmt *st = s->st[S_DOC_REMOVE];
+    bind_text(st, 1, meeting);
+    bind_text(st, 2, item);
+    bind_text(st, 3, sha256);
+    sqlite3_bind_int64(st, 4, now);
+    return run(s, S_DOC_REMOVE);
+}
+
+int
+store_document_known(struct store *s, const char *sha256)
+{
+    sqlite3_stmt *st = s->st[S_DOC_KNOWN];
+    bind_text(st, 1, sha256);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : ERR_STORAGE;
+    done(s, S_DOC_KNOWN);
+    return rc;
 }
 
 int

@@ -164,6 +164,22 @@ int store_secret_list(struct store *s, const char *meeting, const char *vote,
 int store_secret_reorder(struct store *s, const char *meeting, const char *vote);
 
 /* Consistent online copy of the database to `path` (VACUUM INTO). */
+/* Documents on agenda items: the index of what the log says (migration 5).
+ * store_document_known: 1 when some meeting ever attached `sha256`, else 0. */
+int store_document_add(struct store *s, const char *meeting, const char *item, const char *sha256,
+                       const char *name, const char *format, int64_t size, int64_t now);
+int store_document_remove(struct store *s, const char *meeting, const char *item,
+                          const char *sha256, int64_t now);
+int store_document_known(struct store *s, const char *sha256);
+
+/* Documents' bytes (server/store/blobs.c): files named by their SHA-256 (hex)
+ * in directory `dir`. put writes buf[0..len) as DIR/SHA256 (temp file, fsync,
+ * rename, fsync of the directory) unless a file of that name and size is
+ * there already; 0 or ERR_STORAGE. read gives the whole file (new) in *out;
+ * ERR_NOT_FOUND, ERR_STORAGE or ERR_NOMEM. */
+int store_blob_put(const char *dir, const char *sha256, const void *buf, size_t len);
+int store_blob_read(const char *dir, const char *sha256, char **out, size_t *len);
+
 int store_backup(struct store *s, const char *path);
 
 #endif
