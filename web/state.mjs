@@ -84,6 +84,7 @@ function agendaItem(it) {
         position: it.position ?? 0, duration: it.duration || 0, speaking_time: it.speaking_time || 0,
         state: it.state || 'pending', actual: it.actual || 0, opened_at: it.opened_at || 0,
         list_closed: !!it.list_closed,
+        documents: (it.documents || []).map((d) => ({ ...d })),
         // Whether it was ever opened (agenda.remove refuses those).
         opened: (it.state && it.state !== 'pending' && it.state !== 'postponed') || (it.actual || 0) > 0 };
 }
@@ -617,6 +618,20 @@ export function applyEvent(s, ev) {
         if (item) {
             shift(s, item.parent, item.position + 1, -1, item.id);
             s.agenda.delete(item.id);
+        }
+        out.agenda = true;
+        break;
+    case 'document.added':
+        if (item && !item.documents.some((d) => d.sha256 === b.sha256)) {
+            item.documents.push({ sha256: b.sha256, name: b.name, format: b.format, size: b.size,
+                added: ev.ts, item: b.item,
+                url: `/api/meetings/${encodeURIComponent(ev.meeting)}/documents/${b.sha256}` });
+        }
+        out.agenda = true;
+        break;
+    case 'document.removed':
+        if (item) {
+            item.documents = item.documents.filter((d) => d.sha256 !== b.sha256);
         }
         out.agenda = true;
         break;

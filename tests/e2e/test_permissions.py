@@ -115,7 +115,7 @@ def route_call(route, m, other):
     method, path = route.split(" ", 1)
     path = (path.replace("/C", "/" + m.commission["id"]).replace("/M", "/" + m.id)
             .replace("/P", "/" + m.pid("member3")).replace("/V", "/v99").replace("/F", "/record.json")
-            .replace("/I", "/i99"))
+            .replace("/I", "/i99").replace("/D", "/" + "0" * 64))
     body = {
         "POST /api/commissions": {"name": "CCR test", "colleges": ["bailleurs"]},
         "POST /api/commissions/C/members": {"name": "Nouveau", "college": "bailleurs", "role": "member"},
@@ -128,6 +128,9 @@ def route_call(route, m, other):
         "POST /api/meetings/M/agenda/I/move": {},
     }.get(route)
     raw = "name;college;role\nImporté;bailleurs;member\n".encode() if route.endswith("members.csv") else None
+    if route.endswith("/documents"):
+        path += "?name=bilan.pdf"
+        raw = b"%PDF-1.4\n%%EOF\n"  # item i99 does not exist: nothing is attached
     return method, path, body, raw
 
 

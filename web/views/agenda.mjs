@@ -22,7 +22,9 @@
 // focused button keeps the focus when the list changes under it.
 
 import { h, button, enable, reconcile, setText, newId } from '../dom.mjs';
-import { t, formatMinutes, formatDuration } from '../i18n.mjs';
+import { t, formatMinutes, formatDuration, getLang } from '../i18n.mjs';
+import { download } from '../api.mjs';
+import { formatBytes, formatLabel } from '../documents.mjs';
 import { agendaOrder, agendaNumbers, itemElapsed } from '../state.mjs';
 import { confirmView } from './confirm.mjs';
 
@@ -275,6 +277,29 @@ export function agendaView(ctx) {
         const descText = h('p', { class: 'item-desc' });
         const desc = h('details', { class: 'item-more' }, h('summary', {}, t('agenda.more'),
             ' ', ref.cloneNode(true)), descText);
+        // The documents attached to the item (PROTOCOL.md 3.6), for every
+        // role: a link each, fetched with the page's token when followed.
+        const docsList = h('ul', { class: 'item-docs', role: 'list' });
+        const docs = h('div', { class: 'item-docs-box' },
+            h('p', { class: 'item-docs-h' }, t('docs.heading')), docsList);
+        function drawDocs(list) {
+            docs.hidden = list.length === 0;
+            docsList.replaceChildren(...list.map((d) => {
+                const meta = t('docs.meta', { format: formatLabel(d.format), size: formatBytes(d.size, getLang()) });
+                const a = h('a', { href: d.url, class: 'doc-link', dataset: { sha256: d.sha256 },
+                    'aria-label': t('docs.download', { name: d.name, format: formatLabel(d.format),
+                        size: formatBytes(d.size, getLang()) }) }, d.name);
+                a.addEventListener('click', async (e) => {
+                    e.preventDefault();
+                    try {
+                        await download(d.url, { token: ctx.token, fallback: d.name });
+                    } catch (err) {
+                        ctx.notify?.(err);
+                    }
+                });
+                return h('li', { class: 'doc' }, a, ' ', h('span', { class: 'doc-meta' }, `(${meta})`));
+            }));
+        }
         const tool = (cls, key, fn) => button({ class: cls, dataset: { action: key } },
             [t(`agenda.action.${key}`), ' ', ref.cloneNode(true)], fn);
         const tools = {};
@@ -303,7 +328,7 @@ export function agendaView(ctx) {
         }
         const li = h('li', { class: 'agenda-item', dataset: { item: it0.id } },
             h('div', { class: 'item-head' }, num, ' ', title, ' ', stateBadge, ' ', kindBadge),
-            meta, desc, toolsBox, sub);
+            meta, desc, docs, toolsBox, sub);
 
         function drawTime(now) {
             const spent = itemElapsed(item, now);
@@ -354,6 +379,7 @@ export function agendaView(ctx) {
                 drawTime(ctx.now());
                 setText(descText, item.description);
                 desc.hidden = !item.description;
+                drawDocs(item.documents || []);
                 if (toolsBox) {
                     const live = st.meeting.state !== 'closed';
                     const n2 = siblingsOf(item);

@@ -8,7 +8,8 @@
 // the import's own columns, and its meetings), then one meeting prepared
 // before it opens (its rules: quorum overall and per college, grace period,
 // proxies; and its agenda: add, edit, move, remove, or start from the
-// previous meeting's). Every change goes through the secretariat's routes
+// previous meeting's; and the documents of each item: attach, remove,
+// download, before and during the meeting). Every change goes through the secretariat's routes
 // (PROTOCOL.md 3), whose answer is the meeting's snapshot: the view redraws
 // from it and never guesses.
 //
@@ -26,6 +27,7 @@
 import { h, fill } from '../dom.mjs';
 import { t, roleName, collegeName, getLang } from '../i18n.mjs';
 import { request, download } from '../api.mjs';
+import { ACCEPT, formatBytes, formatLabel, uploadDocument } from '../documents.mjs';
 import { noticesView } from './notices.mjs';
 
 // The roster as CSV in the import's columns: French headers and role words
@@ -205,6 +207,59 @@ export function secretariatView({ getToken, announce }) {
         });
     }
 
+    // Attach the file chosen for item `item` (PROTOCOL.md 3.6); the answer is
+    // the document, the snapshot is read again to show it.
+    async function attach(item, input) {
+        const file = input.files?.[0];
+        if (!file) {
+            say('docs.pick');
+            render();
+            return;
+        }
+        const mid = st.snap.meeting.id;
+        try {
+            const doc = await uploadDocument(getToken(), mid, item.id, file);
+            st.snap = await api('GET', `/api/meetings/${encodeURIComponent(mid)}`);
+            notices.clear();
+            say(item.documents?.some((d) => d.sha256 === doc.sha256) ? 'docs.already' : 'docs.added',
+                { name: doc.name });
+        } catch (e) {
+            const code = e.code === 'invalid' ? 'doc_invalid' : e.code === 'too_large' ? 'doc_too_large' : e.code;
+            notices.show({ code: code || 'internal', message: code === e.code ? e.message : '' });
+        }
+        render();
+        document.getElementById(`doc-file-${item.id}`)?.focus();
+    }
+
+    function docsPart(i, closed) {
+        const list = i.documents || [];
+        const docs = list.length ? h('ul', { class: 'prep-docs', id: `prep-docs-${i.id}` }, list.map((d) => {
+            const meta = t('docs.meta', { format: formatLabel(d.format), size: formatBytes(d.size, getLang()) });
+            const a = h('a', { href: d.url, class: 'doc-link' }, d.name);
+            a.addEventListener('click', async (e) => {
+                e.preventDefault();
+                try {
+                    await download(d.url, { token: getToken(), fallback: d.name });
+                } catch (err) {
+                    notices.show({ code: err.code || 'internal', message: err.message });
+                    render();
+                }
+            });
+            return h('li', { class: 'doc', dataset: { sha256: d.sha256 } }, a, ' ',
+                h('span', { class: 'doc-meta' }, `(${meta})`), ' ',
+                closed ? null : button(`doc-remove-${i.id}-${d.sha256.slice(0, 12)}`, 'docs.remove',
+                    () => change('DELETE', `/agenda/${i.id}/documents/${d.sha256}`, undefined, 'docs.removedOk'),
+                    { 'aria-label': t('docs.removeTitle', { name: d.name }) }));
+        })) : null;
+        if (closed) {
+            return docs;
+        }
+        const input = h('input', { type: 'file', id: `doc-file-${i.id}`, name: `doc-file-${i.id}`, accept: ACCEPT });
+        return [docs, h('div', { class: 'doc-upload' },
+            h('label', { for: `doc-file-${i.id}` }, t('docs.file', { title: i.title })), input,
+            button(`doc-upload-${i.id}`, 'docs.upload', () => attach(i, input)))];
+    }
+
     function button(id, key, onclick, extra = {}) {
         return h('button', { type: 'button', id, onclick, ...extra }, t(key));
     }
@@ -345,6 +400,7 @@ export function secretariatView({ getToken, announce }) {
                     i.state === 'pending' ? button(`remove-${i.id}`, 'admin.agenda.remove',
                         () => change('DELETE', `/agenda/${i.id}`, undefined, 'admin.agenda.removed'),
                         { 'aria-label': t('admin.agenda.removeTitle', { title: i.title }) }) : null),
+                docsPart(i, closed),
                 kids.length ? h('ol', {}, kids.map((k) => row(k, kids))) : null);
         };
         return h('ol', { id: 'prep-agenda', class: 'prep-agenda' }, items.map((i) => row(i, items)));

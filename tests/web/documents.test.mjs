@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+//
+// Documents on agenda items (PROTOCOL.md 3.6) in the browser: the
+// secretariat attaches a PDF to an item, a member sees it under the item
+// (name, format, size, in French, at 360 px) and downloads the same bytes with
+// the token of the page; and the size and format as a person reads them
+// (documents.mjs), without a browser.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { startServer, launchBrowser, newContext, overflowsX, screenshots } from './harness.mjs';
+import { formatBytes, formatLabel, uploadPath } from '../../web/documents.mjs';
+
+const PDF = Buffer.from('%PDF-1.4\n% Bilan 2020 du PDALHPD\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'
+    + 'x'.repeat(3000));
+
+let server;
+let browser;
+
+before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+});
+
+after(async () => {
+    await browser?.close();
+    await server?.stop();
+});
+
+test('sizes and formats read as a person reads them, in French and English', () => {
+    assert.equal(formatBytes(512, 'fr'), '512\u00a0octets');
+    assert.equal(formatBytes(3072, 'fr'), '3\u00a0Ko');
+    assert.equal(formatBytes(1288490, 'fr'), '1,2\u00a0Mo');
+    assert.equal(formatBytes(1288490, 'en'), '1.2 MB');
+    assert.equal(formatBytes(2048, 'en'), '2 KB');
+    assert.equal(formatLabel('jpeg'), 'JPEG');
+    assert.equal(uploadPath('m1', 'i2', 'Bilan 2020 – révisé.pdf'),
+        '/api/meetings/m1/agenda/i2/documents?name=Bilan%202020%20%E2%80%93%20r%C3%A9vis%C3%A9.pdf');
+});
+
+test('a member sees the document under its item and downloads the same bytes', async () => {
+    const member = server.links.find((l) => l.role === 'member');
+    assert.ok(member, server.output());
+    const auth = { Authorization: `Bearer ${server.adminToken}` };
+    const snap = await (await fetch(`${server.base}/api/meetings/${member.meeting}`, { headers: auth })).json();
+    const item = snap.agenda[0];
+    const ctx = await newContext(browser, server.base, { acceptDownloads: true });
+    const page = await ctx.newPage();
+    await page.goto(member.url);
+    await page.waitForSelector('#conn[data-status="online"]');
+    // Attached while the member's page is open: it comes with document.added.
+    const res = await fetch(`${server.base}${uploadPath(member.meeting, item.id, 'Bilan 2020 – révisé.pdf')}`,
+        { method: 'POST', headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: PDF });
+    assert.equal(res.status, 201, await res.text());
+    const doc = await res.json();
+    const link = page.locator(`.agenda-item[data-item="${item.id}"] .doc-link[data-sha256="${doc.sha256}"]`);
+    await link.waitFor();
+    assert.equal(await link.textContent(), 'Bilan 2020 – révisé.pdf');
+    const row = page.locator(`.agenda-item[data-item="${item.id}"] .doc`);
+    assert.match(await row.textContent(), /\(PDF, 3\u00a0Ko\)/);
+    assert.match(await link.getAttribute('aria-label'), /^Télécharger Bilan 2020 – révisé\.pdf/);
+    await page.setViewportSize({ width: 360, height: 740 });
+    assert.equal(await overflowsX(page), false, 'the agenda with a document scrolls sideways at 360 px');
+    await screenshots(page, 'documents-member');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    assert.equal(download.suggestedFilename(), 'Bilan 2020 – révisé.pdf');
+    assert.deepEqual(fs.readFileSync(await download.path()), PDF);
+    assert.deepEqual(ctx.problems, []);
+    await ctx.close();
+});
