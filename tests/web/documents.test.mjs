@@ -72,3 +72,35 @@ test('a member sees the document under its item and downloads the same bytes', a
     assert.deepEqual(ctx.problems, []);
     await ctx.close();
 });
+
+test('the secretariat attaches a document to an item, is told why a file is refused, and removes it', async () => {
+    const ctx = await newContext(browser, server.base);
+    const page = await ctx.newPage();
+    await page.goto(`${server.base}/`);
+    await page.fill('#admin-token', server.adminToken);
+    await page.click('#token-save');
+    await page.waitForSelector('#commissions-table');
+    await page.click('#commissions-table tbody tr:first-child button');
+    await page.waitForSelector('#meetings-table');
+    await page.click('#meetings-table tbody button');
+    await page.waitForSelector('#prep-agenda');
+    const item = await page.getAttribute('#prep-agenda > li:nth-child(3)', 'data-item');
+    assert.ok(await page.$(`label[for="doc-file-${item}"]`), 'the file input has a label');
+    await page.setInputFiles(`#doc-file-${item}`, { name: 'page.pdf', mimeType: 'application/pdf',
+        buffer: Buffer.from('<html><script>alert(1)</script></html>') });
+    await page.click(`#doc-upload-${item}`);
+    await page.waitForSelector('.notice:has-text("Ce fichier n’est pas accepté")');
+    assert.equal(await page.$(`#prep-docs-${item}`), null, 'a refused file is not listed');
+    await page.setInputFiles(`#doc-file-${item}`, { name: 'Feuille de route 2021.pdf', mimeType: 'application/pdf',
+        buffer: PDF });
+    await page.click(`#doc-upload-${item}`);
+    await page.waitForSelector(`#prep-docs-${item} .doc-link:has-text("Feuille de route 2021.pdf")`);
+    await page.waitForSelector('#year-status:has-text("joint")');
+    await page.setViewportSize({ width: 360, height: 740 });
+    assert.equal(await overflowsX(page), false, 'the secretariat with a document scrolls sideways at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.click(`#prep-docs-${item} button`);
+    await page.waitForSelector(`#prep-docs-${item}`, { state: 'detached' });
+    await page.waitForSelector('#year-status:has-text("Document retiré")');
+    await ctx.close();
+});
