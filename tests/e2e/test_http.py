@@ -162,7 +162,7 @@ def test_a_json_body_of_the_wrong_shape_gets_400_bad_message(server, body):
     server.api().error("POST", "/api/commissions", 400, "bad_message", body=body)
 
 
-@pytest.mark.parametrize("role", ["admin", "president", ""])
+@pytest.mark.parametrize("role", ["admin", "présidnt", "superviseur", ""])
 def test_a_member_with_an_unknown_role_is_invalid(meeting, role):
     c = meeting.commission["id"]
     api = meeting.server.api()
