@@ -128,10 +128,23 @@ member_json(const char *id, const char *name, const char *college, const char *r
     return o;
 }
 
+/* A roster entry of GET /api/commissions/C, as POST .../members answers it. */
+struct member_rows {
+    struct store *st;
+    struct pj *out;
+};
+
 static int
 member_row(void *ctx, const char *id, const char *name, const char *college, const char *role)
 {
-    return pj_push(ctx, member_json(id, name, college, role));
+    struct member_rows *mr = ctx;
+    char email[256];
+    int rc = store_member_email(mr->st, id, email, sizeof(email));
+    struct pj *o = rc ? NULL : member_json(id, name, college, role);
+    if (o) {
+        pj_set_str(o, "email", email);
+    }
+    return rc ? rc : pj_push(mr->out, o);
 }
 
 static void
@@ -192,7 +205,8 @@ commission_get(struct hub *h, void *req, const char *cid)
     pj_set_str(o, "id", cid);
     pj_set_str(o, "name", name);
     pj_set(o, "colleges", colleges_array(colleges));
-    rc = store_members(h->st, cid, member_row, members);
+    struct member_rows mr = {.st = h->st, .out = members};
+    rc = store_members(h->st, cid, member_row, &mr);
     pj_set(o, "members", members);
     free(name);
     free(colleges);

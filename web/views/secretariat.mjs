@@ -38,12 +38,12 @@ export function rosterCsv(members, lang) {
     const words = lang === 'fr'
         ? { chair: 'président', secretary: 'secrétaire', member: 'membre', observer: 'observateur' }
         : { chair: 'chair', secretary: 'secretary', member: 'member', observer: 'observer' };
-    const head = lang === 'fr' ? ['nom', 'collège', 'rôle'] : ['name', 'college', 'role'];
+    const head = lang === 'fr' ? ['nom', 'collège', 'rôle', 'courriel'] : ['name', 'college', 'role', 'email'];
     const cell = (v) => {
         const s = String(v ?? '');
         return s.includes(sep) || /["\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
     };
-    const lines = [head, ...members.map((m) => [m.name, m.college, words[m.role] || m.role])]
+    const lines = [head, ...members.map((m) => [m.name, m.college, words[m.role] || m.role, m.email || ''])]
         .map((cells) => cells.map(cell).join(sep));
     return `\ufeff${lines.join('\r\n')}\r\n`;
 }
