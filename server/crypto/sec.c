@@ -203,6 +203,14 @@ sec_digest(const uint8_t *buf, size_t len, uint8_t out[SEC_HASH_LEN])
 }
 
 void
+sec_sha256_hex(const uint8_t *buf, size_t len, char out[65])
+{
+    uint8_t d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(d, buf, len);
+    sec_hex(d, sizeof(d), out);
+}
+
+void
 sec_chain_hash(const uint8_t prev[SEC_HASH_LEN], const uint8_t *preimage, size_t len,
                uint8_t out[SEC_HASH_LEN])
 {
