@@ -602,8 +602,15 @@ commission_meetings(struct hub *h, void *req, const char *cid)
         hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such commission" : NULL);
         return;
     }
+    /* the ids first: a row reads the commission's meetings again (approved_by) */
+    struct hub_ids ids = {0};
     struct meeting_rows r = {h, pj_array()};
-    if ((rc = store_commission_meetings(h->st, cid, meeting_row, &r))) {
+    rc = store_commission_meetings(h->st, cid, hub_id_row, &ids);
+    for (size_t k = 0; rc == 0 && k < ids.n; k++) {
+        rc = meeting_row(&r, ids.v[k]);
+    }
+    free(ids.v);
+    if (rc) {
         pj_free(r.list);
         hub_http_fail(h, req, rc, NULL);
         return;

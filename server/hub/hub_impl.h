@@ -180,6 +180,14 @@ void hub_record_route(struct hub *h, void *req, struct live *l, const char *file
 void hub_minutes_route(struct hub *h, void *req, struct live *l);
 void hub_record_free(struct record_files *f); /* NULL-safe */
 
+/* A list of meeting ids, filled by hub_id_row() (a store_commission_meetings
+ * callback): read first, then walked, since walking reads the store again. */
+struct hub_ids {
+    char (*v)[ID_MAX];
+    size_t n;
+};
+int hub_id_row(void *ctx, const char *id);
+
 /* The later meeting of `prev`'s commission, and its item, that approved
  * prev's minutes (minutes.approved_previous); ERR_NOT_FOUND when none. */
 int hub_approval_find(struct hub *h, const struct meeting *prev, struct live **by, int32_t *item);

@@ -197,15 +197,10 @@ make(struct hub *h, struct live *l, int i)
     return 0;
 }
 
-struct ids {
-    char (*v)[ID_MAX];
-    size_t n;
-};
-
-static int
-id_row(void *ctx, const char *id)
+int
+hub_id_row(void *ctx, const char *id)
 {
-    struct ids *ids = ctx;
+    struct hub_ids *ids = ctx;
     char(*v)[ID_MAX] = realloc(ids->v, (ids->n + 1) * sizeof(*v));
     if (!v) {
         return ERR_NOMEM;
@@ -218,10 +213,10 @@ id_row(void *ctx, const char *id)
 int
 hub_approval_find(struct hub *h, const struct meeting *prev, struct live **by, int32_t *item)
 {
-    struct ids ids = {0};
+    struct hub_ids ids = {0};
     char prev_id[ID_MAX];
     snprintf(prev_id, sizeof(prev_id), "%s", prev->id); /* loading may move things */
-    int rc = store_commission_meetings(h->st, prev->commission, id_row, &ids);
+    int rc = store_commission_meetings(h->st, prev->commission, hub_id_row, &ids);
     for (size_t k = 0; rc == 0 && k < ids.n; k++) {
         struct live *l;
         if (strcmp(ids.v[k], prev_id) == 0) {
