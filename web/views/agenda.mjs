@@ -139,7 +139,7 @@ export function agendaView(ctx) {
     // which no vote was held asks first, saying so (the chair may go on).
     async function mayLeaveCurrent() {
         const cur = st.agenda.get(st.current);
-        if (!cur || cur.kind !== 'vote' || [...st.votes.values()].some((v) => v.item === cur.id
+        if (!cur || cur.kind !== 'vote' || cur.approved || [...st.votes.values()].some((v) => v.item === cur.id
             && (v.state === 'open' || v.state === 'closed' || v.state === 'published'))) {
             return true;
         }
