@@ -85,6 +85,9 @@ function agendaItem(it) {
         state: it.state || 'pending', actual: it.actual || 0, opened_at: it.opened_at || 0,
         list_closed: !!it.list_closed,
         documents: (it.documents || []).map((d) => ({ ...d })),
+        // The earlier meeting whose minutes it approves ('' for none), and
+        // whether they were approved on it (minutes.approved_previous).
+        approves: it.approves || '', approved: !!it.approved,
         // Whether it was ever opened (agenda.remove refuses those).
         opened: (it.state && it.state !== 'pending' && it.state !== 'postponed') || (it.actual || 0) > 0 };
 }
@@ -592,7 +595,7 @@ export function applyEvent(s, ev) {
     case 'agenda.item_added': {
         const it = agendaItem({ id: b.item, title: b.title, description: b.description, presenter: b.presenter,
             kind: b.kind, parent: b.parent, position: b.position, duration: b.duration,
-            speaking_time: b.speaking_time });
+            speaking_time: b.speaking_time, approves: b.approves });
         shift(s, it.parent, it.position, 1, it.id);
         s.agenda.set(it.id, it);
         out.agenda = true;
@@ -813,6 +816,15 @@ export function applyEvent(s, ev) {
         out.minutes = true;
         out.announce = 'announce.minutes.finalized';
         break;
+    case 'minutes.approved_previous': {
+        const it = s.agenda.get(b.item);
+        if (it) {
+            it.approved = true;
+        }
+        out.agenda = true;
+        out.announce = 'announce.minutes.approvedPrevious';
+        break;
+    }
     case 'record.approved':
         s.approved = { by: ev.actor, at: ev.ts };
         out.minutes = true;

@@ -129,6 +129,7 @@ apply_added(struct meeting *m, const struct body *b)
     strcpy(it->id, b->item);
     snprintf(it->parent, sizeof(it->parent), "%s", b->parent ? b->parent : "");
     snprintf(it->origin, sizeof(it->origin), "%s", b->origin ? b->origin : "");
+    snprintf(it->approves, sizeof(it->approves), "%s", b->approves ? b->approves : "");
     kind_parse(b->kind, &it->kind);
     it->duration_s = b->duration;
     it->speaking_s = b->speaking_time;
@@ -520,6 +521,43 @@ meeting_carry_item(struct meeting *m, const struct item *src, const char *from, 
         !(ev->b.presenter = core_strdup(src->presenter)) ||
         !(ev->b.kind = core_strdup(item_kind_str(src->kind))) || !(ev->b.parent = core_strdup("")) ||
         !(ev->b.origin = core_strdup(origin))) {
+        core_emit_drop(out);
+        return ERR_NOMEM;
+    }
+    return core_emit_done(m, out);
+}
+
+int
+meeting_approval_item(struct meeting *m, const char *prev, const char *title, int64_t now,
+                      struct evlist *out)
+{
+    char id[ID_MAX];
+    if (!id_valid(prev)) {
+        return ERR_INVALID;
+    }
+    if (m->state == MEETING_CLOSED) {
+        return ERR_BAD_STATE;
+    }
+    if (m->nitems >= 1000) {
+        return ERR_TOO_LARGE;
+    }
+    for (size_t i = 0; i < m->nitems; i++) {
+        if (!m->items[i].removed && strcmp(m->items[i].approves, prev) == 0) {
+            return ERR_CONFLICT;
+        }
+    }
+    snprintf(id, sizeof(id), "i%zu", m->nitems + 1);
+    struct event *ev = core_emit(m, out, EV_AGENDA_ITEM_ADDED, "admin", now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    ev->b.has = HAS_DURATION | HAS_POSITION | HAS_SPEAKING_TIME;
+    ev->b.position = 0; /* the first business of a meeting */
+    if (!(ev->b.item = core_strdup(id)) || !(ev->b.title = core_strdup(title)) ||
+        !(ev->b.description = core_strdup("")) || !(ev->b.presenter = core_strdup("")) ||
+        !(ev->b.kind = core_strdup(item_kind_str(ITEM_VOTE))) ||
+        !(ev->b.parent = core_strdup("")) || !(ev->b.origin = core_strdup("")) ||
+        !(ev->b.approves = core_strdup(prev))) {
         core_emit_drop(out);
         return ERR_NOMEM;
     }

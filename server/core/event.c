@@ -63,7 +63,8 @@ body_clear(struct body *b)
                      &b->vote,        &b->question,    &b->mode,      &b->rule,
                      &b->choice,      &b->voter,       &b->by,        &b->from,
                      &b->to,          &b->winner,      &b->text,      &b->entry,
-                     &b->origin,      &b->sha256,      &b->format};
+                     &b->origin,      &b->sha256,      &b->format,    &b->approves,
+                     &b->approval,    &b->record,      &b->head,      &b->result};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
     }
@@ -200,6 +201,7 @@ static const struct {
     [CMD_MINUTES_DELETE] = {R(ROLE_SECRETARY), true},
     [CMD_MINUTES_FINALIZE] = {R(ROLE_SECRETARY), true},
     [CMD_RECORD_APPROVE] = {R(ROLE_CHAIR), true},
+    [CMD_MINUTES_APPROVE_PREVIOUS] = {R(ROLE_CHAIR), true},
 };
 
 bool

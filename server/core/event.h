@@ -80,6 +80,7 @@ enum ev_type {
     EV_INVITATION_ISSUED,
     EV_DOCUMENT_ADDED,
     EV_DOCUMENT_REMOVED,
+    EV_MINUTES_APPROVED_PREVIOUS,
     EV_COUNT
 };
 
@@ -127,6 +128,7 @@ enum cmd_type {
     CMD_MINUTES_DELETE,
     CMD_MINUTES_FINALIZE,
     CMD_RECORD_APPROVE,
+    CMD_MINUTES_APPROVE_PREVIOUS,
     CMD_COUNT
 };
 
@@ -158,6 +160,7 @@ enum body_has {
     HAS_PROXY_COLLEGE = 1u << 23,
     HAS_PROXY_QUORUM = 1u << 24,
     HAS_SIZE = 1u << 25,
+    HAS_EVENTS = 1u << 26,
 };
 
 struct strlist {
@@ -189,6 +192,12 @@ struct body {
     char *kind;
     char *parent;
     char *origin; /* "MEETING/ITEM" an agenda item was carried from */
+    char *approves; /* the earlier meeting whose minutes an item approves */
+    char *approval; /* settings: "same_meeting" or "next_meeting" */
+    char *record;   /* minutes.approved_previous: SHA-256 (hex) of the earlier record.json */
+    char *head;     /* its chain head (hex) */
+    char *result;   /* "adopted" (by a vote) or "no_objection" */
+    int64_t events; /* the earlier record's number of events */
     char *request;
     char *status;
     char *reason;

@@ -104,6 +104,12 @@ meeting_participant(const struct meeting *m, const char *id)
     return find(m, id);
 }
 
+const char *
+approval_str(bool next)
+{
+    return next ? "next_meeting" : "same_meeting";
+}
+
 struct meeting *
 meeting_new(const char *id)
 {
@@ -310,6 +316,9 @@ meeting_apply(struct meeting *m, const struct event *ev)
         m->set.proxy_max = ev->b.proxy_max;
         m->set.proxy_college = ev->b.proxy_college != 0;
         m->set.proxy_quorum = ev->b.proxy_quorum != 0;
+        if (ev->b.approval && *ev->b.approval) { /* absent from logs written before it existed */
+            m->set.approval_next = strcmp(ev->b.approval, "next_meeting") == 0;
+        }
         break;
     default:
         rc = agenda_apply(m, ev);
@@ -506,8 +515,11 @@ handle_configure(struct meeting *m, const struct cmd *c, const char *actor, int6
     }
     if (!(b->has & (HAS_SPEAKING_TIME | HAS_FIRST_TURN | HAS_ALTERNATE | HAS_QUORUM |
                     HAS_QUORUM_COLLEGE | HAS_GRACE | HAS_PROXY_MAX | HAS_PROXY_COLLEGE |
-                    HAS_PROXY_QUORUM))) {
+                    HAS_PROXY_QUORUM)) && !b->approval) {
         return ERR_BAD_MESSAGE; /* nothing to change */
+    }
+    if (b->approval && strcmp(b->approval, "same_meeting") && strcmp(b->approval, "next_meeting")) {
+        return ERR_INVALID;
     }
     struct event *ev = core_emit(m, out, EV_MEETING_CONFIGURED, actor, now);
     if (!ev) {
@@ -526,6 +538,11 @@ handle_configure(struct meeting *m, const struct cmd *c, const char *actor, int6
     ev->b.proxy_max = (b->has & HAS_PROXY_MAX) ? b->proxy_max : m->set.proxy_max;
     ev->b.proxy_college = (b->has & HAS_PROXY_COLLEGE) ? b->proxy_college : m->set.proxy_college;
     ev->b.proxy_quorum = (b->has & HAS_PROXY_QUORUM) ? b->proxy_quorum : m->set.proxy_quorum;
+    if (!(ev->b.approval = core_strdup(b->approval ? b->approval
+                                                   : approval_str(m->set.approval_next)))) {
+        core_emit_drop(out);
+        return ERR_NOMEM;
+    }
     return core_emit_done(m, out);
 }
 

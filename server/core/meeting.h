@@ -58,6 +58,10 @@ struct item {
     enum item_kind kind;
     char parent[ID_MAX]; /* "" for a top-level item */
     char origin[2 * ID_MAX]; /* "MEETING/ITEM" it was carried from, "" if new */
+    char approves[ID_MAX]; /* the earlier meeting whose minutes it approves, "" if none */
+    uint64_t approved_seq; /* seq of its minutes.approved_previous, 0 until then */
+    int32_t approved_vote; /* the vote that approved them, -1: without objection */
+    int64_t approved_at;   /* ts of that event */
     int64_t position;    /* among its siblings, 0-based, dense */
     int64_t duration_s;  /* planned */
     int64_t speaking_s;  /* default turn length, 0 = the meeting's */
@@ -103,6 +107,7 @@ struct settings {
     int64_t proxy_max;  /* proxies one member may hold */
     bool proxy_college; /* proxies only to a member of the same college */
     bool proxy_quorum;  /* a proxy held by someone present counts for the quorum */
+    bool approval_next; /* the minutes are approved at the next meeting, not by record.approve */
 };
 
 enum vote_rule { RULE_SIMPLE = 0, RULE_ABSOLUTE, RULE_QUALIFIED, RULE_DOUBLE };
@@ -322,6 +327,16 @@ const char *doc_format_mime(const char *format);
 bool doc_name_valid(const char *name);
 /* Is `s` 64 lowercase hex digits? */
 bool doc_sha_valid(const char *s);
+
+/* Add the item that approves the minutes of the earlier meeting `prev`
+ * (written by the server, actor "admin", at the top of the agenda), titled
+ * `title` in the meeting's language. ERR_CONFLICT when an item already
+ * approves `prev`. */
+int meeting_approval_item(struct meeting *m, const char *prev, const char *title, int64_t now,
+                          struct evlist *out);
+
+/* The settings' minutes_approval as written on the wire. */
+const char *approval_str(bool next);
 
 /* Borrowed (until the next applied event); NULL when not found. */
 const struct participant *meeting_participant(const struct meeting *m, const char *id);

@@ -119,6 +119,17 @@ minutes_apply(struct meeting *m, const struct event *ev)
         snprintf(m->approved_by, sizeof(m->approved_by), "%s", ev->actor);
         m->approved_at = ev->ts;
         return 0;
+    case EV_MINUTES_APPROVED_PREVIOUS: {
+        int32_t it = ev->b.item ? meeting_item_index(m, ev->b.item) : -1;
+        if (it < 0) {
+            return ERR_INTERNAL;
+        }
+        m->items[it].approved_seq = ev->seq;
+        m->items[it].approved_at = ev->ts;
+        m->items[it].approved_vote =
+            ev->b.vote && *ev->b.vote ? meeting_vote_index(m, ev->b.vote) : -1;
+        return 0;
+    }
     default:
         return 1;
     }
@@ -161,15 +172,76 @@ entry_body(struct meeting *m, const struct body *in, const struct entry *old, st
     return 0;
 }
 
+/* minutes.approve_previous: on the current item that approves an earlier
+ * meeting's minutes, the chair records their approval, by the vote named
+ * (closed on that item, and passed) or without objection. What the earlier
+ * record is (its SHA-256, events and head, its date) the hub reads and puts
+ * in the command: core never sees another meeting. */
+static int
+approve_previous(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+                 struct evlist *out)
+{
+    const struct body *b = &c->b;
+    int32_t i = b->item ? meeting_item_index(m, b->item) : -1;
+    if (i < 0 || m->items[i].removed) {
+        return ERR_NOT_FOUND;
+    }
+    struct item *it = &m->items[i];
+    if (!it->approves[0]) {
+        return ERR_INVALID; /* the item approves no minutes */
+    }
+    if (it->approved_seq) {
+        return ERR_CONFLICT;
+    }
+    if (m->state != MEETING_OPEN || m->current != i) {
+        return ERR_BAD_STATE;
+    }
+    int32_t v = -1;
+    if (b->vote && *b->vote) {
+        if ((v = meeting_vote_index(m, b->vote)) < 0) {
+            return ERR_NOT_FOUND;
+        }
+        const struct vote *vo = &m->votes[v];
+        if (vo->item != i) {
+            return ERR_INVALID;
+        }
+        if ((vo->state != VOTE_CLOSED && vo->state != VOTE_PUBLISHED) || !vo->passed) {
+            return ERR_BAD_STATE;
+        }
+    }
+    if (!b->approves || strcmp(b->approves, it->approves) != 0 || !b->record || !b->head) {
+        return ERR_INTERNAL; /* the hub did not say what the earlier record is */
+    }
+    struct event *ev = core_emit(m, out, EV_MINUTES_APPROVED_PREVIOUS, actor, now);
+    if (!ev) {
+        return ERR_NOMEM;
+    }
+    ev->b.has = HAS_EVENTS;
+    ev->b.events = b->events;
+    if (!(ev->b.item = core_strdup(it->id)) || !(ev->b.approves = core_strdup(it->approves)) ||
+        !(ev->b.date = core_strdup(b->date ? b->date : "")) ||
+        !(ev->b.record = core_strdup(b->record)) || !(ev->b.head = core_strdup(b->head)) ||
+        !(ev->b.vote = core_strdup(v >= 0 ? m->votes[v].id : "")) ||
+        !(ev->b.result = core_strdup(v >= 0 ? "adopted" : "no_objection"))) {
+        core_emit_drop(out);
+        return ERR_NOMEM;
+    }
+    return core_emit_done(m, out);
+}
+
 int
 minutes_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
                struct evlist *out)
 {
-    if (c->type < CMD_MINUTES_ADD || c->type > CMD_RECORD_APPROVE) {
+    if (c->type < CMD_MINUTES_ADD || c->type > CMD_MINUTES_APPROVE_PREVIOUS) {
         return 1;
     }
+    if (c->type == CMD_MINUTES_APPROVE_PREVIOUS) {
+        return approve_previous(m, c, actor, now, out);
+    }
     if (c->type == CMD_RECORD_APPROVE) {
-        if (!m->finalized_by[0] || m->approved_by[0]) {
+        /* under next_meeting the minutes are approved by the next meeting */
+        if (!m->finalized_by[0] || m->approved_by[0] || m->set.approval_next) {
             return ERR_BAD_STATE;
         }
         return core_emit(m, out, EV_RECORD_APPROVED, actor, now) ? core_emit_done(m, out)

@@ -209,6 +209,14 @@ sec_sha256(const uint8_t *buf, size_t len, uint8_t out[SEC_SHA256_LEN])
 }
 
 void
+sec_sha256_hex(const uint8_t *buf, size_t len, char out[65])
+{
+    uint8_t d[SEC_SHA256_LEN];
+    sec_sha256(buf, len, d);
+    sec_hex(d, sizeof(d), out);
+}
+
+void
 sec_chain_hash(const uint8_t prev[SEC_HASH_LEN], const uint8_t *preimage, size_t len,
                uint8_t out[SEC_HASH_LEN])
 {

@@ -113,6 +113,11 @@ sec_digest(const uint8_t *buf, size_t len, uint8_t out[SEC_HASH_LEN]);
 void
 sec_sha256(const uint8_t *buf, size_t len, uint8_t out[SEC_SHA256_LEN]);
 
+/* out = lowercase hex of SHA-256(buf[0..len)): the digest an approval
+ * attestation names a record file by (RECORD.md), checkable with sha256sum. */
+void
+sec_sha256_hex(const uint8_t *buf, size_t len, char out[65]);
+
 /* Lowercase hex of buf[0..len) into out[2 * len + 1], NUL-terminated. */
 void
 sec_hex(const uint8_t *buf, size_t len, char *out);

@@ -21,6 +21,7 @@
 #include "../proto/pj.h"
 #include "../proto/proto.h"
 #include "../proto/roster.h"
+#include "../record/words.h"
 #include "../store/store.h"
 
 #include <stdio.h>
@@ -581,6 +582,23 @@ meeting_row(void *ctx, const char *id)
     pj_set_str(o, "state", meeting_state_str(m->state));
     pj_set_bool(o, "finalized", m->finalized_by[0] != '\0');
     pj_set_bool(o, "approved", m->approved_by[0] != '\0');
+    struct live *by;
+    int32_t at;
+    rc = hub_approval_find(r->h, m, &by, &at);
+    if (rc == 0) {
+        const struct item *it = &by->m->items[at];
+        struct pj *a = pj_object();
+        pj_set_str(a, "meeting", by->m->id);
+        pj_set_str(a, "date", by->m->date ? by->m->date : "");
+        pj_set_int(a, "at", it->approved_at);
+        pj_set_str(a, "result", it->approved_vote >= 0 ? "adopted" : "no_objection");
+        pj_set(o, "approved_by", a);
+    } else if (rc == ERR_NOT_FOUND) {
+        pj_set(o, "approved_by", pj_null());
+    } else {
+        pj_free(o);
+        return rc;
+    }
     pj_set_int(o, "items", items);
     pj_set_int(o, "participants", (int64_t)m->nparts);
     return pj_push(r->list, o);
@@ -598,8 +616,15 @@ commission_meetings(struct hub *h, void *req, const char *cid)
         hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such commission" : NULL);
         return;
     }
+    /* the ids first: a row reads the commission's meetings again (approved_by) */
+    struct hub_ids ids = {0};
     struct meeting_rows r = {h, pj_array()};
-    if ((rc = store_commission_meetings(h->st, cid, meeting_row, &r))) {
+    rc = store_commission_meetings(h->st, cid, hub_id_row, &ids);
+    for (size_t k = 0; rc == 0 && k < ids.n; k++) {
+        rc = meeting_row(&r, ids.v[k]);
+    }
+    free(ids.v);
+    if (rc) {
         pj_free(r.list);
         hub_http_fail(h, req, rc, NULL);
         return;
@@ -646,8 +671,34 @@ hub_snapshot_answer(struct hub *h, void *req, int status, struct live *l)
     snapshot_answer(h, req, status, l);
 }
 
+/* When the previous meeting's minutes are to be approved at the next
+ * meeting and are not approved yet (it is closed, nobody approved them),
+ * `l` gets the item that approves them, first on its agenda. Once there,
+ * it is not added again. */
+static int
+approval_item(struct hub *h, struct live *l, struct live *prev, int64_t now, struct evlist *evs)
+{
+    struct live *by;
+    int32_t at;
+    const struct meeting *pm = prev->m;
+    if (!pm->set.approval_next || pm->state != MEETING_CLOSED || pm->approved_by[0]) {
+        return 0;
+    }
+    int rc = hub_approval_find(h, pm, &by, &at);
+    if (rc != ERR_NOT_FOUND) {
+        return rc;
+    }
+    char title[600];
+    words_approval_item(words_lang(l->m->lang), pm->date, pm->title, title, sizeof(title));
+    rc = meeting_approval_item(l->m, pm->id, title, now, evs);
+    return rc == ERR_CONFLICT ? 0 : rc;
+}
+
 /* The items postponed at the commission's previous meeting come back on the
- * new agenda, each pointing at the meeting where its history is. */
+ * new agenda, each pointing at the meeting where its history is; the item
+ * that approves its minutes is added when they wait for it, and a
+ * commission that approves its minutes at the next meeting keeps doing so
+ * (the new meeting's minutes_approval is next_meeting too). */
 static int
 carry_postponed(struct hub *h, struct live *l, const char *commission, int64_t now,
                 struct evlist *evs)
@@ -659,6 +710,16 @@ carry_postponed(struct hub *h, struct live *l, const char *commission, int64_t n
         return 0;
     }
     if (rc || (rc = hub_live(h, prev_id, &prev))) {
+        return rc;
+    }
+    if (prev->m->set.approval_next) {
+        struct cmd c = {.type = CMD_MEETING_CONFIGURE};
+        c.b.approval = (char *)approval_str(true);
+        if ((rc = meeting_admin_handle(l->m, &c, now, evs))) {
+            return rc;
+        }
+    }
+    if ((rc = approval_item(h, l, prev, now, evs))) {
         return rc;
     }
     uint32_t *order = malloc((prev->m->nitems ? prev->m->nitems : 1) * sizeof(*order));
@@ -861,7 +922,8 @@ agenda_from_previous(struct hub *h, void *req, struct live *l, int64_t now)
     if (!order || !copied) {
         rc = ERR_NOMEM;
     } else if ((rc = hub_begin(h)) == 0) {
-        size_t n = agenda_order(pm, order);
+        rc = approval_item(h, l, prev, now, &evs);
+        size_t n = rc ? 0 : agenda_order(pm, order);
         for (size_t k = 0; rc == 0 && k < n; k++) {
             const struct item *it = &pm->items[order[k]];
             const char *parent = "";
@@ -872,8 +934,8 @@ agenda_from_previous(struct hub *h, void *req, struct live *l, int64_t now)
                 }
                 parent = copied[pi];
             }
-            if (it->state == ITEM_POSTPONED) {
-                continue;
+            if (it->state == ITEM_POSTPONED || it->approves[0]) {
+                continue; /* an approval item is this meeting's own (approval_item) */
             }
             if (title_listed(l->m, parent, it->title)) {
                 if (!parent[0]) { /* its sub-items go under the item already there */

@@ -101,6 +101,7 @@ prepare(struct meeting *m, int64_t now, struct evlist *evs)
     q.b.has = HAS_QUORUM | HAS_QUORUM_COLLEGE;
     q.b.quorum = 50;
     q.b.quorum_college = 50;
+    q.b.approval = (char *)approval_str(true); /* the commission approves its minutes at the next meeting */
     return rc ? rc : meeting_handle(m, &q, "vasseur", now, evs);
 }
 

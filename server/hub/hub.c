@@ -809,6 +809,9 @@ do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
     }
     if (cmd->type >= CMD_VOTE_OPEN && cmd->type <= CMD_VOTE_CANCEL) {
         rc = hub_vote_handle(h, l, cmd, pid, c->owner_key, now, &evs);
+    } else if (cmd->type == CMD_MINUTES_APPROVE_PREVIOUS &&
+               (rc = hub_approval_prepare(h, l, cmd)) != 0) {
+        /* refused before core: nothing written */
     } else {
         rc = meeting_handle(l->m, cmd, pid, now, &evs);
     }
@@ -832,6 +835,7 @@ do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
         log_line(LOG_ERROR, "meeting %s: out of memory queueing an ok", l->m->id);
     }
     if (cmd->type <= CMD_MEETING_CLOSE || cmd->type == CMD_VOTE_OPEN ||
+        cmd->type == CMD_MINUTES_APPROVE_PREVIOUS ||
         cmd->type == CMD_VOTE_CLOSE || cmd->type == CMD_VOTE_PUBLISH) {
         log_line(LOG_INFO, "meeting %s: %s by %s -> seq %" PRIu64, l->m->id,
                  proto_cmd_name(cmd->type), pid, l->m->seq);

@@ -190,6 +190,24 @@ void hub_document_remove(struct hub *h, void *req, struct live *l, const char *a
 void hub_document_get(struct hub *h, void *req, struct live *l, const char *sha);
 void hub_record_free(struct record_files *f); /* NULL-safe */
 
+/* A list of meeting ids, filled by hub_id_row() (a store_commission_meetings
+ * callback): read first, then walked, since walking reads the store again. */
+struct hub_ids {
+    char (*v)[ID_MAX];
+    size_t n;
+};
+int hub_id_row(void *ctx, const char *id);
+
+/* The later meeting of `prev`'s commission, and its item, that approved
+ * prev's minutes (minutes.approved_previous); ERR_NOT_FOUND when none. */
+int hub_approval_find(struct hub *h, const struct meeting *prev, struct live **by, int32_t *item);
+
+/* minutes.approve_previous: put in `cmd` what the earlier record is (its
+ * SHA-256, events, head and date), for core to write; refuse when the
+ * earlier minutes are not finalised (bad_state) or already approved
+ * (conflict). Leaves a command core will refuse anyway untouched. */
+int hub_approval_prepare(struct hub *h, struct live *l, struct cmd *cmd);
+
 /* Queue an HTTP error answer for the end of the turn. */
 void hub_http_fail(struct hub *h, void *req, int code, const char *message);
 

@@ -15,6 +15,12 @@
  * request. A 50,000-event meeting's record.json is some 17 MB, nearly all
  * events; the documents show none of them, so their renderers read the
  * couple of megabytes that remain instead of parsing the whole.
+ *
+ * Approval at the next meeting (RECORD.md): the later meeting's log holds
+ * minutes.approved_previous, naming the SHA-256 of this record.json; this
+ * meeting's log is left as it was, so its record, rebuilt, is the same
+ * bytes. approval.json, made from both logs on request and signed, is the
+ * attestation that ties the two.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "hub_impl.h"
@@ -191,6 +197,172 @@ make(struct hub *h, struct live *l, int i)
     return 0;
 }
 
+int
+hub_id_row(void *ctx, const char *id)
+{
+    struct hub_ids *ids = ctx;
+    char(*v)[ID_MAX] = realloc(ids->v, (ids->n + 1) * sizeof(*v));
+    if (!v) {
+        return ERR_NOMEM;
+    }
+    ids->v = v;
+    snprintf(v[ids->n++], ID_MAX, "%s", id);
+    return 0;
+}
+
+int
+hub_approval_find(struct hub *h, const struct meeting *prev, struct live **by, int32_t *item)
+{
+    struct hub_ids ids = {0};
+    char prev_id[ID_MAX];
+    snprintf(prev_id, sizeof(prev_id), "%s", prev->id); /* loading may move things */
+    int rc = store_commission_meetings(h->st, prev->commission, hub_id_row, &ids);
+    for (size_t k = 0; rc == 0 && k < ids.n; k++) {
+        struct live *l;
+        if (strcmp(ids.v[k], prev_id) == 0) {
+            continue;
+        }
+        if ((rc = hub_live(h, ids.v[k], &l))) {
+            break;
+        }
+        for (size_t i = 0; i < l->m->nitems; i++) {
+            const struct item *it = &l->m->items[i];
+            if (it->approved_seq && strcmp(it->approves, prev_id) == 0) {
+                *by = l;
+                *item = (int32_t)i;
+                free(ids.v);
+                return 0;
+            }
+        }
+    }
+    free(ids.v);
+    return rc ? rc : ERR_NOT_FOUND;
+}
+
+int
+hub_approval_prepare(struct hub *h, struct live *l, struct cmd *cmd)
+{
+    int32_t i = cmd->b.item ? meeting_item_index(l->m, cmd->b.item) : -1;
+    if (i < 0 || !l->m->items[i].approves[0] || l->m->items[i].approved_seq) {
+        return 0; /* core says why */
+    }
+    char prev_id[ID_MAX];
+    snprintf(prev_id, sizeof(prev_id), "%s", l->m->items[i].approves);
+    struct live *prev, *by;
+    int32_t at;
+    int rc = hub_live(h, prev_id, &prev);
+    if (rc) {
+        return rc;
+    }
+    if (!prev->m->finalized_by[0]) {
+        return ERR_BAD_STATE; /* nothing signed to approve yet */
+    }
+    if (prev->m->approved_by[0]) {
+        return ERR_CONFLICT;
+    }
+    if ((rc = hub_approval_find(h, prev->m, &by, &at)) != ERR_NOT_FOUND) {
+        return rc ? rc : ERR_CONFLICT;
+    }
+    if (!h->cfg.key) {
+        return ERR_INTERNAL;
+    }
+    if ((rc = build(h, prev))) {
+        return rc;
+    }
+    struct record_files *f = prev->files;
+    char sha[65];
+    sec_sha256_hex((const uint8_t *)f->data[RF_JSON], f->len[RF_JSON], sha);
+    free(cmd->b.approves);
+    free(cmd->b.record);
+    free(cmd->b.head);
+    free(cmd->b.date);
+    cmd->b.approves = strdup(prev_id);
+    cmd->b.record = strdup(sha);
+    cmd->b.head = strdup(f->head);
+    cmd->b.date = strdup(prev->m->date ? prev->m->date : "");
+    cmd->b.events = (int64_t)f->events;
+    cmd->b.has |= HAS_EVENTS;
+    return cmd->b.approves && cmd->b.record && cmd->b.head && cmd->b.date ? 0 : ERR_NOMEM;
+}
+
+struct event_at {
+    uint64_t seq;
+    int64_t ts;
+    char hash[2 * HASH_LEN + 1];
+};
+
+static int
+event_row(void *ctx, const struct store_row *row)
+{
+    struct event_at *e = ctx;
+    e->ts = row->ts;
+    sec_hex(row->hash, HASH_LEN, e->hash);
+    return 1; /* the first row after seq - 1 is the one */
+}
+
+/* approval.json (or its signature) of meeting `l`, approved by a later one. */
+static void
+approval_route(struct hub *h, void *req, struct live *l, bool sig, const char *base)
+{
+    struct live *by;
+    int32_t it;
+    int rc = hub_approval_find(h, l->m, &by, &it);
+    if (rc) {
+        hub_http_fail(h, req, rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : rc,
+                      rc == ERR_NOT_FOUND ? "these minutes are not approved by a later meeting"
+                                          : NULL);
+        return;
+    }
+    if ((rc = build(h, l))) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    const struct item *item = &by->m->items[it];
+    struct event_at e = {.seq = item->approved_seq};
+    rc = store_events(h->st, by->m->id, item->approved_seq - 1, event_row, &e);
+    if (rc != 1) {
+        hub_http_fail(h, req, rc ? rc : ERR_INTERNAL, NULL);
+        return;
+    }
+    const struct vote *vote = item->approved_vote >= 0 ? &by->m->votes[item->approved_vote] : NULL;
+    char sha[65], key_id[17];
+    sec_sha256_hex((const uint8_t *)l->files->data[RF_JSON], l->files->len[RF_JSON], sha);
+    sec_key_id_hex(h->cfg.key, key_id);
+    struct record_approval a = {
+        .meeting = l->m->id, .title = l->m->title ? l->m->title : "",
+        .date = l->m->date ? l->m->date : "", .commission = l->m->commission, .sha256 = sha,
+        .head = l->files->head, .events = l->files->events, .by = by->m->id,
+        .by_title = by->m->title ? by->m->title : "", .by_date = by->m->date ? by->m->date : "",
+        .item = item->id, .seq = item->approved_seq, .at = e.ts, .event_hash = e.hash,
+        .result = vote ? "adopted" : "no_objection", .vote = vote, .key_id = key_id};
+    char *json = NULL, *signature = NULL;
+    size_t len = 0;
+    rc = record_approval_json(&a, &json, &len);
+    if (rc == 0) {
+        char trusted[256];
+        snprintf(trusted, sizeof(trusted),
+                 "concerto approval meeting=%s sha256=%s by=%s seq=%" PRIu64
+                 " file=approval.json",
+                 l->m->id, sha, by->m->id, item->approved_seq);
+        rc = sec_sign(h->cfg.key, (const uint8_t *)json, len,
+                      "signature of approval.json by concerto", trusted, &signature);
+    }
+    if (rc) {
+        free(json);
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    char name[320];
+    snprintf(name, sizeof(name), "%s.approval.json%s", base, sig ? ".minisig" : "");
+    if (sig) {
+        free(json);
+        hub_http_file(h, req, signature, strlen(signature), "text/plain; charset=utf-8", name);
+    } else {
+        free(signature);
+        hub_http_file(h, req, json, len, "application/json", name);
+    }
+}
+
 void
 hub_record_route(struct hub *h, void *req, struct live *l, const char *file)
 {
@@ -212,7 +384,15 @@ hub_record_route(struct hub *h, void *req, struct live *l, const char *file)
             sig = file[n] != 0;
         }
     }
-    if (which < 0) {
+    size_t nb = strlen(base);
+    int approval = strcmp(file, "approval.json") == 0 ? 1
+                   : strcmp(file, "approval.json.minisig") == 0 ? 2
+                   : strncmp(file, base, nb) == 0 && strcmp(file + nb, ".approval.json") == 0 ? 1
+                   : strncmp(file, base, nb) == 0 &&
+                           strcmp(file + nb, ".approval.json.minisig") == 0
+                       ? 2
+                       : 0;
+    if (which < 0 && !approval) {
         hub_http_fail(h, req, ERR_NOT_FOUND, "no such file in a record");
         return;
     }
@@ -222,6 +402,10 @@ hub_record_route(struct hub *h, void *req, struct live *l, const char *file)
     }
     if (!h->cfg.key) {
         hub_http_fail(h, req, ERR_INTERNAL, "no signing key");
+        return;
+    }
+    if (approval) {
+        approval_route(h, req, l, approval == 2, base);
         return;
     }
     int rc = make(h, l, which);

@@ -22,6 +22,12 @@ pj_array(void)
     return (struct pj *)json_array();
 }
 
+struct pj *
+pj_null(void)
+{
+    return (struct pj *)json_null();
+}
+
 /* A child that failed to build poisons its parent, so pj_dump() sees it. */
 static int
 poison(struct pj *o)

@@ -20,6 +20,7 @@ struct pj;
 
 struct pj *pj_object(void);
 struct pj *pj_array(void);
+struct pj *pj_null(void);
 int pj_set_str(struct pj *o, const char *key, const char *value);
 int pj_set_int(struct pj *o, const char *key, int64_t value);
 int pj_set_bool(struct pj *o, const char *key, bool value);

@@ -188,7 +188,8 @@ static const struct field f_configured[] = {
     INT("grace", grace, 3600, 1, HAS_GRACE),
     INT("proxy_max", proxy_max, 100, 1, HAS_PROXY_MAX),
     BOOL("proxy_college", proxy_college, 1, HAS_PROXY_COLLEGE),
-    BOOL("proxy_quorum", proxy_quorum, 1, HAS_PROXY_QUORUM), END};
+    BOOL("proxy_quorum", proxy_quorum, 1, HAS_PROXY_QUORUM),
+    OPTID("minutes_approval", approval, 0), END};
 static const struct field f_configure[] = {
     INT("speaking_time", speaking_time, DAY_S, 0, HAS_SPEAKING_TIME),
     BOOL("first_turn", first_turn, 0, HAS_FIRST_TURN),
@@ -198,14 +199,15 @@ static const struct field f_configure[] = {
     INT("grace", grace, 3600, 0, HAS_GRACE),
     INT("proxy_max", proxy_max, 100, 0, HAS_PROXY_MAX),
     BOOL("proxy_college", proxy_college, 0, HAS_PROXY_COLLEGE),
-    BOOL("proxy_quorum", proxy_quorum, 0, HAS_PROXY_QUORUM), END};
+    BOOL("proxy_quorum", proxy_quorum, 0, HAS_PROXY_QUORUM),
+    ID("minutes_approval", approval, 0), END};
 static const struct field f_item_added[] = {
     ID("item", item, 1), STR("title", title, TITLE_MAX, 1),
     TEXT("description", description, DESC_MAX, 1), STR("presenter", presenter, NAME_MAX_, 1),
     INT("duration", duration, DAY_S, 1, HAS_DURATION), ID("kind", kind, 1),
     OPTID("parent", parent, 1), INT("position", position, 100000, 1, HAS_POSITION),
     INT("speaking_time", speaking_time, DAY_S, 1, HAS_SPEAKING_TIME),
-    STR("origin", origin, 2 * ID_MAX, 0), END};
+    STR("origin", origin, 2 * ID_MAX, 0), OPTID("approves", approves, 0), END};
 static const struct field f_item_edited[] = {
     ID("item", item, 1), STR("title", title, TITLE_MAX, 1),
     TEXT("description", description, DESC_MAX, 1), STR("presenter", presenter, NAME_MAX_, 1),
@@ -311,6 +313,13 @@ static const struct field f_minutes_edit[] = {
     ID("entry", entry, 1), TEXT("text", text, 20000, 0), OPTID("item", item, 0),
     LIST("speakers", speakers, 50, 0), END};
 
+static const struct field f_approved_previous[] = {
+    ID("item", item, 1), ID("meeting", approves, 1), STR("date", date, 64, 1),
+    STR("record", record, 64, 1), STR("head", head, 64, 1),
+    INT("events", events, INT64_MAX, 1, HAS_EVENTS), OPTID("vote", vote, 1),
+    ID("result", result, 1), END};
+static const struct field f_approve_previous[] = {
+    ID("item", item, 1), OPTID("vote", vote, 0), END};
 static const struct field f_invited[] = {LIST("participants", participants, 100000, 1), END};
 static const struct field f_document_added[] = {
     ID("item", item, 1), STR("sha256", sha256, 64, 1), STR("name", name, 200, 1),
@@ -369,6 +378,7 @@ static const struct {
     [EV_INVITATION_ISSUED] = {"invitation.issued", f_invited},
     [EV_DOCUMENT_ADDED] = {"document.added", f_document_added},
     [EV_DOCUMENT_REMOVED] = {"document.removed", f_document_removed},
+    [EV_MINUTES_APPROVED_PREVIOUS] = {"minutes.approved_previous", f_approved_previous},
 };
 
 static const struct {
@@ -418,6 +428,7 @@ static const struct {
     [CMD_MINUTES_DELETE] = {"minutes.delete", f_entry_deleted},
     [CMD_MINUTES_FINALIZE] = {"minutes.finalize", f_none},
     [CMD_RECORD_APPROVE] = {"record.approve", f_none},
+    [CMD_MINUTES_APPROVE_PREVIOUS] = {"minutes.approve_previous", f_approve_previous},
 };
 
 const char *
@@ -1306,14 +1317,16 @@ documents_json(const struct meeting *m, const struct item *it)
 static json_t *
 item_json(const struct meeting *m, const struct item *it)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:I,s:b,s:s,s:o}", "id", it->id,
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:I,s:b,s:s,s:o,s:s,s:b}",
+                     "id", it->id,
                      "title", it->title, "description", it->description, "presenter",
                      it->presenter, "kind", item_kind_str(it->kind), "parent", it->parent,
                      "position", (json_int_t)it->position, "duration",
                      (json_int_t)it->duration_s, "speaking_time", (json_int_t)it->speaking_s,
                      "state", item_state_str(it->state), "actual", (json_int_t)it->actual_ms,
                      "opened_at", (json_int_t)it->opened_at, "list_closed", it->list_closed,
-                     "origin", it->origin, "documents", documents_json(m, it));
+                     "origin", it->origin, "documents", documents_json(m, it), "approves",
+                     it->approves, "approved", it->approved_seq != 0);
 }
 
 /* Items in display order: top-level by position, each followed by its sub-items. */
@@ -1517,7 +1530,7 @@ snapshot_object(const struct meeting *m, const char *head_hex, bool light)
     /* "o" steals its argument even when json_pack fails. */
     return json_pack(
         "{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:{s:s,s:s}},"
-        "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b},s:o,"
+        "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b,s:s},s:o,"
         "s:o,"
         "s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:{s:s,s:I},s:I,s:s}",
         "meeting", "id", m->id, "title", m->title ? m->title : "", "date",
@@ -1529,7 +1542,8 @@ snapshot_object(const struct meeting *m, const char *head_hex, bool light)
         m->set.first_turn, "alternate", m->set.alternate, "quorum", (json_int_t)m->set.quorum,
         "quorum_college", (json_int_t)m->set.quorum_college, "grace", (json_int_t)m->set.grace_s,
         "proxy_max", (json_int_t)m->set.proxy_max, "proxy_college", m->set.proxy_college,
-        "proxy_quorum", m->set.proxy_quorum,
+        "proxy_quorum", m->set.proxy_quorum, "minutes_approval",
+        approval_str(m->set.approval_next),
         "participants", parts,
         "attendance", attendance,
         "agenda", agenda_json(m), "current_item",

@@ -657,6 +657,19 @@ narrate(struct record *r, const struct event *ev)
     }
     case EV_VOTE_CLOSED:
         return say_vote_closed(r, ev->ts, v);
+    case EV_MINUTES_APPROVED_PREVIOUS: {
+        char day[64];
+        if (!words_day(words_lang(m->lang), b->date, day, sizeof(day))) {
+            snprintf(day, sizeof(day), "%s", b->date && *b->date ? b->date : b->approves);
+        }
+        int32_t ai = meeting_item_index(m, b->item);
+        int32_t avi = b->vote && *b->vote ? meeting_vote_index(m, b->vote) : -1;
+        if (avi >= 0) {
+            return say(r, ev->ts, ai, NULL, NULL, L(r, W_AUTO_APPROVED_VOTE), day,
+                       m->votes[avi].question);
+        }
+        return say(r, ev->ts, ai, NULL, NULL, L(r, W_AUTO_APPROVED_NO_OBJECTION), day);
+    }
     case EV_VOTE_CANCELLED:
         return say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_CANCELLED), v->question);
     case EV_QUORUM_REACHED:
@@ -1009,11 +1022,12 @@ state_object(const struct record *r)
         }
         json_array_append_new(
             agenda,
-            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:s,s:o}", "id", it->id, "title",
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:o}", "id", it->id, "title",
                       it->title, "description", it->description, "presenter", it->presenter,
                       "kind", item_kind_str(it->kind), "parent", it->parent, "duration",
                       (json_int_t)it->duration_s, "state", item_state_str(it->state), "actual",
-                      (json_int_t)it->actual_ms, "origin", it->origin, "documents", docs));
+                      (json_int_t)it->actual_ms, "origin", it->origin, "approves", it->approves,
+                      "documents", docs));
     }
     free(order);
     for (size_t i = 0; turns && i < m->nspoken; i++) {
@@ -1036,7 +1050,7 @@ state_object(const struct record *r)
     return json_pack(
         "{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:s,s:s,s:s,s:I,s:I},s:o,"
         "s:o,"
-        "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b},"
+        "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b,s:s},"
         "s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:o,s:{s:I,s:s},s:{s:s},s:[]}",
         "format", "concerto-record/1", "lang", m->lang ? m->lang : "fr", "commission", "id",
         m->commission, "name", m->commission_name ? m->commission_name : "", "meeting", "id",
@@ -1047,7 +1061,8 @@ state_object(const struct record *r)
         "first_turn", m->set.first_turn, "alternate", m->set.alternate, "quorum",
         (json_int_t)m->set.quorum, "quorum_college", (json_int_t)m->set.quorum_college, "grace",
         (json_int_t)m->set.grace_s, "proxy_max", (json_int_t)m->set.proxy_max, "proxy_college",
-        m->set.proxy_college, "proxy_quorum", m->set.proxy_quorum, "proxies", proxies_json(r),
+        m->set.proxy_college, "proxy_quorum", m->set.proxy_quorum, "minutes_approval",
+        approval_str(m->set.approval_next), "proxies", proxies_json(r),
         "recusals", recusals, "agenda", agenda, "turns", turns, "votes", votes_array(m),
         "minutes", minutes_array(r), "finalized", "by", m->finalized_by, "at",
         (json_int_t)m->finalized_at, "approved", approved, "chain", "events",
@@ -1113,5 +1128,43 @@ record_json(struct record *r, char **out, size_t *len)
     memcpy(buf + pre + r->elen, at + sizeof(marker) - 2, rest + 1);
     *out = buf;
     *len = pre + r->elen + rest;
+    return 0;
+}
+
+int
+record_approval_json(const struct record_approval *a, char **out, size_t *len)
+{
+    json_t *vote = json_null();
+    if (a->vote) {
+        const struct vote *v = a->vote;
+        json_t *options = json_array(), *counts = json_array();
+        for (size_t i = 0; options && i < v->options.n; i++) {
+            json_array_append_new(options, json_string(v->options.v[i]));
+        }
+        for (size_t i = 0; counts && i < v->counts.n; i++) {
+            json_array_append_new(counts, json_integer(v->counts.v[i]));
+        }
+        vote = json_pack("{s:s,s:s,s:o,s:o,s:b}", "id", v->id, "question", v->question,
+                         "options", options, "counts", counts, "passed", v->passed);
+    }
+    json_t *o = json_pack(
+        "{s:s,s:{s:s,s:s,s:s,s:s},s:{s:s,s:s,s:I,s:s},"
+        "s:{s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:o},s:{s:s}}",
+        "format", "concerto-approval/1", "meeting", "id", a->meeting, "title", a->title, "date",
+        a->date, "commission", a->commission, "record", "file", "record.json", "sha256",
+        a->sha256, "events", (json_int_t)a->events, "head", a->head, "approved", "meeting", a->by,
+        "title", a->by_title, "date", a->by_date, "item", a->item, "seq", (json_int_t)a->seq,
+        "at", (json_int_t)a->at, "event", a->event_hash, "result", a->result, "vote", vote,
+        "signing", "key_id", a->key_id);
+    if (!o) {
+        return ERR_NOMEM;
+    }
+    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    if (!s) {
+        return ERR_NOMEM;
+    }
+    *out = s;
+    *len = strlen(s);
     return 0;
 }

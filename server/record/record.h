@@ -60,6 +60,26 @@ void record_file_name(const char *date, const char *commission_name, const char 
  * them. Call before record_json() or record_state(). */
 int record_set_key(struct record *r, const char *key_id_hex);
 
+/* The approval of a meeting's minutes by a later meeting (RECORD.md,
+ * "Approval at the next meeting"): what approval.json says. Strings are
+ * borrowed; `vote` is NULL for an approval without objection. */
+struct vote;
+struct record_approval {
+    const char *meeting, *title, *date, *commission; /* the earlier meeting */
+    const char *sha256, *head;                       /* its record.json, its chain head */
+    uint64_t events;
+    const char *by, *by_title, *by_date, *item; /* the approving meeting and item */
+    uint64_t seq;                               /* of minutes.approved_previous there */
+    int64_t at;
+    const char *event_hash;
+    const char *result; /* "adopted" or "no_objection" */
+    const struct vote *vote;
+    const char *key_id;
+};
+
+/* approval.json: canonical JSON (sorted keys, no whitespace), new. */
+int record_approval_json(const struct record_approval *a, char **out, size_t *len);
+
 /* Facts for the signatures' trusted comment. */
 uint64_t record_events(const struct record *r);
 const char *record_head(const struct record *r); /* hex; borrowed */

@@ -63,12 +63,6 @@ static const char *const weekdays[7][2] = {
     {"samedi", "Saturday"},
 };
 
-static const char *const months[12][2] = {
-    {"janvier", "January"}, {"février", "February"},  {"mars", "March"},
-    {"avril", "April"},     {"mai", "May"},           {"juin", "June"},
-    {"juillet", "July"},    {"août", "August"},       {"septembre", "September"},
-    {"octobre", "October"}, {"novembre", "November"}, {"décembre", "December"},
-};
 
 /* --- a growing string ------------------------------------------------ */
 
@@ -836,7 +830,7 @@ static void
 fmt_day(const struct rec *r, long long y, int mo, int d, int wd, char *out, size_t len)
 {
     snprintf(out, len, "%s %d%s %s %lld", weekdays[wd][r->lang], d,
-             r->lang == FR && d == 1 ? "er" : "", months[mo - 1][r->lang], y);
+             r->lang == FR && d == 1 ? "er" : "", words_month(r->lang, mo), y);
 }
 
 /* "09:32", or "—" for 0 (never). */

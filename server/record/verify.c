@@ -12,6 +12,11 @@
  *      with dense sequence numbers;
  *   3. that head and the number of events are those of `chain` in
  *      record.json and of every signature's trusted comment.
+ *   4. when an approval attestation is there (approval.json, or
+ *      pv-....approval.json, with its .minisig: the minutes approved by a
+ *      later meeting, RECORD.md), its signature verifies with the same key
+ *      and names approval.json, and the SHA-256, events and head it names
+ *      are those of this record.json, byte for byte.
  * Any failure makes the result non-zero; all checks run regardless, so the
  * report says everything that is wrong at once.
  */
@@ -23,6 +28,7 @@
 #include "../proto/proto.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -191,6 +197,98 @@ fail:
     return rc;
 }
 
+/* DIR/approval.json, or the one file named ....approval.json there (with
+ * `sig`: its .minisig). 0 or ERR_NOT_FOUND. */
+static int
+locate_approval(const char *dir, bool sig, char *out, size_t outlen)
+{
+    const char *name = sig ? "approval.json.minisig" : "approval.json";
+    snprintf(out, outlen, "%s/%s", dir, name);
+    FILE *f = fopen(out, "rb");
+    if (f) {
+        fclose(f);
+        return 0;
+    }
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    size_t n = strlen(name);
+    while (d && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len > n + 1 && strcmp(e->d_name + len - n, name) == 0 && e->d_name[len - n - 1] == '.') {
+            snprintf(out, outlen, "%s/%s", dir, e->d_name);
+            found++;
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    return found == 1 ? 0 : ERR_NOT_FOUND;
+}
+
+/* Check 4: the approval attestation against record.json (`json`, whose
+ * chain is `c`). 0 when absent or good, 1 when it fails (reported). */
+static int
+check_approval(const char *dir, const struct sec_pub *pub, const char *json, size_t json_len,
+               const struct chain *c, FILE *out)
+{
+    char path[4096];
+    size_t alen = 0, slen = 0;
+    char *data = locate_approval(dir, false, path, sizeof(path)) ? NULL : slurp(path, &alen);
+    if (!data) {
+        return 0; /* not approved by a later meeting, or not downloaded */
+    }
+    char *sig = locate_approval(dir, true, path, sizeof(path)) ? NULL : slurp(path, &slen);
+    char tc[1024] = "", fname[64], why[300] = "";
+    int rc = sig ? sec_verify(pub, (const uint8_t *)data, alen, sig, slen, tc, sizeof(tc))
+                 : ERR_IO;
+    field(tc, "file", fname, sizeof(fname));
+    json_t *a = NULL;
+    if (!sig) {
+        snprintf(why, sizeof(why), "no .minisig beside it");
+    } else if (rc) {
+        snprintf(why, sizeof(why), "signature does not verify (file changed, or another key)");
+    } else if (strcmp(fname, "approval.json") != 0) {
+        snprintf(why, sizeof(why), "the signature is for another file");
+    } else if (!(a = json_loadb(data, alen, 0, NULL))) {
+        snprintf(why, sizeof(why), "not JSON");
+    } else {
+        char sha[65], tsha[80], tmeeting[64];
+        sec_sha256_hex((const uint8_t *)json, json_len, sha);
+        field(tc, "sha256", tsha, sizeof(tsha));
+        field(tc, "meeting", tmeeting, sizeof(tmeeting));
+        json_t *rec = json_object_get(a, "record"), *m = json_object_get(a, "meeting");
+        const char *asha = json_string_value(json_object_get(rec, "sha256"));
+        const char *ahead = json_string_value(json_object_get(rec, "head"));
+        const char *aid = json_string_value(json_object_get(m, "id"));
+        json_t *aev = json_object_get(rec, "events");
+        if (!asha || !ahead || !aid || !json_is_integer(aev)) {
+            snprintf(why, sizeof(why), "not an approval attestation");
+        } else if (strcmp(asha, sha) != 0) {
+            snprintf(why, sizeof(why), "it approves another record.json (SHA-256 %.16s..., this one %.16s...)",
+                     asha, sha);
+        } else if (strcmp(tsha, sha) != 0 || strcmp(tmeeting, aid) != 0) {
+            snprintf(why, sizeof(why), "its signature names another record");
+        } else if (strcmp(aid, c->meeting) != 0 || strcmp(ahead, c->head) != 0 ||
+                   (uint64_t)json_integer_value(aev) != c->events) {
+            snprintf(why, sizeof(why), "it names another meeting or state of the log");
+        }
+    }
+    if (why[0]) {
+        fprintf(out, "FAIL approval.json: %s\n", why);
+    } else {
+        json_t *ap = json_object_get(a, "approved");
+        fprintf(out, "ok   approval.json: signature verifies; approves this record.json "
+                     "(SHA-256 matches), by meeting %s (%s)\n",
+                json_string_value(json_object_get(ap, "meeting")),
+                json_string_value(json_object_get(ap, "result")));
+    }
+    json_decref(a);
+    free(sig);
+    free(data);
+    return why[0] != 0;
+}
+
 int
 record_verify(const char *dir, const char *pubfile, FILE *out)
 {
@@ -298,6 +396,7 @@ record_verify(const char *dir, const char *pubfile, FILE *out)
                     bad = 1;
                 }
             }
+            bad |= check_approval(dir, &pub, json, json_len, &c, out);
         }
     }
     free(json);

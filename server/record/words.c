@@ -9,6 +9,15 @@
 
 /* French first. Formats take their arguments in the same order in both. */
 static const char *const words[W_COUNT][2] = {
+    [W_APPROVAL_ITEM] = {"Approbation du procès-verbal de la séance du %s",
+                         "Approval of the minutes of the meeting of %s"},
+    [W_APPROVAL_ITEM_UNDATED] = {"Approbation du procès-verbal de la séance « %s »",
+                                 "Approval of the minutes of the meeting \"%s\""},
+    [W_AUTO_APPROVED_VOTE] = {"Le procès-verbal de la séance du %s est approuvé par le vote « %s ».",
+                              "The minutes of the meeting of %s are approved by the vote \"%s\"."},
+    [W_AUTO_APPROVED_NO_OBJECTION] = {"Le procès-verbal de la séance du %s est approuvé sans opposition.",
+                                      "The minutes of the meeting of %s are approved without objection."},
+    [W_APPROVED_BY] = {"Approuvé le %s par la séance du %s.", "Approved on %s by the meeting of %s."},
     [W_PV] = {"Procès-verbal", "Minutes"},
     [W_MEETING_OF] = {"Procès-verbal de la réunion du %s", "Minutes of the meeting of %s"},
     [W_DATE_AT] = {"%s à\xc2\xa0%s", "%s at %s"},
@@ -373,4 +382,44 @@ words_quorum(enum lang lang, enum word lead, const struct words_quorum *q, char 
         }
     }
     snprintf(out, len, words[lead][lang], body);
+}
+
+static const char *const months[12][2] = {
+    {"janvier", "January"}, {"février", "February"},  {"mars", "March"},
+    {"avril", "April"},     {"mai", "May"},           {"juin", "June"},
+    {"juillet", "July"},    {"août", "August"},       {"septembre", "September"},
+    {"octobre", "October"}, {"novembre", "November"}, {"décembre", "December"},
+};
+
+const char *
+words_month(enum lang lang, int mo)
+{
+    return mo >= 1 && mo <= 12 ? months[mo - 1][lang == EN] : "";
+}
+
+bool
+words_day(enum lang lang, const char *date, char *out, size_t len)
+{
+    int y, mo, d;
+    char tail;
+    if (!date || strlen(date) < 10 || sscanf(date, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) < 3 ||
+        date[4] != '-' || date[7] != '-' || mo < 1 || mo > 12 || d < 1 || d > 31) {
+        return false;
+    }
+    snprintf(out, len, "%d%s %s %d", d, lang == FR && d == 1 ? "er" : "", words_month(lang, mo),
+             y);
+    return true;
+}
+
+void
+words_approval_item(enum lang lang, const char *date, const char *title, char *out, size_t len)
+{
+    char day[64];
+    if (words_day(lang, date, day, sizeof(day))) {
+        snprintf(out, len, words_get(lang, W_APPROVAL_ITEM), day);
+    } else if (date && *date) {
+        snprintf(out, len, words_get(lang, W_APPROVAL_ITEM), date);
+    } else {
+        snprintf(out, len, words_get(lang, W_APPROVAL_ITEM_UNDATED), title ? title : "");
+    }
 }

@@ -233,6 +233,11 @@ enum word {
     W_CONV_LINK_NOTE,
     W_CONV_ITEM,
     W_CONV_SIGNED,
+    W_APPROVAL_ITEM,
+    W_APPROVAL_ITEM_UNDATED,
+    W_AUTO_APPROVED_VOTE,
+    W_AUTO_APPROVED_NO_OBJECTION,
+    W_APPROVED_BY,
     W_COUNT
 };
 
@@ -255,6 +260,20 @@ words_count(enum lang lang, enum word singular, long long n, char *out, size_t l
 const char *
 words_rule(enum lang lang, const char *rule, bool choice, long long num, long long den, char *buf,
            size_t len);
+
+/* The name of month `mo` (1..12) in `lang`, lowercase in French. */
+const char *
+words_month(enum lang lang, int mo);
+
+/* "2 février 2021", "1er mars 2021", "2 February 2021" from a date that
+ * begins "YYYY-MM-DD"; false (out untouched) when it does not. */
+bool
+words_day(enum lang lang, const char *date, char *out, size_t len);
+
+/* The title of the item that approves the minutes of the meeting of `date`
+ * (that meeting's own date, or its title when it has none). */
+void
+words_approval_item(enum lang lang, const char *date, const char *title, char *out, size_t len);
 
 /* A quorum outcome: the whole body's figures and each college's. */
 struct words_quorum {

@@ -344,6 +344,7 @@ static const struct {
     {CMD_MINUTES_DELETE, false, true, false, false},
     {CMD_MINUTES_FINALIZE, false, true, false, false},
     {CMD_RECORD_APPROVE, true, false, false, false},
+    {CMD_MINUTES_APPROVE_PREVIOUS, true, false, false, false},
 };
 #define NMATRIX (sizeof(expected_matrix) / sizeof(expected_matrix[0]))
 

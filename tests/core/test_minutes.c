@@ -105,6 +105,78 @@ test_after_finalisation_only_the_approval_is_written(void **state)
     EVENTS(f, EV_RECORD_APPROVED);
 }
 
+/* The approval of an earlier meeting's minutes, on its item (6.7): only on
+ * the current approval item, once, by a passed and closed vote on it or
+ * without objection; what the earlier record is comes from the hub. The
+ * item and the approval survive a refold from the log. */
+static void
+test_the_next_meeting_approves_the_previous_minutes_on_their_item(void **state)
+{
+    struct fx *f = *state;
+    static const char *const items[] = {"Bilan 2020", NULL};
+    fx_agenda(f, items);
+    fx_keep(f);
+    assert_int_equal(meeting_approval_item(f->m, "ccr-2021-01",
+                                           "Approbation du procès-verbal de la séance du 12 janvier 2021",
+                                           f->now, &f->ev),
+                     0);
+    EVENTS(f, EV_AGENDA_ITEM_ADDED);
+    const struct item *it = fx_item(f, "i2");
+    assert_string_equal(it->approves, "ccr-2021-01");
+    assert_int_equal(it->position, 0); /* first business */
+    fx_keep(f);
+    assert_int_equal(meeting_approval_item(f->m, "ccr-2021-01", "x", f->now, &f->ev), ERR_CONFLICT);
+    char sha[] = "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+#define HUB .approves = "ccr-2021-01", .record = sha, .head = sha, .date = "2021-01-12"
+    static const char *const members[] = {"b1", "b2", "b3", "l1", "l2", "l3"};
+    for (size_t k = 0; k < 6; k++) {
+        fx_join(f, members[k]);
+    }
+    fx_open(f);
+    REFUSED(f, ERR_BAD_STATE, "chair", CMD_MINUTES_APPROVE_PREVIOUS, .item = "i2", HUB);
+    OK(f, "chair", CMD_AGENDA_OPEN, .item = "i1");
+    REFUSED(f, ERR_INVALID, "chair", CMD_MINUTES_APPROVE_PREVIOUS, .item = "i1", HUB);
+    OK(f, "chair", CMD_VOTE_PREPARE, .question = "Le bilan ?");
+    OK(f, "chair", CMD_AGENDA_OPEN, .item = "i2");
+    REFUSED(f, ERR_FORBIDDEN, "secr", CMD_MINUTES_APPROVE_PREVIOUS, .item = "i2", HUB);
+    REFUSED(f, ERR_NOT_FOUND, "chair", CMD_MINUTES_APPROVE_PREVIOUS, .item = "i9", HUB);
+    /* the hub must say what the record is */
+    REFUSED(f, ERR_INTERNAL, "chair", CMD_MINUTES_APPROVE_PREVIOUS, .item = "i2");
+    OK(f, "chair", CMD_VOTE_PREPARE, .question = "Le procès-verbal est-il approuvé ?");
+    REFUSED(f, ERR_INVALID, "chair", CMD_MINUTES_APPROVE_PREVIOUS, .item = "i2", .vote = "v1", HUB);
+    REFUSED(f, ERR_BAD_STATE, "chair", CMD_MINUTES_APPROVE_PREVIOUS, .item = "i2", .vote = "v2", HUB);
+    OK(f, "chair", CMD_VOTE_OPEN, .vote = "v2");
+    OK(f, "b1", CMD_VOTE_CAST, .vote = "v2", .choice = "yes");
+    OK(f, "chair", CMD_VOTE_CLOSE, .vote = "v2");
+    OK(f, "chair", CMD_MINUTES_APPROVE_PREVIOUS, .item = "i2", .vote = "v2", HUB);
+    EVENTS(f, EV_MINUTES_APPROVED_PREVIOUS);
+    const struct event *ev = fx_last(f);
+    assert_string_equal(ev->b.result, "adopted");
+    assert_string_equal(ev->b.approves, "ccr-2021-01");
+    assert_string_equal(ev->b.record, sha);
+    assert_true(fx_item(f, "i2")->approved_seq == ev->seq);
+    REFUSED(f, ERR_CONFLICT, "chair", CMD_MINUTES_APPROVE_PREVIOUS, .item = "i2", HUB);
+#undef HUB
+    fx_keep(f);
+    fx_refold(f);
+}
+
+/* Under next_meeting the chair does not approve the record in the meeting. */
+static void
+test_next_meeting_refuses_the_approval_in_the_same_meeting(void **state)
+{
+    struct fx *f = *state;
+    REFUSED(f, ERR_INVALID, "chair", CMD_MEETING_CONFIGURE, .approval = "weekly");
+    OK(f, "chair", CMD_MEETING_CONFIGURE, .approval = "next_meeting");
+    assert_true(f->m->set.approval_next);
+    fx_open(f);
+    OK(f, "chair", CMD_MEETING_CLOSE, NO_BODY);
+    OK(f, "secr", CMD_MINUTES_FINALIZE, NO_BODY);
+    REFUSED(f, ERR_BAD_STATE, "chair", CMD_RECORD_APPROVE, NO_BODY);
+    fx_keep(f);
+    fx_refold(f);
+}
+
 int
 main(void)
 {
@@ -115,6 +187,11 @@ main(void)
             test_minutes_count_an_edit_by_its_difference_and_a_deletion_gives_its_text_back,
             fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_after_finalisation_only_the_approval_is_written,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_the_next_meeting_approves_the_previous_minutes_on_their_item, fx_setup,
+            fx_teardown),
+        cmocka_unit_test_setup_teardown(test_next_meeting_refuses_the_approval_in_the_same_meeting,
                                         fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

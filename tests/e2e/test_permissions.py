@@ -67,6 +67,7 @@ def body_for(command, m, role):
         "minutes.add": {"text": "Relevé de décisions."},
         "minutes.edit": {"entry": "e99", "text": "Relevé corrigé."},
         "minutes.delete": {"entry": "e99"},
+        "minutes.approve_previous": {"item": "i99"},
     }
     return bodies.get(command, {})
 

@@ -11,7 +11,8 @@ from harness import SCHEMA, SCHEMAS, chain_link, canonical, ZERO_HASH
 H = "9f" * 32
 TOKEN = "A" * 42 + "_"
 SETTINGS = {"speaking_time": 180, "first_turn": True, "alternate": False, "quorum": 50, "quorum_college": 50,
-            "grace": 30, "proxy_max": 1, "proxy_college": True, "proxy_quorum": False}
+            "grace": 30, "proxy_max": 1, "proxy_college": True, "proxy_quorum": False,
+            "minutes_approval": "same_meeting"}
 SNAPSHOT = {
     "meeting": {
         "id": "ccr-2021-02", "title": "CCR", "date": "2021-02-02T14:00", "place": "Lille", "room": "2",
@@ -27,7 +28,8 @@ SNAPSHOT = {
                    "quorum": {"met": True, "present": 1, "required": 1}},
     "agenda": [{"id": "i1", "title": "Bilan", "description": "", "presenter": "", "kind": "vote", "parent": "",
                 "position": 0, "duration": 600, "speaking_time": 0, "state": "current", "actual": 0,
-                "opened_at": 1612270000000, "list_closed": False, "origin": "",
+                "opened_at": 1612270000000, "list_closed": False, "origin": "", "approves": "",
+                "approved": False,
                 "documents": [{"sha256": "9f" * 32, "name": "Bilan 2020 – révisé.pdf", "format": "pdf",
                                "type": "application/pdf", "size": 182344, "added": 1612270000000,
                                "url": "/api/meetings/ccr-2021-02/documents/" + "9f" * 32, "item": "i1"}]}],

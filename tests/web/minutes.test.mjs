@@ -7,10 +7,12 @@
 // picks speakers and items, edits and deletes; the members read every entry
 // live, the server's automatic entries among them; the meeting is closed,
 // the secretary finalises (and a late entry from an offline device is
-// refused in words), the chair approves, and the record is downloaded
+// refused in words), the record is downloaded
 // through the page and checked with minisign, `concerto verify` and
-// pdftotext. axe-core checks each view; the panel is photographed at 1280
-// and 360 px in artifacts/.
+// pdftotext. The demo commission approves its minutes at the next meeting:
+// a second meeting is made, its chair approves them without objection on
+// the approval item, and the secretariat's page says so. axe-core checks
+// each view; the panel is photographed at 1280 and 360 px in artifacts/.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -208,7 +210,7 @@ test('the chair closes the meeting; the minutes wait for the secretary', async (
     assert.ok(await sec.isVisible('#minutes-editor'), 'entries may still be written until the finalisation');
 });
 
-test('the secretary finalises the minutes; a late entry is refused in words; the chair approves', async () => {
+test('the secretary finalises the minutes; a late entry is refused in words; the next meeting will approve them', async () => {
     const { page: sec } = people.secretary;
     const { page: chair } = people.chair;
     const { page: d } = people.dubois;
@@ -255,18 +257,17 @@ test('the secretary finalises the minutes; a late entry is refused in words; the
     await late.ctx.close();
     assert.equal((await snapshot(d)).minutes.some((e) => /tardive/.test(e.text)), false);
 
-    // The chair approves.
-    await chair.waitForSelector('#record-approve:visible');
-    await chair.click('#record-approve');
-    await chair.waitForSelector('#minutes dialog[open]');
-    await chair.click('#minutes dialog[open] [data-answer="yes"]');
+    // The demo commission approves its minutes at its next meeting: no
+    // approval in this one, and every page says where it will happen.
     for (const { page } of all()) {
-        await page.waitForFunction(() => /Approuvé par Hélène Vasseur/.test(document.querySelector('#minutes-state').textContent));
+        assert.match(await page.textContent('#minutes-state'), /sera approuvé à la prochaine séance/);
     }
     assert.equal(await chair.isVisible('#record-approve'), false);
+    assert.match(await chair.textContent('#minutes-finalize-note'), /prochaine séance/);
     const snap = await snapshot(chair);
     assert.equal(snap.finalized.by, 'leroy');
-    assert.equal(snap.approved.by, 'vasseur');
+    assert.equal(snap.approved.by, '');
+    assert.equal(snap.settings.minutes_approval, 'next_meeting');
 });
 
 test('the record is downloaded through the page and its signatures check out', async () => {
@@ -315,7 +316,7 @@ test('the record is downloaded through the page and its signatures check out', a
         assert.match(text, /valablement/);
         assert.doesNotMatch(text, /Entrée à retirer|trop tardive/);
         const record = JSON.parse(fs.readFileSync(path.join(dir, names['record.json']), 'utf8'));
-        assert.equal(record.approved.by, 'vasseur');
+        assert.equal(record.approved, null);
         assert.deepEqual(record.minutes.filter((e) => e.source === 'secretary').map((e) => [e.entry, e.edited]),
             [['e1', true], ['e2', false], ['e4', false]]);
     } finally {
@@ -341,10 +342,65 @@ test('the minutes speak English too', async () => {
     await page.click('#lang-switch');
     await page.waitForSelector('html[lang="en"]');
     assert.match(await page.textContent('#minutes-h'), /^Minutes$/);
-    assert.match(await page.textContent('#minutes-state'), /Finalised by Thomas Leroy on .*Approved by Hélène Vasseur/);
+    assert.match(await page.textContent('#minutes-state'), /Finalised by Thomas Leroy on .*approved at the commission’s next meeting/);
     assert.match(await page.textContent('#minutes-feed'), /Item 1: Ouverture/);
     assert.match(await page.textContent('#minutes li[data-source="auto"]'), /Automatic entry/);
     assert.deepEqual(await seriousViolations(page), []);
     await page.click('#lang-switch');
     await page.waitForSelector('html[lang="fr"]');
+});
+
+test('the next meeting approves them without objection, and the secretariat’s page says so', async () => {
+    const admin = { Authorization: `Bearer ${server.adminToken}`, 'Content-Type': 'application/json' };
+    const api = async (method, url, body) => {
+        const r = await fetch(`${server.base}${url}`, { method, headers: admin, body: body && JSON.stringify(body) });
+        assert.ok(r.ok, `${method} ${url}: ${r.status}`);
+        return r.json();
+    };
+    const first = await snapshot(people.chair.page);
+    const cid = first.meeting.commission.id;
+    const made = await api('POST', '/api/meetings', { commission: cid, title: 'Séance de mars', date: '2021-03-02T14:00' });
+    const item = made.agenda.find((i) => i.approves === first.meeting.id);
+    assert.ok(item, 'the new meeting has the approval item');
+    assert.equal(item.title, 'Approbation du procès-verbal de la séance du 2 février 2021');
+    const links = (await api('POST', `/api/meetings/${made.meeting.id}/invitations`, {})).invitations;
+    const ctx = await newContext(browser, server.base);
+    const chair = await ctx.newPage();
+    await chair.goto(`${server.base}${links.find((l) => l.role === 'chair').link}`);
+    await chair.waitForSelector('#conn[data-status="online"]');
+    assert.equal(await chair.isVisible('#approval-tools'), false, 'nothing before the item is current');
+    await chair.click('#cmd-meeting-open');
+    if (await chair.isVisible('dialog[open]')) {
+        await chair.click('dialog[open] [data-answer="yes"]');
+    }
+    await chair.click('#agenda-open-next');
+    await chair.waitForSelector('#approval-tools:visible');
+    assert.match(await chair.textContent('#approval-note'), /mettez-le aux voix/);
+    assert.ok(await chair.isVisible('#approval-vote'));
+    assert.equal(await chair.isVisible('#approval-record-vote'), false);
+    assert.deepEqual(await seriousViolations(chair), [], 'the approval tools');
+    await chair.click('#approval-no-objection');
+    await chair.waitForSelector('#agenda dialog[open]');
+    await chair.click('#agenda dialog[open] [data-answer="yes"]');
+    await chair.waitForFunction(() => /est approuvé/.test(document.querySelector('#approval-note').textContent));
+    assert.equal(await chair.isVisible('#approval-no-objection'), false);
+    await announced(chair, /séance précédente est approuvé/);
+    assert.deepEqual(ctx.problems, []);
+    await ctx.close();
+
+    // The secretariat's page: the first meeting, approved by the second.
+    const actx = await newContext(browser, server.base);
+    const page = await actx.newPage();
+    await page.goto(`${server.base}/`);
+    await page.focus('#admin-token');
+    await page.keyboard.type(server.adminToken);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#commissions-table');
+    await page.click('#commissions-table tbody tr:first-child button');
+    await page.waitForSelector('#meetings-table');
+    const row = `#meetings-table tr[data-meeting="${first.meeting.id}"]`;
+    assert.match(await page.textContent(row), /Procès-verbal approuvé le .* par la séance du 2021-03-02 14:00/);
+    assert.deepEqual(await seriousViolations(page), []);
+    assert.deepEqual(actx.problems, []);
+    await actx.close();
 });

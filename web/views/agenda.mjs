@@ -141,7 +141,7 @@ export function agendaView(ctx) {
     // which no vote was held asks first, saying so (the chair may go on).
     async function mayLeaveCurrent() {
         const cur = st.agenda.get(st.current);
-        if (!cur || cur.kind !== 'vote' || [...st.votes.values()].some((v) => v.item === cur.id
+        if (!cur || cur.kind !== 'vote' || cur.approved || [...st.votes.values()].some((v) => v.item === cur.id
             && (v.state === 'open' || v.state === 'closed' || v.state === 'published'))) {
             return true;
         }
@@ -161,6 +161,45 @@ export function agendaView(ctx) {
         async () => (await mayLeaveCurrent()) && ctx.send('agenda.close', {}, closeCurrent));
     const chairTools = h('div', { class: 'actions', role: 'group', 'aria-label': t('agenda.chairTools') },
         openNext, closeCurrent);
+
+    // On the item that approves the previous meeting's minutes (PROTOCOL.md
+    // 6.7), the chair puts them to the vote, records the vote that passed,
+    // or records their approval without objection.
+    const approvalNote = h('p', { id: 'approval-note' });
+    const approvalCurrent = () => {
+        const cur = st.agenda.get(st.current);
+        return cur && cur.approves ? cur : null;
+    };
+    const passedVote = (it) => [...st.votes.values()].filter((v) => v.item === it.id
+        && (v.state === 'closed' || v.state === 'published') && v.result?.passed).pop();
+    const approvalVote = button({ id: 'approval-vote', class: 'primary' }, t('approval.vote'), async () => {
+        const it = approvalCurrent();
+        if (!it) {
+            return;
+        }
+        const ok = await ctx.send('vote.prepare', { item: it.id, question: t('approval.question', { title: it.title }) },
+            approvalVote);
+        const v = ok && [...st.votes.values()].filter((x) => x.item === it.id && x.state === 'prepared').pop();
+        if (v) {
+            ctx.send('vote.open', { vote: v.id }, approvalVote);
+        }
+    });
+    const approvalRecord = button({ id: 'approval-record-vote', class: 'primary' }, t('approval.recordVote'), () => {
+        const it = approvalCurrent();
+        const v = it && passedVote(it);
+        if (v) {
+            ctx.send('minutes.approve_previous', { item: it.id, vote: v.id }, approvalRecord);
+        }
+    });
+    const approvalNoObjection = button({ id: 'approval-no-objection' }, t('approval.noObjection'), async () => {
+        const it = approvalCurrent();
+        if (it && await confirm.ask({ title: t('approval.noObjection.title'), text: t('approval.noObjection.text',
+            { title: it.title }), yes: t('approval.noObjection.yes') })) {
+            ctx.send('minutes.approve_previous', { item: it.id }, approvalNoObjection);
+        }
+    });
+    const approvalTools = h('div', { class: 'actions approval-tools', id: 'approval-tools', role: 'group',
+        'aria-label': t('approval.tools') }, approvalNote, approvalVote, approvalRecord, approvalNoObjection);
 
     // Adding an item.
     const add = itemFields('agenda-add', true);
@@ -253,7 +292,7 @@ export function agendaView(ctx) {
 
     const el = h('section', { class: 'panel agenda', id: 'agenda', 'aria-labelledby': 'agenda-h' },
         h('h2', { id: 'agenda-h' }, t('agenda.title')),
-        current, chairTools, list, empty, addBox, confirm.el, editDialog);
+        current, chairTools, approvalTools, list, empty, addBox, confirm.el, editDialog);
 
     let siblings = new Map(); // parent id ('' for the top level) -> number of items
     function siblingsOf(it) {
@@ -431,6 +470,18 @@ export function agendaView(ctx) {
                 enable(openNext, s.meeting.state === 'open' && !!n);
                 setText(openNext, n ? t('agenda.openNextNum', { num: nums.get(n.id) }) : t('agenda.openNext'));
                 enable(closeCurrent, !!cur);
+            }
+            const ap = role === 'chair' && s.meeting.state === 'open' ? approvalCurrent() : null;
+            approvalTools.hidden = !ap;
+            if (ap) {
+                const busy = [...s.votes.values()].some((v) => v.item === ap.id
+                    && (v.state === 'prepared' || v.state === 'open'));
+                const passed = passedVote(ap);
+                setText(approvalNote, t(ap.approved ? 'approval.done' : passed ? 'approval.passed'
+                    : busy ? 'approval.running' : 'approval.hint'));
+                approvalVote.hidden = ap.approved || !!passed || busy;
+                approvalRecord.hidden = ap.approved || !passed;
+                approvalNoObjection.hidden = ap.approved || !!passed || busy;
             }
             addBox.hidden = !canEdit() || s.meeting.state === 'closed';
             if (canEdit()) {

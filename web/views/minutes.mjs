@@ -703,7 +703,8 @@ export function minutesView(ctx) {
         } else {
             parts.push(t('minutes.state.finalized', { name: nameOf(f.by), when: formatDateTime(f.at) }));
             parts.push(a.by ? t('minutes.state.approved', { name: nameOf(a.by), when: formatDateTime(a.at) })
-                : t('minutes.state.toApprove'));
+                : t(st.settings.minutes_approval === 'next_meeting' ? 'minutes.approve.nextMeeting'
+                    : 'minutes.state.toApprove'));
         }
         setText(stateLine, parts.join(' '));
         el.dataset.finalized = String(!!f.by);
@@ -789,13 +790,15 @@ export function minutesView(ctx) {
 
         // The closing steps.
         finalizeBtn.hidden = !secretary || finalized || !closed;
-        approveBtn.hidden = role !== 'chair' || !finalized || !!st.approved.by;
+        // Under next_meeting the next meeting approves them (PROTOCOL.md 6.7).
+        const nextMeeting = st.settings.minutes_approval === 'next_meeting';
+        approveBtn.hidden = role !== 'chair' || !finalized || !!st.approved.by || nextMeeting;
         if (secretary && !finalized && !closed) {
             setText(finalizeNote, t('minutes.finalize.later'));
         } else if (secretary && !finalized) {
             setText(finalizeNote, t('minutes.finalize.help'));
         } else if (role === 'chair' && finalized && !st.approved.by) {
-            setText(finalizeNote, t('minutes.approve.help'));
+            setText(finalizeNote, t(nextMeeting ? 'minutes.approve.nextMeeting' : 'minutes.approve.help'));
         } else {
             setText(finalizeNote, '');
         }

@@ -25,7 +25,7 @@
 // of language) keeps what is open. The token is the page's, read at each call.
 
 import { h, fill } from '../dom.mjs';
-import { t, roleName, collegeName, getLang } from '../i18n.mjs';
+import { t, roleName, collegeName, getLang, formatDateTime } from '../i18n.mjs';
 import { request, download } from '../api.mjs';
 import { ACCEPT, formatBytes, formatLabel, uploadDocument } from '../documents.mjs';
 import { noticesView } from './notices.mjs';
@@ -310,6 +310,11 @@ export function secretariatView({ getToken, announce }) {
     }
 
     function meetingState(m) {
+        if (m.approved_by) { // approved by a later meeting (PROTOCOL.md 6.7)
+            const by = st.meetings.find((x) => x.id === m.approved_by.meeting);
+            return t('admin.year.approvedBy', { when: formatDateTime(m.approved_by.at),
+                date: m.approved_by.date ? m.approved_by.date.replace('T', ' ') : (by?.title || m.approved_by.meeting) });
+        }
         if (m.approved) {
             return t('admin.year.approved');
         }
