@@ -19,6 +19,7 @@
 #include "crypto/sec.h"
 #include "err.h"
 #include "hub/hub.h"
+#include "hub/worker.h"
 #include "log.h"
 #include "net/net.h"
 #include "record/verify.h"
@@ -400,6 +401,7 @@ cmd_serve(int argc, char **argv)
     rc = 1;
     struct store *st = NULL;
     struct wal *wal = NULL;
+    struct worker *worker = NULL;
     struct sec_key *sk = NULL;
     struct net *n = NULL;
     struct hub *h = NULL;
@@ -425,6 +427,10 @@ cmd_serve(int argc, char **argv)
         fprintf(stderr, "concerto serve: cannot listen on %s: %s\n", o.listen, msg);
         goto fail;
     }
+    if (worker_open(o.db, net_wake, n, &worker)) {
+        fprintf(stderr, "concerto serve: cannot start the thread that makes the records\n");
+        goto fail;
+    }
     struct hub_io io;
     net_io(n, &io);
     size_t publen = 0;
@@ -434,7 +440,8 @@ cmd_serve(int argc, char **argv)
                               .pubkey = pubtext,
                               .wal = wal,
                               .log_connections = o.log_connections,
-                              .log_interval_s = (int)o.limits[LOG_INTERVAL]};
+                              .log_interval_s = (int)o.limits[LOG_INTERVAL],
+                              .worker = worker};
     h = hub_new(st, &hcfg, &io);
     if (!h) {
         fprintf(stderr, "concerto serve: out of memory\n");
@@ -467,6 +474,8 @@ cmd_serve(int argc, char **argv)
     log_line(LOG_INFO, "stopping");
 fail:
     running = NULL;
+    /* The worker wakes net/ and hands jobs to the hub: it stops first. */
+    worker_close(worker);
     net_free(n);
     hub_free(h);
     free(pubtext);

@@ -60,6 +60,7 @@ struct hub_conn;
 struct sec_key;
 struct store;
 struct wal;
+struct worker;
 
 struct hub_io {
     void *ctx;
@@ -82,6 +83,8 @@ struct hub_config {
     struct wal *wal;             /* truncates the WAL when a secret vote ends; NULL: none */
     bool log_connections;        /* a log line per connection opened, joined, left, closed */
     int log_interval_s;          /* otherwise a summary at most this often (0: 10 s) */
+    struct worker *worker;       /* makes the records (worker.h), closed before hub_free();
+                                  * NULL: they are made on the hub's thread */
 };
 
 /* New hub over an open store (borrowed for the hub's life). */

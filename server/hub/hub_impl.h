@@ -87,6 +87,7 @@ struct pending {
     bool has_since;
     int64_t since;
     int status; /* P_HTTP */
+    bool settled; /* P_HTTP: answered as is even if the turn's commit fails */
     char *body; /* P_HTTP, new */
     size_t body_len;
     const char *ctype;  /* P_HTTP: NULL for JSON, else a document to download */
@@ -125,6 +126,7 @@ struct hub {
         uint64_t opened, closed, joined, left;
         int64_t since;
     } churn;
+    struct hub_job *jobs; /* records being made on the worker (records.c) */
 };
 
 /* The live meeting `id`, loaded from the log on first use (folding and
@@ -158,6 +160,13 @@ void hub_http_file(struct hub *h, void *req, char *body, size_t len, const char 
 void hub_record_route(struct hub *h, void *req, struct live *l, const char *file);
 void hub_minutes_route(struct hub *h, void *req, struct live *l);
 void hub_record_free(struct record_files *f); /* NULL-safe */
+/* At the end of a turn, after its commit (rc): answer the requests whose
+ * files the worker made, and hand it the jobs of this turn (or fail them
+ * when the commit failed). Nothing without a worker. */
+void hub_record_turn(struct hub *h, int rc);
+/* A request went away: its job goes on, for the cache and the others. */
+void hub_record_gone(struct hub *h, void *req);
+void hub_record_jobs_free(struct hub *h);
 
 /* Queue an HTTP error answer for the end of the turn. */
 void hub_http_fail(struct hub *h, void *req, int code, const char *message);

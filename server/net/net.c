@@ -2367,6 +2367,13 @@ net_stop(struct net *n)
     }
 }
 
+void
+net_wake(void *arg)
+{
+    struct net *n = arg;
+    lws_cancel_service(n->loops[0].ctx);
+}
+
 static void
 opq_free(struct opq *q)
 {

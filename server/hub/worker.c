@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * worker.c - the thread that builds records and documents for the hub.
+ *
+ * The hub runs every meeting of the node on one thread: whatever it does
+ * inline, no meeting gets an acknowledgement, a broadcast or a vote
+ * deadline meanwhile. Building a 50,000-event meeting's record.json takes
+ * about 0.4 s and its PDF 1.35-1.5 s, so the hub hands that work to this
+ * thread (records.c says what a job holds and how its answer comes back).
+ *
+ *   hub:    GET record/F -> job (meeting, head seq, file) -> after COMMIT: submit
+ *   worker: own read-only use of its connection: the log up to the head,
+ *           record.json, document, signatures -> done list -> wake(ctx)
+ *   hub:    next turn: worker_done() -> answer the waiting requests, cache
+ *
+ * A job is fed an immutable copy of what it needs, or reads it itself: the
+ * meeting's id and the head seq its request saw, and the worker reads the
+ * log on its own SQLite connection. The hub submits only after its turn's
+ * commit, so the rows up to that head are committed; one SELECT is one
+ * consistent snapshot (WAL mode), so a meeting that moves on meanwhile does
+ * not change what the job reads. The connection never writes.
+ *
+ * One thread, jobs in order: a node builds a record now and then, and two
+ * PDFs at once would only halve each other's speed on a small machine
+ * while doubling the memory. The hub shares one job between the requests
+ * for the same file at the same head.
+ *
+ * The thread owns nothing of the jobs but the run: the hub owns them from
+ * creation to free. `wake` is net/'s (it wakes loop 0, which then runs a
+ * turn of the hub); the worker must be closed before net/ is freed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "worker.h"
+
+#include "../err.h"
+#include "../log.h"
+#include "../store/store.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+struct worker {
+    struct store *st; /* the thread's alone */
+    void (*wake)(void *ctx);
+    void *ctx;
+    pthread_t thread;
+    pthread_mutex_t mu; /* guards everything below */
+    pthread_cond_t cv;
+    bool stop;
+    struct worker_job *queue, **queue_tail; /* submitted, not run */
+    struct worker_job *done, **done_tail;   /* run, not handed back */
+};
+
+static void *
+run(void *arg)
+{
+    struct worker *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->stop && !w->queue) {
+            pthread_cond_wait(&w->cv, &w->mu);
+        }
+        if (w->stop) {
+            break;
+        }
+        struct worker_job *j = w->queue;
+        w->queue = j->next;
+        if (!w->queue) {
+            w->queue_tail = &w->queue;
+        }
+        pthread_mutex_unlock(&w->mu);
+        j->next = NULL;
+        j->run(j, w->st);
+        pthread_mutex_lock(&w->mu);
+        bool wake = !w->done;
+        *w->done_tail = j;
+        w->done_tail = &j->next;
+        if (wake && w->wake) {
+            w->wake(w->ctx);
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+int
+worker_open(const char *path, void (*wake)(void *ctx), void *ctx, struct worker **out)
+{
+    *out = NULL;
+    struct worker *w = calloc(1, sizeof(*w));
+    if (!w) {
+        return ERR_NOMEM;
+    }
+    w->wake = wake;
+    w->ctx = ctx;
+    w->queue_tail = &w->queue;
+    w->done_tail = &w->done;
+    int rc = store_open(path, &w->st, NULL);
+    if (rc) {
+        free(w);
+        return rc;
+    }
+    if (pthread_cond_init(&w->cv, NULL)) {
+        store_close(w->st);
+        free(w);
+        return ERR_NOMEM;
+    }
+    pthread_mutex_init(&w->mu, NULL);
+    if (pthread_create(&w->thread, NULL, run, w)) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        store_close(w->st);
+        free(w);
+        return ERR_NOMEM;
+    }
+    *out = w;
+    return 0;
+}
+
+void
+worker_close(struct worker *w)
+{
+    if (!w) {
+        return;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    store_close(w->st);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+void
+worker_submit(struct worker *w, struct worker_job *j)
+{
+    j->next = NULL;
+    pthread_mutex_lock(&w->mu);
+    *w->queue_tail = j;
+    w->queue_tail = &j->next;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+struct worker_job *
+worker_done(struct worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    struct worker_job *j = w->done;
+    w->done = NULL;
+    w->done_tail = &w->done;
+    pthread_mutex_unlock(&w->mu);
+    return j;
+}
