@@ -15,6 +15,16 @@
  * request. A 50,000-event meeting's record.json is some 17 MB, nearly all
  * events; the documents show none of them, so their renderers read the
  * couple of megabytes that remain instead of parsing the whole.
+ *
+ * With a worker (worker.h, the server), a file not made yet is made there:
+ * the request waits on a job (meeting, head seq, file) shared with every
+ * request for the same file at the same head; the job is submitted after
+ * the turn's commit, so the worker's own connection sees the log up to
+ * that head, and it carries a copy of the record's state when record.json
+ * is built already. When the worker is done, the hub answers the requests
+ * still there (hub_record_gone forgets the others) and keeps the files if
+ * the meeting is still at that head. Without a worker (the tests of the
+ * hub, the command line) the files are made inline, by the same functions.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "hub_impl.h"

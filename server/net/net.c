@@ -13,9 +13,10 @@
  * connections are spread over `threads` loops, each a thread with an lws
  * context of its own (Debian's lws 4.1.6 has one service thread per
  * context). A connection lives its whole life on one loop: its frames, its
- * queue, its static files. The hub stays single-threaded, on loop 0 (the
- * main thread), which also owns the listening socket and deals accepted
- * sockets round robin:
+ * queue, its static files. The hub stays on one thread, loop 0 (the main
+ * thread; its slow record building goes to hub/worker.c, which wakes loop
+ * 0 with net_wake() when done), which also owns the listening socket and
+ * deals accepted sockets round robin:
  *
  *     accept (loop 0) -- fd ---------------------------------> loop k
  *     loop k -- connect, message, refuse, disconnect, http ---> hub (loop 0)
