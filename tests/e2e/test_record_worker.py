@@ -43,12 +43,18 @@ def test_another_meeting_is_acknowledged_while_a_large_pdf_is_built(spawn):
     big.connect("chair").command("meeting.close")  # a fresh connection: no backlog of events
     big.connect("secretary").command("minutes.finalize")
     # record.json first, so that the timed GET is the PDF's alone.
-    http_request(srv.port, "GET", "/api/meetings/%s/record/record.json" % big.id,
-                 headers={"Authorization": "Bearer " + big.token("chair")}, timeout=120)
+    r = http_request(srv.port, "GET", "/api/meetings/%s/record/record.json" % big.id,
+                     headers={"Authorization": "Bearer " + big.token("chair")}, timeout=120)
+    assert r.status == 200, r
 
     other = make_meeting(srv)
     busy = other.connect("chair")
-    busy.command("agenda.add", {"title": "warm-up"})
+    quiet = []  # the same commands with nothing being built: what this machine does now
+    for k in range(20):
+        t0 = time.monotonic()
+        busy.command("agenda.add", {"title": "warm-up %d" % k})
+        quiet.append((time.monotonic() - t0) * 1000)
+    quiet.sort()
 
     got = {}
 
@@ -73,7 +79,12 @@ def test_another_meeting_is_acknowledged_while_a_large_pdf_is_built(spawn):
     lat.sort()
     p50, p99 = lat[len(lat) // 2], lat[min(len(lat) - 1, (len(lat) * 99) // 100)]
     print("[record worker] %d events: record.pdf (%d bytes) answered in %.0f ms; %d agenda.add "
-          "meanwhile, ack p50 %.1f ms, p99 %.1f ms, max %.1f ms"
-          % (EVENTS, got["bytes"], got["ms"], len(lat), p50, p99, lat[-1]))
-    assert p99 <= P99_MS, "ack p99 %.1f ms (max %.1f) while the PDF was built" % (p99, lat[-1])
+          "meanwhile, ack p50 %.1f ms, p99 %.1f ms, max %.1f ms (without a build: p50 %.1f ms, "
+          "max %.1f ms)" % (EVENTS, got["bytes"], got["ms"], len(lat), p50, p99, lat[-1],
+                            quiet[len(quiet) // 2], quiet[-1]))
+    # A machine already this slow without a build gets its own noise as slack;
+    # on the hub's thread the build held commands for seconds, well beyond.
+    bound = max(P99_MS, 2 * quiet[-1])
+    assert p99 <= bound, "ack p99 %.1f ms (max %.1f) while the PDF was built, over %.0f ms" % (
+        p99, lat[-1], bound)
     assert len(lat) >= 5, "too few commands during the build (%d): the test shows nothing" % len(lat)
