@@ -29,6 +29,12 @@
  * while doubling the memory. The hub shares one job between the requests
  * for the same file at the same head.
  *
+ * Measured on the busy 2-core machine (tests/e2e/test_record_worker.py, a
+ * meeting of 20,000 minutes entries, a PDF of 1.6 MB built in 2.6 to 4.8 s
+ * depending on the load): another meeting's agenda.add, sent one after the
+ * other during the build, waited 4,789 ms when the hub built it; with the
+ * worker, 325 of them were acknowledged with p50 5.7 ms, p99 44 ms.
+ *
  * The thread owns nothing of the jobs but the run: the hub owns them from
  * creation to free. `wake` is net/'s (it wakes loop 0, which then runs a
  * turn of the hub); the worker must be closed before net/ is freed.
