@@ -44,6 +44,7 @@
 #include <time.h>
 
 enum { RF_JSON, RF_MD, RF_HTML, RF_PDF, RF_COUNT };
+#define RF_MINUTES RF_COUNT /* a job's `file`: GET .../minutes, no file of the record */
 
 static const struct {
     const char *name;
@@ -81,11 +82,20 @@ hub_record_free(struct record_files *f)
     free(f);
 }
 
-/* The log of `meeting` up to `upto` (inclusive), fed to a record builder. */
+/* The log of `meeting` up to `upto` (inclusive), fed to a record builder;
+ * `job` is the worker's job doing it (asked to stop), NULL on the hub. */
 struct feed {
     struct record *r;
     uint64_t upto;
+    const struct worker_job *job;
 };
+
+/* Has the worker running `job` (NULL: none) been told to stop? */
+static bool
+stopping(const struct worker_job *job)
+{
+    return job && worker_stopping(job);
+}
 
 static int
 feed(void *ctx, const struct store_row *row)
@@ -93,6 +103,9 @@ feed(void *ctx, const struct store_row *row)
     struct feed *fd = ctx;
     if (row->seq > fd->upto) {
         return 1; /* past the head the request saw: stop */
+    }
+    if ((row->seq & 1023) == 0 && stopping(fd->job)) {
+        return ERR_INTERNAL; /* the server stops: abandoned */
     }
     char hex[2 * HASH_LEN + 1];
     sec_hex(row->hash, HASH_LEN, hex);
@@ -110,9 +123,9 @@ feed(void *ctx, const struct store_row *row)
  * (borrowed, may be NULL) names the signer. Any thread, with its own `st`. */
 static int
 load(struct store *st, const char *meeting, uint64_t upto, const struct sec_key *key,
-     struct record **out)
+     const struct worker_job *job, struct record **out)
 {
-    struct feed fd = {.r = record_new(meeting), .upto = upto};
+    struct feed fd = {.r = record_new(meeting), .upto = upto, .job = job};
     if (!fd.r) {
         return ERR_NOMEM;
     }
@@ -150,28 +163,31 @@ ms_between(const struct timespec *t0, const struct timespec *t1)
 }
 
 /* record.json of `meeting` at `seq`, signed, and the record without events,
- * into `f` (empty). Any thread, with its own `st`. */
+ * into `f` (empty). Any thread, with its own `st`; `job` as in load(). */
 static int
 build(struct store *st, const struct sec_key *key, const char *meeting, uint64_t seq,
-      struct record_files *f)
+      const struct worker_job *job, struct record_files *f)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct record *r = NULL;
-    int rc = load(st, meeting, seq, key, &r);
+    int rc = load(st, meeting, seq, key, job, &r);
     if (rc == 0) {
         f->events = record_events(r);
         snprintf(f->head, sizeof(f->head), "%s", record_head(r));
-        rc = record_json(r, &f->data[RF_JSON], &f->len[RF_JSON]);
+        rc = stopping(job) ? ERR_INTERNAL : record_json(r, &f->data[RF_JSON], &f->len[RF_JSON]);
     }
     if (rc == 0) {
-        rc = record_state(r, &f->state, &f->state_len);
+        rc = stopping(job) ? ERR_INTERNAL : record_state(r, &f->state, &f->state_len);
     }
     if (rc == 0) {
         rc = sign(key, meeting, f, RF_JSON);
     }
     record_free(r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc && stopping(job)) {
+        return rc;
+    }
     if (rc) {
         log_line(LOG_ERROR, "meeting %s: cannot build the record: %s", meeting, err_str(rc));
         return rc;
@@ -182,18 +198,32 @@ build(struct store *st, const struct sec_key *key, const char *meeting, uint64_t
     return 0;
 }
 
-/* Document `i` of `f` (built), rendered and signed. Any thread. */
+static bool
+job_stopping(void *job)
+{
+    return stopping(job);
+}
+
+/* Document `i` of `f` (built), rendered and signed. Any thread; `job` as in
+ * load(): the PDF, seconds long, is abandoned when it is told to stop. */
 static int
-render(const struct sec_key *key, const char *meeting, struct record_files *f, int i)
+render(const struct sec_key *key, const char *meeting, const struct worker_job *job,
+       struct record_files *f, int i)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = files[i].render(f->state, f->state_len, &f->data[i], &f->len[i]);
+    const struct render_stop stop = {.stop = job_stopping, .ctx = (void *)job};
+    int rc = i == RF_PDF && job
+                 ? render_pdf_until(f->state, f->state_len, &f->data[i], &f->len[i], &stop)
+                 : files[i].render(f->state, f->state_len, &f->data[i], &f->len[i]);
     if (rc == 0 && (rc = sign(key, meeting, f, i)) != 0) {
         free(f->data[i]);
         f->data[i] = NULL;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc && stopping(job)) {
+        return rc;
+    }
     if (rc) {
         log_line(LOG_ERROR, "meeting %s: cannot make %s: %s", meeting, files[i].name,
                  err_str(rc));
@@ -211,7 +241,7 @@ make(struct hub *h, struct live *l, int i)
 {
     if (!l->files || l->files->seq != l->m->seq) {
         struct record_files *f = calloc(1, sizeof(*f));
-        int rc = f ? build(h->st, h->cfg.key, l->m->id, l->m->seq, f) : ERR_NOMEM;
+        int rc = f ? build(h->st, h->cfg.key, l->m->id, l->m->seq, NULL, f) : ERR_NOMEM;
         if (rc) {
             hub_record_free(f);
             return rc;
@@ -220,7 +250,7 @@ make(struct hub *h, struct live *l, int i)
         l->files = f;
     }
     struct record_files *f = l->files;
-    return f->data[i] ? 0 : render(h->cfg.key, l->m->id, f, i);
+    return f->data[i] ? 0 : render(h->cfg.key, l->m->id, NULL, f, i);
 }
 
 /* --- on the worker ----------------------------------------------------------- */
@@ -243,6 +273,8 @@ struct hub_job {
     int file;
     const struct sec_key *key; /* the hub's, borrowed; libsodium signs on any thread */
     struct record_files *f;    /* in: a copy of the state when built already; out: the files */
+    char *minutes;             /* out, RF_MINUTES: the minutes (JSON) */
+    size_t minutes_len;
     int rc;
     bool submitted; /* at the end of the turn that created it, after its commit */
     struct waiter *waiters;
@@ -250,14 +282,32 @@ struct hub_job {
     struct hub_job *next;
 };
 
+/* The minutes of `meeting` at `seq` (JSON, new). Any thread; `job` as in load(). */
+static int
+minutes(struct store *st, const char *meeting, uint64_t seq, const struct sec_key *key,
+        const struct worker_job *job, char **out, size_t *len)
+{
+    struct record *r = NULL;
+    int rc = load(st, meeting, seq, key, job, &r);
+    if (rc == 0) {
+        rc = record_minutes(r, out, len);
+    }
+    record_free(r);
+    return rc;
+}
+
 static void
 job_run(struct worker_job *wj, struct store *st)
 {
     struct hub_job *j = (struct hub_job *)wj;
+    if (j->file == RF_MINUTES) {
+        j->rc = minutes(st, j->meeting, j->seq, j->key, wj, &j->minutes, &j->minutes_len);
+        return;
+    }
     struct record_files *f = j->f;
-    j->rc = f->state ? 0 : build(st, j->key, j->meeting, j->seq, f);
+    j->rc = f->state ? 0 : build(st, j->key, j->meeting, j->seq, wj, f);
     if (j->rc == 0 && j->file != RF_JSON) {
-        j->rc = render(j->key, j->meeting, f, j->file);
+        j->rc = render(j->key, j->meeting, wj, f, j->file);
     }
 }
 
@@ -266,6 +316,7 @@ job_free(struct hub_job *j)
 {
     if (j) {
         hub_record_free(j->f);
+        free(j->minutes);
         free(j->waiters);
         free(j);
     }
@@ -297,7 +348,7 @@ job_for(struct hub *h, struct live *l, int i)
         return NULL;
     }
     struct record_files *have = l->files;
-    if (i != RF_JSON && have && have->seq == l->m->seq) {
+    if (i != RF_JSON && i != RF_MINUTES && have && have->seq == l->m->seq) {
         /* record.json is built: the document needs only the state (a copy:
          * the cache may be dropped while the job runs). */
         if (!(j->f->state = malloc(have->state_len + 1))) {
@@ -311,6 +362,7 @@ job_for(struct hub *h, struct live *l, int i)
         memcpy(j->f->head, have->head, sizeof(j->f->head));
     }
     j->w.run = job_run;
+    j->w.quick = i == RF_MINUTES; /* every page asks: never behind a PDF */
     snprintf(j->meeting, sizeof(j->meeting), "%s", l->m->id);
     j->seq = l->m->seq;
     j->file = i;
@@ -352,6 +404,7 @@ job_unlink(struct hub *h, struct hub_job *j)
 
 static void answer(struct hub *h, void *req, const struct record_files *f, int i, bool sig,
                    const char *name);
+static void minutes_answer(struct hub *h, void *req, const char *text);
 
 /* A job handed back: answer its requests, then keep its files with the
  * meeting if the meeting is still at the head they were built from. */
@@ -367,6 +420,8 @@ job_finish(struct hub *h, struct hub_job *j)
         }
         if (j->rc) {
             hub_http_fail(h, w->req, j->rc, NULL);
+        } else if (j->file == RF_MINUTES) {
+            minutes_answer(h, w->req, j->minutes);
         } else {
             answer(h, w->req, j->f, j->file, w->sig, w->name);
         }
@@ -379,7 +434,12 @@ job_finish(struct hub *h, struct hub_job *j)
     while (l && strcmp(l->m->id, j->meeting) != 0) {
         l = l->next;
     }
-    if (j->rc == 0 && l && l->m->seq == j->seq) {
+    if (j->rc == 0 && l && l->m->seq == j->seq && j->file == RF_MINUTES) {
+        free(l->minutes);
+        l->minutes = j->minutes;
+        l->minutes_seq = j->seq;
+        j->minutes = NULL;
+    } else if (j->rc == 0 && l && l->m->seq == j->seq) {
         struct record_files *have = l->files;
         if (have && have->seq == j->seq) {
             for (int i = 0; i < RF_COUNT; i++) {
@@ -406,7 +466,7 @@ hub_record_turn(struct hub *h, int rc)
     if (!h->cfg.worker) {
         return;
     }
-    /* Done first: the jobs handed back are in submission order. */
+    /* Done first: the jobs handed back, in the order they ended. */
     for (struct worker_job *wj = worker_done(h->cfg.worker), *next; wj; wj = next) {
         next = wj->next;
         job_finish(h, (struct hub_job *)wj);
@@ -515,32 +575,43 @@ hub_record_route(struct hub *h, void *req, struct live *l, const char *file)
     answer(h, req, l->files, which, sig, name);
 }
 
-void
-hub_minutes_route(struct hub *h, void *req, struct live *l)
+/* Answer `req` with the minutes `text`: a copy. */
+static void
+minutes_answer(struct hub *h, void *req, const char *text)
 {
-    /* Every page refetches the minutes when the log moves: fold the log once
-     * per state, not once per page. */
-    if (!l->minutes || l->minutes_seq != l->m->seq) {
-        struct record *r = NULL;
-        char *text = NULL;
-        size_t len = 0;
-        int rc = load(h->st, l->m->id, UINT64_MAX, h->cfg.key, &r);
-        if (rc == 0) {
-            rc = record_minutes(r, &text, &len);
-        }
-        record_free(r);
-        if (rc) {
-            hub_http_fail(h, req, rc, NULL);
-            return;
-        }
-        free(l->minutes);
-        l->minutes = text;
-        l->minutes_seq = l->m->seq;
-    }
-    char *copy = strdup(l->minutes);
+    char *copy = strdup(text);
     if (!copy) {
         hub_http_fail(h, req, ERR_NOMEM, NULL);
         return;
     }
     hub_http_answer(h, req, 200, copy);
+}
+
+void
+hub_minutes_route(struct hub *h, void *req, struct live *l)
+{
+    /* Every page refetches the minutes when the log moves: fold the log once
+     * per state, not once per page. */
+    if (l->minutes && l->minutes_seq == l->m->seq) {
+        minutes_answer(h, req, l->minutes);
+        return;
+    }
+    if (h->cfg.worker) {
+        struct hub_job *j = job_for(h, l, RF_MINUTES);
+        if (!j || job_wait(j, req, false, "")) {
+            hub_http_fail(h, req, ERR_NOMEM, NULL);
+        }
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    int rc = minutes(h->st, l->m->id, l->m->seq, h->cfg.key, NULL, &text, &len);
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    free(l->minutes);
+    l->minutes = text;
+    l->minutes_seq = l->m->seq;
+    minutes_answer(h, req, l->minutes);
 }

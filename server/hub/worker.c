@@ -47,6 +47,7 @@
 #include "../store/store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -55,42 +56,62 @@
 
 #define NICE 5 /* the meetings' threads come first when the cores are busy */
 
+/* A thread, its connection and its queue. */
+struct lane {
+    struct worker *w;
+    struct store *st; /* the lane's thread's alone */
+    pthread_t thread;
+    bool started;
+    struct worker_job *queue, **queue_tail; /* submitted, not run (w->mu) */
+};
+
 struct worker {
-    struct store *st; /* the thread's alone */
     void (*wake)(void *ctx);
     void *ctx;
-    pthread_t thread;
-    pthread_mutex_t mu; /* guards everything below */
+    atomic_bool stop; /* set once, by worker_close(); read between pieces */
+    pthread_mutex_t mu; /* guards the queues and everything below */
     pthread_cond_t cv;
-    bool stop;
-    struct worker_job *queue, **queue_tail; /* submitted, not run */
-    struct worker_job *done, **done_tail;   /* run, not handed back */
+    struct worker_job *done, **done_tail; /* run, not handed back */
+    unsigned long runs;                   /* jobs run to their end */
+    struct lane lanes[2];                 /* [1]: the quick jobs */
 };
+
+bool
+worker_stopping(const struct worker_job *j)
+{
+    return j->by && atomic_load_explicit(&j->by->stop, memory_order_relaxed);
+}
 
 static void *
 run(void *arg)
 {
-    struct worker *w = arg;
+    struct lane *ln = arg;
+    struct worker *w = ln->w;
     /* On Linux a thread has a nice value of its own. Failing, the worker
      * only competes on equal terms. */
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), NICE);
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->stop && !w->queue) {
+        while (!atomic_load(&w->stop) && !ln->queue) {
             pthread_cond_wait(&w->cv, &w->mu);
         }
-        if (w->stop) {
+        if (atomic_load(&w->stop)) {
             break;
         }
-        struct worker_job *j = w->queue;
-        w->queue = j->next;
-        if (!w->queue) {
-            w->queue_tail = &w->queue;
+        struct worker_job *j = ln->queue;
+        ln->queue = j->next;
+        if (!ln->queue) {
+            ln->queue_tail = &ln->queue;
         }
         pthread_mutex_unlock(&w->mu);
         j->next = NULL;
-        j->run(j, w->st);
+        j->by = w;
+        j->run(j, ln->st);
         pthread_mutex_lock(&w->mu);
+        if (atomic_load(&w->stop)) {
+            break; /* abandoned: its owner frees it */
+        }
+        w->runs++;
         bool wake = !w->done;
         *w->done_tail = j;
         w->done_tail = &j->next;
@@ -112,25 +133,27 @@ worker_open(const char *path, void (*wake)(void *ctx), void *ctx, struct worker 
     }
     w->wake = wake;
     w->ctx = ctx;
-    w->queue_tail = &w->queue;
+    atomic_init(&w->stop, false);
     w->done_tail = &w->done;
-    int rc = store_open(path, &w->st, NULL);
-    if (rc) {
-        free(w);
-        return rc;
-    }
     if (pthread_cond_init(&w->cv, NULL)) {
-        store_close(w->st);
         free(w);
         return ERR_NOMEM;
     }
     pthread_mutex_init(&w->mu, NULL);
-    if (pthread_create(&w->thread, NULL, run, w)) {
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->cv);
-        store_close(w->st);
-        free(w);
-        return ERR_NOMEM;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < 2; i++) {
+        struct lane *ln = &w->lanes[i];
+        ln->w = w;
+        ln->queue_tail = &ln->queue;
+        rc = store_open(path, &ln->st, NULL);
+        if (rc == 0 && pthread_create(&ln->thread, NULL, run, ln)) {
+            rc = ERR_NOMEM;
+        }
+        ln->started = rc == 0;
+    }
+    if (rc) {
+        worker_close(w);
+        return rc;
     }
     *out = w;
     return 0;
@@ -143,11 +166,15 @@ worker_close(struct worker *w)
         return;
     }
     pthread_mutex_lock(&w->mu);
-    w->stop = true;
-    pthread_cond_signal(&w->cv);
+    atomic_store(&w->stop, true);
+    pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
-    store_close(w->st);
+    for (int i = 0; i < 2; i++) {
+        if (w->lanes[i].started) {
+            pthread_join(w->lanes[i].thread, NULL);
+        }
+        store_close(w->lanes[i].st);
+    }
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     free(w);
@@ -156,11 +183,14 @@ worker_close(struct worker *w)
 void
 worker_submit(struct worker *w, struct worker_job *j)
 {
+    struct lane *ln = &w->lanes[j->quick ? 1 : 0];
+    j->by = NULL;
     j->next = NULL;
     pthread_mutex_lock(&w->mu);
-    *w->queue_tail = j;
-    w->queue_tail = &j->next;
-    pthread_cond_signal(&w->cv);
+    *ln->queue_tail = j;
+    ln->queue_tail = &j->next;
+    /* Both lanes wait on the one condition: wake both, the other waits again. */
+    pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -173,4 +203,13 @@ worker_done(struct worker *w)
     w->done_tail = &w->done;
     pthread_mutex_unlock(&w->mu);
     return j;
+}
+
+unsigned long
+worker_runs(struct worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    unsigned long n = w->runs;
+    pthread_mutex_unlock(&w->mu);
+    return n;
 }

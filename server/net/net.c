@@ -1569,6 +1569,12 @@ http_fail_now(struct http_req *r, int code, const char *message)
 static void
 http_to_hub(struct loop *l, struct http_req *r)
 {
+    /* --http-timeout bounds the request's arrival, and it has arrived:
+     * lws's own timeout (set when the headers came, restarted by each piece
+     * of the body) goes, or a record that takes longer to make than the
+     * timeout would never be answered. The answer's sending has lws's
+     * timeouts of its own, and a client that leaves is seen (CLOSED_HTTP). */
+    lws_set_timeout(r->wsi, NO_PENDING_TIMEOUT, 0);
     r->in_hub = true;
     r->listed = true;
     r->wprev = NULL;

@@ -8,16 +8,22 @@ The secretary of one meeting writes EVENTS minutes entries (in batches:
 GET of record.pdf builds and signs it, the chair of another meeting adds
 agenda items one after the other and each acknowledgement is timed. Built
 on the hub's thread, that PDF held every other meeting for the whole build
-(the first command sent during it waited for the end)."""
+(the first command sent during it waited for the end).
+
+The server runs with --http-timeout 1: the PDF takes longer than that to
+make, and is answered all the same (the timeout bounds the arrival of a
+request, not the server's work on its answer). A SIGTERM during a second
+build ends the server at once: the build is abandoned, not waited for."""
 import threading
 import time
 
-from harness import http_request, make_meeting
-from limits_helpers import RawWS, ws_json_frame
+from harness import http_request, load_factor, make_meeting
+from limits_helpers import RawWS, thread_sanitized, wait_for, ws_json_frame
 
 EVENTS = 20000
 BATCH = 50
-P99_MS = 150  # the bound is 50 ms; a busy 2-core machine, and sanitizer builds, get slack
+P99_MS = 50  # times load_factor(), and five under ThreadSanitizer as in test_limits
+HTTP_TIMEOUT = "1"  # shorter than the PDF takes to make
 
 
 def fill(srv, m, n):
@@ -34,14 +40,28 @@ def fill(srv, m, n):
     sec.close()
 
 
+def command(srv, m, who, type_):
+    """One command of `who` on a fresh raw connection (a client's welcome to
+    a meeting of EVENTS entries is more than the harness's Client waits for)."""
+    ws = RawWS(srv.port, m.id, timeout=60)
+    t0 = time.monotonic()
+    ws.hello(m.token(who))
+    print("[record worker] %s's welcome to the big meeting in %.0f ms" % (who, (time.monotonic() - t0) * 1000))
+    ws.start_reading()
+    ws.send_json({"type": type_, "id": "c", "key": "k-" + type_, "body": {}})
+    r = ws.wait_reply("c", 60)
+    assert r["type"] == "ok", r
+    ws.close()
+
+
 def test_another_meeting_is_acknowledged_while_a_large_pdf_is_built(spawn):
     srv = spawn()
-    srv.start("--msg-rate", "2000")
+    srv.start("--msg-rate", "2000", "--http-timeout", HTTP_TIMEOUT)
     big = make_meeting(srv)
     big.connect("chair").command("meeting.open")
     fill(srv, big, EVENTS)
-    big.connect("chair").command("meeting.close")  # a fresh connection: no backlog of events
-    big.connect("secretary").command("minutes.finalize")
+    command(srv, big, "chair", "meeting.close")
+    command(srv, big, "secretary", "minutes.finalize")
     # record.json first, so that the timed GET is the PDF's alone.
     r = http_request(srv.port, "GET", "/api/meetings/%s/record/record.json" % big.id,
                      headers={"Authorization": "Bearer " + big.token("chair")}, timeout=120)
@@ -69,11 +89,19 @@ def test_another_meeting_is_acknowledged_while_a_large_pdf_is_built(spawn):
     t = threading.Thread(target=get_pdf)
     t.start()
     lat = []
+    minutes = None
     while t.is_alive() and len(lat) < 900:
         t0 = time.monotonic()
         r = busy.request("agenda.add", {"title": "point %d" % len(lat)}, busy.new_key(), timeout=120)
         lat.append((time.monotonic() - t0) * 1000)
         assert r["type"] == "ok", r
+        if minutes is None and len(lat) == 3:
+            # The other meeting's minutes are made off the hub's thread too,
+            # on the worker's quick lane: not behind the PDF.
+            t0 = time.monotonic()
+            m = http_request(srv.port, "GET", "/api/meetings/%s/minutes" % other.id,
+                             headers={"Authorization": "Bearer " + other.token("chair")}, timeout=120)
+            minutes = ((time.monotonic() - t0) * 1000, m.status, t.is_alive())
     t.join()
     assert got["status"] == 200 and got["bytes"] > 0, got
     lat.sort()
@@ -82,9 +110,44 @@ def test_another_meeting_is_acknowledged_while_a_large_pdf_is_built(spawn):
           "meanwhile, ack p50 %.1f ms, p99 %.1f ms, max %.1f ms (without a build: p50 %.1f ms, "
           "max %.1f ms)" % (EVENTS, got["bytes"], got["ms"], len(lat), p50, p99, lat[-1],
                             quiet[len(quiet) // 2], quiet[-1]))
-    # A machine already this slow without a build gets its own noise as slack;
-    # on the hub's thread the build held commands for seconds, well beyond.
-    bound = max(P99_MS, 2 * quiet[-1])
+    # On the hub's thread the build held commands for seconds: the first one
+    # sent waited for the whole PDF (and with so few, p99 is that one).
+    bound = P99_MS * load_factor() * (5 if thread_sanitized(srv) else 1)
+    # A machine so busy that the same commands take longer than that with
+    # nothing being built gets its own noise, twice, as the bound: still far
+    # below the seconds that a build on the hub's thread held them.
+    if 2 * quiet[-1] > bound:
+        print("[record worker] without a build already up to %.0f ms: bound %.0f ms, not %.0f" % (
+            quiet[-1], 2 * quiet[-1], bound))
+        bound = 2 * quiet[-1]
     assert p99 <= bound, "ack p99 %.1f ms (max %.1f) while the PDF was built, over %.0f ms" % (
         p99, lat[-1], bound)
     assert len(lat) >= 5, "too few commands during the build (%d): the test shows nothing" % len(lat)
+    if got["ms"] < 1000:
+        print("[record worker] the PDF took under --http-timeout: the timeout was not exercised")
+
+    print("[record worker] the other meeting's minutes during the build: %s" % (minutes,))
+    assert minutes and minutes[1] == 200, minutes
+    assert minutes[2], "the minutes came after the PDF (%.0f ms): behind it" % minutes[0]
+
+    # A second PDF (the approval moves the log on) is under way when SIGTERM
+    # comes: the server ends at once, the build abandoned, not waited for.
+    pdf_ms = [float(x.split(" in ")[1].split()[0]) for x in srv.stderr_text().splitlines()
+              if "record.pdf made and signed in" in x][-1]
+    built_before = srv.stderr_text().count("record built and signed")
+    command(srv, big, "chair", "record.approve")
+    t = threading.Thread(target=lambda: http_request(
+        srv.port, "GET", "/api/meetings/%s/record/record.pdf" % big.id,
+        headers={"Authorization": "Bearer " + big.token("chair")}, timeout=120), daemon=True)
+    t.start()
+    wait_for(lambda: srv.stderr_text().count("record built and signed") > built_before, timeout=60,
+             what="the second record.json built (the PDF comes next)")
+    t0 = time.monotonic()
+    rc = srv.stop(timeout=30)
+    stop_ms = (time.monotonic() - t0) * 1000
+    print("[record worker] SIGTERM during a PDF (%.0f ms to make): stopped in %.0f ms" % (pdf_ms, stop_ms))
+    assert rc == 0, rc
+    assert "record.pdf made and signed" not in srv.stderr_text().split("record built and signed")[-1], \
+        "the PDF was finished before the server stopped: the test shows nothing"
+    assert stop_ms < pdf_ms / 2, "SIGTERM took %.0f ms, the PDF %.0f ms: it was waited for" % (
+        stop_ms, pdf_ms)
