@@ -1,41 +1,59 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * worker.c - the thread that builds records and documents for the hub.
+ * worker.c - the threads that build records, documents and minutes for the hub.
  *
  * The hub runs every meeting of the node on one thread: whatever it does
  * inline, no meeting gets an acknowledgement, a broadcast or a vote
  * deadline meanwhile. Building a 50,000-event meeting's record.json takes
- * about 0.4 s and its PDF 1.35-1.5 s, so the hub hands that work to this
- * thread (records.c says what a job holds and how its answer comes back).
+ * about 0.4 s and its PDF 1.5 to 4.8 s, and folding its log into the
+ * minutes a good part of the former, so the hub hands that work to these
+ * threads (records.c says what a job holds and how its answer comes back).
  *
- *   hub:    GET record/F -> job (meeting, head seq, file) -> after COMMIT: submit
- *   worker: own read-only use of its connection: the log up to the head,
+ *   hub:    GET record/F or minutes -> job (meeting, head seq, file)
+ *           -> after COMMIT: submit to a lane
+ *   lane:   own read-only use of its connection: the log up to the head,
  *           record.json, document, signatures -> done list -> wake(ctx)
  *   hub:    next turn: worker_done() -> answer the waiting requests, cache
  *
  * A job is fed an immutable copy of what it needs, or reads it itself: the
- * meeting's id and the head seq its request saw, and the worker reads the
- * log on its own SQLite connection. The hub submits only after its turn's
+ * meeting's id and the head seq its request saw, and the lane reads the log
+ * on its own SQLite connection. The hub submits only after its turn's
  * commit, so the rows up to that head are committed; one SELECT is one
  * consistent snapshot (WAL mode), so a meeting that moves on meanwhile does
- * not change what the job reads. The connection never writes.
+ * not change what the job reads. The connections never write.
  *
- * The thread runs at nice 5: on a machine whose cores are busy, the
- * loops that answer the meetings get the CPU first and a record takes the
- * rest; it is downloaded once, commands come all the time.
+ * Two lanes, each a thread with its connection and its queue, jobs in
+ * order: the long one for the record and its documents (a node builds a
+ * record now and then, and two PDFs at once would only halve each other's
+ * speed on a small machine while doubling the memory), the quick one for
+ * the minutes, which every page asks for whenever the log moves and which
+ * must not wait seconds behind a PDF. The hub shares one job between the
+ * requests for the same file at the same head.
  *
- * One thread, jobs in order: a node builds a record now and then, and two
- * PDFs at once would only halve each other's speed on a small machine
- * while doubling the memory. The hub shares one job between the requests
- * for the same file at the same head.
+ * The threads run at nice 5: on a machine whose cores are busy, the loops
+ * that answer the meetings get the CPU first and a record takes the rest;
+ * it is downloaded once, commands come all the time.
  *
- * Measured on the busy 2-core machine (tests/e2e/test_record_worker.py, a
- * meeting of 20,000 minutes entries, a PDF of 1.6 MB built in 2.6 to 4.8 s
- * depending on the load): another meeting's agenda.add, sent one after the
- * other during the build, waited 4,789 ms when the hub built it; with the
- * worker, 325 of them were acknowledged with p50 5.7 ms, p99 44 ms.
+ * Stopping: worker_close() sets `stop` and wakes the lanes. A job running
+ * asks worker_stopping() between its pieces (every 1,024 rows of the log,
+ * between record.json and the events-free record, before each block laid
+ * out and each page written of the PDF) and gives up; the lane then leaves
+ * without handing it back, and queued jobs are never run: the hub, which
+ * owns them all, frees them after. So SIGTERM during a 50 s PDF is a
+ * matter of milliseconds, not of the PDF's end, and nothing is detached.
  *
- * The thread owns nothing of the jobs but the run: the hub owns them from
+ * Measured with tests/e2e/test_record_worker.py (a meeting of 20,000
+ * minutes entries, a PDF of 1.6 MB), `nproc` 2, with other test suites
+ * running beside it (`uptime` load average 33): the PDF took 49 s to
+ * make; another meeting's agenda.add, sent one after the other meanwhile,
+ * was acknowledged 139 times with p50 174 ms, p99 1,235 ms, where the same
+ * commands took p50 428 ms, up to 660 ms with nothing being built (the
+ * machine's own noise); that meeting's minutes came in 113 ms during the
+ * build; a SIGTERM during the second PDF ended the server in 1,073 ms.
+ * On the hub's thread (before this worker), the first command sent during
+ * the build waited for the whole PDF: 4,789 ms when it took 4.8 s.
+ *
+ * The threads own nothing of the jobs but the run: the hub owns them from
  * creation to free. `wake` is net/'s (it wakes loop 0, which then runs a
  * turn of the hub); the worker must be closed before net/ is freed.
  */
