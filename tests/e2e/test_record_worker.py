@@ -119,12 +119,15 @@ def test_another_meeting_is_acknowledged_while_a_large_pdf_is_built(spawn):
     # sent waited for the whole PDF (and with so few, p99 is that one).
     bound = P99_MS * load_factor() * (5 if thread_sanitized(srv) else 1)
     # A machine so busy that the same commands take longer than that with
-    # nothing being built gets its own noise, twice, as the bound: still far
-    # below the seconds that a build on the hub's thread held them.
-    if 2 * quiet[-1] > bound:
+    # nothing being built gets its own noise, three times, as the bound (the
+    # build's thread is one more runnable thread on its cores): still far
+    # below the PDF's whole time, which a build on the hub's thread held
+    # the first command for.
+    if 3 * quiet[-1] > bound:
         print("[record worker] without a build already up to %.0f ms: bound %.0f ms, not %.0f" % (
-            quiet[-1], 2 * quiet[-1], bound))
-        bound = 2 * quiet[-1]
+            quiet[-1], 3 * quiet[-1], bound))
+        bound = 3 * quiet[-1]
+    assert bound < got["ms"] / 2, "the machine's noise (%.0f ms) is near the PDF's time: the test shows nothing" % bound
     assert p99 <= bound, "ack p99 %.1f ms (max %.1f) while the PDF was built, over %.0f ms" % (
         p99, lat[-1], bound)
     assert len(lat) >= 5, "too few commands during the build (%d): the test shows nothing" % len(lat)
