@@ -47,14 +47,21 @@
  *
  * Measured with tests/e2e/test_record_worker.py (a meeting of 20,000
  * minutes entries, a PDF of 1.6 MB), `nproc` 2, with other test suites
- * running beside it (`uptime` load average 33): the PDF took 49 s to
- * make; another meeting's agenda.add, sent one after the other meanwhile,
- * was acknowledged 139 times with p50 174 ms, p99 1,235 ms, where the same
- * commands took p50 428 ms, up to 660 ms with nothing being built (the
- * machine's own noise); that meeting's minutes came in 113 ms during the
- * build; a SIGTERM during the second PDF ended the server in 1,073 ms.
- * On the hub's thread (before this worker), the first command sent during
- * the build waited for the whole PDF: 4,789 ms when it took 4.8 s.
+ * running beside it (`uptime` load average 20 to 33; nothing here is an
+ * idle machine's figure). SCHED_BATCH, load 21: the PDF took 27 s to make;
+ * another meeting's agenda.add, sent one after the other meanwhile, was
+ * acknowledged with p50 857 ms, p99 1,601 ms, where the same commands took
+ * p50 374 ms, up to 774 ms with nothing being built (the machine's own
+ * noise). At nice 5, load 33: PDF 49 s, acknowledgements p50 174 ms, p99
+ * 1,235 ms (without a build p50 428 ms, up to 660 ms): kinder to the
+ * commands, but it starved small PDFs under ThreadSanitizer past their
+ * clients' 5 s. That meeting's minutes came in 59 to 213 ms during the
+ * build; a SIGTERM during the second PDF ended the server in 1.1 to 2.9 s
+ * (the PDF had 11 to 67 s to go). Under ThreadSanitizer (4,000 entries,
+ * PDF 11 s): acknowledgements p50 12 ms, p99 195 ms (without a build p50
+ * 12 ms, up to 19 ms). On the hub's thread (before this worker), the first
+ * command sent during the build waited for the whole PDF: 4,789 ms when it
+ * took 4.8 s.
  *
  * The threads own nothing of the jobs but the run: the hub owns them from
  * creation to free. `wake` is net/'s (it wakes loop 0, which then runs a
