@@ -20,6 +20,7 @@
 #include "crypto/sec.h"
 #include "err.h"
 #include "hub/hub.h"
+#include "hub/worker.h"
 #include "log.h"
 #include "net/net.h"
 #include "record/verify.h"
@@ -441,6 +442,7 @@ cmd_serve(int argc, char **argv)
     rc = 1;
     struct store *st = NULL;
     struct wal *wal = NULL;
+    struct worker *worker = NULL;
     struct sec_key *sk = NULL;
     struct net *n = NULL;
     struct hub *h = NULL;
@@ -469,6 +471,10 @@ cmd_serve(int argc, char **argv)
         fprintf(stderr, "concerto serve: cannot listen on %s: %s\n", o.listen, msg);
         goto fail;
     }
+    if (worker_open(o.db, net_wake, n, &worker)) {
+        fprintf(stderr, "concerto serve: cannot start the thread that makes the records\n");
+        goto fail;
+    }
     struct hub_io io;
     net_io(n, &io);
     size_t publen = 0;
@@ -488,7 +494,8 @@ cmd_serve(int argc, char **argv)
                               .log_connections = o.log_connections,
                               .log_interval_s = (int)o.limits[LOG_INTERVAL],
                               .documents = o.documents ? o.documents : docdir,
-                              .document_max = ncfg.document_max};
+                              .document_max = ncfg.document_max,
+                              .worker = worker};
     h = hub_new(st, &hcfg, &io);
     if (!h) {
         fprintf(stderr, "concerto serve: out of memory\n");
@@ -521,6 +528,8 @@ cmd_serve(int argc, char **argv)
     log_line(LOG_INFO, "stopping");
 fail:
     running = NULL;
+    /* The worker wakes net/ and hands jobs to the hub: it stops first. */
+    worker_close(worker);
     net_free(n);
     hub_free(h);
     free(pubtext);

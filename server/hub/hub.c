@@ -196,6 +196,7 @@ hub_free(struct hub *h)
     hub_convocations_flush(h, false);
     free(h->outbox);
     mailer_free(h->mailer);
+    hub_record_jobs_free(h);
     struct live *l = h->lives;
     while (l) {
         struct live *next = l->next;
@@ -579,6 +580,7 @@ hub_http_gone(struct hub *h, void *req)
             h->pend[i].req = NULL;
         }
     }
+    hub_record_gone(h, req);
 }
 
 /* --- connections ------------------------------------------------------------ */
@@ -1166,6 +1168,7 @@ hub_flush(struct hub *h, int64_t now)
             send_speakers(h, l);
         }
     }
+    hub_record_turn(h, rc);
     /* Replies may add sends but never pending entries: the list is stable. */
     for (size_t i = 0; i < h->npend; i++) {
         struct pending *p = &h->pend[i];
@@ -1190,7 +1193,7 @@ hub_flush(struct hub *h, int64_t now)
             break;
         case P_HTTP:
             if (p->req) {
-                if (rc) {
+                if (rc && !p->settled) {
                     char *e = proto_http_error(ERR_STORAGE, NULL);
                     h->io.http(h->io.ctx, p->req, 503, e ? e : "{}", e ? strlen(e) : 2);
                     free(e);

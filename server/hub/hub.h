@@ -60,6 +60,7 @@ struct hub_conn;
 struct sec_key;
 struct store;
 struct wal;
+struct worker;
 
 struct hub_io {
     void *ctx;
@@ -87,6 +88,8 @@ struct hub_config {
     const char *mail_from;       /* the convocations' sender address (NULL: the mail system's) */
     const char *documents;       /* directory of documents' bytes; NULL: no documents */
     size_t document_max;         /* bytes of one document (--max-document) */
+    struct worker *worker;       /* makes the records (worker.h), closed before hub_free();
+                                  * NULL: they are made on the hub's thread */
 };
 
 /* New hub over an open store (borrowed for the hub's life). */

@@ -87,6 +87,7 @@ struct pending {
     bool has_since;
     int64_t since;
     int status; /* P_HTTP */
+    bool settled; /* P_HTTP: answered as is even if the turn's commit fails */
     char *body; /* P_HTTP, new */
     size_t body_len;
     const char *ctype;  /* P_HTTP: NULL for JSON, else a document to download */
@@ -128,6 +129,7 @@ struct hub {
         uint64_t opened, closed, joined, left;
         int64_t since;
     } churn;
+    struct hub_job *jobs; /* records being made on the worker (records.c) */
 };
 
 /* The live meeting `id`, loaded from the log on first use (folding and
@@ -189,6 +191,13 @@ void hub_document_remove(struct hub *h, void *req, struct live *l, const char *a
                          const char *item, const char *sha, int64_t now);
 void hub_document_get(struct hub *h, void *req, struct live *l, const char *sha);
 void hub_record_free(struct record_files *f); /* NULL-safe */
+/* At the end of a turn, after its commit (rc): answer the requests whose
+ * files the worker made, and hand it the jobs of this turn (or fail them
+ * when the commit failed). Nothing without a worker. */
+void hub_record_turn(struct hub *h, int rc);
+/* A request went away: its job goes on, for the cache and the others. */
+void hub_record_gone(struct hub *h, void *req);
+void hub_record_jobs_free(struct hub *h);
 
 /* A list of meeting ids, filled by hub_id_row() (a store_commission_meetings
  * callback): read first, then walked, since walking reads the store again. */

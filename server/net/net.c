@@ -13,9 +13,10 @@
  * connections are spread over `threads` loops, each a thread with an lws
  * context of its own (Debian's lws 4.1.6 has one service thread per
  * context). A connection lives its whole life on one loop: its frames, its
- * queue, its static files. The hub stays single-threaded, on loop 0 (the
- * main thread), which also owns the listening socket and deals accepted
- * sockets round robin:
+ * queue, its static files. The hub stays on one thread, loop 0 (the main
+ * thread; its slow record building goes to hub/worker.c, which wakes loop
+ * 0 with net_wake() when done), which also owns the listening socket and
+ * deals accepted sockets round robin:
  *
  *     accept (loop 0) -- fd ---------------------------------> loop k
  *     loop k -- connect, message, refuse, disconnect, http ---> hub (loop 0)
@@ -1598,6 +1599,12 @@ http_fail_now(struct http_req *r, int code, const char *message)
 static void
 http_to_hub(struct loop *l, struct http_req *r)
 {
+    /* --http-timeout bounds the request's arrival, and it has arrived:
+     * lws's own timeout (set when the headers came, restarted by each piece
+     * of the body) goes, or a record that takes longer to make than the
+     * timeout would never be answered. The answer's sending has lws's
+     * timeouts of its own, and a client that leaves is seen (CLOSED_HTTP). */
+    lws_set_timeout(r->wsi, NO_PENDING_TIMEOUT, 0);
     r->in_hub = true;
     r->listed = true;
     r->wprev = NULL;
@@ -2497,6 +2504,13 @@ net_stop(struct net *n)
             lws_cancel_service(n->loops[i].ctx);
         }
     }
+}
+
+void
+net_wake(void *arg)
+{
+    struct net *n = arg;
+    lws_cancel_service(n->loops[0].ctx);
 }
 
 static void

@@ -39,6 +39,9 @@ void net_io(struct net *n, struct hub_io *io);
  * made on the calling thread; threads-1 more threads serve connections. */
 int net_run(struct net *n);
 void net_stop(struct net *n);
+/* Make loop 0 run a turn of the hub soon, from any thread (`n` is a struct
+ * net: the signature of worker_open()'s wake). */
+void net_wake(void *n);
 void net_free(struct net *n); /* NULL-safe */
 
 int64_t net_now_ms(void);

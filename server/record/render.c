@@ -2398,6 +2398,7 @@ struct pdf {
     PangoLayout *lead;   /* a minutes entry's time */
     PangoFontDescription *fonts[F_COUNT];
     const struct doc *d;
+    const struct render_stop *stop; /* asked between blocks and pages; NULL: never */
     bool draw;       /* false: the measuring pass */
     int page;        /* 1-based, the page being laid out */
     int npages;      /* known in the drawing pass */
@@ -2895,6 +2896,9 @@ pdf_flow(struct pdf *p)
     p->outline = CAIRO_PDF_OUTLINE_ROOT;
     page_begin(p);
     for (size_t i = 0; rc == 0 && i < p->d->n; i++) {
+        if (p->stop && p->stop->stop(p->stop->ctx)) {
+            return ERR_INTERNAL;
+        }
         if (p->d->v[i].keep > 1) {
             rc = keep_together(p, i, p->d->v[i].keep);
         }
@@ -2914,9 +2918,9 @@ pdf_write(void *closure, const unsigned char *data, unsigned int length)
 }
 
 static int
-pdf_emit(const struct doc *d, struct buf *out)
+pdf_emit(const struct doc *d, struct buf *out, const struct render_stop *stop)
 {
-    struct pdf p = {.d = d};
+    struct pdf p = {.d = d, .stop = stop};
     cairo_font_options_t *fo = NULL;
     int rc = ERR_NOMEM;
     p.surface = cairo_pdf_surface_create_for_stream(pdf_write, out, PAGE_W, PAGE_H);
@@ -2971,6 +2975,10 @@ pdf_emit(const struct doc *d, struct buf *out)
     p.cr = pdf_cr;
     p.npages = p.page;
     for (size_t i = 0; rc == 0 && i < p.npages_rec; i++) {
+        if (stop && stop->stop(stop->ctx)) {
+            rc = ERR_INTERNAL;
+            break;
+        }
         cairo_set_source_surface(pdf_cr, p.pages[i], 0, 0);
         cairo_paint(pdf_cr);
         page_margins(&p, pdf_cr, (int)i + 1);
@@ -3019,7 +3027,8 @@ fail:
 enum format { FMT_MD, FMT_HTML, FMT_PDF };
 
 static int
-render(const char *json, size_t json_len, enum format fmt, char **out, size_t *len)
+render(const char *json, size_t json_len, enum format fmt, char **out, size_t *len,
+       const struct render_stop *stop)
 {
     static const char *const exts[] = {".md", ".html", ".pdf"};
     char file[320];
@@ -3053,7 +3062,7 @@ render(const char *json, size_t json_len, enum format fmt, char **out, size_t *l
         html_emit(&d, &b);
         break;
     case FMT_PDF:
-        rc = pdf_emit(&d, &b);
+        rc = pdf_emit(&d, &b, stop);
         break;
     }
     size_t n = b.len;
@@ -3078,19 +3087,26 @@ fail:
 int
 render_md(const char *json, size_t json_len, char **out, size_t *len)
 {
-    return render(json, json_len, FMT_MD, out, len);
+    return render(json, json_len, FMT_MD, out, len, NULL);
 }
 
 int
 render_html(const char *json, size_t json_len, char **out, size_t *len)
 {
-    return render(json, json_len, FMT_HTML, out, len);
+    return render(json, json_len, FMT_HTML, out, len, NULL);
 }
 
 int
 render_pdf(const char *json, size_t json_len, char **out, size_t *len)
 {
-    return render(json, json_len, FMT_PDF, out, len);
+    return render(json, json_len, FMT_PDF, out, len, NULL);
+}
+
+int
+render_pdf_until(const char *json, size_t json_len, char **out, size_t *len,
+                 const struct render_stop *stop)
+{
+    return render(json, json_len, FMT_PDF, out, len, stop);
 }
 
 /* --- a document given block by block (render_doc) --------------------- */
@@ -3153,7 +3169,7 @@ doc_render(const struct render_doc *rd, enum format fmt, char **out, size_t *len
     int rc = doc_from(rd, &d);
     if (rc == 0) {
         if (fmt == FMT_PDF) {
-            rc = pdf_emit(&d, &b);
+            rc = pdf_emit(&d, &b, NULL);
         } else {
             html_emit(&d, &b);
         }

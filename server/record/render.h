@@ -28,6 +28,7 @@
 #ifndef CONCERTO_RENDER_H
 #define CONCERTO_RENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 int
@@ -80,5 +81,17 @@ int
 render_doc_html(const struct render_doc *rd, char **out, size_t *len);
 int
 render_doc_pdf(const struct render_doc *rd, char **out, size_t *len);
+
+/* render_pdf(), asking stop->stop(stop->ctx) before each block is laid out
+ * and each page is written (a 50,000-event record is thousands of blocks,
+ * a few milliseconds apart): when it says true, the PDF is abandoned and
+ * ERR_INTERNAL returned. For a server that stops while a PDF is made. */
+struct render_stop {
+    bool (*stop)(void *ctx);
+    void *ctx;
+};
+int
+render_pdf_until(const char *json, size_t json_len, char **out, size_t *len,
+                 const struct render_stop *stop);
 
 #endif

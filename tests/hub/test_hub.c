@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include "crypto/sec.h"
 #include "err.h"
 #include "hub/hub.h"
+#include "hub/worker.h"
 #include "log.h"
 #include "store/store.h"
 
@@ -146,7 +148,41 @@ struct fx {
     char token[NPEOPLE][SEC_TOKEN_LEN + 1];
     int64_t now;
     int req; /* request handles are addresses in here */
+    int req2, req3;
+    struct worker *worker; /* NULL: records and minutes made inline */
 };
+
+/* The worker's wake(): counted, for the test to wait on. */
+static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_cv = PTHREAD_COND_INITIALIZER;
+static int wakes;
+
+static void
+f_wake(void *ctx)
+{
+    (void)ctx;
+    pthread_mutex_lock(&wake_mu);
+    wakes++;
+    pthread_cond_broadcast(&wake_cv);
+    pthread_mutex_unlock(&wake_mu);
+}
+
+/* Wait for the worker's wake (20 s at most: a bug fails, it does not hang). */
+static void
+wait_wake(void)
+{
+    struct timespec end;
+    clock_gettime(CLOCK_REALTIME, &end);
+    end.tv_sec += 20;
+    pthread_mutex_lock(&wake_mu);
+    int rc = 0;
+    while (wakes == 0 && rc == 0) {
+        rc = pthread_cond_timedwait(&wake_cv, &wake_mu, &end);
+    }
+    wakes = 0;
+    pthread_mutex_unlock(&wake_mu);
+    assert_int_equal(rc, 0);
+}
 
 static json_t *
 parse(const char *text)
@@ -264,14 +300,17 @@ build_meeting(struct fx *f)
 }
 
 static int
-open_fixture(void **state, const char *path)
+open_fixture_with(void **state, const char *path, bool worker)
 {
     struct fx *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     const char *msg = NULL;
     snprintf(f->dbpath, sizeof(f->dbpath), "%s", path);
     assert_int_equal(store_open(path, &f->st, &msg), 0);
-    struct hub_config cfg = {.room_base = "https://meet.example/"};
+    if (worker) {
+        assert_int_equal(worker_open(path, f_wake, NULL, &f->worker), 0);
+    }
+    struct hub_config cfg = {.room_base = "https://meet.example/", .worker = f->worker};
     struct hub_io io = {.ctx = &f->io, .send = f_send, .close = f_close, .http = f_http};
     f->h = hub_new(f->st, &cfg, &io);
     assert_non_null(f->h);
@@ -279,6 +318,12 @@ open_fixture(void **state, const char *path)
     assert_int_equal(hub_admin_token(f->h, f->admin, sizeof(f->admin), NOW), 0);
     *state = f;
     return 0;
+}
+
+static int
+open_fixture(void **state, const char *path)
+{
+    return open_fixture_with(state, path, false);
 }
 
 /* The commission, roster and meeting exist; no connection yet. */
@@ -301,6 +346,7 @@ static int
 teardown(void **state)
 {
     struct fx *f = *state;
+    worker_close(f->worker); /* before the hub: it holds the hub's jobs */
     hub_free(f->h);
     store_close(f->st);
     for (size_t i = 0; i < f->io.nhttp; i++) {
@@ -1239,6 +1285,59 @@ sabotage_commits(const char *path, int on)
 }
 
 static int
+setup_worker(void **state)
+{
+    char path[] = "/tmp/concerto-hub-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    open_fixture_with(state, path, true);
+    build_meeting(*state);
+    return 0;
+}
+
+/* With a worker, the minutes are made there: the requests of one turn for
+ * the same meeting at the same head share one job, are answered at the turn
+ * after its wake, a request gone meanwhile is not; the next request at that
+ * head is answered from the meeting's copy at once. */
+static void
+test_requests_for_the_same_minutes_share_one_job_on_the_worker(void **state)
+{
+    struct fx *f = *state;
+    char path[128];
+    snprintf(path, sizeof(path), "/api/meetings/%s/minutes", f->meeting);
+    size_t before = f->io.nhttp;
+    unsigned long runs = worker_runs(f->worker);
+    hub_http(f->h, &f->req, "GET", path, f->admin, "", 0, f->now);
+    hub_http(f->h, &f->req2, "GET", path, f->token[0], "", 0, f->now);
+    hub_http(f->h, &f->req3, "GET", path, f->admin, "", 0, f->now);
+    hub_http_gone(f->h, &f->req3);
+    hub_flush(f->h, f->now);
+    assert_int_equal(f->io.nhttp, before); /* nothing made on the hub's thread */
+    wait_wake();
+    hub_flush(f->h, f->now);
+    assert_int_equal(f->io.nhttp, before + 2);
+    assert_int_equal(worker_runs(f->worker), runs + 1);
+    for (size_t i = 0; i < 2; i++) {
+        struct answer *a = &f->io.http[before + i];
+        assert_ptr_equal(a->req, i == 0 ? (void *)&f->req : (void *)&f->req2);
+        assert_int_equal(a->status, 200);
+        json_t *v = parse(a->body);
+        assert_true(json_is_array(v));
+        json_decref(v);
+    }
+    assert_string_equal(f->io.http[before].body, f->io.http[before + 1].body);
+
+    int status;
+    json_t *v = http(f, "GET", path, f->admin, NULL, &status);
+    assert_int_equal(status, 200);
+    assert_true(json_is_array(v));
+    json_decref(v);
+    assert_int_equal(worker_runs(f->worker), runs + 1);
+}
+
+static int
 setup_file(void **state)
 {
     char path[] = "/tmp/concerto-hub-XXXXXX";
@@ -1464,6 +1563,8 @@ main(void)
         T(test_revoking_an_invitation_closes_the_participants_connections),
         cmocka_unit_test_setup_teardown(
             test_a_failed_commit_rolls_the_turn_back_and_tells_the_sender, setup_file, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_requests_for_the_same_minutes_share_one_job_on_the_worker, setup_worker, teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_commit_refuses_the_welcomes_of_the_turn,
                                         setup_file, teardown),
         cmocka_unit_test_setup_teardown(
