@@ -64,7 +64,9 @@ body_clear(struct body *b)
                      &b->choice,      &b->voter,       &b->by,        &b->from,
                      &b->to,          &b->winner,      &b->text,      &b->entry,
                      &b->origin,      &b->sha256,      &b->format,    &b->approves,
-                     &b->approval,    &b->record,      &b->head,      &b->result};
+                     &b->approval,    &b->record,      &b->head,      &b->result,
+                     &b->decision,    &b->action,      &b->owner,     &b->owner_name,
+                     &b->due};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
     }
@@ -202,6 +204,9 @@ static const struct {
     [CMD_MINUTES_FINALIZE] = {R(ROLE_SECRETARY), true},
     [CMD_RECORD_APPROVE] = {R(ROLE_CHAIR), true},
     [CMD_MINUTES_APPROVE_PREVIOUS] = {R(ROLE_CHAIR), true},
+    [CMD_DECISION_RECORD] = {BUREAU, true},
+    [CMD_ACTION_RECORD] = {BUREAU, true},
+    [CMD_ACTION_UPDATE] = {BUREAU, true},
 };
 
 bool

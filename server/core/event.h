@@ -81,6 +81,9 @@ enum ev_type {
     EV_DOCUMENT_ADDED,
     EV_DOCUMENT_REMOVED,
     EV_MINUTES_APPROVED_PREVIOUS,
+    EV_DECISION_RECORDED,
+    EV_ACTION_RECORDED,
+    EV_ACTION_UPDATED,
     EV_COUNT
 };
 
@@ -129,6 +132,9 @@ enum cmd_type {
     CMD_MINUTES_FINALIZE,
     CMD_RECORD_APPROVE,
     CMD_MINUTES_APPROVE_PREVIOUS,
+    CMD_DECISION_RECORD,
+    CMD_ACTION_RECORD,
+    CMD_ACTION_UPDATE,
     CMD_COUNT
 };
 
@@ -233,6 +239,12 @@ struct body {
     char *winner;
     char *text;  /* a minutes entry */
     char *entry; /* its id */
+    /* decisions and action items (followup.c) */
+    char *decision;   /* a decision's id */
+    char *action;     /* an action's id */
+    char *owner;      /* who carries an action: a participant or a working group */
+    char *owner_name; /* their name, as the event writes it */
+    char *due;        /* YYYY-MM-DD, "" for none */
     int64_t share_num;
     int64_t share_den;
     int64_t deadline; /* ms */

@@ -42,6 +42,10 @@ int documents_apply(struct meeting *m, const struct event *ev);
 int minutes_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
                    struct evlist *out);
 void entry_free(struct entry *e);
+int followup_apply(struct meeting *m, const struct event *ev);
+int followup_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
+                    struct evlist *out);
+void followup_free(struct meeting *m);
 
 /* End the current turn, if any (speaker.turn_ended). */
 int speakers_end_turn(struct meeting *m, const char *actor, int64_t now, struct evlist *out);

@@ -161,6 +161,7 @@ meeting_free(struct meeting *m)
         free(m->docs[i].name);
     }
     free(m->docs);
+    followup_free(m);
     free(m->parts);
     free(m->index);
     free(m->title);
@@ -336,6 +337,9 @@ meeting_apply(struct meeting *m, const struct event *ev)
         }
         if (rc == 1) {
             rc = documents_apply(m, ev);
+        }
+        if (rc == 1) {
+            rc = followup_apply(m, ev);
         }
         if (rc == 1) {
             return ERR_INTERNAL;
@@ -638,6 +642,9 @@ meeting_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_
     }
     if (rc == 1) {
         rc = minutes_handle(m, c, actor, now, out);
+    }
+    if (rc == 1) {
+        rc = followup_handle(m, c, actor, now, out);
     }
     if (rc == 1) {
         return ERR_UNKNOWN_TYPE;

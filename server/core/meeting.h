@@ -197,6 +197,31 @@ struct entry {
     bool deleted;
 };
 
+/* A decision recorded on an item (followup.c). */
+struct decision {
+    char id[ID_MAX];
+    int32_t item;
+    char *text;
+    char vote[ID_MAX]; /* the vote it follows, "" for none */
+    int64_t ts;
+};
+
+enum action_status { ACTION_OPEN = 0, ACTION_IN_PROGRESS, ACTION_DONE, ACTION_DROPPED };
+
+/* An action item: who does what by when (followup.c). */
+struct action {
+    char id[ID_MAX];
+    int32_t item;
+    char *title;
+    char owner[ID_MAX]; /* a participant, or a working group of the commission */
+    char *owner_name;
+    char due[16];       /* YYYY-MM-DD, "" for none */
+    enum action_status status;
+    char origin[2 * ID_MAX]; /* "MEETING/ACTION" it was carried from, "" if new here */
+    int64_t ts;
+    int64_t updated; /* ts of the last status change, 0 if none */
+};
+
 struct meeting {
     char id[ID_MAX];
     char *title;
@@ -259,6 +284,13 @@ struct meeting {
     size_t capdocs;
     char approved_by[ID_MAX]; /* "" until record.approved */
     int64_t approved_at;
+
+    struct decision *decisions;
+    size_t ndecisions;
+    size_t capdecisions;
+    struct action *actions;
+    size_t nactions;
+    size_t capactions;
 };
 
 /* New, empty meeting (no event applied); NULL when out of memory. */
@@ -327,6 +359,26 @@ const char *doc_format_mime(const char *format);
 bool doc_name_valid(const char *name);
 /* Is `s` 64 lowercase hex digits? */
 bool doc_sha_valid(const char *s);
+/* Decisions and actions (followup.c). */
+const char *action_status_str(enum action_status s);
+int action_status_parse(const char *s, enum action_status *out); /* 0 or ERR_INVALID */
+/* Still to be done: open or in progress. The one rule of what is carried. */
+bool action_open(const struct action *a);
+/* Is `s` a calendar date YYYY-MM-DD (years 2000..2999)? */
+bool date_valid(const char *s);
+int32_t meeting_action_index(const struct meeting *m, const char *id); /* -1 when not found */
+/* Where action `a` of meeting `mid` began: its origin, or "MID/ID". */
+void action_origin(const struct action *a, const char *mid, char out[2 * ID_MAX]);
+/* The actions of `prev` (an earlier meeting of the commission) still open
+ * and not yet carried into `m` (NULL: none carried yet), as indexes into
+ * prev->actions; `out` holds prev->nactions. Returns how many. */
+size_t actions_to_carry(const struct meeting *m, const struct meeting *prev, uint32_t *out);
+/* Carry them into `m` (written by the server when the agenda is prepared):
+ * a top-level item titled `title` (added at the end unless an item of that
+ * title is there) receives one action.recorded per action, with its origin.
+ * Nothing when there is nothing to carry. ERR_BAD_STATE once `m` is closed. */
+int meeting_carry_actions(struct meeting *m, const struct meeting *prev, const char *title,
+                          int64_t now, struct evlist *out);
 
 /* Add the item that approves the minutes of the earlier meeting `prev`
  * (written by the server, actor "admin", at the top of the agenda), titled

@@ -103,8 +103,8 @@ colleges_array(const char *csv)
     return a;
 }
 
-static bool
-college_listed(const char *csv, const char *college)
+bool
+hub_college_listed(const char *csv, const char *college)
 {
     size_t n = strlen(college);
     for (const char *p = csv; *p;) {
@@ -162,7 +162,7 @@ commission_create(struct hub *h, void *req, const char *body, size_t len, int64_
         rc = ERR_INVALID;
     }
     for (size_t i = 0; rc == 0 && i < in.ncolleges; i++) {
-        if (college_listed(colleges, in.colleges[i])) {
+        if (hub_college_listed(colleges, in.colleges[i])) {
             rc = ERR_INVALID;
             break;
         }
@@ -698,7 +698,8 @@ approval_item(struct hub *h, struct live *l, struct live *prev, int64_t now, str
  * new agenda, each pointing at the meeting where its history is; the item
  * that approves its minutes is added when they wait for it, and a
  * commission that approves its minutes at the next meeting keeps doing so
- * (the new meeting's minutes_approval is next_meeting too). */
+ * (the new meeting's minutes_approval is next_meeting too); its actions
+ * still open come under a follow-up item (groups.c). */
 static int
 carry_postponed(struct hub *h, struct live *l, const char *commission, int64_t now,
                 struct evlist *evs)
@@ -734,7 +735,7 @@ carry_postponed(struct hub *h, struct live *l, const char *commission, int64_t n
         }
     }
     free(order);
-    return rc;
+    return rc ? rc : hub_carry_actions(h, l, prev, now, evs);
 }
 
 static void
@@ -962,6 +963,9 @@ agenda_from_previous(struct hub *h, void *req, struct live *l, int64_t now)
             if (rc == 0) {
                 snprintf(copied[order[k]], ID_MAX, "%s", l->m->items[l->m->nitems - 1].id);
             }
+        }
+        if (rc == 0) { /* and the actions still open, as at the meeting's creation */
+            rc = hub_carry_actions(h, l, prev, now, &evs);
         }
         if (rc == 0) {
             rc = hub_write_events(h, l, &evs);
@@ -1330,6 +1334,16 @@ route(struct hub *h, void *req, const char *method, const char *path, const char
         } else if (n == 4 && strcmp(seg[3], "members.csv") == 0) {
             post ? members_csv(h, req, seg[2], body, len, now)
                  : hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (n == 4 && strcmp(seg[3], "groups") == 0) {
+            post  ? hub_group_put(h, req, seg[2], NULL, body, len, now)
+            : get ? hub_groups_list(h, req, seg[2])
+                  : hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (n == 5 && strcmp(seg[3], "groups") == 0) {
+            post && id_valid(seg[4]) ? hub_group_put(h, req, seg[2], seg[4], body, len, now)
+            : post                   ? hub_http_fail(h, req, ERR_NOT_FOUND, "no such working group")
+                                     : hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (n == 4 && strcmp(seg[3], "actions") == 0) {
+            get ? hub_open_actions(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
         } else {
             hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
         }
@@ -1370,6 +1384,10 @@ route(struct hub *h, void *req, const char *method, const char *path, const char
     bool bureau = admin || w.role == ROLE_CHAIR || w.role == ROLE_SECRETARY;
     if (n == 4 && strcmp(seg[3], "minutes") == 0) {
         get ? hub_minutes_route(h, req, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
+        return;
+    }
+    if (n == 4 && strcmp(seg[3], "groups") == 0) {
+        get ? hub_groups_list(h, req, l->m->commission) : hub_http_fail(h, req, ERR_METHOD, NULL);
         return;
     }
     if (n == 5 && strcmp(seg[3], "record") == 0) {

@@ -814,7 +814,7 @@ do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
     } else if (cmd->type == CMD_MINUTES_APPROVE_PREVIOUS &&
                (rc = hub_approval_prepare(h, l, cmd)) != 0) {
         /* refused before core: nothing written */
-    } else {
+    } else if ((rc = hub_action_owner(h, l, cmd)) == 0) {
         rc = meeting_handle(l->m, cmd, pid, now, &evs);
     }
     if (rc == 0) {

@@ -238,6 +238,19 @@ void hub_send_counts(struct hub *h, int64_t now);
 enum vis hub_visibility(const struct live *l, int t);
 
 /* Close every connection of participant `pid` in `l` (revoked token). */
+/* groups.c: working groups, and actions across meetings */
+bool hub_college_listed(const char *csv, const char *college); /* api.c */
+void hub_groups_list(struct hub *h, void *req, const char *cid);
+void hub_group_put(struct hub *h, void *req, const char *cid, const char *gid, const char *body,
+                   size_t len, int64_t now);
+void hub_open_actions(struct hub *h, void *req, const char *cid);
+/* action.record: the name of the working group the owner names, into
+ * cmd->b.name (core's not_found when it is no participant and no group). */
+int hub_action_owner(struct hub *h, struct live *l, struct cmd *cmd);
+/* Carry the open actions of `prev` into l's agenda (meeting_carry_actions). */
+int hub_carry_actions(struct hub *h, struct live *l, struct live *prev, int64_t now,
+                      struct evlist *evs);
+
 void hub_kick(struct hub *h, struct live *l, const char *pid, const char *why);
 
 #endif

@@ -320,6 +320,21 @@ static const struct field f_approved_previous[] = {
     ID("result", result, 1), END};
 static const struct field f_approve_previous[] = {
     ID("item", item, 1), OPTID("vote", vote, 0), END};
+static const struct field f_decision_recorded[] = {
+    ID("decision", decision, 1), ID("item", item, 1), TEXT("text", text, 1200, 1),
+    OPTID("vote", vote, 1), END};
+static const struct field f_decision_record[] = {
+    TEXT("text", text, 1200, 1), OPTID("item", item, 0), OPTID("vote", vote, 0), END};
+static const struct field f_action_recorded[] = {
+    ID("action", action, 1), ID("item", item, 1), STR("title", title, TITLE_MAX, 1),
+    ID("owner", owner, 1), STR("owner_name", owner_name, NAME_MAX_, 1),
+    STR("due", due, 10, 1), ID("status", status, 1), STR("origin", origin, 2 * ID_MAX, 0), END};
+static const struct field f_action_record[] = {
+    STR("title", title, TITLE_MAX, 1), ID("owner", owner, 1), OPTID("item", item, 0),
+    STR("due", due, 10, 0), ID("status", status, 0), END};
+static const struct field f_action_update[] = {
+    ID("action", action, 1), ID("status", status, 1), END};
+
 static const struct field f_invited[] = {LIST("participants", participants, 100000, 1), END};
 static const struct field f_document_added[] = {
     ID("item", item, 1), STR("sha256", sha256, 64, 1), STR("name", name, 200, 1),
@@ -379,6 +394,9 @@ static const struct {
     [EV_DOCUMENT_ADDED] = {"document.added", f_document_added},
     [EV_DOCUMENT_REMOVED] = {"document.removed", f_document_removed},
     [EV_MINUTES_APPROVED_PREVIOUS] = {"minutes.approved_previous", f_approved_previous},
+    [EV_DECISION_RECORDED] = {"decision.recorded", f_decision_recorded},
+    [EV_ACTION_RECORDED] = {"action.recorded", f_action_recorded},
+    [EV_ACTION_UPDATED] = {"action.updated", f_action_update},
 };
 
 static const struct {
@@ -429,6 +447,9 @@ static const struct {
     [CMD_MINUTES_FINALIZE] = {"minutes.finalize", f_none},
     [CMD_RECORD_APPROVE] = {"record.approve", f_none},
     [CMD_MINUTES_APPROVE_PREVIOUS] = {"minutes.approve_previous", f_approve_previous},
+    [CMD_DECISION_RECORD] = {"decision.record", f_decision_record},
+    [CMD_ACTION_RECORD] = {"action.record", f_action_record},
+    [CMD_ACTION_UPDATE] = {"action.update", f_action_update},
 };
 
 const char *
@@ -1519,6 +1540,57 @@ entries_json(const struct meeting *m)
 }
 
 static json_t *
+decisions_json(const struct meeting *m)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < m->ndecisions; i++) {
+        const struct decision *d = &m->decisions[i];
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:I}", "decision", d->id, "item",
+                                           d->item >= 0 ? m->items[d->item].id : "", "text",
+                                           d->text, "vote", d->vote, "ts", (json_int_t)d->ts));
+    }
+    return a;
+}
+
+static json_t *
+action_json(const struct meeting *m, const struct action *x)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "action", x->id, "item",
+                         x->item >= 0 ? m->items[x->item].id : "", "title", x->title, "owner",
+                         x->owner, "owner_name", x->owner_name, "due", x->due, "status",
+                         action_status_str(x->status), "origin", x->origin, "ts",
+                         (json_int_t)x->ts, "updated", (json_int_t)x->updated);
+}
+
+struct pj *
+proto_action(const struct meeting *m, const struct action *a)
+{
+    return (struct pj *)action_json(m, a);
+}
+
+static json_t *
+actions_json(const struct meeting *m)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < m->nactions; i++) {
+        json_array_append_new(a, action_json(m, &m->actions[i]));
+    }
+    return a;
+}
+
+struct pj *
+proto_actions(const struct meeting *m)
+{
+    return (struct pj *)actions_json(m);
+}
+
+struct pj *
+proto_decisions(const struct meeting *m)
+{
+    return (struct pj *)decisions_json(m);
+}
+
+static json_t *
 snapshot_object(const struct meeting *m, const char *head_hex, bool light)
 {
     json_t *parts = participants_json(m, light);
@@ -1528,7 +1600,7 @@ snapshot_object(const struct meeting *m, const char *head_hex, bool light)
         return NULL;
     }
     /* "o" steals its argument even when json_pack fails. */
-    return json_pack(
+    json_t *o = json_pack(
         "{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:{s:s,s:s}},"
         "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b,s:s},s:o,"
         "s:o,"
@@ -1552,6 +1624,12 @@ snapshot_object(const struct meeting *m, const char *head_hex, bool light)
         recusals_json(m), "minutes", entries_json(m), "finalized", "by", m->finalized_by, "at",
         (json_int_t)m->finalized_at, "approved", "by", m->approved_by, "at",
         (json_int_t)m->approved_at, "seq", (json_int_t)m->seq, "head", head_hex);
+    if (o && (json_object_set_new(o, "decisions", decisions_json(m)) ||
+              json_object_set_new(o, "actions", actions_json(m)))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* Decimal digits of v at the end of d[0..24); returns where they start. */
@@ -2026,4 +2104,49 @@ proto_api_invite_clear(struct api_invite *c)
 {
     free_array(c->participants, c->n);
     memset(c, 0, sizeof(*c));
+}
+
+int
+proto_api_group(const char *buf, size_t len, bool create, struct api_group *out)
+{
+    static const char *const keys[] = {"id", "name", "lead", "members", "mandate", "due", NULL};
+    memset(out, 0, sizeof(*out));
+    int rc;
+    json_t *o = load_object(buf, len, &rc);
+    if (!o) {
+        return rc;
+    }
+    if ((rc = only_keys(o, keys)) ||
+        (rc = take_str(o, "id", &out->id, ID_MAX - 1, 0, 1)) ||
+        (rc = take_str(o, "name", &out->name, NAME_MAX_, create, 0)) ||
+        (rc = take_str(o, "lead", &out->lead, ID_MAX - 1, 0, 1)) ||
+        (rc = take_id_array(o, "members", &out->members, &out->nmembers, 1000)) ||
+        (rc = take_str(o, "mandate", &out->mandate, DESC_MAX, 0, 0)) ||
+        (rc = take_str(o, "due", &out->due, 10, 0, 0))) {
+        goto fail;
+    }
+    out->has_members = json_object_get(o, "members") != NULL;
+    if (!create && out->id) {
+        rc = ERR_BAD_MESSAGE; /* the path names the group */
+    } else if (out->name && !*out->name) {
+        rc = ERR_INVALID;
+    }
+fail:
+    json_decref(o);
+    if (rc) {
+        proto_api_group_clear(out);
+    }
+    return rc;
+}
+
+void
+proto_api_group_clear(struct api_group *g)
+{
+    free(g->id);
+    free(g->name);
+    free(g->lead);
+    free_array(g->members, g->nmembers);
+    free(g->mandate);
+    free(g->due);
+    memset(g, 0, sizeof(*g));
 }

@@ -67,6 +67,14 @@ char *proto_pong(const char *id, int64_t now); /* body {"now"}: the server clock
 
 /* The snapshot object (section 5.3) as JSON text (new). */
 char *proto_snapshot(const struct meeting *m, const char *head_hex);
+/* One action as the snapshot lists it (new; pj.h), for the HTTP API's
+ * list of a commission's open actions. */
+struct pj;
+struct pj *proto_action(const struct meeting *m, const struct action *a);
+/* The snapshot's "decisions" and "actions" arrays (new), which record.json
+ * repeats. */
+struct pj *proto_decisions(const struct meeting *m);
+struct pj *proto_actions(const struct meeting *m);
 /* The same without the members in `participants` (and "members_omitted":
  * true): what members of a large meeting receive in their welcome. */
 char *proto_snapshot_light(const struct meeting *m, const char *head_hex);
@@ -137,6 +145,20 @@ struct api_convocation {
 };
 int proto_api_convocation(const char *buf, size_t len, struct api_convocation *out);
 void proto_api_convocation_clear(struct api_convocation *c);
+/* A working group (POST .../groups, and .../groups/G where every field is
+ * optional): NULL for a field not given; `members` given when has_members. */
+struct api_group {
+    char *id;
+    char *name;
+    char *lead;
+    char **members;
+    size_t nmembers;
+    bool has_members;
+    char *mandate;
+    char *due;
+};
+int proto_api_group(const char *buf, size_t len, bool create, struct api_group *out);
+void proto_api_group_clear(struct api_group *g);
 
 int proto_api_commission(const char *buf, size_t len, struct api_commission *out);
 int proto_api_member(const char *buf, size_t len, struct api_member *out);

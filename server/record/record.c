@@ -55,6 +55,7 @@ struct record {
     struct autoentry *autos;
     size_t nauto, capauto;
     char *state; /* record.json with "events":[], once made (record_state()) */
+    int was_status; /* an action's status before the action.updated being folded */
     size_t state_len;
     /* what the record keeps beyond the core's state */
     struct period_list *periods; /* per participant index, npresence of them */
@@ -582,6 +583,60 @@ say_quorum(struct record *r, const struct event *ev)
     return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", text);
 }
 
+static const char *
+status_label(const struct record *r, enum action_status st)
+{
+    static const enum word w[] = {[ACTION_OPEN] = W_ACTION_OPEN,
+                                  [ACTION_IN_PROGRESS] = W_ACTION_IN_PROGRESS,
+                                  [ACTION_DONE] = W_ACTION_DONE,
+                                  [ACTION_DROPPED] = W_ACTION_DROPPED};
+    return L(r, w[st]);
+}
+
+/* The entry of a decision or an action, filed under its item. */
+static int
+say_followup(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    char due[64], from[2 * ID_MAX];
+    if (ev->type == EV_DECISION_RECORDED) {
+        const struct decision *d = &m->decisions[m->ndecisions - 1];
+        int32_t vi = d->vote[0] ? meeting_vote_index(m, d->vote) : -1;
+        if (vi >= 0) {
+            return say(r, ev->ts, d->item, NULL, NULL, L(r, W_AUTO_DECISION_VOTE),
+                       m->votes[vi].question, d->text);
+        }
+        return say(r, ev->ts, d->item, NULL, NULL, L(r, W_AUTO_DECISION), d->text);
+    }
+    int32_t ai = meeting_action_index(m, b->action);
+    if (ai < 0) {
+        return ERR_INTERNAL;
+    }
+    const struct action *a = &m->actions[ai];
+    if (ev->type == EV_ACTION_UPDATED) {
+        return say(r, ev->ts, a->item, NULL, NULL, L(r, W_AUTO_ACTION_UPDATED), a->title,
+                   status_label(r, a->status), status_label(r, (enum action_status)r->was_status));
+    }
+    if (a->due[0]) {
+        snprintf(due, sizeof(due), L(r, W_AUTO_DUE), a->due);
+    } else {
+        snprintf(due, sizeof(due), "%s", L(r, W_AUTO_NO_DUE));
+    }
+    const char *owner = meeting_participant(m, a->owner) ? a->owner : NULL;
+    if (a->origin[0]) {
+        snprintf(from, sizeof(from), "%s", a->origin);
+        char *slash = strchr(from, '/');
+        if (slash) {
+            *slash = 0;
+        }
+        return say(r, ev->ts, a->item, owner, NULL, L(r, W_AUTO_ACTION_CARRIED), from, a->title,
+                   a->owner_name, due, status_label(r, a->status));
+    }
+    return say(r, ev->ts, a->item, owner, NULL, L(r, W_AUTO_ACTION), a->title, a->owner_name, due,
+               status_label(r, a->status));
+}
+
 /* The automatic entry for an event just applied, if any. */
 static int
 narrate(struct record *r, const struct event *ev)
@@ -719,6 +774,10 @@ narrate(struct record *r, const struct event *ev)
         return say(r, ev->ts, -1, b->participant, NULL,
                    L(r, ev->type == EV_PARTICIPANT_JOINED ? W_AUTO_JOINED : W_AUTO_LEFT),
                    name_of(m, b->participant));
+    case EV_DECISION_RECORDED:
+    case EV_ACTION_RECORDED:
+    case EV_ACTION_UPDATED:
+        return say_followup(r, ev);
     case EV_ATTENDANCE_MARKED: {
         enum word l = strcmp(b->status, "present") == 0   ? W_AUTO_PRESENT
                       : strcmp(b->status, "excused") == 0 ? W_AUTO_EXCUSED
@@ -753,6 +812,10 @@ record_add(struct record *r, const struct record_row *row)
     ev.ts = row->ts;
     strcpy(ev.actor, row->actor);
     int rc = proto_decode_event_body(ev.type, row->body, row->body_len, &ev);
+    if (rc == 0 && ev.type == EV_ACTION_UPDATED) {
+        int32_t ai = meeting_action_index(r->m, ev.b.action);
+        r->was_status = ai >= 0 ? (int)r->m->actions[ai].status : 0;
+    }
     if (rc == 0) {
         rc = meeting_apply(r->m, &ev);
     }
@@ -1047,7 +1110,7 @@ state_object(const struct record *r)
     json_t *approved = m->approved_by[0] ? json_pack("{s:s,s:I}", "by", m->approved_by, "at",
                                                      (json_int_t)m->approved_at)
                                          : json_null();
-    return json_pack(
+    json_t *o = json_pack(
         "{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:s,s:s,s:s,s:I,s:I},s:o,"
         "s:o,"
         "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b,s:s},"
@@ -1067,6 +1130,13 @@ state_object(const struct record *r)
         "minutes", minutes_array(r), "finalized", "by", m->finalized_by, "at",
         (json_int_t)m->finalized_at, "approved", approved, "chain", "events",
         (json_int_t)r->nevents, "head", r->head, "signing", "key_id", r->key_id, "events");
+    /* decisions and actions, in the snapshot's shape (proto.c) */
+    if (o && (json_object_set_new(o, "decisions", (json_t *)proto_decisions(m)) ||
+              json_object_set_new(o, "actions", (json_t *)proto_actions(m)))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* The record without its events, made once: record_json() splices the

@@ -267,6 +267,26 @@ static const char *const words[W_COUNT][2] = {
                           "name. Do not pass it on. Any new link replaces the previous one."},
     [W_CONV_ITEM] = {"%s. %s", "%s. %s"},
     [W_CONV_SIGNED] = {"Le secrétariat de la commission", "The commission's secretariat"},
+    /* decisions and actions: the title of the follow-up item the server adds
+     * to the next meeting's agenda, and the automatic entries */
+    [W_FOLLOWUP_ITEM] = {"Suivi des actions", "Follow-up of actions"},
+    [W_AUTO_DECISION] = {"Décision : %s", "Decision: %s"},
+    [W_AUTO_DECISION_VOTE] = {"Décision (à la suite du vote « %s ») : %s",
+                              "Decision (following the vote “%s”): %s"},
+    [W_AUTO_ACTION] = {"Action : %s ; responsable : %s ; %s ; statut : %s.",
+                       "Action: %s; owner: %s; %s; status: %s."},
+    [W_AUTO_ACTION_CARRIED] = {"Action reprise de la réunion %s : %s ; responsable : %s ; %s ; "
+                               "statut : %s.",
+                               "Action carried from the meeting %s: %s; owner: %s; %s; "
+                               "status: %s."},
+    [W_AUTO_ACTION_UPDATED] = {"Action « %s » : statut « %s » (auparavant « %s »).",
+                               "Action “%s”: status “%s” (was “%s”)."},
+    [W_AUTO_DUE] = {"échéance le %s", "due %s"},
+    [W_AUTO_NO_DUE] = {"sans échéance", "no due date"},
+    [W_ACTION_OPEN] = {"à faire", "open"},
+    [W_ACTION_IN_PROGRESS] = {"en cours", "in progress"},
+    [W_ACTION_DONE] = {"fait", "done"},
+    [W_ACTION_DROPPED] = {"abandonné", "dropped"},
     [W_Q_CLOSE_MET] = {"Quorum à la clôture : atteint, %s.", "Quorum at the close: met, %s."},
     [W_Q_CLOSE_NOT_MET] = {"Quorum à la clôture : non atteint, %s.",
                            "Quorum at the close: not met, %s."},

@@ -69,6 +69,13 @@ static const char *const migrations[] = {
     "  added INTEGER NOT NULL, removed INTEGER,"
     "  PRIMARY KEY(meeting, item, sha256, added)) WITHOUT ROWID;"
     "CREATE INDEX documents_by_sha256 ON documents(sha256);",
+    /* 7: a commission's working groups: a name, a lead (one of its colleges
+     * or members), its members (ids joined by commas), a mandate and the
+     * date its report is due. */
+    "CREATE TABLE groups(commission TEXT NOT NULL REFERENCES commissions(id),"
+    "  id TEXT NOT NULL, name TEXT NOT NULL, lead TEXT NOT NULL, members TEXT NOT NULL,"
+    "  mandate TEXT NOT NULL, due TEXT NOT NULL, created INTEGER NOT NULL,"
+    "  PRIMARY KEY(commission, id)) WITHOUT ROWID;",
 };
 
 enum stmt {
@@ -108,6 +115,9 @@ enum stmt {
     S_DOC_ADD,
     S_DOC_REMOVE,
     S_DOC_KNOWN,
+    S_GROUP_ADD,
+    S_GROUP_SET,
+    S_GROUPS,
     S_COUNT
 };
 
@@ -176,6 +186,12 @@ static const char *const sql[S_COUNT] = {
     [S_DOC_REMOVE] = "UPDATE documents SET removed = ?4 WHERE meeting = ?1 AND item = ?2"
                      " AND sha256 = ?3 AND removed IS NULL",
     [S_DOC_KNOWN] = "SELECT 1 FROM documents WHERE sha256 = ?1 LIMIT 1",
+    [S_GROUP_ADD] = "INSERT INTO groups(commission, id, name, lead, members, mandate, due,"
+                    " created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_GROUP_SET] = "UPDATE groups SET name = ?3, lead = ?4, members = ?5, mandate = ?6,"
+                    " due = ?7 WHERE commission = ?1 AND id = ?2",
+    [S_GROUPS] = "SELECT id, name, lead, members, mandate, due FROM groups"
+                 " WHERE commission = ?1 AND (?2 = '' OR id = ?2) ORDER BY created, id",
 };
 
 /* SQLite rolls a whole transaction back by itself on some errors in the
@@ -997,4 +1013,56 @@ store_commission_meetings(struct store *s, const char *commission,
     }
     done(s, S_COMMISSION_MEETINGS);
     return rc;
+}
+
+int
+store_group_put(struct store *s, const struct store_group *g, bool create, int64_t now)
+{
+    enum stmt i = create ? S_GROUP_ADD : S_GROUP_SET;
+    sqlite3_stmt *st = s->st[i];
+    bind_text(st, 1, g->commission);
+    bind_text(st, 2, g->id);
+    bind_text(st, 3, g->name);
+    bind_text(st, 4, g->lead);
+    bind_text(st, 5, g->members);
+    bind_text(st, 6, g->mandate);
+    bind_text(st, 7, g->due);
+    if (create) {
+        sqlite3_bind_int64(st, 8, now);
+    }
+    int rc = run(s, i);
+    if (rc == 0 && !create && sqlite3_changes(s->db) == 0) {
+        rc = ERR_NOT_FOUND;
+    }
+    return rc;
+}
+
+int
+store_groups(struct store *s, const char *commission, const char *id,
+             int (*cb)(void *ctx, const struct store_group *g), void *ctx)
+{
+    sqlite3_stmt *st = s->st[S_GROUPS];
+    bind_text(st, 1, commission);
+    bind_text(st, 2, id);
+    int rc = 0, step, n = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_group g = {
+            .commission = commission,
+            .id = (const char *)sqlite3_column_text(st, 0),
+            .name = (const char *)sqlite3_column_text(st, 1),
+            .lead = (const char *)sqlite3_column_text(st, 2),
+            .members = (const char *)sqlite3_column_text(st, 3),
+            .mandate = (const char *)sqlite3_column_text(st, 4),
+            .due = (const char *)sqlite3_column_text(st, 5),
+        };
+        n++;
+        if ((rc = cb(ctx, &g))) {
+            break;
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    done(s, S_GROUPS);
+    return rc == 0 && id && *id && n == 0 ? ERR_NOT_FOUND : rc;
 }

@@ -20,6 +20,7 @@
 #define CONCERTO_STORE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define STORE_HASH_LEN 32
@@ -113,6 +114,21 @@ int store_convocation_set(struct store *s, const char *meeting, const char *part
                           const char *status, const char *reason, int64_t now);
 int store_convocation_get(struct store *s, const char *meeting, const char *participant,
                           char status[16], char *reason, size_t cap, int64_t *updated);
+/* A working group of a commission (strings borrowed). */
+struct store_group {
+    const char *commission, *id, *name;
+    const char *lead;    /* a college or a member id of the commission, "" for none */
+    const char *members; /* member ids joined by commas */
+    const char *mandate;
+    const char *due; /* YYYY-MM-DD, "" for none */
+};
+/* Add (`create`: ERR_CONFLICT when the id is taken) or replace one
+ * (ERR_NOT_FOUND when there is none). */
+int store_group_put(struct store *s, const struct store_group *g, bool create, int64_t now);
+/* The groups of `commission`, oldest first, or only group `id` (not ""):
+ * ERR_NOT_FOUND when it is not there. Strings borrowed until cb returns. */
+int store_groups(struct store *s, const char *commission, const char *id,
+                 int (*cb)(void *ctx, const struct store_group *g), void *ctx);
 
 int store_token_add(struct store *s, const uint8_t hash[STORE_HASH_LEN], const char *kind,
                     const char *meeting, const char *participant, int64_t now);
