@@ -68,6 +68,9 @@ def body_for(command, m, role):
         "minutes.edit": {"entry": "e99", "text": "Relevé corrigé."},
         "minutes.delete": {"entry": "e99"},
         "minutes.approve_previous": {"item": "i99"},
+        "decision.record": {"text": "Le bilan est adopté."},
+        "action.record": {"title": "Rédiger la note", "owner": me},
+        "action.update": {"action": "a99", "status": "done"},
     }
     return bodies.get(command, {})
 
@@ -116,7 +119,7 @@ def route_call(route, m, other):
     method, path = route.split(" ", 1)
     path = (path.replace("/C", "/" + m.commission["id"]).replace("/M", "/" + m.id)
             .replace("/P", "/" + m.pid("member3")).replace("/V", "/v99").replace("/F", "/record.json")
-            .replace("/I", "/i99").replace("/D", "/" + "0" * 64))
+            .replace("/I", "/i99").replace("/D", "/" + "0" * 64).replace("/G", "/g99"))
     body = {
         "POST /api/commissions": {"name": "CCR test", "colleges": ["bailleurs"]},
         "POST /api/commissions/C/members": {"name": "Nouveau", "college": "bailleurs", "role": "member"},
