@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * groups.c - a commission's working groups, and the follow-up of its
- * actions from one meeting to the next (proto/PROTOCOL.md 3.6).
+ * actions from one meeting to the next (proto/PROTOCOL.md 3.7).
  *
  * Working groups are data of the commission, kept in the store like its
  * members (they outlive any one meeting): a name, a lead (one of the

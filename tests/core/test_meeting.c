@@ -345,6 +345,9 @@ static const struct {
     {CMD_MINUTES_FINALIZE, false, true, false, false},
     {CMD_RECORD_APPROVE, true, false, false, false},
     {CMD_MINUTES_APPROVE_PREVIOUS, true, false, false, false},
+    {CMD_DECISION_RECORD, true, true, false, false},
+    {CMD_ACTION_RECORD, true, true, false, false},
+    {CMD_ACTION_UPDATE, true, true, false, false},
 };
 #define NMATRIX (sizeof(expected_matrix) / sizeof(expected_matrix[0]))
 

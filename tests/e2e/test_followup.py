@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Working groups, decisions and actions, followed from one meeting of a
-commission to the next (PROTOCOL.md 3.6 and 6.9, RECORD.md), through the
+commission to the next (PROTOCOL.md 3.7 and 6.8, RECORD.md), through the
 HTTP API and the WebSocket only."""
 import json
 
