@@ -23,6 +23,9 @@
 //   minutes   Map entry id -> the secretary's entry {entry, item, text,
 //             speakers, ts, edited}, in order of writing; finalized and
 //             approved {by, at} ('' and 0 until it happens)
+//   decisions Map id -> decision {decision, item, text, vote, ts}, in order
+//   actions   Map id -> action {action, item, title, owner, owner_name, due,
+//             status, origin, ts, updated}, in order (PROTOCOL.md §6.8)
 //   autoSeq   the seq of the last event after which the server's automatic
 //             minutes have something new (AUTO_MINUTES): the minutes panel
 //             fetches them again when it moves
@@ -65,7 +68,11 @@ const RANK_STEP = 2 ** 20;
 export const AUTO_MINUTES = new Set(['meeting.opened', 'meeting.suspended', 'meeting.resumed', 'meeting.closed',
     'agenda.item_opened', 'agenda.item_closed', 'agenda.item_postponed', 'speaker.turn_ended', 'vote.opened',
     'vote.closed', 'vote.cancelled', 'quorum.reached', 'quorum.lost', 'proxy.given', 'proxy.revoked',
-    'recusal.declared', 'recusal.withdrawn', 'participant.joined', 'participant.left', 'attendance.marked']);
+    'recusal.declared', 'recusal.withdrawn', 'participant.joined', 'participant.left', 'attendance.marked',
+    'decision.recorded', 'action.recorded', 'action.updated']);
+
+// Action statuses, in the order a form offers them (PROTOCOL.md §6.8).
+export const ACTION_STATUSES = ['open', 'in_progress', 'done', 'dropped'];
 
 // The events after which the server sends the lists of speakers again.
 const SPEAKERS_CHANGE = /^(speaker\.|agenda\.item_(opened|closed|postponed)$|meeting\.configured$)/;
@@ -109,6 +116,22 @@ function minute(e, ts) {
 
 const stamp = (x) => ({ by: x?.by || '', at: x?.at || 0 });
 
+function decision(d, ts) {
+    return { decision: d.decision, item: d.item || '', text: d.text || '', vote: d.vote || '', ts: d.ts ?? ts ?? 0 };
+}
+
+function action(a, ts) {
+    return { action: a.action, item: a.item || '', title: a.title || '', owner: a.owner || '',
+        owner_name: a.owner_name || '', due: a.due || '', status: a.status || 'open', origin: a.origin || '',
+        ts: a.ts ?? ts ?? 0, updated: a.updated || 0 };
+}
+
+// The decisions and actions of item `id`, in order of recording.
+export function followupOf(s, id) {
+    return { decisions: [...s.decisions.values()].filter((d) => d.item === id),
+        actions: [...s.actions.values()].filter((a) => a.item === id) };
+}
+
 // A state from the `snapshot` body of a welcome. New object; `snap` is not kept.
 export function fromSnapshot(snap) {
     const m = snap.meeting || {};
@@ -134,6 +157,8 @@ export function fromSnapshot(snap) {
         proxies: (snap.proxies || []).map((p) => ({ from: p.from, to: p.to })),
         recusals: (snap.recusals || []).map((r) => ({ participant: r.participant, item: r.item })),
         minutes: new Map((snap.minutes || []).map((e) => [e.entry, minute(e)])),
+        decisions: new Map((snap.decisions || []).map((d) => [d.decision, decision(d)])),
+        actions: new Map((snap.actions || []).map((a) => [a.action, action(a)])),
         finalized: stamp(snap.finalized),
         approved: stamp(snap.approved),
         serverOrder: true, // the lists are in the server's order (the snapshot's)
@@ -517,7 +542,7 @@ export function applyEvent(s, ev) {
     }
     const b = ev.body || {};
     const out = { meeting: false, participants: false, agenda: false, speakers: false, votes: false,
-        proxies: false, minutes: false, announce: null };
+        proxies: false, minutes: false, followup: false, announce: null };
     if (SPEAKERS_CHANGE.test(ev.type)) {
         s.serverOrder = false; // computed here until the server's `speakers` message
     }
@@ -805,6 +830,23 @@ export function applyEvent(s, ev) {
         // An entry keeps the time it was written; an edit marks it edited.
         s.minutes.set(b.entry, minute({ ...b, edited: ev.type === 'minutes.entry_edited' }, was ? was.ts : ev.ts));
         out.minutes = true;
+        break;
+    }
+    case 'decision.recorded':
+        s.decisions.set(b.decision, decision(b, ev.ts));
+        out.followup = true;
+        break;
+    case 'action.recorded':
+        s.actions.set(b.action, action(b, ev.ts));
+        out.followup = true;
+        break;
+    case 'action.updated': {
+        const a = s.actions.get(b.action);
+        if (a) {
+            a.status = b.status;
+            a.updated = ev.ts;
+        }
+        out.followup = true;
         break;
     }
     case 'minutes.entry_deleted':

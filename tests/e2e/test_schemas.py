@@ -48,6 +48,11 @@ SNAPSHOT = {
     "proxies": [], "recusals": [],
     "minutes": [{"entry": "e1", "item": "i1", "text": "Relevé.", "speakers": ["p1"], "ts": 1612270000000,
                  "edited": False}],
+    "decisions": [{"decision": "d1", "item": "i1", "text": "Le bilan est adopté.", "vote": "v1",
+                   "ts": 1612270000000}],
+    "actions": [{"action": "a1", "item": "i1", "title": "Diffuser le bilan", "owner": "p1", "owner_name": "Zoé",
+                 "due": "2021-03-31", "status": "in_progress", "origin": "", "ts": 1612270000000,
+                 "updated": 1612270060000}],
     "finalized": {"by": "", "at": 0}, "approved": {"by": "", "at": 0},
     "seq": 42, "head": H,
 }

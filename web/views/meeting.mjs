@@ -16,6 +16,7 @@
 //   | speakers: the floor and the queue     | proxies, recusals   |
 //   | votes: ballot, count, results         | roll call (chair,   |
 //   | video room                            |  secretary)         |
+//   |                                       | decisions, actions  |
 //   | minutes (in minutes-slot)             |                     |
 //   +---------------------------------------+---------------------+
 //
@@ -52,6 +53,7 @@ import { votesView } from './votes.mjs';
 import { proxiesView } from './proxies.mjs';
 import { attendanceView } from './attendance.mjs';
 import { minutesView } from './minutes.mjs';
+import { followupView } from './followup.mjs';
 
 function stopPage(root, titleKey, textKey) {
     fill(root,
@@ -175,6 +177,7 @@ export function meetingPage(root, meetingId) {
         const participants = participantsView(ctx);
         const chair = role === 'chair' ? lifecycleView(ctx) : null;
         const agenda = agendaView(ctx);
+        const followup = followupView(ctx);
         const speakers = speakersView(ctx);
         const votes = votesView(ctx);
         const proxies = proxiesView(ctx);
@@ -185,13 +188,13 @@ export function meetingPage(root, meetingId) {
         const place = (name, ...els) => els.forEach((x) => x?.setAttribute('data-section', name));
         place('floor', chair?.el, speakers.el, room.el);
         place('vote', votes.el);
-        place('agenda', agenda.el);
+        place('agenda', agenda.el, followup.el);
         place('people', participants.el, proxies.el, attendance?.el);
         place('minutes', minutesSlot);
         sections.show(section);
         const mainCol = h('div', { class: 'layout-main' }, notices.el, chair?.el, speakers.el, votes.el, room.el,
             minutesSlot);
-        const sideCol = h('div', { class: 'layout-side' }, agenda.el, participants.el, proxies.el, attendance?.el);
+        const sideCol = h('div', { class: 'layout-side' }, agenda.el, followup.el, participants.el, proxies.el, attendance?.el);
         const loading = h('p', { class: 'loading', id: 'loading' }, t('meeting.loading'));
         const main = h('main', { id: 'main', tabindex: '-1' },
             conn.state ? [h('div', { class: 'now' }, status.el, sections.el),
@@ -199,7 +202,7 @@ export function meetingPage(root, meetingId) {
         fill(root,
             h('a', { class: 'skip', id: 'skip', href: '#main' }, t('skip')),
             header.el, main, announcer.el);
-        views = { header, status, sections, device, room, participants, chair, agenda, speakers, votes, proxies,
+        views = { header, status, sections, device, room, participants, chair, agenda, followup, speakers, votes, proxies,
             attendance, minutes, role, hasState: !!conn.state };
         status.setPending(conn.pending.size, conn.status);
         header.setStatus(conn.status);
@@ -212,7 +215,8 @@ export function meetingPage(root, meetingId) {
         if (!views || !s) {
             return;
         }
-        for (const v of [views.header, views.status, views.room, views.participants, views.chair, views.agenda, views.speakers,
+        for (const v of [views.header, views.status, views.room, views.participants, views.chair, views.agenda,
+            views.followup, views.speakers,
             views.votes, views.proxies, views.attendance, views.minutes]) {
             v?.update(s, conn.you);
         }
