@@ -9,7 +9,7 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromSnapshot, applyEvent, applyCount, applySpeakers, agendaOrder, agendaNumbers, itemElapsed,
-    speakersOrder, turnRemaining, ballotsFor, openVote, isEntitled } from '../../web/state.mjs';
+    speakersOrder, turnRemaining, ballotsFor, openVote, isEntitled, followupOf } from '../../web/state.mjs';
 import * as ballot from '../../web/ballot.mjs';
 import { nextItem } from '../../web/views/agenda.mjs';
 import { mergeMinutes, groupMinutes } from '../../web/views/minutes.mjs';
@@ -403,4 +403,20 @@ test('minutes merge in time order and group by item as the record does', () => {
         ['i2', false, ['Item 2', 'W2']],
         ['i1', true, ['Item 1 again', 'Lost']],
     ], 'outside any item stays where it falls; an item back is continued');
+});
+
+test('decisions and actions fold by item, and a status change keeps the rest (PROTOCOL.md 6.8)', () => {
+    s = fromSnapshot(snapshot({ actions: [{ action: 'a1', item: 'i2', title: 'Reprise', owner: 'gt', owner_name: 'Groupe',
+        due: '', status: 'open', origin: 'm0/a3', ts: 1, updated: 0 }] }));
+    let out = ev('decision.recorded', { decision: 'd1', item: 'i1', text: 'Adopté.', vote: '' });
+    assert.ok(out.followup);
+    ev('action.recorded', { action: 'a2', item: 'i1', title: 'Note', owner: 'b1', owner_name: 'B1',
+        due: '2021-06-30', status: 'open', origin: '' });
+    out = ev('action.updated', { action: 'a1', status: 'done' });
+    assert.ok(out.followup && out.minutes);
+    const f1 = followupOf(s, 'i1');
+    assert.deepEqual(f1.decisions.map((d) => d.text), ['Adopté.']);
+    assert.deepEqual(f1.actions.map((a) => [a.action, a.due, a.status]), [['a2', '2021-06-30', 'open']]);
+    const f2 = followupOf(s, 'i2');
+    assert.deepEqual(f2.actions.map((a) => [a.origin, a.status, a.updated > 0]), [['m0/a3', 'done', true]]);
 });
