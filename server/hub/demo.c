@@ -5,7 +5,9 @@
  * The Commission de Concertation Régionale of Hauts-de-France, with its two
  * colleges, meets to review 2020 and prepare 2021. The data goes through the
  * same functions as the HTTP API (store rows, then meeting events), inside
- * one transaction, so the demo is an ordinary meeting in the log. Run again
+ * one transaction, so the demo is an ordinary meeting in the log. The three
+ * working groups it launches are the commission's, each with its first
+ * action recorded on its item, and the decision that launches them. Run again
  * on the same database, it finds the meeting and only issues fresh links,
  * revoking the previous ones: a token is shown once.
  */
@@ -77,6 +79,71 @@ static const struct {
 
 #define NAGENDA (sizeof(agenda) / sizeof(agenda[0]))
 
+/* The three working groups launched that day (the items of the same titles),
+ * their leads and members, and each one's first action. */
+static const struct {
+    const char *id, *item, *lead, *members, *mandate, *due, *action;
+} groups[] = {
+    {"g1-tranquillite", "Groupe 1 : tranquillité résidentielle", "martin", "martin,dubois,moreau",
+     "Recenser les bonnes pratiques de tranquillité résidentielle et les améliorations à déployer "
+     "sur les territoires.",
+     "2021-06-30", "Recenser les bonnes pratiques des organismes et des associations"},
+    {"g2-parcours", "Groupe 2 : parcours résidentiel des locataires", "caron", "caron,lefebvre,benali",
+     "Travailler le parcours résidentiel des locataires, en réunions en visioconférence.",
+     "2021-06-30", "Établir l'état des lieux des demandes de mutation"},
+    {"g3-impayes", "Groupe 3 : prévention des impayés et accompagnement social", "benali",
+     "benali,dubois,caron",
+     "Suivre les accords locaux de prévention des impayés et anticiper la crise sociale à venir.",
+     "2021-05-31", "Faire le bilan des accords locaux de prévention des impayés"},
+};
+
+#define NGROUPS (sizeof(groups) / sizeof(groups[0]))
+
+/* The groups as the secretariat would create them (the store), and the
+ * decision and actions of the item that launches them, as the chair would
+ * record them (commands). */
+static int
+launch_groups(struct hub *h, struct meeting *m, int64_t now, struct evlist *evs)
+{
+    int rc = 0;
+    int32_t launch = -1;
+    for (size_t i = 0; i < m->nitems; i++) {
+        if (strcmp(m->items[i].title, "Lancement de trois groupes de travail") == 0) {
+            launch = (int32_t)i;
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < NGROUPS; i++) {
+        struct store_group g = {.commission = DEMO_COMMISSION, .id = groups[i].id,
+                                .name = groups[i].item, .lead = groups[i].lead,
+                                .members = groups[i].members, .mandate = groups[i].mandate,
+                                .due = groups[i].due};
+        rc = store_group_put(h->st, &g, true, now);
+        int32_t it = -1;
+        for (size_t k = 0; k < m->nitems; k++) {
+            if (strcmp(m->items[k].title, groups[i].item) == 0) {
+                it = (int32_t)k;
+            }
+        }
+        struct cmd c = {.type = CMD_ACTION_RECORD};
+        c.b.title = (char *)groups[i].action;
+        c.b.owner = (char *)groups[i].id;
+        c.b.name = (char *)groups[i].item; /* the group's name, as the hub finds it */
+        c.b.due = (char *)groups[i].due;
+        c.b.item = it >= 0 ? m->items[it].id : "";
+        if (rc == 0) {
+            rc = meeting_handle(m, &c, "vasseur", now, evs);
+        }
+    }
+    if (rc == 0 && launch >= 0) {
+        struct cmd d = {.type = CMD_DECISION_RECORD};
+        d.b.text = "Trois groupes de travail sont constitués ; la prochaine réunion fera le point sur "
+                   "l'avancée de leurs travaux.";
+        d.b.item = m->items[launch].id;
+        rc = meeting_handle(m, &d, "vasseur", now, evs);
+    }
+    return rc;
+}
+
 /* Build the agenda and the quorum rule as the chair would, with commands. */
 static int
 prepare(struct meeting *m, int64_t now, struct evlist *evs)
@@ -141,6 +208,9 @@ create(struct hub *h, int64_t now, struct live **out)
     }
     if (rc == 0) {
         rc = prepare(l->m, now, &evs);
+    }
+    if (rc == 0) {
+        rc = launch_groups(h, l->m, now, &evs);
     }
     if (rc == 0) {
         rc = hub_write_events(h, l, &evs);

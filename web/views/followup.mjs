@@ -30,7 +30,19 @@ export function followupView(ctx) {
     const itemSelect = h('select', { id: 'followup-item' });
     const decisionText = h('textarea', { id: 'decision-text', rows: '3', maxlength: '1200' });
     const decisionStatus = h('p', { class: 'form-status', role: 'status' });
+    // Without a current item, the form names one.
+    function noItem(status) {
+        if (itemSelect.value || st?.current) {
+            return false;
+        }
+        setText(status, t('followup.itemFirst'));
+        itemSelect.focus();
+        return true;
+    }
     const decisionBtn = button({ id: 'decision-submit', class: 'primary' }, t('followup.decision.submit'), async () => {
+        if (noItem(decisionStatus)) {
+            return;
+        }
         if (!decisionText.value.trim()) {
             setText(decisionStatus, t('followup.decision.empty'));
             decisionText.focus();
@@ -51,6 +63,9 @@ export function followupView(ctx) {
     const dueInput = h('input', { id: 'action-due', type: 'date' });
     const actionStatus = h('p', { class: 'form-status', role: 'status' });
     const actionBtn = button({ id: 'action-submit', class: 'primary' }, t('followup.action.submit'), async () => {
+        if (noItem(actionStatus)) {
+            return;
+        }
         if (!actionTitle.value.trim() || !ownerSelect.value) {
             setText(actionStatus, t('followup.action.missing'));
             (actionTitle.value.trim() ? ownerSelect : actionTitle).focus();

@@ -9,7 +9,8 @@
 // before it opens (its rules: quorum overall and per college, grace period,
 // proxies; and its agenda: add, edit, move, remove, or start from the
 // previous meeting's; and the documents of each item: attach, remove,
-// download, before and during the meeting). Every change goes through the secretariat's routes
+// download, before and during the meeting), and its working groups and the
+// actions still to be done across its meetings. Every change goes through the secretariat's routes
 // (PROTOCOL.md 3), whose answer is the meeting's snapshot: the view redraws
 // from it and never guesses.
 //
@@ -136,6 +137,8 @@ export function secretariatView({ getToken, announce }) {
             const c = encodeURIComponent(id);
             st.commission = await api('GET', `/api/commissions/${c}`);
             st.meetings = (await api('GET', `/api/commissions/${c}/meetings`)).meetings;
+            st.groups = (await api('GET', `/api/commissions/${c}/groups`)).groups;
+            st.actions = (await api('GET', `/api/commissions/${c}/actions`)).actions;
             if (!quiet) {
                 st.snap = null;
                 say('admin.year.opened', { name: st.commission.name });
@@ -306,6 +309,61 @@ export function secretariatView({ getToken, announce }) {
                 : h('p', { class: 'muted' }, t('admin.roster.empty')),
             h('p', { class: 'actions' }, h('a', { href: exportUrl, id: 'roster-export', class: 'button-link',
                 download: t('admin.year.exportFile', { id: c.id }) }, t('admin.year.export'))),
+        ];
+    }
+
+    // The commission's working groups (PROTOCOL.md 3.1): who leads, who is
+    // in, when the report is due; a new group is created from its name, lead
+    // and due date (its members are added through the API).
+    function memberName(id) {
+        return st.commission.members.find((m) => m.id === id)?.name || collegeName(id);
+    }
+
+    function groupsPart() {
+        const name = h('input', { id: 'group-name', type: 'text', maxlength: '200' });
+        const lead = h('select', { id: 'group-lead' }, h('option', { value: '' }, t('admin.groups.noLead')),
+            ...st.commission.colleges.map((c) => h('option', { value: c }, t('admin.groups.college', { name: collegeName(c) }))),
+            ...st.commission.members.map((m) => h('option', { value: m.id }, m.name)));
+        const due = h('input', { id: 'group-due', type: 'date' });
+        const create = button('group-create', 'admin.groups.create', async () => {
+            if (!name.value.trim()) {
+                name.focus();
+                return;
+            }
+            await run(async () => {
+                const json = { name: name.value.trim() };
+                if (lead.value) {
+                    json.lead = lead.value;
+                }
+                if (due.value) {
+                    json.due = due.value;
+                }
+                const c = encodeURIComponent(st.commission.id);
+                await api('POST', `/api/commissions/${c}/groups`, json);
+                st.groups = (await api('GET', `/api/commissions/${c}/groups`)).groups;
+                say('admin.groups.created', { name: json.name });
+            });
+        });
+        return [
+            h('h4', {}, t('admin.groups.title')),
+            st.groups?.length ? h('ul', { id: 'groups-list', class: 'register' }, st.groups.map((g) => h('li',
+                { dataset: { group: g.id } }, h('strong', {}, g.name),
+                g.lead ? ` — ${t('admin.groups.lead', { name: memberName(g.lead) })}` : '',
+                g.members.length ? ` — ${t('admin.groups.members', { names: g.members.map(memberName).join(', ') })}` : '',
+                g.due ? ` — ${t('admin.groups.due', { date: g.due })}` : '')))
+                : h('p', { class: 'muted' }, t('admin.groups.none')),
+            h('details', { class: 'paper', id: 'group-new' }, h('summary', {}, t('admin.groups.new')),
+                h('div', { class: 'field' }, h('label', { for: 'group-name' }, t('admin.groups.name')), name),
+                h('div', { class: 'field' }, h('label', { for: 'group-lead' }, t('admin.groups.leadLabel')), lead),
+                h('div', { class: 'field' }, h('label', { for: 'group-due' }, t('admin.groups.dueLabel')), due),
+                h('p', { class: 'actions' }, create)),
+            h('h4', {}, t('admin.actions.title')),
+            st.actions?.length ? h('ul', { id: 'open-actions', class: 'register' }, st.actions.map((a) => h('li',
+                { dataset: { action: `${a.meeting}/${a.action}` } }, h('strong', {}, a.title),
+                ` — ${a.owner_name || a.owner} — ${a.due ? t('followup.due', { date: a.due }) : t('followup.noDue')}`,
+                ` — ${t(`followup.status.${a.status}`)}`,
+                ` — ${t('admin.actions.meeting', { title: st.meetings?.find((m) => m.id === a.meeting)?.title || a.meeting })}`)))
+                : h('p', { class: 'muted' }, t('admin.actions.none')),
         ];
     }
 
@@ -509,7 +567,7 @@ export function secretariatView({ getToken, announce }) {
             commissionsTable(),
             st.commission ? h('div', { class: 'year-commission' },
                 h('h3', { id: 'year-commission-h', tabindex: '-1' }, st.commission.name),
-                ...rosterPart(), ...(st.meetings ? meetingsPart() : [])) : null,
+                ...rosterPart(), ...(st.meetings ? meetingsPart() : []), ...groupsPart()) : null,
             st.snap ? prepPart() : null,
             h('p', { class: 'form-status', role: 'status', id: 'year-status' }, st.status));
     }
