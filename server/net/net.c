@@ -35,6 +35,12 @@
  * first loop to send a message has the hub's buffer, the others a copy made
  * once per hub turn.
  *
+ * A loop waits with lws's poll() loop, which scans all its sockets at each
+ * wake-up, or (--event-loop epoll) with a libev loop of its own lent to lws
+ * as a foreign loop and run one round at a time (loop_service()): a wake-up
+ * then costs what is ready, but every message costs two epoll_ctl() (lws
+ * starts and stops the write watcher), so poll stays the default.
+ *
  * Sessions and requests are heap handles that outlive their wsi: the hub
  * may still send to a connection that its loop has just seen close. A loop
  * frees a handle only on the hub's `release`, which follows every op the
