@@ -84,6 +84,8 @@ struct client {
     int64_t ack_seq;
     int64_t t_ack;
     int ack_err;
+    int mtg;           /* its meeting (--meetings) */
+    int64_t t_cmd;     /* meetings scenario: when the chair's command went out */
     /* input: a frame cut by the end of a read waits here */
     uint8_t *in;
     size_t inlen, incap;
@@ -118,6 +120,9 @@ struct opts {
     int cmds;
     int join_timeout_s;
     int members;
+    int meetings;
+    int cmd_interval_ms;
+    int duration_s;
     bool verbose;
 };
 
@@ -132,6 +137,9 @@ static struct opts o = {
     .interval_ms = 200,
     .size = 150,
     .scenarios = "join,idle,burst,reconnect,vote,record",
+    .meetings = 1,
+    .cmd_interval_ms = 2000,
+    .duration_s = 60,
     .protocol_doc = "proto/PROTOCOL.md",
     .label = "concerto",
     .sources = 8,
@@ -147,6 +155,7 @@ static int ep;
 static uint8_t scratch[SCRATCH];
 static char path_buf[256];
 static char meeting_id[64];
+static char (*mpath)[96]; /* the WebSocket path of each meeting (--meetings) */
 static bool with_secretary; /* client 1 is the secretary (record scenario) */
 static char vote_id[40];
 static int64_t vote_voted = -1; /* "voted" of the vote.closed event */
@@ -492,13 +501,23 @@ setup_meeting(void)
     }
     free(r);
 
-    snprintf(body, sizeof(body), "{\"commission\":\"%s\",\"title\":\"Bench\"}", cid);
+    int cpm = ncl / o.meetings; /* clients per meeting */
+    mpath = xrealloc(NULL, sizeof(*mpath) * (size_t)o.meetings);
+    char(*tokens)[48] = xrealloc(NULL, sizeof(*tokens) * (size_t)nm);
+    for (int m = 0; m < o.meetings; m++) {
+    char mid[64];
+    snprintf(body, sizeof(body), "{\"commission\":\"%s\",\"title\":\"Bench %d\"}", cid, m);
     st = http_request("POST", "/api/meetings", "application/json", body, strlen(body), &r, &rl);
-    if (st != 201 || !str_after(r, rl, "\"id\":\"", meeting_id, sizeof(meeting_id))) {
+    if (st != 201 || !str_after(r, rl, "\"id\":\"", mid, sizeof(mid))) {
         die("create meeting: HTTP %d %.200s", st, r);
     }
+    if (m == 0) {
+        memcpy(meeting_id, mid, sizeof(meeting_id));
+    }
+    snprintf(mpath[m], sizeof(mpath[m]), "/ws?meeting=%s", mid);
 
     free(r);
+    if (m == 0) {
     int64_t ts = now_ns();
     snprintf(path, sizeof(path), "/api/meetings/%s", meeting_id);
     st = http_request("GET", path, "application/json", "", 0, &r, &rl);
@@ -507,15 +526,16 @@ setup_meeting(void)
     if (st != 200) {
         die("get meeting: HTTP %d %.200s", st, r);
     }
+    free(r);
+    }
 
-    snprintf(path, sizeof(path), "/api/meetings/%s/invitations", meeting_id);
+    snprintf(path, sizeof(path), "/api/meetings/%s/invitations", mid);
     st = http_request("POST", path, "application/json", "{}", 2, &r, &rl);
     if (st != 201) {
         die("invitations: HTTP %d %.200s", st, r);
     }
     /* Each invitation object lists role before token. */
     int got = 0, member = 1;
-    char(*tokens)[48] = xrealloc(NULL, sizeof(*tokens) * (size_t)nm);
     const char *p = r, *end = r + rl;
     char role[32], token[64];
     while (p < end) {
@@ -541,17 +561,21 @@ setup_meeting(void)
     if (got != nm || member != nm) {
         die("expected %d invitations with one chair, got %d", nm, got);
     }
-    for (int i = 0; i < ncl; i++) {
-        memcpy(cl[i].token, tokens[i % nm], sizeof(cl[i].token));
+    /* Meeting m has clients m * cpm to (m + 1) * cpm - 1, its first the chair. */
+    for (int i = m * cpm; i < (m + 1) * cpm; i++) {
+        memcpy(cl[i].token, tokens[(i - m * cpm) % nm], sizeof(cl[i].token));
+        cl[i].mtg = m;
+        cl[i].chair = i == m * cpm;
     }
-    cl[0].chair = true;
+    }
     free(tokens);
     snprintf(path_buf, sizeof(path_buf), "/ws?meeting=%s", meeting_id);
     o.path = path_buf;
-    say("setup: meeting %s with %d participants (1 chair) for %d clients in %.0f ms; one snapshot "
-        "(GET) %.1f ms, %zu bytes\n",
-        meeting_id, nm, ncl, ms_since(t0), snapshot_ms, snapshot_bytes);
-    jput(",\"setup\":{\"participants\":%d,\"snapshot_bytes\":%zu", nm, snapshot_bytes);
+    say("setup: %d meeting(s) (the first %s) with %d participants (1 chair) for %d clients in "
+        "%.0f ms; one snapshot (GET) %.1f ms, %zu bytes\n",
+        o.meetings, meeting_id, nm, ncl, ms_since(t0), snapshot_ms, snapshot_bytes);
+    jput(",\"setup\":{\"participants\":%d,\"meetings\":%d,\"snapshot_bytes\":%zu", nm,
+         o.meetings, snapshot_bytes);
     jnum("snapshot_ms", snapshot_ms);
     jput("}");
 }
@@ -783,6 +807,9 @@ record_burst(struct client *c, int64_t k)
     }
 }
 
+static void meetings_delivery(struct client *c, int64_t v);
+static void meetings_ack(struct client *c);
+
 static void
 on_concerto_message(struct client *c, const char *m, size_t len)
 {
@@ -805,6 +832,7 @@ on_concerto_message(struct client *c, const char *m, size_t len)
         if (find(m, len, "\"type\":\"meeting.configured\"")) {
             int64_t v = int_after(m, len, "\"speaking_time\":", -1);
             record_burst(c, v);
+            meetings_delivery(c, v);
             if (v >= RESUME_BASE && v < RESUME_BASE + 8) {
                 c->away |= 1u << (v - RESUME_BASE);
             }
@@ -844,6 +872,7 @@ on_concerto_message(struct client *c, const char *m, size_t len)
         if (int_after(m, len, "\"id\":", -2) == c->ack_id) {
             c->t_ack = now_ns();
             c->ack_seq = int_after(m, len, "\"seq\":", -1);
+            meetings_ack(c);
         }
     } else if (strncmp(t, "error\"", 6) == 0) {
         c->errs++;
@@ -1067,7 +1096,7 @@ on_connected(struct client *c)
                      "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
-                     o.path, o.host, o.port, o.subprotocol);
+                     mpath ? mpath[c->mtg] : o.path, o.host, o.port, o.subprotocol);
     c->state = C_UPGRADING;
     queue_raw(c, req, (size_t)n);
     flush_out(c);
@@ -1639,6 +1668,173 @@ scenario_cmds(void)
     free(left);
 }
 
+/* Many meetings at once (--meetings N, --members each, usually 30): every
+ * meeting's chair sends one command every --cmd-interval-ms (2 s), the
+ * meetings' phases spread evenly over the interval, for --duration s. A
+ * command is a meeting.configure that every participant of its meeting
+ * receives as an event: per command, the chair's ack and each delivery are
+ * timed from its send. Two seconds is a busy meeting's pace and more: in a
+ * meeting of 30 an event (turn given or ended, ballot count, vote opened or
+ * closed, minutes entry, someone joining or dropping out) comes every few
+ * seconds at its busiest, most of the time far less often. Reported: ack and
+ * delivery p50/p99/max, commands and events per second, the server's CPU
+ * (user + system, /proc/PID/stat) over the run and its RSS at the end, and
+ * the worst delivery of each second, where waves of work show. */
+#define MEET_BASE 2000 /* speaking_time of command k of a meeting is MEET_BASE + k */
+static int mt_ncmd;             /* commands per meeting, 0 outside the scenario */
+static int64_t mt_start;
+static int64_t *mt_sent;        /* [meeting * mt_ncmd + k] */
+static float *mt_deliv, *mt_acks;
+static size_t mt_ndeliv, mt_nacks, mt_capdeliv;
+static float *mt_sec_max;       /* worst delivery of each second of the run (ms) */
+static int mt_nsec;
+
+static void
+meetings_delivery(struct client *c, int64_t v)
+{
+    int64_t k = v - MEET_BASE;
+    if (!mt_ncmd || k < 0 || k >= mt_ncmd || !mt_sent[c->mtg * mt_ncmd + k]) {
+        return;
+    }
+    int64_t now = now_ns();
+    float ms = (float)((double)(now - mt_sent[c->mtg * mt_ncmd + k]) / 1e6);
+    if (mt_ndeliv < mt_capdeliv) {
+        mt_deliv[mt_ndeliv++] = ms;
+    }
+    int sec = (int)((now - mt_start) / 1000000000);
+    if (sec >= 0 && sec < mt_nsec && ms > mt_sec_max[sec]) {
+        mt_sec_max[sec] = ms;
+    }
+}
+
+static void
+meetings_ack(struct client *c)
+{
+    if (mt_ncmd && c->chair && c->t_cmd) {
+        mt_acks[mt_nacks++] = (float)((double)(c->t_ack - c->t_cmd) / 1e6);
+        c->t_cmd = 0;
+    }
+}
+
+static double
+fquantile(const float *v, size_t n, double q, double *out_max)
+{
+    double *d = xrealloc(NULL, sizeof(double) * (n ? n : 1));
+    double mx = 0;
+    for (size_t i = 0; i < n; i++) {
+        d[i] = v[i];
+        mx = d[i] > mx ? d[i] : mx;
+    }
+    double r = quantile(d, n, q);
+    free(d);
+    if (out_max) {
+        *out_max = n ? mx : NAN;
+    }
+    return r;
+}
+
+static void
+scenario_meetings(void)
+{
+    int M = o.meetings, cpm = ncl / M;
+    int64_t period = (int64_t)o.cmd_interval_ms * 1000000;
+    mt_ncmd = (int)((int64_t)o.duration_s * 1000 / o.cmd_interval_ms);
+    if (mt_ncmd < 1) {
+        mt_ncmd = 1;
+    }
+    mt_sent = xrealloc(NULL, sizeof(int64_t) * (size_t)M * (size_t)mt_ncmd);
+    memset(mt_sent, 0, sizeof(int64_t) * (size_t)M * (size_t)mt_ncmd);
+    mt_capdeliv = (size_t)M * (size_t)mt_ncmd * (size_t)cpm;
+    mt_deliv = xrealloc(NULL, sizeof(float) * mt_capdeliv);
+    mt_acks = xrealloc(NULL, sizeof(float) * (size_t)M * (size_t)mt_ncmd);
+    mt_nsec = o.duration_s + 10;
+    mt_sec_max = xrealloc(NULL, sizeof(float) * (size_t)mt_nsec);
+    memset(mt_sec_max, 0, sizeof(float) * (size_t)mt_nsec);
+    int *next = xrealloc(NULL, sizeof(int) * (size_t)M);
+    memset(next, 0, sizeof(int) * (size_t)M);
+    uint64_t rec0 = n_reconnects, err0 = n_errors;
+    long sent = 0, not_ready = 0;
+    double cpu0 = cpu_ms(o.server_pid);
+    mt_start = now_ns();
+    int64_t end = mt_start + (int64_t)mt_ncmd * period;
+    while (now_ns() < end) {
+        int64_t now = now_ns();
+        for (int m = 0; m < M; m++) {
+            int64_t due = mt_start + (int64_t)m * period / M + (int64_t)next[m] * period;
+            if (next[m] >= mt_ncmd || now < due) {
+                continue;
+            }
+            struct client *c = &cl[m * cpm];
+            int k = next[m]++;
+            if (c->state != C_READY) {
+                not_ready++;
+                continue;
+            }
+            char key[48], body[64];
+            snprintf(key, sizeof(key), "m%d-%d-%" PRId64, m, k, now % 1000000007);
+            snprintf(body, sizeof(body), "{\"speaking_time\":%d}", MEET_BASE + k);
+            mt_sent[m * mt_ncmd + k] = now_ns();
+            c->t_cmd = mt_sent[m * mt_ncmd + k];
+            send_cmd(c, "meeting.configure", key, body);
+            sent++;
+        }
+        poll_once(1);
+    }
+    /* The last commands' deliveries. */
+    run_until(never, now_ns() + 1000000000);
+    double wall = ms_since(mt_start);
+    double cpu = cpu_ms(o.server_pid) - cpu0;
+    long rss = rss_kib(o.server_pid);
+    double amax, dmax;
+    double a50 = fquantile(mt_acks, mt_nacks, 0.5, &amax), a99 = fquantile(mt_acks, mt_nacks, 0.99, NULL);
+    double d50 = fquantile(mt_deliv, mt_ndeliv, 0.5, &dmax);
+    double d99 = fquantile(mt_deliv, mt_ndeliv, 0.99, NULL);
+    long expected = sent * cpm;
+    double run_s = (double)mt_ncmd * (double)o.cmd_interval_ms / 1000.0;
+    say("%-10s %d meetings x %d: %ld commands (%.1f/s), %zu acked: p50 %.1f ms, p99 %.1f ms, max "
+        "%.1f ms; %zu of %ld deliveries (%.0f events/s): p50 %.1f ms, p99 %.1f ms, max %.1f ms; "
+        "server CPU %.0f ms over %.1f s (%.1f %% of a core, %.2f ms per command), RSS %ld KiB; "
+        "reconnects %" PRIu64 ", errors %" PRIu64 "\n",
+        "meetings", M, cpm, sent, sent / run_s, mt_nacks, a50, a99, amax, mt_ndeliv, expected,
+        (double)mt_ndeliv / run_s, d50, d99, dmax, cpu, wall / 1000.0,
+        cpu / wall * 100.0, sent ? cpu / (double)sent : NAN, rss, n_reconnects - rec0,
+        n_errors - err0);
+    say("%-10s worst delivery by second (ms):", "");
+    for (int i = 0; i < mt_nsec && i < (int)(wall / 1000.0); i++) {
+        say(" %.0f", mt_sec_max[i]);
+    }
+    say("\n");
+    jput(",\"meetings\":{\"meetings\":%d,\"per_meeting\":%d,\"commands\":%ld,\"acked\":%zu,"
+         "\"not_ready\":%ld,\"deliveries\":%zu,\"expected\":%ld,\"reconnects\":%" PRIu64
+         ",\"errors\":%" PRIu64 ",\"rss_kib\":%ld",
+         M, cpm, sent, mt_nacks, not_ready, mt_ndeliv, expected, n_reconnects - rec0,
+         n_errors - err0, rss);
+    jnum("interval_ms", o.cmd_interval_ms);
+    jnum("run_s", run_s);
+    jnum("commands_per_s", sent / run_s);
+    jnum("events_per_s", (double)mt_ndeliv / run_s);
+    jnum("ack_p50_ms", a50);
+    jnum("ack_p99_ms", a99);
+    jnum("ack_max_ms", amax);
+    jnum("deliv_p50_ms", d50);
+    jnum("deliv_p99_ms", d99);
+    jnum("deliv_max_ms", dmax);
+    jnum("server_cpu_ms", o.server_pid > 0 ? cpu : NAN);
+    jnum("cpu_pct", o.server_pid > 0 ? cpu / wall * 100.0 : NAN);
+    jnum("cpu_ms_per_cmd", o.server_pid > 0 && sent ? cpu / (double)sent : NAN);
+    jput(",\"worst_by_second_ms\":[");
+    for (int i = 0; i < mt_nsec && i < (int)(wall / 1000.0); i++) {
+        jput("%s%.1f", i ? "," : "", mt_sec_max[i]);
+    }
+    jput("]}");
+    mt_ncmd = 0;
+    free(next);
+    free(mt_sent);
+    free(mt_deliv);
+    free(mt_acks);
+    free(mt_sec_max);
+}
+
 /* Once every member has the vote.opened event, every member casts one
  * ballot, spread evenly over one second; each is acked after its commit.
  * Then the chair closes the vote: the result must count every acked
@@ -1992,7 +2188,8 @@ usage(void)
             "               [--bursts N] [--interval-ms N] [--size BYTES] [--server-pid PID]\n"
             "               [--path P] [--subprotocol S] [--sources N] [--window N]\n"
             "               [--timeout S] [--cmds N] [--protocol-doc FILE] [--json FILE]\n"
-            "               [--label NAME] [--members M] [--join-timeout S]\n");
+            "               [--label NAME] [--members M] [--join-timeout S]\n"
+            "               [--meetings N] [--cmd-interval-ms N] [--duration S]\n");
     exit(2);
 }
 
@@ -2037,6 +2234,12 @@ parse_args(int argc, char **argv)
             o.join_timeout_s = atoi(v);
         } else if (OPT("--members")) {
             o.members = atoi(v);
+        } else if (OPT("--meetings")) {
+            o.meetings = atoi(v);
+        } else if (OPT("--cmd-interval-ms")) {
+            o.cmd_interval_ms = atoi(v);
+        } else if (OPT("--duration")) {
+            o.duration_s = atoi(v);
         } else if (OPT("--cmds")) {
             o.cmds = atoi(v);
         } else if (OPT("--protocol-doc")) {
@@ -2056,8 +2259,13 @@ parse_args(int argc, char **argv)
         o.window < 1) {
         usage();
     }
-    if (o.members <= 0 || o.members > o.clients) {
-        o.members = o.clients;
+    if (o.meetings < 1 || o.meetings > o.clients / 2 || o.cmd_interval_ms < 1 ||
+        o.duration_s < 1) {
+        usage();
+    }
+    o.clients -= o.clients % o.meetings; /* as many clients in every meeting */
+    if (o.members <= 0 || o.members > o.clients / o.meetings) {
+        o.members = o.clients / o.meetings;
     }
     if (!o.subprotocol) {
         o.subprotocol = o.target == T_CONCERTO ? "concerto.v1" : "bench";
@@ -2113,6 +2321,7 @@ main(int argc, char **argv)
         cl[0].chair = true;
     }
     if (scenario_on("join") || scenario_on("burst") || scenario_on("reconnect") ||
+        scenario_on("meetings") ||
         scenario_on("idle") || scenario_on("vote") || scenario_on("cmds") ||
         scenario_on("record")) {
         scenario_join();
@@ -2138,6 +2347,9 @@ main(int argc, char **argv)
         }
         if (scenario_on("cmds")) {
             scenario_cmds();
+        }
+        if (scenario_on("meetings")) {
+            scenario_meetings();
         }
         if (scenario_on("vote")) {
             scenario_vote();

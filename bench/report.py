@@ -2,7 +2,9 @@
 """Summarise the runs of bench/run.sh: a table on stdout and a JSON file.
 
 Input: one JSON object per line, as written by loadgen --json (labels
-concerto_join, concerto, bare_lws, node_ws) and by run.sh (callgrind).
+concerto_join, concerto, concerto_meetingsM, bare_lws, node_ws) and by
+run.sh (callgrind). The many-meetings runs get a table of their own, one
+column per M (and per server with BENCH_BEFORE).
 Each figure is the median over runs; "worst" is the worst run. Latency
 figures inside a run are already per-run p50 and p99 over bursts or clients.
 """
@@ -233,6 +235,39 @@ def build(runs, a, sfx):
     return rows, targets
 
 
+MEETING_FIGURES = (
+    ("commands/s", "commands_per_s", 1), ("events/s", "events_per_s", 0),
+    ("ack p50 (ms)", "ack_p50_ms", 1), ("ack p99 (ms)", "ack_p99_ms", 1),
+    ("ack max (ms)", "ack_max_ms", 1), ("delivery p50 (ms)", "deliv_p50_ms", 1),
+    ("delivery p99 (ms)", "deliv_p99_ms", 1), ("delivery max (ms)", "deliv_max_ms", 1),
+    ("server CPU (% of a core)", "cpu_pct", 1), ("server CPU per command (ms)", "cpu_ms_per_cmd", 2),
+    ("server RSS (MiB)", "rss_kib", 0), ("deliveries missing", "missing", 0),
+)
+
+
+def meetings_table(runs):
+    """Rows (figure, value per column) and the columns, "M" or "M before"."""
+    labels = sorted({r["label"] for r in runs if r.get("label", "").startswith("concerto_meetings")},
+                    key=lambda x: (int(x[len("concerto_meetings"):].split("_")[0]), x))
+    if not labels:
+        return [], []
+    for r in runs:
+        mt = r.get("meetings")
+        if isinstance(mt, dict) and "expected" in mt:
+            mt["missing"] = mt["expected"] - mt["deliveries"]
+    cols = [lb[len("concerto_meetings"):].replace("_before", " before") for lb in labels]
+    rows = []
+    for name, key, digits in MEETING_FIGURES:
+        vals = []
+        for lb in labels:
+            v = med(series(runs, lb, "meetings." + key))
+            if v is not None and key == "rss_kib":
+                v = v / 1024
+            vals.append(fmt(v, "", digits))
+        rows.append((name,) + tuple(vals))
+    return rows, cols
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("runfile")
@@ -275,7 +310,18 @@ def main():
         if i == 0:
             print("  ".join("-" * w[k] for k in range(len(cols))))
 
+    mrows, mcols = meetings_table(runs)
+    if mrows:
+        print("\nmany meetings of 30 (median over runs), by meetings:")
+        mt = [("figure",) + tuple(mcols)] + mrows
+        mw = [max(len(str(r[i])) for r in mt) for i in range(len(mt[0]))]
+        for i, r in enumerate(mt):
+            print("  ".join(str(r[k]).ljust(mw[k]) for k in range(len(r))).rstrip())
+            if i == 0:
+                print("  ".join("-" * mw[k] for k in range(len(r))))
+
     out = {"machine": mach, "config": vars(a), "targets": targets,
+           "meetings": [dict(zip(("figure",) + tuple(mcols), r)) for r in mrows],
            "load1": loads,
            "table": [dict(zip(cols[:-1] + ("verdict",), r)) for r in table[1:]], "runs": runs}
     with open(a.out, "w") as f:

@@ -16,6 +16,9 @@
 #                          what the other threads bring)
 #   concerto, record       a secretary writes minutes up to 50,000 events; the
 #                          first GET of the record builds and signs it
+#   concerto, meetings     for each M of BENCH_MEETINGS, M meetings of 30
+#                          participants, each chair sending a command every
+#                          2 s for BENCH_MEETINGS_DURATION s (loadgen.c says why)
 #   bare lws, node ws      the same clients: join, idle memory, broadcast burst;
 #                          bare lws on one thread, then on BENCH_THREADS
 #
@@ -26,6 +29,9 @@
 # BENCH_INTERVAL_MS=200 BENCH_SIZE=150 BENCH_JOIN_TIMEOUT=60
 # BENCH_FANOUT_MEMBERS=100 BENCH_CALLGRIND=1 BENCH_PORT=18000 BENCH_BUILD=DIR
 # BENCH_THREADS=<cores, at most 8> (Concerto's --threads, as its default).
+# BENCH_EVENT_LOOP=poll|epoll (Concerto's --event-loop; empty: its default).
+# BENCH_MEETINGS="100 300" BENCH_MEETINGS_DURATION=40 (the many-meetings runs).
+# BENCH_PARTS=members,fanout,record,meetings,baselines,callgrind: which parts run.
 # BENCH_BEFORE=PATH also runs every Concerto scenario against another server
 # binary (an earlier build) in the same runs, alternating which goes first,
 # so that the table compares both under the same conditions.
@@ -55,6 +61,11 @@ FANOUT_MEMBERS=${BENCH_FANOUT_MEMBERS:-100}
 CALLGRIND=${BENCH_CALLGRIND:-1}
 PORT=${BENCH_PORT:-18000}
 THREADS=${BENCH_THREADS:-$(n=$(nproc); echo $((n > 8 ? 8 : n)))}
+EVENT_LOOP=${BENCH_EVENT_LOOP:-}
+MEETINGS=${BENCH_MEETINGS:-100 300}
+MEETINGS_DURATION=${BENCH_MEETINGS_DURATION:-40}
+PARTS=,${BENCH_PARTS:-members,fanout,record,meetings,baselines,callgrind},
+part() { [[ $PARTS == *",$1,"* ]]; }
 BEFORE=${BENCH_BEFORE:-}
 if [[ -n $BEFORE && ! -x $BEFORE ]]; then
     printf 'BENCH_BEFORE=%s is not an executable\n' "$BEFORE" >&2
@@ -160,6 +171,9 @@ start_concerto() { # dir port [wrapper...]; serve options in SERVE_ARGS, binary 
     if "$BIN" serve --help | grep -q -- --threads; then # an earlier build may not know it
         threads=(--threads "${SERVE_THREADS:-$THREADS}")
     fi
+    if [[ -n $EVENT_LOOP ]] && "$BIN" serve --help | grep -q -- --event-loop; then
+        threads+=(--event-loop "$EVENT_LOOP")
+    fi
     "$@" "$BIN" serve --listen "127.0.0.1:$port" --db "$dir/db" --key "$dir/signing.key" \
         --web "$ROOT/web" "${threads[@]}" ${SERVE_ARGS[@]+"${SERVE_ARGS[@]}"} \
         2>"$dir/server.log" >"$dir/server.out" &
@@ -174,12 +188,16 @@ common=(--clients "$CLIENTS" --bursts "$BURSTS" --interval-ms "$INTERVAL" --size
 concerto_suite() { # binary sfx run port
     local sfx=$2 run=$3 p=$4
     BIN=$1
+    if part members; then
     say "--- concerto$sfx: join storm, idle, vote storm ($CLIENTS members)"
     start_concerto "$WORK/c$run$sfx-join" "$p"
     "$LOADGEN" --target concerto --port "$p" --admin-token "$TOKEN" --server-pid "$SPID" \
         --label "concerto_join$sfx" --scenarios join,idle,vote --join-timeout "$JOIN_TIMEOUT" \
         "${common[@]}" >&2
     stop_server "join storm$sfx"
+    fi
+
+    if part fanout; then
 
     say "--- concerto$sfx: idle, burst, reconnect ($FANOUT_MEMBERS participants)"
     start_concerto "$WORK/c$run$sfx" "$((p + 1))"
@@ -198,6 +216,26 @@ concerto_suite() { # binary sfx run port
             --scenarios join,idle,burst,reconnect "${common[@]}" >&2
         stop_server "concerto on one thread"
     fi
+    fi
+
+    if part meetings; then
+    local m
+    for m in $MEETINGS; do
+        if (($(ulimit -n) < m * 30 + 1000)); then
+            say "--- concerto$sfx: $m meetings skipped: open file limit $(ulimit -n)"
+            continue
+        fi
+        say "--- concerto$sfx: $m meetings of 30, a command every 2 s in each"
+        start_concerto "$WORK/c$run$sfx-m$m" "$((p + 8))"
+        "$LOADGEN" --target concerto --port "$((p + 8))" --admin-token "$TOKEN" --server-pid "$SPID" \
+            --label "concerto_meetings$m$sfx" --clients "$((m * 30))" --meetings "$m" \
+            --scenarios meetings --duration "$MEETINGS_DURATION" --join-timeout "$JOIN_TIMEOUT" \
+            --protocol-doc "$ROOT/proto/PROTOCOL.md" --json "$RUNFILE" >&2
+        stop_server "meetings $m$sfx"
+    done
+    fi
+
+    part record || return 0
 
     say "--- concerto$sfx: record of a 50,000-event meeting"
     # The secretary fills the log faster than a person could: lift the
@@ -225,6 +263,7 @@ for run in $(seq "$RUNS"); do
         concerto_suite "$BEFORE" _before "$run" "$((p + 5))"
     fi
 
+    part baselines || continue
     say "--- bare libwebsockets"
     loadavg bare_lws
     "$BARE" "$((p + 2))" >"$WORK/bare.out" 2>&1 &
@@ -279,7 +318,7 @@ callgrind_ballots() { # binary sfx
         "$2" "$members" "$(((members - 1) * (k2 - k1)))" "${total[$k1]:-0}" "${total[$k2]:-0}" \
         "$(((${total[$k2]:-0} - ${total[$k1]:-0}) / ((members - 1) * (k2 - k1))))" "$vote_note" >>"$RUNFILE"
 }
-if [[ $CALLGRIND == 1 ]]; then
+if [[ $CALLGRIND == 1 ]] && part callgrind; then
     callgrind_ballots "$CONCERTO" ""
     if [[ -n $BEFORE ]]; then
         callgrind_ballots "$BEFORE" _before

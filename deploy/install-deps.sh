@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(gcc make cmake pkg-config libwebsockets-dev libjansson-dev libsqlite3-dev
-      libsodium-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core)
+      libsodium-dev libev-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(libcmocka-dev python3 python3-websockets python3-pytest python3-jsonschema
          minisign chromium curl valgrind poppler-utils nginx openssl rsync

@@ -83,6 +83,8 @@ static const char usage_serve[] =
     "  --max-document MB   size limit of an uploaded document, 1 to 1024 (default 20)\n"
     "  --threads N         threads serving connections, 1 to 64 (default: one per\n"
     "                      core, at most 8); the meetings' rules run on one of them\n"
+    "  --event-loop poll|epoll  how each thread waits for its sockets (default poll;\n"
+    "                      epoll for many small meetings, poll for very large ones)\n"
     "  --log-connections   log a line for each connection opened, joined, left and\n"
     "                      closed (default: one summary line at most every\n"
     "                      --log-interval seconds; refusals are always logged)\n"
@@ -254,7 +256,7 @@ struct serve_opts {
     const char *listen, *db, *web, *key, *room_base, *public_url, *sendmail, *mail_from, *documents;
     char default_url[300];
     const char *origins[17]; /* NULL-terminated */
-    int norigins, demo, log_connections;
+    int norigins, demo, log_connections, epoll;
     long limits[NLIMITS];
     char addr[128]; /* --listen split into address and port */
     int port;
@@ -278,6 +280,7 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
         O_ORIGIN,
         O_DEMO,
         O_LOGCONN,
+        O_EVLOOP,
         O_LIMIT
     };
     static const struct option opts[] = {
@@ -293,6 +296,7 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
         {"allow-origin", required_argument, NULL, O_ORIGIN},
         {"demo", no_argument, NULL, O_DEMO},
         {"log-connections", no_argument, NULL, O_LOGCONN},
+        {"event-loop", required_argument, NULL, O_EVLOOP},
         {"max-connections", required_argument, NULL, O_LIMIT + MAX_CONN},
         {"max-per-address", required_argument, NULL, O_LIMIT + MAX_PER_ADDR},
         {"msg-rate", required_argument, NULL, O_LIMIT + MSG_RATE},
@@ -335,6 +339,11 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
             o->demo = 1;
         } else if (c == O_LOGCONN) {
             o->log_connections = 1;
+        } else if (c == O_EVLOOP) {
+            if (strcmp(optarg, "poll") != 0 && strcmp(optarg, "epoll") != 0) {
+                return bad_usage("serve", "--event-loop takes poll or epoll");
+            }
+            o->epoll = strcmp(optarg, "epoll") == 0;
         } else if (c == 'h') {
             fputs(usage_serve, stdout);
             return 0;
@@ -462,7 +471,8 @@ cmd_serve(int argc, char **argv)
                               .threads = (int)o.limits[THREADS],
                               .document_max = (size_t)(o.limits[MAX_DOCUMENT] ? o.limits[MAX_DOCUMENT]
                                                                               : 20)
-                                              << 20};
+                                              << 20,
+                              .epoll = o.epoll};
     if (!ncfg.threads) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         ncfg.threads = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;

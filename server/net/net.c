@@ -35,6 +35,12 @@
  * first loop to send a message has the hub's buffer, the others a copy made
  * once per hub turn.
  *
+ * A loop waits with lws's poll() loop, which scans all its sockets at each
+ * wake-up, or (--event-loop epoll) with a libev loop of its own lent to lws
+ * as a foreign loop and run one round at a time (loop_service()): a wake-up
+ * then costs what is ready, but every message costs two epoll_ctl() (lws
+ * starts and stops the write watcher), so poll stays the default.
+ *
  * Sessions and requests are heap handles that outlive their wsi: the hub
  * may still send to a connection that its loop has just seen close. A loop
  * frees a handle only on the hub's `release`, which follows every op the
@@ -93,6 +99,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ev.h>
 #include <libwebsockets.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -123,7 +130,8 @@ _Static_assert(MSG_PRE >= LWS_PRE, "message headroom must cover LWS_PRE");
 #define DOCUMENT_MAX ((size_t)20 << 20)/* an uploaded document, unless --max-document says */
 #define UPLOADS_IN_FLIGHT 4      /* documents' worth of upload bodies held at once, in all */
 #define REPLY_CHUNK (256u << 10) /* bytes of an answer written per WRITEABLE */
-#define IDLE_PING_MS 30000     /* a WebSocket silent this long is pinged... */
+#define IDLE_PING_MS 30000     /* a WebSocket silent this long is pinged (at the latest)... */
+#define IDLE_PING_MIN_MS 20000 /* ...each after its own delay from here to IDLE_PING_MS... */
 #define IDLE_DROP_MS 70000     /* ...and dropped when silent this long */
 #define ACCEPT_BATCH 64        /* connections accepted per wake of the listener */
 #define LOOPS_MAX 64
@@ -219,6 +227,7 @@ struct loop {
     unsigned idx;
     struct lws_context *ctx;
     struct lws_vhost *vh;
+    struct ev_loop *ev; /* with --event-loop epoll: this loop's, lent to lws */
     pthread_t thread;
     lws_sorted_usec_list_t tick;
     struct ws_session *sessions; /* live WebSocket sessions, for the idle sweep */
@@ -234,7 +243,10 @@ struct loop {
     size_t ncopies, copies_cap;
     atomic_ullong queued;  /* messages waiting in this loop's WebSocket queues */
     atomic_ullong cut_off; /* connections closed for being too slow */
+    uint32_t rng;          /* xorshift state for idle ping delays (this loop only) */
 };
+
+static int32_t ping_delay(struct loop *l);
 
 struct net {
     struct net_config cfg;
@@ -274,6 +286,7 @@ struct ws_session {
     /* and the rest. */
     struct ws_session *prev, *next; /* in loop->sessions while live */
     int64_t heard;    /* when the peer last sent anything (ms) */
+    int32_t ping_after; /* silence before a ping (ms), drawn again for each ping */
     bool hub_known;   /* OP_CONNECT went to the hub: a goodbye is owed */
     bool doomed;      /* refused and to be closed by the hub, after its error: input ignored */
     bool counted;     /* in n->conns and its address slot */
@@ -1296,6 +1309,7 @@ cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
         s->hub_known = true;
         slot->p = s;
         s->heard = net_now_ms();
+        s->ping_after = ping_delay(l);
         s->next = l->sessions;
         if (l->sessions) {
             l->sessions->prev = s;
@@ -2236,7 +2250,23 @@ loop_apply(struct loop *l, struct op *op)
 
 /* --- each loop's second ---------------------------------------------------------- */
 
-/* Ping a WebSocket silent for IDLE_PING_MS, drop one silent for IDLE_DROP_MS;
+/* A delay from IDLE_PING_MIN_MS to IDLE_PING_MS, each connection its own:
+ * the members of a join storm (or of a restart) all fall silent in the same
+ * second, and a fixed delay would ping them all in the same tick, every
+ * time, their pongs with them: a wave of work that delays everything else
+ * in that second. */
+static int32_t
+ping_delay(struct loop *l)
+{
+    uint32_t x = l->rng ? l->rng : 2463534242u + l->idx;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    l->rng = x;
+    return IDLE_PING_MIN_MS + (int32_t)(x % (IDLE_PING_MS - IDLE_PING_MIN_MS + 1));
+}
+
+/* Ping a WebSocket silent for its ping_after (IDLE_PING_MIN_MS to IDLE_PING_MS), drop one silent for IDLE_DROP_MS;
  * nginx's default proxy_read_timeout (60 s) never fires first. Any message
  * or pong counts as hearing from the peer. Sessions and requests the hub
  * could not reach (memory) are closed, or answered 503. */
@@ -2251,7 +2281,7 @@ idle_sweep(struct loop *l, int64_t now)
             ws_close(s, 1011, "server out of memory, resume with since");
             continue;
         }
-        if (s->closing || quiet < IDLE_PING_MS) {
+        if (s->closing || quiet < s->ping_after) {
             continue;
         }
         if (quiet >= IDLE_DROP_MS) {
@@ -2261,6 +2291,7 @@ idle_sweep(struct loop *l, int64_t now)
             lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         } else if (!s->pinged) {
             s->pinged = true;
+            s->ping_after = ping_delay(l);
             s->ping_due = true;
             lws_callback_on_writable(s->wsi);
         }
@@ -2344,6 +2375,7 @@ loop_init(struct net *n, struct loop *l, unsigned idx)
 {
     l->n = n;
     l->idx = idx;
+    l->rng = ((uint32_t)net_now_ms() ^ (idx * 2654435761u)) | 1u;
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* sockets come from accept_some() */
@@ -2351,6 +2383,20 @@ loop_init(struct net *n, struct loop *l, unsigned idx)
     info.user = l;
     info.retry_and_idle_policy = &retry;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    void *foreign[1];
+    if (n->cfg.epoll) {
+        /* A loop of our own per context: lws then leaves the signals alone
+         * (libev lets one loop only watch a signal), and lws_service() is one
+         * ev_run() round, after which the hub and the queues get their turn as
+         * with poll(). */
+        l->ev = ev_loop_new(EVBACKEND_EPOLL);
+        if (!l->ev) {
+            return ERR_IO;
+        }
+        foreign[0] = l->ev;
+        info.foreign_loops = foreign;
+        info.options |= LWS_SERVER_OPTION_LIBEV;
+    }
     info.timeout_secs = (unsigned int)http_timeout(n);
     info.timeout_secs_ah_idle = info.timeout_secs; /* a request's headers: lws's own 10 s otherwise */
     info.max_http_header_data = 4096;
@@ -2434,6 +2480,19 @@ net_attach(struct net *n, struct hub *h)
     n->hub = h;
 }
 
+/* One round of a loop: wait for what is ready and service it; < 0 when lws
+ * fails. lws's own libev runner would run the loop for ever: with
+ * --event-loop epoll the round is ev_run()'s, once. */
+static int
+loop_service(struct loop *l)
+{
+    if (l->ev) {
+        ev_run(l->ev, EVRUN_ONCE);
+        return 0;
+    }
+    return lws_service(l->ctx, 0);
+}
+
 static void *
 loop_main(void *arg)
 {
@@ -2441,7 +2500,7 @@ loop_main(void *arg)
     struct net *n = l->n;
     lws_sul_schedule(l->ctx, 0, &l->tick, on_tick, LWS_US_PER_SEC);
     while (!atomic_load(&n->stop)) {
-        if (lws_service(l->ctx, 0) < 0) {
+        if (loop_service(l) < 0) {
             atomic_store(&n->failed, 1);
             net_stop(n);
             break;
@@ -2468,7 +2527,7 @@ net_run(struct net *n)
     }
     lws_sul_schedule(l0->ctx, 0, &l0->tick, on_tick, LWS_US_PER_SEC);
     while (!atomic_load(&n->stop)) {
-        if (lws_service(l0->ctx, 0) < 0) {
+        if (loop_service(l0) < 0) {
             atomic_store(&n->failed, 1);
             break;
         }
@@ -2537,6 +2596,10 @@ net_free(struct net *n)
         if (l->ctx) {
             lws_context_destroy(l->ctx);
             l->ctx = NULL;
+        }
+        if (l->ev) {
+            ev_loop_destroy(l->ev);
+            l->ev = NULL;
         }
     }
     for (unsigned i = 0; i < n->nloops; i++) {

@@ -25,6 +25,8 @@ struct net_config {
     int http_timeout;            /* seconds to send a whole request (headers, body); 0: 10 */
     int threads;                 /* loops serving connections (threads); < 1: 1 */
     size_t document_max;         /* bytes of an uploaded document; 0: 20 MiB */
+    int epoll;                   /* each loop waits with epoll (lws's libev loop) instead of
+                                    poll(): a wake-up costs what is ready, not every socket */
 };
 
 /* Bind and get ready to serve. On failure, *msg (static) says why in one

@@ -37,6 +37,9 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CONCERTO_BIN", str(REPO / "build" / "concerto"))
 # --threads for every server the suite starts (unless a test sets its own).
 THREADS = os.environ.get("CONCERTO_TEST_THREADS", "2")
+# --event-loop for every server the suite starts (unless a test sets its own);
+# empty: the server's default.
+EVENT_LOOP = os.environ.get("CONCERTO_TEST_EVENT_LOOP", "")
 WEB = os.environ.get("CONCERTO_WEB", str(REPO / "web"))
 SCHEMAS = REPO / "proto" / "schemas"
 
@@ -190,6 +193,8 @@ class Server:
             # Two loops at least, whatever the machine: the paths between
             # threads are tested on a one-core machine too.
             extra = (*extra, "--threads", THREADS)
+        if EVENT_LOOP and "--event-loop" not in extra:
+            extra = (*extra, "--event-loop", EVENT_LOOP)
         cmd = [
             BIN, "serve", "--listen", "127.0.0.1:%d" % self.port, "--db", str(self.db),
             "--web", str(self.web), "--key", str(self.key), *extra,

@@ -112,3 +112,34 @@ def test_the_bare_lws_baseline_on_two_threads_delivers_every_burst_to_every_clie
     res = json.loads(out.read_text().strip().splitlines()[-1])
     assert res["join"]["ready"] == CLIENTS, r.stdout
     assert res["burst"]["missing"] == 0 and res["burst"]["clients"] == CLIENTS, r.stdout
+
+
+@pytest.mark.parametrize("event_loop", ["poll", "epoll"])
+def test_the_many_meetings_scenario_delivers_every_command_to_its_meeting_only(
+        loadgen, tmp_path, event_loop):
+    """Four meetings of ten, each chair a command every 300 ms for 2 s: every
+    command is acked and reaches the ten of its meeting, none of another."""
+    server = Server(tmp_path / "server")
+    token = server.init()
+    server.start("--event-loop", event_loop)
+    out = tmp_path / "run.jsonl"
+    try:
+        r = subprocess.run(
+            [loadgen, "--target", "concerto", "--port", str(server.port), "--admin-token", token,
+             "--clients", "40", "--meetings", "4", "--cmd-interval-ms", "300", "--duration", "2",
+             "--scenarios", "meetings", "--timeout", "30", "--join-timeout", "30",
+             "--server-pid", str(server.proc.pid), "--sources", "2",
+             "--protocol-doc", str(harness.REPO / "proto" / "PROTOCOL.md"), "--json", str(out)],
+            capture_output=True, text=True, timeout=120,
+            env=dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0"))
+    finally:
+        rc = server.stop()
+    assert r.returncode == 0, "loadgen failed (%d):\n%s\n%s" % (r.returncode, r.stdout, r.stderr)
+    assert rc == 0, "the server exited with %s after the run" % rc
+    res = json.loads(out.read_text().strip().splitlines()[-1])
+    mt = res["meetings"]
+    assert mt["meetings"] == 4 and mt["per_meeting"] == 10, r.stdout
+    assert mt["commands"] == 4 * 6 and mt["acked"] == mt["commands"], r.stdout
+    assert mt["deliveries"] == mt["expected"] == mt["commands"] * 10, r.stdout
+    assert mt["errors"] == 0 and res["seq_skips"] == 0 and res["duplicates"] == 0, r.stdout
+    assert mt["cpu_ms_per_cmd"] is not None and mt["rss_kib"] > 0, r.stdout
