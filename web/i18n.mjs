@@ -1840,6 +1840,17 @@ export function formatMeetingDate(value) {
     return Number.isNaN(ms) ? value : formatDateTime(ms);
 }
 
+// A calendar day "YYYY-MM-DD" (a due date) in words: "30 juin 2021",
+// "30 June 2021"; anything else as it is.
+export function formatDay(value) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || '');
+    if (!m) {
+        return value || '';
+    }
+    const day = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], 12));
+    return new Intl.DateTimeFormat(LOCALES[lang], { timeZone: 'UTC', dateStyle: 'long' }).format(day);
+}
+
 function number(options) {
     return new Intl.NumberFormat(LOCALES[lang], options);
 }

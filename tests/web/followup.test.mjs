@@ -42,7 +42,7 @@ test('everyone reads the actions, the chair records and follows them', async () 
         const text = await page.textContent('#followup-list');
         assert.match(text, /Groupe 3 : prévention des impayés et accompagnement social/);
         assert.match(text, /Trois groupes de travail sont constitués/);
-        assert.match(text, /échéance le 2021-05-31/);
+        assert.match(text, /échéance le 31 mai 2021/);
     }
     assert.equal(await member.isVisible('#followup-forms'), false, 'a member records nothing');
     assert.equal(await member.$('#action-status-a1'), null, 'a member changes no status');

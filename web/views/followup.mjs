@@ -13,7 +13,7 @@
 // rows, so that it reads on a 360-pixel phone.
 
 import { h, button, setText } from '../dom.mjs';
-import { t } from '../i18n.mjs';
+import { t, formatDay } from '../i18n.mjs';
 import { request } from '../api.mjs';
 import { agendaOrder, agendaNumbers, followupOf, ACTION_STATUSES } from '../state.mjs';
 
@@ -119,7 +119,7 @@ export function followupView(ctx) {
     }
 
     function actionRow(a) {
-        const due = a.due ? t('followup.due', { date: a.due }) : t('followup.noDue');
+        const due = a.due ? t('followup.due', { date: formatDay(a.due) }) : t('followup.noDue');
         const text = [h('strong', {}, a.title), ' — ', a.owner_name || a.owner, ' — ', due];
         const li = h('li', { class: 'action', dataset: { action: a.action, status: a.status } });
         if (a.origin) {

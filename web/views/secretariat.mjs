@@ -26,7 +26,7 @@
 // of language) keeps what is open. The token is the page's, read at each call.
 
 import { h, fill } from '../dom.mjs';
-import { t, roleName, collegeName, getLang, formatDateTime } from '../i18n.mjs';
+import { t, roleName, collegeName, getLang, formatDateTime, formatDay } from '../i18n.mjs';
 import { request, download } from '../api.mjs';
 import { ACCEPT, formatBytes, formatLabel, uploadDocument } from '../documents.mjs';
 import { noticesView } from './notices.mjs';
@@ -350,7 +350,7 @@ export function secretariatView({ getToken, announce }) {
                 { dataset: { group: g.id } }, h('strong', {}, g.name),
                 g.lead ? ` — ${t('admin.groups.lead', { name: memberName(g.lead) })}` : '',
                 g.members.length ? ` — ${t('admin.groups.members', { names: g.members.map(memberName).join(', ') })}` : '',
-                g.due ? ` — ${t('admin.groups.due', { date: g.due })}` : '')))
+                g.due ? ` — ${t('admin.groups.due', { date: formatDay(g.due) })}` : '')))
                 : h('p', { class: 'muted' }, t('admin.groups.none')),
             h('details', { class: 'paper', id: 'group-new' }, h('summary', {}, t('admin.groups.new')),
                 h('div', { class: 'field' }, h('label', { for: 'group-name' }, t('admin.groups.name')), name),
@@ -360,7 +360,7 @@ export function secretariatView({ getToken, announce }) {
             h('h4', {}, t('admin.actions.title')),
             st.actions?.length ? h('ul', { id: 'open-actions', class: 'register' }, st.actions.map((a) => h('li',
                 { dataset: { action: `${a.meeting}/${a.action}` } }, h('strong', {}, a.title),
-                ` — ${a.owner_name || a.owner} — ${a.due ? t('followup.due', { date: a.due }) : t('followup.noDue')}`,
+                ` — ${a.owner_name || a.owner} — ${a.due ? t('followup.due', { date: formatDay(a.due) }) : t('followup.noDue')}`,
                 ` — ${t(`followup.status.${a.status}`)}`,
                 ` — ${t('admin.actions.meeting', { title: st.meetings?.find((m) => m.id === a.meeting)?.title || a.meeting })}`)))
                 : h('p', { class: 'muted' }, t('admin.actions.none')),
