@@ -76,18 +76,6 @@ authenticate(struct hub *h, const char *bearer, struct who *w)
     return 0;
 }
 
-static void
-answer(struct hub *h, void *req, int status, struct pj *v)
-{
-    char *s = pj_dump(v);
-    pj_free(v);
-    if (!s) {
-        hub_http_fail(h, req, ERR_NOMEM, NULL);
-        return;
-    }
-    hub_http_answer(h, req, status, s);
-}
-
 /* --- commissions ------------------------------------------------------- */
 
 static struct pj *
@@ -189,7 +177,7 @@ commission_create(struct hub *h, void *req, const char *body, size_t len, int64_
     pj_set_str(o, "name", in.name);
     pj_set(o, "colleges", colleges_array(colleges));
     proto_api_commission_clear(&in);
-    answer(h, req, 201, o);
+    hub_http_json(h, req, 201, o);
 }
 
 static void
@@ -216,7 +204,7 @@ commission_get(struct hub *h, void *req, const char *cid)
         hub_http_fail(h, req, rc, NULL);
         return;
     }
-    answer(h, req, 200, o);
+    hub_http_json(h, req, 200, o);
 }
 
 /* Check one roster entry against the commission's colleges; 0 or ERR_INVALID with *why. */
@@ -367,7 +355,7 @@ member_create(struct hub *h, void *req, const char *cid, const char *body, size_
     if (rc == 0) {
         struct pj *o = member_json(id, in.name, m.college, m.role);
         pj_set_str(o, "email", m.email);
-        answer(h, req, 201, o);
+        hub_http_json(h, req, 201, o);
     } else if (m.field) {
         fail_at(h, req, rc, m.why, 0, m.field, m.reason);
     } else {
@@ -517,7 +505,7 @@ members_csv(struct hub *h, void *req, const char *cid, const char *body, size_t 
     } else {
         struct pj *o = pj_object();
         pj_set(o, "members", ci.out);
-        answer(h, req, 201, o);
+        hub_http_json(h, req, 201, o);
     }
     free(name);
     free(colleges);
@@ -551,7 +539,7 @@ commissions_list(struct hub *h, void *req)
     }
     struct pj *o = pj_object();
     pj_set(o, "commissions", list);
-    answer(h, req, 200, o);
+    hub_http_json(h, req, 200, o);
 }
 
 struct meeting_rows {
@@ -632,7 +620,7 @@ commission_meetings(struct hub *h, void *req, const char *cid)
     struct pj *o = pj_object();
     pj_set_str(o, "commission", cid);
     pj_set(o, "meetings", r.list);
-    answer(h, req, 200, o);
+    hub_http_json(h, req, 200, o);
 }
 
 /* --- meetings ------------------------------------------------------------ */
@@ -1088,7 +1076,7 @@ invitations_create(struct hub *h, void *req, struct live *l, const char *body, s
     strlist_clear(&pids);
     struct pj *o = pj_object();
     pj_set(o, "invitations", list);
-    answer(h, req, 201, o);
+    hub_http_json(h, req, 201, o);
 }
 
 static void
@@ -1111,7 +1099,7 @@ invitations_revoke(struct hub *h, void *req, struct live *l, const char *pid, in
     hub_kick(h, l, pid, "your invitation was revoked");
     struct pj *o = pj_object();
     pj_set_int(o, "revoked", count);
-    answer(h, req, 200, o);
+    hub_http_json(h, req, 200, o);
 }
 
 static int
@@ -1165,7 +1153,7 @@ ballots_list(struct hub *h, void *req, struct live *l, const char *vid)
     pj_set_str(o, "vote", v->id);
     pj_set_str(o, "mode", v->secret ? "secret" : "named");
     pj_set(o, "ballots", list);
-    answer(h, req, 200, o);
+    hub_http_json(h, req, 200, o);
 }
 
 /* The secretariat's routes under a meeting: settings and agenda, seg[0] is
@@ -1281,7 +1269,7 @@ route(struct hub *h, void *req, const char *method, const char *path, const char
         struct pj *o = pj_object();
         pj_set_str(o, "status", "ok");
         pj_set_str(o, "version", VERSION);
-        answer(h, req, 200, o);
+        hub_http_json(h, req, 200, o);
         return;
     }
     if (strlen(path) >= sizeof(buf)) {

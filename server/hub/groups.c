@@ -35,18 +35,6 @@
 
 #define MEMBERS_TEXT (1000 * ID_MAX)
 
-static void
-answer(struct hub *h, void *req, int status, struct pj *v)
-{
-    char *s = pj_dump(v);
-    pj_free(v);
-    if (!s) {
-        hub_http_fail(h, req, ERR_NOMEM, NULL);
-        return;
-    }
-    hub_http_answer(h, req, status, s);
-}
-
 static struct pj *
 group_json(const struct store_group *g)
 {
@@ -88,7 +76,7 @@ hub_groups_list(struct hub *h, void *req, const char *cid)
     struct pj *o = pj_object();
     pj_set_str(o, "commission", cid);
     pj_set(o, "groups", list);
-    answer(h, req, 200, o);
+    hub_http_json(h, req, 200, o);
 }
 
 /* --- creating and editing a group ------------------------------------------ */
@@ -228,7 +216,7 @@ hub_group_put(struct hub *h, void *req, const char *cid, const char *gid, const 
     } else {
         log_line(LOG_INFO, "commission %s: working group %s %s", cid, id,
                  create ? "created" : "edited");
-        answer(h, req, create ? 201 : 200, group_json(&g));
+        hub_http_json(h, req, create ? 201 : 200, group_json(&g));
     }
     free(old);
 out:
@@ -329,5 +317,5 @@ hub_open_actions(struct hub *h, void *req, const char *cid)
     struct pj *o = pj_object();
     pj_set_str(o, "commission", cid);
     pj_set(o, "actions", list);
-    answer(h, req, 200, o);
+    hub_http_json(h, req, 200, o);
 }

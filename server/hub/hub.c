@@ -28,6 +28,7 @@
 #include "../crypto/sec.h"
 #include "../err.h"
 #include "../log.h"
+#include "../proto/pj.h"
 #include "../proto/proto.h"
 #include "../store/store.h"
 #include "../store/wal.h"
@@ -537,6 +538,18 @@ hub_pending_push(struct hub *h, const struct pending *p)
     }
     h->pend[h->npend++] = *p;
     return 0;
+}
+
+void
+hub_http_json(struct hub *h, void *req, int status, struct pj *v)
+{
+    char *s = pj_dump(v);
+    pj_free(v);
+    if (!s) {
+        hub_http_fail(h, req, ERR_NOMEM, NULL);
+        return;
+    }
+    hub_http_answer(h, req, status, s);
 }
 
 void

@@ -164,6 +164,11 @@ void hub_end(struct hub *h, struct live *l, size_t mark, int rc);
 /* Queue an HTTP answer for the end of the turn; steals `body`. */
 void hub_http_answer(struct hub *h, void *req, int status, char *body);
 
+/* The same with a JSON value (steals `v`); 500 internal when it cannot be
+ * written out. */
+struct pj;
+void hub_http_json(struct hub *h, void *req, int status, struct pj *v);
+
 /* Queue a document to download for the end of the turn; steals `body`. */
 void hub_http_file(struct hub *h, void *req, char *body, size_t len, const char *ctype,
                    const char *filename);
