@@ -215,6 +215,8 @@ test('after a reload the commissions and meetings are listed, and a meeting is p
     assert.equal(await page.inputValue('#set-quorum_college'), '0');
     await page.fill('#set-quorum_college', '50');
     await page.fill('#set-grace', '60');
+    assert.equal(await page.inputValue('#set-minutes_approval'), 'same_meeting');
+    await page.selectOption('#set-minutes_approval', 'next_meeting');
     await page.click('#settings-save');
     await page.waitForSelector('#year-status:has-text("Règles enregistrées")');
     for (const title of ['Bilan 2020', 'Feuille de route 2021', 'Questions diverses']) {
@@ -241,6 +243,7 @@ test('after a reload the commissions and meetings are listed, and a meeting is p
     assert.deepEqual(snap.agenda.map((i) => i.title), ['Feuille de route 2021 : trois groupes', 'Bilan 2020']);
     assert.equal(snap.settings.quorum_college, 50);
     assert.equal(snap.settings.grace, 60);
+    assert.equal(snap.settings.minutes_approval, 'next_meeting');
 
     assert.deepEqual(await seriousViolations(page), []);
     for (const [width, height] of [[1366, 768], [360, 740]]) {

@@ -418,10 +418,18 @@ export function secretariatView({ getToken, announce }) {
                 : h('div', { class: 'field' }, h('label', { for: id }, t(`admin.set.${k}`)), input,
                     h('p', { class: 'help', id: `${id}-help` }, t(`admin.set.${k}Help`)));
         });
+        // Who approves the minutes: the chair in this meeting, or the next
+        // meeting by its own vote (PROTOCOL.md 6.1, 6.7).
+        const approval = h('select', { id: 'set-minutes_approval', name: 'set-minutes_approval',
+            disabled: open, 'aria-describedby': 'set-minutes_approval-help' },
+        ['next_meeting', 'same_meeting'].map((v) => h('option', { value: v,
+            selected: (s.minutes_approval || 'same_meeting') === v }, t(`admin.set.approval.${v}`))));
         const form = h('form', { id: 'settings-form' },
             h('h4', {}, t('admin.set.title')),
             open ? h('p', { class: 'help', id: 'settings-open' }, t('admin.set.open')) : null,
             ...fields,
+            h('div', { class: 'field' }, h('label', { for: 'set-minutes_approval' }, t('admin.set.minutes_approval')),
+                approval, h('p', { class: 'help', id: 'set-minutes_approval-help' }, t('admin.set.minutes_approvalHelp'))),
             open ? null : h('div', { class: 'actions' },
                 h('button', { type: 'submit', class: 'primary', id: 'settings-save' }, t('admin.set.save'))));
         form.addEventListener('submit', (e) => {
@@ -430,6 +438,7 @@ export function secretariatView({ getToken, announce }) {
             for (const [k, type] of SETTINGS) {
                 body[k] = type === 'checkbox' ? inputs[k].checked : Number(inputs[k].value);
             }
+            body.minutes_approval = approval.value;
             change('POST', '/settings', body, 'admin.set.saved');
         });
         return form;
