@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -457,6 +458,15 @@ cmd_serve(int argc, char **argv)
     struct hub *h = NULL;
     char *pubtext = NULL;
     const char *msg = NULL;
+    /* SIGINT and SIGTERM are taken by this thread alone: every thread started
+     * from here on (the WAL's, the record worker's, the loops') inherits them
+     * blocked, and they are unblocked here once the handler is in place. A
+     * signal that comes before waits for it. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     if (serve_open(&o, &st, &wal, &sk)) {
         goto fail;
     }
@@ -530,6 +540,7 @@ cmd_serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
     printf("ready: %s/\n", base);
     fflush(stdout);
     log_line(LOG_INFO, "serving %s on %s (database %s, %d threads)", o.web, o.listen, o.db,

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,7 +340,15 @@ mailer_new(const char *path)
     }
     pthread_mutex_init(&m->mu, NULL);
     pthread_cond_init(&m->cv, NULL);
-    if (pthread_create(&m->thread, NULL, run, m)) {
+    /* the sender never takes SIGINT or SIGTERM (main.c's thread does) */
+    sigset_t stop_signals, before;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &before);
+    int rc = pthread_create(&m->thread, NULL, run, m);
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    if (rc) {
         pthread_mutex_destroy(&m->mu);
         pthread_cond_destroy(&m->cv);
         free(m->path);

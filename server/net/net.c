@@ -2517,6 +2517,14 @@ net_run(struct net *n)
     struct loop *l0 = &n->loops[0];
     unsigned started = 1;
     n->threaded = n->nloops > 1;
+    /* The loops' threads never take SIGINT or SIGTERM: the caller's thread
+     * does (its handler calls net_stop()), so that a handler never runs on a
+     * thread while the caller frees what it touches. */
+    sigset_t stop_signals, before;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &before);
     for (; started < n->nloops; started++) {
         if (pthread_create(&n->loops[started].thread, NULL, loop_main, &n->loops[started])) {
             log_line(LOG_ERROR, "cannot start a network thread");
@@ -2525,6 +2533,7 @@ net_run(struct net *n)
             break;
         }
     }
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
     lws_sul_schedule(l0->ctx, 0, &l0->tick, on_tick, LWS_US_PER_SEC);
     while (!atomic_load(&n->stop)) {
         if (loop_service(l0) < 0) {
