@@ -125,6 +125,11 @@ void hub_http_gone(struct hub *h, void *req);
 /* End of a loop turn: commit, then acknowledge and fan out. Returns the
  * commit's result (0, or the error every pending sender was told). */
 int hub_flush(struct hub *h, int64_t now);
+/* When (ms, the clock of `now`) a flush has something to send without any
+ * new input: a count or attendance message the half-second rate held back
+ * at the last flush. -1 when nothing waits. The network wakes its loop then,
+ * so that the last ballot's count never waits for the one-second tick. */
+int64_t hub_wake_at(const struct hub *h);
 
 /* Create the demo commission and meeting if absent, issue fresh invitation
  * links and print them with `base` (e.g. "http://127.0.0.1:8080") to `out`. */

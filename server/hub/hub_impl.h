@@ -111,6 +111,7 @@ struct hub {
     struct hub_config cfg;
     struct hub_io io;
     struct live *lives;
+    int64_t wake_at; /* hub_wake_at(): a count or attendance held back, or -1 */
     struct pending *pend;
     size_t npend;
     size_t cappend;

@@ -229,14 +229,28 @@ broadcast(struct hub *h, struct live *l, char *text, enum vis vis)
     msg_unref(m);
 }
 
+/* The earlier of `due` and `at` (-1: nothing due). */
+static int64_t
+earliest(int64_t due, int64_t at)
+{
+    return due < 0 || at < due ? at : due;
+}
+
 void
 hub_send_counts(struct hub *h, int64_t now)
 {
+    int64_t due = -1;
     for (struct live *l = h->lives; l; l = l->next) {
         if (l->attendance_dirty && now - l->attendance_sent >= COUNT_INTERVAL_MS) {
             broadcast(h, l, proto_attendance_msg(l->m), VIS_ALL);
             l->attendance_dirty = false;
             l->attendance_sent = now;
+        } else if (l->attendance_dirty) {
+            due = earliest(due, l->attendance_sent + COUNT_INTERVAL_MS);
+        }
+        if (l->count_dirty && now - l->count_sent < COUNT_INTERVAL_MS) {
+            /* held back by the rate: the loop wakes for it (hub_wake_at) */
+            due = earliest(due, l->count_sent + COUNT_INTERVAL_MS);
         }
         if (!l->count_dirty || now - l->count_sent < COUNT_INTERVAL_MS) {
             continue;
@@ -259,4 +273,11 @@ hub_send_counts(struct hub *h, int64_t now)
         l->count_dirty = false;
         l->count_sent = now;
     }
+    h->wake_at = due;
+}
+
+int64_t
+hub_wake_at(const struct hub *h)
+{
+    return h->wake_at;
 }

@@ -230,6 +230,7 @@ struct loop {
     struct ev_loop *ev; /* with --event-loop epoll: this loop's, lent to lws */
     pthread_t thread;
     lws_sorted_usec_list_t tick;
+    lws_sorted_usec_list_t wake; /* loop 0: a flush the hub asked for (hub_wake_at) */
     struct ws_session *sessions; /* live WebSocket sessions, for the idle sweep */
     struct http_req *waiting;    /* requests the hub holds, for lost answers */
     struct handle *owed;         /* goodbyes not yet queued (memory) */
@@ -2314,6 +2315,24 @@ on_tick(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(l->ctx, 0, &l->tick, on_tick, LWS_US_PER_SEC);
 }
 
+/* Nothing to do here: returning from the loop's service runs hub_flush(). */
+static void
+on_wake(lws_sorted_usec_list_t *sul)
+{
+    (void)sul;
+}
+
+/* Wake loop 0 when the hub has something held back (hub_wake_at). */
+static void
+schedule_wake(struct loop *l0, struct hub *h, int64_t now)
+{
+    int64_t at = hub_wake_at(h);
+    if (at >= 0) {
+        int64_t in = at > now ? at - now : 1;
+        lws_sul_schedule(l0->ctx, 0, &l0->wake, on_wake, (lws_usec_t)in * LWS_US_PER_MS);
+    }
+}
+
 /* --- start and stop ---------------------------------------------------------- */
 
 /* The listening socket, with a one-line reason when it cannot be had. */
@@ -2541,7 +2560,9 @@ net_run(struct net *n)
             break;
         }
         hub_take(n);
-        hub_flush(n->hub, net_now_ms());
+        int64_t now = net_now_ms();
+        hub_flush(n->hub, now);
+        schedule_wake(l0, n->hub, now);
         hub_handoff(n);
     }
     net_stop(n);
