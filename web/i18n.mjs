@@ -1828,8 +1828,9 @@ export function formatDateTime(ms) {
 
 // The meeting's date as the server stores it: a number of ms, "YYYY-MM-DD",
 // "YYYY-MM-DDTHH:MM" (a Paris wall-clock time) or an ISO moment with a zone.
-// Anything unreadable is shown as it is.
-export function formatMeetingDate(value) {
+// Anything unreadable is shown as it is. `dateStyle` is Intl's: 'full' (with
+// the weekday) by default, 'medium' where space is short (a table's column).
+export function formatMeetingDate(value, dateStyle = 'full') {
     if (typeof value === 'number') {
         return formatDateTime(value);
     }
@@ -1841,7 +1842,7 @@ export function formatMeetingDate(value) {
         // A wall-clock time in Paris: format its parts as they are.
         const [, y, mo, d, hh, mi] = m;
         const wall = new Date(Date.UTC(+y, +mo - 1, +d, hh ? +hh : 12, mi ? +mi : 0));
-        const opts = hh ? { dateStyle: 'full', timeStyle: 'short' } : { dateStyle: 'full' };
+        const opts = hh ? { dateStyle, timeStyle: 'short' } : { dateStyle };
         return new Intl.DateTimeFormat(LOCALES[lang], { timeZone: 'UTC', ...opts }).format(wall);
     }
     const ms = Date.parse(value);

@@ -399,7 +399,7 @@ test('the next meeting approves them without objection, and the secretariat’s 
     await page.click('#commissions-table tbody tr:first-child button');
     await page.waitForSelector('#meetings-table');
     const row = `#meetings-table tr[data-meeting="${first.meeting.id}"]`;
-    assert.match(await page.textContent(row), /Procès-verbal approuvé le .* par la séance du 2021-03-02 14:00/);
+    assert.match(await page.textContent(row), /Procès-verbal approuvé le .* par la séance du mardi 2 mars 2021 à 14:00/);
     assert.deepEqual(await seriousViolations(page), []);
     assert.deepEqual(actx.problems, []);
     await actx.close();

@@ -26,7 +26,7 @@
 // of language) keeps what is open. The token is the page's, read at each call.
 
 import { h, fill } from '../dom.mjs';
-import { t, roleName, collegeName, getLang, formatDateTime, formatDay } from '../i18n.mjs';
+import { t, roleName, collegeName, getLang, formatDateTime, formatDay, formatMeetingDate } from '../i18n.mjs';
 import { request, download } from '../api.mjs';
 import { ACCEPT, formatBytes, formatLabel, uploadDocument } from '../documents.mjs';
 import { noticesView } from './notices.mjs';
@@ -371,7 +371,7 @@ export function secretariatView({ getToken, announce }) {
         if (m.approved_by) { // approved by a later meeting (PROTOCOL.md 6.7)
             const by = st.meetings.find((x) => x.id === m.approved_by.meeting);
             return t('admin.year.approvedBy', { when: formatDateTime(m.approved_by.at),
-                date: m.approved_by.date ? m.approved_by.date.replace('T', ' ') : (by?.title || m.approved_by.meeting) });
+                date: m.approved_by.date ? formatMeetingDate(m.approved_by.date) : (by?.title || m.approved_by.meeting) });
         }
         if (m.approved) {
             return t('admin.year.approved');
@@ -393,7 +393,7 @@ export function secretariatView({ getToken, announce }) {
                     'admin.col.actions'].map((k) => h('th', { scope: 'col' }, t(k))))),
                 h('tbody', {}, [...st.meetings].sort((a, b) => (b.date || '').localeCompare(a.date || ''))
                     .map((m) => h('tr', { dataset: { meeting: m.id } },
-                        h('td', {}, m.date ? m.date.replace('T', ' ') : '—'),
+                        h('td', {}, m.date ? formatMeetingDate(m.date, 'medium') : '—'),
                         h('th', { scope: 'row' }, m.title),
                         h('td', {}, meetingState(m)),
                         h('td', {}, button(`prepare-${m.id}`, 'admin.year.prepare', () => openMeeting(m.id),
