@@ -291,7 +291,7 @@ static const char *const words[W_COUNT][2] = {
      * saved none of its own (hub/template.c) */
     [W_TPL_OPENING] = {"Ouverture de la séance et vérification du quorum",
                        "Opening of the meeting and check of the quorum"},
-    [W_TPL_AGENDA] = {"Adoption de l'ordre du jour", "Adoption of the agenda"},
+    [W_TPL_AGENDA] = {"Adoption de l’ordre du jour", "Adoption of the agenda"},
     [W_TPL_MISC] = {"Questions diverses", "Any other business"},
     [W_TPL_NEXT] = {"Date de la prochaine séance", "Date of the next meeting"},
     [W_Q_CLOSE_MET] = {"Quorum à la clôture : atteint, %s.", "Quorum at the close: met, %s."},

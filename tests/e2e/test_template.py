@@ -7,7 +7,7 @@ the approval of the previous minutes and the follow-up of its actions), and
 the refusals, which change nothing."""
 from harness import SCHEMA, Client, make_meeting
 
-DEFAULT_FR = ["Ouverture de la séance et vérification du quorum", "Adoption de l'ordre du jour",
+DEFAULT_FR = ["Ouverture de la séance et vérification du quorum", "Adoption de l’ordre du jour",
               "Questions diverses", "Date de la prochaine séance"]
 DEFAULT_EN = ["Opening of the meeting and check of the quorum", "Adoption of the agenda",
               "Any other business", "Date of the next meeting"]
