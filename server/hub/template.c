@@ -129,8 +129,7 @@ hub_template_get_for(struct hub *h, void *req, struct live *l)
 /* The items of M's agenda in order, as template items: not the item that
  * approves an earlier meeting's minutes (each meeting gets its own). */
 static size_t
-template_of(const struct meeting *m, uint32_t *order, int32_t *at,
-            struct store_template_item *out)
+template_of(const struct meeting *m, uint32_t *order, int32_t *at, struct store_template_item *out)
 {
     size_t n = agenda_order(m, order), k = 0;
     for (size_t i = 0; i < m->nitems; i++) {
@@ -211,8 +210,8 @@ template_drop(struct hub *h, const char *cid)
 
 /* GET, POST ({"meeting"}) and DELETE /api/commissions/C/agenda-template. */
 void
-hub_template_route(struct hub *h, void *req, const char *cid, const char *method,
-                   const char *body, size_t len, int64_t now)
+hub_template_route(struct hub *h, void *req, const char *cid, const char *method, const char *body,
+                   size_t len, int64_t now)
 {
     char *name = NULL, *colleges = NULL;
     int rc = store_commission_get(h->st, cid, &name, &colleges);
