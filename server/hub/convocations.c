@@ -46,27 +46,32 @@ struct outgoing {
 
 struct agenda_text {
     struct convoc_item *items;
+    struct convoc_doc *docs; /* each item's slice, in the agenda's order */
     char (*num)[32];
     size_t n;
 };
 
 /* The meeting's agenda in order, numbered "2", "2.1" as the record numbers
- * it. The documents of an item, once items have documents, are listed here
- * in one call per item; until then an item has none. */
+ * it, each item with the names of its documents (those not removed, in the
+ * order they were added). No address goes with them: a document is read
+ * from the item on the meeting's page, through the personal link. */
 static int
 agenda_text(const struct meeting *m, struct agenda_text *a, int64_t *duration_s)
 {
     uint32_t *order = malloc((m->nitems ? m->nitems : 1) * sizeof(*order));
     a->items = calloc(m->nitems ? m->nitems : 1, sizeof(*a->items));
     a->num = calloc(m->nitems ? m->nitems : 1, sizeof(*a->num));
+    a->docs = calloc(m->ndocs ? m->ndocs : 1, sizeof(*a->docs));
     a->n = 0;
     *duration_s = 0;
-    if (!order || !a->items || !a->num) {
+    if (!order || !a->items || !a->num || !a->docs) {
         free(order);
         free(a->items);
         free(a->num);
+        free(a->docs);
         return ERR_NOMEM;
     }
+    size_t ndocs = 0;
     size_t n = agenda_order(m, order);
     int top = 0, sub = 0;
     for (size_t i = 0; i < n; i++) {
@@ -82,6 +87,14 @@ agenda_text(const struct meeting *m, struct agenda_text *a, int64_t *duration_s)
         a->items[a->n].number = a->num[a->n];
         a->items[a->n].title = it->title ? it->title : "";
         a->items[a->n].description = it->description ? it->description : "";
+        a->items[a->n].docs = a->docs + ndocs;
+        for (size_t k = 0; k < m->ndocs; k++) {
+            const struct document *d = &m->docs[k];
+            if (d->item == order[i] && !d->removed) {
+                a->docs[ndocs++] = (struct convoc_doc){.name = d->name ? d->name : "", .url = NULL};
+                a->items[a->n].ndocs++;
+            }
+        }
         a->n++;
     }
     free(order);
@@ -93,6 +106,7 @@ agenda_text_free(struct agenda_text *a)
 {
     free(a->items);
     free(a->num);
+    free(a->docs);
 }
 
 /* The host part of the public address, for UIDs and Message-IDs. */
