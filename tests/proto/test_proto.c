@@ -1085,7 +1085,7 @@ test_welcome_in_resume_mode_has_no_snapshot(void **state)
     (void)state;
     struct meeting *m = sample_meeting();
     const struct participant *you = meeting_participant(m, "dubois");
-    char *s = proto_welcome("1", m, you, 9, NOW + 99, NULL);
+    char *s = proto_welcome("1", m, you, NULL, 9, NOW + 99, NULL);
     json_t *v = parse(s);
     assert_string_equal(jstr(v, "type"), "welcome");
     assert_int_equal(jint(v, "id"), 1);
@@ -1110,7 +1110,7 @@ test_welcome_in_snapshot_mode_embeds_the_snapshot_object(void **state)
     (void)state;
     struct meeting *m = sample_meeting();
     char *snap = proto_snapshot(m, "00");
-    char *s = proto_welcome("\"w\"", m, meeting_participant(m, "vasseur"), m->seq, NOW, snap);
+    char *s = proto_welcome("\"w\"", m, meeting_participant(m, "vasseur"), NULL, m->seq, NOW, snap);
     json_t *v = parse(s);
     assert_string_equal(jstr(v, "id"), "w");
     json_t *b = json_object_get(v, "body");
