@@ -2,8 +2,9 @@
 //
 // i18n.mjs - every word the interface shows, in French and English.
 //
-// French first: a person who never chose sees French, or the meeting's own
-// language when the meeting says so. A choice made with the language switch is
+// French first: a person who never chose sees French, or their own language
+// when their meeting's welcome says it (you.lang, from the roster), or the
+// meeting's language. A choice made with the language switch is
 // kept in localStorage and wins from then on, on every page of this browser.
 // t('key', {name}) looks the key up in the current table and fills {name}
 // placeholders; tn() picks a plural form with Intl.PluralRules (keys end in
@@ -176,6 +177,13 @@ const fr = {
     'admin.col.name': 'Nom',
     'admin.col.college': 'Collège',
     'admin.col.role': 'Rôle',
+    'admin.col.lang': 'Langue',
+    'admin.member.new': 'Ajouter un membre',
+    'admin.member.noCollege': 'aucun',
+    'admin.member.email': 'Adresse électronique (facultative)',
+    'admin.member.lang': 'Langue de ses convocations et de sa page',
+    'admin.member.add': 'Ajouter à la liste',
+    'admin.member.added': '{name} est ajouté(e) à la liste.',
     'admin.col.link': 'Lien d’invitation',
     'admin.col.actions': 'Action',
     'admin.meeting.title': 'Programmer une séance',
@@ -1019,6 +1027,13 @@ const en = {
     'admin.col.name': 'Name',
     'admin.col.college': 'College',
     'admin.col.role': 'Role',
+    'admin.col.lang': 'Language',
+    'admin.member.new': 'Add a member',
+    'admin.member.noCollege': 'none',
+    'admin.member.email': 'E-mail address (optional)',
+    'admin.member.lang': 'Language of their convocations and page',
+    'admin.member.add': 'Add to the roster',
+    'admin.member.added': '{name} is added to the roster.',
     'admin.col.link': 'Invitation link',
     'admin.col.actions': 'Action',
     'admin.meeting.title': 'Schedule a meeting',
@@ -1722,7 +1737,7 @@ function stored() {
     return LANGS.includes(v) ? v : null;
 }
 
-let fallback = 'fr'; // the meeting's language, when known
+let fallback = 'fr'; // the participant's or the meeting's language, when known
 let lang = stored() || fallback;
 const listeners = new Set();
 
@@ -1755,7 +1770,8 @@ export function setLang(next) {
     apply(next);
 }
 
-// The meeting's language: used only while the person has not chosen.
+// The participant's (or the meeting's) language: used only while the person
+// has not chosen.
 export function setDefaultLang(next) {
     if (!LANGS.includes(next)) {
         return;
