@@ -509,7 +509,8 @@ hub_convocations_flush(struct hub *h, bool committed)
 {
     if (committed && h->noutbox && !h->mailer) {
         h->mailer =
-            mailer_new(h->cfg.sendmail && *h->cfg.sendmail ? h->cfg.sendmail : DEFAULT_SENDMAIL);
+            mailer_new(h->cfg.sendmail && *h->cfg.sendmail ? h->cfg.sendmail : DEFAULT_SENDMAIL,
+                       h->cfg.mail_timeout_s);
         if (!h->mailer) {
             log_line(LOG_ERROR, "cannot start the mail sender: %zu convocation(s) left pending",
                      h->noutbox);

@@ -317,3 +317,62 @@ def test_each_participant_gets_the_convocation_and_the_page_in_their_language(se
     cl = Client(server, mid)
     assert cl.hello(inv[ids["Élise Durand"]])["you"]["lang"] == "fr"
     cl.close()
+
+
+def test_a_sendmail_that_hangs_is_stopped_and_the_next_messages_still_go(tmp_path, mail):
+    """--mail-timeout: a program that never finishes is killed, with what it
+    started, its message failed with the reason; the queue goes on."""
+    pids = tmp_path / "hung.pid"
+    stand_in = tmp_path / "sendmail"
+    stand_in.write_text(
+        "#!/bin/sh\n"
+        "msg=$(cat)\n"
+        "case \"$msg\" in *hang@example.org*)\n"
+        "  sleep 600 &\n"
+        "  echo $! > %s\n"
+        "  wait\n"
+        "  exit 0;;\n"
+        "esac\n"
+        "printf '%%s\\n' \"$msg\" | exec %s \"$@\"\n" % (pids, MSMTP))
+    stand_in.chmod(0o755)
+    s = Server(tmp_path / "srv", env=mail["env"])
+    s.init()
+    s.start("--sendmail", str(stand_in), "--mail-timeout", "2", "--mail-from", "secretariat@example.org",
+            "--public-url", "https://concerto.example.org/")
+    try:
+        api = s.api(s.admin_token)
+        c = api.create_commission("CCR Hauts-de-France", ["bailleurs", "locataires"])
+        roster = ("Nom;Collège;Rôle;Courriel\n"
+                  "Henri Attente;;présidente;hang@example.org\n"
+                  "Jean Martin;bailleurs;membre;jean.martin@example.org\n"
+                  "Paul Petit;locataires;membre;paul@example.org\n")
+        ids = {m["name"]: m["id"] for m in api.call(
+            "POST", "/api/commissions/%s/members.csv" % c["id"], raw=roster.encode(),
+            headers={"Content-Type": "text/csv"}, expect=201).json["members"]}
+        mid = api.create_meeting(c["id"], "Séance plénière", date="2027-03-04T14:00+01:00")["meeting"]["id"]
+        # Henri's message goes first: the mail thread is stuck on it until the timeout
+        r = api.call("POST", "/api/meetings/%s/convocations" % mid,
+                     {"participants": [ids["Henri Attente"], ids["Jean Martin"], ids["Paul Petit"]]}, expect=202)
+        assert [x["status"] for x in r.json["convocations"]] == ["pending"] * 3
+        st = wait_for("every outcome", lambda: (lambda x: x if all(
+            v["status"] != "pending" for v in x.values()) else None)(statuses(api, mid)))
+        assert st[ids["Henri Attente"]]["status"] == "failed"
+        # the reason names the program (cut at 60 bytes) and the time it had
+        assert st[ids["Henri Attente"]]["reason"] == "%s did not finish within 2 s: stopped" % str(stand_in)[:60]
+        assert st[ids["Jean Martin"]]["status"] == "sent" and st[ids["Paul Petit"]]["status"] == "sent"
+        got = sorted(m["To"].addresses[0].addr_spec for m in delivered(mail["maildir"], 2))
+        assert got == ["jean.martin@example.org", "paul@example.org"]
+        # what the program started was killed with it
+        pid = int(pids.read_text())
+
+        def gone():
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    return f.read().split(") ")[1].startswith("Z")  # a zombie awaiting its reaper
+            except FileNotFoundError:
+                return True
+
+        wait_for("the hung program's child to die", gone)
+        assert api.call("GET", "/healthz", expect=200).json["status"] == "ok"
+    finally:
+        s.stop()
