@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startServer, launchBrowser, newContext, seriousViolations } from './harness.mjs';
+import { startServer, launchBrowser, newContext, seriousViolations, panelShots, overflowsX } from './harness.mjs';
 
 let server;
 let browser;
@@ -110,6 +110,10 @@ test('a member is added with the single-member form, in English', async () => {
     await page.selectOption('#member-college', 'bailleurs');
     await page.fill('#member-email', 'mary@example.org');
     await page.selectOption('#member-lang', 'en');
+    await panelShots(page, '#member-new', 'admin-member-form');
+    await page.setViewportSize({ width: 360, height: 740 });
+    assert.equal(await overflowsX(page), false, 'no sideways scroll at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.click('#member-add');
     const row = '#year-roster tbody tr:has-text("Mary Jones")';
     await page.waitForSelector(row);
