@@ -316,6 +316,22 @@ const fr = {
     'admin.agenda.previous': 'Reprendre l’ordre du jour de la séance précédente',
     'admin.agenda.copied': 'Ordre du jour de la séance précédente repris.',
     'admin.agenda.closed': 'La séance est close : son ordre du jour ne change plus.',
+    'admin.tpl.title': 'Ordre du jour type',
+    'admin.tpl.saved': 'Ordre du jour type de la commission, enregistré le {when} à partir de la séance «\u00a0{title}\u00a0»\u00a0:',
+    'admin.tpl.default': 'La commission n’a pas encore d’ordre du jour type\u00a0: voici celui proposé par défaut.',
+    'admin.tpl.help': 'Ses points s’ajoutent à la suite de l’ordre du jour. L’approbation du procès-verbal de la séance précédente et le suivi des actions encore ouvertes s’ajoutent d’eux-mêmes lorsqu’il y a lieu.',
+    'admin.tpl.subItems': 'Sous-points de «\u00a0{title}\u00a0»',
+    'admin.tpl.apply': 'Partir de l’ordre du jour type',
+    'admin.tpl.save': 'Enregistrer comme ordre du jour type',
+    'admin.tpl.applied': 'Points de l’ordre du jour type ajoutés.',
+    'admin.tpl.savedOk': 'Cet ordre du jour est désormais l’ordre du jour type de la commission.',
+    'admin.tpl.applyTitle': 'Partir de l’ordre du jour type\u00a0?',
+    'admin.tpl.applyText': 'L’ordre du jour n’est pas vide\u00a0: les points de l’ordre du jour type seront ajoutés à la suite (un point déjà présent n’est pas ajouté une seconde fois).',
+    'admin.tpl.applyYes': 'Ajouter les points',
+    'admin.tpl.replaceTitle': 'Remplacer l’ordre du jour type\u00a0?',
+    'admin.tpl.replaceText': 'L’ordre du jour type de la commission sera remplacé par l’ordre du jour de cette séance.',
+    'admin.tpl.replaceYes': 'Remplacer',
+    'admin.tpl.open': 'La séance est ouverte\u00a0: son ordre du jour ne part plus d’un modèle.',
     'admin.agenda.add': 'Ajouter un point',
     'admin.agenda.editing': 'Modifier le point',
     'admin.agenda.title': 'Titre',
@@ -769,6 +785,10 @@ const fr = {
     'minutes.files.title': 'Télécharger le procès-verbal signé',
     'minutes.files.note': 'Chaque fichier a sa signature (.minisig).',
     'minutes.files.noteApproved': 'Les fichiers portent l’approbation de la présidence. Chaque fichier a sa signature (.minisig).',
+    'minutes.files.noteApprovedLater': 'Le procès-verbal est resté tel qu’il a été signé ; son approbation est attestée à part par approval.json, signé lui aussi. Chaque fichier a sa signature (.minisig).',
+    'minutes.files.approval': 'L’approbation par la séance suivante, attestée et signée (JSON)',
+    'minutes.state.approvedLaterVote': 'Approuvé par un vote de la séance du {date}, le {when}.',
+    'minutes.state.approvedLaterNoObjection': 'Approuvé sans opposition par la séance du {date}, le {when}.',
     'minutes.approve.nextMeeting': 'Ce procès-verbal sera approuvé à la prochaine séance de la commission.',
     'minutes.files.download': 'Télécharger',
     'minutes.files.pdf': 'PDF, à imprimer et à archiver',
@@ -1166,6 +1186,22 @@ const en = {
     'admin.agenda.previous': 'Start from the previous meeting’s agenda',
     'admin.agenda.copied': 'The previous meeting’s agenda was copied.',
     'admin.agenda.closed': 'The meeting is closed: its agenda no longer changes.',
+    'admin.tpl.title': 'Agenda template',
+    'admin.tpl.saved': 'The commission’s agenda template, saved on {when} from the meeting “{title}”:',
+    'admin.tpl.default': 'The commission has no agenda template yet: here is the default one.',
+    'admin.tpl.help': 'Its items are added after the agenda’s. The approval of the previous meeting’s minutes and the follow-up of the actions still open are added by themselves when due.',
+    'admin.tpl.subItems': 'Sub-items of “{title}”',
+    'admin.tpl.apply': 'Start from the agenda template',
+    'admin.tpl.save': 'Save as the agenda template',
+    'admin.tpl.applied': 'The agenda template’s items were added.',
+    'admin.tpl.savedOk': 'This agenda is now the commission’s agenda template.',
+    'admin.tpl.applyTitle': 'Start from the agenda template?',
+    'admin.tpl.applyText': 'The agenda is not empty: the template’s items will be added after its items (an item already there is not added twice).',
+    'admin.tpl.applyYes': 'Add the items',
+    'admin.tpl.replaceTitle': 'Replace the agenda template?',
+    'admin.tpl.replaceText': 'The commission’s agenda template will be replaced by this meeting’s agenda.',
+    'admin.tpl.replaceYes': 'Replace',
+    'admin.tpl.open': 'The meeting has opened: its agenda no longer starts from a template.',
     'admin.agenda.add': 'Add an item',
     'admin.agenda.editing': 'Edit the item',
     'admin.agenda.title': 'Title',
@@ -1619,6 +1655,10 @@ const en = {
     'minutes.files.title': 'Download the signed record',
     'minutes.files.note': 'Each file has its signature (.minisig).',
     'minutes.files.noteApproved': 'The files carry the chair’s approval. Each file has its signature (.minisig).',
+    'minutes.files.noteApprovedLater': 'The minutes stay as they were signed; their approval is attested separately by approval.json, signed too. Each file has its signature (.minisig).',
+    'minutes.files.approval': 'The approval by the next meeting, attested and signed (JSON)',
+    'minutes.state.approvedLaterVote': 'Approved by a vote of the meeting of {date}, on {when}.',
+    'minutes.state.approvedLaterNoObjection': 'Approved without objection by the meeting of {date}, on {when}.',
     'minutes.approve.nextMeeting': 'These minutes will be approved at the commission’s next meeting.',
     'minutes.files.download': 'Download',
     'minutes.files.pdf': 'PDF, to print and to file',
@@ -1848,8 +1888,9 @@ export function formatDateTime(ms) {
 
 // The meeting's date as the server stores it: a number of ms, "YYYY-MM-DD",
 // "YYYY-MM-DDTHH:MM" (a Paris wall-clock time) or an ISO moment with a zone.
-// Anything unreadable is shown as it is.
-export function formatMeetingDate(value) {
+// Anything unreadable is shown as it is. `dateStyle` is Intl's: 'full' (with
+// the weekday) by default, 'medium' where space is short (a table's column).
+export function formatMeetingDate(value, dateStyle = 'full') {
     if (typeof value === 'number') {
         return formatDateTime(value);
     }
@@ -1861,7 +1902,7 @@ export function formatMeetingDate(value) {
         // A wall-clock time in Paris: format its parts as they are.
         const [, y, mo, d, hh, mi] = m;
         const wall = new Date(Date.UTC(+y, +mo - 1, +d, hh ? +hh : 12, mi ? +mi : 0));
-        const opts = hh ? { dateStyle: 'full', timeStyle: 'short' } : { dateStyle: 'full' };
+        const opts = hh ? { dateStyle, timeStyle: 'short' } : { dateStyle };
         return new Intl.DateTimeFormat(LOCALES[lang], { timeZone: 'UTC', ...opts }).format(wall);
     }
     const ms = Date.parse(value);

@@ -914,6 +914,100 @@ title_listed(const struct meeting *m, const char *parent, const char *title)
  * were carried when this meeting was created (carry_postponed), and an item
  * whose title this agenda already holds at the same place is the same item:
  * neither is added again, so a second request adds nothing. */
+static int
+copy_previous(void *ctx, struct live *l, int64_t now, struct evlist *evs)
+{
+    const struct meeting *pm = ctx;
+    uint32_t *order = malloc((pm->nitems ? pm->nitems : 1) * sizeof(*order));
+    char(*copied)[ID_MAX] = calloc(pm->nitems ? pm->nitems : 1, sizeof(*copied));
+    int rc = order && copied ? 0 : ERR_NOMEM;
+    size_t n = rc ? 0 : agenda_order(pm, order);
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        const struct item *it = &pm->items[order[k]];
+        const char *parent = "";
+        if (it->parent[0]) {
+            int32_t pi = meeting_item_index(pm, it->parent);
+            if (pi < 0 || !copied[pi][0]) {
+                continue; /* its parent was postponed (and carried with its history) */
+            }
+            parent = copied[pi];
+        }
+        if (it->state == ITEM_POSTPONED || it->approves[0]) {
+            continue; /* an approval item is this meeting's own (approval_item) */
+        }
+        struct hub_item_copy src = {.title = it->title, .description = it->description,
+                                    .kind = item_kind_str(it->kind),
+                                    .duration = it->duration_s, .speaking = it->speaking_s};
+        rc = hub_agenda_copy(l, &src, parent, now, evs, copied[order[k]]);
+    }
+    free(order);
+    free(copied);
+    return rc;
+}
+
+int
+hub_agenda_copy(struct live *l, const struct hub_item_copy *src, const char *parent, int64_t now,
+                struct evlist *evs, char id[ID_MAX])
+{
+    id[0] = '\0';
+    if (title_listed(l->m, parent, src->title)) {
+        if (!parent[0]) { /* its sub-items go under the item already there */
+            for (size_t i = 0; i < l->m->nitems; i++) {
+                const struct item *mine = &l->m->items[i];
+                if (!mine->removed && !mine->parent[0] && strcmp(mine->title, src->title) == 0) {
+                    snprintf(id, ID_MAX, "%s", mine->id);
+                    break;
+                }
+            }
+        }
+        return 0;
+    }
+    struct cmd c = {.type = CMD_AGENDA_ADD};
+    c.b.title = (char *)src->title;
+    c.b.description = (char *)src->description;
+    c.b.presenter = (char *)src->presenter;
+    c.b.kind = (char *)src->kind;
+    c.b.parent = (char *)parent;
+    c.b.duration = src->duration;
+    c.b.speaking_time = src->speaking;
+    c.b.has = HAS_DURATION | HAS_SPEAKING_TIME;
+    int rc = meeting_admin_handle(l->m, &c, now, evs);
+    if (rc == 0) {
+        snprintf(id, ID_MAX, "%s", l->m->items[l->m->nitems - 1].id);
+    }
+    return rc;
+}
+
+void
+hub_agenda_start(struct hub *h, void *req, struct live *l, struct live *prev,
+                 int (*add)(void *ctx, struct live *l, int64_t now, struct evlist *evs),
+                 void *ctx, const char *from, int64_t now)
+{
+    struct evlist evs = {0};
+    size_t mark = l->npending;
+    int rc = hub_begin(h);
+    if (rc == 0) {
+        rc = prev ? approval_item(h, l, prev, now, &evs) : 0;
+        if (rc == 0) {
+            rc = add(ctx, l, now, &evs);
+        }
+        if (rc == 0 && prev) { /* and the actions still open, as at the meeting's creation */
+            rc = hub_carry_actions(h, l, prev, now, &evs);
+        }
+        if (rc == 0) {
+            rc = hub_write_events(h, l, &evs);
+        }
+        hub_end(h, l, mark, rc);
+    }
+    evlist_clear(&evs);
+    if (rc) {
+        hub_http_fail(h, req, rc, rc == ERR_BAD_STATE ? "the meeting is closed" : NULL);
+        return;
+    }
+    log_line(LOG_INFO, "meeting %s: agenda started from %s", l->m->id, from);
+    snapshot_answer(h, req, 200, l);
+}
+
 static void
 agenda_from_previous(struct hub *h, void *req, struct live *l, int64_t now)
 {
@@ -932,72 +1026,7 @@ agenda_from_previous(struct hub *h, void *req, struct live *l, int64_t now)
                       rc == ERR_NOT_FOUND ? "no previous meeting in this commission" : NULL);
         return;
     }
-    const struct meeting *pm = prev->m;
-    uint32_t *order = malloc((pm->nitems ? pm->nitems : 1) * sizeof(*order));
-    char(*copied)[ID_MAX] = calloc(pm->nitems ? pm->nitems : 1, sizeof(*copied));
-    struct evlist evs = {0};
-    size_t mark = l->npending;
-    if (!order || !copied) {
-        rc = ERR_NOMEM;
-    } else if ((rc = hub_begin(h)) == 0) {
-        rc = approval_item(h, l, prev, now, &evs);
-        size_t n = rc ? 0 : agenda_order(pm, order);
-        for (size_t k = 0; rc == 0 && k < n; k++) {
-            const struct item *it = &pm->items[order[k]];
-            const char *parent = "";
-            if (it->parent[0]) {
-                int32_t pi = meeting_item_index(pm, it->parent);
-                if (pi < 0 || !copied[pi][0]) {
-                    continue; /* its parent was postponed (and carried with its history) */
-                }
-                parent = copied[pi];
-            }
-            if (it->state == ITEM_POSTPONED || it->approves[0]) {
-                continue; /* an approval item is this meeting's own (approval_item) */
-            }
-            if (title_listed(l->m, parent, it->title)) {
-                if (!parent[0]) { /* its sub-items go under the item already there */
-                    for (size_t i = 0; i < l->m->nitems; i++) {
-                        const struct item *mine = &l->m->items[i];
-                        if (!mine->removed && !mine->parent[0] &&
-                            strcmp(mine->title, it->title) == 0) {
-                            snprintf(copied[order[k]], ID_MAX, "%s", mine->id);
-                            break;
-                        }
-                    }
-                }
-                continue;
-            }
-            struct cmd c = {.type = CMD_AGENDA_ADD};
-            c.b.title = it->title;
-            c.b.description = it->description;
-            c.b.kind = (char *)item_kind_str(it->kind);
-            c.b.parent = (char *)parent;
-            c.b.duration = it->duration_s;
-            c.b.speaking_time = it->speaking_s;
-            c.b.has = HAS_DURATION | HAS_SPEAKING_TIME;
-            rc = meeting_admin_handle(l->m, &c, now, &evs);
-            if (rc == 0) {
-                snprintf(copied[order[k]], ID_MAX, "%s", l->m->items[l->m->nitems - 1].id);
-            }
-        }
-        if (rc == 0) { /* and the actions still open, as at the meeting's creation */
-            rc = hub_carry_actions(h, l, prev, now, &evs);
-        }
-        if (rc == 0) {
-            rc = hub_write_events(h, l, &evs);
-        }
-        hub_end(h, l, mark, rc);
-    }
-    free(order);
-    free(copied);
-    evlist_clear(&evs);
-    if (rc) {
-        hub_http_fail(h, req, rc, rc == ERR_BAD_STATE ? "the meeting is closed" : NULL);
-        return;
-    }
-    log_line(LOG_INFO, "meeting %s: agenda started from meeting %s", l->m->id, prev_id);
-    snapshot_answer(h, req, 200, l);
+    hub_agenda_start(h, req, l, prev, copy_previous, prev->m, prev_id, now);
 }
 
 /* New personal links. Only the admin (the secretariat) issues them: a link
@@ -1205,6 +1234,11 @@ prepare_route(struct hub *h, void *req, struct live *l, bool admin, const char *
              : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (n == 2 && strcmp(seg[1], "from-previous") == 0) {
         post ? agenda_from_previous(h, req, l, now) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 2 && strcmp(seg[1], "from-template") == 0) {
+        post ? hub_agenda_from_template(h, req, l, now) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 2 && strcmp(seg[1], "template") == 0) {
+        strcmp(method, "GET") == 0 ? hub_template_get_for(h, req, l)
+                                   : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (n == 2) {
         post  ? admin_route(h, req, l, CMD_AGENDA_EDIT, seg[1], body, len, 200, now)
         : del ? admin_route(h, req, l, CMD_AGENDA_REMOVE, seg[1], NULL, 0, 200, now)
@@ -1359,6 +1393,8 @@ route(struct hub *h, void *req, const char *method, const char *path, const char
             post && id_valid(seg[4]) ? hub_group_put(h, req, seg[2], seg[4], body, len, now)
             : post                   ? hub_http_fail(h, req, ERR_NOT_FOUND, "no such working group")
                                      : hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (n == 4 && strcmp(seg[3], "agenda-template") == 0) {
+            hub_template_route(h, req, seg[2], method, body, len, now);
         } else if (n == 4 && strcmp(seg[3], "actions") == 0) {
             get ? hub_open_actions(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
         } else {

@@ -2110,6 +2110,27 @@ proto_api_invite_clear(struct api_invite *c)
 }
 
 int
+proto_api_template(const char *buf, size_t len, char **meeting)
+{
+    static const char *const keys[] = {"meeting", NULL};
+    *meeting = NULL;
+    int rc;
+    json_t *o = load_object(buf, len, &rc);
+    if (!o) {
+        return rc;
+    }
+    if ((rc = only_keys(o, keys)) == 0) {
+        rc = take_str(o, "meeting", meeting, ID_MAX - 1, 1, 1);
+    }
+    json_decref(o);
+    if (rc) {
+        free(*meeting);
+        *meeting = NULL;
+    }
+    return rc;
+}
+
+int
 proto_api_group(const char *buf, size_t len, bool create, struct api_group *out)
 {
     static const char *const keys[] = {"id", "name", "lead", "members", "mandate", "due", NULL};

@@ -163,6 +163,10 @@ struct api_group {
 int proto_api_group(const char *buf, size_t len, bool create, struct api_group *out);
 void proto_api_group_clear(struct api_group *g);
 
+/* Saving a commission's agenda template: {"meeting": "M"}, M an
+ * identifier (ERR_INVALID otherwise); *meeting to free. */
+int proto_api_template(const char *buf, size_t len, char **meeting);
+
 int proto_api_commission(const char *buf, size_t len, struct api_commission *out);
 int proto_api_member(const char *buf, size_t len, struct api_member *out);
 int proto_api_meeting(const char *buf, size_t len, struct api_meeting *out);

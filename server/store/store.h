@@ -134,6 +134,24 @@ int store_group_put(struct store *s, const struct store_group *g, bool create, i
 int store_groups(struct store *s, const char *commission, const char *id,
                  int (*cb)(void *ctx, const struct store_group *g), void *ctx);
 
+/* A commission's agenda template, one item (strings borrowed): `parent`
+ * is the index, in the template's order, of a sub-item's item, -1 for a
+ * top-level one (which comes before its sub-items). */
+struct store_template_item {
+    int64_t parent;
+    const char *title, *description, *presenter, *kind;
+    int64_t duration, speaking; /* seconds */
+};
+/* Replace the template of `commission` by v[0..n), saved from `meeting`. */
+int store_template_put(struct store *s, const char *commission, const char *meeting,
+                       const struct store_template_item *v, size_t n, int64_t now);
+/* Forget it (the commission goes back to the built-in default). */
+int store_template_drop(struct store *s, const char *commission);
+/* The template's meeting and time, then each item in order to cb;
+ * ERR_NOT_FOUND when the commission has saved none. */
+int store_template(struct store *s, const char *commission, char meeting[33], int64_t *updated,
+                   int (*cb)(void *ctx, const struct store_template_item *it), void *ctx);
+
 int store_token_add(struct store *s, const uint8_t hash[STORE_HASH_LEN], const char *kind,
                     const char *meeting, const char *participant, int64_t now);
 /* 0 and *out filled when a live (not revoked) token has this hash; ERR_BAD_TOKEN otherwise. */

@@ -60,6 +60,13 @@ EVENT = {"meeting": "m1", "seq": 43, "ts": 1612270000000, "type": "meeting.opene
          "body": {}, "hash": H}
 
 
+TEMPLATE = {"commission": "ccr-hdf", "saved": True, "meeting": "ccr-2021-02", "updated": 1612270800000,
+            "items": [{"title": "Bilan 2020", "description": "", "presenter": "DREAL", "kind": "deliberation",
+                       "duration": 1800, "speaking_time": 120,
+                       "items": [{"title": "Chiffres des bailleurs", "description": "", "presenter": "",
+                                  "kind": "information", "duration": 600, "speaking_time": 0}]}]}
+
+
 def test_every_schema_file_is_valid_draft_2020_12_with_its_file_name_as_id():
     files = sorted(SCHEMAS.glob("*.json"))
     assert len(files) >= 100
@@ -107,6 +114,8 @@ def test_every_schema_file_is_valid_draft_2020_12_with_its_file_name_as_id():
     ("http.healthz.json", {"status": "ok", "version": "0.1.0"}),
     ("http.invitations.json", {"invitations": [{"participant": "p1", "token": TOKEN,
                                                 "link": "http://127.0.0.1:8080/m/k3m9xq2d#t=" + TOKEN}]}),
+    ("http.agenda_template.json", TEMPLATE),
+    ("http.agenda_template.request.json", {"meeting": "ccr-2021-02"}),
 ])
 def test_schemas_accept_the_messages_of_the_protocol(name, msg):
     SCHEMA.check(name, msg)
@@ -139,6 +148,9 @@ def test_schemas_accept_the_messages_of_the_protocol(name, msg):
     ("server.json", {"type": "event", "event": dict(EVENT, type="meeting.created", body={})}),
     ("http.ballots.json", {"vote": "v1", "mode": "secret", "ballots": [{"voter": "p1", "by": "", "choice": "no"}]}),
     ("snapshot.json", dict(SNAPSHOT, head="")),
+    ("http.agenda_template.json", dict(TEMPLATE, items=[])),                     # a template holds items
+    ("http.agenda_template.json", dict(TEMPLATE, items=[dict(TEMPLATE["items"][0], kind="debate")])),
+    ("http.agenda_template.request.json", {"meeting": "ccr-2021-02", "items": []}),
 ])
 def test_schemas_refuse_malformed_messages(name, msg):
     assert SCHEMA.errors(name, msg)

@@ -208,6 +208,7 @@ test('after a reload the commissions and meetings are listed, and a meeting is p
     assert.equal(csv.split('\r\n')[0], 'nom;collège;rôle;courriel;langue');
     assert.ok(csv.includes('Hélène Vasseur;;président;'), csv);
     assert.match(await page.textContent('#meetings-table'), /Séance d’essai/);
+    assert.match(await page.textContent('#meetings-table tbody td'), /^2 févr\. 2021, 09:30$/);
 
     await page.click('#meetings-table tbody button');
     await page.waitForSelector('#settings-form');

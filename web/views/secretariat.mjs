@@ -8,7 +8,8 @@
 // the import's own columns, and its meetings), then one meeting prepared
 // before it opens (its rules: quorum overall and per college, grace period,
 // proxies; and its agenda: add, edit, move, remove, or start from the
-// previous meeting's; and the documents of each item: attach, remove,
+// previous meeting's or from the commission's agenda template, shown beside
+// it, which the agenda may also become (PROTOCOL.md 3.8); and the documents of each item: attach, remove,
 // download, before and during the meeting), and its working groups and the
 // actions still to be done across its meetings. Every change goes through the secretariat's routes
 // (PROTOCOL.md 3), whose answer is the meeting's snapshot: the view redraws
@@ -26,10 +27,11 @@
 // of language) keeps what is open. The token is the page's, read at each call.
 
 import { h, fill } from '../dom.mjs';
-import { t, roleName, collegeName, getLang, formatDateTime, formatDay, LANGS, LANG_NAMES } from '../i18n.mjs';
+import { t, roleName, collegeName, getLang, formatDateTime, formatDay, formatMeetingDate, LANGS, LANG_NAMES } from '../i18n.mjs';
 import { request, download } from '../api.mjs';
 import { ACCEPT, formatBytes, formatLabel, uploadDocument } from '../documents.mjs';
 import { noticesView } from './notices.mjs';
+import { confirmView } from './confirm.mjs';
 
 // The roster as CSV in the import's columns: French headers and role and
 // language words with semicolons in French, English with commas; a BOM so
@@ -119,9 +121,11 @@ export function secretariatView({ getToken, announce }) {
         snap: null, // the snapshot of the meeting being prepared
         editing: null, // the id of the item in the form, or null for a new one
         convocations: null, // [{participant,name,email,status,reason,...}] of the meeting prepared
+        template: null, // the agenda template the meeting prepared would start from (PROTOCOL.md 3.8)
         status: '',
     };
     const notices = noticesView();
+    const confirm = confirmView();
     const el = h('section', { class: 'panel step', id: 'step-year', 'aria-labelledby': 'step-year-h' });
     let exportUrl = null;
 
@@ -212,11 +216,40 @@ export function secretariatView({ getToken, announce }) {
         await run(async () => {
             st.snap = await api('GET', `/api/meetings/${encodeURIComponent(id)}`);
             st.convocations = null;
+            st.template = null;
             await loadConvocations();
+            await loadTemplate();
             st.editing = null;
             say('admin.prep.opened', { title: st.snap.meeting.title });
         });
         document.getElementById('prep-h')?.focus();
+    }
+
+    async function loadTemplate() {
+        st.template = await api('GET', `/api/meetings/${encodeURIComponent(st.snap.meeting.id)}/agenda/template`);
+    }
+
+    // Start from the template; a second look when the agenda holds items already.
+    async function applyTemplate() {
+        if (st.snap.agenda.length && !await confirm.ask({ title: t('admin.tpl.applyTitle'),
+            text: t('admin.tpl.applyText'), yes: t('admin.tpl.applyYes') })) {
+            return;
+        }
+        await change('POST', '/agenda/from-template', undefined, 'admin.tpl.applied');
+    }
+
+    // Save this agenda as the commission's template; a second look before
+    // replacing one the commission saved.
+    async function saveTemplate() {
+        if (st.template?.saved && !await confirm.ask({ title: t('admin.tpl.replaceTitle'),
+            text: t('admin.tpl.replaceText'), yes: t('admin.tpl.replaceYes') })) {
+            return;
+        }
+        await run(async () => {
+            st.template = await api('POST', `/api/commissions/${encodeURIComponent(st.commission.id)}/agenda-template`,
+                { meeting: st.snap.meeting.id });
+            say('admin.tpl.savedOk');
+        });
     }
 
     // A change through the secretariat's routes; the answer is the snapshot.
@@ -424,7 +457,7 @@ export function secretariatView({ getToken, announce }) {
         if (m.approved_by) { // approved by a later meeting (PROTOCOL.md 6.7)
             const by = st.meetings.find((x) => x.id === m.approved_by.meeting);
             return t('admin.year.approvedBy', { when: formatDateTime(m.approved_by.at),
-                date: m.approved_by.date ? m.approved_by.date.replace('T', ' ') : (by?.title || m.approved_by.meeting) });
+                date: m.approved_by.date ? formatMeetingDate(m.approved_by.date) : (by?.title || m.approved_by.meeting) });
         }
         if (m.approved) {
             return t('admin.year.approved');
@@ -446,7 +479,7 @@ export function secretariatView({ getToken, announce }) {
                     'admin.col.actions'].map((k) => h('th', { scope: 'col' }, t(k))))),
                 h('tbody', {}, [...st.meetings].sort((a, b) => (b.date || '').localeCompare(a.date || ''))
                     .map((m) => h('tr', { dataset: { meeting: m.id } },
-                        h('td', {}, m.date ? m.date.replace('T', ' ') : '—'),
+                        h('td', {}, m.date ? formatMeetingDate(m.date, 'medium') : '—'),
                         h('th', { scope: 'row' }, m.title),
                         h('td', {}, meetingState(m)),
                         h('td', {}, button(`prepare-${m.id}`, 'admin.year.prepare', () => openMeeting(m.id),
@@ -571,6 +604,35 @@ export function secretariatView({ getToken, announce }) {
         return form;
     }
 
+    function templateItem(i) {
+        return h('li', {}, h('span', {}, i.title), ' — ', t(`agenda.kind.${i.kind}`),
+            i.duration ? ` — ${t('admin.agenda.minutes', { n: Math.round(i.duration / 60) })}` : '',
+            i.items?.length ? h('ol', { 'aria-label': t('admin.tpl.subItems', { title: i.title }) },
+                i.items.map(templateItem)) : null);
+    }
+
+    // The template beside the agenda, and the two ways between them.
+    function templatePart() {
+        const tpl = st.template;
+        const m = st.snap.meeting;
+        if (!tpl) {
+            return null;
+        }
+        const from = st.meetings?.find((x) => x.id === tpl.meeting)?.title || tpl.meeting;
+        return h('div', { class: 'agenda-template', id: 'agenda-template' },
+            h('h4', { id: 'tpl-h' }, t('admin.tpl.title')),
+            h('p', { id: 'tpl-source' }, tpl.saved
+                ? t('admin.tpl.saved', { when: formatDateTime(tpl.updated), title: from })
+                : t('admin.tpl.default')),
+            h('ol', { id: 'tpl-items', class: 'tpl-items', 'aria-labelledby': 'tpl-h' }, tpl.items.map(templateItem)),
+            m.state === 'scheduled' ? h('p', { class: 'help', id: 'tpl-help' }, t('admin.tpl.help'))
+                : h('p', { class: 'help' }, t('admin.tpl.open')),
+            h('p', { class: 'actions' },
+                m.state === 'scheduled' ? button('tpl-apply', 'admin.tpl.apply', applyTemplate,
+                    { 'aria-describedby': 'tpl-help' }) : null,
+                st.snap.agenda.length ? button('tpl-save', 'admin.tpl.save', saveTemplate) : null));
+    }
+
     function convocationsPart() {
         const list = st.convocations;
         if (!list) {
@@ -615,6 +677,7 @@ export function secretariatView({ getToken, announce }) {
             closed ? h('p', { class: 'help' }, t('admin.agenda.closed')) : h('p', { class: 'actions' },
                 button('agenda-previous', 'admin.agenda.previous',
                     () => change('POST', '/agenda/from-previous', undefined, 'admin.agenda.copied'))),
+            templatePart(),
             closed ? null : itemForm(),
             convocationsPart());
     }
@@ -631,7 +694,8 @@ export function secretariatView({ getToken, announce }) {
                 h('h3', { id: 'year-commission-h', tabindex: '-1' }, st.commission.name),
                 ...rosterPart(), ...(st.meetings ? meetingsPart() : []), ...groupsPart()) : null,
             st.snap ? prepPart() : null,
-            h('p', { class: 'form-status', role: 'status', id: 'year-status' }, st.status));
+            h('p', { class: 'form-status', role: 'status', id: 'year-status' }, st.status),
+            confirm.el);
     }
 
     render();
