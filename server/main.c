@@ -270,8 +270,8 @@ struct serve_opts {
 static int
 parse_serve(int argc, char **argv, struct serve_opts *o)
 {
-    static const long limit_max[NLIMITS] = {1000000, 1000000, 1000000, 1000000, 64, 86400, 1024,
-                                                 86400};
+    static const long limit_max[NLIMITS] = {1000000, 1000000, 1000000, 1000000,
+                                            64,      86400,   1024,    86400};
     enum {
         O_LISTEN = 256,
         O_DB,

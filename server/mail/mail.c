@@ -379,8 +379,8 @@ deliver(struct mailer *m, struct job *j)
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
         if (late == 1) {
-            snprintf(j->reason, sizeof(j->reason),
-                     "%.60s did not finish within %d s: stopped", path, m->timeout_s);
+            snprintf(j->reason, sizeof(j->reason), "%.60s did not finish within %d s: stopped",
+                     path, m->timeout_s);
         } else {
             snprintf(j->reason, sizeof(j->reason), "the server stopped while %.60s ran", path);
         }
