@@ -2,8 +2,9 @@
 //
 // i18n.mjs - every word the interface shows, in French and English.
 //
-// French first: a person who never chose sees French, or the meeting's own
-// language when the meeting says so. A choice made with the language switch is
+// French first: a person who never chose sees French, or their own language
+// when their meeting's welcome says it (you.lang, from the roster), or the
+// meeting's language. A choice made with the language switch is
 // kept in localStorage and wins from then on, on every page of this browser.
 // t('key', {name}) looks the key up in the current table and fills {name}
 // placeholders; tn() picks a plural form with Intl.PluralRules (keys end in
@@ -176,6 +177,13 @@ const fr = {
     'admin.col.name': 'Nom',
     'admin.col.college': 'Collège',
     'admin.col.role': 'Rôle',
+    'admin.col.lang': 'Langue',
+    'admin.member.new': 'Ajouter un membre',
+    'admin.member.noCollege': 'aucun',
+    'admin.member.email': 'Adresse électronique (facultative)',
+    'admin.member.lang': 'Langue de ses convocations et de sa page',
+    'admin.member.add': 'Ajouter à la liste',
+    'admin.member.added': '{name} est ajouté(e) à la liste.',
     'admin.col.link': 'Lien d’invitation',
     'admin.col.actions': 'Action',
     'admin.meeting.title': 'Programmer une séance',
@@ -211,6 +219,7 @@ const fr = {
     'admin.csvField.college': 'collège',
     'admin.csvField.role': 'rôle',
     'admin.csvField.email': 'adresse électronique',
+    'admin.csvField.lang': 'langue',
     'admin.conv.title': 'Convocations',
     'admin.conv.help': 'Chaque convocation porte le lien personnel du participant : l’envoyer, ou la télécharger, lui donne un nouveau lien et rend caduc le précédent.',
     'admin.conv.caption': 'Convocations des participants',
@@ -240,6 +249,7 @@ const fr = {
     'admin.csvReason.college': 'ce collège n’est pas un des collèges de la commission.',
     'admin.csvReason.college_required': 'un membre doit avoir un collège.',
     'admin.csvReason.email': 'ce n’est pas une adresse électronique.',
+    'admin.csvReason.lang': 'cette langue est inconnue : français ou anglais (fr, en).',
     'admin.csvReason.syntax': 'le CSV est mal formé (guillemet non fermé, trop de colonnes ou champ trop long).',
     'admin.csvReason.not_text': 'le fichier n’est pas du texte UTF-8 (enregistrez-le en « CSV UTF-8 »).',
     'admin.csvReason.empty': 'le fichier ne contient aucun membre.',
@@ -1037,6 +1047,13 @@ const en = {
     'admin.col.name': 'Name',
     'admin.col.college': 'College',
     'admin.col.role': 'Role',
+    'admin.col.lang': 'Language',
+    'admin.member.new': 'Add a member',
+    'admin.member.noCollege': 'none',
+    'admin.member.email': 'E-mail address (optional)',
+    'admin.member.lang': 'Language of their convocations and page',
+    'admin.member.add': 'Add to the roster',
+    'admin.member.added': '{name} is added to the roster.',
     'admin.col.link': 'Invitation link',
     'admin.col.actions': 'Action',
     'admin.meeting.title': 'Schedule a meeting',
@@ -1072,6 +1089,7 @@ const en = {
     'admin.csvField.college': 'college',
     'admin.csvField.role': 'role',
     'admin.csvField.email': 'e-mail address',
+    'admin.csvField.lang': 'language',
     'admin.conv.title': 'Convocations',
     'admin.conv.help': 'Each convocation carries the participant’s personal link: sending it, or downloading it, gives them a new link and voids the previous one.',
     'admin.conv.caption': 'The participants’ convocations',
@@ -1101,6 +1119,7 @@ const en = {
     'admin.csvReason.college': 'this college is not one of the commission’s colleges.',
     'admin.csvReason.college_required': 'a member needs a college.',
     'admin.csvReason.email': 'this is not an e-mail address.',
+    'admin.csvReason.lang': 'unknown language: French or English (fr, en).',
     'admin.csvReason.syntax': 'malformed CSV (an unclosed quote, too many columns or a field too long).',
     'admin.csvReason.not_text': 'the file is not UTF-8 text (save it as “CSV UTF-8”).',
     'admin.csvReason.empty': 'the file holds no member.',
@@ -1758,7 +1777,7 @@ function stored() {
     return LANGS.includes(v) ? v : null;
 }
 
-let fallback = 'fr'; // the meeting's language, when known
+let fallback = 'fr'; // the participant's or the meeting's language, when known
 let lang = stored() || fallback;
 const listeners = new Set();
 
@@ -1791,7 +1810,8 @@ export function setLang(next) {
     apply(next);
 }
 
-// The meeting's language: used only while the person has not chosen.
+// The participant's (or the meeting's) language: used only while the person
+// has not chosen.
 export function setDefaultLang(next) {
     if (!LANGS.includes(next)) {
         return;

@@ -127,11 +127,15 @@ static int
 member_row(void *ctx, const char *id, const char *name, const char *college, const char *role)
 {
     struct member_rows *mr = ctx;
-    char email[256];
+    char email[256], lang[8];
     int rc = store_member_email(mr->st, id, email, sizeof(email));
+    if (rc == 0) {
+        rc = store_member_lang(mr->st, id, lang, sizeof(lang));
+    }
     struct pj *o = rc ? NULL : member_json(id, name, college, role);
     if (o) {
         pj_set_str(o, "email", email);
+        pj_set_str(o, "lang", lang);
     }
     return rc ? rc : pj_push(mr->out, o);
 }
@@ -243,15 +247,17 @@ fail_at(struct hub *h, void *req, int code, const char *message, size_t line, co
 }
 
 /* A member as the secretariat wrote them (a JSON body or a roster line):
- * the name, and the college and role in French or English, any case
- * (roster.c). On success m->college is the commission's spelling ("" for
- * none) and m->role the protocol's word; otherwise ERR_INVALID with the
- * field at fault, a stable reason code (PROTOCOL.md 3) and m->why, a
- * sentence quoting the refused word. One rule for both routes. */
+ * the name, and the college, role and language in French or English, any
+ * case (roster.c). On success m->college is the commission's spelling (""
+ * for none), m->role and m->lang the protocol's words (lang "fr" when none
+ * is given); otherwise ERR_INVALID with the field at fault, a stable reason
+ * code (PROTOCOL.md 3) and m->why, a sentence quoting the refused word. One
+ * rule for both routes; member_store() then writes what it read. */
 struct member_words {
     char college[ID_MAX];
     char email[256]; /* trimmed; "" for none */
     const char *role;
+    const char *lang; /* "fr" or "en" */
     const char *field, *reason;
     char why[160];
 };
@@ -275,12 +281,14 @@ quote_word(char *out, size_t cap, const char *fmt, const char *value)
 
 static int
 member_words(const char *colleges, const char *name, const char *college_word,
-             const char *role_word, const char *email, struct member_words *m)
+             const char *role_word, const char *email, const char *lang_word,
+             struct member_words *m)
 {
     char folded[8];
     m->college[0] = 0;
     m->email[0] = 0;
     m->role = NULL;
+    m->lang = "fr";
     m->field = m->reason = NULL;
     m->why[0] = 0;
     if (!name || !*name || proto_check_text(name, 200, 0) ||
@@ -325,7 +333,39 @@ member_words(const char *colleges, const char *name, const char *college_word,
         quote_word(m->why, sizeof(m->why), "\"%s\" is not an e-mail address", e);
         return ERR_INVALID;
     }
+    if (lang_word && (roster_fold(lang_word, folded, sizeof(folded)) != 0 || folded[0]) &&
+        !(m->lang = roster_lang(lang_word))) {
+        m->lang = "fr";
+        m->field = m->reason = "lang";
+        quote_word(m->why, sizeof(m->why), "\"%s\" is not a language (fr, en, or in French)",
+                   lang_word);
+        return ERR_INVALID;
+    }
     return 0;
+}
+
+/* A new member of commission `cid` as member_words() read them, in the
+ * caller's transaction; *out (new) is the member as the routes answer it. */
+static int
+member_store(struct hub *h, const char *cid, const char *name, const struct member_words *m,
+             int64_t now, struct pj **out)
+{
+    char id[9];
+    sec_random_id(id, 8);
+    *out = NULL;
+    int rc = store_member_add(h->st, id, cid, name, m->college, m->role, now);
+    if (rc == 0 && m->email[0]) {
+        rc = store_member_email_set(h->st, id, m->email);
+    }
+    if (rc == 0 && strcmp(m->lang, "fr") != 0) {
+        rc = store_member_lang_set(h->st, id, m->lang);
+    }
+    if (rc == 0) {
+        *out = member_json(id, name, m->college, m->role);
+        pj_set_str(*out, "email", m->email);
+        pj_set_str(*out, "lang", m->lang);
+    }
+    return rc;
 }
 
 static void
@@ -341,20 +381,14 @@ member_create(struct hub *h, void *req, const char *cid, const char *body, size_
         return;
     }
     if ((rc = store_commission_get(h->st, cid, &name, &colleges)) == 0) {
-        rc = member_words(colleges, in.name, in.college, in.role, in.email, &m);
+        rc = member_words(colleges, in.name, in.college, in.role, in.email, in.lang, &m);
     }
-    char id[9];
-    sec_random_id(id, 8);
+    struct pj *o = NULL;
     if (rc == 0 && (rc = hub_begin(h)) == 0) {
-        rc = store_member_add(h->st, id, cid, in.name, m.college, m.role, now);
-        if (rc == 0 && m.email[0]) {
-            rc = store_member_email_set(h->st, id, m.email);
-        }
+        rc = member_store(h, cid, in.name, &m, now, &o);
         hub_end(h, NULL, 0, rc);
     }
     if (rc == 0) {
-        struct pj *o = member_json(id, in.name, m.college, m.role);
-        pj_set_str(o, "email", m.email);
         hub_http_json(h, req, 201, o);
     } else if (m.field) {
         fail_at(h, req, rc, m.why, 0, m.field, m.reason);
@@ -384,7 +418,7 @@ struct csv_import {
     char why[200];
 };
 
-static const char *const column_names[] = {"name", "college", "role", "email"};
+static const char *const column_names[] = {"name", "college", "role", "email", "lang"};
 
 static int
 csv_bad(struct csv_import *ci, size_t line, const char *field, const char *reason,
@@ -439,28 +473,23 @@ csv_row(void *ctx, size_t line, char **f, size_t n)
     const char *college_word = ci->col[ROSTER_COLLEGE] >= 0 ? f[ci->col[ROSTER_COLLEGE]] : "";
     const char *role_word = f[ci->col[ROSTER_ROLE]];
     const char *email = ci->col[ROSTER_EMAIL] >= 0 ? f[ci->col[ROSTER_EMAIL]] : "";
+    const char *lang_word = ci->col[ROSTER_LANG] >= 0 ? f[ci->col[ROSTER_LANG]] : "";
     struct member_words m;
-    if (member_words(ci->colleges, name, college_word, role_word, email, &m)) {
+    if (member_words(ci->colleges, name, college_word, role_word, email, lang_word, &m)) {
         snprintf(ci->why, sizeof(ci->why), "line %zu: %s", line, m.why);
         ci->line = line;
         ci->field = m.field;
         ci->reason = m.reason;
         return ERR_INVALID;
     }
-    char id[9];
-    sec_random_id(id, 8);
-    int rc = store_member_add(ci->h->st, id, ci->cid, name, m.college, m.role, ci->now);
-    if (rc == 0 && m.email[0]) {
-        rc = store_member_email_set(ci->h->st, id, m.email);
-    }
+    struct pj *o = NULL;
+    int rc = member_store(ci->h, ci->cid, name, &m, ci->now, &o);
     if (rc) {
         snprintf(ci->why, sizeof(ci->why), "line %zu: cannot store the member", line);
         ci->line = line;
         return rc;
     }
     ci->count++;
-    struct pj *o = member_json(id, name, m.college, m.role);
-    pj_set_str(o, "email", m.email);
     return pj_push(ci->out, o);
 }
 

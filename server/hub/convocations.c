@@ -9,6 +9,9 @@
  * link (hub_issue_links: the earlier ones are revoked, invitation.issued is
  * written): the last convocation a person received is the one that works.
  *
+ * Each convocation is written in its participant's language (the roster's
+ * `lang`), unless the request names one for all.
+ *
  * Sending never waits on the mail system. The route writes the new links
  * and the status `pending` in the turn's transaction and queues each
  * message in h->outbox; hub_convocations_flush() hands the outbox to the
@@ -128,6 +131,7 @@ struct one {
     struct agenda_text a;
     char link[1200];
     char host[256];
+    char lang[8];
 };
 
 static int
@@ -146,9 +150,16 @@ one_build(struct hub *h, struct live *l, const struct participant *p, const char
     snprintf(o->link, sizeof(o->link), "%.*s/m/%s#t=%s",
              (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl), base, m->id, token);
     public_host(h, o->host, sizeof(o->host));
-    o->c = (struct convoc){.lang = lang      ? lang
-                                   : m->lang ? m->lang
-                                             : "fr",
+    /* the language asked for, or the participant's own (the roster's), or
+     * the meeting's for a participant the roster no longer has */
+    if (!lang && (rc = store_member_lang(h->st, p->id, o->lang, sizeof(o->lang)))) {
+        agenda_text_free(&o->a);
+        return rc;
+    }
+    o->c = (struct convoc){.lang = lang         ? lang
+                                   : o->lang[0] ? o->lang
+                                   : m->lang    ? m->lang
+                                                : "fr",
                            .meeting = m->id,
                            .commission = m->commission_name ? m->commission_name : "",
                            .title = m->title ? m->title : "",
@@ -512,7 +523,8 @@ hub_convocations_flush(struct hub *h, bool committed)
 {
     if (committed && h->noutbox && !h->mailer) {
         h->mailer =
-            mailer_new(h->cfg.sendmail && *h->cfg.sendmail ? h->cfg.sendmail : DEFAULT_SENDMAIL);
+            mailer_new(h->cfg.sendmail && *h->cfg.sendmail ? h->cfg.sendmail : DEFAULT_SENDMAIL,
+                       h->cfg.mail_timeout_s);
         if (!h->mailer) {
             log_line(LOG_ERROR, "cannot start the mail sender: %zu convocation(s) left pending",
                      h->noutbox);

@@ -85,6 +85,9 @@ static const char *const migrations[] = {
     "  parent INTEGER NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL,"
     "  presenter TEXT NOT NULL, kind TEXT NOT NULL, duration INTEGER NOT NULL,"
     "  speaking INTEGER NOT NULL, PRIMARY KEY(commission, n)) WITHOUT ROWID;",
+    /* 9: the language a member reads ("fr" or "en"): their convocations are
+     * written in it, and their page starts in it. */
+    "ALTER TABLE members ADD COLUMN lang TEXT NOT NULL DEFAULT 'fr';",
 };
 
 enum stmt {
@@ -116,6 +119,8 @@ enum stmt {
     S_MEETINGS,
     S_MEMBER_EMAIL_SET,
     S_MEMBER_EMAIL,
+    S_MEMBER_LANG_SET,
+    S_MEMBER_LANG,
     S_CONVOC_SET,
     S_CONVOC_GET,
     S_PREVIOUS,
@@ -180,6 +185,8 @@ static const char *const sql[S_COUNT] = {
     [S_MEETINGS] = "SELECT id FROM meetings ORDER BY created, id",
     [S_MEMBER_EMAIL_SET] = "UPDATE members SET email = ?2 WHERE id = ?1",
     [S_MEMBER_EMAIL] = "SELECT email FROM members WHERE id = ?1",
+    [S_MEMBER_LANG_SET] = "UPDATE members SET lang = ?2 WHERE id = ?1",
+    [S_MEMBER_LANG] = "SELECT lang FROM members WHERE id = ?1",
     [S_CONVOC_SET] = "INSERT OR REPLACE INTO convocations(meeting, participant, status, reason,"
                      " updated) VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_CONVOC_GET] = "SELECT status, reason, updated FROM convocations"
@@ -663,6 +670,31 @@ store_member_email(struct store *s, const char *id, char *out, size_t cap)
         rc = ERR_STORAGE;
     }
     done(s, S_MEMBER_EMAIL);
+    return rc;
+}
+
+int
+store_member_lang_set(struct store *s, const char *id, const char *lang)
+{
+    sqlite3_stmt *st = s->st[S_MEMBER_LANG_SET];
+    bind_text(st, 1, id);
+    bind_text(st, 2, lang);
+    return run(s, S_MEMBER_LANG_SET);
+}
+
+int
+store_member_lang(struct store *s, const char *id, char *out, size_t cap)
+{
+    sqlite3_stmt *st = s->st[S_MEMBER_LANG];
+    bind_text(st, 1, id);
+    int rc = 0, step = sqlite3_step(st);
+    out[0] = '\0';
+    if (step == SQLITE_ROW) {
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    } else if (step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    done(s, S_MEMBER_LANG);
     return rc;
 }
 

@@ -106,6 +106,10 @@ int store_members(struct store *s, const char *commission,
 int store_member_email_set(struct store *s, const char *id, const char *email);
 /* The address copied into out[cap] ("" when none, or no such member). */
 int store_member_email(struct store *s, const char *id, char *out, size_t cap);
+/* A member's language, "fr" (the default) or "en": set, and copied into
+ * out[cap] ("" when no such member). */
+int store_member_lang_set(struct store *s, const char *id, const char *lang);
+int store_member_lang(struct store *s, const char *id, char *out, size_t cap);
 
 /* Where the convocation of a participant of a meeting stands: status
  * "pending", "sent" or "failed", and the reason of a failure ("" else). get:

@@ -27,26 +27,29 @@
 // of language) keeps what is open. The token is the page's, read at each call.
 
 import { h, fill } from '../dom.mjs';
-import { t, roleName, collegeName, getLang, formatDateTime, formatDay, formatMeetingDate } from '../i18n.mjs';
+import { t, roleName, collegeName, getLang, formatDateTime, formatDay, formatMeetingDate, LANGS, LANG_NAMES } from '../i18n.mjs';
 import { request, download } from '../api.mjs';
 import { ACCEPT, formatBytes, formatLabel, uploadDocument } from '../documents.mjs';
 import { noticesView } from './notices.mjs';
 import { confirmView } from './confirm.mjs';
 
-// The roster as CSV in the import's columns: French headers and role words
-// with semicolons in French, English with commas; a BOM so accents survive.
-// The server reads it back as it is (PROTOCOL.md 3, roster CSV).
+// The roster as CSV in the import's columns: French headers and role and
+// language words with semicolons in French, English with commas; a BOM so
+// accents survive. The server reads it back as it is (PROTOCOL.md 3, roster CSV).
 export function rosterCsv(members, lang) {
     const sep = lang === 'fr' ? ';' : ',';
     const words = lang === 'fr'
         ? { chair: 'président', secretary: 'secrétaire', member: 'membre', observer: 'observateur' }
         : { chair: 'chair', secretary: 'secretary', member: 'member', observer: 'observer' };
-    const head = lang === 'fr' ? ['nom', 'collège', 'rôle', 'courriel'] : ['name', 'college', 'role', 'email'];
+    const langs = lang === 'fr' ? { fr: 'français', en: 'anglais' } : { fr: 'French', en: 'English' };
+    const head = lang === 'fr' ? ['nom', 'collège', 'rôle', 'courriel', 'langue']
+        : ['name', 'college', 'role', 'email', 'language'];
     const cell = (v) => {
         const s = String(v ?? '');
         return s.includes(sep) || /["\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
     };
-    const lines = [head, ...members.map((m) => [m.name, m.college, words[m.role] || m.role, m.email || ''])]
+    const lines = [head, ...members.map((m) => [m.name, m.college, words[m.role] || m.role, m.email || '',
+        langs[m.lang] || langs.fr])]
         .map((cells) => cells.map(cell).join(sep));
     return `\ufeff${lines.join('\r\n')}\r\n`;
 }
@@ -70,6 +73,24 @@ export async function importRoster(token, cid, text) {
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/csv; charset=utf-8',
             Accept: 'application/json' },
         body: text,
+    }).catch((e) => {
+        throw { code: 'network', message: e.message };
+    });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) {
+        const e = (data && data.error) || {};
+        throw { code: e.code || `http_${res.status}`, message: rosterErrorText(e) || e.message || '' };
+    }
+    return data;
+}
+
+// POST one member (PROTOCOL.md 3): resolves with the member; a refusal
+// throws {code, message}, said in the page's language as for a roster file.
+export async function addMember(token, cid, member) {
+    const res = await fetch(`/api/commissions/${encodeURIComponent(cid)}/members`, {
+        method: 'POST', credentials: 'omit', cache: 'no-store',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(member),
     }).catch((e) => {
         throw { code: 'network', message: e.message };
     });
@@ -175,8 +196,8 @@ export function secretariatView({ getToken, announce }) {
     async function sendConvocations(participants) {
         await run(async () => {
             const mid = encodeURIComponent(st.snap.meeting.id);
-            const r = await api('POST', `/api/meetings/${mid}/convocations`,
-                participants ? { participants, lang: getLang() } : { lang: getLang() });
+            // each in their own language (the roster's), not the page's
+            const r = await api('POST', `/api/meetings/${mid}/convocations`, participants ? { participants } : {});
             say('admin.conv.queued', { count: r.convocations.length });
             await loadConvocations();
         });
@@ -186,7 +207,7 @@ export function secretariatView({ getToken, announce }) {
         await run(async () => {
             const mid = encodeURIComponent(st.snap.meeting.id);
             const name = await download(`/api/meetings/${mid}/convocations/${encodeURIComponent(pid)}/convocation.${ext}`,
-                { token: getToken(), method: 'POST', json: { lang: getLang() }, fallback: `convocation.${ext}` });
+                { token: getToken(), method: 'POST', json: {}, fallback: `convocation.${ext}` });
             say('admin.conv.downloaded', { name });
         });
     }
@@ -335,14 +356,46 @@ export function secretariatView({ getToken, announce }) {
                 'aria-labelledby': 'year-roster-caption' },
             h('table', { id: 'year-roster' },
                 h('caption', { id: 'year-roster-caption' }, t('admin.roster.caption')),
-                h('thead', {}, h('tr', {}, ['admin.col.name', 'admin.col.college', 'admin.col.role']
+                h('thead', {}, h('tr', {}, ['admin.col.name', 'admin.col.college', 'admin.col.role', 'admin.col.lang']
                     .map((k) => h('th', { scope: 'col' }, t(k))))),
-                h('tbody', {}, c.members.map((m) => h('tr', {}, h('td', {}, m.name),
-                    h('td', {}, m.college ? collegeName(m.college) : '—'), h('td', {}, roleName(m.role)))))))
+                h('tbody', {}, c.members.map((m) => h('tr', { dataset: { member: m.id } }, h('td', {}, m.name),
+                    h('td', {}, m.college ? collegeName(m.college) : '—'), h('td', {}, roleName(m.role)),
+                    h('td', { lang: m.lang || 'fr' }, LANG_NAMES[m.lang] || LANG_NAMES.fr))))))
                 : h('p', { class: 'muted' }, t('admin.roster.empty')),
             h('p', { class: 'actions' }, h('a', { href: exportUrl, id: 'roster-export', class: 'button-link',
                 download: t('admin.year.exportFile', { id: c.id }) }, t('admin.year.export'))),
+            memberForm(),
         ];
+    }
+
+    // One member added to the roster: name, college, role, e-mail address
+    // and the language of their convocations and page (PROTOCOL.md 3).
+    function memberForm() {
+        const c = st.commission;
+        const field = (id, key, control) => h('div', { class: 'field' }, h('label', { for: id }, t(key)), control);
+        const name = h('input', { id: 'member-name', type: 'text', maxlength: '200', autocomplete: 'off' });
+        const college = h('select', { id: 'member-college' }, h('option', { value: '' }, t('admin.member.noCollege')),
+            ...c.colleges.map((x) => h('option', { value: x }, collegeName(x))));
+        const role = h('select', { id: 'member-role' }, ...['member', 'chair', 'secretary', 'observer']
+            .map((r) => h('option', { value: r }, roleName(r))));
+        const email = h('input', { id: 'member-email', type: 'email', maxlength: '254', autocomplete: 'off' });
+        const lang = h('select', { id: 'member-lang' }, ...LANGS.map((l) => h('option', { value: l, lang: l }, LANG_NAMES[l])));
+        const add = button('member-add', 'admin.member.add', async () => {
+            if (!name.value.trim()) {
+                name.focus();
+                return;
+            }
+            await run(async () => {
+                const m = await addMember(getToken(), c.id, { name: name.value.trim(), college: college.value,
+                    role: role.value, email: email.value.trim(), lang: lang.value });
+                c.members = [...c.members, m];
+                say('admin.member.added', { name: m.name });
+            });
+        });
+        return h('details', { class: 'paper', id: 'member-new' }, h('summary', {}, t('admin.member.new')),
+            field('member-name', 'admin.col.name', name), field('member-college', 'admin.col.college', college),
+            field('member-role', 'admin.col.role', role), field('member-email', 'admin.member.email', email),
+            field('member-lang', 'admin.member.lang', lang), h('p', { class: 'actions' }, add));
     }
 
     // The commission's working groups (PROTOCOL.md 3.1): who leads, who is
