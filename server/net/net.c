@@ -149,6 +149,7 @@ accept_some(struct net *n)
 
 /* --- each loop's second --------------------------------------------------- */
 
+/* Each loop's second: the idle sweep, then the next tick. */
 static void
 on_tick(lws_sorted_usec_list_t *sul)
 {
@@ -188,7 +189,6 @@ schedule_wake(struct loop *l0, struct hub *h, int64_t now)
  * connection): each write offers the whole frame, the kernel takes what fits
  * and lws keeps only the remainder. */
 #define WS_RX_BUFFER 1024
-
 #define TX_MAX QUEUE_BYTES
 
 static const struct lws_protocols protocols[] = {
@@ -197,8 +197,8 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* No validity timer per connection (see the top of this file): the idle
- * sweep in on_tick() pings and drops. */
+/* No validity timer per connection (see net_ws.c): the idle sweep in
+ * on_tick() pings and drops. */
 static const lws_retry_bo_t retry = {
     .secs_since_valid_ping = 0,
     .secs_since_valid_hangup = 0,
@@ -258,6 +258,8 @@ lws_log(int level, const char *line)
     log_line(LOG_WARN, "lws: %.*s", (int)(n && line[n - 1] == '\n' ? n - 1 : n), line);
 }
 
+/* Loop `idx`'s lws context (and, with --event-loop epoll, its libev loop),
+ * which serves the sockets handed to it. */
 static int
 loop_init(struct net *n, struct loop *l, unsigned idx)
 {
@@ -381,6 +383,7 @@ loop_service(struct loop *l)
     return lws_service(l->ctx, 0);
 }
 
+/* The thread of a loop other than 0: its turns until net_stop(). */
 static void *
 loop_main(void *arg)
 {

@@ -37,6 +37,7 @@
 
 /* --- the hub's output (hub_io, hub thread) -------------------------------- */
 
+/* A pointer's slot in a table of mask + 1 slots (a power of two). */
 static size_t
 ptr_hash(const void *p, size_t mask)
 {
@@ -134,6 +135,8 @@ copies_clear(struct loop *l)
     }
 }
 
+/* hub_io.send: queue `m` (the hub keeps its own reference) for session
+ * `netp` on its loop; when memory is short, the session is marked lost. */
 void
 io_send(void *ctx, void *netp, struct msg *m)
 {
@@ -152,6 +155,7 @@ io_send(void *ctx, void *netp, struct msg *m)
     }
 }
 
+/* hub_io.close: close session `netp` once what is queued for it is sent. */
 void
 io_close(void *ctx, void *netp, int status, const char *reason)
 {
@@ -170,6 +174,8 @@ io_close(void *ctx, void *netp, int status, const char *reason)
 
 /* --- each session's ring (loop side) -------------------------------------- */
 
+/* Drop what is queued on the session (closing for lack of memory or speed,
+ * or gone). */
 void
 ws_queue_clear(struct ws_session *s)
 {
@@ -266,6 +272,8 @@ ws_take(struct ws_session *s, struct msg *m)
     lws_callback_on_writable(s->wsi);
 }
 
+/* --- writing (loop side) ------------------------------------------------- */
+
 /* Read and drop what the peer sent that nobody will read: a socket closed
  * with unread input sends RST, not FIN, and a peer that gets RST may drop
  * what it had not read yet, our last messages and the close frame among
@@ -282,8 +290,6 @@ discard_input(struct lws *wsi)
         }
     }
 }
-
-/* --- writing (loop side) ------------------------------------------------- */
 
 /* The ping the idle sweep asked for. It carries a payload: lws hands a pong
  * to the callback only when it has one. */

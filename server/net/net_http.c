@@ -43,6 +43,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The security headers: all of them on static files, the policy and
+ * nosniff on API answers (http_write_reply()). */
 #define CSP                                                                                      \
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "           \
     "connect-src 'self'; frame-src https:; object-src 'none'; base-uri 'none'; "                 \
@@ -87,6 +89,7 @@ upload_release(struct http_req *r)
     }
 }
 
+/* Free a request handle: off loop->waiting, its upload budget given back. */
 void
 req_free(struct http_req *r)
 {
@@ -152,6 +155,7 @@ io_answer(struct http_req *r, int status, const char *body, size_t len, const ch
     }
 }
 
+/* hub_io.http: a JSON answer. */
 void
 io_http(void *ctx, void *req, int status, const char *body, size_t len)
 {
@@ -159,6 +163,7 @@ io_http(void *ctx, void *req, int status, const char *body, size_t len)
     io_answer(req, status, body, len, NULL, NULL);
 }
 
+/* hub_io.file: a document to download, named `filename`. */
 void
 io_file(void *ctx, void *req, const char *body, size_t len, const char *ctype,
         const char *filename)
@@ -265,6 +270,8 @@ read_bearer(struct lws *wsi, char *out, size_t outlen)
     lws_explicit_bzero(auth, sizeof(auth));
 }
 
+/* WRITEABLE with the hub's answer: the headers, then the body REPLY_CHUNK
+ * bytes at a time; -1 once all is written (the connection ends, see below). */
 static int
 http_write_reply(struct lws *wsi, struct http_req *r)
 {
@@ -679,6 +686,8 @@ http_confirm_upgrade(struct net *n, struct lws *wsi, const char *upgrade)
     return 0;
 }
 
+/* lws's callback of the "http" protocol, on the connection's loop (the
+ * listener's RAW_RX_FILE on loop 0): each reason to its step. */
 int
 cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {

@@ -37,6 +37,7 @@
 
 /* --- connections per address ---------------------------------------------- */
 
+/* Loopback is exempt from the per-address caps: a reverse proxy is there. */
 static bool
 addr_loopback(const char *a)
 {
@@ -97,6 +98,8 @@ admit_ws(struct net *n, struct ws_session *s)
     return why;
 }
 
+/* A WebSocket admitted by admit_ws() is gone: its counts go (any loop's
+ * thread). */
 void
 admit_ws_end(struct net *n, struct ws_session *s)
 {
@@ -248,6 +251,7 @@ ws_refusals(struct ws_session *s, int64_t now)
 
 /* --- refusals on a bare socket -------------------------------------------- */
 
+/* The reason phrase of the statuses http_send_error() may send. */
 static const char *
 reason_phrase(int status)
 {

@@ -21,8 +21,11 @@
  *
  * Memory. An op that cannot be queued is never lost silently: a goodbye
  * waits on loop->owed, a release on net->unreleased, both retried at the
- * next hand-off; any other op marks its handle `lost`, and the loop's idle
- * sweep closes that connection (1011) or answers its request 503.
+ * next hand-off; a queue that cannot be handed over is tried again at the
+ * next turn. Any other op of the hub's marks its handle `lost`, and the
+ * loop's idle sweep closes that connection (1011) or answers its request
+ * 503; a loop's own op that cannot be queued closes its connection or
+ * answers 503 at once.
  *
  * Threads: to_hub(), handle_goodbye(), loop_handoff() and loop_take() run
  * on the loop's thread; to_loop(), release_handle(), hub_handoff(),
@@ -41,6 +44,7 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Append `op` to `q`. 0, or ERR_NOMEM with `q` unchanged. */
 int
 opq_push(struct opq *q, const struct op *op)
 {
@@ -253,6 +257,7 @@ op_drop(struct op *op)
     }
 }
 
+/* Empty `q`, dropping what it still holds, and free its storage. */
 void
 opq_free(struct opq *q)
 {
@@ -266,6 +271,7 @@ opq_free(struct opq *q)
 
 /* --- applying ops --------------------------------------------------------- */
 
+/* GET /metrics: the hub's figures, then the loops'. */
 static char *
 metrics_text(struct net *n)
 {
@@ -287,8 +293,8 @@ metrics_text(struct net *n)
     return hub_metrics_text(n->hub, extra);
 }
 
-/* GET /metrics, answered on the hub's thread: the hub's figures and the
- * loops'. */
+/* Answer GET /metrics (on the hub's thread, which reads the loops'
+ * counters as atomics). */
 static void
 answer_metrics(struct net *n, struct http_req *r)
 {

@@ -95,6 +95,7 @@ upgrade_refuse(struct lws *wsi, int code, const char *message)
     http_send_error(lws_get_socket_fd(wsi), code, message);
 }
 
+/* The meeting=ID of the upgrade's query string, or "". */
 static void
 query_meeting(struct lws *wsi, char *out, size_t outlen)
 {
@@ -117,6 +118,7 @@ query_meeting(struct lws *wsi, char *out, size_t outlen)
 
 /* --- sessions ------------------------------------------------------------- */
 
+/* Free a session whose connection is gone (its ring is already empty). */
 void
 ws_free(struct ws_session *s)
 {
@@ -178,6 +180,7 @@ ws_link(struct loop *l, struct ws_session *s)
     l->sessions = s;
 }
 
+/* Off loop->sessions, when its wsi is gone. */
 static void
 ws_unlink(struct loop *l, struct ws_session *s)
 {
@@ -366,6 +369,8 @@ ws_receive(struct loop *l, struct lws *wsi, struct ws_session *s, void *in, size
 
 /* --- the callback ------------------------------------------------------- */
 
+/* lws's callback of the "concerto.v1" protocol, on the session's loop:
+ * each reason to its step. */
 int
 cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
