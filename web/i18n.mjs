@@ -1892,7 +1892,7 @@ export function formatDateTime(ms) {
 // the weekday) by default, 'medium' where space is short (a table's column).
 export function formatMeetingDate(value, dateStyle = 'full') {
     if (typeof value === 'number') {
-        return formatDateTime(value);
+        return fmt({ dateStyle, timeStyle: 'short' }).format(new Date(value));
     }
     if (typeof value !== 'string' || value === '') {
         return '';

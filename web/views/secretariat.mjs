@@ -456,8 +456,8 @@ export function secretariatView({ getToken, announce }) {
     function meetingState(m) {
         if (m.approved_by) { // approved by a later meeting (PROTOCOL.md 6.7)
             const by = st.meetings.find((x) => x.id === m.approved_by.meeting);
-            return t('admin.year.approvedBy', { when: formatDateTime(m.approved_by.at),
-                date: m.approved_by.date ? formatMeetingDate(m.approved_by.date) : (by?.title || m.approved_by.meeting) });
+            return t('admin.year.approvedBy', { when: formatMeetingDate(m.approved_by.at, 'medium'),
+                date: m.approved_by.date ? formatMeetingDate(m.approved_by.date, 'medium') : (by?.title || m.approved_by.meeting) });
         }
         if (m.approved) {
             return t('admin.year.approved');
