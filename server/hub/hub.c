@@ -509,6 +509,15 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
 }
 
 void
+hub_undo(struct hub *h, struct live *l, size_t mark)
+{
+    live_drop_pending(l, mark);
+    if (live_reload(h, l, l->m->id)) {
+        log_line(LOG_ERROR, "meeting %s: cannot rebuild after a failed write", l->m->id);
+    }
+}
+
+void
 hub_end(struct hub *h, struct live *l, size_t mark, int rc)
 {
     if (rc == 0) {
@@ -517,10 +526,7 @@ hub_end(struct hub *h, struct live *l, size_t mark, int rc)
     }
     store_rollback_savepoint(h->st);
     if (l) {
-        live_drop_pending(l, mark);
-        if (live_reload(h, l, l->m->id)) {
-            log_line(LOG_ERROR, "meeting %s: cannot rebuild after a failed write", l->m->id);
-        }
+        hub_undo(h, l, mark);
     }
 }
 

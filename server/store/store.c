@@ -118,6 +118,8 @@ enum stmt {
     S_GROUP_ADD,
     S_GROUP_SET,
     S_GROUPS,
+    S_MEMBER_SET,
+    S_MEMBER_REMOVE,
     S_COUNT
 };
 
@@ -192,6 +194,9 @@ static const char *const sql[S_COUNT] = {
                     " due = ?7 WHERE commission = ?1 AND id = ?2",
     [S_GROUPS] = "SELECT id, name, lead, members, mandate, due FROM groups"
                  " WHERE commission = ?1 AND (?2 = '' OR id = ?2) ORDER BY created, id",
+    [S_MEMBER_SET] = "UPDATE members SET name = ?3, college = ?4, role = ?5, email = ?6"
+                     " WHERE commission = ?1 AND id = ?2",
+    [S_MEMBER_REMOVE] = "DELETE FROM members WHERE commission = ?1 AND id = ?2",
 };
 
 /* SQLite rolls a whole transaction back by itself on some errors in the
@@ -1035,6 +1040,31 @@ store_group_put(struct store *s, const struct store_group *g, bool create, int64
         rc = ERR_NOT_FOUND;
     }
     return rc;
+}
+
+int
+store_member_set(struct store *s, const char *commission, const char *id, const char *name,
+                 const char *college, const char *role, const char *email)
+{
+    sqlite3_stmt *st = s->st[S_MEMBER_SET];
+    bind_text(st, 1, commission);
+    bind_text(st, 2, id);
+    bind_text(st, 3, name);
+    bind_text(st, 4, college);
+    bind_text(st, 5, role);
+    bind_text(st, 6, email);
+    int rc = run(s, S_MEMBER_SET);
+    return rc ? rc : sqlite3_changes(s->db) == 1 ? 0 : ERR_NOT_FOUND;
+}
+
+int
+store_member_remove(struct store *s, const char *commission, const char *id)
+{
+    sqlite3_stmt *st = s->st[S_MEMBER_REMOVE];
+    bind_text(st, 1, commission);
+    bind_text(st, 2, id);
+    int rc = run(s, S_MEMBER_REMOVE);
+    return rc ? rc : sqlite3_changes(s->db) == 1 ? 0 : ERR_NOT_FOUND;
 }
 
 int
