@@ -675,6 +675,27 @@ detach(struct hub_conn *c)
     c->prev = c->next = NULL;
 }
 
+void
+hub_role_changed(struct live *l, const char *pid)
+{
+    struct hub_conn *moved = NULL; /* linked through next while they are out */
+    for (struct hub_conn *c = l->conns, *next; c; c = next) {
+        next = c->next;
+        const struct participant *p = &l->m->parts[c->pidx];
+        bool bureau = p->role == ROLE_CHAIR || p->role == ROLE_SECRETARY;
+        if (strcmp(p->id, pid) == 0 && bureau != c->bureau) {
+            detach(c);
+            c->bureau = bureau;
+            c->next = moved;
+            moved = c;
+        }
+    }
+    for (struct hub_conn *c = moved, *next; c; c = next) {
+        next = c->next;
+        attach(l, c);
+    }
+}
+
 /* Write join/leave for participant index `pidx` of `l` (no reply to anyone). */
 static int
 presence(struct hub *h, struct live *l, uint32_t pidx, bool join, int64_t now)

@@ -149,6 +149,10 @@ int hub_issue_links(struct hub *h, struct live *l, const struct strlist *pids, i
                     char (*tokens)[SEC_TOKEN_LEN + 1], int *replaced);
 const char *hub_issue_error(int rc);
 
+/* The role of `pid` in l may have changed (participant.edited): their
+ * connections take their place among the bureau's, or leave it. */
+void hub_role_changed(struct live *l, const char *pid);
+
 /* Undo in memory what a failed turn wrote to `l` after `mark` (its queued
  * messages, its state: rebuilt from the log), the store being rolled back. */
 void hub_undo(struct hub *h, struct live *l, size_t mark);

@@ -203,6 +203,9 @@ member_edit(struct hub *h, void *req, const char *cid, const char *colleges, str
     if (rc == 0) {
         rc = change_commit(h, cid, e, &entry, m.email, now, &d, NULL);
     }
+    for (size_t i = 0; rc == 0 && i < d.n; i++) {
+        hub_role_changed(d.l[i], e->id); /* a new role: what their connections see */
+    }
     if (rc == 0) {
         log_line(LOG_INFO, "commission %s: member %s edited (%zu draft(s))", cid, e->id, d.ids.n);
         struct pj *o = hub_member_json(e->id, name, m.college, m.role);

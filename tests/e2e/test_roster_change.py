@@ -183,3 +183,18 @@ def test_a_draft_rebuilt_from_its_log_keeps_the_changes(server):
     assert after["participants"] == before["participants"]
     assert by_id(after)[m.pid("member0")]["name"] == "Zoé Hermitte"
     assert m.pid("member3") not in by_id(after)
+
+
+def test_a_new_role_takes_effect_on_a_connection_already_open(server):
+    m = make_meeting(server)
+    api = server.api()
+    member = m.connect("member0")
+    member.error("agenda.add", "forbidden", {"title": "Point du collège"})
+    edit(api, member_path(m, "member0"), {"role": "secrétaire", "college": ""})
+    member.wait_event("participant.edited", participant=m.pid("member0"))
+    member.command("agenda.add", {"title": "Point du collège"})
+    # an observer's connection still works after the bureau's list changed
+    observer = m.connect("observer")
+    edit(api, member_path(m, "member0"), {"role": "observateur"})
+    observer.wait_event("participant.edited", participant=m.pid("member0"))
+    member.error("agenda.add", "forbidden", {"title": "Encore un point"})
