@@ -212,8 +212,8 @@ commission_get(struct hub *h, void *req, const char *cid)
  * from 1 (0: the file as a whole), `field` and `reason` NULL when none.
  * `reason` is a stable code that a page translates (PROTOCOL.md 3). */
 void
-hub_fail_at(struct hub *h, void *req, int code, const char *message, size_t line, const char *field,
-        const char *reason)
+hub_fail_at(struct hub *h, void *req, int code, const char *message, size_t line,
+            const char *field, const char *reason)
 {
     if (code < 0 && code > -ERR_COUNT_) {
         h->metrics.errors[-code]++;
@@ -262,7 +262,7 @@ quote_word(char *out, size_t cap, const char *fmt, const char *value)
  * roster import, a new member and a member's edit (roster.c). */
 int
 hub_member_words(const char *colleges, const char *name, const char *college_word,
-             const char *role_word, const char *email, struct hub_member_words *m)
+                 const char *role_word, const char *email, struct hub_member_words *m)
 {
     char folded[8];
     m->college[0] = 0;

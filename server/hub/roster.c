@@ -158,8 +158,9 @@ ids_array(const struct strlist *ids)
 /* Run the transaction of one change; on failure every draft touched is
  * rebuilt from its log. */
 static int
-change_commit(struct hub *h, const char *cid, const struct roster_entry *e, const struct body *entry,
-              const char *email, int64_t now, struct drafts *d, struct strlist *groups)
+change_commit(struct hub *h, const char *cid, const struct roster_entry *e,
+              const struct body *entry, const char *email, int64_t now, struct drafts *d,
+              struct strlist *groups)
 {
     int rc = hub_begin(h);
     if (rc) {
@@ -184,8 +185,8 @@ change_commit(struct hub *h, const char *cid, const struct roster_entry *e, cons
 /* POST /api/commissions/C/members/P: the fields given replace the stored
  * ones, read by the rule of a new member. */
 static void
-member_edit(struct hub *h, void *req, const char *cid, const char *colleges, struct roster_entry *e,
-            const char *text, size_t len, int64_t now)
+member_edit(struct hub *h, void *req, const char *cid, const char *colleges,
+            struct roster_entry *e, const char *text, size_t len, int64_t now)
 {
     struct api_member in;
     struct hub_member_words m = {.why = ""};
@@ -251,7 +252,7 @@ member_remove(struct hub *h, void *req, const char *cid, struct roster_entry *e,
         hub_http_fail(h, req, rc, NULL);
     } else {
         log_line(LOG_INFO, "commission %s: member %s removed (%zu draft(s))", cid, e->id, d.ids.n);
-    for (size_t i = 0; i < d.n; i++) {
+        for (size_t i = 0; i < d.n; i++) {
             hub_kick(h, d.l[i], e->id, "you were taken off the commission's roster");
         }
         struct pj *o = pj_object();
