@@ -154,3 +154,18 @@ test('a member is removed after a confirmation; a group lead is refused with the
     assert.deepEqual((await api('GET', `/api/commissions/${cid}/groups`)).groups[0].members, [ids.claire]);
     assert.deepEqual(ctx.problems, []);
 });
+
+test('at 200 % text the forms still fit: nothing scrolls sideways', async () => {
+    await page.evaluate(() => {
+        document.documentElement.style.fontSize = '200%';
+    });
+    await page.click(`#member-edit-${ids.anne}`);
+    assert.equal(await focused(), `member-name-${ids.anne}`);
+    await page.click('#group-edit-charges');
+    await shots('roster-200pc');
+    await page.click('#group-cancel-charges');
+    assert.equal(await focused(), 'group-edit-charges');
+    await page.evaluate(() => {
+        document.documentElement.style.fontSize = '';
+    });
+});
