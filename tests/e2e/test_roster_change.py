@@ -198,3 +198,25 @@ def test_a_new_role_takes_effect_on_a_connection_already_open(server):
     edit(api, member_path(m, "member0"), {"role": "observateur"})
     observer.wait_event("participant.edited", participant=m.pid("member0"))
     member.error("agenda.add", "forbidden", {"title": "Encore un point"})
+
+
+def test_the_record_lists_the_participants_as_the_meeting_opened(server):
+    m = make_meeting(server)
+    api = server.api()
+    gone, renamed = m.pid("member3"), m.pid("member0")
+    member = m.connect("member3")  # connected in the draft, then taken off the roster
+    member.command("proxy.give", {"to": m.pid("member2")})
+    api.call("DELETE", member_path(m, "member3"), None, "http.member.removed.json", 200)
+    member.wait_closed()
+    edit(api, member_path(m, "member0"), {"name": "Zoé Hermitte"})
+    chair, sec = m.connect("chair"), m.connect("secretary")
+    chair.command("meeting.open")
+    edit(api, member_path(m, "member0"), {"name": "Zoé L."})  # too late for this meeting
+    chair.command("meeting.close")
+    sec.command("minutes.finalize")
+    for f in ("record.json", "record.md", "record.html", "record.pdf"):
+        api.call("GET", "/api/meetings/%s/record/%s" % (m.id, f), None, None, 200)
+    record = api.call("GET", "/api/meetings/%s/record/record.json" % m.id, None, None, 200).json
+    people = {p["id"]: p for p in record["participants"]}
+    assert gone not in people and people[renamed]["name"] == "Zoé Hermitte"
+    assert [(x["from"], x["revoked_by"]) for x in record["proxies"]] == [(gone, "admin")]

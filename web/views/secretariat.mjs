@@ -22,6 +22,11 @@
 // link (PROTOCOL.md 3, "Convocations"); while a message is pending the list
 // is read again every two seconds.
 //
+// Each member of the roster is edited in place or removed after a
+// confirmation (POST and DELETE .../members/P): the change also reaches the
+// meetings not yet opened, never one that has opened (PROTOCOL.md 3,
+// "Changing the roster"); each working group is edited in place.
+//
 // The view keeps its state in this closure, so a redraw of the page (a change
 // of language) keeps what is open. The token is the page's, read at each call.
 
