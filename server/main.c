@@ -8,7 +8,7 @@
  *
  *   concerto serve [--listen ADDR:PORT] [--db FILE] [--web DIR] [--key FILE]
  *                  [--room-base URL] [--public-url URL] [--sendmail PATH]
- *                  [--mail-from ADDR] [--demo]
+ *                  [--mail-from ADDR] [--mail-timeout S] [--demo]
  *   concerto init [--db FILE]
  *   concerto backup [--db FILE] OUT
  *   concerto verify [--pub FILE] DIR
@@ -71,6 +71,8 @@ static const char usage_serve[] =
     "                      (default /usr/sbin/sendmail)\n"
     "  --mail-from ADDR    the convocations' sender address (default: the mail\n"
     "                      system's)\n"
+    "  --mail-timeout S    seconds the sendmail program has for one message, then\n"
+    "                      it is stopped and the message failed (default 60)\n"
     "  --allow-origin URL  a web origin allowed to open WebSockets besides this\n"
     "                      server's own (repeatable), e.g. https://concerto.example.org\n"
     "  --max-connections N WebSockets in all (default 20000)\n"
@@ -251,6 +253,7 @@ enum serve_limit {
     THREADS,
     LOG_INTERVAL,
     MAX_DOCUMENT, /* MiB */
+    MAIL_TIMEOUT, /* s */
     NLIMITS
 };
 struct serve_opts {
@@ -267,7 +270,8 @@ struct serve_opts {
 static int
 parse_serve(int argc, char **argv, struct serve_opts *o)
 {
-    static const long limit_max[NLIMITS] = {1000000, 1000000, 1000000, 1000000, 64, 86400, 1024};
+    static const long limit_max[NLIMITS] = {1000000, 1000000, 1000000, 1000000,
+                                            64,      86400,   1024,    86400};
     enum {
         O_LISTEN = 256,
         O_DB,
@@ -305,6 +309,7 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
         {"threads", required_argument, NULL, O_LIMIT + THREADS},
         {"log-interval", required_argument, NULL, O_LIMIT + LOG_INTERVAL},
         {"max-document", required_argument, NULL, O_LIMIT + MAX_DOCUMENT},
+        {"mail-timeout", required_argument, NULL, O_LIMIT + MAIL_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -508,6 +513,7 @@ cmd_serve(int argc, char **argv)
                               .public_url = o.public_url ? o.public_url : o.default_url,
                               .sendmail = o.sendmail,
                               .mail_from = o.mail_from,
+                              .mail_timeout_s = (int)o.limits[MAIL_TIMEOUT],
                               .key = sk,
                               .pubkey = pubtext,
                               .wal = wal,

@@ -2,8 +2,9 @@
 //
 // i18n.mjs - every word the interface shows, in French and English.
 //
-// French first: a person who never chose sees French, or the meeting's own
-// language when the meeting says so. A choice made with the language switch is
+// French first: a person who never chose sees French, or their own language
+// when their meeting's welcome says it (you.lang, from the roster), or the
+// meeting's language. A choice made with the language switch is
 // kept in localStorage and wins from then on, on every page of this browser.
 // t('key', {name}) looks the key up in the current table and fills {name}
 // placeholders; tn() picks a plural form with Intl.PluralRules (keys end in
@@ -176,6 +177,13 @@ const fr = {
     'admin.col.name': 'Nom',
     'admin.col.college': 'Collège',
     'admin.col.role': 'Rôle',
+    'admin.col.lang': 'Langue',
+    'admin.member.new': 'Ajouter un membre',
+    'admin.member.noCollege': 'aucun',
+    'admin.member.email': 'Adresse électronique (facultative)',
+    'admin.member.lang': 'Langue de ses convocations et de sa page',
+    'admin.member.add': 'Ajouter à la liste',
+    'admin.member.added': '{name} est ajouté(e) à la liste.',
     'admin.col.link': 'Lien d’invitation',
     'admin.col.actions': 'Action',
     'admin.meeting.title': 'Programmer une séance',
@@ -211,6 +219,7 @@ const fr = {
     'admin.csvField.college': 'collège',
     'admin.csvField.role': 'rôle',
     'admin.csvField.email': 'adresse électronique',
+    'admin.csvField.lang': 'langue',
     'admin.conv.title': 'Convocations',
     'admin.conv.help': 'Chaque convocation porte le lien personnel du participant : l’envoyer, ou la télécharger, lui donne un nouveau lien et rend caduc le précédent.',
     'admin.conv.caption': 'Convocations des participants',
@@ -240,6 +249,7 @@ const fr = {
     'admin.csvReason.college': 'ce collège n’est pas un des collèges de la commission.',
     'admin.csvReason.college_required': 'un membre doit avoir un collège.',
     'admin.csvReason.email': 'ce n’est pas une adresse électronique.',
+    'admin.csvReason.lang': 'cette langue est inconnue : français ou anglais (fr, en).',
     'admin.csvReason.syntax': 'le CSV est mal formé (guillemet non fermé, trop de colonnes ou champ trop long).',
     'admin.csvReason.not_text': 'le fichier n’est pas du texte UTF-8 (enregistrez-le en « CSV UTF-8 »).',
     'admin.csvReason.empty': 'le fichier ne contient aucun membre.',
@@ -253,8 +263,6 @@ const fr = {
     'admin.member.removeConfirm': 'Confirmer le retrait',
     'admin.member.cancel': 'Annuler',
     'admin.member.save': 'Enregistrer',
-    'admin.member.email': 'Adresse électronique (facultative)',
-    'admin.member.noCollege': 'Aucun collège',
     'admin.member.help': 'Une modification ou un retrait s’applique aussi aux séances pas encore ouvertes\u00a0; une séance ouverte ou close garde ses participants tels qu’elle les a enregistrés.',
     'admin.member.saved': '{name}\u00a0: modification enregistrée.',
     'admin.member.savedDrafts.one': '{name}\u00a0: modification enregistrée, et dans {count} séance pas encore ouverte.',
@@ -325,6 +333,22 @@ const fr = {
     'admin.agenda.previous': 'Reprendre l’ordre du jour de la séance précédente',
     'admin.agenda.copied': 'Ordre du jour de la séance précédente repris.',
     'admin.agenda.closed': 'La séance est close : son ordre du jour ne change plus.',
+    'admin.tpl.title': 'Ordre du jour type',
+    'admin.tpl.saved': 'Ordre du jour type de la commission, enregistré le {when} à partir de la séance «\u00a0{title}\u00a0»\u00a0:',
+    'admin.tpl.default': 'La commission n’a pas encore d’ordre du jour type\u00a0: voici celui proposé par défaut.',
+    'admin.tpl.help': 'Ses points s’ajoutent à la suite de l’ordre du jour. L’approbation du procès-verbal de la séance précédente et le suivi des actions encore ouvertes s’ajoutent d’eux-mêmes lorsqu’il y a lieu.',
+    'admin.tpl.subItems': 'Sous-points de «\u00a0{title}\u00a0»',
+    'admin.tpl.apply': 'Partir de l’ordre du jour type',
+    'admin.tpl.save': 'Enregistrer comme ordre du jour type',
+    'admin.tpl.applied': 'Points de l’ordre du jour type ajoutés.',
+    'admin.tpl.savedOk': 'Cet ordre du jour est désormais l’ordre du jour type de la commission.',
+    'admin.tpl.applyTitle': 'Partir de l’ordre du jour type\u00a0?',
+    'admin.tpl.applyText': 'L’ordre du jour n’est pas vide\u00a0: les points de l’ordre du jour type seront ajoutés à la suite (un point déjà présent n’est pas ajouté une seconde fois).',
+    'admin.tpl.applyYes': 'Ajouter les points',
+    'admin.tpl.replaceTitle': 'Remplacer l’ordre du jour type\u00a0?',
+    'admin.tpl.replaceText': 'L’ordre du jour type de la commission sera remplacé par l’ordre du jour de cette séance.',
+    'admin.tpl.replaceYes': 'Remplacer',
+    'admin.tpl.open': 'La séance est ouverte\u00a0: son ordre du jour ne part plus d’un modèle.',
     'admin.agenda.add': 'Ajouter un point',
     'admin.agenda.editing': 'Modifier le point',
     'admin.agenda.title': 'Titre',
@@ -782,6 +806,10 @@ const fr = {
     'minutes.files.title': 'Télécharger le procès-verbal signé',
     'minutes.files.note': 'Chaque fichier a sa signature (.minisig).',
     'minutes.files.noteApproved': 'Les fichiers portent l’approbation de la présidence. Chaque fichier a sa signature (.minisig).',
+    'minutes.files.noteApprovedLater': 'Le procès-verbal est resté tel qu’il a été signé ; son approbation est attestée à part par approval.json, signé lui aussi. Chaque fichier a sa signature (.minisig).',
+    'minutes.files.approval': 'L’approbation par la séance suivante, attestée et signée (JSON)',
+    'minutes.state.approvedLaterVote': 'Approuvé par un vote de la séance du {date}, le {when}.',
+    'minutes.state.approvedLaterNoObjection': 'Approuvé sans opposition par la séance du {date}, le {when}.',
     'minutes.approve.nextMeeting': 'Ce procès-verbal sera approuvé à la prochaine séance de la commission.',
     'minutes.files.download': 'Télécharger',
     'minutes.files.pdf': 'PDF, à imprimer et à archiver',
@@ -1040,6 +1068,13 @@ const en = {
     'admin.col.name': 'Name',
     'admin.col.college': 'College',
     'admin.col.role': 'Role',
+    'admin.col.lang': 'Language',
+    'admin.member.new': 'Add a member',
+    'admin.member.noCollege': 'none',
+    'admin.member.email': 'E-mail address (optional)',
+    'admin.member.lang': 'Language of their convocations and page',
+    'admin.member.add': 'Add to the roster',
+    'admin.member.added': '{name} is added to the roster.',
     'admin.col.link': 'Invitation link',
     'admin.col.actions': 'Action',
     'admin.meeting.title': 'Schedule a meeting',
@@ -1075,6 +1110,7 @@ const en = {
     'admin.csvField.college': 'college',
     'admin.csvField.role': 'role',
     'admin.csvField.email': 'e-mail address',
+    'admin.csvField.lang': 'language',
     'admin.conv.title': 'Convocations',
     'admin.conv.help': 'Each convocation carries the participant’s personal link: sending it, or downloading it, gives them a new link and voids the previous one.',
     'admin.conv.caption': 'The participants’ convocations',
@@ -1104,6 +1140,7 @@ const en = {
     'admin.csvReason.college': 'this college is not one of the commission’s colleges.',
     'admin.csvReason.college_required': 'a member needs a college.',
     'admin.csvReason.email': 'this is not an e-mail address.',
+    'admin.csvReason.lang': 'unknown language: French or English (fr, en).',
     'admin.csvReason.syntax': 'malformed CSV (an unclosed quote, too many columns or a field too long).',
     'admin.csvReason.not_text': 'the file is not UTF-8 text (save it as “CSV UTF-8”).',
     'admin.csvReason.empty': 'the file holds no member.',
@@ -1117,8 +1154,6 @@ const en = {
     'admin.member.removeConfirm': 'Confirm the removal',
     'admin.member.cancel': 'Cancel',
     'admin.member.save': 'Save',
-    'admin.member.email': 'E-mail address (optional)',
-    'admin.member.noCollege': 'No college',
     'admin.member.help': 'An edit or a removal also applies to the meetings not yet opened; a meeting opened or closed keeps its participants as it recorded them.',
     'admin.member.saved': '{name}: change saved.',
     'admin.member.savedDrafts.one': '{name}: change saved, and in {count} meeting not yet opened.',
@@ -1189,6 +1224,22 @@ const en = {
     'admin.agenda.previous': 'Start from the previous meeting’s agenda',
     'admin.agenda.copied': 'The previous meeting’s agenda was copied.',
     'admin.agenda.closed': 'The meeting is closed: its agenda no longer changes.',
+    'admin.tpl.title': 'Agenda template',
+    'admin.tpl.saved': 'The commission’s agenda template, saved on {when} from the meeting “{title}”:',
+    'admin.tpl.default': 'The commission has no agenda template yet: here is the default one.',
+    'admin.tpl.help': 'Its items are added after the agenda’s. The approval of the previous meeting’s minutes and the follow-up of the actions still open are added by themselves when due.',
+    'admin.tpl.subItems': 'Sub-items of “{title}”',
+    'admin.tpl.apply': 'Start from the agenda template',
+    'admin.tpl.save': 'Save as the agenda template',
+    'admin.tpl.applied': 'The agenda template’s items were added.',
+    'admin.tpl.savedOk': 'This agenda is now the commission’s agenda template.',
+    'admin.tpl.applyTitle': 'Start from the agenda template?',
+    'admin.tpl.applyText': 'The agenda is not empty: the template’s items will be added after its items (an item already there is not added twice).',
+    'admin.tpl.applyYes': 'Add the items',
+    'admin.tpl.replaceTitle': 'Replace the agenda template?',
+    'admin.tpl.replaceText': 'The commission’s agenda template will be replaced by this meeting’s agenda.',
+    'admin.tpl.replaceYes': 'Replace',
+    'admin.tpl.open': 'The meeting has opened: its agenda no longer starts from a template.',
     'admin.agenda.add': 'Add an item',
     'admin.agenda.editing': 'Edit the item',
     'admin.agenda.title': 'Title',
@@ -1646,6 +1697,10 @@ const en = {
     'minutes.files.title': 'Download the signed record',
     'minutes.files.note': 'Each file has its signature (.minisig).',
     'minutes.files.noteApproved': 'The files carry the chair’s approval. Each file has its signature (.minisig).',
+    'minutes.files.noteApprovedLater': 'The minutes stay as they were signed; their approval is attested separately by approval.json, signed too. Each file has its signature (.minisig).',
+    'minutes.files.approval': 'The approval by the next meeting, attested and signed (JSON)',
+    'minutes.state.approvedLaterVote': 'Approved by a vote of the meeting of {date}, on {when}.',
+    'minutes.state.approvedLaterNoObjection': 'Approved without objection by the meeting of {date}, on {when}.',
     'minutes.approve.nextMeeting': 'These minutes will be approved at the commission’s next meeting.',
     'minutes.files.download': 'Download',
     'minutes.files.pdf': 'PDF, to print and to file',
@@ -1764,7 +1819,7 @@ function stored() {
     return LANGS.includes(v) ? v : null;
 }
 
-let fallback = 'fr'; // the meeting's language, when known
+let fallback = 'fr'; // the participant's or the meeting's language, when known
 let lang = stored() || fallback;
 const listeners = new Set();
 
@@ -1797,7 +1852,8 @@ export function setLang(next) {
     apply(next);
 }
 
-// The meeting's language: used only while the person has not chosen.
+// The participant's (or the meeting's) language: used only while the person
+// has not chosen.
 export function setDefaultLang(next) {
     if (!LANGS.includes(next)) {
         return;
@@ -1874,8 +1930,9 @@ export function formatDateTime(ms) {
 
 // The meeting's date as the server stores it: a number of ms, "YYYY-MM-DD",
 // "YYYY-MM-DDTHH:MM" (a Paris wall-clock time) or an ISO moment with a zone.
-// Anything unreadable is shown as it is.
-export function formatMeetingDate(value) {
+// Anything unreadable is shown as it is. `dateStyle` is Intl's: 'full' (with
+// the weekday) by default, 'medium' where space is short (a table's column).
+export function formatMeetingDate(value, dateStyle = 'full') {
     if (typeof value === 'number') {
         return formatDateTime(value);
     }
@@ -1887,7 +1944,7 @@ export function formatMeetingDate(value) {
         // A wall-clock time in Paris: format its parts as they are.
         const [, y, mo, d, hh, mi] = m;
         const wall = new Date(Date.UTC(+y, +mo - 1, +d, hh ? +hh : 12, mi ? +mi : 0));
-        const opts = hh ? { dateStyle: 'full', timeStyle: 'short' } : { dateStyle: 'full' };
+        const opts = hh ? { dateStyle, timeStyle: 'short' } : { dateStyle };
         return new Intl.DateTimeFormat(LOCALES[lang], { timeZone: 'UTC', ...opts }).format(wall);
     }
     const ms = Date.parse(value);

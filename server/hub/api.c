@@ -127,11 +127,15 @@ static int
 member_row(void *ctx, const char *id, const char *name, const char *college, const char *role)
 {
     struct member_rows *mr = ctx;
-    char email[256];
+    char email[256], lang[8];
     int rc = store_member_email(mr->st, id, email, sizeof(email));
+    if (rc == 0) {
+        rc = store_member_lang(mr->st, id, lang, sizeof(lang));
+    }
     struct pj *o = rc ? NULL : hub_member_json(id, name, college, role);
     if (o) {
         pj_set_str(o, "email", email);
+        pj_set_str(o, "lang", lang);
     }
     return rc ? rc : pj_push(mr->out, o);
 }
@@ -207,6 +211,7 @@ commission_get(struct hub *h, void *req, const char *cid)
     hub_http_json(h, req, 200, o);
 }
 
+/* Check one roster entry against the commission's colleges; 0 or ERR_INVALID with *why. */
 /* An error answer that says where in a file the fault is (the roster
  * import): {"error":{"code","message","line","field","reason"}}, `line`
  * from 1 (0: the file as a whole), `field` and `reason` NULL when none.
@@ -259,15 +264,18 @@ quote_word(char *out, size_t cap, const char *fmt, const char *value)
 }
 
 /* A member as the secretariat wrote them (hub_impl.h): one rule for the
- * roster import, a new member and a member's edit (roster.c). */
+ * roster import, a new member and a member's edit (roster.c);
+ * member_store() then writes a new one. */
 int
 hub_member_words(const char *colleges, const char *name, const char *college_word,
-                 const char *role_word, const char *email, struct hub_member_words *m)
+                 const char *role_word, const char *email, const char *lang_word,
+                 struct hub_member_words *m)
 {
     char folded[8];
     m->college[0] = 0;
     m->email[0] = 0;
     m->role = NULL;
+    m->lang = "fr";
     m->field = m->reason = NULL;
     m->why[0] = 0;
     if (!name || !*name || proto_check_text(name, 200, 0) ||
@@ -312,7 +320,39 @@ hub_member_words(const char *colleges, const char *name, const char *college_wor
         quote_word(m->why, sizeof(m->why), "\"%s\" is not an e-mail address", e);
         return ERR_INVALID;
     }
+    if (lang_word && (roster_fold(lang_word, folded, sizeof(folded)) != 0 || folded[0]) &&
+        !(m->lang = roster_lang(lang_word))) {
+        m->lang = "fr";
+        m->field = m->reason = "lang";
+        quote_word(m->why, sizeof(m->why), "\"%s\" is not a language (fr, en, or in French)",
+                   lang_word);
+        return ERR_INVALID;
+    }
     return 0;
+}
+
+/* A new member of commission `cid` as hub_member_words() read them, in the
+ * caller's transaction; *out (new) is the member as the routes answer it. */
+static int
+member_store(struct hub *h, const char *cid, const char *name, const struct hub_member_words *m,
+             int64_t now, struct pj **out)
+{
+    char id[9];
+    sec_random_id(id, 8);
+    *out = NULL;
+    int rc = store_member_add(h->st, id, cid, name, m->college, m->role, now);
+    if (rc == 0 && m->email[0]) {
+        rc = store_member_email_set(h->st, id, m->email);
+    }
+    if (rc == 0 && strcmp(m->lang, "fr") != 0) {
+        rc = store_member_lang_set(h->st, id, m->lang);
+    }
+    if (rc == 0) {
+        *out = hub_member_json(id, name, m->college, m->role);
+        pj_set_str(*out, "email", m->email);
+        pj_set_str(*out, "lang", m->lang);
+    }
+    return rc;
 }
 
 static void
@@ -328,20 +368,14 @@ member_create(struct hub *h, void *req, const char *cid, const char *body, size_
         return;
     }
     if ((rc = store_commission_get(h->st, cid, &name, &colleges)) == 0) {
-        rc = hub_member_words(colleges, in.name, in.college, in.role, in.email, &m);
+        rc = hub_member_words(colleges, in.name, in.college, in.role, in.email, in.lang, &m);
     }
-    char id[9];
-    sec_random_id(id, 8);
+    struct pj *o = NULL;
     if (rc == 0 && (rc = hub_begin(h)) == 0) {
-        rc = store_member_add(h->st, id, cid, in.name, m.college, m.role, now);
-        if (rc == 0 && m.email[0]) {
-            rc = store_member_email_set(h->st, id, m.email);
-        }
+        rc = member_store(h, cid, in.name, &m, now, &o);
         hub_end(h, NULL, 0, rc);
     }
     if (rc == 0) {
-        struct pj *o = hub_member_json(id, in.name, m.college, m.role);
-        pj_set_str(o, "email", m.email);
         hub_http_json(h, req, 201, o);
     } else if (m.field) {
         hub_fail_at(h, req, rc, m.why, 0, m.field, m.reason);
@@ -371,7 +405,7 @@ struct csv_import {
     char why[200];
 };
 
-static const char *const column_names[] = {"name", "college", "role", "email"};
+static const char *const column_names[] = {"name", "college", "role", "email", "lang"};
 
 static int
 csv_bad(struct csv_import *ci, size_t line, const char *field, const char *reason,
@@ -426,28 +460,23 @@ csv_row(void *ctx, size_t line, char **f, size_t n)
     const char *college_word = ci->col[ROSTER_COLLEGE] >= 0 ? f[ci->col[ROSTER_COLLEGE]] : "";
     const char *role_word = f[ci->col[ROSTER_ROLE]];
     const char *email = ci->col[ROSTER_EMAIL] >= 0 ? f[ci->col[ROSTER_EMAIL]] : "";
+    const char *lang_word = ci->col[ROSTER_LANG] >= 0 ? f[ci->col[ROSTER_LANG]] : "";
     struct hub_member_words m;
-    if (hub_member_words(ci->colleges, name, college_word, role_word, email, &m)) {
+    if (hub_member_words(ci->colleges, name, college_word, role_word, email, lang_word, &m)) {
         snprintf(ci->why, sizeof(ci->why), "line %zu: %s", line, m.why);
         ci->line = line;
         ci->field = m.field;
         ci->reason = m.reason;
         return ERR_INVALID;
     }
-    char id[9];
-    sec_random_id(id, 8);
-    int rc = store_member_add(ci->h->st, id, ci->cid, name, m.college, m.role, ci->now);
-    if (rc == 0 && m.email[0]) {
-        rc = store_member_email_set(ci->h->st, id, m.email);
-    }
+    struct pj *o = NULL;
+    int rc = member_store(ci->h, ci->cid, name, &m, ci->now, &o);
     if (rc) {
         snprintf(ci->why, sizeof(ci->why), "line %zu: cannot store the member", line);
         ci->line = line;
         return rc;
     }
     ci->count++;
-    struct pj *o = hub_member_json(id, name, m.college, m.role);
-    pj_set_str(o, "email", m.email);
     return pj_push(ci->out, o);
 }
 
@@ -872,6 +901,100 @@ title_listed(const struct meeting *m, const char *parent, const char *title)
  * were carried when this meeting was created (carry_postponed), and an item
  * whose title this agenda already holds at the same place is the same item:
  * neither is added again, so a second request adds nothing. */
+static int
+copy_previous(void *ctx, struct live *l, int64_t now, struct evlist *evs)
+{
+    const struct meeting *pm = ctx;
+    uint32_t *order = malloc((pm->nitems ? pm->nitems : 1) * sizeof(*order));
+    char(*copied)[ID_MAX] = calloc(pm->nitems ? pm->nitems : 1, sizeof(*copied));
+    int rc = order && copied ? 0 : ERR_NOMEM;
+    size_t n = rc ? 0 : agenda_order(pm, order);
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        const struct item *it = &pm->items[order[k]];
+        const char *parent = "";
+        if (it->parent[0]) {
+            int32_t pi = meeting_item_index(pm, it->parent);
+            if (pi < 0 || !copied[pi][0]) {
+                continue; /* its parent was postponed (and carried with its history) */
+            }
+            parent = copied[pi];
+        }
+        if (it->state == ITEM_POSTPONED || it->approves[0]) {
+            continue; /* an approval item is this meeting's own (approval_item) */
+        }
+        struct hub_item_copy src = {.title = it->title, .description = it->description,
+                                    .kind = item_kind_str(it->kind),
+                                    .duration = it->duration_s, .speaking = it->speaking_s};
+        rc = hub_agenda_copy(l, &src, parent, now, evs, copied[order[k]]);
+    }
+    free(order);
+    free(copied);
+    return rc;
+}
+
+int
+hub_agenda_copy(struct live *l, const struct hub_item_copy *src, const char *parent, int64_t now,
+                struct evlist *evs, char id[ID_MAX])
+{
+    id[0] = '\0';
+    if (title_listed(l->m, parent, src->title)) {
+        if (!parent[0]) { /* its sub-items go under the item already there */
+            for (size_t i = 0; i < l->m->nitems; i++) {
+                const struct item *mine = &l->m->items[i];
+                if (!mine->removed && !mine->parent[0] && strcmp(mine->title, src->title) == 0) {
+                    snprintf(id, ID_MAX, "%s", mine->id);
+                    break;
+                }
+            }
+        }
+        return 0;
+    }
+    struct cmd c = {.type = CMD_AGENDA_ADD};
+    c.b.title = (char *)src->title;
+    c.b.description = (char *)src->description;
+    c.b.presenter = (char *)src->presenter;
+    c.b.kind = (char *)src->kind;
+    c.b.parent = (char *)parent;
+    c.b.duration = src->duration;
+    c.b.speaking_time = src->speaking;
+    c.b.has = HAS_DURATION | HAS_SPEAKING_TIME;
+    int rc = meeting_admin_handle(l->m, &c, now, evs);
+    if (rc == 0) {
+        snprintf(id, ID_MAX, "%s", l->m->items[l->m->nitems - 1].id);
+    }
+    return rc;
+}
+
+void
+hub_agenda_start(struct hub *h, void *req, struct live *l, struct live *prev,
+                 int (*add)(void *ctx, struct live *l, int64_t now, struct evlist *evs),
+                 void *ctx, const char *from, int64_t now)
+{
+    struct evlist evs = {0};
+    size_t mark = l->npending;
+    int rc = hub_begin(h);
+    if (rc == 0) {
+        rc = prev ? approval_item(h, l, prev, now, &evs) : 0;
+        if (rc == 0) {
+            rc = add(ctx, l, now, &evs);
+        }
+        if (rc == 0 && prev) { /* and the actions still open, as at the meeting's creation */
+            rc = hub_carry_actions(h, l, prev, now, &evs);
+        }
+        if (rc == 0) {
+            rc = hub_write_events(h, l, &evs);
+        }
+        hub_end(h, l, mark, rc);
+    }
+    evlist_clear(&evs);
+    if (rc) {
+        hub_http_fail(h, req, rc, rc == ERR_BAD_STATE ? "the meeting is closed" : NULL);
+        return;
+    }
+    log_line(LOG_INFO, "meeting %s: agenda started from %s", l->m->id, from);
+    snapshot_answer(h, req, 200, l);
+}
+
 static void
 agenda_from_previous(struct hub *h, void *req, struct live *l, int64_t now)
 {
@@ -890,72 +1013,7 @@ agenda_from_previous(struct hub *h, void *req, struct live *l, int64_t now)
                       rc == ERR_NOT_FOUND ? "no previous meeting in this commission" : NULL);
         return;
     }
-    const struct meeting *pm = prev->m;
-    uint32_t *order = malloc((pm->nitems ? pm->nitems : 1) * sizeof(*order));
-    char(*copied)[ID_MAX] = calloc(pm->nitems ? pm->nitems : 1, sizeof(*copied));
-    struct evlist evs = {0};
-    size_t mark = l->npending;
-    if (!order || !copied) {
-        rc = ERR_NOMEM;
-    } else if ((rc = hub_begin(h)) == 0) {
-        rc = approval_item(h, l, prev, now, &evs);
-        size_t n = rc ? 0 : agenda_order(pm, order);
-        for (size_t k = 0; rc == 0 && k < n; k++) {
-            const struct item *it = &pm->items[order[k]];
-            const char *parent = "";
-            if (it->parent[0]) {
-                int32_t pi = meeting_item_index(pm, it->parent);
-                if (pi < 0 || !copied[pi][0]) {
-                    continue; /* its parent was postponed (and carried with its history) */
-                }
-                parent = copied[pi];
-            }
-            if (it->state == ITEM_POSTPONED || it->approves[0]) {
-                continue; /* an approval item is this meeting's own (approval_item) */
-            }
-            if (title_listed(l->m, parent, it->title)) {
-                if (!parent[0]) { /* its sub-items go under the item already there */
-                    for (size_t i = 0; i < l->m->nitems; i++) {
-                        const struct item *mine = &l->m->items[i];
-                        if (!mine->removed && !mine->parent[0] &&
-                            strcmp(mine->title, it->title) == 0) {
-                            snprintf(copied[order[k]], ID_MAX, "%s", mine->id);
-                            break;
-                        }
-                    }
-                }
-                continue;
-            }
-            struct cmd c = {.type = CMD_AGENDA_ADD};
-            c.b.title = it->title;
-            c.b.description = it->description;
-            c.b.kind = (char *)item_kind_str(it->kind);
-            c.b.parent = (char *)parent;
-            c.b.duration = it->duration_s;
-            c.b.speaking_time = it->speaking_s;
-            c.b.has = HAS_DURATION | HAS_SPEAKING_TIME;
-            rc = meeting_admin_handle(l->m, &c, now, &evs);
-            if (rc == 0) {
-                snprintf(copied[order[k]], ID_MAX, "%s", l->m->items[l->m->nitems - 1].id);
-            }
-        }
-        if (rc == 0) { /* and the actions still open, as at the meeting's creation */
-            rc = hub_carry_actions(h, l, prev, now, &evs);
-        }
-        if (rc == 0) {
-            rc = hub_write_events(h, l, &evs);
-        }
-        hub_end(h, l, mark, rc);
-    }
-    free(order);
-    free(copied);
-    evlist_clear(&evs);
-    if (rc) {
-        hub_http_fail(h, req, rc, rc == ERR_BAD_STATE ? "the meeting is closed" : NULL);
-        return;
-    }
-    log_line(LOG_INFO, "meeting %s: agenda started from meeting %s", l->m->id, prev_id);
-    snapshot_answer(h, req, 200, l);
+    hub_agenda_start(h, req, l, prev, copy_previous, prev->m, prev_id, now);
 }
 
 /* New personal links. Only the admin (the secretariat) issues them: a link
@@ -1173,6 +1231,11 @@ prepare_route(struct hub *h, void *req, struct live *l, bool admin, const char *
              : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (n == 2 && strcmp(seg[1], "from-previous") == 0) {
         post ? agenda_from_previous(h, req, l, now) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 2 && strcmp(seg[1], "from-template") == 0) {
+        post ? hub_agenda_from_template(h, req, l, now) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 2 && strcmp(seg[1], "template") == 0) {
+        strcmp(method, "GET") == 0 ? hub_template_get_for(h, req, l)
+                                   : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (n == 2) {
         post  ? admin_route(h, req, l, CMD_AGENDA_EDIT, seg[1], body, len, 200, now)
         : del ? admin_route(h, req, l, CMD_AGENDA_REMOVE, seg[1], NULL, 0, 200, now)
@@ -1329,6 +1392,8 @@ route(struct hub *h, void *req, const char *method, const char *path, const char
             post && id_valid(seg[4]) ? hub_group_put(h, req, seg[2], seg[4], body, len, now)
             : post                   ? hub_http_fail(h, req, ERR_NOT_FOUND, "no such working group")
                                      : hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (n == 4 && strcmp(seg[3], "agenda-template") == 0) {
+            hub_template_route(h, req, seg[2], method, body, len, now);
         } else if (n == 4 && strcmp(seg[3], "actions") == 0) {
             get ? hub_open_actions(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
         } else {

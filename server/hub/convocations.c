@@ -9,6 +9,9 @@
  * link (hub_issue_links: the earlier ones are revoked, invitation.issued is
  * written): the last convocation a person received is the one that works.
  *
+ * Each convocation is written in its participant's language (the roster's
+ * `lang`), unless the request names one for all.
+ *
  * Sending never waits on the mail system. The route writes the new links
  * and the status `pending` in the turn's transaction and queues each
  * message in h->outbox; hub_convocations_flush() hands the outbox to the
@@ -46,27 +49,32 @@ struct outgoing {
 
 struct agenda_text {
     struct convoc_item *items;
+    struct convoc_doc *docs; /* each item's slice, in the agenda's order */
     char (*num)[32];
     size_t n;
 };
 
 /* The meeting's agenda in order, numbered "2", "2.1" as the record numbers
- * it. The documents of an item, once items have documents, are listed here
- * in one call per item; until then an item has none. */
+ * it, each item with the names of its documents (those not removed, in the
+ * order they were added). No address goes with them: a document is read
+ * from the item on the meeting's page, through the personal link. */
 static int
 agenda_text(const struct meeting *m, struct agenda_text *a, int64_t *duration_s)
 {
     uint32_t *order = malloc((m->nitems ? m->nitems : 1) * sizeof(*order));
     a->items = calloc(m->nitems ? m->nitems : 1, sizeof(*a->items));
     a->num = calloc(m->nitems ? m->nitems : 1, sizeof(*a->num));
+    a->docs = calloc(m->ndocs ? m->ndocs : 1, sizeof(*a->docs));
     a->n = 0;
     *duration_s = 0;
-    if (!order || !a->items || !a->num) {
+    if (!order || !a->items || !a->num || !a->docs) {
         free(order);
         free(a->items);
         free(a->num);
+        free(a->docs);
         return ERR_NOMEM;
     }
+    size_t ndocs = 0;
     size_t n = agenda_order(m, order);
     int top = 0, sub = 0;
     for (size_t i = 0; i < n; i++) {
@@ -82,6 +90,14 @@ agenda_text(const struct meeting *m, struct agenda_text *a, int64_t *duration_s)
         a->items[a->n].number = a->num[a->n];
         a->items[a->n].title = it->title ? it->title : "";
         a->items[a->n].description = it->description ? it->description : "";
+        a->items[a->n].docs = a->docs + ndocs;
+        for (size_t k = 0; k < m->ndocs; k++) {
+            const struct document *d = &m->docs[k];
+            if (d->item == order[i] && !d->removed) {
+                a->docs[ndocs++] = (struct convoc_doc){.name = d->name ? d->name : "", .url = NULL};
+                a->items[a->n].ndocs++;
+            }
+        }
         a->n++;
     }
     free(order);
@@ -93,6 +109,7 @@ agenda_text_free(struct agenda_text *a)
 {
     free(a->items);
     free(a->num);
+    free(a->docs);
 }
 
 /* The host part of the public address, for UIDs and Message-IDs. */
@@ -114,6 +131,7 @@ struct one {
     struct agenda_text a;
     char link[1200];
     char host[256];
+    char lang[8];
 };
 
 static int
@@ -132,9 +150,16 @@ one_build(struct hub *h, struct live *l, const struct participant *p, const char
     snprintf(o->link, sizeof(o->link), "%.*s/m/%s#t=%s",
              (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl), base, m->id, token);
     public_host(h, o->host, sizeof(o->host));
-    o->c = (struct convoc){.lang = lang      ? lang
-                                   : m->lang ? m->lang
-                                             : "fr",
+    /* the language asked for, or the participant's own (the roster's), or
+     * the meeting's for a participant the roster no longer has */
+    if (!lang && (rc = store_member_lang(h->st, p->id, o->lang, sizeof(o->lang)))) {
+        agenda_text_free(&o->a);
+        return rc;
+    }
+    o->c = (struct convoc){.lang = lang         ? lang
+                                   : o->lang[0] ? o->lang
+                                   : m->lang    ? m->lang
+                                                : "fr",
                            .meeting = m->id,
                            .commission = m->commission_name ? m->commission_name : "",
                            .title = m->title ? m->title : "",
@@ -502,7 +527,8 @@ hub_convocations_flush(struct hub *h, bool committed)
 {
     if (committed && h->noutbox && !h->mailer) {
         h->mailer =
-            mailer_new(h->cfg.sendmail && *h->cfg.sendmail ? h->cfg.sendmail : DEFAULT_SENDMAIL);
+            mailer_new(h->cfg.sendmail && *h->cfg.sendmail ? h->cfg.sendmail : DEFAULT_SENDMAIL,
+                       h->cfg.mail_timeout_s);
         if (!h->mailer) {
             log_line(LOG_ERROR, "cannot start the mail sender: %zu convocation(s) left pending",
                      h->noutbox);

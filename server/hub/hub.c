@@ -1028,11 +1028,15 @@ welcome(struct hub *h, struct pending *p, int64_t now)
     struct hub_conn *c = p->c;
     struct live *l = p->live;
     const struct participant *you = &l->m->parts[c->pidx];
-    char hex[2 * HASH_LEN + 1];
+    char hex[2 * HASH_LEN + 1], lang[8];
     uint64_t head = l->m->seq;
+    /* the participant's language, for their page to start in it */
+    if (store_member_lang(h->st, you->id, lang, sizeof(lang))) {
+        lang[0] = '\0';
+    }
     bool resume = p->has_since && (uint64_t)p->since <= head && head - (uint64_t)p->since <= RESUME_MAX;
     if (resume) {
-        send_text(h, c, proto_welcome(p->id, l->m, you, (uint64_t)p->since, now, NULL));
+        send_text(h, c, proto_welcome(p->id, l->m, you, lang, (uint64_t)p->since, now, NULL));
         struct resume r = {h, c, l->m->id};
         if (store_events(h->st, l->m->id, (uint64_t)p->since, resume_row, &r)) {
             close_conn(h, c, 1011, "cannot replay events");
@@ -1056,7 +1060,7 @@ welcome(struct hub *h, struct pending *p, int64_t now)
         l->snap_seq[light] = head;
     }
     char *first = NULL, *last = NULL;
-    if (!l->snap[light] || proto_welcome_parts(p->id, l->m, you, head, now, &first, &last)) {
+    if (!l->snap[light] || proto_welcome_parts(p->id, l->m, you, lang, head, now, &first, &last)) {
         send_error(h, c, p->id, ERR_NOMEM, NULL);
         close_conn(h, c, 1011, "out of memory");
         return;

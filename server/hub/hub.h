@@ -86,6 +86,7 @@ struct hub_config {
     const char *public_url;      /* where browsers reach the server: absolute links in mail */
     const char *sendmail;        /* the mail system's sendmail program (NULL: /usr/sbin/sendmail) */
     const char *mail_from;       /* the convocations' sender address (NULL: the mail system's) */
+    int mail_timeout_s;          /* seconds one message may take the sendmail program (0: 60) */
     const char *documents;       /* directory of documents' bytes; NULL: no documents */
     size_t document_max;         /* bytes of one document (--max-document) */
     struct worker *worker;       /* makes the records (worker.h), closed before hub_free();

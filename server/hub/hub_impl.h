@@ -257,20 +257,23 @@ bool hub_college_listed(const char *csv, const char *college); /* api.c */
 
 /* A member as the secretariat wrote them (a JSON body or a roster line),
  * read by hub_member_words() (api.c), the one rule for every route that
- * takes a member: the name, and the college and role in French or English,
- * any case (roster.c). On success m->college is the commission's spelling
- * ("" for none) and m->role the protocol's word; otherwise ERR_INVALID with
- * the field at fault, a stable reason code (PROTOCOL.md 3) and m->why, a
- * sentence quoting the refused word. */
+ * takes a member: the name, and the college, role and language in French or
+ * English, any case (roster.c). On success m->college is the commission's
+ * spelling ("" for none), m->role and m->lang the protocol's words (lang
+ * "fr" when none is given); otherwise ERR_INVALID with the field at fault, a
+ * stable reason code (PROTOCOL.md 3) and m->why, a sentence quoting the
+ * refused word. */
 struct hub_member_words {
     char college[ID_MAX];
     char email[256]; /* trimmed; "" for none */
     const char *role;
+    const char *lang; /* "fr" or "en" */
     const char *field, *reason;
     char why[160];
 };
 int hub_member_words(const char *colleges, const char *name, const char *college_word,
-                     const char *role_word, const char *email, struct hub_member_words *m);
+                     const char *role_word, const char *email, const char *lang_word,
+                     struct hub_member_words *m);
 /* {"id","name","college","role"} of a roster entry (new). */
 struct pj *hub_member_json(const char *id, const char *name, const char *college,
                            const char *role);
@@ -303,5 +306,33 @@ int hub_carry_actions(struct hub *h, struct live *l, struct live *prev, int64_t 
                       struct evlist *evs);
 
 void hub_kick(struct hub *h, struct live *l, const char *pid, const char *why);
+
+/* api.c: starting a meeting's agenda (from-previous, from-template). An
+ * item to add as the secretariat (strings borrowed; NULL for none). */
+struct hub_item_copy {
+    const char *title, *description, *presenter, *kind;
+    int64_t duration, speaking; /* seconds */
+};
+/* Add `src` at the end of l's agenda (under `parent`, "" for the top level)
+ * with agenda.item_added, actor admin, unless an item of that title is
+ * there at that level already: then nothing is added. id gets the item now
+ * holding a top-level title (so that its sub-items go under it), "" for a
+ * sub-item already there. */
+int hub_agenda_copy(struct live *l, const struct hub_item_copy *src, const char *parent,
+                    int64_t now, struct evlist *evs, char id[ID_MAX]);
+/* In one transaction: when `prev` (the commission's previous meeting, or
+ * NULL) waits for its minutes to be approved, the item approving them,
+ * first; the items `add` adds; then the actions of `prev` still open under
+ * the follow-up item. Answers the snapshot, or the error (nothing written).
+ * `from` names the source in the server's log. */
+void hub_agenda_start(struct hub *h, void *req, struct live *l, struct live *prev,
+                      int (*add)(void *ctx, struct live *l, int64_t now, struct evlist *evs),
+                      void *ctx, const char *from, int64_t now);
+
+/* template.c: a commission's agenda template (PROTOCOL.md 3.8) */
+void hub_template_route(struct hub *h, void *req, const char *cid, const char *method,
+                        const char *body, size_t len, int64_t now);
+void hub_template_get_for(struct hub *h, void *req, struct live *l);
+void hub_agenda_from_template(struct hub *h, void *req, struct live *l, int64_t now);
 
 #endif

@@ -41,6 +41,7 @@ struct roster_entry {
     char college[ID_MAX];
     char role[16];
     char email[256];
+    char lang[8];
 };
 
 static int
@@ -63,7 +64,10 @@ entry_find(struct hub *h, const char *cid, struct roster_entry *e)
     if (rc == 0 && !e->found) {
         rc = ERR_NOT_FOUND;
     }
-    return rc ? rc : store_member_email(h->st, e->id, e->email, sizeof(e->email));
+    if (rc == 0) {
+        rc = store_member_email(h->st, e->id, e->email, sizeof(e->email));
+    }
+    return rc ? rc : store_member_lang(h->st, e->id, e->lang, sizeof(e->lang));
 }
 
 static int
@@ -159,15 +163,15 @@ ids_array(const struct strlist *ids)
  * rebuilt from its log. */
 static int
 change_commit(struct hub *h, const char *cid, const struct roster_entry *e,
-              const struct body *entry, const char *email, int64_t now, struct drafts *d,
-              struct strlist *groups)
+              const struct body *entry, const struct hub_member_words *m, int64_t now,
+              struct drafts *d, struct strlist *groups)
 {
     int rc = hub_begin(h);
     if (rc) {
         return rc;
     }
     rc = entry ? store_member_set(h->st, cid, e->id, entry->name, entry->college, entry->role,
-                                  email)
+                                  m->email, m->lang)
                : store_member_remove(h->st, cid, e->id);
     if (rc == 0 && !entry) {
         rc = hub_groups_drop_member(h, cid, e->id, now, groups);
@@ -198,11 +202,12 @@ member_edit(struct hub *h, void *req, const char *cid, const char *colleges,
     }
     const char *name = in.name ? in.name : e->name;
     rc = hub_member_words(colleges, name, in.college ? in.college : e->college,
-                          in.role ? in.role : e->role, in.email ? in.email : e->email, &m);
+                          in.role ? in.role : e->role, in.email ? in.email : e->email,
+                          in.lang ? in.lang : e->lang, &m);
     struct body entry = {.participant = (char *)e->id, .name = (char *)name,
                          .college = m.college, .role = (char *)m.role};
     if (rc == 0) {
-        rc = change_commit(h, cid, e, &entry, m.email, now, &d, NULL);
+        rc = change_commit(h, cid, e, &entry, &m, now, &d, NULL);
     }
     for (size_t i = 0; rc == 0 && i < d.n; i++) {
         hub_role_changed(d.l[i], e->id); /* a new role: what their connections see */
@@ -211,6 +216,7 @@ member_edit(struct hub *h, void *req, const char *cid, const char *colleges,
         log_line(LOG_INFO, "commission %s: member %s edited (%zu draft(s))", cid, e->id, d.ids.n);
         struct pj *o = hub_member_json(e->id, name, m.college, m.role);
         pj_set_str(o, "email", m.email);
+        pj_set_str(o, "lang", m.lang);
         pj_set(o, "meetings", ids_array(&d.ids));
         hub_http_json(h, req, 200, o);
     } else if (m.field) {

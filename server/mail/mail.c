@@ -4,10 +4,18 @@
  *
  * The sender thread and the hub share two lists under one mutex: jobs to
  * send, and outcomes to report. A job's message is written to the child's
- * standard input through a pipe; the child's standard error is read after
- * (a sendmail complaint is one line), and its exit status decides: 0 is
- * sent, anything else is failed with "exit status N: first line of what it
- * said". posix_spawn never runs a shell, and the argv is fixed.
+ * standard input through a pipe while its standard error is read (a
+ * sendmail complaint is one line), both without blocking under one poll(),
+ * and its exit status decides: 0 is sent, anything else is failed with
+ * "exit status N: first line of what it said". posix_spawn never runs a
+ * shell, and the argv is fixed.
+ *
+ * A program that hangs (a mail server that never answers) must not hold
+ * the queue: each message has the mailer's timeout, all told. Past it the
+ * child is killed with SIGKILL, with every process it started (it runs in
+ * a process group of its own), and the message is failed with "did not
+ * finish within N s". mailer_free() wakes the thread through a pipe, so a
+ * stop never waits for a hanging program either.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "mail.h"
@@ -16,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -196,6 +205,8 @@ struct job {
 
 struct mailer {
     char *path;
+    int timeout_s;
+    int wake[2]; /* mailer_free() writes a byte: stop the program in progress */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -213,12 +224,115 @@ job_free(struct job *j)
     }
 }
 
+static int64_t
+mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+/* One child's pipes while it runs: the message going in, what it says
+ * coming out, and the first line of that. */
+struct talk {
+    int in, err;
+    const char *msg;
+    size_t len, off;
+    bool written;
+    char said[512];
+    size_t got;
+};
+
+/* Feed and read the child until both pipes are done, the deadline passes
+ * (1) or the mailer is stopped (2); 0 when done. */
+static int
+talk_run(struct talk *t, int wake, int64_t deadline)
+{
+    while (t->in >= 0 || t->err >= 0) {
+        struct pollfd p[3] = {{.fd = t->in, .events = POLLOUT},
+                              {.fd = t->err, .events = POLLIN},
+                              {.fd = wake, .events = POLLIN}};
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            return 1;
+        }
+        int n = poll(p, 3, left > 1000 ? 1000 : (int)left);
+        if (n < 0 && errno != EINTR) {
+            return 1;
+        }
+        if (n <= 0) {
+            continue;
+        }
+        if (p[2].revents) {
+            return 2;
+        }
+        if (t->in >= 0 && p[0].revents) {
+            ssize_t w = write(t->in, t->msg + t->off, t->len - t->off);
+            if (w > 0) {
+                t->off += (size_t)w;
+            } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                t->written = false; /* the program stopped reading: its status says why */
+                close_fd(&t->in);
+            }
+            if (t->in >= 0 && t->off == t->len) {
+                close_fd(&t->in);
+            }
+        }
+        if (t->err >= 0 && p[1].revents) {
+            char tmp[512];
+            ssize_t r = read(t->err, tmp, sizeof(tmp));
+            if (r > 0) {
+                size_t room = sizeof(t->said) - 1 - t->got;
+                size_t keep = (size_t)r < room ? (size_t)r : room;
+                memcpy(t->said + t->got, tmp, keep);
+                t->got += keep;
+            } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+                close_fd(&t->err);
+            }
+        }
+    }
+    return 0;
+}
+
+/* The child's exit, waited for until the deadline: 0 with *status, 1 past
+ * the deadline, 2 when the mailer is stopped. A program that closed its
+ * pipes exits at once, so the waits start short. */
+static int
+reap(pid_t pid, int *status, int wake, int64_t deadline)
+{
+    for (int nap = 1;; nap = nap < 100 ? nap * 2 : 100) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR)) {
+            return 0;
+        }
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            return 1;
+        }
+        struct pollfd p = {.fd = wake, .events = POLLIN};
+        if (poll(&p, 1, left < nap ? (int)left : nap) > 0) {
+            return 2;
+        }
+    }
+}
+
 /* Run the program on one message; fills j->ok and j->reason. */
 static void
-deliver(const char *path, struct job *j)
+deliver(struct mailer *m, struct job *j)
 {
+    const char *path = m->path;
     int in[2] = {-1, -1}, err[2] = {-1, -1};
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
     pid_t pid;
     char *const argv[] = {(char *)path, "-t", "-oi", NULL};
     j->ok = false;
@@ -232,55 +346,54 @@ deliver(const char *path, struct job *j)
     posix_spawn_file_actions_adddup2(&fa, in[0], 0);
     posix_spawn_file_actions_adddup2(&fa, err[1], 1);
     posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    int rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+    /* a process group of its own: a timeout kills what it started too */
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    int64_t deadline = mono_ms() + (int64_t)m->timeout_s * 1000;
+    int rc = posix_spawn(&pid, path, &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    close(err[1]);
-    in[0] = err[1] = -1;
+    posix_spawnattr_destroy(&attr);
+    close_fd(&in[0]);
+    close_fd(&err[1]);
     if (rc) {
         snprintf(j->reason, sizeof(j->reason), "cannot run %.60s: %.100s", path, strerror(rc));
         goto out;
     }
-    bool written = true;
-    for (size_t off = 0; off < j->len;) {
-        ssize_t w = write(in[1], j->msg + off, j->len - off);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            written = false; /* the program stopped reading: its status says why */
-            break;
-        }
-        off += (size_t)w;
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    fcntl(err[0], F_SETFL, O_NONBLOCK);
+    struct talk t = {.in = in[1], .err = err[0], .msg = j->msg, .len = j->len, .written = true};
+    in[1] = err[0] = -1; /* t owns them now */
+    if (j->len == 0) {
+        close_fd(&t.in);
     }
-    close(in[1]);
-    in[1] = -1;
-    char said[512];
-    size_t got = 0;
-    for (;;) {
-        char tmp[512];
-        ssize_t r = read(err[0], tmp, sizeof(tmp));
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            break;
-        }
-        size_t keep = (size_t)r < sizeof(said) - 1 - got ? (size_t)r : sizeof(said) - 1 - got;
-        memcpy(said + got, tmp, keep);
-        got += keep;
+    int status = 0;
+    int late = talk_run(&t, m->wake[0], deadline);
+    close_fd(&t.in);
+    close_fd(&t.err);
+    if (!late) {
+        late = reap(pid, &status, m->wake[0], deadline);
     }
-    said[got] = '\0';
+    if (late) {
+        kill(-pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (late == 1) {
+            snprintf(j->reason, sizeof(j->reason), "%.60s did not finish within %d s: stopped",
+                     path, m->timeout_s);
+        } else {
+            snprintf(j->reason, sizeof(j->reason), "the server stopped while %.60s ran", path);
+        }
+        goto out;
+    }
+    t.said[t.got] = '\0';
     /* the first line that says something */
-    char *line = said;
+    char *line = t.said;
     while (*line == '\n' || *line == '\r' || *line == ' ') {
         line++;
     }
     line[strcspn(line, "\r\n")] = '\0';
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && written) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && t.written) {
         j->ok = true;
         j->reason[0] = '\0';
     } else if (WIFEXITED(status)) {
@@ -292,12 +405,8 @@ deliver(const char *path, struct job *j)
     }
 out:
     for (int k = 0; k < 2; k++) {
-        if (in[k] >= 0) {
-            close(in[k]);
-        }
-        if (err[k] >= 0) {
-            close(err[k]);
-        }
+        close_fd(&in[k]);
+        close_fd(&err[k]);
     }
 }
 
@@ -319,7 +428,7 @@ run(void *arg)
             m->todo_last = NULL;
         }
         pthread_mutex_unlock(&m->mu);
-        deliver(m->path, j);
+        deliver(m, j);
         free(j->msg);
         j->msg = NULL;
         pthread_mutex_lock(&m->mu);
@@ -331,13 +440,21 @@ run(void *arg)
 }
 
 struct mailer *
-mailer_new(const char *path)
+mailer_new(const char *path, int timeout_s)
 {
     struct mailer *m = calloc(1, sizeof(*m));
     if (!m || !(m->path = strdup(path))) {
         free(m);
         return NULL;
     }
+    m->timeout_s = timeout_s > 0 ? timeout_s : MAIL_TIMEOUT_DEFAULT;
+    if (pipe(m->wake)) {
+        free(m->path);
+        free(m);
+        return NULL;
+    }
+    fcntl(m->wake[0], F_SETFD, FD_CLOEXEC);
+    fcntl(m->wake[1], F_SETFD, FD_CLOEXEC);
     pthread_mutex_init(&m->mu, NULL);
     pthread_cond_init(&m->cv, NULL);
     /* the sender never takes SIGINT or SIGTERM (main.c's thread does) */
@@ -351,6 +468,8 @@ mailer_new(const char *path)
     if (rc) {
         pthread_mutex_destroy(&m->mu);
         pthread_cond_destroy(&m->cv);
+        close(m->wake[0]);
+        close(m->wake[1]);
         free(m->path);
         free(m);
         return NULL;
@@ -368,7 +487,11 @@ mailer_free(struct mailer *m)
     m->stop = true;
     pthread_cond_signal(&m->cv);
     pthread_mutex_unlock(&m->mu);
+    while (write(m->wake[1], "x", 1) < 0 && errno == EINTR) {
+    }
     pthread_join(m->thread, NULL);
+    close(m->wake[0]);
+    close(m->wake[1]);
     for (struct job *lists[2] = {m->todo, m->done}, **l = lists; l < lists + 2; l++) {
         while (*l) {
             struct job *next = (*l)->next;

@@ -13,9 +13,11 @@
  * message and returns at once; the thread runs the sendmail program with
  * posix_spawn (argv `PATH -t -oi`, never a shell: recipients are read from
  * the message's To header), writes the message to its standard input and
- * waits for it; the outcome (sent, or failed with the program's complaint)
- * is collected by mailer_poll() on the caller's thread. So the hub never
- * waits on the mail system, and one message at a time reaches it.
+ * waits for it, at most the mailer's timeout (then the program is killed
+ * and the message failed, and the next one goes); the outcome (sent, or
+ * failed with the program's complaint) is collected by mailer_poll() on the
+ * caller's thread. So the hub never waits on the mail system, and one
+ * message at a time reaches it.
  */
 #ifndef CONCERTO_MAIL_H
 #define CONCERTO_MAIL_H
@@ -47,11 +49,15 @@ mail_message(const struct mail_parts *p, char **out, size_t *len);
 
 struct mailer;
 
-/* A sender for the program at `path` (copied). NULL when out of memory or
- * the thread cannot start. */
+/* Seconds a message may take, when the caller does not say. */
+#define MAIL_TIMEOUT_DEFAULT 60
+
+/* A sender for the program at `path` (copied), each message given at most
+ * `timeout_s` seconds (<= 0: MAIL_TIMEOUT_DEFAULT). NULL when out of
+ * memory or the thread cannot start. */
 struct mailer *
-mailer_new(const char *path);
-/* Stops the thread after the message in progress (the queue is dropped). */
+mailer_new(const char *path, int timeout_s);
+/* Stops the thread, and the program it runs if any (the queue is dropped). */
 void
 mailer_free(struct mailer *m);
 

@@ -65,7 +65,9 @@
  * body is held in one buffer of that length, reserved before the first byte
  * is read against a budget shared by every loop (UPLOADS_IN_FLIGHT times
  * the limit): beyond it, and beyond the limit, the request is refused at
- * once (rate_limited, too_large) and its body never read. The per-address
+ * once (rate_limited, too_large) and its body never read. The share is
+ * given back when the request is freed (answered, its connection closed or
+ * timed out); /metrics shows the bytes held and the budget. The per-address
  * caps count an upload's connection like any other. Answers (a document
  * downloaded) are written REPLY_CHUNK bytes per WRITEABLE, so that lws
  * never copies a large remainder aside.
@@ -2130,7 +2132,7 @@ metrics_text(struct net *n)
         queued += atomic_load_explicit(&n->loops[i].queued, memory_order_relaxed);
         cut_off += atomic_load_explicit(&n->loops[i].cut_off, memory_order_relaxed);
     }
-    char extra[768];
+    char extra[1280];
     snprintf(extra, sizeof(extra),
              "# HELP concerto_fanout_queued Messages waiting in connection queues.\n"
              "# TYPE concerto_fanout_queued gauge\nconcerto_fanout_queued %llu\n"
@@ -2138,8 +2140,13 @@ metrics_text(struct net *n)
              "# TYPE concerto_slow_clients_total counter\n"
              "concerto_slow_clients_total %llu\n"
              "# HELP concerto_net_threads Threads serving connections.\n"
-             "# TYPE concerto_net_threads gauge\nconcerto_net_threads %u\n",
-             queued, cut_off, n->nloops);
+             "# TYPE concerto_net_threads gauge\nconcerto_net_threads %u\n"
+             "# HELP concerto_upload_bytes Bytes held for document uploads in progress.\n"
+             "# TYPE concerto_upload_bytes gauge\nconcerto_upload_bytes %zu\n"
+             "# HELP concerto_upload_budget_bytes Bytes uploads in progress may hold in all.\n"
+             "# TYPE concerto_upload_budget_bytes gauge\nconcerto_upload_budget_bytes %zu\n",
+             queued, cut_off, n->nloops, atomic_load(&n->uploading),
+             UPLOADS_IN_FLIGHT * document_max(n));
     return hub_metrics_text(n->hub, extra);
 }
 

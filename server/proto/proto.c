@@ -1748,7 +1748,7 @@ proto_snapshot(const struct meeting *m, const char *head_hex)
 /* The welcome text with "snapshot":null when `with_snapshot` (new). */
 static char *
 welcome_text(const char *id, const struct meeting *m, const struct participant *you,
-             uint64_t seq, int64_t now, bool with_snapshot)
+             const char *lang, uint64_t seq, int64_t now, bool with_snapshot)
 {
     unsigned long mark = watch();
     json_t *voted = json_array();
@@ -1759,11 +1759,12 @@ welcome_text(const char *id, const struct meeting *m, const struct participant *
             json_array_append_new(voted, json_string(v->id));
         }
     }
-    json_t *b = json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:s,s:s,s:o}}", "mode",
+    const char *you_lang = lang && *lang ? lang : m->lang ? m->lang : "fr";
+    json_t *b = json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:s,s:s,s:s,s:o}}", "mode",
                           with_snapshot ? "snapshot" : "resume", "meeting", m->id, "seq",
                           (json_int_t)seq, "now", (json_int_t)now, "you", "participant", you->id,
                           "name", you->name, "college", you->college, "role", role_str(you->role),
-                          "voted", voted ? voted : json_array());
+                          "lang", you_lang, "voted", voted ? voted : json_array());
     if (b && with_snapshot && json_object_set_new(b, "snapshot", json_null())) {
         json_decref(b);
         return NULL;
@@ -1773,10 +1774,10 @@ welcome_text(const char *id, const struct meeting *m, const struct participant *
 
 int
 proto_welcome_parts(const char *id, const struct meeting *m, const struct participant *you,
-                    uint64_t seq, int64_t now, char **head, char **tail)
+                    const char *lang, uint64_t seq, int64_t now, char **head, char **tail)
 {
     *head = *tail = NULL;
-    char *text = welcome_text(id, m, you, seq, now, true);
+    char *text = welcome_text(id, m, you, lang, seq, now, true);
     /* A raw "snapshot":null can only be this key: inside strings, quotes
      * are escaped. */
     static const char marker[] = "\"snapshot\":null";
@@ -1800,15 +1801,15 @@ proto_welcome_parts(const char *id, const struct meeting *m, const struct partic
 
 char *
 proto_welcome(const char *id, const struct meeting *m, const struct participant *you,
-              uint64_t seq, int64_t now, const char *snapshot)
+              const char *lang, uint64_t seq, int64_t now, const char *snapshot)
 {
     if (!snapshot) {
-        return welcome_text(id, m, you, seq, now, false);
+        return welcome_text(id, m, you, lang, seq, now, false);
     }
     /* Splice the snapshot text between the parts: it may be megabytes, and is
      * never parsed again. */
     char *head, *tail;
-    if (proto_welcome_parts(id, m, you, seq, now, &head, &tail)) {
+    if (proto_welcome_parts(id, m, you, lang, seq, now, &head, &tail)) {
         return NULL;
     }
     size_t hl = strlen(head), sl = strlen(snapshot), tl = strlen(tail);
@@ -1972,7 +1973,7 @@ proto_api_commission_clear(struct api_commission *c)
 int
 proto_api_member(const char *buf, size_t len, bool create, struct api_member *out)
 {
-    static const char *const keys[] = {"name", "college", "role", "email", NULL};
+    static const char *const keys[] = {"name", "college", "role", "email", "lang", NULL};
     memset(out, 0, sizeof(*out));
     int rc;
     json_t *o = load_object(buf, len, &rc);
@@ -1982,7 +1983,8 @@ proto_api_member(const char *buf, size_t len, bool create, struct api_member *ou
     if ((rc = only_keys(o, keys)) || (rc = take_str(o, "name", &out->name, NAME_MAX_, create, 0)) ||
         (rc = take_str(o, "college", &out->college, ID_MAX - 1, 0, 0)) ||
         (rc = take_str(o, "role", &out->role, 15, create, 0)) ||
-        (rc = take_str(o, "email", &out->email, 254, 0, 0))) {
+        (rc = take_str(o, "email", &out->email, 254, 0, 0)) ||
+        (rc = take_str(o, "lang", &out->lang, 32, 0, 0))) {
         goto fail;
     }
 fail:
@@ -2000,6 +2002,7 @@ proto_api_member_clear(struct api_member *c)
     free(c->college);
     free(c->role);
     free(c->email);
+    free(c->lang);
     memset(c, 0, sizeof(*c));
 }
 
@@ -2106,6 +2109,27 @@ proto_api_invite_clear(struct api_invite *c)
 {
     free_array(c->participants, c->n);
     memset(c, 0, sizeof(*c));
+}
+
+int
+proto_api_template(const char *buf, size_t len, char **meeting)
+{
+    static const char *const keys[] = {"meeting", NULL};
+    *meeting = NULL;
+    int rc;
+    json_t *o = load_object(buf, len, &rc);
+    if (!o) {
+        return rc;
+    }
+    if ((rc = only_keys(o, keys)) == 0) {
+        rc = take_str(o, "meeting", meeting, ID_MAX - 1, 1, 1);
+    }
+    json_decref(o);
+    if (rc) {
+        free(*meeting);
+        *meeting = NULL;
+    }
+    return rc;
 }
 
 int

@@ -99,16 +99,18 @@ char *proto_count_msg(const struct meeting *m, const struct vote *v, bool waitin
 char *proto_speakers_msg(const struct meeting *m);
 
 /* welcome; `snapshot` is the text of proto_snapshot() (spliced in as is,
- * never parsed again: it may be megabytes) or NULL for mode "resume". */
+ * never parsed again: it may be megabytes) or NULL for mode "resume".
+ * `lang` is the participant's language (the roster's), said in `you`;
+ * NULL or "": the meeting's. */
 char *proto_welcome(const char *id, const struct meeting *m, const struct participant *you,
-                    uint64_t seq, int64_t now, const char *snapshot);
+                    const char *lang, uint64_t seq, int64_t now, const char *snapshot);
 
 /* The welcome of mode "snapshot" cut where the snapshot text goes, so that a
  * snapshot shared by every welcome of a turn is sent as it is, between a
  * head and a tail of each connection's own: *head (new) ends with
  * `"snapshot":`, *tail (new) is the rest. 0 or ERR_NOMEM. */
 int proto_welcome_parts(const char *id, const struct meeting *m, const struct participant *you,
-                        uint64_t seq, int64_t now, char **head, char **tail);
+                        const char *lang, uint64_t seq, int64_t now, char **head, char **tail);
 
 /* HTTP API bodies. */
 struct api_commission {
@@ -121,6 +123,7 @@ struct api_member {
     char *college;
     char *role;
     char *email; /* optional: "" or absent for none (roster_email_ok) */
+    char *lang;  /* optional: a language word (roster_lang), absent for "fr" */
 };
 struct api_meeting {
     char *id; /* optional: chosen by the client (a cluster routes by it) */
@@ -159,6 +162,10 @@ struct api_group {
 };
 int proto_api_group(const char *buf, size_t len, bool create, struct api_group *out);
 void proto_api_group_clear(struct api_group *g);
+
+/* Saving a commission's agenda template: {"meeting": "M"}, M an
+ * identifier (ERR_INVALID otherwise); *meeting to free. */
+int proto_api_template(const char *buf, size_t len, char **meeting);
 
 int proto_api_commission(const char *buf, size_t len, struct api_commission *out);
 /* A member's body: name and role required when `create` (POST .../members),

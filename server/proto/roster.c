@@ -83,6 +83,7 @@ static const struct word columns[] = {
     {"qualite", ROSTER_ROLE},     {"email", ROSTER_EMAIL},     {"e-mail", ROSTER_EMAIL},
     {"courriel", ROSTER_EMAIL},   {"mail", ROSTER_EMAIL},      {"adresse e-mail", ROSTER_EMAIL},
     {"adresse electronique", ROSTER_EMAIL},
+    {"langue", ROSTER_LANG},      {"language", ROSTER_LANG},   {"lang", ROSTER_LANG},
 };
 
 enum { R_CHAIR, R_SECRETARY, R_MEMBER, R_OBSERVER };
@@ -93,6 +94,12 @@ static const struct word roles[] = {
     {"secretary", R_SECRETARY},   {"secretaire", R_SECRETARY}, {"member", R_MEMBER},
     {"membre", R_MEMBER},         {"observer", R_OBSERVER},    {"observateur", R_OBSERVER},
     {"observatrice", R_OBSERVER},
+};
+
+static const char *const lang_names[] = {"fr", "en"};
+
+static const struct word langs[] = {
+    {"fr", 0}, {"francais", 0}, {"french", 0}, {"en", 1}, {"anglais", 1}, {"english", 1},
 };
 
 static int
@@ -122,6 +129,13 @@ roster_role(const char *word)
 {
     int r = lookup(roles, sizeof(roles) / sizeof(roles[0]), word);
     return r < 0 ? NULL : role_names[r];
+}
+
+const char *
+roster_lang(const char *word)
+{
+    int l = lookup(langs, sizeof(langs) / sizeof(langs[0]), word);
+    return l < 0 ? NULL : lang_names[l];
 }
 
 int

@@ -24,6 +24,7 @@ enum roster_column {
     ROSTER_COLLEGE,
     ROSTER_ROLE,
     ROSTER_EMAIL,
+    ROSTER_LANG,
     ROSTER_COLUMNS
 };
 
@@ -37,6 +38,12 @@ roster_column(const char *header);
  * string among "chair", "secretary", "member", "observer", or NULL. */
 const char *
 roster_role(const char *word);
+
+/* The protocol's language for a language word, any case and accents
+ * ("fr", "Français", "francais", "french", "en", "anglais", "English"): a
+ * static "fr" or "en", or NULL. */
+const char *
+roster_lang(const char *word);
 
 /* The college of `colleges` (the commission's, comma separated) that `word`
  * names, case and accents aside, copied into out[cap] as the commission

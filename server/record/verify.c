@@ -68,7 +68,9 @@ slurp(const char *path, size_t *len)
 /* The path of record file `name` in `dir`: DIR/name, or the one file named
  * MEETING-name there (as the server named downloads before), or the one
  * named pv-...EXT for record.EXT (as it names them now: pv-DATE-COMMISSION.pdf,
- * record.h). 0 or ERR_NOT_FOUND. */
+ * record.h). The part before EXT has no dot, so that the attestation beside
+ * it, pv-DATE-COMMISSION.approval.json, is not taken for record.json.
+ * 0 or ERR_NOT_FOUND. */
 static int
 locate(const char *dir, const char *name, char *out, size_t outlen)
 {
@@ -89,7 +91,7 @@ locate(const char *dir, const char *name, char *out, size_t outlen)
         if ((len > n + 1 && strcmp(e->d_name + len - n, name) == 0 &&
              e->d_name[len - n - 1] == '-') ||
             (ext && len > ne + 3 && strncmp(e->d_name, "pv-", 3) == 0 &&
-             strcmp(e->d_name + len - ne, ext) == 0)) {
+             strcmp(e->d_name + len - ne, ext) == 0 && !memchr(e->d_name, '.', len - ne))) {
             snprintf(out, outlen, "%s/%s", dir, e->d_name);
             found++;
         }

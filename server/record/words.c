@@ -287,6 +287,13 @@ static const char *const words[W_COUNT][2] = {
     [W_ACTION_IN_PROGRESS] = {"en cours", "in progress"},
     [W_ACTION_DONE] = {"fait", "done"},
     [W_ACTION_DROPPED] = {"abandonné", "dropped"},
+    /* the items of the built-in agenda template, for a commission that has
+     * saved none of its own (hub/template.c) */
+    [W_TPL_OPENING] = {"Ouverture de la séance et vérification du quorum",
+                       "Opening of the meeting and check of the quorum"},
+    [W_TPL_AGENDA] = {"Adoption de l’ordre du jour", "Adoption of the agenda"},
+    [W_TPL_MISC] = {"Questions diverses", "Any other business"},
+    [W_TPL_NEXT] = {"Date de la prochaine séance", "Date of the next meeting"},
     [W_Q_CLOSE_MET] = {"Quorum à la clôture : atteint, %s.", "Quorum at the close: met, %s."},
     [W_Q_CLOSE_NOT_MET] = {"Quorum à la clôture : non atteint, %s.",
                            "Quorum at the close: not met, %s."},

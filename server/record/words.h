@@ -251,6 +251,11 @@ enum word {
     W_ACTION_IN_PROGRESS,
     W_ACTION_DONE,
     W_ACTION_DROPPED,
+    /* the built-in agenda template (hub/template.c) */
+    W_TPL_OPENING,
+    W_TPL_AGENDA,
+    W_TPL_MISC,
+    W_TPL_NEXT,
     W_COUNT
 };
 

@@ -76,6 +76,18 @@ static const char *const migrations[] = {
     "  id TEXT NOT NULL, name TEXT NOT NULL, lead TEXT NOT NULL, members TEXT NOT NULL,"
     "  mandate TEXT NOT NULL, due TEXT NOT NULL, created INTEGER NOT NULL,"
     "  PRIMARY KEY(commission, id)) WITHOUT ROWID;",
+    /* 8: a commission's agenda template: the meeting it was saved from and
+     * when, and its items in order (`n` from 0; `parent` the n of a
+     * sub-item's item, -1 for a top-level one). */
+    "CREATE TABLE agenda_templates(commission TEXT PRIMARY KEY REFERENCES commissions(id),"
+    "  meeting TEXT NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE agenda_template_items(commission TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  parent INTEGER NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL,"
+    "  presenter TEXT NOT NULL, kind TEXT NOT NULL, duration INTEGER NOT NULL,"
+    "  speaking INTEGER NOT NULL, PRIMARY KEY(commission, n)) WITHOUT ROWID;",
+    /* 9: the language a member reads ("fr" or "en"): their convocations are
+     * written in it, and their page starts in it. */
+    "ALTER TABLE members ADD COLUMN lang TEXT NOT NULL DEFAULT 'fr';",
 };
 
 enum stmt {
@@ -107,6 +119,8 @@ enum stmt {
     S_MEETINGS,
     S_MEMBER_EMAIL_SET,
     S_MEMBER_EMAIL,
+    S_MEMBER_LANG_SET,
+    S_MEMBER_LANG,
     S_CONVOC_SET,
     S_CONVOC_GET,
     S_PREVIOUS,
@@ -120,6 +134,12 @@ enum stmt {
     S_GROUPS,
     S_MEMBER_SET,
     S_MEMBER_REMOVE,
+    S_TPL_PUT,
+    S_TPL_DROP,
+    S_TPL_DROP_ITEMS,
+    S_TPL_ITEM_ADD,
+    S_TPL_GET,
+    S_TPL_ITEMS,
     S_COUNT
 };
 
@@ -167,6 +187,8 @@ static const char *const sql[S_COUNT] = {
     [S_MEETINGS] = "SELECT id FROM meetings ORDER BY created, id",
     [S_MEMBER_EMAIL_SET] = "UPDATE members SET email = ?2 WHERE id = ?1",
     [S_MEMBER_EMAIL] = "SELECT email FROM members WHERE id = ?1",
+    [S_MEMBER_LANG_SET] = "UPDATE members SET lang = ?2 WHERE id = ?1",
+    [S_MEMBER_LANG] = "SELECT lang FROM members WHERE id = ?1",
     [S_CONVOC_SET] = "INSERT OR REPLACE INTO convocations(meeting, participant, status, reason,"
                      " updated) VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_CONVOC_GET] = "SELECT status, reason, updated FROM convocations"
@@ -194,9 +216,19 @@ static const char *const sql[S_COUNT] = {
                     " due = ?7 WHERE commission = ?1 AND id = ?2",
     [S_GROUPS] = "SELECT id, name, lead, members, mandate, due FROM groups"
                  " WHERE commission = ?1 AND (?2 = '' OR id = ?2) ORDER BY created, id",
-    [S_MEMBER_SET] = "UPDATE members SET name = ?3, college = ?4, role = ?5, email = ?6"
-                     " WHERE commission = ?1 AND id = ?2",
+    [S_MEMBER_SET] = "UPDATE members SET name = ?3, college = ?4, role = ?5, email = ?6,"
+                     " lang = ?7 WHERE commission = ?1 AND id = ?2",
     [S_MEMBER_REMOVE] = "DELETE FROM members WHERE commission = ?1 AND id = ?2",
+    [S_TPL_PUT] = "INSERT OR REPLACE INTO agenda_templates(commission, meeting, updated)"
+                  " VALUES(?1, ?2, ?3)",
+    [S_TPL_DROP] = "DELETE FROM agenda_templates WHERE commission = ?1",
+    [S_TPL_DROP_ITEMS] = "DELETE FROM agenda_template_items WHERE commission = ?1",
+    [S_TPL_ITEM_ADD] = "INSERT INTO agenda_template_items(commission, n, parent, title,"
+                       " description, presenter, kind, duration, speaking)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [S_TPL_GET] = "SELECT meeting, updated FROM agenda_templates WHERE commission = ?1",
+    [S_TPL_ITEMS] = "SELECT n, parent, title, description, presenter, kind, duration, speaking"
+                    " FROM agenda_template_items WHERE commission = ?1 ORDER BY n",
 };
 
 /* SQLite rolls a whole transaction back by itself on some errors in the
@@ -647,6 +679,31 @@ store_member_email(struct store *s, const char *id, char *out, size_t cap)
 }
 
 int
+store_member_lang_set(struct store *s, const char *id, const char *lang)
+{
+    sqlite3_stmt *st = s->st[S_MEMBER_LANG_SET];
+    bind_text(st, 1, id);
+    bind_text(st, 2, lang);
+    return run(s, S_MEMBER_LANG_SET);
+}
+
+int
+store_member_lang(struct store *s, const char *id, char *out, size_t cap)
+{
+    sqlite3_stmt *st = s->st[S_MEMBER_LANG];
+    bind_text(st, 1, id);
+    int rc = 0, step = sqlite3_step(st);
+    out[0] = '\0';
+    if (step == SQLITE_ROW) {
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    } else if (step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    done(s, S_MEMBER_LANG);
+    return rc;
+}
+
+int
 store_convocation_set(struct store *s, const char *meeting, const char *participant,
                       const char *status, const char *reason, int64_t now)
 {
@@ -1044,7 +1101,7 @@ store_group_put(struct store *s, const struct store_group *g, bool create, int64
 
 int
 store_member_set(struct store *s, const char *commission, const char *id, const char *name,
-                 const char *college, const char *role, const char *email)
+                 const char *college, const char *role, const char *email, const char *lang)
 {
     sqlite3_stmt *st = s->st[S_MEMBER_SET];
     bind_text(st, 1, commission);
@@ -1053,6 +1110,7 @@ store_member_set(struct store *s, const char *commission, const char *id, const 
     bind_text(st, 4, college);
     bind_text(st, 5, role);
     bind_text(st, 6, email);
+    bind_text(st, 7, lang);
     int rc = run(s, S_MEMBER_SET);
     return rc ? rc : sqlite3_changes(s->db) == 1 ? 0 : ERR_NOT_FOUND;
 }
@@ -1095,4 +1153,83 @@ store_groups(struct store *s, const char *commission, const char *id,
     }
     done(s, S_GROUPS);
     return rc == 0 && id && *id && n == 0 ? ERR_NOT_FOUND : rc;
+}
+
+int
+store_template_drop(struct store *s, const char *commission)
+{
+    bind_text(s->st[S_TPL_DROP_ITEMS], 1, commission);
+    int rc = run(s, S_TPL_DROP_ITEMS);
+    if (rc == 0) {
+        bind_text(s->st[S_TPL_DROP], 1, commission);
+        rc = run(s, S_TPL_DROP);
+    }
+    return rc;
+}
+
+int
+store_template_put(struct store *s, const char *commission, const char *meeting,
+                   const struct store_template_item *v, size_t n, int64_t now)
+{
+    int rc = store_template_drop(s, commission);
+    if (rc == 0) {
+        sqlite3_stmt *st = s->st[S_TPL_PUT];
+        bind_text(st, 1, commission);
+        bind_text(st, 2, meeting);
+        sqlite3_bind_int64(st, 3, now);
+        rc = run(s, S_TPL_PUT);
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        sqlite3_stmt *st = s->st[S_TPL_ITEM_ADD];
+        bind_text(st, 1, commission);
+        sqlite3_bind_int64(st, 2, (int64_t)i);
+        sqlite3_bind_int64(st, 3, v[i].parent);
+        bind_text(st, 4, v[i].title);
+        bind_text(st, 5, v[i].description);
+        bind_text(st, 6, v[i].presenter);
+        bind_text(st, 7, v[i].kind);
+        sqlite3_bind_int64(st, 8, v[i].duration);
+        sqlite3_bind_int64(st, 9, v[i].speaking);
+        rc = run(s, S_TPL_ITEM_ADD);
+    }
+    return rc;
+}
+
+int
+store_template(struct store *s, const char *commission, char meeting[33], int64_t *updated,
+               int (*cb)(void *ctx, const struct store_template_item *it), void *ctx)
+{
+    sqlite3_stmt *st = s->st[S_TPL_GET];
+    bind_text(st, 1, commission);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_STORAGE;
+    if (rc == 0) {
+        snprintf(meeting, 33, "%s", (const char *)sqlite3_column_text(st, 0));
+        *updated = sqlite3_column_int64(st, 1);
+    }
+    done(s, S_TPL_GET);
+    if (rc) {
+        return rc;
+    }
+    st = s->st[S_TPL_ITEMS];
+    bind_text(st, 1, commission);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_template_item it = {
+            .parent = sqlite3_column_int64(st, 1),
+            .title = (const char *)sqlite3_column_text(st, 2),
+            .description = (const char *)sqlite3_column_text(st, 3),
+            .presenter = (const char *)sqlite3_column_text(st, 4),
+            .kind = (const char *)sqlite3_column_text(st, 5),
+            .duration = sqlite3_column_int64(st, 6),
+            .speaking = sqlite3_column_int64(st, 7),
+        };
+        if ((rc = cb(ctx, &it))) {
+            break;
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        rc = ERR_STORAGE;
+    }
+    done(s, S_TPL_ITEMS);
+    return rc;
 }

@@ -101,18 +101,22 @@ int store_members(struct store *s, const char *commission,
                             const char *role),
                   void *ctx);
 
-/* Edit member `id` of `commission` (all four values; email "" for none),
+/* Edit member `id` of `commission` (every value; email "" for none),
  * or take them off the roster; ERR_NOT_FOUND when they are not a member
  * of it. The meetings' logs keep their participants: the hub carries the
  * change into the meetings not yet opened (api.c). */
 int store_member_set(struct store *s, const char *commission, const char *id, const char *name,
-                     const char *college, const char *role, const char *email);
+                     const char *college, const char *role, const char *email, const char *lang);
 int store_member_remove(struct store *s, const char *commission, const char *id);
 /* A member's e-mail address ("" for none); the members table has one column
  * for it, the participant id of a meeting being the member's id. */
 int store_member_email_set(struct store *s, const char *id, const char *email);
 /* The address copied into out[cap] ("" when none, or no such member). */
 int store_member_email(struct store *s, const char *id, char *out, size_t cap);
+/* A member's language, "fr" (the default) or "en": set, and copied into
+ * out[cap] ("" when no such member). */
+int store_member_lang_set(struct store *s, const char *id, const char *lang);
+int store_member_lang(struct store *s, const char *id, char *out, size_t cap);
 
 /* Where the convocation of a participant of a meeting stands: status
  * "pending", "sent" or "failed", and the reason of a failure ("" else). get:
@@ -136,6 +140,24 @@ int store_group_put(struct store *s, const struct store_group *g, bool create, i
  * ERR_NOT_FOUND when it is not there. Strings borrowed until cb returns. */
 int store_groups(struct store *s, const char *commission, const char *id,
                  int (*cb)(void *ctx, const struct store_group *g), void *ctx);
+
+/* A commission's agenda template, one item (strings borrowed): `parent`
+ * is the index, in the template's order, of a sub-item's item, -1 for a
+ * top-level one (which comes before its sub-items). */
+struct store_template_item {
+    int64_t parent;
+    const char *title, *description, *presenter, *kind;
+    int64_t duration, speaking; /* seconds */
+};
+/* Replace the template of `commission` by v[0..n), saved from `meeting`. */
+int store_template_put(struct store *s, const char *commission, const char *meeting,
+                       const struct store_template_item *v, size_t n, int64_t now);
+/* Forget it (the commission goes back to the built-in default). */
+int store_template_drop(struct store *s, const char *commission);
+/* The template's meeting and time, then each item in order to cb;
+ * ERR_NOT_FOUND when the commission has saved none. */
+int store_template(struct store *s, const char *commission, char meeting[33], int64_t *updated,
+                   int (*cb)(void *ctx, const struct store_template_item *it), void *ctx);
 
 int store_token_add(struct store *s, const uint8_t hash[STORE_HASH_LEN], const char *kind,
                     const char *meeting, const char *participant, int64_t now);

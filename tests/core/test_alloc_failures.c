@@ -601,8 +601,8 @@ encode_step(struct run *r)
     char *snap = proto_snapshot(r->m, HEAD);
     char *light = snap ? proto_snapshot_light(r->m, HEAD) : NULL;
     const struct participant *you = meeting_participant(r->m, "b1");
-    char *welcome = light ? proto_welcome("1", r->m, you, r->m->seq, NOW, snap) : NULL;
-    char *resume = welcome ? proto_welcome("\"w\"", r->m, you, 3, NOW, NULL) : NULL;
+    char *welcome = light ? proto_welcome("1", r->m, you, NULL, r->m->seq, NOW, snap) : NULL;
+    char *resume = welcome ? proto_welcome("\"w\"", r->m, you, NULL, 3, NOW, NULL) : NULL;
     char *pong = resume ? proto_pong("9", NOW) : NULL;
     char *err = pong ? proto_error("7", ERR_FORBIDDEN, "not yours") : NULL;
     int rc = err ? 0 : ERR_NOMEM;

@@ -166,6 +166,17 @@ def test_two_meetings_the_second_approves_the_first_by_a_vote(spawn, tmp_path):
     ok = run_cli("verify", "--pub", str(pub), str(d2))
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
+    # under the names the files are downloaded under, the attestation beside the record
+    named = tmp_path / "downloaded"
+    named.mkdir()
+    for f, data in dict(after, **att).items():
+        (named / f.replace("record", "pv-2021-02-02-ccr-hauts-de-france").replace(
+            "approval", "pv-2021-02-02-ccr-hauts-de-france.approval")).write_bytes(data)
+    assert (named / "pv-2021-02-02-ccr-hauts-de-france.approval.json").exists()
+    assert (named / "pv-2021-02-02-ccr-hauts-de-france.json.minisig").exists()
+    ok = run_cli("verify", "--pub", str(pub), str(named))
+    assert ok.returncode == 0 and "ok   approval.json" in ok.stdout, ok.stdout + ok.stderr
+
     (d1 / "approval.json").write_bytes(att["approval.json"].replace(b'"result":"adopted"', b'"result":"rejected"'))
     bad = run_cli("verify", "--pub", str(pub), str(d1))
     assert bad.returncode != 0 and "FAIL approval.json" in bad.stdout, bad.stdout

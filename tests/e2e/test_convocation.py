@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from harness import Client, Server, free_port
+from harness import SCHEMA, Client, Server, free_port
 
 MSMTP = shutil.which("msmtp") or "/usr/bin/msmtp"
 DEADLINE = 60.0
@@ -242,3 +242,137 @@ def test_convocation_documents(server):
     api.error("POST", base + "convocation.doc", 404, "not_found", body={})
     api.error("POST", "/api/meetings/%s/convocations/nobody/convocation.html" % mid, 404, "not_found", body={})
     api.error("GET", "/api/meetings/%s/convocations" % mid, 401, "unauthorized", token=None)
+
+
+def ics_of(msg):
+    parts = [p for p in msg.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1
+    return ics_fields(parts[0].get_payload(decode=True))
+
+
+def test_each_participant_gets_the_convocation_and_the_page_in_their_language(server, mail):
+    api = server.api(server.admin_token)
+    c = api.create_commission("CCR Hauts-de-France", ["bailleurs", "locataires"])
+    roster = ("Nom;Collège;Rôle;Courriel;Langue\n"
+              "Élise Durand;;présidente;elise@example.org;Français\n"
+              "John Smith;bailleurs;membre;john@example.org;ENGLISH\n"
+              "Paul Petit;locataires;membre;paul@example.org;\n")
+    r = api.call("POST", "/api/commissions/%s/members.csv" % c["id"], raw=roster.encode(),
+                 headers={"Content-Type": "text/csv"}, expect=201, schema="http.members.json")
+    assert [m["lang"] for m in r.json["members"]] == ["fr", "en", "fr"]
+    body = {"name": "Anna Black", "college": "Locataires", "role": "member", "email": "anna@example.org",
+            "lang": "anglais"}
+    SCHEMA.check("http.member.request.json", body)
+    anna = api.call("POST", "/api/commissions/%s/members" % c["id"], body, expect=201,
+                    schema="http.member.json").json
+    assert anna["lang"] == "en"
+    langs = {m["name"]: m["lang"] for m in api.commission(c["id"])["members"]}
+    assert langs == {"Élise Durand": "fr", "John Smith": "en", "Paul Petit": "fr", "Anna Black": "en"}
+    # a word that names no language is refused, saying which field, and adds nobody
+    e = api.error("POST", "/api/commissions/%s/members" % c["id"], 400, "invalid",
+                  body={"name": "X Y", "college": "", "role": "observer", "lang": "allemand"})
+    assert e["field"] == "lang" and e["reason"] == "lang" and "allemand" in e["message"]
+    e = api.error("POST", "/api/commissions/%s/members.csv" % c["id"], 400, "invalid",
+                  raw="name,role,language\nX Y,observer,de\n".encode(), headers={"Content-Type": "text/csv"})
+    assert (e["line"], e["field"], e["reason"]) == (2, "lang", "lang")
+    assert len(api.commission(c["id"])["members"]) == 4
+
+    m = api.create_meeting(c["id"], "Séance plénière", date="2027-03-04T14:00+01:00", place="Lille, salle 2",
+                           room="https://visio.example.org/ccr")
+    mid = m["meeting"]["id"]
+    api.call("POST", "/api/meetings/%s/agenda" % mid, {"title": "Budget 2027", "duration": 1800}, expect=201)
+    ids = {p["name"]: p["id"] for p in api.snapshot(mid)["participants"]}
+    api.call("POST", "/api/meetings/%s/convocations" % mid, {}, expect=202)
+    wait_for("every convocation sent", lambda: all(s["status"] == "sent" for s in statuses(api, mid).values()))
+    by_to = {m["To"].addresses[0].addr_spec: m for m in delivered(mail["maildir"], 4)}
+    for addr, lang in (("john@example.org", "en"), ("anna@example.org", "en"),
+                       ("elise@example.org", "fr"), ("paul@example.org", "fr")):
+        msg = by_to[addr]
+        text = msg.get_body(("plain",)).get_content()
+        html = msg.get_body(("html",)).get_content()
+        desc = ics_of(msg)["DESCRIPTION"][0]
+        if lang == "en":
+            assert str(msg["Subject"]).startswith("Notice of meeting: Séance plénière, Thursday 4 March 2027")
+            assert "Agenda" in text and '<html lang="en">' in html and "Agenda" in desc
+            assert "Ordre du jour" not in text + desc
+        else:
+            assert str(msg["Subject"]).startswith("Convocation : Séance plénière, jeudi 4 mars 2027")
+            assert "Ordre du jour" in text and '<html lang="fr">' in html and "Ordre du jour" in desc
+        server.tokens.update(re.findall(r"#t=([A-Za-z0-9_-]{43})", text))
+
+    # a document downloaded is in the person's language too, unless the request names one
+    base = "/api/meetings/%s/convocations/%s/" % (mid, ids["John Smith"])
+    page = api.call("POST", base + "convocation.html", None, expect=200).text()
+    assert '<html lang="en">' in page and "Notice of meeting" in page
+    page = api.call("POST", base + "convocation.html", {"lang": "fr"}, expect=200).text()
+    assert '<html lang="fr">' in page
+    server.tokens.update(re.findall(r"#t=([A-Za-z0-9_-]{43})", page))
+    # the personal link's welcome says the person's language, for the page to start in it
+    token = re.search(r"#t=([A-Za-z0-9_-]{43})", page).group(1)
+    cl = Client(server, mid)
+    assert cl.hello(token)["you"]["lang"] == "en"
+    cl.close()
+    inv = {i["participant"]: i["token"] for i in api.invite(mid, [ids["Élise Durand"]])}
+    server.tokens.update(inv.values())
+    cl = Client(server, mid)
+    assert cl.hello(inv[ids["Élise Durand"]])["you"]["lang"] == "fr"
+    cl.close()
+
+
+def test_a_sendmail_that_hangs_is_stopped_and_the_next_messages_still_go(tmp_path, mail):
+    """--mail-timeout: a program that never finishes is killed, with what it
+    started, its message failed with the reason; the queue goes on."""
+    pids = tmp_path / "hung.pid"
+    stand_in = tmp_path / "sendmail"
+    stand_in.write_text(
+        "#!/bin/sh\n"
+        "msg=$(cat)\n"
+        "case \"$msg\" in *hang@example.org*)\n"
+        "  sleep 600 &\n"
+        "  echo $! > %s\n"
+        "  wait\n"
+        "  exit 0;;\n"
+        "esac\n"
+        "printf '%%s\\n' \"$msg\" | exec %s \"$@\"\n" % (pids, MSMTP))
+    stand_in.chmod(0o755)
+    s = Server(tmp_path / "srv", env=mail["env"])
+    s.init()
+    s.start("--sendmail", str(stand_in), "--mail-timeout", "2", "--mail-from", "secretariat@example.org",
+            "--public-url", "https://concerto.example.org/")
+    try:
+        api = s.api(s.admin_token)
+        c = api.create_commission("CCR Hauts-de-France", ["bailleurs", "locataires"])
+        roster = ("Nom;Collège;Rôle;Courriel\n"
+                  "Henri Attente;;présidente;hang@example.org\n"
+                  "Jean Martin;bailleurs;membre;jean.martin@example.org\n"
+                  "Paul Petit;locataires;membre;paul@example.org\n")
+        ids = {m["name"]: m["id"] for m in api.call(
+            "POST", "/api/commissions/%s/members.csv" % c["id"], raw=roster.encode(),
+            headers={"Content-Type": "text/csv"}, expect=201).json["members"]}
+        mid = api.create_meeting(c["id"], "Séance plénière", date="2027-03-04T14:00+01:00")["meeting"]["id"]
+        # Henri's message goes first: the mail thread is stuck on it until the timeout
+        r = api.call("POST", "/api/meetings/%s/convocations" % mid,
+                     {"participants": [ids["Henri Attente"], ids["Jean Martin"], ids["Paul Petit"]]}, expect=202)
+        assert [x["status"] for x in r.json["convocations"]] == ["pending"] * 3
+        st = wait_for("every outcome", lambda: (lambda x: x if all(
+            v["status"] != "pending" for v in x.values()) else None)(statuses(api, mid)))
+        assert st[ids["Henri Attente"]]["status"] == "failed"
+        # the reason names the program (cut at 60 bytes) and the time it had
+        assert st[ids["Henri Attente"]]["reason"] == "%s did not finish within 2 s: stopped" % str(stand_in)[:60]
+        assert st[ids["Jean Martin"]]["status"] == "sent" and st[ids["Paul Petit"]]["status"] == "sent"
+        got = sorted(m["To"].addresses[0].addr_spec for m in delivered(mail["maildir"], 2))
+        assert got == ["jean.martin@example.org", "paul@example.org"]
+        # what the program started was killed with it
+        pid = int(pids.read_text())
+
+        def gone():
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    return f.read().split(") ")[1].startswith("Z")  # a zombie awaiting its reaper
+            except FileNotFoundError:
+                return True
+
+        wait_for("the hung program's child to die", gone)
+        assert api.call("GET", "/healthz", expect=200).json["status"] == "ok"
+    finally:
+        s.stop()

@@ -51,6 +51,20 @@ def test_a_comma_csv_with_columns_in_another_order_and_any_case_is_imported(serv
     ])
 
 
+def test_a_language_column_in_either_language_and_any_case_is_read(server, commission):
+    text = ("Nom;Collège;Rôle;LANGUE\nA;bailleurs;membre;Anglais\nB;bailleurs;membre;français\n"
+            "C;bailleurs;membre;ENGLISH\nD;bailleurs;membre;FR\nE;bailleurs;membre;\n")
+    r = post_csv(server, commission["id"], text)
+    assert r.status == 201, r
+    assert [(m["name"], m["lang"]) for m in r.json["members"]] == [
+        ("A", "en"), ("B", "fr"), ("C", "en"), ("D", "fr"), ("E", "fr")]
+    assert sorted((m["name"], m["lang"]) for m in server.api().commission(commission["id"])["members"]) == [
+        ("A", "en"), ("B", "fr"), ("C", "en"), ("D", "fr"), ("E", "fr")]
+    # without the column everyone reads French
+    r = post_csv(server, commission["id"], "name,college,role\nF,locataires,member\n")
+    assert [m["lang"] for m in r.json["members"]] == ["fr"]
+
+
 def test_headers_mixing_english_and_french_spellings_are_accepted(server, commission):
     text = "name;college;rôle\nA B;bailleurs;member\n"
     assert post_csv(server, commission["id"], text).status == 201

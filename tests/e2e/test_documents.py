@@ -6,12 +6,15 @@ is stored once by its SHA-256, the log and the signed record name it."""
 import hashlib
 import io
 import json
+import socket
+import struct
 import urllib.parse
 import zipfile
 
 import pytest
 
 from harness import SCHEMA, http_request, make_meeting, run_cli
+from limits_helpers import metrics, wait_for
 
 PDF = b"%PDF-1.4\n% Bilan 2020\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -135,6 +138,67 @@ def test_a_document_over_the_limit_is_refused_before_it_is_read(spawn):
     assert (r.status, r.json["error"]["code"]) == (413, "too_large"), r
     assert m.head() == seq and doc_files(srv) == []
     upload(srv, m, item, "petit.pdf", PDF + b"0" * ((1 << 20) - len(PDF)), expect=201)
+
+
+def raw_upload_start(srv, m, item, name, body, sent):
+    """An upload whose headers and first `sent` bytes are on their way: the
+    socket, to finish (send the rest) or to drop."""
+    path = "/api/meetings/%s/agenda/%s/documents?name=%s" % (m.id, item, urllib.parse.quote(name, safe=""))
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=60)
+    s.sendall(("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+               "Content-Type: application/pdf\r\nContent-Length: %d\r\n\r\n"
+               % (path, srv.admin_token, len(body))).encode() + body[:sent])
+    return s
+
+
+def raw_answer(s):
+    data = b""
+    while True:
+        got = s.recv(65536)
+        if not got:
+            break
+        data += got
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), json.loads(body[body.index(b"{"):body.rindex(b"}") + 1])
+
+
+def test_uploads_beyond_the_memory_budget_are_refused_and_a_vanished_client_frees_its_share(spawn):
+    """Bodies of uploads in progress are held in memory, at most four times
+    --max-document in all: beyond, rate_limited (429) at once, while the
+    server goes on serving; a client gone mid-upload gives its share back."""
+    srv = spawn().start("--max-document", "1", "--http-timeout", "300")
+    m = make_meeting(srv)
+    item = add_item(srv, m)
+    size = 1 << 20
+    assert metrics(srv)["concerto_upload_budget_bytes"] == 4 * size
+    assert metrics(srv)["concerto_upload_bytes"] == 0
+    bodies = [(PDF + b"%% part %d\n" % i).ljust(size, b"0") for i in range(4)]
+    held = [raw_upload_start(srv, m, item, "part%d.pdf" % i, b, 100) for i, b in enumerate(bodies)]
+    wait_for(lambda: metrics(srv)["concerto_upload_bytes"] == 4 * size, what="four uploads held")
+    seq = m.head()
+    # a fifth, however small, is refused at once, its body unread, nothing written
+    r = upload(srv, m, item, "cinq.pdf", PDF)
+    assert (r.status, r.json["error"]["code"]) == (429, "rate_limited"), r
+    assert "too many uploads at once" in r.json["error"]["message"]
+    assert m.head() == seq and item_docs(srv, m, item) == []
+    # ... and everything else is served meanwhile
+    assert http_request(srv.port, "GET", "/healthz").status == 200
+    member = m.connect("member0")
+    assert member.welcome["you"]["role"] == "member"
+    # a client that vanishes mid-upload (a reset, no goodbye) frees its share
+    held[0].setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    held[0].close()
+    wait_for(lambda: metrics(srv)["concerto_upload_bytes"] == 3 * size, what="the vanished share freed")
+    r = upload(srv, m, item, "cinq.pdf", PDF, expect=201)
+    # the uploads still held finish as usual
+    held[1].sendall(bodies[1][100:])
+    status, doc = raw_answer(held[1])
+    assert status == 201 and doc["sha256"] == hashlib.sha256(bodies[1]).hexdigest()
+    for s in held[2:]:
+        s.close()
+    wait_for(lambda: metrics(srv)["concerto_upload_bytes"] == 0, what="every share freed")
+    assert sorted(d["name"] for d in item_docs(srv, m, item)) == ["cinq.pdf", "part1.pdf"]
 
 
 def test_only_the_bureau_uploads_and_only_the_meeting_downloads(server):

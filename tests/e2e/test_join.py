@@ -19,6 +19,7 @@ def test_hello_with_a_good_token_gets_a_snapshot_welcome_with_the_right_role(mee
     assert abs(w["now"] - time.time() * 1000) < 60000, "now is the server's clock in ms"
     me = meeting.participants[meeting.pid(who)]
     assert w["you"] == {"participant": me["id"], "name": me["name"], "college": me["college"], "role": role,
+                        "lang": "fr",
                         "voted": []}
     snap = w["snapshot"]
     assert snap["seq"] == w["seq"]

@@ -47,10 +47,10 @@ def test_an_edit_reaches_the_draft_live_and_the_roster(server):
     # the role in French, the rest kept
     got = edit(api, member_path(m, "member0"), {"role": "Observatrice", "college": ""})
     assert (got["name"], got["college"], got["role"]) == ("Zoé Hermitte-Roux", "", "observer")
-    # nothing changed in the meeting: nothing written
+    # nothing changed in the meeting: nothing written (the language is the roster's)
     seq = m.head()
-    got = edit(api, member_path(m, "member0"), {"email": ""})
-    assert got["meetings"] == [] and got["email"] == ""
+    got = edit(api, member_path(m, "member0"), {"email": "", "lang": "Anglais"})
+    assert got["meetings"] == [] and (got["email"], got["lang"]) == ("", "en")
     assert m.head() == seq
 
 
@@ -141,6 +141,7 @@ def test_the_owner_of_an_open_action_is_not_removed(server):
     ({"college": ""}, "college", "college_required"),
     ({"name": " "}, "name", "name"),
     ({"email": "pas une adresse"}, "email", "email"),
+    ({"lang": "klingon"}, "lang", "lang"),
 ])
 def test_bad_words_are_refused_by_field_and_nothing_changes(server, body, field, reason):
     m = make_meeting(server)

@@ -60,6 +60,13 @@ EVENT = {"meeting": "m1", "seq": 43, "ts": 1612270000000, "type": "meeting.opene
          "body": {}, "hash": H}
 
 
+TEMPLATE = {"commission": "ccr-hdf", "saved": True, "meeting": "ccr-2021-02", "updated": 1612270800000,
+            "items": [{"title": "Bilan 2020", "description": "", "presenter": "DREAL", "kind": "deliberation",
+                       "duration": 1800, "speaking_time": 120,
+                       "items": [{"title": "Chiffres des bailleurs", "description": "", "presenter": "",
+                                  "kind": "information", "duration": 600, "speaking_time": 0}]}]}
+
+
 def test_every_schema_file_is_valid_draft_2020_12_with_its_file_name_as_id():
     files = sorted(SCHEMAS.glob("*.json"))
     assert len(files) >= 100
@@ -75,10 +82,10 @@ def test_every_schema_file_is_valid_draft_2020_12_with_its_file_name_as_id():
     ("client.json", {"type": "hello", "id": 1, "body": {"token": TOKEN, "since": 41}}),
     ("client.json", {"type": "ping", "id": "p-9"}),
     ("server.json", {"type": "welcome", "id": 1, "body": {"mode": "resume", "meeting": "m1", "seq": 41, "now": 5,
-                     "you": {"participant": "p1", "name": "Zoé", "college": "", "role": "chair", "voted": []}}}),
+                     "you": {"participant": "p1", "name": "Zoé", "college": "", "role": "chair", "lang": "fr", "voted": []}}}),
     ("server.json", {"type": "welcome", "id": 1, "body": {"mode": "snapshot", "meeting": "m1", "seq": 42, "now": 5,
                      "snapshot": SNAPSHOT,
-                     "you": {"participant": "p1", "name": "Zoé", "college": "", "role": "observer", "voted": ["v2"]}}}),
+                     "you": {"participant": "p1", "name": "Zoé", "college": "", "role": "observer", "lang": "en", "voted": ["v2"]}}}),
     ("server.json", {"type": "ok", "id": 7, "body": {"seq": 43}}),
     ("server.json", {"type": "ok", "id": 7, "body": {"seq": 43, "replayed": True}}),
     ("server.json", {"type": "error", "id": 7, "body": {"code": "forbidden", "message": "no"}}),
@@ -107,6 +114,8 @@ def test_every_schema_file_is_valid_draft_2020_12_with_its_file_name_as_id():
     ("http.healthz.json", {"status": "ok", "version": "0.1.0"}),
     ("http.invitations.json", {"invitations": [{"participant": "p1", "token": TOKEN,
                                                 "link": "http://127.0.0.1:8080/m/k3m9xq2d#t=" + TOKEN}]}),
+    ("http.agenda_template.json", TEMPLATE),
+    ("http.agenda_template.request.json", {"meeting": "ccr-2021-02"}),
 ])
 def test_schemas_accept_the_messages_of_the_protocol(name, msg):
     SCHEMA.check(name, msg)
@@ -126,9 +135,9 @@ def test_schemas_accept_the_messages_of_the_protocol(name, msg):
     ("server.json", {"type": "event", "event": dict(EVENT, body={"x": 1})}),     # opened has no body
     ("server.json", {"type": "event", "event": dict(EVENT, type="participant.joined")}),  # body missing participant
     ("server.json", {"type": "welcome", "body": {"mode": "snapshot", "meeting": "m1", "seq": 1, "now": 5,
-                     "you": {"participant": "p1", "name": "Z", "college": "", "role": "chair", "voted": []}}}),  # no snapshot
+                     "you": {"participant": "p1", "name": "Z", "college": "", "role": "chair", "lang": "fr", "voted": []}}}),  # no snapshot
     ("server.json", {"type": "welcome", "body": {"mode": "resume", "meeting": "m1", "seq": 1, "now": 5,
-                     "you": {"participant": "p1", "name": "Z", "college": "", "role": "admin", "voted": []}}}),
+                     "you": {"participant": "p1", "name": "Z", "college": "", "role": "admin", "lang": "fr", "voted": []}}}),
     ("client.json", {"type": "meeting.configure", "key": "k", "body": {}}),               # nothing to set
     ("client.json", {"type": "minutes.add", "body": {"text": "x"}}),                     # no key
     ("client.json", {"type": "record.approve"}),                                         # no key
@@ -139,6 +148,9 @@ def test_schemas_accept_the_messages_of_the_protocol(name, msg):
     ("server.json", {"type": "event", "event": dict(EVENT, type="meeting.created", body={})}),
     ("http.ballots.json", {"vote": "v1", "mode": "secret", "ballots": [{"voter": "p1", "by": "", "choice": "no"}]}),
     ("snapshot.json", dict(SNAPSHOT, head="")),
+    ("http.agenda_template.json", dict(TEMPLATE, items=[])),                     # a template holds items
+    ("http.agenda_template.json", dict(TEMPLATE, items=[dict(TEMPLATE["items"][0], kind="debate")])),
+    ("http.agenda_template.request.json", {"meeting": "ccr-2021-02", "items": []}),
 ])
 def test_schemas_refuse_malformed_messages(name, msg):
     assert SCHEMA.errors(name, msg)

@@ -41,15 +41,22 @@ def test_one_member_is_added_in_the_same_words_as_the_roster(server, commission)
     api = server.api()
     cid = commission["id"]
     m = api.add_member(cid, "Claire Vasseur", "", "Présidente")
-    assert (m["college"], m["role"]) == ("", "chair")
+    assert (m["college"], m["role"], m["lang"]) == ("", "chair", "fr")
     m = api.add_member(cid, "Fatima Benali", " Bailleurs ", "MEMBRE")
     assert (m["college"], m["role"]) == ("bailleurs", "member")
+    for word, lang in (("English", "en"), (" FRANÇAIS ", "fr"), ("en", "en"), ("", "fr")):
+        body = {"name": "Lang %s" % lang, "college": "", "role": "observer", "lang": word}
+        SCHEMA.check("http.member.request.json", body)
+        m = api.call("POST", "/api/commissions/%s/members" % cid, body, "http.member.json", 201).json
+        assert m["lang"] == lang, (word, m)
+        assert [x["lang"] for x in api.commission(cid)["members"] if x["id"] == m["id"]] == [lang]
     before = api.commission(cid)["members"]
     for body, field, reason in [
         ({"name": "Jean Roux", "college": "locataires", "role": "présidnt"}, "role", "role"),
         ({"name": "Jean Roux", "college": "élus", "role": "membre"}, "college", "college"),
         ({"name": "Jean Roux", "college": "", "role": "membre"}, "college", "college_required"),
         ({"name": " ", "college": "locataires", "role": "membre"}, "name", "name"),
+        ({"name": "Jean Roux", "college": "locataires", "role": "membre", "lang": "deutsch"}, "lang", "lang"),
     ]:
         r = api.call("POST", "/api/commissions/%s/members" % cid, body)
         assert r.status == 400, (body, r)
@@ -67,6 +74,7 @@ def test_one_member_is_added_in_the_same_words_as_the_roster(server, commission)
     ("nom;collège;rôle\nA;bailleurs;membre\nB;bailleurs\n", 3, "role", "fields"),
     ("nom;collège;couleur\nA;bailleurs;rouge\n", 1, "role", "header"),
     ("collège;rôle\nbailleurs;membre\n", 1, "name", "header"),
+    ("nom;collège;rôle;langue\nA;bailleurs;membre;anglais\nB;bailleurs;membre;breton\n", 3, "lang", "lang"),
 ])
 def test_a_bad_line_is_named_by_its_number_field_and_reason(server, commission, text, line, field, reason):
     r = post_csv(server, commission["id"], text)

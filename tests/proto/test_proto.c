@@ -1085,7 +1085,7 @@ test_welcome_in_resume_mode_has_no_snapshot(void **state)
     (void)state;
     struct meeting *m = sample_meeting();
     const struct participant *you = meeting_participant(m, "dubois");
-    char *s = proto_welcome("1", m, you, 9, NOW + 99, NULL);
+    char *s = proto_welcome("1", m, you, NULL, 9, NOW + 99, NULL);
     json_t *v = parse(s);
     assert_string_equal(jstr(v, "type"), "welcome");
     assert_int_equal(jint(v, "id"), 1);
@@ -1099,6 +1099,13 @@ test_welcome_in_resume_mode_has_no_snapshot(void **state)
     assert_string_equal(jstr(y, "name"), "Claire Dubois");
     assert_string_equal(jstr(y, "college"), "bailleurs");
     assert_string_equal(jstr(y, "role"), "member");
+    /* no language of the participant's own: the meeting's */
+    assert_string_equal(jstr(y, "lang"), m->lang ? m->lang : "fr");
+    json_decref(v);
+    free(s);
+    s = proto_welcome("1", m, you, "en", 9, NOW + 99, NULL);
+    v = parse(s);
+    assert_string_equal(jstr(json_object_get(json_object_get(v, "body"), "you"), "lang"), "en");
     json_decref(v);
     free(s);
     meeting_free(m);
@@ -1110,7 +1117,7 @@ test_welcome_in_snapshot_mode_embeds_the_snapshot_object(void **state)
     (void)state;
     struct meeting *m = sample_meeting();
     char *snap = proto_snapshot(m, "00");
-    char *s = proto_welcome("\"w\"", m, meeting_participant(m, "vasseur"), m->seq, NOW, snap);
+    char *s = proto_welcome("\"w\"", m, meeting_participant(m, "vasseur"), NULL, m->seq, NOW, snap);
     json_t *v = parse(s);
     assert_string_equal(jstr(v, "id"), "w");
     json_t *b = json_object_get(v, "body");
@@ -1121,6 +1128,14 @@ test_welcome_in_snapshot_mode_embeds_the_snapshot_object(void **state)
     assert_string_equal(jstr(json_object_get(sn, "meeting"), "state"), "open");
     assert_int_equal(jint(sn, "seq"), (json_int_t)m->seq);
     assert_string_equal(jstr(json_object_get(b, "you"), "role"), "chair");
+    json_decref(v);
+    free(s);
+    /* the participant's language in the head, the snapshot spliced as is */
+    s = proto_welcome("\"w\"", m, meeting_participant(m, "vasseur"), "en", m->seq, NOW, snap);
+    v = parse(s);
+    b = json_object_get(v, "body");
+    assert_string_equal(jstr(json_object_get(b, "you"), "lang"), "en");
+    assert_true(json_is_object(json_object_get(b, "snapshot")));
     json_decref(v);
     free(s);
     free(snap);
@@ -1238,6 +1253,17 @@ test_api_member_takes_an_optional_college(void **state)
     t = "{\"name\":\"Anne Petit\",\"role\":\"observatrice du collège\"}";
     assert_int_equal(proto_api_member(t, strlen(t), true, &mb), ERR_TOO_LARGE);
     assert_null(mb.name);
+    /* the language too is a word read by the hub (roster_lang); absent: NULL */
+    t = "{\"name\":\"Anne Petit\",\"role\":\"observer\",\"lang\":\"Anglais\"}";
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), 0);
+    assert_string_equal(mb.lang, "Anglais");
+    proto_api_member_clear(&mb);
+    t = "{\"name\":\"Anne Petit\",\"role\":\"observer\"}";
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), 0);
+    assert_null(mb.lang);
+    proto_api_member_clear(&mb);
+    t = "{\"name\":\"Anne Petit\",\"role\":\"observer\",\"lang\":2}";
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), ERR_BAD_MESSAGE);
 }
 
 static void

@@ -59,6 +59,23 @@ test_roster_reads_headers_in_either_language(void **state)
     assert_int_equal(roster_column("RÔLE"), ROSTER_ROLE);
     assert_int_equal(roster_column("Qualité"), ROSTER_ROLE);
     assert_int_equal(roster_column("couleur"), ROSTER_NONE);
+    assert_int_equal(roster_column("Langue"), ROSTER_LANG);
+    assert_int_equal(roster_column("LANGUAGE"), ROSTER_LANG);
+}
+
+static void
+test_roster_reads_language_words_in_french_and_english(void **state)
+{
+    (void)state;
+    const char *fr[] = {"fr", "FR", "Français", "FRANÇAIS", "francais", " french "};
+    const char *en[] = {"en", "En", "anglais", "Anglais", "ENGLISH", "english"};
+    for (size_t i = 0; i < sizeof(fr) / sizeof(fr[0]); i++) {
+        assert_string_equal(roster_lang(fr[i]), "fr");
+        assert_string_equal(roster_lang(en[i]), "en");
+    }
+    assert_null(roster_lang("de"));
+    assert_null(roster_lang("allemand"));
+    assert_null(roster_lang(""));
 }
 
 static void
@@ -93,6 +110,7 @@ main(void)
         cmocka_unit_test(test_roster_reads_role_words_in_french_and_english_in_any_case),
         cmocka_unit_test(test_roster_refuses_words_that_name_no_role),
         cmocka_unit_test(test_roster_reads_headers_in_either_language),
+        cmocka_unit_test(test_roster_reads_language_words_in_french_and_english),
         cmocka_unit_test(test_roster_matches_a_college_as_the_commission_spells_it),
         cmocka_unit_test(test_roster_folds_case_accents_and_spaces),
     };

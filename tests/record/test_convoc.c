@@ -115,6 +115,29 @@ text_and_html(void **state)
     free(out);
 }
 
+/* A participant who reads English gets every part in English: the subject,
+ * the text of the e-mail and the invitation, nothing left in French. */
+static void
+english_throughout(void **state)
+{
+    (void)state;
+    struct convoc c = sample("en", "2027-03-04T14:00+01:00");
+    char *out;
+    size_t len;
+    assert_int_equal(convoc_subject(&c, &out, &len), 0);
+    assert_string_equal(out, "Notice of meeting: Séance plénière, Thursday 4 March 2027 at 14:00");
+    free(out);
+    assert_int_equal(convoc_text(&c, &out, &len), 0);
+    assert_non_null(strstr(out, "Agenda"));
+    assert_null(strstr(out, "Ordre du jour"));
+    assert_null(strstr(out, "jeudi"));
+    free(out);
+    assert_int_equal(convoc_ics(&c, &out, &len), 0);
+    assert_non_null(strstr(out, "Agenda"));
+    assert_null(strstr(out, "Ordre du jour"));
+    free(out);
+}
+
 static void
 email_check(void **state)
 {
@@ -145,6 +168,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ics_lines),
         cmocka_unit_test(text_and_html),
+        cmocka_unit_test(english_throughout),
         cmocka_unit_test(email_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

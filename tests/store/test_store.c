@@ -666,6 +666,58 @@ test_a_backup_into_a_missing_directory_fails(void **state)
     assert_int_equal(store_backup(s, path), ERR_STORAGE);
 }
 
+/* The agenda template: put, read back in order, replaced whole, dropped. */
+struct tpl_rows {
+    size_t n;
+    char titles[4][32];
+    int64_t parents[4];
+};
+
+static int
+tpl_row(void *ctx, const struct store_template_item *it)
+{
+    struct tpl_rows *r = ctx;
+    if (r->n < 4) {
+        snprintf(r->titles[r->n], sizeof(r->titles[0]), "%s", it->title);
+        r->parents[r->n] = it->parent;
+    }
+    r->n++;
+    return 0;
+}
+
+static void
+test_an_agenda_template_is_replaced_whole_and_dropped(void **state)
+{
+    struct store *s = *state;
+    char meeting[33];
+    int64_t updated = 0;
+    struct tpl_rows r = {0};
+    assert_int_equal(store_commission_add(s, "c1", "CCR", "bailleurs", 1), 0);
+    assert_int_equal(store_template(s, "c1", meeting, &updated, tpl_row, &r), ERR_NOT_FOUND);
+    const struct store_template_item v[] = {
+        {.parent = -1, .title = "Bilan", .description = "", .presenter = "DREAL", .kind = "vote",
+         .duration = 600},
+        {.parent = 0, .title = "Chiffres", .description = "", .presenter = "", .kind = "information"},
+        {.parent = -1, .title = "Divers", .description = "", .presenter = "", .kind = "information"},
+    };
+    assert_int_equal(store_template_put(s, "c1", "m1", v, 3, 42), 0);
+    assert_int_equal(store_template(s, "c1", meeting, &updated, tpl_row, &r), 0);
+    assert_string_equal(meeting, "m1");
+    assert_int_equal(updated, 42);
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.titles[1], "Chiffres");
+    assert_int_equal(r.parents[1], 0);
+    assert_int_equal(r.parents[2], -1);
+    assert_int_equal(store_template_put(s, "c1", "m2", v + 2, 1, 43), 0);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(store_template(s, "c1", meeting, &updated, tpl_row, &r), 0);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.titles[0], "Divers");
+    assert_string_equal(meeting, "m2");
+    assert_int_equal(store_template_drop(s, "c1"), 0);
+    assert_int_equal(store_template(s, "c1", meeting, &updated, tpl_row, &r), ERR_NOT_FOUND);
+}
+
 int
 main(void)
 {
@@ -693,6 +745,7 @@ main(void)
         T(test_a_reply_is_stored_once_per_meeting_participant_and_key),
         T(test_a_backup_reopens_with_the_same_log_and_tokens),
         T(test_a_backup_into_a_missing_directory_fails),
+        T(test_an_agenda_template_is_replaced_whole_and_dropped),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

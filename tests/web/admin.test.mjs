@@ -205,9 +205,10 @@ test('after a reload the commissions and meetings are listed, and a meeting is p
     const exported = page.waitForEvent('download');
     await page.click('#roster-export');
     const csv = fs.readFileSync(await (await exported).path(), 'utf8').replace(/^\ufeff/, '');
-    assert.equal(csv.split('\r\n')[0], 'nom;collège;rôle;courriel');
+    assert.equal(csv.split('\r\n')[0], 'nom;collège;rôle;courriel;langue');
     assert.ok(csv.includes('Hélène Vasseur;;président;'), csv);
     assert.match(await page.textContent('#meetings-table'), /Séance d’essai/);
+    assert.match(await page.textContent('#meetings-table tbody td'), /^2 févr\. 2021, 09:30$/);
 
     await page.click('#meetings-table tbody button');
     await page.waitForSelector('#settings-form');

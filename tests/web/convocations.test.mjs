@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startServer, launchBrowser, newContext, seriousViolations } from './harness.mjs';
+import { startServer, launchBrowser, newContext, seriousViolations, panelShots, overflowsX } from './harness.mjs';
 
 let server;
 let browser;
@@ -102,4 +102,66 @@ test('the section switches to English', async () => {
     await page.waitForSelector('#conv-send-all:has-text("Send to everyone")');
     assert.match(await page.textContent('#conv-table'), /failed: cannot run/);
     assert.deepEqual(ctx.problems, []);
+});
+
+test('a member is added with the single-member form, in English', async () => {
+    await page.click('#member-new summary');
+    await page.fill('#member-name', 'Mary Jones');
+    await page.selectOption('#member-college', 'bailleurs');
+    await page.fill('#member-email', 'mary@example.org');
+    await page.selectOption('#member-lang', 'en');
+    await panelShots(page, '#member-new', 'admin-member-form');
+    await page.setViewportSize({ width: 360, height: 740 });
+    assert.equal(await overflowsX(page), false, 'no sideways scroll at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.click('#member-add');
+    const row = '#year-roster tbody tr:has-text("Mary Jones")';
+    await page.waitForSelector(row);
+    assert.match(await page.textContent(row), /English/);
+    const c = (await api('GET', '/api/commissions')).commissions.at(-1);
+    const mary = (await api('GET', `/api/commissions/${c.id}`)).members.find((m) => m.name === 'Mary Jones');
+    assert.equal(mary.lang, 'en');
+    ids['Mary Jones'] = mary.id;
+    // the roster's export carries the language in the import's words
+    const exported = page.waitForEvent('download');
+    await page.click('#roster-export');
+    const csv = fs.readFileSync(await (await exported).path(), 'utf8').replace(/^\ufeff/, '');
+    assert.equal(csv.split('\r\n')[0], 'name,college,role,email,language');
+    assert.ok(csv.includes('Mary Jones,bailleurs,member,mary@example.org,English'), csv);
+    assert.ok(csv.includes('Jean Moreau,locataires,member,jean@example.org,French'), csv);
+    assert.deepEqual(await seriousViolations(page), []);
+    assert.deepEqual(ctx.problems, []);
+});
+
+test('an English member’s link opens the meeting in English, unless this device chose French', async () => {
+    const c = (await api('GET', '/api/commissions')).commissions.at(-1);
+    const m2 = (await api('POST', '/api/meetings', { commission: c.id, title: 'Séance d’avril', date: '2027-04-01T14:00+02:00' }))
+        .meeting.id;
+    const invs = (await api('POST', `/api/meetings/${m2}/invitations`, { participants: [ids['Mary Jones'], ids['Jean Moreau']] }))
+        .invitations;
+    const link = (name) => `${server.base}${invs.find((i) => i.name === name).link}`;
+    // a fresh device: Mary's page starts in English, Jean's in French
+    const enCtx = await newContext(browser, server.base);
+    const en = await enCtx.newPage();
+    await en.goto(link('Mary Jones'));
+    await en.waitForSelector('#meeting-title:has-text("Séance d’avril")');
+    assert.equal(await en.getAttribute('html', 'lang'), 'en');
+    assert.match(await en.textContent('#meeting-state'), /Scheduled/);
+    const frCtx = await newContext(browser, server.base);
+    const fr = await frCtx.newPage();
+    await fr.goto(link('Jean Moreau'));
+    await fr.waitForSelector('#meeting-title:has-text("Séance d’avril")');
+    assert.equal(await fr.getAttribute('html', 'lang'), 'fr');
+    assert.match(await fr.textContent('#meeting-state'), /programmée/);
+    // Mary chooses French on her device: it wins from then on
+    await en.click('#lang-switch');
+    await en.waitForSelector('html[lang="fr"]');
+    await en.reload();
+    await en.waitForSelector('#meeting-title:has-text("Séance d’avril")');
+    await en.waitForSelector('#conn[data-status="online"]');
+    assert.equal(await en.getAttribute('html', 'lang'), 'fr');
+    assert.deepEqual(enCtx.problems, []);
+    assert.deepEqual(frCtx.problems, []);
+    await enCtx.close();
+    await frCtx.close();
 });

@@ -12,7 +12,7 @@
 // aborted before it is made.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -65,7 +65,10 @@ export function parseLinks(text) {
 }
 
 // Start the server (with `extra` options); resolves with {base, adminToken, links, stop()}.
-export async function startServer(extra = []) {
+// options.env: more environment for the server (a mail configuration);
+// options.publicUrl: pass --public-url with the server's own address, so
+// that the links it mails open here.
+export async function startServer(extra = [], options = {}) {
     if (!fs.existsSync(BIN)) {
         throw new Error(`no server binary at ${BIN}: build it first (cmake) or set CONCERTO_BIN`);
     }
@@ -73,7 +76,10 @@ export async function startServer(extra = []) {
     const port = await freePort();
     const args = ['serve', '--listen', `127.0.0.1:${port}`, '--db', path.join(dir, 'concerto.db'),
         '--key', path.join(dir, 'concerto.key'), '--web', WEB, '--demo', ...extra];
-    const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (options.publicUrl) {
+        args.push('--public-url', `http://127.0.0.1:${port}`);
+    }
+    const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     // However the test process ends, the server does not outlive it.
     const reap = () => proc.exitCode === null && proc.kill('SIGKILL');
     process.on('exit', reap);
@@ -253,4 +259,65 @@ export async function snapshot(page) {
         const res = await fetch(`/api/meetings/${meeting}`, { headers: { Authorization: `Bearer ${token}` } });
         return res.json();
     });
+}
+
+// A real mail system on loopback: Debian's aiosmtpd as the SMTP server,
+// delivering to a Maildir, and msmtp as the sendmail the server runs,
+// configured through XDG_CONFIG_HOME. Resolves with {sendmail, env,
+// messages(), stop()}: pass `env` to startServer and `--sendmail` the path.
+export async function startMail() {
+    const MSMTP = '/usr/bin/msmtp';
+    if (!fs.existsSync(MSMTP)) {
+        throw new Error('msmtp is missing: deploy/install-deps.sh --test installs it');
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concerto-mail-'));
+    const maildir = path.join(dir, 'Maildir');
+    const port = await freePort();
+    const proc = spawn('/usr/bin/python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`,
+        '-c', 'aiosmtpd.handlers.Mailbox', maildir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const reap = () => proc.exitCode === null && proc.kill('SIGKILL');
+    process.on('exit', reap);
+    let err = '';
+    proc.stderr.on('data', (d) => {
+        err += d;
+    });
+    const deadline = Date.now() + 20000;
+    for (;;) {
+        if (proc.exitCode !== null) {
+            throw new Error(`the SMTP server stopped: ${err}`);
+        }
+        const up = await new Promise((resolve) => {
+            const s = net.connect(port, '127.0.0.1', () => {
+                s.end();
+                resolve(true);
+            });
+            s.on('error', () => resolve(false));
+        });
+        if (up) {
+            break;
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`the SMTP server did not listen: ${err}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    const conf = path.join(dir, 'xdg', 'msmtp');
+    fs.mkdirSync(conf, { recursive: true });
+    fs.writeFileSync(path.join(conf, 'config'), 'defaults\nauth off\ntls off\n\naccount default\n'
+        + `host 127.0.0.1\nport ${port}\nfrom secretariat@example.org\n`, { mode: 0o600 });
+    return {
+        sendmail: MSMTP,
+        env: { XDG_CONFIG_HOME: path.join(dir, 'xdg'), HOME: dir },
+        messages() {
+            if (!fs.existsSync(path.join(maildir, 'new'))) {
+                return [];
+            }
+            const out = execFileSync('/usr/bin/python3', [path.join(here, 'maildir_json.py'), maildir], { encoding: 'utf8' });
+            return JSON.parse(out);
+        },
+        async stop() {
+            reap();
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+    };
 }

@@ -16,7 +16,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -399,8 +399,54 @@ test('the next meeting approves them without objection, and the secretariat’s 
     await page.click('#commissions-table tbody tr:first-child button');
     await page.waitForSelector('#meetings-table');
     const row = `#meetings-table tr[data-meeting="${first.meeting.id}"]`;
-    assert.match(await page.textContent(row), /Procès-verbal approuvé le .* par la séance du 2021-03-02 14:00/);
+    assert.match(await page.textContent(row), /Procès-verbal approuvé le .* par la séance du mardi 2 mars 2021 à 14:00/);
     assert.deepEqual(await seriousViolations(page), []);
     assert.deepEqual(actx.problems, []);
     await actx.close();
+});
+
+test('the first meeting’s page says it is approved and offers the signed attestation, which verifies', async () => {
+    const { page: chair } = people.chair;
+    await chair.reload();
+    await chair.waitForSelector('#conn[data-status="online"]');
+    await chair.waitForFunction(() => /Approuvé sans opposition par la séance du mardi 2 mars 2021 à 14:00/
+        .test(document.querySelector('#minutes-state').textContent));
+    assert.doesNotMatch(await chair.textContent('#minutes-state'), /sera approuvé/);
+    await chair.waitForSelector('#record-files li[data-file="approval.json"]:visible');
+    assert.match(await chair.textContent('#record-files-note'), /attestée à part par approval\.json/);
+    assert.equal(await chair.isVisible('#minutes-finalize-note'), false, 'nothing is left to do');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concerto-approval-'));
+    try {
+        const names = {};
+        // `concerto verify` wants the whole record beside the attestation.
+        const files = ['approval.json', 'record.pdf', 'record.html', 'record.md', 'record.json']
+            .flatMap((f) => [f, `${f}.minisig`]);
+        for (const file of [...files, 'concerto.pub']) {
+            const id = file === 'concerto.pub' ? '#download-pubkey' : `#download-${file.replace(/\./g, '-')}`;
+            const [dl] = await Promise.all([chair.waitForEvent('download'), chair.click(id)]);
+            names[file] = dl.suggestedFilename();
+            await dl.saveAs(path.join(dir, names[file]));
+        }
+        assert.equal(names['approval.json'], 'pv-2021-02-02-ccr-hauts-de-france.approval.json');
+        const approval = JSON.parse(fs.readFileSync(path.join(dir, names['approval.json']), 'utf8'));
+        assert.equal(approval.approved.result, 'no_objection');
+        assert.equal(approval.approved.date, '2021-03-02T14:00');
+        // Under the names the page gave them, the attestation and the record check out together.
+        const run = spawnSync(BIN, ['verify', dir], { encoding: 'utf8' });
+        const report = run.stdout + run.stderr;
+        assert.equal(run.status, 0, report);
+        assert.doesNotMatch(report, /FAIL/);
+        assert.match(report, /approval/i);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(await seriousViolations(chair), []);
+    await panelShots(chair, '#minutes', 'minutes-approved-later');
+    // The page in English says it too.
+    await chair.click('#lang-switch');
+    await chair.waitForSelector('html[lang="en"]');
+    assert.match(await chair.textContent('#minutes-state'), /Approved without objection by the meeting of Tuesday, 2 March 2021/);
+    await chair.click('#lang-switch');
+    await chair.waitForSelector('html[lang="fr"]');
+    assert.deepEqual(people.chair.ctx.problems, []);
 });

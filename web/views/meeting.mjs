@@ -31,6 +31,9 @@
 // resume can bring a hundred events at once); clocks are redrawn twice a
 // second from the server's time (conn.serverNow()). A change of language
 // redraws the whole page and puts the focus back on the control that had it.
+// The page starts in the participant's own language (`you.lang` of the
+// welcome, the roster's), else the meeting's, unless the person chose one on
+// this device (i18n.mjs).
 
 import { h, fill } from '../dom.mjs';
 import { t, onLangChange, setDefaultLang } from '../i18n.mjs';
@@ -265,9 +268,12 @@ export function meetingPage(root, meetingId) {
         const d = e.detail;
         if (d.reset) {
             welcomed = true;
-            if (!langFromMeeting && conn.state.meeting.lang) {
+            // the person's own language (the roster's, said in the welcome),
+            // else the meeting's: used only while they have not chosen one
+            const lang = conn.you?.lang || conn.state.meeting.lang;
+            if (!langFromMeeting && lang) {
                 langFromMeeting = true;
-                setDefaultLang(conn.state.meeting.lang); // rebuilds if it changes the language
+                setDefaultLang(lang); // rebuilds if it changes the language
             }
             if (!views || !views.hasState || views.role !== (conn.you?.role || '')) {
                 rebuild();

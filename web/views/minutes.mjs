@@ -32,6 +32,13 @@
 // (record.approve), each after a confirmation; from the finalisation on,
 // every control that writes is gone, and both may download the record's
 // files with their minisign signatures and the server's public key.
+//
+// Minutes approved at the commission's next meeting keep their record as it
+// was signed: the approval is a separate signed file, approval.json (RECORD.md,
+// "Approval at the next meeting"), which the server has once the later
+// meeting approved them and answers 404 for until then. The chair's and the
+// secretary's page asks for it once the minutes are finalised, says who
+// approved them and offers it with its signature beside the record's files.
 
 import { h, button, setText, fill, newId } from '../dom.mjs';
 import { t, errorText, formatTime, formatTimeSeconds, formatDateTime, formatMeetingDate } from '../i18n.mjs';
@@ -48,6 +55,7 @@ const DRAFT_KEY = 'concerto.minutes.draft.';
 
 // The record's files, in the order offered (RECORD.md).
 export const RECORD_FILES = ['record.pdf', 'record.html', 'record.md', 'record.json'];
+const APPROVAL_FILE = 'approval.json';
 
 // The secretary's entries (from the state) and the automatic ones (from the
 // server) in one list in time order; at the same millisecond the automatic
@@ -316,7 +324,9 @@ export function minutesView(ctx) {
 
     const command = h('code', { id: 'record-verify-command' }, 'minisign -Vm record.pdf -p concerto.pub');
     const dlStatus = h('p', { class: 'form-status', id: 'record-download-status', role: 'status' });
-    const fileRows = [...RECORD_FILES.map((f) => fileRow(f)), keyRow()];
+    const approvalRow = fileRow(APPROVAL_FILE, 'minutes.files.approval');
+    approvalRow.el.hidden = true;
+    const fileRows = [...RECORD_FILES.map((f) => fileRow(f)), approvalRow, keyRow()];
     const files = h('section', { class: 'record-files', id: 'record-files', 'aria-labelledby': 'record-files-h' },
         h('h3', { id: 'record-files-h' }, t('minutes.files.title')),
         h('p', { class: 'help', id: 'record-files-note' }),
@@ -327,7 +337,7 @@ export function minutesView(ctx) {
         h('pre', { class: 'command' }, command),
         h('p', { class: 'help' }, t('minutes.verify.more')));
 
-    function fileRow(name) {
+    function fileRow(name, what = `minutes.files.${name.split('.')[1]}`) {
         const id = name.replace(/\./g, '-');
         const get = (file, b) => fetchFile(`/api/meetings/${encodeURIComponent(ctx.meeting)}/record/${file}`, file, b);
         const main = button({ id: `download-${id}`, class: 'small', dataset: { file: name } },
@@ -336,7 +346,7 @@ export function minutesView(ctx) {
             [h('span', { class: 'visually-hidden' }, `${t('minutes.files.download')} `), `${name}.minisig`],
             () => get(`${name}.minisig`, sig));
         return { el: h('li', { class: 'file-row', dataset: { file: name } },
-            h('p', { class: 'file-what' }, t(`minutes.files.${name.split('.')[1]}`)),
+            h('p', { class: 'file-what' }, t(what)),
             h('div', { class: 'actions' }, main, sig)) };
     }
 
@@ -518,6 +528,28 @@ export function minutesView(ctx) {
             draw();
             want(); // events that came in meanwhile
         }, delay);
+    }
+
+    // The approval by a later meeting (approval.json's `approved`), asked
+    // for once per page while the minutes wait for it.
+    let later = null;
+    let laterAsked = false;
+    function wantLater(officer, finalized) {
+        if (laterAsked || !officer || !finalized || st.approved.by
+            || st.settings.minutes_approval !== 'next_meeting') {
+            return;
+        }
+        laterAsked = true;
+        request('GET', `/api/meetings/${encodeURIComponent(ctx.meeting)}/record/${APPROVAL_FILE}`, { token: ctx.token })
+            .then((a) => {
+                later = a?.approved || null;
+                draw();
+            }, () => {}); // 404 until the next meeting approves them: nothing to say
+    }
+
+    function laterText(a) {
+        return t(a.result === 'adopted' ? 'minutes.state.approvedLaterVote' : 'minutes.state.approvedLaterNoObjection',
+            { date: formatMeetingDate(a.date), when: formatDateTime(a.at) });
     }
 
     function want() {
@@ -702,9 +734,14 @@ export function minutesView(ctx) {
             parts.push(t(st.meeting.state === 'closed' ? 'minutes.state.toFinalize' : 'minutes.state.writing'));
         } else {
             parts.push(t('minutes.state.finalized', { name: nameOf(f.by), when: formatDateTime(f.at) }));
-            parts.push(a.by ? t('minutes.state.approved', { name: nameOf(a.by), when: formatDateTime(a.at) })
-                : t(st.settings.minutes_approval === 'next_meeting' ? 'minutes.approve.nextMeeting'
+            if (a.by) {
+                parts.push(t('minutes.state.approved', { name: nameOf(a.by), when: formatDateTime(a.at) }));
+            } else if (later) {
+                parts.push(laterText(later));
+            } else {
+                parts.push(t(st.settings.minutes_approval === 'next_meeting' ? 'minutes.approve.nextMeeting'
                     : 'minutes.state.toApprove'));
+            }
         }
         setText(stateLine, parts.join(' '));
         el.dataset.finalized = String(!!f.by);
@@ -797,16 +834,18 @@ export function minutesView(ctx) {
             setText(finalizeNote, t('minutes.finalize.later'));
         } else if (secretary && !finalized) {
             setText(finalizeNote, t('minutes.finalize.help'));
-        } else if (role === 'chair' && finalized && !st.approved.by) {
+        } else if (role === 'chair' && finalized && !st.approved.by && !later) {
             setText(finalizeNote, t(nextMeeting ? 'minutes.approve.nextMeeting' : 'minutes.approve.help'));
         } else {
             setText(finalizeNote, '');
         }
         closing.hidden = finalizeBtn.hidden && approveBtn.hidden && !finalizeNote.textContent;
         files.hidden = !officer || !finalized;
+        wantLater(officer, finalized);
+        approvalRow.el.hidden = !later;
         if (!files.hidden) {
-            setText(files.querySelector('#record-files-note'), t(st.approved.by ? 'minutes.files.noteApproved'
-                : 'minutes.files.note'));
+            setText(files.querySelector('#record-files-note'), later ? t('minutes.files.noteApprovedLater')
+                : t(st.approved.by ? 'minutes.files.noteApproved' : 'minutes.files.note'));
         }
     }
 

@@ -8,7 +8,8 @@
 // the import's own columns, and its meetings), then one meeting prepared
 // before it opens (its rules: quorum overall and per college, grace period,
 // proxies; and its agenda: add, edit, move, remove, or start from the
-// previous meeting's; and the documents of each item: attach, remove,
+// previous meeting's or from the commission's agenda template, shown beside
+// it, which the agenda may also become (PROTOCOL.md 3.8); and the documents of each item: attach, remove,
 // download, before and during the meeting), and its working groups and the
 // actions still to be done across its meetings. Every change goes through the secretariat's routes
 // (PROTOCOL.md 3), whose answer is the meeting's snapshot: the view redraws
@@ -31,25 +32,30 @@
 // of language) keeps what is open. The token is the page's, read at each call.
 
 import { h, fill } from '../dom.mjs';
-import { t, tn, roleName, collegeName, getLang, formatDateTime, formatDay } from '../i18n.mjs';
+import { t, tn, roleName, collegeName, getLang, formatDateTime, formatDay, formatMeetingDate, LANGS, LANG_NAMES }
+    from '../i18n.mjs';
 import { request, download } from '../api.mjs';
 import { ACCEPT, formatBytes, formatLabel, uploadDocument } from '../documents.mjs';
 import { noticesView } from './notices.mjs';
+import { confirmView } from './confirm.mjs';
 
-// The roster as CSV in the import's columns: French headers and role words
-// with semicolons in French, English with commas; a BOM so accents survive.
-// The server reads it back as it is (PROTOCOL.md 3, roster CSV).
+// The roster as CSV in the import's columns: French headers and role and
+// language words with semicolons in French, English with commas; a BOM so
+// accents survive. The server reads it back as it is (PROTOCOL.md 3, roster CSV).
 export function rosterCsv(members, lang) {
     const sep = lang === 'fr' ? ';' : ',';
     const words = lang === 'fr'
         ? { chair: 'président', secretary: 'secrétaire', member: 'membre', observer: 'observateur' }
         : { chair: 'chair', secretary: 'secretary', member: 'member', observer: 'observer' };
-    const head = lang === 'fr' ? ['nom', 'collège', 'rôle', 'courriel'] : ['name', 'college', 'role', 'email'];
+    const langs = lang === 'fr' ? { fr: 'français', en: 'anglais' } : { fr: 'French', en: 'English' };
+    const head = lang === 'fr' ? ['nom', 'collège', 'rôle', 'courriel', 'langue']
+        : ['name', 'college', 'role', 'email', 'language'];
     const cell = (v) => {
         const s = String(v ?? '');
         return s.includes(sep) || /["\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
     };
-    const lines = [head, ...members.map((m) => [m.name, m.college, words[m.role] || m.role, m.email || ''])]
+    const lines = [head, ...members.map((m) => [m.name, m.college, words[m.role] || m.role, m.email || '',
+        langs[m.lang] || langs.fr])]
         .map((cells) => cells.map(cell).join(sep));
     return `\ufeff${lines.join('\r\n')}\r\n`;
 }
@@ -84,6 +90,24 @@ export async function importRoster(token, cid, text) {
     return data;
 }
 
+// POST one member (PROTOCOL.md 3): resolves with the member; a refusal
+// throws {code, message}, said in the page's language as for a roster file.
+export async function addMember(token, cid, member) {
+    const res = await fetch(`/api/commissions/${encodeURIComponent(cid)}/members`, {
+        method: 'POST', credentials: 'omit', cache: 'no-store',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(member),
+    }).catch((e) => {
+        throw { code: 'network', message: e.message };
+    });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) {
+        const e = (data && data.error) || {};
+        throw { code: e.code || `http_${res.status}`, message: rosterErrorText(e) || e.message || '' };
+    }
+    return data;
+}
+
 const SETTINGS = [
     // [field, type, min, max]; durations are shown in the unit typed
     ['quorum', 'number', 0, 100],
@@ -103,9 +127,11 @@ export function secretariatView({ getToken, announce }) {
         snap: null, // the snapshot of the meeting being prepared
         editing: null, // the id of the item in the form, or null for a new one
         convocations: null, // [{participant,name,email,status,reason,...}] of the meeting prepared
+        template: null, // the agenda template the meeting prepared would start from (PROTOCOL.md 3.8)
         status: '',
     };
     const notices = noticesView();
+    const confirm = confirmView();
     const el = h('section', { class: 'panel step', id: 'step-year', 'aria-labelledby': 'step-year-h' });
     let exportUrl = null;
 
@@ -182,8 +208,8 @@ export function secretariatView({ getToken, announce }) {
     async function sendConvocations(participants) {
         await run(async () => {
             const mid = encodeURIComponent(st.snap.meeting.id);
-            const r = await api('POST', `/api/meetings/${mid}/convocations`,
-                participants ? { participants, lang: getLang() } : { lang: getLang() });
+            // each in their own language (the roster's), not the page's
+            const r = await api('POST', `/api/meetings/${mid}/convocations`, participants ? { participants } : {});
             say('admin.conv.queued', { count: r.convocations.length });
             await loadConvocations();
         });
@@ -193,7 +219,7 @@ export function secretariatView({ getToken, announce }) {
         await run(async () => {
             const mid = encodeURIComponent(st.snap.meeting.id);
             const name = await download(`/api/meetings/${mid}/convocations/${encodeURIComponent(pid)}/convocation.${ext}`,
-                { token: getToken(), method: 'POST', json: { lang: getLang() }, fallback: `convocation.${ext}` });
+                { token: getToken(), method: 'POST', json: {}, fallback: `convocation.${ext}` });
             say('admin.conv.downloaded', { name });
         });
     }
@@ -202,11 +228,40 @@ export function secretariatView({ getToken, announce }) {
         await run(async () => {
             st.snap = await api('GET', `/api/meetings/${encodeURIComponent(id)}`);
             st.convocations = null;
+            st.template = null;
             await loadConvocations();
+            await loadTemplate();
             st.editing = null;
             say('admin.prep.opened', { title: st.snap.meeting.title });
         });
         document.getElementById('prep-h')?.focus();
+    }
+
+    async function loadTemplate() {
+        st.template = await api('GET', `/api/meetings/${encodeURIComponent(st.snap.meeting.id)}/agenda/template`);
+    }
+
+    // Start from the template; a second look when the agenda holds items already.
+    async function applyTemplate() {
+        if (st.snap.agenda.length && !await confirm.ask({ title: t('admin.tpl.applyTitle'),
+            text: t('admin.tpl.applyText'), yes: t('admin.tpl.applyYes') })) {
+            return;
+        }
+        await change('POST', '/agenda/from-template', undefined, 'admin.tpl.applied');
+    }
+
+    // Save this agenda as the commission's template; a second look before
+    // replacing one the commission saved.
+    async function saveTemplate() {
+        if (st.template?.saved && !await confirm.ask({ title: t('admin.tpl.replaceTitle'),
+            text: t('admin.tpl.replaceText'), yes: t('admin.tpl.replaceYes') })) {
+            return;
+        }
+        await run(async () => {
+            st.template = await api('POST', `/api/commissions/${encodeURIComponent(st.commission.id)}/agenda-template`,
+                { meeting: st.snap.meeting.id });
+            say('admin.tpl.savedOk');
+        });
     }
 
     // A change through the secretariat's routes; the answer is the snapshot.
@@ -329,7 +384,7 @@ export function secretariatView({ getToken, announce }) {
         }
     }
 
-    function memberForm(m) {
+    function memberEditForm(m) {
         const c = st.commission;
         const id = (f) => `member-${f}-${m.id}`;
         const field = (f, label, control) => h('div', { class: 'field' }, h('label', { for: id(f) }, t(label)), control);
@@ -341,16 +396,19 @@ export function secretariatView({ getToken, announce }) {
             .map((r) => h('option', { value: r, selected: r === m.role }, roleName(r))));
         const email = h('input', { id: id('email'), type: 'email', maxlength: '254', value: m.email || '',
             autocomplete: 'off' });
-        const inputs = { name, college, role, email };
+        const lang = h('select', { id: id('lang') }, LANGS.map((l) => h('option', { value: l, lang: l,
+            selected: l === (m.lang || 'fr') }, LANG_NAMES[l])));
+        const inputs = { name, college, role, email, lang };
         const form = h('form', { class: 'member-edit', id: id('form'), 'aria-label': t('admin.member.editTitle', { name: m.name }),
             onsubmit: async (ev) => {
                 ev.preventDefault();
                 const r = await memberChange(m, 'POST', { name: name.value.trim(), college: college.value,
-                    role: role.value, email: email.value.trim() });
+                    role: role.value, email: email.value.trim(), lang: lang.value });
                 document.getElementById(r === true ? `member-edit-${m.id}` : id(r.field || 'name'))?.focus();
             } },
         field('name', 'admin.col.name', name), field('college', 'admin.col.college', college),
         field('role', 'admin.col.role', role), field('email', 'admin.member.email', email),
+        field('lang', 'admin.member.lang', lang),
         h('p', { class: 'actions' }, h('button', { type: 'submit', id: id('save'), class: 'primary' }, t('admin.member.save')),
             button(id('cancel'), 'admin.member.cancel', () => {
                 st.memberEdit = null;
@@ -390,10 +448,11 @@ export function secretariatView({ getToken, announce }) {
 
     function memberRow(m) {
         if (st.memberEdit === m.id) {
-            return h('tr', { dataset: { member: m.id } }, h('td', { colspan: '4' }, memberForm(m).form));
+            return h('tr', { dataset: { member: m.id } }, h('td', { colspan: '5' }, memberEditForm(m).form));
         }
         return h('tr', { dataset: { member: m.id } }, h('td', {}, m.name),
             h('td', {}, m.college ? collegeName(m.college) : '—'), h('td', {}, roleName(m.role)),
+            h('td', { lang: m.lang || 'fr' }, LANG_NAMES[m.lang] || LANG_NAMES.fr),
             h('td', { class: 'member-actions' }, memberActions(m)));
     }
 
@@ -409,14 +468,45 @@ export function secretariatView({ getToken, announce }) {
                 'aria-labelledby': 'year-roster-caption' },
             h('table', { id: 'year-roster' },
                 h('caption', { id: 'year-roster-caption' }, t('admin.roster.caption')),
-                h('thead', {}, h('tr', {}, ['admin.col.name', 'admin.col.college', 'admin.col.role', 'admin.col.actions']
-                    .map((k) => h('th', { scope: 'col' }, t(k))))),
+                h('thead', {}, h('tr', {}, ['admin.col.name', 'admin.col.college', 'admin.col.role', 'admin.col.lang',
+                    'admin.col.actions'].map((k) => h('th', { scope: 'col' }, t(k))))),
                 h('tbody', {}, c.members.map(memberRow))))
                 : h('p', { class: 'muted' }, t('admin.roster.empty')),
             h('p', { class: 'help' }, t('admin.member.help')),
             h('p', { class: 'actions' }, h('a', { href: exportUrl, id: 'roster-export', class: 'button-link',
                 download: t('admin.year.exportFile', { id: c.id }) }, t('admin.year.export'))),
+            memberForm(),
         ];
+    }
+
+    // One member added to the roster: name, college, role, e-mail address
+    // and the language of their convocations and page (PROTOCOL.md 3).
+    function memberForm() {
+        const c = st.commission;
+        const field = (id, key, control) => h('div', { class: 'field' }, h('label', { for: id }, t(key)), control);
+        const name = h('input', { id: 'member-name', type: 'text', maxlength: '200', autocomplete: 'off' });
+        const college = h('select', { id: 'member-college' }, h('option', { value: '' }, t('admin.member.noCollege')),
+            ...c.colleges.map((x) => h('option', { value: x }, collegeName(x))));
+        const role = h('select', { id: 'member-role' }, ...['member', 'chair', 'secretary', 'observer']
+            .map((r) => h('option', { value: r }, roleName(r))));
+        const email = h('input', { id: 'member-email', type: 'email', maxlength: '254', autocomplete: 'off' });
+        const lang = h('select', { id: 'member-lang' }, ...LANGS.map((l) => h('option', { value: l, lang: l }, LANG_NAMES[l])));
+        const add = button('member-add', 'admin.member.add', async () => {
+            if (!name.value.trim()) {
+                name.focus();
+                return;
+            }
+            await run(async () => {
+                const m = await addMember(getToken(), c.id, { name: name.value.trim(), college: college.value,
+                    role: role.value, email: email.value.trim(), lang: lang.value });
+                c.members = [...c.members, m];
+                say('admin.member.added', { name: m.name });
+            });
+        });
+        return h('details', { class: 'paper', id: 'member-new' }, h('summary', {}, t('admin.member.new')),
+            field('member-name', 'admin.col.name', name), field('member-college', 'admin.col.college', college),
+            field('member-role', 'admin.col.role', role), field('member-email', 'admin.member.email', email),
+            field('member-lang', 'admin.member.lang', lang), h('p', { class: 'actions' }, add));
     }
 
     // The commission's working groups (PROTOCOL.md 3.7): who leads, who is
@@ -535,7 +625,7 @@ export function secretariatView({ getToken, announce }) {
         if (m.approved_by) { // approved by a later meeting (PROTOCOL.md 6.7)
             const by = st.meetings.find((x) => x.id === m.approved_by.meeting);
             return t('admin.year.approvedBy', { when: formatDateTime(m.approved_by.at),
-                date: m.approved_by.date ? m.approved_by.date.replace('T', ' ') : (by?.title || m.approved_by.meeting) });
+                date: m.approved_by.date ? formatMeetingDate(m.approved_by.date) : (by?.title || m.approved_by.meeting) });
         }
         if (m.approved) {
             return t('admin.year.approved');
@@ -557,7 +647,7 @@ export function secretariatView({ getToken, announce }) {
                     'admin.col.actions'].map((k) => h('th', { scope: 'col' }, t(k))))),
                 h('tbody', {}, [...st.meetings].sort((a, b) => (b.date || '').localeCompare(a.date || ''))
                     .map((m) => h('tr', { dataset: { meeting: m.id } },
-                        h('td', {}, m.date ? m.date.replace('T', ' ') : '—'),
+                        h('td', {}, m.date ? formatMeetingDate(m.date, 'medium') : '—'),
                         h('th', { scope: 'row' }, m.title),
                         h('td', {}, meetingState(m)),
                         h('td', {}, button(`prepare-${m.id}`, 'admin.year.prepare', () => openMeeting(m.id),
@@ -682,6 +772,35 @@ export function secretariatView({ getToken, announce }) {
         return form;
     }
 
+    function templateItem(i) {
+        return h('li', {}, h('span', {}, i.title), ' — ', t(`agenda.kind.${i.kind}`),
+            i.duration ? ` — ${t('admin.agenda.minutes', { n: Math.round(i.duration / 60) })}` : '',
+            i.items?.length ? h('ol', { 'aria-label': t('admin.tpl.subItems', { title: i.title }) },
+                i.items.map(templateItem)) : null);
+    }
+
+    // The template beside the agenda, and the two ways between them.
+    function templatePart() {
+        const tpl = st.template;
+        const m = st.snap.meeting;
+        if (!tpl) {
+            return null;
+        }
+        const from = st.meetings?.find((x) => x.id === tpl.meeting)?.title || tpl.meeting;
+        return h('div', { class: 'agenda-template', id: 'agenda-template' },
+            h('h4', { id: 'tpl-h' }, t('admin.tpl.title')),
+            h('p', { id: 'tpl-source' }, tpl.saved
+                ? t('admin.tpl.saved', { when: formatDateTime(tpl.updated), title: from })
+                : t('admin.tpl.default')),
+            h('ol', { id: 'tpl-items', class: 'tpl-items', 'aria-labelledby': 'tpl-h' }, tpl.items.map(templateItem)),
+            m.state === 'scheduled' ? h('p', { class: 'help', id: 'tpl-help' }, t('admin.tpl.help'))
+                : h('p', { class: 'help' }, t('admin.tpl.open')),
+            h('p', { class: 'actions' },
+                m.state === 'scheduled' ? button('tpl-apply', 'admin.tpl.apply', applyTemplate,
+                    { 'aria-describedby': 'tpl-help' }) : null,
+                st.snap.agenda.length ? button('tpl-save', 'admin.tpl.save', saveTemplate) : null));
+    }
+
     function convocationsPart() {
         const list = st.convocations;
         if (!list) {
@@ -726,6 +845,7 @@ export function secretariatView({ getToken, announce }) {
             closed ? h('p', { class: 'help' }, t('admin.agenda.closed')) : h('p', { class: 'actions' },
                 button('agenda-previous', 'admin.agenda.previous',
                     () => change('POST', '/agenda/from-previous', undefined, 'admin.agenda.copied'))),
+            templatePart(),
             closed ? null : itemForm(),
             convocationsPart());
     }
@@ -742,7 +862,8 @@ export function secretariatView({ getToken, announce }) {
                 h('h3', { id: 'year-commission-h', tabindex: '-1' }, st.commission.name),
                 ...rosterPart(), ...(st.meetings ? meetingsPart() : []), ...groupsPart()) : null,
             st.snap ? prepPart() : null,
-            h('p', { class: 'form-status', role: 'status', id: 'year-status' }, st.status));
+            h('p', { class: 'form-status', role: 'status', id: 'year-status' }, st.status),
+            confirm.el);
     }
 
     render();
