@@ -36,15 +36,17 @@
 // messages) and names come from the snapshot's speakers and turn, or from
 // the full roster when a panel asks for it (addRoster()).
 //
-// The order of a list of speakers is the server's: the snapshot gives it, and
-// after every change the server sends the lists again in a `speakers`
-// message (PROTOCOL.md §4.5), which applySpeakers() takes as they are. Between
-// an event that changes a list and the message that follows it, the order is
-// computed here with the server's rule (speakersOrder(), PROTOCOL.md §6.3),
-// so that a page talking to a server that sends no such message still shows
-// the right order: a snapshot gives the order but not all of its facts (who
-// already spoke on the item, the last college heard, the ranks), so requests
-// from a snapshot keep the snapshot's order, and what follows is folded.
+// The order of a list of speakers is the server's, never worked out here: the
+// snapshot gives it, and whenever the lists change the server sends them
+// again in a `speakers` message (PROTOCOL.md §4.5), in the same turn as the
+// events, which applySpeakers() takes as they are. The rule that makes the
+// order (PROTOCOL.md §6.3) has one home, the server. Events only take out
+// the requests that leave (withdrawn, removed, given the floor), which keeps
+// the server's order; a new request is shown at the end until the server
+// places it (`serverOrder` is false meanwhile: its message is sure to come,
+// the lists having changed). A move is not folded at all: the server keeps
+// it within the request's class, and sends nothing when that changes
+// nothing.
 //
 // No DOM here: the module is tested under plain Node.
 
@@ -57,9 +59,8 @@ const DEFAULT_SETTINGS = { speaking_time: 180, first_turn: true, alternate: fals
 // observer's snapshot leaves the members out (members_omitted).
 export const LARGE_MEETING = 200;
 
-// A request made after the snapshot ranks by its seq, above every rank a
-// snapshot gave (its index) and with room below for the chair's moves, as
-// the server does (seq << 20).
+// A request made after the server's last lists ranks by its seq, after
+// every rank those lists gave (their index), until the next lists come.
 const RANK_STEP = 2 ** 20;
 
 // The events the server writes an automatic minutes entry for (RECORD.md):
@@ -73,9 +74,6 @@ export const AUTO_MINUTES = new Set(['meeting.opened', 'meeting.suspended', 'mee
 
 // Action statuses, in the order a form offers them (PROTOCOL.md §6.8).
 export const ACTION_STATUSES = ['open', 'in_progress', 'done', 'dropped'];
-
-// The events after which the server sends the lists of speakers again.
-const SPEAKERS_CHANGE = /^(speaker\.|agenda\.item_(opened|closed|postponed)$|meeting\.configured$)/;
 
 // A participant as the fold keeps it: the snapshot's fields, with the ones
 // presence depends on always set.
@@ -148,8 +146,6 @@ export function fromSnapshot(snap) {
         current: snap.current_item || '',
         requests: new Map(),
         turn: snap.turn ? { ...snap.turn } : null,
-        spokenOn: new Set(), // `${participant} ${item}` for the turns this page saw end
-        lastCollege: '',
         votes: new Map((snap.votes || []).map((v) => [v.id, vote(v)])),
         membersOmitted: !!snap.members_omitted,
         large: !!snap.members_omitted || participants.length > LARGE_MEETING,
@@ -174,9 +170,6 @@ export function fromSnapshot(snap) {
     }
     if (snap.turn) {
         learn(s, snap.turn.participant, snap.turn.name, snap.turn.college);
-    }
-    if (s.turn) {
-        s.lastCollege = collegeOf(s, s.turn.participant);
     }
     for (const v of s.votes.values()) {
         if (v.state === 'open') {
@@ -385,71 +378,10 @@ export function turnSpoken(turn, now) {
     return turn.elapsed + (turn.running_since ? Math.max(0, now - turn.running_since) : 0);
 }
 
-function hasSpoken(s, participantId, item) {
-    return s.spokenOn.has(`${participantId} ${item}`)
-        || (!!s.turn && s.turn.participant === participantId && s.turn.item === item);
-}
-
-const CLASS = { point_of_order: 0, reply: 1, contribution: 2 };
-
-// Requests are numbered in order of creation (r1, r2 ...): the last tie-break.
-const reqNum = (r) => Number(r.id.slice(1)) || 0;
-
-// The waiting requests of `item` in the order the floor will be given
-// (PROTOCOL.md §6.3, and speakers_order() on the server).
+// The waiting requests of `item` in the order the floor will be given: the
+// server's (see the top of this file), by rank.
 export function speakersOrder(s, item) {
-    if (s.serverOrder) {
-        return [...s.requests.values()].filter((r) => r.item === item).sort((a, b) => a.rank - b.rank);
-    }
-    const keyed = [...s.requests.values()].filter((r) => r.item === item).map((r) => {
-        const cls = CLASS[r.kind] ?? 2;
-        const group = cls === 2 && s.settings.first_turn && hasSpoken(s, r.participant, item) ? 1 : 0;
-        return { r, cls, group };
-    });
-    keyed.sort((a, b) => a.cls - b.cls || a.group - b.group || a.r.rank - b.r.rank || reqNum(a.r) - reqNum(b.r));
-    const out = keyed.map((k) => k.r);
-    if (!s.settings.alternate) {
-        return out;
-    }
-    const college = (r) => collegeOf(s, r.participant);
-    let start = 0;
-    while (start < out.length && out[start].kind !== 'contribution') {
-        start += 1;
-    }
-    let prev = (s.turn && collegeOf(s, s.turn.participant)) || s.lastCollege || '';
-    for (let i = start; i < out.length; i++) {
-        let pick = i;
-        for (let j = i; prev && j < out.length; j++) {
-            const c = college(out[j]);
-            if (!c || c !== prev) {
-                pick = j;
-                break;
-            }
-        }
-        const [chosen] = out.splice(pick, 1);
-        out.splice(i, 0, chosen);
-        if (college(chosen)) {
-            prev = college(chosen);
-        }
-    }
-    return out;
-}
-
-// The chair moved `id` to `position` of the displayed order: ranks are
-// renumbered so that the others keep their relative order (rerank() on the
-// server).
-function rerank(s, id, position) {
-    const moved = s.requests.get(id);
-    const order = speakersOrder(s, moved.item).filter((r) => r.id !== id);
-    let rank = 0;
-    for (let i = 0; i <= order.length; i++) {
-        if (i === position) {
-            moved.rank = rank++;
-        }
-        if (i < order.length) {
-            order[i].rank = rank++;
-        }
-    }
+    return [...s.requests.values()].filter((r) => r.item === item).sort((a, b) => a.rank - b.rank);
 }
 
 // The members entitled to vote on a vote about `item` if it opened now:
@@ -543,9 +475,6 @@ export function applyEvent(s, ev) {
     const b = ev.body || {};
     const out = { meeting: false, participants: false, agenda: false, speakers: false, votes: false,
         proxies: false, minutes: false, followup: false, announce: null };
-    if (SPEAKERS_CHANGE.test(ev.type)) {
-        s.serverOrder = false; // computed here until the server's `speakers` message
-    }
     const who = s.byId.get(b.participant);
     const item = s.agenda.get(b.item);
     const v = s.votes.get(b.vote);
@@ -706,6 +635,7 @@ export function applyEvent(s, ev) {
     case 'speaker.requested':
         s.requests.set(b.request, { id: b.request, participant: b.participant, kind: b.kind || 'contribution',
             item: b.item, ts: ev.ts, rank: ev.seq * RANK_STEP });
+        s.serverOrder = false; // placed by the server's `speakers` message, which follows
         out.speakers = true;
         break;
     case 'speaker.withdrawn':
@@ -714,10 +644,7 @@ export function applyEvent(s, ev) {
         out.speakers = true;
         break;
     case 'speaker.moved':
-        if (s.requests.has(b.request)) {
-            rerank(s, b.request, b.position);
-        }
-        out.speakers = true;
+        out.speakers = true; // the server's `speakers` message says where, if it moved
         break;
     case 'speaker.turn_started':
         if (b.request) {
@@ -744,16 +671,9 @@ export function applyEvent(s, ev) {
     case 'speaker.turn_ended': {
         const t = s.turn;
         const p = s.byId.get(t ? t.participant : b.participant);
-        if (t) {
-            s.spokenOn.add(`${t.participant} ${t.item}`);
-        }
         if (p) {
             p.turns += 1;
             p.spoken += b.spoken || 0;
-        }
-        const college = collegeOf(s, t ? t.participant : b.participant);
-        if (college) {
-            s.lastCollege = college;
         }
         s.turn = null;
         out.speakers = true;

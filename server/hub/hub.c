@@ -422,6 +422,52 @@ abridged(const struct live *l, int t)
     return l->m->nparts > LARGE_MEETING && proto_event_abridgeable((enum ev_type)t);
 }
 
+/* Queue the message of one recorded event (`body`, chain hash `hex`) for
+ * the turn's end: the full body for the bureau; members of a large meeting
+ * get a vote.opened or vote.closed without its lists (see abridged()) as a
+ * second message. 0 or ERR_NOMEM. */
+static int
+pending_event(struct live *l, const struct event *ev, const char *type, const char *body,
+              const char *hex, enum vis vis)
+{
+    bool abridge = abridged(l, ev->type);
+    char *short_body = abridge ? proto_event_body_abridged(ev->type, body) : NULL;
+    char *text = proto_event_msg(l->m->id, ev->seq, ev->ts, ev->actor, type, body, hex);
+    char *short_text = short_body ? proto_event_msg(l->m->id, ev->seq, ev->ts, ev->actor, type,
+                                                    short_body, hex)
+                                  : NULL;
+    free(short_body);
+    struct msg *m = text ? msg_new(text, strlen(text)) : NULL;
+    struct msg *m2 = short_text ? msg_new(short_text, strlen(short_text)) : NULL;
+    free(text);
+    free(short_text);
+    if (!m || (abridge && !m2)) {
+        msg_unref(m);
+        msg_unref(m2);
+        return ERR_NOMEM;
+    }
+    m->vis = (uint8_t)(abridge ? VIS_BUREAU : vis);
+    if (m2) {
+        m2->vis = VIS_OTHERS;
+    }
+    if (l->npending + 2 > l->cappending) {
+        size_t cap = l->cappending ? l->cappending * 2 : 16;
+        struct msg **v = realloc(l->pending, cap * sizeof(*v));
+        if (!v) {
+            msg_unref(m);
+            msg_unref(m2);
+            return ERR_NOMEM;
+        }
+        l->pending = v;
+        l->cappending = cap;
+    }
+    l->pending[l->npending++] = m;
+    if (m2) {
+        l->pending[l->npending++] = m2;
+    }
+    return 0;
+}
+
 int
 hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
 {
@@ -466,43 +512,10 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
             continue;
         }
         sec_hex(next, HASH_LEN, hex);
-        /* The full body for the bureau; members of a large meeting get a
-         * vote.opened or vote.closed without its lists (see abridged()). */
-        bool abridge = abridged(l, ev->type);
-        char *short_body = abridge ? proto_event_body_abridged(ev->type, body) : NULL;
-        char *text = proto_event_msg(l->m->id, ev->seq, ev->ts, ev->actor, type, body, hex);
-        char *short_text = short_body ? proto_event_msg(l->m->id, ev->seq, ev->ts, ev->actor,
-                                                        type, short_body, hex)
-                                      : NULL;
+        rc = pending_event(l, ev, type, body, hex, vis);
         free(body);
-        free(short_body);
-        struct msg *m = text ? msg_new(text, strlen(text)) : NULL;
-        struct msg *m2 = short_text ? msg_new(short_text, strlen(short_text)) : NULL;
-        free(text);
-        free(short_text);
-        if (!m || (abridge && !m2)) {
-            msg_unref(m);
-            msg_unref(m2);
-            return ERR_NOMEM;
-        }
-        m->vis = (uint8_t)(abridge ? VIS_BUREAU : vis);
-        if (m2) {
-            m2->vis = VIS_OTHERS;
-        }
-        if (l->npending + 2 > l->cappending) {
-            size_t cap = l->cappending ? l->cappending * 2 : 16;
-            struct msg **v = realloc(l->pending, cap * sizeof(*v));
-            if (!v) {
-                msg_unref(m);
-                msg_unref(m2);
-                return ERR_NOMEM;
-            }
-            l->pending = v;
-            l->cappending = cap;
-        }
-        l->pending[l->npending++] = m;
-        if (m2) {
-            l->pending[l->npending++] = m2;
+        if (rc) {
+            return rc;
         }
     }
     return live_fit(l);
@@ -796,6 +809,42 @@ do_hello(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
     }
 }
 
+/* A command with an idempotency key: `digest` gets the command's digest
+ * (recorded with its reply). A key already used is answered here, with the
+ * first outcome (replayed) or, when the key stood for another command, a
+ * conflict; so is a failure to look it up. True when answered. */
+static bool
+answered_by_key(struct hub *h, struct hub_conn *c, struct cmd *cmd, const char *pid,
+                struct pending *po, uint8_t digest[SEC_HASH_LEN])
+{
+    static const uint8_t unknown[SEC_HASH_LEN];
+    struct live *l = c->live;
+    uint8_t first[SEC_HASH_LEN];
+    uint64_t seq;
+    sec_digest((const uint8_t *)cmd->canon, strlen(cmd->canon), digest);
+    int rc = store_reply_get(h->st, l->m->id, pid, cmd->key, &seq, first);
+    if (rc == 0 && !sec_equal(first, digest, SEC_HASH_LEN) &&
+        !sec_equal(first, unknown, SEC_HASH_LEN)) {
+        /* The key stands for another command: answering with that one's
+         * outcome would tell the client this one was done. */
+        send_error(h, c, cmd->id, ERR_CONFLICT, "this key was already used for another command");
+        return true;
+    }
+    if (rc == 0) {
+        po->seq = seq;
+        po->replayed = true;
+        if (hub_pending_push(h, po)) {
+            send_error(h, c, cmd->id, ERR_NOMEM, NULL);
+        }
+        return true;
+    }
+    if (rc != ERR_NOT_FOUND) {
+        send_error(h, c, cmd->id, rc, NULL);
+        return true;
+    }
+    return false;
+}
+
 static void
 do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
 {
@@ -806,31 +855,8 @@ do_command(struct hub *h, struct hub_conn *c, struct cmd *cmd, int64_t now)
     memcpy(po.id, cmd->id, sizeof(po.id));
     int rc;
     uint8_t digest[SEC_HASH_LEN] = {0};
-    if (cmd->key[0]) {
-        static const uint8_t unknown[SEC_HASH_LEN];
-        uint8_t first[SEC_HASH_LEN];
-        uint64_t seq;
-        sec_digest((const uint8_t *)cmd->canon, strlen(cmd->canon), digest);
-        rc = store_reply_get(h->st, l->m->id, pid, cmd->key, &seq, first);
-        if (rc == 0 && !sec_equal(first, digest, SEC_HASH_LEN) &&
-            !sec_equal(first, unknown, SEC_HASH_LEN)) {
-            /* The key stands for another command: answering with that one's
-             * outcome would tell the client this one was done. */
-            send_error(h, c, cmd->id, ERR_CONFLICT, "this key was already used for another command");
-            return;
-        }
-        if (rc == 0) {
-            po.seq = seq;
-            po.replayed = true;
-            if (hub_pending_push(h, &po)) {
-                send_error(h, c, cmd->id, ERR_NOMEM, NULL);
-            }
-            return;
-        }
-        if (rc != ERR_NOT_FOUND) {
-            send_error(h, c, cmd->id, rc, NULL);
-            return;
-        }
+    if (cmd->key[0] && answered_by_key(h, c, cmd, pid, &po, digest)) {
+        return;
     }
     if (!perm_allowed(l->m->parts[c->pidx].role, cmd->type)) {
         rc = ERR_FORBIDDEN;
@@ -1133,35 +1159,139 @@ send_speakers(struct hub *h, struct live *l)
     msg_unref(m);
 }
 
+/* Commit the turn's transaction, if one is open, timing it for /metrics.
+ * 0 or the commit's error. */
+static int
+flush_commit(struct hub *h)
+{
+    static const double bounds[COMMIT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                  0.05,   0.1,   0.25,   0.5,   1.0};
+    if (!store_in_transaction(h->st)) {
+        return 0;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = store_commit(h->st);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    struct hub_metrics *mt = &h->metrics;
+    if (rc) {
+        mt->commit_failures++;
+    } else {
+        mt->commits++;
+        mt->events += h->turn_events;
+        mt->commit_seconds += secs;
+        for (int i = 0; i < COMMIT_BUCKETS; i++) {
+            mt->commit_le[i] += secs <= bounds[i];
+        }
+    }
+    return rc;
+}
+
+/* Send a meeting's pending event messages to every connection that may see
+ * each: the bureau's connections come first in l->conns. */
+static void
+flush_pending(struct hub *h, struct live *l)
+{
+    for (size_t i = 0; i < l->npending; i++) {
+        struct msg *m = l->pending[i];
+        for (struct hub_conn *c = l->conns; c; c = c->next) {
+            if (m->vis == VIS_BUREAU && !c->bureau) {
+                break; /* the bureau comes first: nobody further sees it */
+            }
+            /* Ten thousand connections are ten thousand cache misses on
+             * the list and as many in net/: ask for the next ones early. */
+            if (c->next) {
+                __builtin_prefetch(c->next->next);
+                __builtin_prefetch(c->next->net);
+            }
+            if (c->welcomed && !c->closing && sees(c, m->vis)) {
+                h->io.send(h->io.ctx, c->net, m);
+            }
+        }
+    }
+}
+
+/* A meeting touched in this turn: after a failed commit (rc), its state is
+ * reloaded from the log and its pending messages dropped; else they go out,
+ * and the speaking order if it changed. */
+static void
+flush_live(struct hub *h, struct live *l, int rc)
+{
+    l->touched = false;
+    bool speakers = l->speakers_dirty;
+    l->speakers_dirty = false;
+    if (rc) {
+        live_drop_pending(l, 0);
+        live_reload(h, l, l->m->id);
+        /* Built within the failed turn, they may hold what was rolled back. */
+        hub_record_free(l->files);
+        l->files = NULL;
+        free(l->minutes);
+        l->minutes = NULL;
+        return;
+    }
+    flush_pending(h, l);
+    live_drop_pending(l, 0);
+    if (speakers) {
+        send_speakers(h, l);
+    }
+}
+
+/* A reply held until the turn's commit: an ok, a welcome or an HTTP answer,
+ * or, when the commit failed (rc), a storage error in its place (an HTTP
+ * answer `settled` before the commit goes as it is). */
+static void
+flush_reply(struct hub *h, struct pending *p, int rc, int64_t now)
+{
+    switch (p->kind) {
+    case P_OK:
+        if (rc) {
+            send_error(h, p->c, p->id, ERR_STORAGE, NULL);
+        } else {
+            send_text(h, p->c, proto_ok(p->id, p->seq, p->replayed));
+        }
+        break;
+    case P_WELCOME:
+        if (!p->c || p->c->closing) {
+            break;
+        }
+        if (rc) {
+            send_error(h, p->c, p->id, ERR_STORAGE, NULL);
+            close_conn(h, p->c, 1011, "storage failed");
+        } else {
+            welcome(h, p, now);
+        }
+        break;
+    case P_HTTP:
+        if (p->req) {
+            if (rc && !p->settled) {
+                char *e = proto_http_error(ERR_STORAGE, NULL);
+                h->io.http(h->io.ctx, p->req, 503, e ? e : "{}", e ? strlen(e) : 2);
+                free(e);
+            } else if (p->ctype && h->io.file) {
+                h->io.file(h->io.ctx, p->req, p->body, p->body_len, p->ctype, p->filename);
+            } else {
+                h->io.http(h->io.ctx, p->req, p->status, p->body,
+                           p->ctype ? p->body_len : strlen(p->body));
+            }
+        }
+        free(p->body);
+        break;
+    }
+}
+
+/* The end of a turn: timers, the commit, then what the turn produced, in
+ * order (events, then the replies they answer, then counts). */
 int
 hub_flush(struct hub *h, int64_t now)
 {
-    int rc = 0;
     h->now = now;
     expire_leaves(h, now);
     hub_expire_votes(h, now);
     log_churn(h, now, false);
     hub_convocations_poll(h);
-    if (store_in_transaction(h->st)) {
-        static const double bounds[COMMIT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                      0.05,   0.1,   0.25,   0.5,   1.0};
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        rc = store_commit(h->st);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-        struct hub_metrics *mt = &h->metrics;
-        if (rc) {
-            mt->commit_failures++;
-        } else {
-            mt->commits++;
-            mt->events += h->turn_events;
-            mt->commit_seconds += secs;
-            for (int i = 0; i < COMMIT_BUCKETS; i++) {
-                mt->commit_le[i] += secs <= bounds[i];
-            }
-        }
-    }
+    int rc = flush_commit(h);
     h->turn_events = 0;
     /* On the WAL's own thread: a reader of the database must not stall the
      * meetings (wal.h). */
@@ -1174,83 +1304,14 @@ hub_flush(struct hub *h, int64_t now)
         log_line(LOG_ERROR, "commit failed (%s): the turn is rolled back", err_str(rc));
     }
     for (struct live *l = h->lives; l; l = l->next) {
-        if (!l->touched) {
-            continue;
-        }
-        l->touched = false;
-        bool speakers = l->speakers_dirty;
-        l->speakers_dirty = false;
-        if (rc) {
-            live_drop_pending(l, 0);
-            live_reload(h, l, l->m->id);
-            /* Built within the failed turn, they may hold what was rolled back. */
-            hub_record_free(l->files);
-            l->files = NULL;
-            free(l->minutes);
-            l->minutes = NULL;
-            continue;
-        }
-        for (size_t i = 0; i < l->npending; i++) {
-            struct msg *m = l->pending[i];
-            for (struct hub_conn *c = l->conns; c; c = c->next) {
-                if (m->vis == VIS_BUREAU && !c->bureau) {
-                    break; /* the bureau comes first: nobody further sees it */
-                }
-                /* Ten thousand connections are ten thousand cache misses on
-                 * the list and as many in net/: ask for the next ones early. */
-                if (c->next) {
-                    __builtin_prefetch(c->next->next);
-                    __builtin_prefetch(c->next->net);
-                }
-                if (c->welcomed && !c->closing && sees(c, m->vis)) {
-                    h->io.send(h->io.ctx, c->net, m);
-                }
-            }
-        }
-        live_drop_pending(l, 0);
-        if (speakers) {
-            send_speakers(h, l);
+        if (l->touched) {
+            flush_live(h, l, rc);
         }
     }
     hub_record_turn(h, rc);
     /* Replies may add sends but never pending entries: the list is stable. */
     for (size_t i = 0; i < h->npend; i++) {
-        struct pending *p = &h->pend[i];
-        switch (p->kind) {
-        case P_OK:
-            if (rc) {
-                send_error(h, p->c, p->id, ERR_STORAGE, NULL);
-            } else {
-                send_text(h, p->c, proto_ok(p->id, p->seq, p->replayed));
-            }
-            break;
-        case P_WELCOME:
-            if (!p->c || p->c->closing) {
-                break;
-            }
-            if (rc) {
-                send_error(h, p->c, p->id, ERR_STORAGE, NULL);
-                close_conn(h, p->c, 1011, "storage failed");
-            } else {
-                welcome(h, p, now);
-            }
-            break;
-        case P_HTTP:
-            if (p->req) {
-                if (rc && !p->settled) {
-                    char *e = proto_http_error(ERR_STORAGE, NULL);
-                    h->io.http(h->io.ctx, p->req, 503, e ? e : "{}", e ? strlen(e) : 2);
-                    free(e);
-                } else if (p->ctype && h->io.file) {
-                    h->io.file(h->io.ctx, p->req, p->body, p->body_len, p->ctype, p->filename);
-                } else {
-                    h->io.http(h->io.ctx, p->req, p->status, p->body,
-                               p->ctype ? p->body_len : strlen(p->body));
-                }
-            }
-            free(p->body);
-            break;
-        }
+        flush_reply(h, &h->pend[i], rc, now);
     }
     h->npend = 0;
     hub_send_counts(h, now);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * fuzz_http.c - the network layer (server/net/net.c) as its clients see it:
+ * fuzz_http.c - the network layer (server/net/) as its clients see it:
  * a server started once in this process (two loops, so that requests and
  * their ends cross threads; a hub on a store in memory; a small web root)
  * and real loopback connections that send what the input says and leave

@@ -59,7 +59,9 @@ async function compare(who = 'vasseur') {
             // the count of an open vote comes coalesced: wait for both.
             const open = st.openVote(window.concerto.conn.state);
             const counted = !open || snap.votes.find((v) => v.id === open.id)?.voted === open.voted;
-            if ((snap.seq === seen || (open && snap.seq > seen)) && counted) {
+            // The lists of speakers the server sends after the events that change them.
+            const listed = window.concerto.conn.state.serverOrder;
+            if ((snap.seq === seen || (open && snap.seq > seen)) && counted && listed) {
                 break;
             }
             await new Promise((r) => setTimeout(r, 100));

@@ -103,53 +103,35 @@ test('items are opened, closed and postponed, and their time adds up across open
     assert.equal(itemElapsed(i1, T0 + 200000), 80000, 'no longer running');
 });
 
-test('the list of speakers follows the order of PROTOCOL.md 6.3', () => {
+test('until the server\'s lists come, the fold keeps their order: the rule is the server\'s', () => {
     ev('agenda.item_opened', { item: 'i1' });
     const ask = (participant, kind, request) => ev('speaker.requested', { request, participant, kind, item: 'i1' });
     ask('b1', 'contribution', 'r1');
     ask('b2', 'contribution', 'r2');
-    ask('l1', 'reply', 'r3');
     ask('l2', 'point_of_order', 'r4');
-    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r4', 'r3', 'r1', 'r2'], 'points of order, replies, contributions');
-    // b1 speaks and asks again: with first_turn, b2 (who has not spoken) goes first.
+    assert.equal(s.serverOrder, false);
+    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r1', 'r2', 'r4'], 'in the order asked: no class here');
     ev('speaker.turn_started', { request: 'r1', participant: 'b1', kind: 'contribution', item: 'i1', allowed: 180000 });
-    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r4', 'r3', 'r2']);
+    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r2', 'r4']);
     ev('speaker.turn_ended', { participant: 'b1', spoken: 42000 });
     assert.equal(s.byId.get('b1').turns, 1);
     assert.equal(s.byId.get('b1').spoken, 42000);
     ask('b1', 'contribution', 'r5');
-    ask('b3', 'contribution', 'r6');
-    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r4', 'r3', 'r2', 'r6', 'r5']);
-    // The chair moves r5 to the top of the list: first of its class and group it can be.
-    ev('speaker.moved', { request: 'r5', position: 0 });
-    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r4', 'r3', 'r2', 'r6', 'r5'], 'a move stays within its class');
-    ev('speaker.moved', { request: 'r6', position: 2 });
-    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r4', 'r3', 'r6', 'r2', 'r5']);
-    ev('speaker.withdrawn', { request: 'r3' });
-    ev('speaker.removed', { request: 'r4' });
-    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r6', 'r2', 'r5']);
-    // Without first_turn, rank alone.
-    ev('meeting.configured', { ...s.settings, first_turn: false });
-    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r6', 'r2', 'r5']);
-});
-
-test('with alternation, contributions alternate colleges from the last speaker', () => {
-    ev('meeting.configured', { ...s.settings, alternate: true, first_turn: false });
-    ev('agenda.item_opened', { item: 'i1' });
-    const ask = (participant, request) => ev('speaker.requested', { request, participant, kind: 'contribution', item: 'i1' });
-    ask('b1', 'r1');
-    ask('b2', 'r2');
-    ask('b3', 'r3');
-    ask('l1', 'r4');
-    ask('chair', 'r5');
-    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r1', 'r4', 'r2', 'r5', 'r3'],
-        'b, l, b, then the chair (no college) does not break it, b');
-    ev('speaker.turn_started', { request: 'r1', participant: 'b1', kind: 'contribution', item: 'i1', allowed: 0 });
-    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r4', 'r2', 'r5', 'r3'], 'after a landlord, a tenant');
-    ev('speaker.turn_ended', { participant: 'b1', spoken: 1000 });
-    ev('speaker.turn_started', { request: 'r5', participant: 'chair', kind: 'contribution', item: 'i1', allowed: 0 });
-    ev('speaker.turn_ended', { participant: 'chair', spoken: 1000 });
-    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r4', 'r2', 'r3'], 'the chair did not reset the alternation');
+    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r2', 'r4', 'r5'], 'no first turns here either');
+    // A move is the server's to place (within its class): nothing moves here
+    // until its lists say so.
+    ev('speaker.moved', { request: 'r4', position: 0 });
+    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r2', 'r4', 'r5']);
+    applySpeakers(s, { current_item: 'i1', turn: null, speakers: { i1: [
+        { request: 'r4', participant: 'l2', kind: 'point_of_order', ts: T0 },
+        { request: 'r2', participant: 'b2', kind: 'contribution', ts: T0 },
+        { request: 'r5', participant: 'b1', kind: 'contribution', ts: T0 }] } });
+    assert.equal(s.serverOrder, true);
+    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r4', 'r2', 'r5']);
+    // Those that leave leave the server's order as it was.
+    ev('speaker.withdrawn', { request: 'r2' });
+    assert.equal(s.serverOrder, true);
+    assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r4', 'r5']);
 });
 
 test('the turn counts down from the server clock, pauses and overruns', () => {
@@ -341,7 +323,7 @@ test('the server\'s lists of speakers are shown as sent, and the fold fills in u
     const ask = (participant, kind, request) => ev('speaker.requested', { request, participant, kind, item: 'i1' });
     ask('b1', 'contribution', 'r1');
     ask('l1', 'contribution', 'r2');
-    assert.equal(s.serverOrder, false, 'computed after an event');
+    assert.equal(s.serverOrder, false, 'a request is placed by the server');
     assert.deepEqual(ids(speakersOrder(s, 'i1')), ['r1', 'r2']);
     // The server says otherwise (a rule this page cannot see): its word wins.
     const out = applySpeakers(s, { current_item: 'i1', turn: null, speakers: { i1: [

@@ -8,10 +8,10 @@
 // counted down every second from the server's clock (conn.serverNow());
 // below zero the turn is overrun, which the page says in words (and the
 // chair sees in red). The order is the server's: the lists it sends after
-// every change (the `speakers` message, state.mjs applySpeakers), and in
-// between the same rule folded by state.mjs (speakersOrder): points of
-// order, replies, then contributions, first turns first, alternating
-// colleges when the chair asks for it.
+// every change (the `speakers` message, state.mjs applySpeakers), shown as
+// they are (state.mjs speakersOrder); this page never applies the rule
+// (points of order, replies, then contributions, first turns first,
+// alternating colleges when the chair asks for it) itself.
 //
 // Members (and the chair and the secretary) ask for the floor with a kind
 // (intervention, réponse, motion d'ordre), see their place, and withdraw.
