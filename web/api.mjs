@@ -9,10 +9,14 @@
 // per code.
 
 export class ApiError extends Error {
-    constructor(code, message, status) {
+    // `detail`: the error's `field` and `reason` when the server says them
+    // (a refused member, PROTOCOL.md 3), for a page to say in its language.
+    constructor(code, message, status, detail = {}) {
         super(message || code);
         this.code = code;
         this.status = status;
+        this.field = detail.field;
+        this.reason = detail.reason;
     }
 }
 
@@ -45,7 +49,7 @@ export async function request(method, path, { token, json, text, type } = {}) {
     }
     if (!res.ok) {
         const err = data && data.error ? data.error : {};
-        throw new ApiError(err.code || `http_${res.status}`, err.message || res.statusText, res.status);
+        throw new ApiError(err.code || `http_${res.status}`, err.message || res.statusText, res.status, err);
     }
     return data;
 }

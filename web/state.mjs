@@ -505,6 +505,22 @@ export function applyEvent(s, ev) {
         }
         out.participants = true;
         break;
+    case 'participant.edited': // the roster changed before the meeting opened (PROTOCOL.md 3)
+        if (who) {
+            Object.assign(who, { name: b.name, college: b.college || '', role: b.role });
+            if (who.college && !s.colleges.includes(who.college)) {
+                s.colleges.push(who.college);
+            }
+        }
+        out.participants = true;
+        break;
+    case 'participant.removed':
+        if (who) {
+            s.participants = s.participants.filter((p) => p.id !== b.participant);
+            s.byId.delete(b.participant);
+        }
+        out.participants = true;
+        break;
     case 'participant.joined':
     case 'participant.left':
         if (who) {

@@ -37,6 +37,9 @@ int vote_apply(struct meeting *m, const struct event *ev);
 int vote_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
                 struct evlist *out);
 void vote_free(struct vote *v);
+/* The secretariat changed participant `pidx` on the roster: revoke the live
+ * proxies they gave or hold and withdraw their recusals (actor admin). */
+int vote_release(struct meeting *m, uint32_t pidx, int64_t now, struct evlist *out);
 int minutes_apply(struct meeting *m, const struct event *ev);
 int documents_apply(struct meeting *m, const struct event *ev);
 int minutes_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,

@@ -81,8 +81,10 @@ index_rebuild(struct meeting *m, size_t cap)
     return 0;
 }
 
+/* The participant `id`; one removed from the roster (participant.removed)
+ * only when `removed_too`. */
 static struct participant *
-find(const struct meeting *m, const char *id)
+find_any(const struct meeting *m, const char *id, bool removed_too)
 {
     if (!m->index_cap || !id) {
         return NULL;
@@ -90,12 +92,24 @@ find(const struct meeting *m, const char *id)
     size_t slot = hash_id(id) & (m->index_cap - 1);
     while (m->index[slot] != UINT32_MAX) {
         struct participant *p = &m->parts[m->index[slot]];
-        if (strcmp(p->id, id) == 0) {
+        if (strcmp(p->id, id) == 0 && (removed_too || !p->removed)) {
             return p;
         }
         slot = (slot + 1) & (m->index_cap - 1);
     }
     return NULL;
+}
+
+static struct participant *
+find(const struct meeting *m, const char *id)
+{
+    return find_any(m, id, false);
+}
+
+size_t
+meeting_nlisted(const struct meeting *m)
+{
+    return m->nparts - m->nremoved;
 }
 
 const struct participant *
@@ -257,6 +271,32 @@ apply_added(struct meeting *m, const struct body *b)
     return 0;
 }
 
+/* participant.edited and participant.removed (meeting_edit_participant). */
+static int
+apply_roster_change(struct meeting *m, const struct event *ev)
+{
+    struct participant *p = find(m, ev->b.participant);
+    if (!p) {
+        return ERR_INTERNAL;
+    }
+    if (ev->type == EV_PARTICIPANT_REMOVED) {
+        p->removed = true;
+        p->role = ROLE_NONE;
+        p->college[0] = '\0';
+        p->present = false;
+        p->mark = MARK_NONE;
+        m->nremoved++;
+        return 0;
+    }
+    if (core_set(&p->name, ev->b.name ? ev->b.name : "")) {
+        return ERR_NOMEM;
+    }
+    snprintf(p->college, sizeof(p->college), "%s",
+             ev->b.college && strlen(ev->b.college) < ID_MAX ? ev->b.college : "");
+    p->role = role_parse(ev->b.role);
+    return 0;
+}
+
 int
 meeting_apply(struct meeting *m, const struct event *ev)
 {
@@ -271,6 +311,10 @@ meeting_apply(struct meeting *m, const struct event *ev)
         break;
     case EV_PARTICIPANT_ADDED:
         rc = apply_added(m, &ev->b);
+        break;
+    case EV_PARTICIPANT_EDITED:
+    case EV_PARTICIPANT_REMOVED:
+        rc = apply_roster_change(m, ev);
         break;
     case EV_PARTICIPANT_JOINED:
     case EV_PARTICIPANT_LEFT:
@@ -434,30 +478,32 @@ meeting_create(struct meeting *m, const struct body *b, int64_t now, struct evli
     return core_emit_done(m, out);
 }
 
-int
-meeting_add_participant(struct meeting *m, const struct body *b, int64_t now,
-                        struct evlist *out)
+/* A roster entry's words: 0 and its role in *r, or ERR_INVALID. */
+static int
+entry_check(const struct body *b, enum role *r)
 {
-    if (!m->created) {
-        return ERR_BAD_STATE;
-    }
     if (!id_valid(b->participant) || !b->name || !*b->name) {
         return ERR_INVALID;
     }
-    enum role r = role_parse(b->role);
-    if (r == ROLE_NONE || r == ROLE_ADMIN) {
+    *r = role_parse(b->role);
+    if (*r == ROLE_NONE || *r == ROLE_ADMIN) {
         return ERR_INVALID;
     }
     if (b->college && *b->college && !id_valid(b->college)) {
         return ERR_INVALID;
     }
-    if (r == ROLE_MEMBER && (!b->college || !*b->college)) {
+    if (*r == ROLE_MEMBER && (!b->college || !*b->college)) {
         return ERR_INVALID;
     }
-    if (find(m, b->participant)) {
-        return ERR_CONFLICT;
-    }
-    struct event *ev = core_emit(m, out, EV_PARTICIPANT_ADDED, "admin", now);
+    return 0;
+}
+
+/* participant.added or participant.edited: the entry `b`, role `r`. */
+static int
+emit_entry(struct meeting *m, enum ev_type t, const struct body *b, enum role r, int64_t now,
+           struct evlist *out)
+{
+    struct event *ev = core_emit(m, out, t, "admin", now);
     if (!ev) {
         return ERR_NOMEM;
     }
@@ -471,12 +517,78 @@ meeting_add_participant(struct meeting *m, const struct body *b, int64_t now,
     return core_emit_done(m, out);
 }
 
+int
+meeting_add_participant(struct meeting *m, const struct body *b, int64_t now,
+                        struct evlist *out)
+{
+    enum role r;
+    if (!m->created) {
+        return ERR_BAD_STATE;
+    }
+    if (entry_check(b, &r)) {
+        return ERR_INVALID;
+    }
+    if (find(m, b->participant)) {
+        return ERR_CONFLICT;
+    }
+    return emit_entry(m, EV_PARTICIPANT_ADDED, b, r, now, out);
+}
+
+int
+meeting_edit_participant(struct meeting *m, const struct body *b, int64_t now,
+                         struct evlist *out)
+{
+    enum role r;
+    const struct participant *p = find(m, b->participant);
+    if (!m->created || m->state != MEETING_SCHEDULED) {
+        return ERR_BAD_STATE;
+    }
+    if (!p) {
+        return ERR_NOT_FOUND;
+    }
+    if (entry_check(b, &r)) {
+        return ERR_INVALID;
+    }
+    const char *college = b->college ? b->college : "";
+    bool ties = r != p->role || strcmp(college, p->college) != 0;
+    if (!ties && strcmp(b->name, p->name) == 0) {
+        return 0;
+    }
+    int rc = ties ? vote_release(m, (uint32_t)(p - m->parts), now, out) : 0;
+    return rc ? rc : emit_entry(m, EV_PARTICIPANT_EDITED, b, r, now, out);
+}
+
+int
+meeting_remove_participant(struct meeting *m, const char *pid, int64_t now, struct evlist *out)
+{
+    const struct participant *p = find(m, pid);
+    if (!m->created || m->state != MEETING_SCHEDULED) {
+        return ERR_BAD_STATE;
+    }
+    if (!p) {
+        return ERR_NOT_FOUND;
+    }
+    int rc = vote_release(m, (uint32_t)(p - m->parts), now, out);
+    struct event *ev = rc ? NULL : core_emit(m, out, EV_PARTICIPANT_REMOVED, "admin", now);
+    if (rc || !ev) {
+        return rc ? rc : ERR_NOMEM;
+    }
+    if (!(ev->b.participant = core_strdup(pid))) {
+        core_emit_drop(out);
+        return ERR_NOMEM;
+    }
+    return core_emit_done(m, out);
+}
+
 static int
 presence(struct meeting *m, const char *pid, bool present, int64_t now, struct evlist *out)
 {
-    const struct participant *p = find(m, pid);
+    const struct participant *p = find_any(m, pid, true);
     if (!p) {
         return ERR_NOT_FOUND;
+    }
+    if (p->removed) {
+        return 0; /* off the roster: their connections were closed */
     }
     /* After the close the record's attendance is fixed: connections no
      * longer change it, and nothing but the record's approval follows
@@ -699,7 +811,9 @@ meeting_invite(struct meeting *m, const struct strlist *pids, const char *actor,
     }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < (pids->n ? pids->n : m->nparts); i++) {
-        rc = strlist_push(&ev->b.participants, pids->n ? pids->v[i] : m->parts[i].id);
+        if (pids->n || !m->parts[i].removed) {
+            rc = strlist_push(&ev->b.participants, pids->n ? pids->v[i] : m->parts[i].id);
+        }
     }
     if (rc) {
         core_emit_drop(out);

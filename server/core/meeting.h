@@ -45,6 +45,10 @@ struct participant {
     /* speaking statistics over the meeting */
     int turns;
     int64_t spoken_ms;
+    /* taken off the roster before the meeting opened (participant.removed):
+     * kept in place so that indexes stay stable, but no longer found by id,
+     * listed, counted or invited (role ROLE_NONE, no college) */
+    bool removed;
 };
 
 enum item_kind { ITEM_INFORMATION = 0, ITEM_DELIBERATION, ITEM_VOTE };
@@ -240,6 +244,7 @@ struct meeting {
 
     struct participant *parts;
     size_t nparts;
+    size_t nremoved; /* of them, removed (participant.removed) */
     size_t capparts;
     uint32_t *index; /* open addressing over parts, by id; UINT32_MAX = empty */
     size_t index_cap;
@@ -315,6 +320,19 @@ int meeting_admin_handle(struct meeting *m, const struct cmd *c, int64_t now, st
 int meeting_create(struct meeting *m, const struct body *b, int64_t now, struct evlist *out);
 int meeting_add_participant(struct meeting *m, const struct body *b, int64_t now,
                             struct evlist *out);
+/* The secretariat changed a member of the commission's roster: the change
+ * reaches the meeting while it is scheduled (ERR_BAD_STATE once it opened:
+ * the record keeps its participants as they were), participant.edited or
+ * participant.removed (actor admin). Proxies given or held, and
+ * recusals, that the change would leave wrong (a removal, or a new role or
+ * college) are revoked and withdrawn first, by their own events. An edit
+ * that changes nothing writes nothing. ERR_NOT_FOUND for an unknown id. */
+int meeting_edit_participant(struct meeting *m, const struct body *b, int64_t now,
+                             struct evlist *out);
+int meeting_remove_participant(struct meeting *m, const char *pid, int64_t now,
+                               struct evlist *out);
+/* Participants listed (not removed). */
+size_t meeting_nlisted(const struct meeting *m);
 int meeting_join(struct meeting *m, const char *pid, int64_t now, struct evlist *out);
 int meeting_leave(struct meeting *m, const char *pid, int64_t now, struct evlist *out);
 

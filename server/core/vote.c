@@ -1001,6 +1001,26 @@ emit_pair(struct meeting *m, struct evlist *out, enum ev_type t, const char *act
     return core_emit_done(m, out);
 }
 
+int
+vote_release(struct meeting *m, uint32_t pidx, int64_t now, struct evlist *out)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < m->nproxies; i++) {
+        const struct proxy *px = &m->proxies[i];
+        if (px->live && (px->from == pidx || px->to == pidx)) {
+            rc = emit_pair(m, out, EV_PROXY_REVOKED, "admin", now, m->parts[px->from].id, NULL);
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < m->nrecusals; i++) {
+        const struct recusal *r = &m->recusals[i];
+        if (r->live && r->pidx == pidx) {
+            rc = emit_pair(m, out, EV_RECUSAL_WITHDRAWN, "admin", now, m->parts[pidx].id,
+                           m->items[r->item].id);
+        }
+    }
+    return rc;
+}
+
 static int
 handle_proxy(struct meeting *m, const struct cmd *c, const struct participant *me,
              const char *actor, int64_t now, struct evlist *out)

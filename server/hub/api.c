@@ -106,8 +106,8 @@ hub_college_listed(const char *csv, const char *college)
     return false;
 }
 
-static struct pj *
-member_json(const char *id, const char *name, const char *college, const char *role)
+struct pj *
+hub_member_json(const char *id, const char *name, const char *college, const char *role)
 {
     struct pj *o = pj_object();
     pj_set_str(o, "id", id);
@@ -132,7 +132,7 @@ member_row(void *ctx, const char *id, const char *name, const char *college, con
     if (rc == 0) {
         rc = store_member_lang(mr->st, id, lang, sizeof(lang));
     }
-    struct pj *o = rc ? NULL : member_json(id, name, college, role);
+    struct pj *o = rc ? NULL : hub_member_json(id, name, college, role);
     if (o) {
         pj_set_str(o, "email", email);
         pj_set_str(o, "lang", lang);
@@ -216,9 +216,9 @@ commission_get(struct hub *h, void *req, const char *cid)
  * import): {"error":{"code","message","line","field","reason"}}, `line`
  * from 1 (0: the file as a whole), `field` and `reason` NULL when none.
  * `reason` is a stable code that a page translates (PROTOCOL.md 3). */
-static void
-fail_at(struct hub *h, void *req, int code, const char *message, size_t line, const char *field,
-        const char *reason)
+void
+hub_fail_at(struct hub *h, void *req, int code, const char *message, size_t line,
+            const char *field, const char *reason)
 {
     if (code < 0 && code > -ERR_COUNT_) {
         h->metrics.errors[-code]++;
@@ -246,22 +246,6 @@ fail_at(struct hub *h, void *req, int code, const char *message, size_t line, co
     hub_http_answer(h, req, err_http_status(code), text);
 }
 
-/* A member as the secretariat wrote them (a JSON body or a roster line):
- * the name, and the college, role and language in French or English, any
- * case (roster.c). On success m->college is the commission's spelling (""
- * for none), m->role and m->lang the protocol's words (lang "fr" when none
- * is given); otherwise ERR_INVALID with the field at fault, a stable reason
- * code (PROTOCOL.md 3) and m->why, a sentence quoting the refused word. One
- * rule for both routes; member_store() then writes what it read. */
-struct member_words {
-    char college[ID_MAX];
-    char email[256]; /* trimmed; "" for none */
-    const char *role;
-    const char *lang; /* "fr" or "en" */
-    const char *field, *reason;
-    char why[160];
-};
-
 /* `fmt` with `value` cut short at a character boundary, into out[cap]. */
 static void
 quote_word(char *out, size_t cap, const char *fmt, const char *value)
@@ -279,10 +263,13 @@ quote_word(char *out, size_t cap, const char *fmt, const char *value)
     snprintf(out, cap, fmt, shown);
 }
 
-static int
-member_words(const char *colleges, const char *name, const char *college_word,
-             const char *role_word, const char *email, const char *lang_word,
-             struct member_words *m)
+/* A member as the secretariat wrote them (hub_impl.h): one rule for the
+ * roster import, a new member and a member's edit (roster.c);
+ * member_store() then writes a new one. */
+int
+hub_member_words(const char *colleges, const char *name, const char *college_word,
+                 const char *role_word, const char *email, const char *lang_word,
+                 struct hub_member_words *m)
 {
     char folded[8];
     m->college[0] = 0;
@@ -344,10 +331,10 @@ member_words(const char *colleges, const char *name, const char *college_word,
     return 0;
 }
 
-/* A new member of commission `cid` as member_words() read them, in the
+/* A new member of commission `cid` as hub_member_words() read them, in the
  * caller's transaction; *out (new) is the member as the routes answer it. */
 static int
-member_store(struct hub *h, const char *cid, const char *name, const struct member_words *m,
+member_store(struct hub *h, const char *cid, const char *name, const struct hub_member_words *m,
              int64_t now, struct pj **out)
 {
     char id[9];
@@ -361,7 +348,7 @@ member_store(struct hub *h, const char *cid, const char *name, const struct memb
         rc = store_member_lang_set(h->st, id, m->lang);
     }
     if (rc == 0) {
-        *out = member_json(id, name, m->college, m->role);
+        *out = hub_member_json(id, name, m->college, m->role);
         pj_set_str(*out, "email", m->email);
         pj_set_str(*out, "lang", m->lang);
     }
@@ -373,15 +360,15 @@ member_create(struct hub *h, void *req, const char *cid, const char *body, size_
               int64_t now)
 {
     struct api_member in;
-    struct member_words m = {.why = ""};
+    struct hub_member_words m = {.why = ""};
     char *name = NULL, *colleges = NULL;
-    int rc = proto_api_member(body, len, &in);
+    int rc = proto_api_member(body, len, true, &in);
     if (rc) {
         hub_http_fail(h, req, rc, NULL);
         return;
     }
     if ((rc = store_commission_get(h->st, cid, &name, &colleges)) == 0) {
-        rc = member_words(colleges, in.name, in.college, in.role, in.email, in.lang, &m);
+        rc = hub_member_words(colleges, in.name, in.college, in.role, in.email, in.lang, &m);
     }
     struct pj *o = NULL;
     if (rc == 0 && (rc = hub_begin(h)) == 0) {
@@ -391,7 +378,7 @@ member_create(struct hub *h, void *req, const char *cid, const char *body, size_
     if (rc == 0) {
         hub_http_json(h, req, 201, o);
     } else if (m.field) {
-        fail_at(h, req, rc, m.why, 0, m.field, m.reason);
+        hub_fail_at(h, req, rc, m.why, 0, m.field, m.reason);
     } else {
         hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such commission" : NULL);
     }
@@ -474,8 +461,8 @@ csv_row(void *ctx, size_t line, char **f, size_t n)
     const char *role_word = f[ci->col[ROSTER_ROLE]];
     const char *email = ci->col[ROSTER_EMAIL] >= 0 ? f[ci->col[ROSTER_EMAIL]] : "";
     const char *lang_word = ci->col[ROSTER_LANG] >= 0 ? f[ci->col[ROSTER_LANG]] : "";
-    struct member_words m;
-    if (member_words(ci->colleges, name, college_word, role_word, email, lang_word, &m)) {
+    struct hub_member_words m;
+    if (hub_member_words(ci->colleges, name, college_word, role_word, email, lang_word, &m)) {
         snprintf(ci->why, sizeof(ci->why), "line %zu: %s", line, m.why);
         ci->line = line;
         ci->field = m.field;
@@ -530,7 +517,7 @@ members_csv(struct hub *h, void *req, const char *cid, const char *body, size_t 
                                       : "bytes that are not UTF-8 text (save the file as CSV UTF-8)");
         }
         pj_free(ci.out);
-        fail_at(h, req, rc, ci.why[0] ? ci.why : NULL, ci.line, ci.field, ci.reason);
+        hub_fail_at(h, req, rc, ci.why[0] ? ci.why : NULL, ci.line, ci.field, ci.reason);
     } else {
         struct pj *o = pj_object();
         pj_set(o, "members", ci.out);
@@ -617,7 +604,7 @@ meeting_row(void *ctx, const char *id)
         return rc;
     }
     pj_set_int(o, "items", items);
-    pj_set_int(o, "participants", (int64_t)m->nparts);
+    pj_set_int(o, "participants", (int64_t)meeting_nlisted(m));
     return pj_push(r->list, o);
 }
 
@@ -1103,7 +1090,17 @@ invitations_create(struct hub *h, void *req, struct live *l, const char *body, s
     for (size_t i = 0; rc == 0 && i < in.n; i++) {
         rc = strlist_push(&pids, in.participants[i]);
     }
+    bool everyone = in.n == 0; /* those on the roster, not those taken off it */
+    for (size_t i = 0; rc == 0 && everyone && i < l->m->nparts; i++) {
+        rc = l->m->parts[i].removed ? 0 : strlist_push(&pids, l->m->parts[i].id);
+    }
     proto_api_invite_clear(&in);
+    if (rc == 0 && everyone && pids.n == 0) {
+        struct pj *none = pj_object();
+        pj_set(none, "invitations", pj_array());
+        hub_http_json(h, req, 201, none);
+        return;
+    }
     size_t n = pids.n ? pids.n : l->m->nparts;
     char(*tokens)[SEC_TOKEN_LEN + 1] = calloc(n ? n : 1, sizeof(*tokens));
     int replaced = 0;
@@ -1122,7 +1119,7 @@ invitations_create(struct hub *h, void *req, struct live *l, const char *body, s
             pids.n ? meeting_participant(l->m, pids.v[i]) : &l->m->parts[i];
         char link[128];
         snprintf(link, sizeof(link), "/m/%s#t=%s", l->m->id, tokens[i]);
-        struct pj *o = member_json(p->id, p->name, p->college, role_str(p->role));
+        struct pj *o = hub_member_json(p->id, p->name, p->college, role_str(p->role));
         pj_set_str(o, "participant", p->id);
         pj_set_str(o, "token", tokens[i]);
         pj_set_str(o, "link", link);
@@ -1382,6 +1379,8 @@ route(struct hub *h, void *req, const char *method, const char *path, const char
         } else if (n == 4 && strcmp(seg[3], "members") == 0) {
             post ? member_create(h, req, seg[2], body, len, now)
                  : hub_http_fail(h, req, ERR_METHOD, NULL);
+        } else if (n == 5 && strcmp(seg[3], "members") == 0) {
+            hub_member_route(h, req, method, seg[2], seg[4], body, len, now);
         } else if (n == 4 && strcmp(seg[3], "members.csv") == 0) {
             post ? members_csv(h, req, seg[2], body, len, now)
                  : hub_http_fail(h, req, ERR_METHOD, NULL);

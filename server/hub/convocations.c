@@ -222,7 +222,9 @@ list_answer(struct hub *h, void *req, struct live *l, int status, const struct s
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const struct participant *p =
             only && only->n ? meeting_participant(l->m, only->v[i]) : &l->m->parts[i];
-        pj_push(list, row_json(h, l, p, &rc));
+        if (!p->removed) {
+            pj_push(list, row_json(h, l, p, &rc));
+        }
     }
     if (rc) {
         pj_free(list);
@@ -410,6 +412,8 @@ send_route(struct hub *h, void *req, struct live *l, const char *body, size_t le
         if (!p) {
             rc = ERR_NOT_FOUND;
             why = "no such participant in this meeting";
+        } else if (p->removed) {
+            continue; /* off the roster */
         } else if ((rc = store_member_email(h->st, p->id, email, sizeof(email))) == 0 &&
                    !email[0]) {
             if (in.n) {

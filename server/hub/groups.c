@@ -225,6 +225,100 @@ out:
     proto_api_group_clear(&in);
 }
 
+/* --- a member leaving the roster -------------------------------------------- */
+
+struct led {
+    const char *pid;
+    char *name;
+    size_t cap;
+    bool found;
+};
+
+static int
+group_led(void *ctx, const struct store_group *g)
+{
+    struct led *l = ctx;
+    if (!l->found && strcmp(g->lead, l->pid) == 0) {
+        snprintf(l->name, l->cap, "%s", g->name);
+        l->found = true;
+    }
+    return 0;
+}
+
+int
+hub_group_led_by(struct hub *h, const char *cid, const char *pid, char *name, size_t cap)
+{
+    struct led l = {pid, name, cap, false};
+    int rc = store_groups(h->st, cid, "", group_led, &l);
+    rc = rc == ERR_NOT_FOUND ? 0 : rc;
+    return rc ? rc : l.found ? 0 : ERR_NOT_FOUND;
+}
+
+/* The groups that list `pid` among their members, copied with it left out
+ * (the store's rows cannot be written while they are read). */
+struct without {
+    const char *pid;
+    struct store_group *v;
+    size_t n, cap;
+    int rc;
+};
+
+static int
+group_without(void *ctx, const struct store_group *g)
+{
+    struct without *w = ctx;
+    char buf[MEMBERS_TEXT], kept[MEMBERS_TEXT] = "";
+    snprintf(buf, sizeof(buf), "%s", g->members);
+    bool listed = false;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, w->pid) == 0) {
+            listed = true;
+        } else {
+            snprintf(kept + strlen(kept), sizeof(kept) - strlen(kept), "%s%s", kept[0] ? "," : "",
+                     t);
+        }
+    }
+    if (!listed) {
+        return 0;
+    }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 4;
+        struct store_group *v = realloc(w->v, cap * sizeof(*v));
+        if (!v) {
+            return ERR_NOMEM;
+        }
+        w->v = v;
+        w->cap = cap;
+    }
+    struct store_group c = {.commission = g->commission, .id = strdup(g->id),
+                            .name = strdup(g->name), .lead = strdup(g->lead),
+                            .members = strdup(kept), .mandate = strdup(g->mandate),
+                            .due = strdup(g->due)};
+    w->v[w->n++] = c;
+    return c.id && c.name && c.lead && c.members && c.mandate && c.due ? 0 : ERR_NOMEM;
+}
+
+int
+hub_groups_drop_member(struct hub *h, const char *cid, const char *pid, int64_t now,
+                       struct strlist *changed)
+{
+    struct without w = {.pid = pid};
+    int rc = store_groups(h->st, cid, "", group_without, &w);
+    rc = rc == ERR_NOT_FOUND ? 0 : rc;
+    for (size_t i = 0; i < w.n; i++) {
+        struct store_group *g = &w.v[i];
+        g->commission = cid;
+        if (rc == 0 && (rc = store_group_put(h->st, g, false, now)) == 0) {
+            rc = strlist_push(changed, g->id);
+        }
+        free((char *)g->id), free((char *)g->name), free((char *)g->lead);
+        free((char *)g->members), free((char *)g->mandate), free((char *)g->due);
+    }
+    free(w.v);
+    return rc;
+}
+
 /* --- actions across meetings ----------------------------------------------- */
 
 struct group_name {
@@ -266,22 +360,17 @@ hub_carry_actions(struct hub *h, struct live *l, struct live *prev, int64_t now,
     return meeting_carry_actions(l->m, prev->m, title, now, evs);
 }
 
-/* GET /api/commissions/C/actions: the actions still to be done. */
-void
-hub_open_actions(struct hub *h, void *req, const char *cid)
+/* The actions still to be done of commission `cid`, each handed to `cb`
+ * with the meeting whose log holds it: those of the meeting before the
+ * latest that its carrying would bring, then the latest's still open. */
+static int
+open_actions_each(struct hub *h, const char *cid,
+                  int (*cb)(void *ctx, const struct meeting *m, const struct action *a),
+                  void *ctx)
 {
-    char *name = NULL, *colleges = NULL;
     char last[33], before[33];
     struct live *ll = NULL, *lb = NULL;
-    int rc = store_commission_get(h->st, cid, &name, &colleges);
-    free(name);
-    free(colleges);
-    if (rc) {
-        hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such commission" : NULL);
-        return;
-    }
-    struct pj *list = pj_array();
-    rc = store_previous_meeting(h->st, cid, "", last);
+    int rc = store_previous_meeting(h->st, cid, "", last);
     if (rc == 0 && (rc = hub_live(h, last, &ll)) == 0) {
         rc = store_previous_meeting(h->st, cid, last, before);
         if (rc == 0) {
@@ -296,19 +385,62 @@ hub_open_actions(struct hub *h, void *req, const char *cid)
         rc = ERR_NOMEM;
     }
     size_t n = rc == 0 && lb && idx ? actions_to_carry(ll->m, lb->m, idx) : 0;
-    for (size_t k = 0; k < n; k++) {
-        struct pj *o = proto_action(lb->m, &lb->m->actions[idx[k]]);
-        pj_set_str(o, "meeting", lb->m->id);
-        pj_push(list, o);
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        rc = cb(ctx, lb->m, &lb->m->actions[idx[k]]);
     }
     free(idx);
     for (size_t i = 0; rc == 0 && ll && i < ll->m->nactions; i++) {
         if (action_open(&ll->m->actions[i])) {
-            struct pj *o = proto_action(ll->m, &ll->m->actions[i]);
-            pj_set_str(o, "meeting", ll->m->id);
-            pj_push(list, o);
+            rc = cb(ctx, ll->m, &ll->m->actions[i]);
         }
     }
+    return rc;
+}
+
+static int
+action_row(void *ctx, const struct meeting *m, const struct action *a)
+{
+    struct pj *o = proto_action(m, a);
+    pj_set_str(o, "meeting", m->id);
+    return pj_push(ctx, o);
+}
+
+struct owned {
+    const char *owner;
+    bool *owned;
+};
+
+static int
+action_owned(void *ctx, const struct meeting *m, const struct action *a)
+{
+    (void)m;
+    struct owned *o = ctx;
+    *o->owned |= strcmp(a->owner, o->owner) == 0;
+    return 0;
+}
+
+int
+hub_owns_open_actions(struct hub *h, const char *cid, const char *owner, bool *owned)
+{
+    struct owned o = {owner, owned};
+    *owned = false;
+    return open_actions_each(h, cid, action_owned, &o);
+}
+
+/* GET /api/commissions/C/actions: the actions still to be done. */
+void
+hub_open_actions(struct hub *h, void *req, const char *cid)
+{
+    char *name = NULL, *colleges = NULL;
+    int rc = store_commission_get(h->st, cid, &name, &colleges);
+    free(name);
+    free(colleges);
+    if (rc) {
+        hub_http_fail(h, req, rc, rc == ERR_NOT_FOUND ? "no such commission" : NULL);
+        return;
+    }
+    struct pj *list = pj_array();
+    rc = open_actions_each(h, cid, action_row, list);
     if (rc) {
         pj_free(list);
         hub_http_fail(h, req, rc, NULL);

@@ -522,6 +522,15 @@ hub_write_events(struct hub *h, struct live *l, const struct evlist *evs)
 }
 
 void
+hub_undo(struct hub *h, struct live *l, size_t mark)
+{
+    live_drop_pending(l, mark);
+    if (live_reload(h, l, l->m->id)) {
+        log_line(LOG_ERROR, "meeting %s: cannot rebuild after a failed write", l->m->id);
+    }
+}
+
+void
 hub_end(struct hub *h, struct live *l, size_t mark, int rc)
 {
     if (rc == 0) {
@@ -530,10 +539,7 @@ hub_end(struct hub *h, struct live *l, size_t mark, int rc)
     }
     store_rollback_savepoint(h->st);
     if (l) {
-        live_drop_pending(l, mark);
-        if (live_reload(h, l, l->m->id)) {
-            log_line(LOG_ERROR, "meeting %s: cannot rebuild after a failed write", l->m->id);
-        }
+        hub_undo(h, l, mark);
     }
 }
 
@@ -680,6 +686,27 @@ detach(struct hub_conn *c)
         c->next->prev = c->prev;
     }
     c->prev = c->next = NULL;
+}
+
+void
+hub_role_changed(struct live *l, const char *pid)
+{
+    struct hub_conn *moved = NULL; /* linked through next while they are out */
+    for (struct hub_conn *c = l->conns, *next; c; c = next) {
+        next = c->next;
+        const struct participant *p = &l->m->parts[c->pidx];
+        bool bureau = p->role == ROLE_CHAIR || p->role == ROLE_SECRETARY;
+        if (strcmp(p->id, pid) == 0 && bureau != c->bureau) {
+            detach(c);
+            c->bureau = bureau;
+            c->next = moved;
+            moved = c;
+        }
+    }
+    for (struct hub_conn *c = moved, *next; c; c = next) {
+        next = c->next;
+        attach(l, c);
+    }
 }
 
 /* Write join/leave for participant index `pidx` of `l` (no reply to anyone). */

@@ -149,6 +149,14 @@ int hub_issue_links(struct hub *h, struct live *l, const struct strlist *pids, i
                     char (*tokens)[SEC_TOKEN_LEN + 1], int *replaced);
 const char *hub_issue_error(int rc);
 
+/* The role of `pid` in l may have changed (participant.edited): their
+ * connections take their place among the bureau's, or leave it. */
+void hub_role_changed(struct live *l, const char *pid);
+
+/* Undo in memory what a failed turn wrote to `l` after `mark` (its queued
+ * messages, its state: rebuilt from the log), the store being rolled back. */
+void hub_undo(struct hub *h, struct live *l, size_t mark);
+
 /* Open the turn's transaction if needed, then a savepoint for one command. */
 int hub_begin(struct hub *h);
 
@@ -246,6 +254,46 @@ enum vis hub_visibility(const struct live *l, int t);
 /* Close every connection of participant `pid` in `l` (revoked token). */
 /* groups.c: working groups, and actions across meetings */
 bool hub_college_listed(const char *csv, const char *college); /* api.c */
+
+/* A member as the secretariat wrote them (a JSON body or a roster line),
+ * read by hub_member_words() (api.c), the one rule for every route that
+ * takes a member: the name, and the college, role and language in French or
+ * English, any case (roster.c). On success m->college is the commission's
+ * spelling ("" for none), m->role and m->lang the protocol's words (lang
+ * "fr" when none is given); otherwise ERR_INVALID with the field at fault, a
+ * stable reason code (PROTOCOL.md 3) and m->why, a sentence quoting the
+ * refused word. */
+struct hub_member_words {
+    char college[ID_MAX];
+    char email[256]; /* trimmed; "" for none */
+    const char *role;
+    const char *lang; /* "fr" or "en" */
+    const char *field, *reason;
+    char why[160];
+};
+int hub_member_words(const char *colleges, const char *name, const char *college_word,
+                     const char *role_word, const char *email, const char *lang_word,
+                     struct hub_member_words *m);
+/* {"id","name","college","role"} of a roster entry (new). */
+struct pj *hub_member_json(const char *id, const char *name, const char *college,
+                           const char *role);
+/* An error answer that says where the fault is: `line` from 1 (0: none),
+ * `field` and `reason` NULL when none (http.error.json). */
+void hub_fail_at(struct hub *h, void *req, int code, const char *message, size_t line,
+                 const char *field, const char *reason);
+/* POST and DELETE /api/commissions/C/members/P (roster.c). */
+void hub_member_route(struct hub *h, void *req, const char *method, const char *cid,
+                      const char *pid, const char *body, size_t len, int64_t now);
+/* Working groups and a member leaving the roster (groups.c): the name of
+ * the first group `pid` leads into name[cap] (0, or ERR_NOT_FOUND when
+ * none); and, inside the caller's transaction, `pid` dropped from the
+ * members of every group, the ids of the groups changed into *changed. */
+int hub_group_led_by(struct hub *h, const char *cid, const char *pid, char *name, size_t cap);
+int hub_groups_drop_member(struct hub *h, const char *cid, const char *pid, int64_t now,
+                           struct strlist *changed);
+/* Does `owner` own an action still to be done in the commission (the list
+ * of GET .../actions)? 0 with *owned set, or an error. */
+int hub_owns_open_actions(struct hub *h, const char *cid, const char *owner, bool *owned);
 void hub_groups_list(struct hub *h, void *req, const char *cid);
 void hub_group_put(struct hub *h, void *req, const char *cid, const char *gid, const char *body,
                    size_t len, int64_t now);

@@ -397,6 +397,8 @@ static const struct {
     [EV_DECISION_RECORDED] = {"decision.recorded", f_decision_recorded},
     [EV_ACTION_RECORDED] = {"action.recorded", f_action_recorded},
     [EV_ACTION_UPDATED] = {"action.updated", f_action_update},
+    [EV_PARTICIPANT_EDITED] = {"participant.edited", f_added},
+    [EV_PARTICIPANT_REMOVED] = {"participant.removed", f_participant},
 };
 
 static const struct {
@@ -1240,7 +1242,7 @@ participants_json(const struct meeting *m, bool light)
     json_t *parts = json_array();
     for (size_t i = 0; parts && i < m->nparts; i++) {
         const struct participant *p = &m->parts[i];
-        if (light && p->role == ROLE_MEMBER) {
+        if (p->removed || (light && p->role == ROLE_MEMBER)) {
             continue;
         }
         json_t *jp = json_pack(
@@ -1969,7 +1971,7 @@ proto_api_commission_clear(struct api_commission *c)
 }
 
 int
-proto_api_member(const char *buf, size_t len, struct api_member *out)
+proto_api_member(const char *buf, size_t len, bool create, struct api_member *out)
 {
     static const char *const keys[] = {"name", "college", "role", "email", "lang", NULL};
     memset(out, 0, sizeof(*out));
@@ -1978,9 +1980,9 @@ proto_api_member(const char *buf, size_t len, struct api_member *out)
     if (!o) {
         return rc;
     }
-    if ((rc = only_keys(o, keys)) || (rc = take_str(o, "name", &out->name, NAME_MAX_, 1, 0)) ||
+    if ((rc = only_keys(o, keys)) || (rc = take_str(o, "name", &out->name, NAME_MAX_, create, 0)) ||
         (rc = take_str(o, "college", &out->college, ID_MAX - 1, 0, 0)) ||
-        (rc = take_str(o, "role", &out->role, 15, 1, 0)) ||
+        (rc = take_str(o, "role", &out->role, 15, create, 0)) ||
         (rc = take_str(o, "email", &out->email, 254, 0, 0)) ||
         (rc = take_str(o, "lang", &out->lang, 32, 0, 0))) {
         goto fail;

@@ -168,7 +168,9 @@ void proto_api_group_clear(struct api_group *g);
 int proto_api_template(const char *buf, size_t len, char **meeting);
 
 int proto_api_commission(const char *buf, size_t len, struct api_commission *out);
-int proto_api_member(const char *buf, size_t len, struct api_member *out);
+/* A member's body: name and role required when `create` (POST .../members),
+ * every field optional for an edit (absent: NULL). */
+int proto_api_member(const char *buf, size_t len, bool create, struct api_member *out);
 int proto_api_meeting(const char *buf, size_t len, struct api_meeting *out);
 int proto_api_invite(const char *buf, size_t len, struct api_invite *out);
 void proto_api_commission_clear(struct api_commission *c);

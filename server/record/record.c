@@ -699,7 +699,7 @@ narrate(struct record *r, const struct event *ev)
         return rc;
     }
     case EV_INVITATION_ISSUED: {
-        if (b->participants.n == m->nparts && m->nparts > 1) {
+        if (b->participants.n == meeting_nlisted(m) && meeting_nlisted(m) > 1) {
             return say(r, ev->ts, -1, NULL, NULL, L(r, W_AUTO_INVITED_ALL), by,
                        (long long)b->participants.n);
         }
@@ -1035,6 +1035,9 @@ state_object(const struct record *r)
     json_t *recusals = json_array();
     for (size_t i = 0; parts && i < m->nparts; i++) {
         const struct participant *p = &m->parts[i];
+        if (p->removed) {
+            continue; /* taken off the roster before the meeting opened */
+        }
         const struct period_list *l = i < r->npresence ? &r->periods[i] : NULL;
         int64_t arrived = l && l->n ? l->v[0].from : 0, left = l && l->n ? l->v[l->n - 1].to : 0;
         int disconnections = 0;

@@ -132,6 +132,8 @@ enum stmt {
     S_GROUP_ADD,
     S_GROUP_SET,
     S_GROUPS,
+    S_MEMBER_SET,
+    S_MEMBER_REMOVE,
     S_TPL_PUT,
     S_TPL_DROP,
     S_TPL_DROP_ITEMS,
@@ -214,6 +216,9 @@ static const char *const sql[S_COUNT] = {
                     " due = ?7 WHERE commission = ?1 AND id = ?2",
     [S_GROUPS] = "SELECT id, name, lead, members, mandate, due FROM groups"
                  " WHERE commission = ?1 AND (?2 = '' OR id = ?2) ORDER BY created, id",
+    [S_MEMBER_SET] = "UPDATE members SET name = ?3, college = ?4, role = ?5, email = ?6,"
+                     " lang = ?7 WHERE commission = ?1 AND id = ?2",
+    [S_MEMBER_REMOVE] = "DELETE FROM members WHERE commission = ?1 AND id = ?2",
     [S_TPL_PUT] = "INSERT OR REPLACE INTO agenda_templates(commission, meeting, updated)"
                   " VALUES(?1, ?2, ?3)",
     [S_TPL_DROP] = "DELETE FROM agenda_templates WHERE commission = ?1",
@@ -1092,6 +1097,32 @@ store_group_put(struct store *s, const struct store_group *g, bool create, int64
         rc = ERR_NOT_FOUND;
     }
     return rc;
+}
+
+int
+store_member_set(struct store *s, const char *commission, const char *id, const char *name,
+                 const char *college, const char *role, const char *email, const char *lang)
+{
+    sqlite3_stmt *st = s->st[S_MEMBER_SET];
+    bind_text(st, 1, commission);
+    bind_text(st, 2, id);
+    bind_text(st, 3, name);
+    bind_text(st, 4, college);
+    bind_text(st, 5, role);
+    bind_text(st, 6, email);
+    bind_text(st, 7, lang);
+    int rc = run(s, S_MEMBER_SET);
+    return rc ? rc : sqlite3_changes(s->db) == 1 ? 0 : ERR_NOT_FOUND;
+}
+
+int
+store_member_remove(struct store *s, const char *commission, const char *id)
+{
+    sqlite3_stmt *st = s->st[S_MEMBER_REMOVE];
+    bind_text(st, 1, commission);
+    bind_text(st, 2, id);
+    int rc = run(s, S_MEMBER_REMOVE);
+    return rc ? rc : sqlite3_changes(s->db) == 1 ? 0 : ERR_NOT_FOUND;
 }
 
 int

@@ -101,6 +101,13 @@ int store_members(struct store *s, const char *commission,
                             const char *role),
                   void *ctx);
 
+/* Edit member `id` of `commission` (every value; email "" for none),
+ * or take them off the roster; ERR_NOT_FOUND when they are not a member
+ * of it. The meetings' logs keep their participants: the hub carries the
+ * change into the meetings not yet opened (api.c). */
+int store_member_set(struct store *s, const char *commission, const char *id, const char *name,
+                     const char *college, const char *role, const char *email, const char *lang);
+int store_member_remove(struct store *s, const char *commission, const char *id);
 /* A member's e-mail address ("" for none); the members table has one column
  * for it, the participant id of a meeting being the member's id. */
 int store_member_email_set(struct store *s, const char *id, const char *email);

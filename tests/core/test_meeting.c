@@ -1023,10 +1023,12 @@ copy_event(struct event *dst, const struct event *src)
     const char *const s[] = {src->b.participant, src->b.name,           src->b.college,
                              src->b.role,        src->b.title,          src->b.date,
                              src->b.place,       src->b.room,           src->b.lang,
-                             src->b.commission,  src->b.commission_name};
+                             src->b.commission,  src->b.commission_name, src->b.from,
+                             src->b.to};
     char **d[] = {&dst->b.participant, &dst->b.name,       &dst->b.college,        &dst->b.role,
                   &dst->b.title,       &dst->b.date,       &dst->b.place,          &dst->b.room,
-                  &dst->b.lang,        &dst->b.commission, &dst->b.commission_name};
+                  &dst->b.lang,        &dst->b.commission, &dst->b.commission_name,
+                  &dst->b.from,        &dst->b.to};
     for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
         if (s[i]) {
             *d[i] = malloc(strlen(s[i]) + 1);
@@ -1034,6 +1036,92 @@ copy_event(struct event *dst, const struct event *src)
             strcpy(*d[i], s[i]);
         }
     }
+}
+
+/* PROTOCOL.md 3, "Changing the roster": an edit or a removal reaches a
+ * meeting while it is scheduled, and never once it has opened. */
+static void
+test_roster_changes_reach_a_scheduled_meeting_only(void **state)
+{
+    struct fx *f = *state;
+    struct body b = person("moreau", "Jean-Yves Moreau", "bailleurs", "member");
+    assert_int_equal(meeting_edit_participant(f->m, &b, NOW, &f->ev), 0);
+    assert_int_equal(f->ev.len, 1);
+    assert_int_equal(f->ev.v[0].type, EV_PARTICIPANT_EDITED);
+    assert_string_equal(f->ev.v[0].actor, "admin");
+    const struct participant *p = meeting_participant(f->m, "moreau");
+    assert_string_equal(p->name, "Jean-Yves Moreau");
+    assert_string_equal(p->college, "bailleurs");
+    assert_int_equal(meeting_edit_participant(f->m, &b, NOW, &f->ev), 0); /* the same: nothing */
+    assert_int_equal(f->ev.len, 1);
+    b = person("moreau", "Jean-Yves Moreau", "", "member");
+    assert_int_equal(meeting_edit_participant(f->m, &b, NOW, &f->ev), ERR_INVALID);
+    b = person("nobody", "X", "", "observer");
+    assert_int_equal(meeting_edit_participant(f->m, &b, NOW, &f->ev), ERR_NOT_FOUND);
+    assert_int_equal(f->ev.len, 1);
+
+    assert_int_equal(meeting_remove_participant(f->m, "petit", NOW, &f->ev), 0);
+    assert_int_equal(f->ev.v[1].type, EV_PARTICIPANT_REMOVED);
+    assert_null(meeting_participant(f->m, "petit"));
+    assert_int_equal(meeting_nlisted(f->m), NROSTER - 1);
+    assert_int_equal(meeting_remove_participant(f->m, "petit", NOW, &f->ev), ERR_NOT_FOUND);
+    assert_int_equal(meeting_join(f->m, "petit", NOW, &f->ev), 0); /* off the roster: nothing */
+    assert_int_equal(f->ev.len, 2);
+
+    assert_int_equal(handle(f, CMD_MEETING_OPEN, "vasseur", NOW + 10), 0);
+    size_t n = f->ev.len;
+    b = person("dubois", "Claire Dubois-Roux", "bailleurs", "member");
+    assert_int_equal(meeting_edit_participant(f->m, &b, NOW + 20, &f->ev), ERR_BAD_STATE);
+    assert_int_equal(meeting_remove_participant(f->m, "dubois", NOW + 20, &f->ev), ERR_BAD_STATE);
+    assert_int_equal(f->ev.len, n);
+    assert_string_equal(meeting_participant(f->m, "dubois")->name, "Claire Dubois");
+}
+
+/* A removal revokes the proxies given to the member first; the log folds
+ * back into the same meeting, the removed participant kept in its place. */
+static void
+test_a_removal_revokes_proxies_first_and_folds_back(void **state)
+{
+    struct fx *f = *state;
+    struct evlist all = {0};
+    struct meeting *live = meeting_new(MEETING_ID);
+    assert_non_null(live);
+    struct body b = meeting_body();
+    assert_int_equal(meeting_create(live, &b, NOW, &all), 0);
+    for (size_t i = 0; i < NROSTER; i++) {
+        struct body p = person(roster[i].id, roster[i].name, roster[i].college, roster[i].role);
+        assert_int_equal(meeting_add_participant(live, &p, NOW, &all), 0);
+    }
+    struct body roux = person("roux", "Luc Roux", "bailleurs", "member");
+    assert_int_equal(meeting_add_participant(live, &roux, NOW, &all), 0);
+    struct cmd c;
+    memset(&c, 0, sizeof(c));
+    strcpy(c.key, "k1");
+    c.type = CMD_PROXY_GIVE;
+    c.b.to = "roux";
+    assert_int_equal(meeting_handle(live, &c, "dubois", NOW + 10, &all), 0);
+    size_t n = all.len;
+    assert_int_equal(meeting_remove_participant(live, "roux", NOW + 20, &all), 0);
+    assert_int_equal(all.len, n + 2);
+    assert_int_equal(all.v[n].type, EV_PROXY_REVOKED);
+    assert_string_equal(all.v[n].b.from, "dubois");
+    assert_int_equal(all.v[n + 1].type, EV_PARTICIPANT_REMOVED);
+    assert_false(live->proxies[0].live);
+    assert_int_equal(meeting_add_participant(live, &roux, NOW + 30, &all), 0); /* a new entry */
+    assert_int_equal(meeting_nlisted(live), NROSTER + 1);
+
+    for (size_t i = 0; i < all.len; i++) {
+        struct event ev;
+        copy_event(&ev, &all.v[i]);
+        assert_int_equal(meeting_apply(f->m, &ev), 0);
+        event_clear(&ev);
+    }
+    assert_int_equal(f->m->nparts, live->nparts);
+    assert_int_equal(f->m->nremoved, 1);
+    assert_true(f->m->parts[NROSTER].removed);
+    assert_ptr_equal(meeting_participant(f->m, "roux"), &f->m->parts[NROSTER + 1]);
+    evlist_clear(&all);
+    meeting_free(live);
 }
 
 static void
@@ -1235,6 +1323,10 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_events_also_keep_time_monotonic, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_roster_changes_reach_a_scheduled_meeting_only, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_removal_revokes_proxies_first_and_folds_back,
+                                        setup_empty, teardown),
         cmocka_unit_test_setup_teardown(test_folding_the_emitted_events_rebuilds_the_same_meeting,
                                         setup_empty, teardown),
         cmocka_unit_test_setup_teardown(test_apply_refuses_an_event_out_of_sequence, setup,

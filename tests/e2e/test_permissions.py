@@ -123,6 +123,7 @@ def route_call(route, m, other):
     body = {
         "POST /api/commissions": {"name": "CCR test", "colleges": ["bailleurs"]},
         "POST /api/commissions/C/members": {"name": "Nouveau", "college": "bailleurs", "role": "member"},
+        "POST /api/commissions/C/members/P": {},  # an edit that changes nothing
         "POST /api/meetings": {"commission": m.commission["id"], "title": "Autre séance"},
         "POST /api/meetings/M/invitations": {"participants": [m.pid("member3")]},
         # bodies that change nothing (this meeting is shared by the module)
@@ -131,6 +132,8 @@ def route_call(route, m, other):
         "POST /api/meetings/M/agenda/I": {},
         "POST /api/meetings/M/agenda/I/move": {},
     }.get(route)
+    if route == "DELETE /api/commissions/C/members/P":
+        path = path.rsplit("/", 1)[0] + "/nobody"  # nobody is removed from the shared meeting
     raw = "name;college;role\nImporté;bailleurs;member\n".encode() if route.endswith("members.csv") else None
     if route.endswith("/documents"):
         path += "?name=bilan.pdf"

@@ -64,7 +64,7 @@ pd_api(const char *buf, size_t len)
         proto_api_commission_clear(&ac);
     }
     struct api_member am;
-    if (proto_api_member(buf, len, &am) == 0) {
+    if (proto_api_member(buf, len, true, &am) == 0) {
         FUZZ_CHECK(am.name != NULL && am.role != NULL, "member");
         proto_api_member_clear(&am);
     }

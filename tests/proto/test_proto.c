@@ -1224,46 +1224,66 @@ test_api_member_takes_an_optional_college(void **state)
     (void)state;
     struct api_member mb;
     const char *t = "{\"name\":\"Claire Dubois\",\"college\":\"bailleurs\",\"role\":\"member\"}";
-    assert_int_equal(proto_api_member(t, strlen(t), &mb), 0);
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), 0);
     assert_string_equal(mb.name, "Claire Dubois");
     assert_string_equal(mb.college, "bailleurs");
     assert_string_equal(mb.role, "member");
     proto_api_member_clear(&mb);
     t = "{\"name\":\"Anne Petit\",\"role\":\"observer\"}";
-    assert_int_equal(proto_api_member(t, strlen(t), &mb), 0);
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), 0);
     assert_null(mb.college);
     proto_api_member_clear(&mb);
     t = "{\"name\":\"Anne Petit\",\"college\":\"\",\"role\":\"observer\"}";
-    assert_int_equal(proto_api_member(t, strlen(t), &mb), 0);
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), 0);
     assert_string_equal(mb.college, "");
     proto_api_member_clear(&mb);
     t = "{\"name\":\"Anne Petit\"}";
-    assert_int_equal(proto_api_member(t, strlen(t), &mb), ERR_BAD_MESSAGE);
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), ERR_BAD_MESSAGE);
     assert_null(mb.name);
     /* role and college are words as the secretariat types them: the hub
      * reads them as the roster does (roster.c); here they are only text */
     t = "{\"name\":\"Anne Petit\",\"role\":\"Observatrice\",\"college\":\"Les Bailleurs\"}";
-    assert_int_equal(proto_api_member(t, strlen(t), &mb), 0);
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), 0);
     assert_string_equal(mb.role, "Observatrice");
     assert_string_equal(mb.college, "Les Bailleurs");
     proto_api_member_clear(&mb);
     t = "{\"name\":\"Anne Petit\",\"role\":\"observer\\u0007\"}";
-    assert_int_equal(proto_api_member(t, strlen(t), &mb), ERR_INVALID);
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), ERR_INVALID);
     assert_null(mb.name);
     t = "{\"name\":\"Anne Petit\",\"role\":\"observatrice du collège\"}";
-    assert_int_equal(proto_api_member(t, strlen(t), &mb), ERR_TOO_LARGE);
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), ERR_TOO_LARGE);
     assert_null(mb.name);
     /* the language too is a word read by the hub (roster_lang); absent: NULL */
     t = "{\"name\":\"Anne Petit\",\"role\":\"observer\",\"lang\":\"Anglais\"}";
-    assert_int_equal(proto_api_member(t, strlen(t), &mb), 0);
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), 0);
     assert_string_equal(mb.lang, "Anglais");
     proto_api_member_clear(&mb);
     t = "{\"name\":\"Anne Petit\",\"role\":\"observer\"}";
-    assert_int_equal(proto_api_member(t, strlen(t), &mb), 0);
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), 0);
     assert_null(mb.lang);
     proto_api_member_clear(&mb);
     t = "{\"name\":\"Anne Petit\",\"role\":\"observer\",\"lang\":2}";
-    assert_int_equal(proto_api_member(t, strlen(t), &mb), ERR_BAD_MESSAGE);
+    assert_int_equal(proto_api_member(t, strlen(t), true, &mb), ERR_BAD_MESSAGE);
+}
+
+static void
+test_api_member_edit_takes_any_field(void **state)
+{
+    (void)state;
+    struct api_member mb;
+    const char *t = "{\"email\":\"a@b.fr\"}";
+    assert_int_equal(proto_api_member(t, strlen(t), false, &mb), 0);
+    assert_null(mb.name);
+    assert_null(mb.role);
+    assert_string_equal(mb.email, "a@b.fr");
+    proto_api_member_clear(&mb);
+    t = "{}";
+    assert_int_equal(proto_api_member(t, strlen(t), false, &mb), 0);
+    proto_api_member_clear(&mb);
+    t = "{\"lead\":\"x\"}";
+    assert_int_equal(proto_api_member(t, strlen(t), false, &mb), ERR_BAD_MESSAGE);
+    t = "{\"name\":3}";
+    assert_int_equal(proto_api_member(t, strlen(t), false, &mb), ERR_BAD_MESSAGE);
 }
 
 static void
@@ -1484,6 +1504,7 @@ main(void)
         cmocka_unit_test(test_api_commission_refuses_malformed_bodies_and_leaves_nothing),
         cmocka_unit_test(test_api_bodies_over_one_mebibyte_are_too_large),
         cmocka_unit_test(test_api_member_takes_an_optional_college),
+        cmocka_unit_test(test_api_member_edit_takes_any_field),
         cmocka_unit_test(test_api_meeting_requires_commission_and_title),
         cmocka_unit_test(test_api_invite_reads_a_list_or_nothing_for_everyone),
         cmocka_unit_test(test_pj_builds_objects_and_arrays_in_insertion_order),

@@ -402,3 +402,16 @@ test('decisions and actions fold by item, and a status change keeps the rest (PR
     const f2 = followupOf(s, 'i2');
     assert.deepEqual(f2.actions.map((a) => [a.origin, a.status, a.updated > 0]), [['m0/a3', 'done', true]]);
 });
+
+test('a participant edited or removed before the meeting opens (PROTOCOL.md 3, "Changing the roster")', () => {
+    s = fromSnapshot(snapshot({ meeting: { ...snapshot().meeting, state: 'scheduled' } }));
+    assert.equal(s.attendance.quorum.required, 3);
+    ev('participant.edited', { participant: 'b3', name: 'Bénédicte Trois', college: 'locataires', role: 'member' });
+    assert.deepEqual([s.byId.get('b3').name, s.byId.get('b3').college], ['Bénédicte Trois', 'locataires']);
+    assert.equal(s.attendance.colleges.locataires.total, 4);
+    ev('participant.removed', { participant: 'l3' });
+    ev('participant.removed', { participant: 'b3' });
+    assert.deepEqual(ids(s.participants), ['chair', 'b1', 'b2', 'l1', 'l2']);
+    assert.equal(s.byId.has('l3'), false);
+    assert.equal(s.attendance.quorum.required, 2);
+});

@@ -23,11 +23,17 @@
 // link (PROTOCOL.md 3, "Convocations"); while a message is pending the list
 // is read again every two seconds.
 //
+// Each member of the roster is edited in place or removed after a
+// confirmation (POST and DELETE .../members/P): the change also reaches the
+// meetings not yet opened, never one that has opened (PROTOCOL.md 3,
+// "Changing the roster"); each working group is edited in place.
+//
 // The view keeps its state in this closure, so a redraw of the page (a change
 // of language) keeps what is open. The token is the page's, read at each call.
 
 import { h, fill } from '../dom.mjs';
-import { t, roleName, collegeName, getLang, formatDateTime, formatDay, formatMeetingDate, LANGS, LANG_NAMES } from '../i18n.mjs';
+import { t, tn, roleName, collegeName, getLang, formatDateTime, formatDay, formatMeetingDate, LANGS, LANG_NAMES }
+    from '../i18n.mjs';
 import { request, download } from '../api.mjs';
 import { ACCEPT, formatBytes, formatLabel, uploadDocument } from '../documents.mjs';
 import { noticesView } from './notices.mjs';
@@ -143,6 +149,12 @@ export function secretariatView({ getToken, announce }) {
 
     function say(key, params) {
         st.status = t(key, params);
+        announce?.(st.status);
+    }
+
+    // `key`, or `keyDrafts` in the plural of n when the change reached n drafts.
+    function sayCount(key, n, params) {
+        st.status = n ? tn(`${key}Drafts`, n, params) : t(key, params);
         announce?.(st.status);
     }
 
@@ -344,6 +356,106 @@ export function secretariatView({ getToken, announce }) {
                         { 'aria-label': t('admin.year.openName', { name: c.name }) })))))));
     }
 
+    // A member edited or taken off the roster (PROTOCOL.md 3, "Changing the
+    // roster"): the change reaches the meetings not yet opened. The list
+    // redraws from the server's answer; a refusal says its field and reason
+    // in the page's language and puts the focus back where it was.
+    async function memberChange(m, method, json) {
+        const path = `/api/commissions/${encodeURIComponent(st.commission.id)}/members/${encodeURIComponent(m.id)}`;
+        try {
+            const r = await api(method, path, json);
+            notices.clear();
+            if (method === 'DELETE') {
+                st.commission.members = st.commission.members.filter((x) => x.id !== r.removed);
+                st.groups = st.groups?.map((g) => ({ ...g, members: g.members.filter((id) => id !== r.removed) }));
+                sayCount('admin.member.removed', r.meetings.length, { name: m.name });
+            } else {
+                const { meetings, ...member } = r;
+                st.commission.members = st.commission.members.map((x) => (x.id === member.id ? member : x));
+                sayCount('admin.member.saved', meetings.length, { name: member.name });
+            }
+            st.memberEdit = st.memberRemove = null;
+            return true;
+        } catch (e) {
+            notices.show({ code: e.code || 'internal', message: rosterErrorText(e) || e.message });
+            return e;
+        } finally {
+            render();
+        }
+    }
+
+    function memberEditForm(m) {
+        const c = st.commission;
+        const id = (f) => `member-${f}-${m.id}`;
+        const field = (f, label, control) => h('div', { class: 'field' }, h('label', { for: id(f) }, t(label)), control);
+        const name = h('input', { id: id('name'), type: 'text', maxlength: '200', required: true, value: m.name,
+            autocomplete: 'off' });
+        const college = h('select', { id: id('college') }, h('option', { value: '' }, t('admin.member.noCollege')),
+            ...c.colleges.map((x) => h('option', { value: x, selected: x === m.college }, collegeName(x))));
+        const role = h('select', { id: id('role') }, ['chair', 'secretary', 'member', 'observer']
+            .map((r) => h('option', { value: r, selected: r === m.role }, roleName(r))));
+        const email = h('input', { id: id('email'), type: 'email', maxlength: '254', value: m.email || '',
+            autocomplete: 'off' });
+        const lang = h('select', { id: id('lang') }, LANGS.map((l) => h('option', { value: l, lang: l,
+            selected: l === (m.lang || 'fr') }, LANG_NAMES[l])));
+        const inputs = { name, college, role, email, lang };
+        const form = h('form', { class: 'member-edit', id: id('form'), 'aria-label': t('admin.member.editTitle', { name: m.name }),
+            onsubmit: async (ev) => {
+                ev.preventDefault();
+                const r = await memberChange(m, 'POST', { name: name.value.trim(), college: college.value,
+                    role: role.value, email: email.value.trim(), lang: lang.value });
+                document.getElementById(r === true ? `member-edit-${m.id}` : id(r.field || 'name'))?.focus();
+            } },
+        field('name', 'admin.col.name', name), field('college', 'admin.col.college', college),
+        field('role', 'admin.col.role', role), field('email', 'admin.member.email', email),
+        field('lang', 'admin.member.lang', lang),
+        h('p', { class: 'actions' }, h('button', { type: 'submit', id: id('save'), class: 'primary' }, t('admin.member.save')),
+            button(id('cancel'), 'admin.member.cancel', () => {
+                st.memberEdit = null;
+                render();
+                document.getElementById(`member-edit-${m.id}`)?.focus();
+            })));
+        return { form, inputs };
+    }
+
+    function memberActions(m) {
+        if (st.memberRemove === m.id) {
+            return h('div', { class: 'member-confirm', role: 'group', 'aria-labelledby': `member-confirm-q-${m.id}` },
+                h('p', { id: `member-confirm-q-${m.id}` }, t('admin.member.confirm', { name: m.name })),
+                button(`member-remove-confirm-${m.id}`, 'admin.member.removeConfirm', async () => {
+                    const r = await memberChange(m, 'DELETE');
+                    document.getElementById(r === true ? 'year-roster-h' : `member-remove-${m.id}`)?.focus();
+                }, { class: 'danger' }), ' ',
+                button(`member-remove-cancel-${m.id}`, 'admin.member.cancel', () => {
+                    st.memberRemove = null;
+                    render();
+                    document.getElementById(`member-remove-${m.id}`)?.focus();
+                }));
+        }
+        return [button(`member-edit-${m.id}`, 'admin.member.edit', () => {
+            st.memberEdit = m.id;
+            st.memberRemove = null;
+            render();
+            document.getElementById(`member-name-${m.id}`)?.focus();
+        }, { 'aria-label': t('admin.member.editTitle', { name: m.name }) }), ' ',
+        button(`member-remove-${m.id}`, 'admin.member.remove', () => {
+            st.memberRemove = m.id;
+            st.memberEdit = null;
+            render();
+            document.getElementById(`member-remove-confirm-${m.id}`)?.focus();
+        }, { 'aria-label': t('admin.member.removeTitle', { name: m.name }) })];
+    }
+
+    function memberRow(m) {
+        if (st.memberEdit === m.id) {
+            return h('tr', { dataset: { member: m.id } }, h('td', { colspan: '5' }, memberEditForm(m).form));
+        }
+        return h('tr', { dataset: { member: m.id } }, h('td', {}, m.name),
+            h('td', {}, m.college ? collegeName(m.college) : '—'), h('td', {}, roleName(m.role)),
+            h('td', { lang: m.lang || 'fr' }, LANG_NAMES[m.lang] || LANG_NAMES.fr),
+            h('td', { class: 'member-actions' }, memberActions(m)));
+    }
+
     function rosterPart() {
         const c = st.commission;
         if (exportUrl) {
@@ -351,17 +463,16 @@ export function secretariatView({ getToken, announce }) {
         }
         exportUrl = URL.createObjectURL(new Blob([rosterCsv(c.members, getLang())], { type: 'text/csv;charset=utf-8' }));
         return [
-            h('h4', {}, t('admin.year.roster', { count: c.members.length })),
+            h('h4', { id: 'year-roster-h', tabindex: '-1' }, t('admin.year.roster', { count: c.members.length })),
             c.members.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region',
                 'aria-labelledby': 'year-roster-caption' },
             h('table', { id: 'year-roster' },
                 h('caption', { id: 'year-roster-caption' }, t('admin.roster.caption')),
-                h('thead', {}, h('tr', {}, ['admin.col.name', 'admin.col.college', 'admin.col.role', 'admin.col.lang']
-                    .map((k) => h('th', { scope: 'col' }, t(k))))),
-                h('tbody', {}, c.members.map((m) => h('tr', { dataset: { member: m.id } }, h('td', {}, m.name),
-                    h('td', {}, m.college ? collegeName(m.college) : '—'), h('td', {}, roleName(m.role)),
-                    h('td', { lang: m.lang || 'fr' }, LANG_NAMES[m.lang] || LANG_NAMES.fr))))))
+                h('thead', {}, h('tr', {}, ['admin.col.name', 'admin.col.college', 'admin.col.role', 'admin.col.lang',
+                    'admin.col.actions'].map((k) => h('th', { scope: 'col' }, t(k))))),
+                h('tbody', {}, c.members.map(memberRow))))
                 : h('p', { class: 'muted' }, t('admin.roster.empty')),
+            h('p', { class: 'help' }, t('admin.member.help')),
             h('p', { class: 'actions' }, h('a', { href: exportUrl, id: 'roster-export', class: 'button-link',
                 download: t('admin.year.exportFile', { id: c.id }) }, t('admin.year.export'))),
             memberForm(),
@@ -398,11 +509,72 @@ export function secretariatView({ getToken, announce }) {
             field('member-lang', 'admin.member.lang', lang), h('p', { class: 'actions' }, add));
     }
 
-    // The commission's working groups (PROTOCOL.md 3.1): who leads, who is
+    // The commission's working groups (PROTOCOL.md 3.7): who leads, who is
     // in, when the report is due; a new group is created from its name, lead
-    // and due date (its members are added through the API).
+    // and due date, and each is edited in place (members ticked among the
+    // roster, mandate).
     function memberName(id) {
         return st.commission.members.find((m) => m.id === id)?.name || collegeName(id);
+    }
+
+    // One group edited in place: name, lead, members ticked among the
+    // roster, mandate and due date; the answer (the group) replaces it.
+    function groupForm(g) {
+        const c = st.commission;
+        const id = (f) => `group-${f}-${g.id}`;
+        const field = (f, label, control) => h('div', { class: 'field' }, h('label', { for: id(f) }, t(label)), control);
+        const name = h('input', { id: id('name'), type: 'text', maxlength: '200', required: true, value: g.name });
+        const lead = h('select', { id: id('lead') }, h('option', { value: '' }, t('admin.groups.noLead')),
+            ...c.colleges.map((x) => h('option', { value: x, selected: x === g.lead }, t('admin.groups.college', { name: collegeName(x) }))),
+            ...c.members.map((m) => h('option', { value: m.id, selected: m.id === g.lead }, m.name)));
+        const boxes = c.members.map((m) => h('input', { type: 'checkbox', id: `${id('member')}-${m.id}`, value: m.id,
+            checked: g.members.includes(m.id) }));
+        const members = h('fieldset', { class: 'group-members', id: id('members') },
+            h('legend', {}, t('admin.groups.membersLabel')),
+            c.members.map((m, i) => h('div', { class: 'check' }, boxes[i],
+                h('label', { for: `${id('member')}-${m.id}` }, m.name))));
+        const mandate = h('textarea', { id: id('mandate'), rows: '3', maxlength: '10000' });
+        mandate.value = g.mandate || '';
+        const due = h('input', { id: id('due'), type: 'date', value: g.due || '' });
+        return h('form', { class: 'group-edit', id: id('form'), 'aria-label': t('admin.groups.editTitle', { name: g.name }),
+            onsubmit: async (ev) => {
+                ev.preventDefault();
+                let ok = false;
+                await run(async () => {
+                    const json = { name: name.value.trim(), lead: lead.value,
+                        members: boxes.filter((b) => b.checked).map((b) => b.value), mandate: mandate.value, due: due.value };
+                    const path = `/api/commissions/${encodeURIComponent(c.id)}/groups/${encodeURIComponent(g.id)}`;
+                    const got = await api('POST', path, json);
+                    st.groups = st.groups.map((x) => (x.id === got.id ? got : x));
+                    st.groupEdit = null;
+                    say('admin.groups.saved', { name: got.name });
+                    ok = true;
+                });
+                document.getElementById(ok ? `group-edit-${g.id}` : id('name'))?.focus();
+            } },
+        field('name', 'admin.groups.name', name), field('lead', 'admin.groups.leadLabel', lead), members,
+        field('mandate', 'admin.groups.mandateLabel', mandate), field('due', 'admin.groups.dueLabel', due),
+        h('p', { class: 'actions' }, h('button', { type: 'submit', id: id('save'), class: 'primary' }, t('admin.member.save')),
+            button(id('cancel'), 'admin.member.cancel', () => {
+                st.groupEdit = null;
+                render();
+                document.getElementById(`group-edit-${g.id}`)?.focus();
+            })));
+    }
+
+    function groupItem(g) {
+        if (st.groupEdit === g.id) {
+            return h('li', { dataset: { group: g.id } }, groupForm(g));
+        }
+        return h('li', { dataset: { group: g.id } }, h('strong', {}, g.name),
+            g.lead ? ` — ${t('admin.groups.lead', { name: memberName(g.lead) })}` : '',
+            g.members.length ? ` — ${t('admin.groups.members', { names: g.members.map(memberName).join(', ') })}` : '',
+            g.due ? ` — ${t('admin.groups.due', { date: formatDay(g.due) })}` : '', ' ',
+            button(`group-edit-${g.id}`, 'admin.member.edit', () => {
+                st.groupEdit = g.id;
+                render();
+                document.getElementById(`group-name-${g.id}`)?.focus();
+            }, { 'aria-label': t('admin.groups.editTitle', { name: g.name }) }));
     }
 
     function groupsPart() {
@@ -432,11 +604,7 @@ export function secretariatView({ getToken, announce }) {
         });
         return [
             h('h4', {}, t('admin.groups.title')),
-            st.groups?.length ? h('ul', { id: 'groups-list', class: 'register' }, st.groups.map((g) => h('li',
-                { dataset: { group: g.id } }, h('strong', {}, g.name),
-                g.lead ? ` — ${t('admin.groups.lead', { name: memberName(g.lead) })}` : '',
-                g.members.length ? ` — ${t('admin.groups.members', { names: g.members.map(memberName).join(', ') })}` : '',
-                g.due ? ` — ${t('admin.groups.due', { date: formatDay(g.due) })}` : '')))
+            st.groups?.length ? h('ul', { id: 'groups-list', class: 'register' }, st.groups.map(groupItem))
                 : h('p', { class: 'muted' }, t('admin.groups.none')),
             h('details', { class: 'paper', id: 'group-new' }, h('summary', {}, t('admin.groups.new')),
                 h('div', { class: 'field' }, h('label', { for: 'group-name' }, t('admin.groups.name')), name),
