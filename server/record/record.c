@@ -209,7 +209,7 @@ record_head(const struct record *r)
 }
 
 static const char *
-L(const struct record *r, enum word l)
+record_word(const struct record *r, enum word l)
 {
     return words_get(words_lang(r->m->lang), l);
 }
@@ -307,13 +307,13 @@ option_label(const struct record *r, const struct vote *v, size_t o)
     const char *opt = v->options.v[o];
     if (!v->choice_kind || o + 1 == v->options.n) {
         if (strcmp(opt, "yes") == 0) {
-            return L(r, W_AUTO_YES);
+            return record_word(r, W_AUTO_YES);
         }
         if (strcmp(opt, "no") == 0) {
-            return L(r, W_AUTO_NO);
+            return record_word(r, W_AUTO_NO);
         }
         if (strcmp(opt, "abstain") == 0) {
-            return L(r, W_AUTO_ABSTAIN);
+            return record_word(r, W_AUTO_ABSTAIN);
         }
     }
     return opt;
@@ -340,33 +340,33 @@ say_vote_closed(struct record *r, int64_t ts, const struct vote *v)
     }
     if (v->choice_kind) {
         if (v->winner && *v->winner) {
-            snprintf(outcome, sizeof(outcome), L(r, W_AUTO_WINNER), v->winner);
+            snprintf(outcome, sizeof(outcome), record_word(r, W_AUTO_WINNER), v->winner);
         } else {
-            snprintf(outcome, sizeof(outcome), "%s", L(r, W_AUTO_NO_DECISION));
+            snprintf(outcome, sizeof(outcome), "%s", record_word(r, W_AUTO_NO_DECISION));
         }
     } else {
         snprintf(outcome, sizeof(outcome), "%s",
-                 L(r, v->passed ? W_AUTO_ADOPTED : W_AUTO_REJECTED));
+                 record_word(r, v->passed ? W_AUTO_ADOPTED : W_AUTO_REJECTED));
     }
     if (!v->quorum_open) {
         size_t k = strlen(outcome);
-        snprintf(outcome + k, sizeof(outcome) - k, " (%s)", L(r, W_AUTO_NO_QUORUM));
+        snprintf(outcome + k, sizeof(outcome) - k, " (%s)", record_word(r, W_AUTO_NO_QUORUM));
     }
     count_of(r, W_AUTO_VOTED_1, v->nvoted, voted, sizeof(voted));
-    int rc = say(r, ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_CLOSED), v->question, outcome,
+    int rc = say(r, ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_CLOSED), v->question, outcome,
                  counts, voted, (long long)v->nentitled);
     if (rc == 0 && v->college_passed.n == v->colleges.n && v->colleges.n) {
         char each[1024] = "", one[300];
         for (size_t k = 0, n2 = 0; k < v->colleges.n; k++) {
-            snprintf(one, sizeof(one), L(r, v->college_passed.v[k] ? W_COLLEGE_FOR : W_COLLEGE_NOT_FOR),
+            snprintf(one, sizeof(one), record_word(r, v->college_passed.v[k] ? W_COLLEGE_FOR : W_COLLEGE_NOT_FOR),
                      v->colleges.v[k]);
             n2 += (size_t)snprintf(each + n2, n2 < sizeof(each) ? sizeof(each) - n2 : 0, "%s%s",
                                    k ? ", " : "", one);
         }
-        rc = say(r, ts, v->item, NULL, NULL, L(r, W_BY_COLLEGE_OUTCOMES), each);
+        rc = say(r, ts, v->item, NULL, NULL, record_word(r, W_BY_COLLEGE_OUTCOMES), each);
     }
     if (rc == 0 && v->colleges.n && !v->college_counts.n) {
-        rc = say(r, ts, v->item, NULL, NULL, "%s", L(r, W_WITHHELD)); /* vote.c: secrecy */
+        rc = say(r, ts, v->item, NULL, NULL, "%s", record_word(r, W_WITHHELD)); /* vote.c: secrecy */
     }
     return rc;
 }
@@ -385,7 +385,7 @@ join_names(const struct strlist *l, char *out, size_t size)
 static const char *
 kind_label(const struct record *r, enum request_kind k)
 {
-    return L(r, k == REQ_REPLY ? W_AUTO_REPLY : k == REQ_POINT_OF_ORDER ? W_AUTO_POINT_OF_ORDER
+    return record_word(r, k == REQ_REPLY ? W_AUTO_REPLY : k == REQ_POINT_OF_ORDER ? W_AUTO_POINT_OF_ORDER
                                                                        : W_AUTO_CONTRIBUTION);
 }
 
@@ -396,13 +396,13 @@ actor_label(const struct record *r, const char *actor)
 {
     const struct participant *p = meeting_participant(r->m, actor);
     if (p && p->role == ROLE_SECRETARY) {
-        return L(r, W_AUTO_THE_SECRETARY);
+        return record_word(r, W_AUTO_THE_SECRETARY);
     }
     if (p && p->role == ROLE_CHAIR) {
-        return L(r, W_AUTO_THE_CHAIR);
+        return record_word(r, W_AUTO_THE_CHAIR);
     }
     if (!p && strcmp(actor, "admin") == 0) {
-        return L(r, W_AUTO_THE_ADMIN);
+        return record_word(r, W_AUTO_THE_ADMIN);
     }
     return p ? p->name : actor;
 }
@@ -590,7 +590,7 @@ status_label(const struct record *r, enum action_status st)
                                   [ACTION_IN_PROGRESS] = W_ACTION_IN_PROGRESS,
                                   [ACTION_DONE] = W_ACTION_DONE,
                                   [ACTION_DROPPED] = W_ACTION_DROPPED};
-    return L(r, w[st]);
+    return record_word(r, w[st]);
 }
 
 /* The entry of a decision or an action, filed under its item. */
@@ -604,10 +604,10 @@ say_followup(struct record *r, const struct event *ev)
         const struct decision *d = &m->decisions[m->ndecisions - 1];
         int32_t vi = d->vote[0] ? meeting_vote_index(m, d->vote) : -1;
         if (vi >= 0) {
-            return say(r, ev->ts, d->item, NULL, NULL, L(r, W_AUTO_DECISION_VOTE),
+            return say(r, ev->ts, d->item, NULL, NULL, record_word(r, W_AUTO_DECISION_VOTE),
                        m->votes[vi].question, d->text);
         }
-        return say(r, ev->ts, d->item, NULL, NULL, L(r, W_AUTO_DECISION), d->text);
+        return say(r, ev->ts, d->item, NULL, NULL, record_word(r, W_AUTO_DECISION), d->text);
     }
     int32_t ai = meeting_action_index(m, b->action);
     if (ai < 0) {
@@ -615,13 +615,13 @@ say_followup(struct record *r, const struct event *ev)
     }
     const struct action *a = &m->actions[ai];
     if (ev->type == EV_ACTION_UPDATED) {
-        return say(r, ev->ts, a->item, NULL, NULL, L(r, W_AUTO_ACTION_UPDATED), a->title,
+        return say(r, ev->ts, a->item, NULL, NULL, record_word(r, W_AUTO_ACTION_UPDATED), a->title,
                    status_label(r, a->status), status_label(r, (enum action_status)r->was_status));
     }
     if (a->due[0]) {
-        snprintf(due, sizeof(due), L(r, W_AUTO_DUE), a->due);
+        snprintf(due, sizeof(due), record_word(r, W_AUTO_DUE), a->due);
     } else {
-        snprintf(due, sizeof(due), "%s", L(r, W_AUTO_NO_DUE));
+        snprintf(due, sizeof(due), "%s", record_word(r, W_AUTO_NO_DUE));
     }
     const char *owner = meeting_participant(m, a->owner) ? a->owner : NULL;
     if (a->origin[0]) {
@@ -630,10 +630,10 @@ say_followup(struct record *r, const struct event *ev)
         if (slash) {
             *slash = 0;
         }
-        return say(r, ev->ts, a->item, owner, NULL, L(r, W_AUTO_ACTION_CARRIED), from, a->title,
+        return say(r, ev->ts, a->item, owner, NULL, record_word(r, W_AUTO_ACTION_CARRIED), from, a->title,
                    a->owner_name, due, status_label(r, a->status));
     }
-    return say(r, ev->ts, a->item, owner, NULL, L(r, W_AUTO_ACTION), a->title, a->owner_name, due,
+    return say(r, ev->ts, a->item, owner, NULL, record_word(r, W_AUTO_ACTION), a->title, a->owner_name, due,
                status_label(r, a->status));
 }
 
@@ -662,50 +662,50 @@ narrate(struct record *r, const struct event *ev)
     }
     switch (ev->type) {
     case EV_MEETING_OPENED:
-        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", L(r, W_AUTO_OPENED));
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", record_word(r, W_AUTO_OPENED));
     case EV_MEETING_SUSPENDED:
-        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", L(r, W_AUTO_SUSPENDED));
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", record_word(r, W_AUTO_SUSPENDED));
     case EV_MEETING_RESUMED:
-        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", L(r, W_AUTO_RESUMED));
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", record_word(r, W_AUTO_RESUMED));
     case EV_MEETING_CLOSED: {
         int rc = take_close(r, ev->ts);
-        return rc ? rc : say(r, ev->ts, -1, NULL, NULL, "%s", L(r, W_AUTO_CLOSED));
+        return rc ? rc : say(r, ev->ts, -1, NULL, NULL, "%s", record_word(r, W_AUTO_CLOSED));
     }
     case EV_AGENDA_ITEM_OPENED:
-        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, L(r, W_AUTO_ITEM_OPENED),
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, record_word(r, W_AUTO_ITEM_OPENED),
                    item_title(m, b->item));
     case EV_AGENDA_ITEM_CLOSED: /* no longer current, still its subject */
         return say(r, ev->ts, meeting_item_index(m, b->item), NULL, NULL,
-                   L(r, W_AUTO_ITEM_CLOSED), item_title(m, b->item));
+                   record_word(r, W_AUTO_ITEM_CLOSED), item_title(m, b->item));
     case EV_AGENDA_ITEM_POSTPONED:
         return say(r, ev->ts, meeting_item_index(m, b->item), NULL, NULL,
-                   L(r, W_AUTO_ITEM_POSTPONED), item_title(m, b->item));
+                   record_word(r, W_AUTO_ITEM_POSTPONED), item_title(m, b->item));
     case EV_SPEAKER_TURN_ENDED: {
         const struct spoken *s = &m->spoken[m->nspoken - 1];
         duration(d, sizeof(d), s->ms);
-        return say(r, ev->ts, (int32_t)s->item, b->participant, NULL, L(r, W_AUTO_TURN),
+        return say(r, ev->ts, (int32_t)s->item, b->participant, NULL, record_word(r, W_AUTO_TURN),
                    name_of(m, b->participant), kind_label(r, s->kind), d);
     }
     case EV_VOTE_OPENED: {
         count_of(r, W_AUTO_ENTITLED_1, v->nentitled, n, sizeof(n));
-        int rc = say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_OPENED), v->question,
+        int rc = say(r, ev->ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_OPENED), v->question,
                      words_get(words_lang(m->lang), v->secret ? W_SECRET : W_NAMED),
                      rule_label(r, v, rule, sizeof(rule)), n);
         if (rc == 0 && v->small_colleges.n) {
             char names[1024];
             join_names(&v->small_colleges, names, sizeof(names));
-            rc = say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_SMALL_COLLEGES), names);
+            rc = say(r, ev->ts, v->item, NULL, NULL, record_word(r, W_AUTO_SMALL_COLLEGES), names);
         }
         return rc;
     }
     case EV_INVITATION_ISSUED: {
         if (b->participants.n == m->nparts && m->nparts > 1) {
-            return say(r, ev->ts, -1, NULL, NULL, L(r, W_AUTO_INVITED_ALL), by,
+            return say(r, ev->ts, -1, NULL, NULL, record_word(r, W_AUTO_INVITED_ALL), by,
                        (long long)b->participants.n);
         }
         int rc = 0;
         for (size_t i = 0; rc == 0 && i < b->participants.n; i++) {
-            rc = say(r, ev->ts, -1, b->participants.v[i], NULL, L(r, W_AUTO_INVITED), by,
+            rc = say(r, ev->ts, -1, b->participants.v[i], NULL, record_word(r, W_AUTO_INVITED), by,
                      name_of(m, b->participants.v[i]));
         }
         return rc;
@@ -720,22 +720,22 @@ narrate(struct record *r, const struct event *ev)
         int32_t ai = meeting_item_index(m, b->item);
         int32_t avi = b->vote && *b->vote ? meeting_vote_index(m, b->vote) : -1;
         if (avi >= 0) {
-            return say(r, ev->ts, ai, NULL, NULL, L(r, W_AUTO_APPROVED_VOTE), day,
+            return say(r, ev->ts, ai, NULL, NULL, record_word(r, W_AUTO_APPROVED_VOTE), day,
                        m->votes[avi].question);
         }
-        return say(r, ev->ts, ai, NULL, NULL, L(r, W_AUTO_APPROVED_NO_OBJECTION), day);
+        return say(r, ev->ts, ai, NULL, NULL, record_word(r, W_AUTO_APPROVED_NO_OBJECTION), day);
     }
     case EV_VOTE_CANCELLED:
-        return say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_CANCELLED), v->question);
+        return say(r, ev->ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_CANCELLED), v->question);
     case EV_QUORUM_REACHED:
     case EV_QUORUM_LOST:
         return say_quorum(r, ev);
     case EV_PROXY_GIVEN:
         if (strcmp(ev->actor, b->from) == 0) {
-            return say(r, ev->ts, -1, b->from, b->to, L(r, W_AUTO_PROXY_GIVEN),
+            return say(r, ev->ts, -1, b->from, b->to, record_word(r, W_AUTO_PROXY_GIVEN),
                        name_of(m, b->from), name_of(m, b->to));
         }
-        return say(r, ev->ts, -1, b->from, b->to, L(r, W_AUTO_PROXY_RECORDED), by,
+        return say(r, ev->ts, -1, b->from, b->to, record_word(r, W_AUTO_PROXY_RECORDED), by,
                    name_of(m, b->from), name_of(m, b->to));
     case EV_PROXY_REVOKED: {
         const char *to = "";
@@ -747,10 +747,10 @@ narrate(struct record *r, const struct event *ev)
             }
         }
         if (strcmp(ev->actor, b->from) == 0) {
-            return say(r, ev->ts, -1, b->from, *to ? to : NULL, L(r, W_AUTO_PROXY_REVOKED),
+            return say(r, ev->ts, -1, b->from, *to ? to : NULL, record_word(r, W_AUTO_PROXY_REVOKED),
                        name_of(m, b->from), name_of(m, to));
         }
-        return say(r, ev->ts, -1, b->from, *to ? to : NULL, L(r, W_AUTO_PROXY_REVOKED_BY), by,
+        return say(r, ev->ts, -1, b->from, *to ? to : NULL, record_word(r, W_AUTO_PROXY_REVOKED_BY), by,
                    name_of(m, b->from), name_of(m, to));
     }
     case EV_RECUSAL_DECLARED:
@@ -759,11 +759,11 @@ narrate(struct record *r, const struct event *ev)
         int32_t it = meeting_item_index(m, b->item);
         if (strcmp(ev->actor, b->participant) == 0) {
             return say(r, ev->ts, it, b->participant, NULL,
-                       L(r, declared ? W_AUTO_RECUSAL : W_AUTO_RECUSAL_WITHDRAWN),
+                       record_word(r, declared ? W_AUTO_RECUSAL : W_AUTO_RECUSAL_WITHDRAWN),
                        name_of(m, b->participant), item_title(m, b->item));
         }
         return say(r, ev->ts, it, b->participant, NULL,
-                   L(r, declared ? W_AUTO_RECUSAL_BY : W_AUTO_RECUSAL_WITHDRAWN_BY), by,
+                   record_word(r, declared ? W_AUTO_RECUSAL_BY : W_AUTO_RECUSAL_WITHDRAWN_BY), by,
                    name_of(m, b->participant), item_title(m, b->item));
     }
     case EV_PARTICIPANT_JOINED:
@@ -772,7 +772,7 @@ narrate(struct record *r, const struct event *ev)
             return 0; /* after the close, connections are no part of the record */
         }
         return say(r, ev->ts, -1, b->participant, NULL,
-                   L(r, ev->type == EV_PARTICIPANT_JOINED ? W_AUTO_JOINED : W_AUTO_LEFT),
+                   record_word(r, ev->type == EV_PARTICIPANT_JOINED ? W_AUTO_JOINED : W_AUTO_LEFT),
                    name_of(m, b->participant));
     case EV_DECISION_RECORDED:
     case EV_ACTION_RECORDED:
@@ -785,12 +785,12 @@ narrate(struct record *r, const struct event *ev)
                                                            : W_AUTO_NONE;
         char what[300];
         if (l == W_AUTO_PRESENT && strcmp(ev->actor, b->participant) == 0) {
-            return say(r, ev->ts, -1, b->participant, NULL, L(r, W_AUTO_CHECKIN),
+            return say(r, ev->ts, -1, b->participant, NULL, record_word(r, W_AUTO_CHECKIN),
                        name_of(m, b->participant));
         }
-        snprintf(what, sizeof(what), "%s%s%s%s", L(r, l), b->reason && *b->reason ? " (" : "",
+        snprintf(what, sizeof(what), "%s%s%s%s", record_word(r, l), b->reason && *b->reason ? " (" : "",
                  b->reason ? b->reason : "", b->reason && *b->reason ? ")" : "");
-        return say(r, ev->ts, -1, b->participant, NULL, L(r, W_AUTO_MARKED), by,
+        return say(r, ev->ts, -1, b->participant, NULL, record_word(r, W_AUTO_MARKED), by,
                    name_of(m, b->participant), what);
     }
     default:

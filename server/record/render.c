@@ -541,13 +541,13 @@ struct rec {
 };
 
 static const char *
-W(const struct rec *r, enum word w)
+rec_word(const struct rec *r, enum word w)
 {
     return words_get(r->lang, w);
 }
 
 static const char *
-gs(const json_t *o, const char *key)
+get_str(const json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
     return s ? s : "";
@@ -560,7 +560,7 @@ clamp(json_int_t v)
 }
 
 static long long
-gi(const json_t *o, const char *key)
+get_num(const json_t *o, const char *key)
 {
     const json_t *v = json_object_get(o, key);
     if (json_is_array(v)) {
@@ -570,7 +570,7 @@ gi(const json_t *o, const char *key)
 }
 
 static bool
-gb(const json_t *o, const char *key)
+get_bool(const json_t *o, const char *key)
 {
     return json_is_true(json_object_get(o, key));
 }
@@ -677,7 +677,7 @@ keys_build(const json_t *a, const char *field, size_t *n)
         return NULL;
     }
     for (size_t i = 0; i < *n; i++) {
-        v[i].id = gs(json_array_get(a, i), field);
+        v[i].id = get_str(json_array_get(a, i), field);
         v[i].i = i;
     }
     qsort(v, *n, sizeof(*v), cmp_key);
@@ -712,7 +712,7 @@ static const char *
 name_of(const struct rec *r, const char *id)
 {
     const json_t *p = participant(r, id);
-    return p ? gs(p, "name") : id[0] ? id : "—";
+    return p ? get_str(p, "name") : id[0] ? id : "—";
 }
 
 static long
@@ -857,7 +857,7 @@ fmt_datetime(const struct rec *r, long long ms, char *out, size_t len)
     struct when w = civil(r, ms);
     fmt_day(r, w.y, w.mo, w.d, w.wd, day, sizeof(day));
     fmt_time(r, ms, hm, sizeof(hm));
-    snprintf(out, len, W(r, W_DATE_AT), day, hm);
+    snprintf(out, len, rec_word(r, W_DATE_AT), day, hm);
 }
 
 /* "2 h 05 min", "38 min 12 s", "40 min", "45 s" */
@@ -921,7 +921,7 @@ role_word(const struct rec *r, const char *role)
                  {"admin", W_ADMIN}};
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
         if (strcmp(role, roles[i].role) == 0) {
-            return W(r, roles[i].w);
+            return rec_word(r, roles[i].w);
         }
     }
     return role;
@@ -933,10 +933,10 @@ rec_open(struct rec *r, json_t *root)
 {
     memset(r, 0, sizeof(*r));
     r->root = root;
-    if (!SPEC_OK(root, top_spec) || strcmp(gs(root, "format"), "concerto-record/1") != 0) {
+    if (!SPEC_OK(root, top_spec) || strcmp(get_str(root, "format"), "concerto-record/1") != 0) {
         return ERR_INVALID;
     }
-    const char *lang = gs(root, "lang");
+    const char *lang = get_str(root, "lang");
     if (strcmp(lang, "en") == 0) {
         r->lang = EN;
     } else if (lang[0] && strcmp(lang, "fr") != 0) {
@@ -959,7 +959,7 @@ rec_open(struct rec *r, json_t *root)
         !EACH_OK(r->parts, participant_spec) || !EACH_OK(r->agenda, item_spec) ||
         !EACH_OK(r->minutes, minute_spec) || !EACH_OK(r->proxies, proxy_spec) ||
         !EACH_OK(r->recusals, recusal_spec) || !SPEC_OK(r->finalized, by_at_spec) ||
-        !SPEC_OK(r->chain, chain_spec) || !hex_ok(gs(r->chain, "head")) ||
+        !SPEC_OK(r->chain, chain_spec) || !hex_ok(get_str(r->chain, "head")) ||
         (r->approved && !json_is_null(r->approved) && !SPEC_OK(r->approved, by_at_spec))) {
         return ERR_INVALID;
     }
@@ -1014,7 +1014,7 @@ rec_open(struct rec *r, json_t *root)
             return ERR_INVALID;
         }
     }
-    struct date d = date_parse(gs(r->meeting, "date"));
+    struct date d = date_parse(get_str(r->meeting, "date"));
     r->has_offset = d.ok && d.has_offset;
     r->offset = r->has_offset ? d.offset : 0;
 
@@ -1031,7 +1031,7 @@ rec_open(struct rec *r, json_t *root)
     }
     int top = 0;
     for (i = 0; i < r->na; i++) {
-        const char *parent = gs(json_array_get(r->agenda, i), "parent");
+        const char *parent = get_str(json_array_get(r->agenda, i), "parent");
         long p = item_index(r, parent);
         if (p < 0 || (size_t)p >= i) {
             snprintf(r->num[i], sizeof(r->num[i]), "%d", ++top);
@@ -1058,7 +1058,7 @@ rec_close(struct rec *r)
 static bool
 is_member(const json_t *p)
 {
-    return strcmp(gs(p, "role"), "member") == 0;
+    return strcmp(get_str(p, "role"), "member") == 0;
 }
 
 enum presence { PRESENT, EXCUSED, ABSENT, NOT_LISTED };
@@ -1066,19 +1066,19 @@ enum presence { PRESENT, EXCUSED, ABSENT, NOT_LISTED };
 static enum presence
 presence(const json_t *p)
 {
-    const char *mark = gs(p, "mark");
+    const char *mark = get_str(p, "mark");
     if (strcmp(mark, "excused") == 0) {
         return EXCUSED;
     }
     if (strcmp(mark, "absent") == 0) {
         return ABSENT;
     }
-    if (strcmp(mark, "present") == 0 || gi(p, "arrived") > 0 ||
+    if (strcmp(mark, "present") == 0 || get_num(p, "arrived") > 0 ||
         json_array_size(json_object_get(p, "periods")) > 0) {
         return PRESENT;
     }
     /* an observer who did not come is not part of the body */
-    return strcmp(gs(p, "role"), "observer") == 0 ? NOT_LISTED : ABSENT;
+    return strcmp(get_str(p, "role"), "observer") == 0 ? NOT_LISTED : ABSENT;
 }
 
 /* The colleges in roster order (new array of borrowed strings). */
@@ -1089,7 +1089,7 @@ colleges_of(const struct rec *r, size_t *n)
     const char **v = malloc((np ? np : 1) * sizeof(*v));
     *n = 0;
     for (size_t i = 0; v && i < np; i++) {
-        const char *c = gs(json_array_get(r->parts, i), "college");
+        const char *c = get_str(json_array_get(r->parts, i), "college");
         size_t k = 0;
         while (c[0] && k < *n && strcmp(v[k], c) != 0) {
             k++;
@@ -1104,51 +1104,51 @@ colleges_of(const struct rec *r, size_t *n)
 static void
 heading(struct doc *d, const struct rec *r)
 {
-    const char *title = gs(r->meeting, "title");
-    const char *place = gs(r->meeting, "place"), *room = gs(r->meeting, "room");
-    const char *date = gs(r->meeting, "date");
-    long long opened = gi(r->meeting, "opened_at"), closed = gi(r->meeting, "closed_at");
+    const char *title = get_str(r->meeting, "title");
+    const char *place = get_str(r->meeting, "place"), *room = get_str(r->meeting, "room");
+    const char *date = get_str(r->meeting, "date");
+    long long opened = get_num(r->meeting, "opened_at"), closed = get_num(r->meeting, "closed_at");
     struct date t = date_parse(date);
     char day[128], hm[16], when[160], a[16], b[16], dur[48];
 
-    doc_add(d, BK_PARA, ST_KICKER, gs(r->commission, "name"));
-    doc_add(d, BK_H1, ST_NORMAL, title[0] ? title : W(r, W_PV));
+    doc_add(d, BK_PARA, ST_KICKER, get_str(r->commission, "name"));
+    doc_add(d, BK_H1, ST_NORMAL, title[0] ? title : rec_word(r, W_PV));
     if (t.ok) {
         fmt_day(r, t.y, t.mo, t.d,
                 (int)(((days_from_civil(t.y, (unsigned)t.mo, (unsigned)t.d) % 7) + 11) % 7), day,
                 sizeof(day));
         snprintf(hm, sizeof(hm), "%02d:%02d", t.h, t.mi);
         if (t.has_time) {
-            snprintf(when, sizeof(when), W(r, W_DATE_AT), day, hm);
+            snprintf(when, sizeof(when), rec_word(r, W_DATE_AT), day, hm);
         } else {
             snprintf(when, sizeof(when), "%s", day);
         }
-        doc_addf(d, BK_PARA, ST_STRONG, W(r, W_MEETING_OF), when);
+        doc_addf(d, BK_PARA, ST_STRONG, rec_word(r, W_MEETING_OF), when);
     } else if (date[0]) {
-        doc_addf(d, BK_PARA, ST_STRONG, W(r, W_MEETING_OF), date);
+        doc_addf(d, BK_PARA, ST_STRONG, rec_word(r, W_MEETING_OF), date);
     } else if (opened > 0) {
         struct when w = civil(r, opened);
         fmt_day(r, w.y, w.mo, w.d, w.wd, day, sizeof(day));
-        doc_addf(d, BK_PARA, ST_STRONG, W(r, W_MEETING_OF), day);
+        doc_addf(d, BK_PARA, ST_STRONG, rec_word(r, W_MEETING_OF), day);
     }
     if (place[0]) {
-        doc_addf(d, BK_PARA, ST_NORMAL, "%s%s%s", W(r, W_PLACE), W(r, W_SEP), place);
+        doc_addf(d, BK_PARA, ST_NORMAL, "%s%s%s", rec_word(r, W_PLACE), rec_word(r, W_SEP), place);
     }
     if (room[0]) {
-        doc_addf(d, BK_PARA, ST_NORMAL, "%s%s%s", W(r, W_ROOM), W(r, W_SEP), room);
+        doc_addf(d, BK_PARA, ST_NORMAL, "%s%s%s", rec_word(r, W_ROOM), rec_word(r, W_SEP), room);
     }
     if (opened > 0 && closed >= opened) {
         fmt_time(r, opened, a, sizeof(a));
         fmt_time(r, closed, b, sizeof(b));
         fmt_duration(closed - opened, dur, sizeof(dur));
-        doc_addf(d, BK_PARA, ST_NORMAL, W(r, W_SESSION), a, b, dur);
+        doc_addf(d, BK_PARA, ST_NORMAL, rec_word(r, W_SESSION), a, b, dur);
     }
     if (r->has_offset && r->offset) {
         snprintf(hm, sizeof(hm), "%c%02d:%02d", r->offset < 0 ? '-' : '+', abs(r->offset) / 60,
                  abs(r->offset) % 60);
-        doc_addf(d, BK_PARA, ST_META, W(r, W_TZ_LOCAL), hm);
+        doc_addf(d, BK_PARA, ST_META, rec_word(r, W_TZ_LOCAL), hm);
     } else {
-        doc_add(d, BK_PARA, ST_META, W(r, W_TZ_UTC));
+        doc_add(d, BK_PARA, ST_META, rec_word(r, W_TZ_UTC));
     }
 }
 
@@ -1160,11 +1160,11 @@ proxies_held(const struct rec *r, const char *holder, struct buf *b)
     const json_t *x;
     json_array_foreach(r->proxies, i, x)
     {
-        if (strcmp(gs(x, "to"), holder) == 0 && gi(x, "revoked") == 0) {
+        if (strcmp(get_str(x, "to"), holder) == 0 && get_num(x, "revoked") == 0) {
             if (b->len) {
                 buf_puts(b, ", ");
             }
-            buf_printf(b, W(r, W_HOLDS), name_of(r, gs(x, "from")));
+            buf_printf(b, rec_word(r, W_HOLDS), name_of(r, get_str(x, "from")));
         }
     }
 }
@@ -1179,20 +1179,20 @@ periods_text(const struct rec *r, const json_t *p, struct buf *b)
     size_t i;
     const json_t *x;
     if (!periods) {
-        fmt_time(r, gi(p, "arrived"), from, sizeof(from));
-        fmt_time(r, gi(p, "left"), to, sizeof(to));
-        buf_printf(b, W(r, W_PERIOD), gi(p, "arrived") ? from : "",
-                   gi(p, "left") ? to : W(r, W_UNTIL_CLOSE));
+        fmt_time(r, get_num(p, "arrived"), from, sizeof(from));
+        fmt_time(r, get_num(p, "left"), to, sizeof(to));
+        buf_printf(b, rec_word(r, W_PERIOD), get_num(p, "arrived") ? from : "",
+                   get_num(p, "left") ? to : rec_word(r, W_UNTIL_CLOSE));
         return;
     }
     json_array_foreach(periods, i, x)
     {
-        fmt_time(r, gi(x, "from"), from, sizeof(from));
-        fmt_time(r, gi(x, "to"), to, sizeof(to));
+        fmt_time(r, get_num(x, "from"), from, sizeof(from));
+        fmt_time(r, get_num(x, "to"), to, sizeof(to));
         if (i) {
             buf_puts(b, ", ");
         }
-        buf_printf(b, W(r, W_PERIOD), from, gi(x, "to") ? to : W(r, W_UNTIL_CLOSE));
+        buf_printf(b, rec_word(r, W_PERIOD), from, get_num(x, "to") ? to : rec_word(r, W_UNTIL_CLOSE));
     }
     if (json_array_size(periods) == 0) {
         buf_puts(b, "—"); /* in the room, marked present, never connected */
@@ -1203,7 +1203,7 @@ static bool
 present_at_close(const json_t *p)
 {
     const json_t *v = json_object_get(p, "present_at_close");
-    return v ? json_is_true(v) : gi(p, "arrived") > 0 && gi(p, "left") == 0;
+    return v ? json_is_true(v) : get_num(p, "arrived") > 0 && get_num(p, "left") == 0;
 }
 
 static void
@@ -1214,36 +1214,36 @@ present_table(struct doc *d, const struct rec *r, const char *college)
     const json_t *p;
     json_array_foreach(r->parts, i, p)
     {
-        if (strcmp(gs(p, "college"), college) != 0 || presence(p) != PRESENT) {
+        if (strcmp(get_str(p, "college"), college) != 0 || presence(p) != PRESENT) {
             continue;
         }
         if (!t) {
             if (college[0]) {
-                doc_addf(d, BK_H3, ST_NORMAL, W(r, W_COLLEGE), college);
+                doc_addf(d, BK_H3, ST_NORMAL, rec_word(r, W_COLLEGE), college);
             } else {
-                doc_add(d, BK_H3, ST_NORMAL, W(r, W_OTHERS));
+                doc_add(d, BK_H3, ST_NORMAL, rec_word(r, W_OTHERS));
             }
             t = doc_table(d, 4, true);
             if (!t) {
                 return;
             }
-            cell(d, t, W(r, W_NAME));
-            cell(d, t, W(r, W_PRESENCE));
-            cell(d, t, W(r, W_AT_CLOSE));
-            cell(d, t, W(r, W_NOTES));
+            cell(d, t, rec_word(r, W_NAME));
+            cell(d, t, rec_word(r, W_PRESENCE));
+            cell(d, t, rec_word(r, W_AT_CLOSE));
+            cell(d, t, rec_word(r, W_NOTES));
         }
         struct buf notes = {0}, when = {0};
         if (!is_member(p)) {
-            buf_puts(&notes, role_word(r, gs(p, "role")));
+            buf_puts(&notes, role_word(r, get_str(p, "role")));
         }
-        if (strcmp(gs(p, "mark"), "present") == 0) {
-            buf_printf(&notes, "%s%s", notes.len ? ", " : "", W(r, W_CHECKED_IN));
+        if (strcmp(get_str(p, "mark"), "present") == 0) {
+            buf_printf(&notes, "%s%s", notes.len ? ", " : "", rec_word(r, W_CHECKED_IN));
         }
-        proxies_held(r, gs(p, "id"), &notes);
+        proxies_held(r, get_str(p, "id"), &notes);
         periods_text(r, p, &when);
-        cell(d, t, gs(p, "name"));
+        cell(d, t, get_str(p, "name"));
         cell_owned(d, t, buf_take(&when));
-        cell(d, t, W(r, present_at_close(p) ? W_STAYED : W_GONE));
+        cell(d, t, rec_word(r, present_at_close(p) ? W_STAYED : W_GONE));
         cell_owned(d, t, buf_take(&notes));
     }
 }
@@ -1260,22 +1260,22 @@ names_by_college(struct doc *d, const struct rec *r, enum presence which, const 
         size_t i, n = 0;
         const json_t *p;
         if (college[0]) {
-            buf_printf(&b, W(r, W_COLLEGE), college);
+            buf_printf(&b, rec_word(r, W_COLLEGE), college);
         } else {
-            buf_puts(&b, W(r, W_OTHERS));
+            buf_puts(&b, rec_word(r, W_OTHERS));
         }
-        buf_puts(&b, W(r, W_SEP));
+        buf_puts(&b, rec_word(r, W_SEP));
         json_array_foreach(r->parts, i, p)
         {
-            if (strcmp(gs(p, "college"), college) != 0 || presence(p) != which) {
+            if (strcmp(get_str(p, "college"), college) != 0 || presence(p) != which) {
                 continue;
             }
-            buf_printf(&b, "%s%s", n++ ? ", " : "", gs(p, "name"));
-            const char *reason = gs(p, "reason");
+            buf_printf(&b, "%s%s", n++ ? ", " : "", get_str(p, "name"));
+            const char *reason = get_str(p, "reason");
             if (!is_member(p) && reason[0]) {
-                buf_printf(&b, " (%s, %s)", role_word(r, gs(p, "role")), reason);
+                buf_printf(&b, " (%s, %s)", role_word(r, get_str(p, "role")), reason);
             } else if (!is_member(p)) {
-                buf_printf(&b, " (%s)", role_word(r, gs(p, "role")));
+                buf_printf(&b, " (%s)", role_word(r, get_str(p, "role")));
             } else if (reason[0]) {
                 buf_printf(&b, " (%s)", reason);
             }
@@ -1289,7 +1289,7 @@ names_by_college(struct doc *d, const struct rec *r, enum presence which, const 
         }
     }
     if (!any) {
-        doc_add(d, BK_PARA, ST_NORMAL, W(r, W_NOBODY));
+        doc_add(d, BK_PARA, ST_NORMAL, rec_word(r, W_NOBODY));
     }
 }
 
@@ -1303,12 +1303,12 @@ attendance(struct doc *d, const struct rec *r)
         return;
     }
     size_t before = d->n;
-    doc_add(d, BK_H2, ST_NORMAL, W(r, W_PRESENT));
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_PRESENT));
     for (size_t c = 0; c <= ncolleges; c++) {
         present_table(d, r, c < ncolleges ? colleges[c] : "");
     }
     if (d->n == before + 1) {
-        doc_add(d, BK_PARA, ST_NORMAL, W(r, W_NOBODY));
+        doc_add(d, BK_PARA, ST_NORMAL, rec_word(r, W_NOBODY));
     }
     const json_t *q = json_object_get(r->attendance, "quorum");
     if (q) {
@@ -1325,40 +1325,40 @@ attendance(struct doc *d, const struct rec *r)
             const json_t *x = json_object_get(cq, colleges[c]);
             if (x) {
                 names[n] = colleges[c];
-                cp[n] = gi(x, "present");
-                cr[n++] = gi(x, "required");
+                cp[n] = get_num(x, "present");
+                cr[n++] = get_num(x, "required");
             }
         }
         if (!d->oom) {
-            struct words_quorum wq = {.present = gi(q, "present"),
-                                      .required = gi(q, "required"),
+            struct words_quorum wq = {.present = get_num(q, "present"),
+                                      .required = get_num(q, "required"),
                                       .n = n,
                                       .colleges = names,
                                       .cpresent = cp,
                                       .crequired = cr};
-            if (gi(r->attendance, "at") > 0) {
-                fmt_time(r, gi(r->attendance, "at"), at, sizeof(at));
-                doc_addf(d, BK_PARA, ST_META, W(r, W_ATTENDANCE_AT), at);
+            if (get_num(r->attendance, "at") > 0) {
+                fmt_time(r, get_num(r->attendance, "at"), at, sizeof(at));
+                doc_addf(d, BK_PARA, ST_META, rec_word(r, W_ATTENDANCE_AT), at);
             }
-            words_quorum(r->lang, gb(q, "met") ? W_Q_CLOSE_MET : W_Q_CLOSE_NOT_MET, &wq, text,
+            words_quorum(r->lang, get_bool(q, "met") ? W_Q_CLOSE_MET : W_Q_CLOSE_NOT_MET, &wq, text,
                          sizeof(text));
             doc_add(d, BK_PARA, ST_NORMAL, text);
         }
         for (size_t c = 0; !d->oom && c < n; c++) {
             const json_t *x = json_object_get(cq, names[c]);
             char name[256], count[96];
-            snprintf(name, sizeof(name), W(r, W_COLLEGE), names[c]);
+            snprintf(name, sizeof(name), rec_word(r, W_COLLEGE), names[c]);
             words_count(r->lang, W_Q_PRESENT_1, cp[c], count, sizeof(count));
-            doc_addf(d, BK_PARA, ST_META, W(r, W_QUORUM_COLLEGE), name, count, gi(x, "total"),
-                     cr[c], W(r, cp[c] >= cr[c] ? W_MET_PAREN : W_NOT_MET));
+            doc_addf(d, BK_PARA, ST_META, rec_word(r, W_QUORUM_COLLEGE), name, count, get_num(x, "total"),
+                     cr[c], rec_word(r, cp[c] >= cr[c] ? W_MET_PAREN : W_NOT_MET));
         }
         free(cp);
         free(cr);
         free(names);
     }
-    doc_add(d, BK_H2, ST_NORMAL, W(r, W_EXCUSED));
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_EXCUSED));
     names_by_college(d, r, EXCUSED, colleges, ncolleges);
-    doc_add(d, BK_H2, ST_NORMAL, W(r, W_ABSENT));
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_ABSENT));
     names_by_college(d, r, ABSENT, colleges, ncolleges);
     free(colleges);
 }
@@ -1369,16 +1369,16 @@ static void
 when_by(const struct rec *r, const json_t *x, const char *at, const char *by, struct buf *b)
 {
     char hm[16];
-    const char *who = gs(x, by);
+    const char *who = get_str(x, by);
     const json_t *actor = participant(r, who);
-    if (gi(x, at) == 0) {
+    if (get_num(x, at) == 0) {
         buf_puts(b, "—"); /* a record made before proxies had their history */
         return;
     }
-    fmt_time(r, gi(x, at), hm, sizeof(hm));
-    if (who[0] && strcmp(who, gs(x, "from")) != 0) {
-        buf_printf(b, W(r, W_BY_ROLE), hm,
-                   actor && !is_member(actor) ? role_word(r, gs(actor, "role")) : name_of(r, who));
+    fmt_time(r, get_num(x, at), hm, sizeof(hm));
+    if (who[0] && strcmp(who, get_str(x, "from")) != 0) {
+        buf_printf(b, rec_word(r, W_BY_ROLE), hm,
+                   actor && !is_member(actor) ? role_word(r, get_str(actor, "role")) : name_of(r, who));
     } else {
         buf_puts(b, hm);
     }
@@ -1391,7 +1391,7 @@ vote_by_id(const struct rec *r, const char *id)
     const json_t *v;
     json_array_foreach(r->votes, i, v)
     {
-        if (id && strcmp(gs(v, "id"), id) == 0) {
+        if (id && strcmp(get_str(v, "id"), id) == 0) {
             return v;
         }
     }
@@ -1403,31 +1403,31 @@ proxies_and_recusals(struct doc *d, const struct rec *r)
 {
     size_t i;
     const json_t *x;
-    doc_add(d, BK_H2, ST_NORMAL, W(r, W_PROXIES));
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_PROXIES));
     if (json_array_size(r->proxies) == 0) {
-        doc_add(d, BK_PARA, ST_NORMAL, W(r, W_NO_PROXY));
+        doc_add(d, BK_PARA, ST_NORMAL, rec_word(r, W_NO_PROXY));
     } else {
         /* every proxy of the meeting, revoked or not: a proxy exercised and
          * then revoked still carried those ballots */
         struct table *t = doc_table(d, 5, true);
-        cell(d, t, W(r, W_GIVER));
-        cell(d, t, W(r, W_HOLDER));
-        cell(d, t, W(r, W_GIVEN));
-        cell(d, t, W(r, W_USED));
-        cell(d, t, W(r, W_REVOKED));
+        cell(d, t, rec_word(r, W_GIVER));
+        cell(d, t, rec_word(r, W_HOLDER));
+        cell(d, t, rec_word(r, W_GIVEN));
+        cell(d, t, rec_word(r, W_USED));
+        cell(d, t, rec_word(r, W_REVOKED));
         json_array_foreach(r->proxies, i, x)
         {
-            const json_t *giver = participant(r, gs(x, "from"));
+            const json_t *giver = participant(r, get_str(x, "from"));
             const json_t *used = json_object_get(x, "used");
             struct buf b = {0};
             size_t k;
             const json_t *u;
-            if (giver && gs(giver, "college")[0]) {
-                cellf(d, t, "%s (%s)", name_of(r, gs(x, "from")), gs(giver, "college"));
+            if (giver && get_str(giver, "college")[0]) {
+                cellf(d, t, "%s (%s)", name_of(r, get_str(x, "from")), get_str(giver, "college"));
             } else {
-                cell(d, t, name_of(r, gs(x, "from")));
+                cell(d, t, name_of(r, get_str(x, "from")));
             }
-            cell(d, t, name_of(r, gs(x, "to")));
+            cell(d, t, name_of(r, get_str(x, "to")));
             when_by(r, x, "given", "given_by", &b);
             cell_owned(d, t, buf_take(&b));
             json_array_foreach(used, k, u)
@@ -1436,36 +1436,36 @@ proxies_and_recusals(struct doc *d, const struct rec *r)
                 if (k) {
                     buf_puts(&b, ", ");
                 }
-                buf_printf(&b, W(r, W_QUOTED), v ? gs(v, "question") : json_string_value(u));
+                buf_printf(&b, rec_word(r, W_QUOTED), v ? get_str(v, "question") : json_string_value(u));
             }
             if (!b.len) {
-                buf_puts(&b, W(r, W_NOT_USED));
+                buf_puts(&b, rec_word(r, W_NOT_USED));
             }
             cell_owned(d, t, buf_take(&b));
-            if (gi(x, "revoked") > 0) {
+            if (get_num(x, "revoked") > 0) {
                 when_by(r, x, "revoked", "revoked_by", &b);
                 cell_owned(d, t, buf_take(&b));
             } else {
-                cell(d, t, W(r, W_IN_FORCE));
+                cell(d, t, rec_word(r, W_IN_FORCE));
             }
         }
     }
-    doc_add(d, BK_H2, ST_NORMAL, W(r, W_RECUSALS));
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_RECUSALS));
     if (json_array_size(r->recusals) == 0) {
-        doc_add(d, BK_PARA, ST_NORMAL, W(r, W_NO_RECUSAL));
+        doc_add(d, BK_PARA, ST_NORMAL, rec_word(r, W_NO_RECUSAL));
     } else {
         struct table *t = doc_table(d, 2, true);
-        cell(d, t, W(r, W_MEMBER));
-        cell(d, t, W(r, W_ITEM));
+        cell(d, t, rec_word(r, W_MEMBER));
+        cell(d, t, rec_word(r, W_ITEM));
         json_array_foreach(r->recusals, i, x)
         {
-            long it = item_index(r, gs(x, "item"));
-            cell(d, t, name_of(r, gs(x, "participant")));
+            long it = item_index(r, get_str(x, "item"));
+            cell(d, t, name_of(r, get_str(x, "participant")));
             if (it >= 0) {
-                cellf(d, t, W(r, W_ITEM_REF), r->num[it],
-                      gs(json_array_get(r->agenda, (size_t)it), "title"));
+                cellf(d, t, rec_word(r, W_ITEM_REF), r->num[it],
+                      get_str(json_array_get(r->agenda, (size_t)it), "title"));
             } else {
-                cell(d, t, gs(x, "item"));
+                cell(d, t, get_str(x, "item"));
             }
         }
     }
@@ -1474,18 +1474,18 @@ proxies_and_recusals(struct doc *d, const struct rec *r)
 static const char *
 kind_word(const struct rec *r, const char *kind)
 {
-    return strcmp(kind, "deliberation") == 0 ? W(r, W_DELIBERATION)
-           : strcmp(kind, "vote") == 0       ? W(r, W_VOTE_KIND)
-                                             : W(r, W_INFORMATION);
+    return strcmp(kind, "deliberation") == 0 ? rec_word(r, W_DELIBERATION)
+           : strcmp(kind, "vote") == 0       ? rec_word(r, W_VOTE_KIND)
+                                             : rec_word(r, W_INFORMATION);
 }
 
 static const char *
 state_word(const struct rec *r, const char *state)
 {
-    return strcmp(state, "done") == 0        ? W(r, W_DONE)
-           : strcmp(state, "postponed") == 0 ? W(r, W_POSTPONED)
-           : strcmp(state, "current") == 0   ? W(r, W_CURRENT)
-                                             : W(r, W_PENDING);
+    return strcmp(state, "done") == 0        ? rec_word(r, W_DONE)
+           : strcmp(state, "postponed") == 0 ? rec_word(r, W_POSTPONED)
+           : strcmp(state, "current") == 0   ? rec_word(r, W_CURRENT)
+                                             : rec_word(r, W_PENDING);
 }
 
 static void
@@ -1494,9 +1494,9 @@ agenda(struct doc *d, const struct rec *r)
     size_t i;
     const json_t *it;
     char planned[48], actual[48];
-    doc_add(d, BK_H2, ST_NORMAL, W(r, W_AGENDA));
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_AGENDA));
     if (r->na == 0) {
-        doc_add(d, BK_PARA, ST_NORMAL, W(r, W_NO_AGENDA));
+        doc_add(d, BK_PARA, ST_NORMAL, rec_word(r, W_NO_AGENDA));
         return;
     }
     struct table *t = doc_table(d, 7, true);
@@ -1505,20 +1505,20 @@ agenda(struct doc *d, const struct rec *r)
     }
     const enum word head[] = {W_NUM, W_ITEM, W_KIND, W_PRESENTER, W_PLANNED, W_ACTUAL, W_STATE};
     for (size_t c = 0; c < 7; c++) {
-        cell(d, t, W(r, head[c]));
+        cell(d, t, rec_word(r, head[c]));
     }
     json_array_foreach(r->agenda, i, it)
     {
-        long long dur = gi(it, "duration");
+        long long dur = get_num(it, "duration");
         fmt_duration(dur > NUM_MAX / 1000 ? NUM_MAX : dur * 1000, planned, sizeof(planned));
-        fmt_duration(gi(it, "actual"), actual, sizeof(actual));
+        fmt_duration(get_num(it, "actual"), actual, sizeof(actual));
         cell(d, t, r->num[i]);
-        cell(d, t, gs(it, "title"));
-        cell(d, t, kind_word(r, gs(it, "kind")));
-        cell(d, t, gs(it, "presenter"));
+        cell(d, t, get_str(it, "title"));
+        cell(d, t, kind_word(r, get_str(it, "kind")));
+        cell(d, t, get_str(it, "presenter"));
         cell(d, t, dur > 0 ? planned : "—");
-        cell(d, t, gi(it, "actual") > 0 ? actual : "—");
-        cell(d, t, state_word(r, gs(it, "state")));
+        cell(d, t, get_num(it, "actual") > 0 ? actual : "—");
+        cell(d, t, state_word(r, get_str(it, "state")));
     }
 }
 
@@ -1551,36 +1551,36 @@ documents(struct doc *d, const struct rec *r)
     if (n == 0) {
         return;
     }
-    doc_add(d, BK_H2, ST_NORMAL, W(r, W_DOCUMENTS));
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_DOCUMENTS));
     struct table *t = doc_table(d, 4, true);
     const enum word head[] = {W_NUM, W_DOCUMENT, W_FORMAT, W_SHA256};
     for (size_t c = 0; c < 4; c++) {
-        cell(d, t, W(r, head[c]));
+        cell(d, t, rec_word(r, head[c]));
     }
     json_array_foreach(r->agenda, i, it)
     {
         json_array_foreach(json_object_get(it, "documents"), k, x)
         {
             char size[48], fmt[24], *name;
-            const char *f = gs(x, "format");
+            const char *f = get_str(x, "format");
             size_t j = 0;
             for (; f[j] && j + 1 < sizeof(fmt); j++) {
                 fmt[j] = (f[j] >= 'a' && f[j] <= 'z') ? (char)(f[j] - 'a' + 'A') : f[j];
             }
             fmt[j] = 0;
-            fmt_size(r, clamp(gi(x, "size")), size, sizeof(size));
+            fmt_size(r, clamp(get_num(x, "size")), size, sizeof(size));
             char *format = str_printf("%s, %s", fmt, size);
             if (json_is_true(json_object_get(x, "removed"))) {
-                name = str_printf("%s — %s %s", gs(it, "title"), gs(x, "name"),
-                                  W(r, W_DOC_REMOVED));
+                name = str_printf("%s — %s %s", get_str(it, "title"), get_str(x, "name"),
+                                  rec_word(r, W_DOC_REMOVED));
             } else {
-                name = str_printf("%s — %s", gs(it, "title"), gs(x, "name"));
+                name = str_printf("%s — %s", get_str(it, "title"), get_str(x, "name"));
             }
             d->oom = d->oom || !name || !format;
             cell(d, t, r->num[i]);
             cell(d, t, name ? name : "");
             cell(d, t, format ? format : "");
-            cell(d, t, gs(x, "sha256"));
+            cell(d, t, get_str(x, "sha256"));
             free(name);
             free(format);
         }
@@ -1592,16 +1592,16 @@ option_word(const struct rec *r, const json_t *v, size_t o)
 {
     const json_t *options = json_object_get(v, "options");
     const char *opt = json_string_value(json_array_get(options, o));
-    bool yesno = strcmp(gs(v, "kind"), "choice") != 0;
+    bool yesno = strcmp(get_str(v, "kind"), "choice") != 0;
     if (yesno || o + 1 == json_array_size(options)) {
         if (strcmp(opt, "yes") == 0) {
-            return W(r, W_YES);
+            return rec_word(r, W_YES);
         }
         if (strcmp(opt, "no") == 0) {
-            return W(r, W_NO);
+            return rec_word(r, W_NO);
         }
         if (strcmp(opt, "abstain") == 0) {
-            return W(r, W_ABSTAIN);
+            return rec_word(r, W_ABSTAIN);
         }
     }
     return opt;
@@ -1610,16 +1610,16 @@ option_word(const struct rec *r, const json_t *v, size_t o)
 static void
 rule_text(const struct rec *r, const json_t *v, struct buf *b)
 {
-    const char *rule = gs(v, "rule");
-    bool choice = strcmp(gs(v, "kind"), "choice") == 0;
+    const char *rule = get_str(v, "rule");
+    bool choice = strcmp(get_str(v, "kind"), "choice") == 0;
     if (strcmp(rule, "absolute") == 0) {
-        buf_puts(b, W(r, choice ? W_ABSOLUTE_CAST : W_ABSOLUTE));
+        buf_puts(b, rec_word(r, choice ? W_ABSOLUTE_CAST : W_ABSOLUTE));
     } else if (strcmp(rule, "qualified") == 0) {
-        buf_printf(b, W(r, W_QUALIFIED), gi(v, "share_num"), gi(v, "share_den"));
+        buf_printf(b, rec_word(r, W_QUALIFIED), get_num(v, "share_num"), get_num(v, "share_den"));
     } else if (strcmp(rule, "double") == 0) {
-        buf_puts(b, W(r, W_DOUBLE));
+        buf_puts(b, rec_word(r, W_DOUBLE));
     } else {
-        buf_puts(b, W(r, choice ? W_RELATIVE : W_SIMPLE));
+        buf_puts(b, rec_word(r, choice ? W_RELATIVE : W_SIMPLE));
     }
 }
 
@@ -1633,40 +1633,40 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
     const json_t *cc = json_object_get(v, "college_counts");
     const json_t *ballots = json_object_get(v, "ballots");
     size_t no = json_array_size(options), nc = json_array_size(cc) ? json_array_size(colleges) : 0;
-    bool secret = strcmp(gs(v, "mode"), "secret") == 0;
+    bool secret = strcmp(get_str(v, "mode"), "secret") == 0;
     struct buf b = {0};
 
     size_t first = d->n;
-    doc_addf(d, BK_PARA, ST_STRONG, W(r, W_VOTE), gs(v, "question"));
+    doc_addf(d, BK_PARA, ST_STRONG, rec_word(r, W_VOTE), get_str(v, "question"));
     struct table *t = doc_table(d, 2, false);
-    cell(d, t, W(r, W_MODE));
-    cell(d, t, W(r, secret ? W_SECRET : W_NAMED));
-    cell(d, t, W(r, W_RULE));
+    cell(d, t, rec_word(r, W_MODE));
+    cell(d, t, rec_word(r, secret ? W_SECRET : W_NAMED));
+    cell(d, t, rec_word(r, W_RULE));
     rule_text(r, v, &b);
     cell_owned(d, t, buf_take(&b));
-    cell(d, t, W(r, W_VOTERS));
+    cell(d, t, rec_word(r, W_VOTERS));
     {
         char entitled[96];
-        words_count(r->lang, W_AUTO_ENTITLED_1, gi(v, "entitled"), entitled, sizeof(entitled));
-        cellf(d, t, W(r, W_VOTERS_VALUE), gi(v, "voted"), entitled);
+        words_count(r->lang, W_AUTO_ENTITLED_1, get_num(v, "entitled"), entitled, sizeof(entitled));
+        cellf(d, t, rec_word(r, W_VOTERS_VALUE), get_num(v, "voted"), entitled);
     }
-    cell(d, t, W(r, W_QUORUM));
+    cell(d, t, rec_word(r, W_QUORUM));
     {
         char po[96], pc[96];
-        words_count(r->lang, W_Q_PRESENT_1, gi(v, "present_open"), po, sizeof(po));
-        words_count(r->lang, W_Q_PRESENT_1, gi(v, "present_close"), pc, sizeof(pc));
-        cellf(d, t, W(r, W_QUORUM_VALUE), W(r, gb(v, "quorum_open") ? W_MET : W_NOT_MET), po,
-              W(r, gb(v, "quorum_close") ? W_MET : W_NOT_MET), pc);
+        words_count(r->lang, W_Q_PRESENT_1, get_num(v, "present_open"), po, sizeof(po));
+        words_count(r->lang, W_Q_PRESENT_1, get_num(v, "present_close"), pc, sizeof(pc));
+        cellf(d, t, rec_word(r, W_QUORUM_VALUE), rec_word(r, get_bool(v, "quorum_open") ? W_MET : W_NOT_MET), po,
+              rec_word(r, get_bool(v, "quorum_close") ? W_MET : W_NOT_MET), pc);
     }
 
     t = doc_table(d, 2 + nc, true);
     if (t) {
         t->right = ~(uint64_t)1;
     }
-    cell(d, t, W(r, W_OPTION));
-    cell(d, t, W(r, W_TOTAL));
+    cell(d, t, rec_word(r, W_OPTION));
+    cell(d, t, rec_word(r, W_TOTAL));
     for (size_t c = 0; c < nc; c++) {
-        cellf(d, t, W(r, W_COLLEGE), json_string_value(json_array_get(colleges, c)));
+        cellf(d, t, rec_word(r, W_COLLEGE), json_string_value(json_array_get(colleges, c)));
     }
     for (size_t o = 0; o < no; o++) {
         cell(d, t, option_word(r, v, o));
@@ -1676,21 +1676,21 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
         }
     }
 
-    if (strcmp(gs(v, "kind"), "choice") == 0) {
-        const char *winner = gs(v, "winner");
-        if (gb(v, "passed") && winner[0]) {
-            buf_printf(&b, W(r, W_WINNER), winner);
+    if (strcmp(get_str(v, "kind"), "choice") == 0) {
+        const char *winner = get_str(v, "winner");
+        if (get_bool(v, "passed") && winner[0]) {
+            buf_printf(&b, rec_word(r, W_WINNER), winner);
         } else {
-            buf_puts(&b, W(r, W_NO_WINNER));
+            buf_puts(&b, rec_word(r, W_NO_WINNER));
         }
     } else {
-        buf_puts(&b, W(r, gb(v, "passed") ? W_ADOPTED : W_REJECTED));
+        buf_puts(&b, rec_word(r, get_bool(v, "passed") ? W_ADOPTED : W_REJECTED));
     }
-    if (!gb(v, "quorum_open")) {
-        buf_printf(&b, " (%s)", W(r, W_NO_QUORUM_OPEN));
+    if (!get_bool(v, "quorum_open")) {
+        buf_printf(&b, " (%s)", rec_word(r, W_NO_QUORUM_OPEN));
     }
     char *outcome = buf_take(&b);
-    doc_addf(d, BK_PARA, ST_STRONG, W(r, W_RESULT), outcome ? outcome : "");
+    doc_addf(d, BK_PARA, ST_STRONG, rec_word(r, W_RESULT), outcome ? outcome : "");
     d->oom = d->oom || !outcome;
     free(outcome);
     /* the double rule's outcome in each college; counts withheld for secrecy */
@@ -1699,18 +1699,18 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
         for (size_t c = 0; c < json_array_size(cp); c++) {
             char one[300];
             snprintf(one, sizeof(one),
-                     W(r, json_integer_value(json_array_get(cp, c)) ? W_COLLEGE_FOR
+                     rec_word(r, json_integer_value(json_array_get(cp, c)) ? W_COLLEGE_FOR
                                                                    : W_COLLEGE_NOT_FOR),
                      json_string_value(json_array_get(colleges, c)));
             buf_printf(&b, "%s%s", c ? ", " : "", one);
         }
         char *each = buf_take(&b);
-        doc_addf(d, BK_PARA, ST_NORMAL, W(r, W_BY_COLLEGE_OUTCOMES), each ? each : "");
+        doc_addf(d, BK_PARA, ST_NORMAL, rec_word(r, W_BY_COLLEGE_OUTCOMES), each ? each : "");
         d->oom = d->oom || !each;
         free(each);
     }
     if (json_array_size(colleges) && !json_array_size(cc)) {
-        doc_add(d, BK_PARA, ST_META, W(r, W_WITHHELD));
+        doc_add(d, BK_PARA, ST_META, rec_word(r, W_WITHHELD));
     }
     const json_t *small = json_object_get(v, "small_colleges");
     for (size_t c = 0; c < json_array_size(small); c++) {
@@ -1718,7 +1718,7 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
     }
     if (json_array_size(small)) {
         char *names = buf_take(&b);
-        doc_addf(d, BK_PARA, ST_META, W(r, W_AUTO_SMALL_COLLEGES), names ? names : "");
+        doc_addf(d, BK_PARA, ST_META, rec_word(r, W_AUTO_SMALL_COLLEGES), names ? names : "");
         d->oom = d->oom || !names;
         free(names);
     }
@@ -1727,7 +1727,7 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
     }
 
     if (secret) {
-        doc_add(d, BK_PARA, ST_META, W(r, W_SECRET_NOTE));
+        doc_add(d, BK_PARA, ST_META, rec_word(r, W_SECRET_NOTE));
         return;
     }
     for (size_t o = 0; o < no; o++) {
@@ -1737,22 +1737,22 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
         const json_t *x;
         json_array_foreach(ballots, i, x)
         {
-            if (strcmp(gs(x, "choice"), opt) != 0) {
+            if (strcmp(get_str(x, "choice"), opt) != 0) {
                 continue;
             }
             if (names.len) {
                 buf_puts(&names, ", ");
             }
-            if (gs(x, "by")[0]) {
-                buf_printf(&names, W(r, W_CAST_BY), name_of(r, gs(x, "voter")),
-                           name_of(r, gs(x, "by")));
+            if (get_str(x, "by")[0]) {
+                buf_printf(&names, rec_word(r, W_CAST_BY), name_of(r, get_str(x, "voter")),
+                           name_of(r, get_str(x, "by")));
             } else {
-                buf_puts(&names, name_of(r, gs(x, "voter")));
+                buf_puts(&names, name_of(r, get_str(x, "voter")));
             }
         }
         char *list = buf_take(&names);
         if (list && list[0]) {
-            doc_addf(d, BK_PARA, ST_META, W(r, W_ROLL_CALL), option_word(r, v, o), list);
+            doc_addf(d, BK_PARA, ST_META, rec_word(r, W_ROLL_CALL), option_word(r, v, o), list);
         }
         d->oom = d->oom || !list;
         free(list);
@@ -1781,19 +1781,19 @@ static void
 group(struct doc *d, const struct rec *r, long it, bool *seen)
 {
     if (it < 0) {
-        doc_add(d, BK_H3, ST_NORMAL, W(r, W_OUTSIDE));
+        doc_add(d, BK_H3, ST_NORMAL, rec_word(r, W_OUTSIDE));
         return;
     }
     const json_t *x = json_array_get(r->agenda, (size_t)it);
-    char *ref = str_printf(W(r, W_ITEM_REF), r->num[it], gs(x, "title"));
+    char *ref = str_printf(rec_word(r, W_ITEM_REF), r->num[it], get_str(x, "title"));
     doc_addf(d, BK_H3, ST_NORMAL, "%s%s%s", ref ? ref : "", seen[it] ? " " : "",
-             seen[it] ? W(r, W_CONTINUED) : "");
+             seen[it] ? rec_word(r, W_CONTINUED) : "");
     d->oom = d->oom || !ref;
     free(ref);
     if (!seen[it]) {
-        const char *presenter = gs(x, "presenter"), *desc = gs(x, "description");
+        const char *presenter = get_str(x, "presenter"), *desc = get_str(x, "description");
         if (presenter[0]) {
-            doc_addf(d, BK_PARA, ST_META, W(r, W_PRESENTED_BY), presenter);
+            doc_addf(d, BK_PARA, ST_META, rec_word(r, W_PRESENTED_BY), presenter);
         }
         if (desc[0]) {
             doc_add(d, BK_PARA, ST_META, desc);
@@ -1818,8 +1818,8 @@ minutes(struct doc *d, const struct rec *r)
     }
     json_array_foreach(r->votes, i, v)
     {
-        const char *state = gs(v, "state");
-        long long at = gi(v, "closed_at") ? gi(v, "closed_at") : gi(v, "opened_at");
+        const char *state = get_str(v, "state");
+        long long at = get_num(v, "closed_at") ? get_num(v, "closed_at") : get_num(v, "opened_at");
         if (at > 0 && (strcmp(state, "closed") == 0 || strcmp(state, "published") == 0 ||
                        strcmp(state, "cancelled") == 0)) {
             votes[nv].ts = at;
@@ -1828,10 +1828,10 @@ minutes(struct doc *d, const struct rec *r)
     }
     qsort(votes, nv, sizeof(*votes), cmp_placed);
 
-    doc_add(d, BK_H2, ST_NORMAL, W(r, W_MINUTES));
-    doc_add(d, BK_PARA, ST_META, W(r, W_LEGEND));
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_MINUTES));
+    doc_add(d, BK_PARA, ST_META, rec_word(r, W_LEGEND));
     if (nm == 0 && nv == 0) {
-        doc_add(d, BK_PARA, ST_NORMAL, W(r, W_NO_MINUTES));
+        doc_add(d, BK_PARA, ST_NORMAL, rec_word(r, W_NO_MINUTES));
     }
     /*
      * Merge by time; at equal times the entry (the vote's own line) comes
@@ -1843,32 +1843,32 @@ minutes(struct doc *d, const struct rec *r)
      */
     for (size_t m = 0, k = 0; !d->oom && (m < nm || k < nv);) {
         const json_t *e = m < nm ? json_array_get(r->minutes, m) : NULL;
-        bool take_vote = k < nv && (!e || votes[k].ts < gi(e, "ts"));
+        bool take_vote = k < nv && (!e || votes[k].ts < get_num(e, "ts"));
         const json_t *x = take_vote ? json_array_get(r->votes, votes[k].i) : e;
-        long it = item_index(r, gs(x, "item"));
+        long it = item_index(r, get_str(x, "item"));
         if (current == -2 || (it >= 0 && it != current)) {
             group(d, r, it, seen);
             current = it;
         }
         if (take_vote) {
             k++;
-            if (strcmp(gs(x, "state"), "cancelled") == 0) {
-                doc_addf(d, BK_PARA, ST_META, W(r, W_CANCELLED), gs(x, "question"));
+            if (strcmp(get_str(x, "state"), "cancelled") == 0) {
+                doc_addf(d, BK_PARA, ST_META, rec_word(r, W_CANCELLED), get_str(x, "question"));
             } else {
                 vote_blocks(d, r, x);
             }
             continue;
         }
         m++;
-        bool automatic = strcmp(gs(e, "source"), "auto") == 0;
-        fmt_time(r, gi(e, "ts"), hm, sizeof(hm));
-        if (gb(e, "edited")) {
-            char *text = str_printf("%s %s", gs(e, "text"), W(r, W_EDITED));
+        bool automatic = strcmp(get_str(e, "source"), "auto") == 0;
+        fmt_time(r, get_num(e, "ts"), hm, sizeof(hm));
+        if (get_bool(e, "edited")) {
+            char *text = str_printf("%s %s", get_str(e, "text"), rec_word(r, W_EDITED));
             doc_entry(d, automatic, hm, text ? text : "");
             d->oom = d->oom || !text;
             free(text);
         } else {
-            doc_entry(d, automatic, hm, gs(e, "text"));
+            doc_entry(d, automatic, hm, get_str(e, "text"));
         }
     }
 fail:
@@ -1890,59 +1890,59 @@ statistics(struct doc *d, const struct rec *r)
     }
     json_array_foreach(r->parts, i, p)
     {
-        total = add_sat(total, gi(p, "spoken"));
-        turns = add_sat(turns, gi(p, "turns"));
+        total = add_sat(total, get_num(p, "spoken"));
+        turns = add_sat(turns, get_num(p, "turns"));
     }
-    doc_add(d, BK_H2, ST_NORMAL, W(r, W_STATS));
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_STATS));
     if (turns == 0) {
-        doc_add(d, BK_PARA, ST_NORMAL, W(r, W_NO_TURNS));
+        doc_add(d, BK_PARA, ST_NORMAL, rec_word(r, W_NO_TURNS));
         free(colleges);
         return;
     }
-    doc_add(d, BK_H3, ST_NORMAL, W(r, W_BY_PARTICIPANT));
+    doc_add(d, BK_H3, ST_NORMAL, rec_word(r, W_BY_PARTICIPANT));
     struct table *t = doc_table(d, 5, true);
     if (t) {
         t->right = 0x1c;
     }
-    cell(d, t, W(r, W_NAME));
-    cell(d, t, W(r, W_COLLEGE_COL));
-    cell(d, t, W(r, W_TURNS));
-    cell(d, t, W(r, W_TIME));
-    cell(d, t, W(r, W_SHARE));
+    cell(d, t, rec_word(r, W_NAME));
+    cell(d, t, rec_word(r, W_COLLEGE_COL));
+    cell(d, t, rec_word(r, W_TURNS));
+    cell(d, t, rec_word(r, W_TIME));
+    cell(d, t, rec_word(r, W_SHARE));
     json_array_foreach(r->parts, i, p)
     {
-        if (!is_member(p) && gi(p, "turns") == 0) {
+        if (!is_member(p) && get_num(p, "turns") == 0) {
             continue;
         }
-        const char *college = gs(p, "college");
-        fmt_duration(gi(p, "spoken"), dur, sizeof(dur));
-        fmt_share(r, gi(p, "spoken"), total, share, sizeof(share));
-        cell(d, t, gs(p, "name"));
-        cell(d, t, college[0] ? college : role_word(r, gs(p, "role")));
-        cellf(d, t, "%lld", gi(p, "turns"));
+        const char *college = get_str(p, "college");
+        fmt_duration(get_num(p, "spoken"), dur, sizeof(dur));
+        fmt_share(r, get_num(p, "spoken"), total, share, sizeof(share));
+        cell(d, t, get_str(p, "name"));
+        cell(d, t, college[0] ? college : role_word(r, get_str(p, "role")));
+        cellf(d, t, "%lld", get_num(p, "turns"));
         cell(d, t, dur);
         cell(d, t, share);
     }
 
-    doc_add(d, BK_H3, ST_NORMAL, W(r, W_BY_COLLEGE));
+    doc_add(d, BK_H3, ST_NORMAL, rec_word(r, W_BY_COLLEGE));
     t = doc_table(d, 5, true);
     if (t) {
         t->right = 0x1e;
     }
-    cell(d, t, W(r, W_COLLEGE_COL));
-    cell(d, t, W(r, W_MEMBERS));
-    cell(d, t, W(r, W_TURNS));
-    cell(d, t, W(r, W_TIME));
-    cell(d, t, W(r, W_SHARE));
+    cell(d, t, rec_word(r, W_COLLEGE_COL));
+    cell(d, t, rec_word(r, W_MEMBERS));
+    cell(d, t, rec_word(r, W_TURNS));
+    cell(d, t, rec_word(r, W_TIME));
+    cell(d, t, rec_word(r, W_SHARE));
     for (size_t c = 0; c <= ncolleges; c++) {
         const char *college = c < ncolleges ? colleges[c] : "";
         long long members = 0, ct = 0, cs = 0;
         json_array_foreach(r->parts, i, p)
         {
-            if (strcmp(gs(p, "college"), college) == 0) {
+            if (strcmp(get_str(p, "college"), college) == 0) {
                 members += is_member(p);
-                ct = add_sat(ct, gi(p, "turns"));
-                cs = add_sat(cs, gi(p, "spoken"));
+                ct = add_sat(ct, get_num(p, "turns"));
+                cs = add_sat(cs, get_num(p, "spoken"));
             }
         }
         if (!college[0] && ct == 0) {
@@ -1950,7 +1950,7 @@ statistics(struct doc *d, const struct rec *r)
         }
         fmt_duration(cs, dur, sizeof(dur));
         fmt_share(r, cs, total, share, sizeof(share));
-        cell(d, t, college[0] ? college : W(r, W_NO_COLLEGE));
+        cell(d, t, college[0] ? college : rec_word(r, W_NO_COLLEGE));
         cellf(d, t, "%lld", members);
         cellf(d, t, "%lld", ct);
         cell(d, t, dur);
@@ -1958,7 +1958,7 @@ statistics(struct doc *d, const struct rec *r)
     }
     fmt_duration(total, dur, sizeof(dur));
     fmt_count(r, turns, n, sizeof(n));
-    doc_addf(d, BK_PARA, ST_NORMAL, W(r, W_STATS_TOTAL), dur, n);
+    doc_addf(d, BK_PARA, ST_NORMAL, rec_word(r, W_STATS_TOTAL), dur, n);
     free(colleges);
 }
 
@@ -1967,19 +1967,19 @@ closing(struct doc *d, const struct rec *r, const char *file)
 {
     char when[160], n[48];
     size_t first = d->n;
-    doc_add(d, BK_H2, ST_NORMAL, W(r, W_CLOSING));
-    fmt_datetime(r, gi(r->finalized, "at"), when, sizeof(when));
-    doc_addf(d, BK_PARA, ST_NORMAL, W(r, W_FINALIZED), name_of(r, gs(r->finalized, "by")), when);
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_CLOSING));
+    fmt_datetime(r, get_num(r->finalized, "at"), when, sizeof(when));
+    doc_addf(d, BK_PARA, ST_NORMAL, rec_word(r, W_FINALIZED), name_of(r, get_str(r->finalized, "by")), when);
     if (json_is_object(r->approved)) {
-        fmt_datetime(r, gi(r->approved, "at"), when, sizeof(when));
-        doc_addf(d, BK_PARA, ST_NORMAL, W(r, W_APPROVED), name_of(r, gs(r->approved, "by")), when);
+        fmt_datetime(r, get_num(r->approved, "at"), when, sizeof(when));
+        doc_addf(d, BK_PARA, ST_NORMAL, rec_word(r, W_APPROVED), name_of(r, get_str(r->approved, "by")), when);
     } else {
-        doc_add(d, BK_PARA, ST_NORMAL, W(r, W_NOT_APPROVED));
+        doc_add(d, BK_PARA, ST_NORMAL, rec_word(r, W_NOT_APPROVED));
     }
-    fmt_count(r, gi(r->chain, "events"), n, sizeof(n));
-    doc_addf(d, BK_PARA, ST_NORMAL, W(r, W_CHAIN), n);
-    doc_add(d, BK_CODE, ST_NORMAL, gs(r->chain, "head"));
-    doc_add(d, BK_PARA, ST_NORMAL, W(r, W_VERIFY));
+    fmt_count(r, get_num(r->chain, "events"), n, sizeof(n));
+    doc_addf(d, BK_PARA, ST_NORMAL, rec_word(r, W_CHAIN), n);
+    doc_add(d, BK_CODE, ST_NORMAL, get_str(r->chain, "head"));
+    doc_add(d, BK_PARA, ST_NORMAL, rec_word(r, W_VERIFY));
     doc_addf(d, BK_CODE, ST_NORMAL, "minisign -Vm %s -p concerto.pub\nconcerto verify .", file);
     if (!d->oom) {
         d->v[first].keep = d->n - first; /* the closing block stays whole */
@@ -1997,33 +1997,33 @@ signatures(struct doc *d, const struct rec *r)
     const json_t *p, *chair = NULL;
     bool approved = json_is_object(r->approved);
     if (approved) {
-        chair = participant(r, gs(r->approved, "by"));
+        chair = participant(r, get_str(r->approved, "by"));
     }
     json_array_foreach(r->parts, i, p)
     {
-        if (!chair && strcmp(gs(p, "role"), "chair") == 0) {
+        if (!chair && strcmp(get_str(p, "role"), "chair") == 0) {
             chair = p;
         }
     }
-    doc_add(d, BK_H2, ST_NORMAL, W(r, W_SIGNATURES));
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_SIGNATURES));
     struct table *t = doc_table(d, 2, true);
-    cell(d, t, W(r, W_CHAIR_TITLE));
-    cell(d, t, W(r, W_SECRETARY_TITLE));
-    cell(d, t, chair ? gs(chair, "name") : "");
-    cell(d, t, name_of(r, gs(r->finalized, "by")));
+    cell(d, t, rec_word(r, W_CHAIR_TITLE));
+    cell(d, t, rec_word(r, W_SECRETARY_TITLE));
+    cell(d, t, chair ? get_str(chair, "name") : "");
+    cell(d, t, name_of(r, get_str(r->finalized, "by")));
     if (approved) {
-        fmt_datetime(r, gi(r->approved, "at"), when, sizeof(when));
-        snprintf(line, sizeof(line), W(r, W_SIGNED), when);
-        cellf(d, t, "%s\n%s", line, W(r, W_SIGNED_APPROVED));
+        fmt_datetime(r, get_num(r->approved, "at"), when, sizeof(when));
+        snprintf(line, sizeof(line), rec_word(r, W_SIGNED), when);
+        cellf(d, t, "%s\n%s", line, rec_word(r, W_SIGNED_APPROVED));
     } else {
-        cell(d, t, W(r, W_AWAITING));
+        cell(d, t, rec_word(r, W_AWAITING));
     }
-    fmt_datetime(r, gi(r->finalized, "at"), when, sizeof(when));
-    snprintf(line, sizeof(line), W(r, W_SIGNED), when);
-    cellf(d, t, "%s\n%s", line, W(r, W_SIGNED_FINALIZED));
-    const char *key = gs(r->signing, "key_id");
-    doc_addf(d, BK_PARA, ST_META, W(r, W_KEY), key[0] ? key : W(r, W_KEY_UNKNOWN));
-    doc_addf(d, BK_PARA, ST_META, W(r, W_HEAD), gs(r->chain, "head"));
+    fmt_datetime(r, get_num(r->finalized, "at"), when, sizeof(when));
+    snprintf(line, sizeof(line), rec_word(r, W_SIGNED), when);
+    cellf(d, t, "%s\n%s", line, rec_word(r, W_SIGNED_FINALIZED));
+    const char *key = get_str(r->signing, "key_id");
+    doc_addf(d, BK_PARA, ST_META, rec_word(r, W_KEY), key[0] ? key : rec_word(r, W_KEY_UNKNOWN));
+    doc_addf(d, BK_PARA, ST_META, rec_word(r, W_HEAD), get_str(r->chain, "head"));
     if (!d->oom) {
         d->v[first].keep = d->n - first;
     }
@@ -2033,12 +2033,12 @@ signatures(struct doc *d, const struct rec *r)
 static int
 build(struct doc *d, const struct rec *r, const char *file)
 {
-    const char *commission = gs(r->commission, "name"), *title = gs(r->meeting, "title");
-    struct when w = civil(r, gi(r->meeting, "closed_at"));
+    const char *commission = get_str(r->commission, "name"), *title = get_str(r->meeting, "title");
+    struct when w = civil(r, get_num(r->meeting, "closed_at"));
     memset(d, 0, sizeof(*d));
     d->lang = r->lang;
     d->header = str_printf("%s%s%s", commission, commission[0] && title[0] ? " — " : "", title);
-    d->title = str_printf("%s — %s", W(r, W_PV), d->header ? d->header : "");
+    d->title = str_printf("%s — %s", rec_word(r, W_PV), d->header ? d->header : "");
     d->author = str_printf("%s", commission);
     d->created =
         str_printf("%04lld-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", w.y, w.mo, w.d, w.h, w.mi, w.s,
@@ -3049,8 +3049,8 @@ render(const char *json, size_t json_len, enum format fmt, char **out, size_t *l
     if ((rc = rec_open(&r, root)) != 0) {
         goto fail;
     }
-    record_file_name(gs(r.meeting, "date"), gs(r.commission, "name"), gs(r.commission, "id"),
-                     gs(r.meeting, "id"), exts[fmt], file, sizeof(file));
+    record_file_name(get_str(r.meeting, "date"), get_str(r.commission, "name"), get_str(r.commission, "id"),
+                     get_str(r.meeting, "id"), exts[fmt], file, sizeof(file));
     if ((rc = build(&d, &r, file))) {
         goto fail;
     }
@@ -3220,6 +3220,6 @@ render_when(const char *date, const char *lang, char *out, size_t len, long long
         return;
     }
     snprintf(hm, sizeof(hm), "%02d:%02d", t.h, t.mi);
-    snprintf(out, len, W(&r, W_DATE_AT), day, hm);
+    snprintf(out, len, rec_word(&r, W_DATE_AT), day, hm);
     *utc_ms = ((days * 86400) + t.h * 3600LL + t.mi * 60LL - t.offset * 60LL) * 1000;
 }
