@@ -2,8 +2,8 @@
 /*
  * convoc.c - the convocation (see convoc.h).
  *
- * The wording is written once, in blocks(): a list of render.c blocks in
- * order. The HTML page and the PDF are those blocks through render.c's
+ * The wording is written once, in blocks(): a list of render.h blocks in
+ * order. The HTML page and the PDF are those blocks through render.h's
  * back-ends; the plain text of the e-mail is the same blocks as lines. The
  * iCalendar invitation says the essentials again in its own syntax: one
  * VEVENT, times in UTC, text escaped (RFC 5545 3.3.11) and content lines

@@ -598,20 +598,11 @@ rule_text(const struct rec *r, const json_t *v, struct buf *b)
     }
 }
 
-/* The vote's tables: how it was held, the counts, the outcome, the roll call. */
+/* The vote's caption and how it was held: mode, rule, voters, quorum. */
 static void
-vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
+vote_how(struct doc *d, const struct rec *r, const json_t *v, bool secret)
 {
-    const json_t *options = json_object_get(v, "options");
-    const json_t *counts = json_object_get(v, "counts");
-    const json_t *colleges = json_object_get(v, "colleges");
-    const json_t *cc = json_object_get(v, "college_counts");
-    const json_t *ballots = json_object_get(v, "ballots");
-    size_t no = json_array_size(options), nc = json_array_size(cc) ? json_array_size(colleges) : 0;
-    bool secret = strcmp(get_str(v, "mode"), "secret") == 0;
     struct buf b = {0};
-
-    size_t first = d->n;
     doc_addf(d, BK_PARA, ST_STRONG, rec_word(r, W_VOTE), get_str(v, "question"));
     struct table *t = doc_table(d, 2, false);
     table_cell(d, t, rec_word(r, W_MODE));
@@ -634,8 +625,19 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
                     rec_word(r, get_bool(v, "quorum_open") ? W_MET : W_NOT_MET), po,
                     rec_word(r, get_bool(v, "quorum_close") ? W_MET : W_NOT_MET), pc);
     }
+}
 
-    t = doc_table(d, 2 + nc, true);
+/* The counts: one row per option, its total and, unless withheld, each
+ * college's count. */
+static void
+vote_counts(struct doc *d, const struct rec *r, const json_t *v)
+{
+    const json_t *options = json_object_get(v, "options");
+    const json_t *counts = json_object_get(v, "counts");
+    const json_t *colleges = json_object_get(v, "colleges");
+    const json_t *cc = json_object_get(v, "college_counts");
+    size_t no = json_array_size(options), nc = json_array_size(cc) ? json_array_size(colleges) : 0;
+    struct table *t = doc_table(d, 2 + nc, true);
     if (t) {
         t->right = ~(uint64_t)1;
     }
@@ -652,7 +654,27 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
                         num_clamp(json_integer_value(json_array_get(cc, c * no + o))));
         }
     }
+}
 
+/* A paragraph of `fmt` around the text gathered in `b` (taken): out of
+ * memory in either is the document's. */
+static void
+add_gathered(struct doc *d, enum block_style style, const char *fmt, struct buf *b)
+{
+    char *text = buf_take(b);
+    doc_addf(d, BK_PARA, style, fmt, text ? text : "");
+    d->oom = d->oom || !text;
+    free(text);
+}
+
+/* The outcome: adopted, rejected or the winner, and under the double rule
+ * each college's (counts withheld for secrecy), and the small colleges. */
+static void
+vote_outcome(struct doc *d, const struct rec *r, const json_t *v)
+{
+    const json_t *colleges = json_object_get(v, "colleges");
+    const json_t *cc = json_object_get(v, "college_counts");
+    struct buf b = {0};
     if (strcmp(get_str(v, "kind"), "choice") == 0) {
         const char *winner = get_str(v, "winner");
         if (get_bool(v, "passed") && winner[0]) {
@@ -666,11 +688,7 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
     if (!get_bool(v, "quorum_open")) {
         buf_printf(&b, " (%s)", rec_word(r, W_NO_QUORUM_OPEN));
     }
-    char *outcome = buf_take(&b);
-    doc_addf(d, BK_PARA, ST_STRONG, rec_word(r, W_RESULT), outcome ? outcome : "");
-    d->oom = d->oom || !outcome;
-    free(outcome);
-    /* the double rule's outcome in each college; counts withheld for secrecy */
+    add_gathered(d, ST_STRONG, rec_word(r, W_RESULT), &b);
     const json_t *cp = json_object_get(v, "college_passed");
     if (json_array_size(cp) && json_array_size(cp) == json_array_size(colleges)) {
         for (size_t c = 0; c < json_array_size(cp); c++) {
@@ -681,10 +699,7 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
                      json_string_value(json_array_get(colleges, c)));
             buf_printf(&b, "%s%s", c ? ", " : "", one);
         }
-        char *each = buf_take(&b);
-        doc_addf(d, BK_PARA, ST_NORMAL, rec_word(r, W_BY_COLLEGE_OUTCOMES), each ? each : "");
-        d->oom = d->oom || !each;
-        free(each);
+        add_gathered(d, ST_NORMAL, rec_word(r, W_BY_COLLEGE_OUTCOMES), &b);
     }
     if (json_array_size(colleges) && !json_array_size(cc)) {
         doc_add(d, BK_PARA, ST_META, rec_word(r, W_WITHHELD));
@@ -694,20 +709,17 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
         buf_printf(&b, "%s%s", c ? ", " : "", json_string_value(json_array_get(small, c)));
     }
     if (json_array_size(small)) {
-        char *names = buf_take(&b);
-        doc_addf(d, BK_PARA, ST_META, rec_word(r, W_AUTO_SMALL_COLLEGES), names ? names : "");
-        d->oom = d->oom || !names;
-        free(names);
+        add_gathered(d, ST_META, rec_word(r, W_AUTO_SMALL_COLLEGES), &b);
     }
-    if (!d->oom) {
-        d->v[first].keep = d->n - first; /* the caption, both tables and the outcome */
-    }
+}
 
-    if (secret) {
-        doc_add(d, BK_PARA, ST_META, rec_word(r, W_SECRET_NOTE));
-        return;
-    }
-    for (size_t o = 0; o < no; o++) {
+/* A named vote's roll call: who chose each option (and for whom, by proxy). */
+static void
+vote_roll_call(struct doc *d, const struct rec *r, const json_t *v)
+{
+    const json_t *options = json_object_get(v, "options");
+    const json_t *ballots = json_object_get(v, "ballots");
+    for (size_t o = 0; o < json_array_size(options); o++) {
         const char *opt = json_string_value(json_array_get(options, o));
         struct buf names = {0};
         size_t i;
@@ -733,6 +745,25 @@ vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
         }
         d->oom = d->oom || !list;
         free(list);
+    }
+}
+
+/* The vote's tables: how it was held, the counts, the outcome, the roll call. */
+static void
+vote_blocks(struct doc *d, const struct rec *r, const json_t *v)
+{
+    bool secret = strcmp(get_str(v, "mode"), "secret") == 0;
+    size_t first = d->n;
+    vote_how(d, r, v, secret);
+    vote_counts(d, r, v);
+    vote_outcome(d, r, v);
+    if (!d->oom) {
+        d->v[first].keep = d->n - first; /* the caption, both tables and the outcome */
+    }
+    if (secret) {
+        doc_add(d, BK_PARA, ST_META, rec_word(r, W_SECRET_NOTE));
+    } else {
+        vote_roll_call(d, r, v);
     }
 }
 

@@ -553,20 +553,20 @@ role_word(const struct rec *r, const char *role)
     return role;
 }
 
-/* Check the record and index it. 0, ERR_INVALID or ERR_NOMEM. */
-int
-rec_open(struct rec *r, json_t *root)
+/* The record's parts, borrowed from `root`, and its language; false when the
+ * top level or its language is not the record's. */
+static bool
+rec_take_parts(struct rec *r, json_t *root)
 {
-    memset(r, 0, sizeof(*r));
     r->root = root;
     if (!SPEC_OK(root, top_spec) || strcmp(get_str(root, "format"), "concerto-record/1") != 0) {
-        return ERR_INVALID;
+        return false;
     }
     const char *lang = get_str(root, "lang");
     if (strcmp(lang, "en") == 0) {
         r->lang = EN;
     } else if (lang[0] && strcmp(lang, "fr") != 0) {
-        return ERR_INVALID;
+        return false;
     }
     r->commission = json_object_get(root, "commission");
     r->meeting = json_object_get(root, "meeting");
@@ -581,82 +581,96 @@ rec_open(struct rec *r, json_t *root)
     r->approved = json_object_get(root, "approved");
     r->chain = json_object_get(root, "chain");
     r->signing = json_object_get(root, "signing");
-    if (!SPEC_OK(r->commission, commission_spec) || !SPEC_OK(r->meeting, meeting_spec) ||
-        !EACH_OK(r->parts, participant_spec) || !EACH_OK(r->agenda, item_spec) ||
-        !EACH_OK(r->minutes, minute_spec) || !EACH_OK(r->proxies, proxy_spec) ||
-        !EACH_OK(r->recusals, recusal_spec) || !SPEC_OK(r->finalized, by_at_spec) ||
-        !SPEC_OK(r->chain, chain_spec) || !hex_ok(get_str(r->chain, "head")) ||
-        (r->approved && !json_is_null(r->approved) && !SPEC_OK(r->approved, by_at_spec))) {
-        return ERR_INVALID;
+    return true;
+}
+
+/* The parts' own fields: each object and each array of objects. */
+static bool
+rec_parts_ok(const struct rec *r)
+{
+    return SPEC_OK(r->commission, commission_spec) && SPEC_OK(r->meeting, meeting_spec) &&
+           EACH_OK(r->parts, participant_spec) && EACH_OK(r->agenda, item_spec) &&
+           EACH_OK(r->minutes, minute_spec) && EACH_OK(r->proxies, proxy_spec) &&
+           EACH_OK(r->recusals, recusal_spec) && SPEC_OK(r->finalized, by_at_spec) &&
+           SPEC_OK(r->chain, chain_spec) && hex_ok(get_str(r->chain, "head")) &&
+           (!r->approved || json_is_null(r->approved) || SPEC_OK(r->approved, by_at_spec));
+}
+
+/* The attendance block (optional): its quorum, each college's figures and
+ * the failing colleges' names. */
+static bool
+rec_attendance_ok(const struct rec *r)
+{
+    if (!r->attendance) {
+        return true;
     }
-    if (r->attendance) {
-        const json_t *q = json_object_get(r->attendance, "quorum");
-        const json_t *colleges = json_object_get(r->attendance, "colleges");
-        const char *k;
-        const json_t *c;
-        if (!SPEC_OK(r->attendance, attendance_spec) || (q && !SPEC_OK(q, quorum_spec))) {
-            return ERR_INVALID;
-        }
-        json_object_foreach((json_t *)colleges, k, c)
-        {
-            if (!SPEC_OK(c, college_spec)) {
-                return ERR_INVALID;
-            }
+    const json_t *q = json_object_get(r->attendance, "quorum");
+    const json_t *colleges = json_object_get(r->attendance, "colleges");
+    const char *k;
+    const json_t *c;
+    if (!SPEC_OK(r->attendance, attendance_spec) || (q && !SPEC_OK(q, quorum_spec))) {
+        return false;
+    }
+    json_object_foreach((json_t *)colleges, k, c)
+    {
+        if (!SPEC_OK(c, college_spec)) {
+            return false;
         }
     }
+    const json_t *failing = json_object_get(q, "failing");
+    return !failing || all_of(failing, is_string);
+}
+
+/* What lies inside the array elements: votes, documents of each item,
+ * presence periods of each participant, the votes a proxy was used in. */
+static bool
+rec_nested_ok(const struct rec *r)
+{
     size_t i;
     const json_t *v;
     json_array_foreach(r->votes, i, v)
     {
         if (!vote_ok(v)) {
-            return ERR_INVALID;
+            return false;
         }
     }
     json_array_foreach(r->agenda, i, v)
     {
         const json_t *docs = json_object_get(v, "documents");
         if (docs && !EACH_OK(docs, document_spec)) {
-            return ERR_INVALID;
+            return false;
         }
     }
     json_array_foreach(r->parts, i, v)
     {
         const json_t *periods = json_object_get(v, "periods");
         if (periods && !EACH_OK(periods, period_spec)) {
-            return ERR_INVALID;
+            return false;
         }
     }
     json_array_foreach(r->proxies, i, v)
     {
         const json_t *used = json_object_get(v, "used");
         if (used && !all_of(used, is_string)) {
-            return ERR_INVALID;
+            return false;
         }
     }
-    if (r->attendance) {
-        const json_t *failing =
-            json_object_get(json_object_get(r->attendance, "quorum"), "failing");
-        if (failing && !all_of(failing, is_string)) {
-            return ERR_INVALID;
-        }
-    }
-    struct date d = date_parse(get_str(r->meeting, "date"));
-    r->has_offset = d.ok && d.has_offset;
-    r->offset = r->has_offset ? d.offset : 0;
+    return true;
+}
 
-    r->pkeys = keys_build(r->parts, "id", &r->np);
-    r->akeys = keys_build(r->agenda, "id", &r->na);
+/* Number the agenda: top-level items 1, 2 ...; sub-items 2.1, 2.2 ...
+ * 0 or ERR_NOMEM. */
+static int
+rec_number_agenda(struct rec *r)
+{
     r->num = malloc((r->na ? r->na : 1) * sizeof(*r->num));
-    if (!r->pkeys || !r->akeys || !r->num) {
-        return ERR_NOMEM;
-    }
-    /* Number the agenda: top-level items 1, 2 ...; sub-items 2.1, 2.2 ... */
     int *subs = calloc(r->na ? r->na : 1, sizeof(*subs));
-    if (!subs) {
+    if (!r->num || !subs) {
+        free(subs);
         return ERR_NOMEM;
     }
     int top = 0;
-    for (i = 0; i < r->na; i++) {
+    for (size_t i = 0; i < r->na; i++) {
         const char *parent = get_str(json_array_get(r->agenda, i), "parent");
         long p = rec_item_index(r, parent);
         if (p < 0 || (size_t)p >= i) {
@@ -669,6 +683,27 @@ rec_open(struct rec *r, json_t *root)
     }
     free(subs);
     return 0;
+}
+
+/* Check the record and index it. 0, ERR_INVALID or ERR_NOMEM. */
+int
+rec_open(struct rec *r, json_t *root)
+{
+    memset(r, 0, sizeof(*r));
+    if (!rec_take_parts(r, root) || !rec_parts_ok(r) || !rec_attendance_ok(r) ||
+        !rec_nested_ok(r)) {
+        return ERR_INVALID;
+    }
+    struct date d = date_parse(get_str(r->meeting, "date"));
+    r->has_offset = d.ok && d.has_offset;
+    r->offset = r->has_offset ? d.offset : 0;
+
+    r->pkeys = keys_build(r->parts, "id", &r->np);
+    r->akeys = keys_build(r->agenda, "id", &r->na);
+    if (!r->pkeys || !r->akeys) {
+        return ERR_NOMEM;
+    }
+    return rec_number_agenda(r);
 }
 
 void
