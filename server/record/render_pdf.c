@@ -596,107 +596,137 @@ pdf_write(void *closure, const unsigned char *data, unsigned int length)
     return b->oom ? CAIRO_STATUS_NO_MEMORY : CAIRO_STATUS_SUCCESS;
 }
 
-int
-pdf_emit(const struct doc *d, struct buf *out, const struct render_stop *stop)
+/* The PDF surface with the document's metadata, the pango context with
+ * settings that do not depend on the machine's, the layouts and fonts, and
+ * the width of the minutes' time column. 0 or ERR_NOMEM; what was made is
+ * in `p` (and *fo) for pdf_close() either way. */
+static int
+pdf_open(struct pdf *p, struct buf *out, cairo_font_options_t **fo)
 {
-    struct pdf p = {.d = d, .stop = stop};
-    cairo_font_options_t *fo = NULL;
-    int rc = ERR_NOMEM;
-    p.surface = cairo_pdf_surface_create_for_stream(pdf_write, out, PAGE_W, PAGE_H);
-    if (cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS) {
-        goto fail;
+    const struct doc *d = p->d;
+    p->surface = cairo_pdf_surface_create_for_stream(pdf_write, out, PAGE_W, PAGE_H);
+    if (cairo_surface_status(p->surface) != CAIRO_STATUS_SUCCESS) {
+        return ERR_NOMEM;
     }
-    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, d->title);
-    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, d->author);
-    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_SUBJECT, d->header);
-    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "Concerto");
-    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATE_DATE, d->created);
-    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_MOD_DATE, d->created);
-    p.cr = cairo_create(p.surface);
-    p.pc = pango_cairo_create_context(p.cr);
-    fo = cairo_font_options_create();
-    if (cairo_status(p.cr) != CAIRO_STATUS_SUCCESS || !p.pc ||
-        cairo_font_options_status(fo) != CAIRO_STATUS_SUCCESS) {
-        goto fail;
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, d->title);
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_AUTHOR, d->author);
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_SUBJECT, d->header);
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATOR, "Concerto");
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATE_DATE, d->created);
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_MOD_DATE, d->created);
+    p->cr = cairo_create(p->surface);
+    p->pc = pango_cairo_create_context(p->cr);
+    *fo = cairo_font_options_create();
+    if (cairo_status(p->cr) != CAIRO_STATUS_SUCCESS || !p->pc ||
+        cairo_font_options_status(*fo) != CAIRO_STATUS_SUCCESS) {
+        return ERR_NOMEM;
     }
     /* outlines and metrics that do not depend on the machine's font settings */
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    pango_cairo_context_set_font_options(p.pc, fo);
-    pango_context_set_round_glyph_positions(p.pc, FALSE);
-    pango_context_set_language(p.pc, pango_language_from_string(d->lang == EN ? "en" : "fr"));
-    p.layout = pango_layout_new(p.pc);
-    p.margin = pango_layout_new(p.pc);
-    p.lead = pango_layout_new(p.pc);
+    cairo_font_options_set_hint_style(*fo, CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_hint_metrics(*fo, CAIRO_HINT_METRICS_OFF);
+    pango_cairo_context_set_font_options(p->pc, *fo);
+    pango_context_set_round_glyph_positions(p->pc, FALSE);
+    pango_context_set_language(p->pc, pango_language_from_string(d->lang == EN ? "en" : "fr"));
+    p->layout = pango_layout_new(p->pc);
+    p->margin = pango_layout_new(p->pc);
+    p->lead = pango_layout_new(p->pc);
     for (int f = 0; f < F_COUNT; f++) {
-        p.fonts[f] = pango_font_description_from_string(font_names[f]);
+        p->fonts[f] = pango_font_description_from_string(font_names[f]);
     }
     /* the time column: a bold "00:00" and a gap */
     PangoRectangle logical;
-    layout_set(&p, p.lead, F_STRONG, "00:00", -1);
-    pango_layout_get_extents(p.lead, NULL, &logical);
-    p.time_col = (double)logical.width / PANGO_SCALE + 8;
-    /* Lay out and draw once, each page into a recording; then, the number of
-     * pages known, replay every page into the PDF with its header and its
-     * "page N / M". (Laying the text out twice, to count the pages and then
-     * to draw them, was most of the time: shaping is pango's costly part.) */
-    cairo_t *pdf_cr = p.cr;
-    p.cr = NULL;
-    p.draw = true;
-    rc = pdf_flow(&p);
-    if (rc == 0 && p.oom) {
+    layout_set(p, p->lead, F_STRONG, "00:00", -1);
+    pango_layout_get_extents(p->lead, NULL, &logical);
+    p->time_col = (double)logical.width / PANGO_SCALE + 8;
+    return 0;
+}
+
+/* A cairo status as an error code: 0 on success. */
+static int
+cairo_rc(cairo_status_t st)
+{
+    return st == CAIRO_STATUS_SUCCESS ? 0 : st == CAIRO_STATUS_NO_MEMORY ? ERR_NOMEM : ERR_INTERNAL;
+}
+
+/* Lay out and draw once, each page into a recording (p->pages); then, the
+ * number of pages known, replay every page into the PDF with its header
+ * and its "page N / M". (Laying the text out twice, to count the pages and
+ * then to draw them, was most of the time: shaping is pango's costly part.) */
+static int
+pdf_pages(struct pdf *p)
+{
+    cairo_t *pdf_cr = p->cr;
+    p->cr = NULL;
+    p->draw = true;
+    int rc = pdf_flow(p);
+    if (rc == 0 && p->oom) {
         rc = ERR_NOMEM;
     }
-    if (rc == 0 && p.cr && cairo_status(p.cr) != CAIRO_STATUS_SUCCESS) {
-        rc = cairo_status(p.cr) == CAIRO_STATUS_NO_MEMORY ? ERR_NOMEM : ERR_INTERNAL;
+    if (rc == 0 && p->cr) {
+        rc = cairo_rc(cairo_status(p->cr));
     }
-    cairo_destroy(p.cr);
-    p.cr = pdf_cr;
-    p.npages = p.page;
-    for (size_t i = 0; rc == 0 && i < p.npages_rec; i++) {
-        if (stop && stop->stop(stop->ctx)) {
-            rc = ERR_INTERNAL;
-            break;
+    cairo_destroy(p->cr);
+    p->cr = pdf_cr;
+    p->npages = p->page;
+    for (size_t i = 0; rc == 0 && i < p->npages_rec; i++) {
+        if (p->stop && p->stop->stop(p->stop->ctx)) {
+            return ERR_INTERNAL;
         }
-        cairo_set_source_surface(pdf_cr, p.pages[i], 0, 0);
+        cairo_set_source_surface(pdf_cr, p->pages[i], 0, 0);
         cairo_paint(pdf_cr);
-        page_margins(&p, pdf_cr, (int)i + 1);
+        page_margins(p, pdf_cr, (int)i + 1);
         cairo_show_page(pdf_cr);
     }
-    if (rc == 0 && cairo_status(p.cr) != CAIRO_STATUS_SUCCESS) {
-        rc = cairo_status(p.cr) == CAIRO_STATUS_NO_MEMORY ? ERR_NOMEM : ERR_INTERNAL;
+    return rc == 0 ? cairo_rc(cairo_status(p->cr)) : rc;
+}
+
+/* Free what pdf_open() and pdf_pages() made, and finish the PDF: `rc`, or
+ * the error the PDF's stream had when rc is 0. */
+static int
+pdf_close(struct pdf *p, cairo_font_options_t *fo, int rc)
+{
+    for (size_t i = 0; i < p->npages_rec; i++) {
+        cairo_surface_destroy(p->pages[i]);
     }
-fail:
-    for (size_t i = 0; i < p.npages_rec; i++) {
-        cairo_surface_destroy(p.pages[i]);
-    }
-    free(p.pages);
+    free(p->pages);
     for (int f = 0; f < F_COUNT; f++) {
-        if (p.fonts[f]) {
-            pango_font_description_free(p.fonts[f]);
+        if (p->fonts[f]) {
+            pango_font_description_free(p->fonts[f]);
         }
     }
-    if (p.layout) {
-        g_object_unref(p.layout);
+    if (p->layout) {
+        g_object_unref(p->layout);
     }
-    if (p.margin) {
-        g_object_unref(p.margin);
+    if (p->margin) {
+        g_object_unref(p->margin);
     }
-    if (p.lead) {
-        g_object_unref(p.lead);
+    if (p->lead) {
+        g_object_unref(p->lead);
     }
-    if (p.pc) {
-        g_object_unref(p.pc);
+    if (p->pc) {
+        g_object_unref(p->pc);
     }
     cairo_font_options_destroy(fo);
-    cairo_destroy(p.cr);
-    cairo_surface_finish(p.surface);
-    cairo_status_t st = cairo_surface_status(p.surface);
-    cairo_surface_destroy(p.surface);
+    cairo_destroy(p->cr);
+    cairo_surface_finish(p->surface);
+    cairo_status_t st = cairo_surface_status(p->surface);
+    cairo_surface_destroy(p->surface);
     if (rc == 0 && st != CAIRO_STATUS_SUCCESS) {
         rc = st == CAIRO_STATUS_NO_MEMORY     ? ERR_NOMEM
              : st == CAIRO_STATUS_WRITE_ERROR ? ERR_IO
                                               : ERR_INTERNAL;
     }
     return rc;
+}
+
+int
+pdf_emit(const struct doc *d, struct buf *out, const struct render_stop *stop)
+{
+    struct pdf p = {.d = d, .stop = stop};
+    cairo_font_options_t *fo = NULL;
+    int rc = pdf_open(&p, out, &fo);
+    if (rc == 0) {
+        rc = pdf_pages(&p);
+    }
+    return pdf_close(&p, fo, rc);
 }
