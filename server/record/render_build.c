@@ -884,29 +884,13 @@ fail:
     free(votes);
 }
 
+/* Speaking time by participant: members, and anyone else who spoke. */
 static void
-statistics(struct doc *d, const struct rec *r)
+stats_by_participant(struct doc *d, const struct rec *r, long long total)
 {
-    size_t ncolleges, i;
+    size_t i;
     const json_t *p;
-    long long total = 0, turns = 0;
-    char dur[48], share[32], n[48];
-    const char **colleges = colleges_of(r, &ncolleges);
-    if (!colleges) {
-        d->oom = true;
-        return;
-    }
-    json_array_foreach(r->parts, i, p)
-    {
-        total = add_saturated(total, get_num(p, "spoken"));
-        turns = add_saturated(turns, get_num(p, "turns"));
-    }
-    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_STATS));
-    if (turns == 0) {
-        doc_add(d, BK_PARA, ST_NORMAL, rec_word(r, W_NO_TURNS));
-        free(colleges);
-        return;
-    }
+    char dur[48], share[32];
     doc_add(d, BK_H3, ST_NORMAL, rec_word(r, W_BY_PARTICIPANT));
     struct table *t = doc_table(d, 5, true);
     if (t) {
@@ -931,9 +915,19 @@ statistics(struct doc *d, const struct rec *r)
         table_cell(d, t, dur);
         table_cell(d, t, share);
     }
+}
 
+/* Speaking time by college, in roster order, then those of no college
+ * when they spoke. */
+static void
+stats_by_college(struct doc *d, const struct rec *r, const char **colleges, size_t ncolleges,
+                 long long total)
+{
+    size_t i;
+    const json_t *p;
+    char dur[48], share[32];
     doc_add(d, BK_H3, ST_NORMAL, rec_word(r, W_BY_COLLEGE));
-    t = doc_table(d, 5, true);
+    struct table *t = doc_table(d, 5, true);
     if (t) {
         t->right = 0x1e;
     }
@@ -964,6 +958,33 @@ statistics(struct doc *d, const struct rec *r)
         table_cell(d, t, dur);
         table_cell(d, t, share);
     }
+}
+
+static void
+statistics(struct doc *d, const struct rec *r)
+{
+    size_t ncolleges, i;
+    const json_t *p;
+    long long total = 0, turns = 0;
+    char dur[48], n[48];
+    const char **colleges = colleges_of(r, &ncolleges);
+    if (!colleges) {
+        d->oom = true;
+        return;
+    }
+    json_array_foreach(r->parts, i, p)
+    {
+        total = add_saturated(total, get_num(p, "spoken"));
+        turns = add_saturated(turns, get_num(p, "turns"));
+    }
+    doc_add(d, BK_H2, ST_NORMAL, rec_word(r, W_STATS));
+    if (turns == 0) {
+        doc_add(d, BK_PARA, ST_NORMAL, rec_word(r, W_NO_TURNS));
+        free(colleges);
+        return;
+    }
+    stats_by_participant(d, r, total);
+    stats_by_college(d, r, colleges, ncolleges, total);
     fmt_duration(total, dur, sizeof(dur));
     fmt_count(r, turns, n, sizeof(n));
     doc_addf(d, BK_PARA, ST_NORMAL, rec_word(r, W_STATS_TOTAL), dur, n);

@@ -351,6 +351,82 @@ longest_word(struct pdf *p, const struct table *t, size_t c)
     return best;
 }
 
+/* Column c holds numbers, aligned right. */
+static bool
+is_numeric(const struct table *t, size_t c)
+{
+    return c < 64 && (t->right >> c & 1);
+}
+
+/* The table fits: the text columns (all, when every one is numeric) share
+ * the room left over, in proportion to their natural width. */
+static void
+widths_spread(const struct table *t, const double *nat, double sum, double *w)
+{
+    size_t nc = t->ncols;
+    double text = 0;
+    for (size_t c = 0; c < nc; c++) {
+        text += is_numeric(t, c) ? 0 : nat[c];
+    }
+    for (size_t c = 0; c < nc; c++) {
+        bool grows = text > 0 ? !is_numeric(t, c) : true;
+        double share = text > 0 ? nat[c] / text : nat[c] / sum;
+        w[c] += grows ? (CONTENT_W - sum) * share : 0;
+    }
+}
+
+/* The table is too wide: columns narrow down to their longest word, the
+ * room left shared by what each lacks; when even that does not fit, the
+ * columns narrower than an even share keep their width and the others
+ * share what is left (words then break). 0 or ERR_NOMEM. */
+static int
+widths_squeeze(struct pdf *p, const struct table *t, const double *nat, double *w)
+{
+    size_t nc = t->ncols;
+    double min_sum = 0, lack = 0;
+    for (size_t c = 0; c < nc; c++) {
+        /* a column that fits in an even share never wraps ("2.1",
+         * "40 min"); a wider one never breaks a word */
+        w[c] = nat[c] <= CONTENT_W / (double)nc ? nat[c] : longest_word(p, t, c);
+        w[c] = w[c] > nat[c] ? nat[c] : w[c];
+        min_sum += w[c];
+        lack += nat[c] - w[c];
+    }
+    if (min_sum <= CONTENT_W && lack > 0) {
+        for (size_t c = 0; c < nc; c++) {
+            w[c] += (CONTENT_W - min_sum) * (nat[c] - w[c]) / lack;
+        }
+        return 0;
+    }
+    bool *fixed = calloc(nc, sizeof(*fixed));
+    if (!fixed) {
+        return ERR_NOMEM;
+    }
+    for (size_t c = 0; c < nc; c++) {
+        w[c] = nat[c];
+    }
+    double left = CONTENT_W;
+    size_t nfree = nc;
+    for (bool changed = true; changed && nfree;) {
+        changed = false;
+        for (size_t c = 0; c < nc; c++) {
+            if (!fixed[c] && nat[c] <= left / (double)nfree) {
+                fixed[c] = true;
+                left -= nat[c];
+                nfree--;
+                changed = true;
+            }
+        }
+    }
+    for (size_t c = 0; c < nc; c++) {
+        if (!fixed[c]) {
+            w[c] = left / (double)nfree;
+        }
+    }
+    free(fixed);
+    return 0;
+}
+
 /* Column widths: tables span the text's width. When the natural widths fit,
  * the text columns share what is left in proportion. Otherwise every column
  * gets at least its longest word, a narrow one its whole text (no word is
@@ -363,10 +439,7 @@ column_widths(struct pdf *p, const struct table *t, double *w)
 {
     size_t nrows = t->ncells / t->ncols, nc = t->ncols;
     double *nat = calloc(nc, sizeof(*nat));
-    bool *fixed = calloc(nc, sizeof(*fixed));
-    if (!nat || !fixed) {
-        free(nat);
-        free(fixed);
+    if (!nat) {
         return ERR_NOMEM;
     }
     PangoLayout *l = p->layout;
@@ -385,60 +458,14 @@ column_widths(struct pdf *p, const struct table *t, double *w)
         sum += nat[c];
         w[c] = nat[c];
     }
+    int rc = 0;
     if (sum <= CONTENT_W) {
-        double text = 0;
-        for (size_t c = 0; c < nc; c++) {
-            text += c < 64 && (t->right >> c & 1) ? 0 : nat[c];
-        }
-        for (size_t c = 0; c < nc; c++) {
-            bool grows = text > 0 ? !(c < 64 && (t->right >> c & 1)) : true;
-            double share = text > 0 ? nat[c] / text : nat[c] / sum;
-            w[c] += grows ? (CONTENT_W - sum) * share : 0;
-        }
+        widths_spread(t, nat, sum, w);
     } else {
-        double min_sum = 0, lack = 0;
-        for (size_t c = 0; c < nc; c++) {
-            /* a column that fits in an even share never wraps ("2.1",
-             * "40 min"); a wider one never breaks a word */
-            fixed[c] = false;
-            w[c] = nat[c] <= CONTENT_W / (double)nc ? nat[c] : longest_word(p, t, c);
-            w[c] = w[c] > nat[c] ? nat[c] : w[c];
-            min_sum += w[c];
-            lack += nat[c] - w[c];
-        }
-        if (min_sum <= CONTENT_W && lack > 0) {
-            for (size_t c = 0; c < nc; c++) {
-                w[c] += (CONTENT_W - min_sum) * (nat[c] - w[c]) / lack;
-            }
-            free(nat);
-            free(fixed);
-            return 0;
-        }
-        for (size_t c = 0; c < nc; c++) {
-            w[c] = nat[c];
-        }
-        double left = CONTENT_W;
-        size_t nfree = nc;
-        for (bool changed = true; changed && nfree;) {
-            changed = false;
-            for (size_t c = 0; c < nc; c++) {
-                if (!fixed[c] && nat[c] <= left / (double)nfree) {
-                    fixed[c] = true;
-                    left -= nat[c];
-                    nfree--;
-                    changed = true;
-                }
-            }
-        }
-        for (size_t c = 0; c < nc; c++) {
-            if (!fixed[c]) {
-                w[c] = left / (double)nfree;
-            }
-        }
+        rc = widths_squeeze(p, t, nat, w);
     }
     free(nat);
-    free(fixed);
-    return 0;
+    return rc;
 }
 
 /* Lay out (and draw) one row; returns its height. */
