@@ -353,12 +353,13 @@ say_vote_closed(struct record *r, int64_t ts, const struct vote *v)
         snprintf(outcome + k, sizeof(outcome) - k, " (%s)", record_word(r, W_AUTO_NO_QUORUM));
     }
     count_of(r, W_AUTO_VOTED_1, v->nvoted, voted, sizeof(voted));
-    int rc = say(r, ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_CLOSED), v->question, outcome,
-                 counts, voted, (long long)v->nentitled);
+    int rc = say(r, ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_CLOSED), v->question,
+                 outcome, counts, voted, (long long)v->nentitled);
     if (rc == 0 && v->college_passed.n == v->colleges.n && v->colleges.n) {
         char each[1024] = "", one[300];
         for (size_t k = 0, n2 = 0; k < v->colleges.n; k++) {
-            snprintf(one, sizeof(one), record_word(r, v->college_passed.v[k] ? W_COLLEGE_FOR : W_COLLEGE_NOT_FOR),
+            snprintf(one, sizeof(one),
+                     record_word(r, v->college_passed.v[k] ? W_COLLEGE_FOR : W_COLLEGE_NOT_FOR),
                      v->colleges.v[k]);
             n2 += (size_t)snprintf(each + n2, n2 < sizeof(each) ? sizeof(each) - n2 : 0, "%s%s",
                                    k ? ", " : "", one);
@@ -366,7 +367,8 @@ say_vote_closed(struct record *r, int64_t ts, const struct vote *v)
         rc = say(r, ts, v->item, NULL, NULL, record_word(r, W_BY_COLLEGE_OUTCOMES), each);
     }
     if (rc == 0 && v->colleges.n && !v->college_counts.n) {
-        rc = say(r, ts, v->item, NULL, NULL, "%s", record_word(r, W_WITHHELD)); /* vote.c: secrecy */
+        rc =
+            say(r, ts, v->item, NULL, NULL, "%s", record_word(r, W_WITHHELD)); /* vote.c: secrecy */
     }
     return rc;
 }
@@ -385,8 +387,9 @@ join_names(const struct strlist *l, char *out, size_t size)
 static const char *
 kind_label(const struct record *r, enum request_kind k)
 {
-    return record_word(r, k == REQ_REPLY ? W_AUTO_REPLY : k == REQ_POINT_OF_ORDER ? W_AUTO_POINT_OF_ORDER
-                                                                       : W_AUTO_CONTRIBUTION);
+    return record_word(r, k == REQ_REPLY            ? W_AUTO_REPLY
+                          : k == REQ_POINT_OF_ORDER ? W_AUTO_POINT_OF_ORDER
+                                                    : W_AUTO_CONTRIBUTION);
 }
 
 /* Who did it, as the minutes name them: the bureau by its office ("Le
@@ -630,36 +633,20 @@ say_followup(struct record *r, const struct event *ev)
         if (slash) {
             *slash = 0;
         }
-        return say(r, ev->ts, a->item, owner, NULL, record_word(r, W_AUTO_ACTION_CARRIED), from, a->title,
-                   a->owner_name, due, status_label(r, a->status));
+        return say(r, ev->ts, a->item, owner, NULL, record_word(r, W_AUTO_ACTION_CARRIED), from,
+                   a->title, a->owner_name, due, status_label(r, a->status));
     }
-    return say(r, ev->ts, a->item, owner, NULL, record_word(r, W_AUTO_ACTION), a->title, a->owner_name, due,
-               status_label(r, a->status));
+    return say(r, ev->ts, a->item, owner, NULL, record_word(r, W_AUTO_ACTION), a->title,
+               a->owner_name, due, status_label(r, a->status));
 }
 
-/* The automatic entry for an event just applied, if any. */
+/* The meeting's course: opened, suspended, resumed, closed, and each
+ * agenda item opened, closed or postponed. */
 static int
-narrate(struct record *r, const struct event *ev)
+say_course(struct record *r, const struct event *ev)
 {
     const struct meeting *m = r->m;
     const struct body *b = &ev->b;
-    const struct vote *v = NULL;
-    char d[64], rule[128], n[64];
-    const char *by = actor_label(r, ev->actor);
-    int32_t vi;
-    switch (ev->type) {
-    case EV_VOTE_OPENED:
-    case EV_VOTE_CLOSED:
-    case EV_VOTE_CANCELLED:
-        vi = meeting_vote_index(m, b->vote);
-        v = vi >= 0 ? &m->votes[vi] : NULL;
-        if (!v) {
-            return ERR_INTERNAL;
-        }
-        break;
-    default:
-        break;
-    }
     switch (ev->type) {
     case EV_MEETING_OPENED:
         return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", record_word(r, W_AUTO_OPENED));
@@ -680,16 +667,27 @@ narrate(struct record *r, const struct event *ev)
     case EV_AGENDA_ITEM_POSTPONED:
         return say(r, ev->ts, meeting_item_index(m, b->item), NULL, NULL,
                    record_word(r, W_AUTO_ITEM_POSTPONED), item_title(m, b->item));
-    case EV_SPEAKER_TURN_ENDED: {
-        const struct spoken *s = &m->spoken[m->nspoken - 1];
-        duration(d, sizeof(d), s->ms);
-        return say(r, ev->ts, (int32_t)s->item, b->participant, NULL, record_word(r, W_AUTO_TURN),
-                   name_of(m, b->participant), kind_label(r, s->kind), d);
+    default:
+        return 0;
     }
+}
+
+/* A vote opened (with its small colleges), closed or cancelled. */
+static int
+say_vote(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    int32_t vi = meeting_vote_index(m, ev->b.vote);
+    const struct vote *v = vi >= 0 ? &m->votes[vi] : NULL;
+    char rule[128], n[64];
+    if (!v) {
+        return ERR_INTERNAL;
+    }
+    switch (ev->type) {
     case EV_VOTE_OPENED: {
         count_of(r, W_AUTO_ENTITLED_1, v->nentitled, n, sizeof(n));
-        int rc = say(r, ev->ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_OPENED), v->question,
-                     words_get(words_lang(m->lang), v->secret ? W_SECRET : W_NAMED),
+        int rc = say(r, ev->ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_OPENED),
+                     v->question, words_get(words_lang(m->lang), v->secret ? W_SECRET : W_NAMED),
                      rule_label(r, v, rule, sizeof(rule)), n);
         if (rc == 0 && v->small_colleges.n) {
             char names[1024];
@@ -698,101 +696,185 @@ narrate(struct record *r, const struct event *ev)
         }
         return rc;
     }
-    case EV_INVITATION_ISSUED: {
-        if (b->participants.n == m->nparts && m->nparts > 1) {
-            return say(r, ev->ts, -1, NULL, NULL, record_word(r, W_AUTO_INVITED_ALL), by,
-                       (long long)b->participants.n);
-        }
-        int rc = 0;
-        for (size_t i = 0; rc == 0 && i < b->participants.n; i++) {
-            rc = say(r, ev->ts, -1, b->participants.v[i], NULL, record_word(r, W_AUTO_INVITED), by,
-                     name_of(m, b->participants.v[i]));
-        }
-        return rc;
-    }
     case EV_VOTE_CLOSED:
         return say_vote_closed(r, ev->ts, v);
-    case EV_MINUTES_APPROVED_PREVIOUS: {
-        char day[64];
-        if (!words_day(words_lang(m->lang), b->date, day, sizeof(day))) {
-            snprintf(day, sizeof(day), "%s", b->date && *b->date ? b->date : b->approves);
-        }
-        int32_t ai = meeting_item_index(m, b->item);
-        int32_t avi = b->vote && *b->vote ? meeting_vote_index(m, b->vote) : -1;
-        if (avi >= 0) {
-            return say(r, ev->ts, ai, NULL, NULL, record_word(r, W_AUTO_APPROVED_VOTE), day,
-                       m->votes[avi].question);
-        }
-        return say(r, ev->ts, ai, NULL, NULL, record_word(r, W_AUTO_APPROVED_NO_OBJECTION), day);
-    }
     case EV_VOTE_CANCELLED:
-        return say(r, ev->ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_CANCELLED), v->question);
-    case EV_QUORUM_REACHED:
-    case EV_QUORUM_LOST:
-        return say_quorum(r, ev);
-    case EV_PROXY_GIVEN:
-        if (strcmp(ev->actor, b->from) == 0) {
+        return say(r, ev->ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_CANCELLED),
+                   v->question);
+    default:
+        return 0;
+    }
+}
+
+/* Invitations: everyone at once in one entry, else one entry each. */
+static int
+say_invitation(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    const char *by = actor_label(r, ev->actor);
+    if (b->participants.n == m->nparts && m->nparts > 1) {
+        return say(r, ev->ts, -1, NULL, NULL, record_word(r, W_AUTO_INVITED_ALL), by,
+                   (long long)b->participants.n);
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->participants.n; i++) {
+        rc = say(r, ev->ts, -1, b->participants.v[i], NULL, record_word(r, W_AUTO_INVITED), by,
+                 name_of(m, b->participants.v[i]));
+    }
+    return rc;
+}
+
+/* The previous meeting's minutes approved, by a vote or without objection. */
+static int
+say_approved_previous(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    char day[64];
+    if (!words_day(words_lang(m->lang), b->date, day, sizeof(day))) {
+        snprintf(day, sizeof(day), "%s", b->date && *b->date ? b->date : b->approves);
+    }
+    int32_t ai = meeting_item_index(m, b->item);
+    int32_t avi = b->vote && *b->vote ? meeting_vote_index(m, b->vote) : -1;
+    if (avi >= 0) {
+        return say(r, ev->ts, ai, NULL, NULL, record_word(r, W_AUTO_APPROVED_VOTE), day,
+                   m->votes[avi].question);
+    }
+    return say(r, ev->ts, ai, NULL, NULL, record_word(r, W_AUTO_APPROVED_NO_OBJECTION), day);
+}
+
+/* A proxy given or revoked, by its giver or recorded by someone else. */
+static int
+say_proxy(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    const char *by = actor_label(r, ev->actor);
+    bool own = strcmp(ev->actor, b->from) == 0;
+    if (ev->type == EV_PROXY_GIVEN) {
+        if (own) {
             return say(r, ev->ts, -1, b->from, b->to, record_word(r, W_AUTO_PROXY_GIVEN),
                        name_of(m, b->from), name_of(m, b->to));
         }
         return say(r, ev->ts, -1, b->from, b->to, record_word(r, W_AUTO_PROXY_RECORDED), by,
                    name_of(m, b->from), name_of(m, b->to));
-    case EV_PROXY_REVOKED: {
-        const char *to = "";
-        for (size_t i = r->npxs; i-- > 0;) {
-            if (r->pxs[i].revoked == ev->ts &&
-                strcmp(m->parts[m->proxies[i].from].id, b->from) == 0) {
-                to = m->parts[m->proxies[i].to].id;
-                break;
-            }
+    }
+    const char *to = "";
+    for (size_t i = r->npxs; i-- > 0;) {
+        if (r->pxs[i].revoked == ev->ts && strcmp(m->parts[m->proxies[i].from].id, b->from) == 0) {
+            to = m->parts[m->proxies[i].to].id;
+            break;
         }
-        if (strcmp(ev->actor, b->from) == 0) {
-            return say(r, ev->ts, -1, b->from, *to ? to : NULL, record_word(r, W_AUTO_PROXY_REVOKED),
-                       name_of(m, b->from), name_of(m, to));
-        }
-        return say(r, ev->ts, -1, b->from, *to ? to : NULL, record_word(r, W_AUTO_PROXY_REVOKED_BY), by,
+    }
+    if (own) {
+        return say(r, ev->ts, -1, b->from, *to ? to : NULL, record_word(r, W_AUTO_PROXY_REVOKED),
                    name_of(m, b->from), name_of(m, to));
     }
-    case EV_RECUSAL_DECLARED:
-    case EV_RECUSAL_WITHDRAWN: {
-        bool declared = ev->type == EV_RECUSAL_DECLARED;
-        int32_t it = meeting_item_index(m, b->item);
-        if (strcmp(ev->actor, b->participant) == 0) {
-            return say(r, ev->ts, it, b->participant, NULL,
-                       record_word(r, declared ? W_AUTO_RECUSAL : W_AUTO_RECUSAL_WITHDRAWN),
-                       name_of(m, b->participant), item_title(m, b->item));
-        }
+    return say(r, ev->ts, -1, b->from, *to ? to : NULL, record_word(r, W_AUTO_PROXY_REVOKED_BY), by,
+               name_of(m, b->from), name_of(m, to));
+}
+
+/* A recusal declared or withdrawn, by the member or by someone else. */
+static int
+say_recusal(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    bool declared = ev->type == EV_RECUSAL_DECLARED;
+    int32_t it = meeting_item_index(m, b->item);
+    if (strcmp(ev->actor, b->participant) == 0) {
         return say(r, ev->ts, it, b->participant, NULL,
-                   record_word(r, declared ? W_AUTO_RECUSAL_BY : W_AUTO_RECUSAL_WITHDRAWN_BY), by,
+                   record_word(r, declared ? W_AUTO_RECUSAL : W_AUTO_RECUSAL_WITHDRAWN),
                    name_of(m, b->participant), item_title(m, b->item));
     }
-    case EV_PARTICIPANT_JOINED:
-    case EV_PARTICIPANT_LEFT:
+    return say(r, ev->ts, it, b->participant, NULL,
+               record_word(r, declared ? W_AUTO_RECUSAL_BY : W_AUTO_RECUSAL_WITHDRAWN_BY),
+               actor_label(r, ev->actor), name_of(m, b->participant), item_title(m, b->item));
+}
+
+/* Presence: a participant joined or left (until the close), checked in, or
+ * was marked present, excused or absent by someone else. */
+static int
+say_presence(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    if (ev->type != EV_ATTENDANCE_MARKED) {
         if (m->state == MEETING_CLOSED) {
             return 0; /* after the close, connections are no part of the record */
         }
         return say(r, ev->ts, -1, b->participant, NULL,
                    record_word(r, ev->type == EV_PARTICIPANT_JOINED ? W_AUTO_JOINED : W_AUTO_LEFT),
                    name_of(m, b->participant));
+    }
+    enum word l = strcmp(b->status, "present") == 0   ? W_AUTO_PRESENT
+                  : strcmp(b->status, "excused") == 0 ? W_AUTO_EXCUSED
+                  : strcmp(b->status, "absent") == 0  ? W_AUTO_ABSENT
+                                                      : W_AUTO_NONE;
+    char what[300];
+    if (l == W_AUTO_PRESENT && strcmp(ev->actor, b->participant) == 0) {
+        return say(r, ev->ts, -1, b->participant, NULL, record_word(r, W_AUTO_CHECKIN),
+                   name_of(m, b->participant));
+    }
+    snprintf(what, sizeof(what), "%s%s%s%s", record_word(r, l), b->reason && *b->reason ? " (" : "",
+             b->reason ? b->reason : "", b->reason && *b->reason ? ")" : "");
+    return say(r, ev->ts, -1, b->participant, NULL, record_word(r, W_AUTO_MARKED),
+               actor_label(r, ev->actor), name_of(m, b->participant), what);
+}
+
+/* A speaker's turn ended: who, what kind of turn, how long. */
+static int
+say_turn(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct spoken *s = &m->spoken[m->nspoken - 1];
+    char d[64];
+    duration(d, sizeof(d), s->ms);
+    return say(r, ev->ts, (int32_t)s->item, ev->b.participant, NULL, record_word(r, W_AUTO_TURN),
+               name_of(m, ev->b.participant), kind_label(r, s->kind), d);
+}
+
+/* The automatic entry for an event just applied, if any. */
+static int
+narrate(struct record *r, const struct event *ev)
+{
+    switch (ev->type) {
+    case EV_MEETING_OPENED:
+    case EV_MEETING_SUSPENDED:
+    case EV_MEETING_RESUMED:
+    case EV_MEETING_CLOSED:
+    case EV_AGENDA_ITEM_OPENED:
+    case EV_AGENDA_ITEM_CLOSED:
+    case EV_AGENDA_ITEM_POSTPONED:
+        return say_course(r, ev);
+    case EV_SPEAKER_TURN_ENDED:
+        return say_turn(r, ev);
+    case EV_VOTE_OPENED:
+    case EV_VOTE_CLOSED:
+    case EV_VOTE_CANCELLED:
+        return say_vote(r, ev);
+    case EV_INVITATION_ISSUED:
+        return say_invitation(r, ev);
+    case EV_MINUTES_APPROVED_PREVIOUS:
+        return say_approved_previous(r, ev);
+    case EV_QUORUM_REACHED:
+    case EV_QUORUM_LOST:
+        return say_quorum(r, ev);
+    case EV_PROXY_GIVEN:
+    case EV_PROXY_REVOKED:
+        return say_proxy(r, ev);
+    case EV_RECUSAL_DECLARED:
+    case EV_RECUSAL_WITHDRAWN:
+        return say_recusal(r, ev);
+    case EV_PARTICIPANT_JOINED:
+    case EV_PARTICIPANT_LEFT:
+    case EV_ATTENDANCE_MARKED:
+        return say_presence(r, ev);
     case EV_DECISION_RECORDED:
     case EV_ACTION_RECORDED:
     case EV_ACTION_UPDATED:
         return say_followup(r, ev);
-    case EV_ATTENDANCE_MARKED: {
-        enum word l = strcmp(b->status, "present") == 0   ? W_AUTO_PRESENT
-                      : strcmp(b->status, "excused") == 0 ? W_AUTO_EXCUSED
-                      : strcmp(b->status, "absent") == 0  ? W_AUTO_ABSENT
-                                                           : W_AUTO_NONE;
-        char what[300];
-        if (l == W_AUTO_PRESENT && strcmp(ev->actor, b->participant) == 0) {
-            return say(r, ev->ts, -1, b->participant, NULL, record_word(r, W_AUTO_CHECKIN),
-                       name_of(m, b->participant));
-        }
-        snprintf(what, sizeof(what), "%s%s%s%s", record_word(r, l), b->reason && *b->reason ? " (" : "",
-                 b->reason ? b->reason : "", b->reason && *b->reason ? ")" : "");
-        return say(r, ev->ts, -1, b->participant, NULL, record_word(r, W_AUTO_MARKED), by,
-                   name_of(m, b->participant), what);
-    }
     default:
         return 0;
     }
