@@ -1545,9 +1545,13 @@ decisions_json(const struct meeting *m)
     json_t *a = json_array();
     for (size_t i = 0; a && i < m->ndecisions; i++) {
         const struct decision *d = &m->decisions[i];
-        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:I}", "decision", d->id, "item",
-                                           d->item >= 0 ? m->items[d->item].id : "", "text",
-                                           d->text, "vote", d->vote, "ts", (json_int_t)d->ts));
+        if (json_array_append_new(a,
+                                  json_pack("{s:s,s:s,s:s,s:s,s:I}", "decision", d->id, "item",
+                                            d->item >= 0 ? m->items[d->item].id : "", "text",
+                                            d->text, "vote", d->vote, "ts", (json_int_t)d->ts))) {
+            json_decref(a); /* out of memory: no list rather than a shorter one */
+            return NULL;
+        }
     }
     return a;
 }
@@ -1573,7 +1577,10 @@ actions_json(const struct meeting *m)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < m->nactions; i++) {
-        json_array_append_new(a, action_json(m, &m->actions[i]));
+        if (json_array_append_new(a, action_json(m, &m->actions[i]))) {
+            json_decref(a); /* out of memory: no list rather than a shorter one */
+            return NULL;
+        }
     }
     return a;
 }

@@ -410,6 +410,32 @@ actor_label(const struct record *r, const char *actor)
     return p ? p->name : actor;
 }
 
+/* Append `v` (stolen; NULL when its own making failed) to the array *a.
+ * On any failure *a is released and becomes NULL: an array that lost an
+ * element is never written (the record must not be silently shorter). */
+static void
+push(json_t **a, json_t *v)
+{
+    if (!*a) {
+        json_decref(v);
+    } else if (json_array_append_new(*a, v)) {
+        json_decref(*a);
+        *a = NULL;
+    }
+}
+
+/* Set `key` of the object *o to `v` (stolen), by the same rule as push(). */
+static void
+put(json_t **o, const char *key, json_t *v)
+{
+    if (!*o) {
+        json_decref(v);
+    } else if (json_object_set_new(*o, key, v)) {
+        json_decref(*o);
+        *o = NULL;
+    }
+}
+
 /* The quorum now: the whole body's figures and each college's (new JSON:
  * {"met","present","required","failing":[colleges short of their share]},
  * and the colleges' figures into *colleges when not NULL). */
@@ -426,13 +452,12 @@ quorum_now(const struct meeting *m, json_t **colleges, struct words_quorum *wq,
         cp[c] = p;
         cr[c] = req;
         if (p < req) {
-            json_array_append_new(failing, json_string(names[c]));
+            push(&failing, json_string(names[c]));
         }
         if (colleges) {
-            json_object_set_new(*colleges, names[c],
-                                json_pack("{s:I,s:I,s:I,s:b}", "present", (json_int_t)p, "total",
-                                          (json_int_t)t, "required", (json_int_t)req, "met",
-                                          p >= req));
+            put(colleges, names[c],
+                json_pack("{s:I,s:I,s:I,s:b}", "present", (json_int_t)p, "total", (json_int_t)t,
+                          "required", (json_int_t)req, "met", p >= req));
         }
     }
     *wq = (struct words_quorum){.present = q.present,
@@ -935,7 +960,7 @@ strs(const struct strlist *l)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < l->n; i++) {
-        json_array_append_new(a, json_string(l->v[i]));
+        push(&a, json_string(l->v[i]));
     }
     return a;
 }
@@ -945,7 +970,7 @@ ints(const struct intlist *l)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < l->n; i++) {
-        json_array_append_new(a, json_integer(l->v[i]));
+        push(&a, json_integer(l->v[i]));
     }
     return a;
 }
@@ -1006,7 +1031,7 @@ minutes_array(const struct record *r)
     }
     qsort(v, k, sizeof(*v), cmp_mentry);
     for (size_t i = 0; i < k; i++) {
-        json_array_append_new(a, v[i].o);
+        push(&a, v[i].o);
     }
     free(v);
     return a;
@@ -1031,7 +1056,7 @@ ids_where(const struct meeting *m, const uint8_t *flags, size_t n)
     json_t *a = json_array();
     for (size_t i = 0; a && flags && i < n && i < m->nparts; i++) {
         if (flags[i]) {
-            json_array_append_new(a, json_string(m->parts[i].id));
+            push(&a, json_string(m->parts[i].id));
         }
     }
     return a;
@@ -1046,34 +1071,28 @@ votes_array(const struct meeting *m)
         json_t *ballots = json_array();
         for (size_t k = 0; !v->secret && ballots && k < v->nslots; k++) {
             if (v->choice[k] >= 0 && v->state >= VOTE_CLOSED) {
-                json_array_append_new(
-                    ballots, json_pack("{s:s,s:s,s:s}", "voter", m->parts[k].id, "by",
-                                       v->by[k] >= 0 ? m->parts[v->by[k]].id : "", "choice",
-                                       v->options.v[v->choice[k]]));
+                push(&ballots, json_pack("{s:s,s:s,s:s}", "voter", m->parts[k].id, "by",
+                                         v->by[k] >= 0 ? m->parts[v->by[k]].id : "", "choice",
+                                         v->options.v[v->choice[k]]));
             }
         }
-        json_array_append_new(
-            a, json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:I,s:I,s:s,s:I,s:I,s:o,s:o,s:o,"
-                         "s:I,s:b,s:b,s:o,s:o,s:o,s:b,s:s,s:o}",
-                         "id", v->id, "item", item_id(m, v->item), "question", v->question,
-                         "kind", v->choice_kind ? "choice" : "yesno", "options",
-                         strs(&v->options), "mode", v->secret ? "secret" : "named", "rule",
-                         vote_rule_str(v->rule), "share_num", (json_int_t)v->share_num,
-                         "share_den", (json_int_t)v->share_den, "state",
-                         vote_state_str(v->state), "opened_at", (json_int_t)v->opened_at,
-                         "closed_at", (json_int_t)v->closed_at, "entitled",
-                         ids_where(m, v->entitled, v->nslots), "present_open",
-                         ids_where(m, v->present_open, v->nslots), "present_close",
-                         strs(&v->present_close), "voted", (json_int_t)v->nvoted, "quorum_open",
-                         v->quorum_open, "quorum_close", v->quorum_close, "counts",
-                         ints(&v->counts), "colleges", strs(&v->colleges), "college_counts",
-                         ints(&v->college_counts), "passed", v->passed, "winner",
-                         v->winner ? v->winner : "", "ballots", ballots));
-        json_t *o = json_array_get(a, json_array_size(a) - 1);
-        if (o) {
-            json_object_set_new(o, "college_passed", ints(&v->college_passed));
-            json_object_set_new(o, "small_colleges", strs(&v->small_colleges));
-        }
+        json_t *o = json_pack(
+            "{s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:I,s:I,s:s,s:I,s:I,s:o,s:o,s:o,"
+            "s:I,s:b,s:b,s:o,s:o,s:o,s:b,s:s,s:o}",
+            "id", v->id, "item", item_id(m, v->item), "question", v->question, "kind",
+            v->choice_kind ? "choice" : "yesno", "options", strs(&v->options), "mode",
+            v->secret ? "secret" : "named", "rule", vote_rule_str(v->rule), "share_num",
+            (json_int_t)v->share_num, "share_den", (json_int_t)v->share_den, "state",
+            vote_state_str(v->state), "opened_at", (json_int_t)v->opened_at, "closed_at",
+            (json_int_t)v->closed_at, "entitled", ids_where(m, v->entitled, v->nslots),
+            "present_open", ids_where(m, v->present_open, v->nslots), "present_close",
+            strs(&v->present_close), "voted", (json_int_t)v->nvoted, "quorum_open", v->quorum_open,
+            "quorum_close", v->quorum_close, "counts", ints(&v->counts), "colleges",
+            strs(&v->colleges), "college_counts", ints(&v->college_counts), "passed", v->passed,
+            "winner", v->winner ? v->winner : "", "ballots", ballots);
+        put(&o, "college_passed", ints(&v->college_passed));
+        put(&o, "small_colleges", strs(&v->small_colleges));
+        push(&a, o);
     }
     return a;
 }
@@ -1085,8 +1104,8 @@ periods_json(const struct record *r, size_t i)
     json_t *a = json_array();
     const struct period_list *l = i < r->npresence ? &r->periods[i] : NULL;
     for (size_t k = 0; a && l && k < l->n; k++) {
-        json_array_append_new(a, json_pack("{s:I,s:I}", "from", (json_int_t)l->v[k].from, "to",
-                                           (json_int_t)l->v[k].to));
+        push(&a, json_pack("{s:I,s:I}", "from", (json_int_t)l->v[k].from, "to",
+                           (json_int_t)l->v[k].to));
     }
     return a;
 }
@@ -1100,21 +1119,21 @@ proxies_json(const struct record *r)
     json_t *a = json_array();
     for (size_t i = 0; a && i < m->nproxies && i < r->npxs; i++) {
         const struct proxy_history *x = &r->pxs[i];
-        json_array_append_new(
-            a, json_pack("{s:s,s:s,s:I,s:s,s:I,s:s,s:o}", "from", m->parts[m->proxies[i].from].id,
-                         "to", m->parts[m->proxies[i].to].id, "given", (json_int_t)x->given,
-                         "given_by", x->given_by, "revoked", (json_int_t)x->revoked,
-                         "revoked_by", x->revoked_by, "used", strs(&x->used)));
+        push(&a, json_pack("{s:s,s:s,s:I,s:s,s:I,s:s,s:o}", "from", m->parts[m->proxies[i].from].id,
+                           "to", m->parts[m->proxies[i].to].id, "given", (json_int_t)x->given,
+                           "given_by", x->given_by, "revoked", (json_int_t)x->revoked, "revoked_by",
+                           x->revoked_by, "used", strs(&x->used)));
     }
     return a;
 }
 
+/* Every participant with their presence, turns and speaking time (new;
+ * NULL when out of memory). */
 static json_t *
-state_object(const struct record *r)
+participants_json(const struct record *r)
 {
     const struct meeting *m = r->m;
-    json_t *parts = json_array(), *agenda = json_array(), *turns = json_array();
-    json_t *recusals = json_array();
+    json_t *parts = json_array();
     for (size_t i = 0; parts && i < m->nparts; i++) {
         const struct participant *p = &m->parts[i];
         const struct period_list *l = i < r->npresence ? &r->periods[i] : NULL;
@@ -1125,70 +1144,116 @@ state_object(const struct record *r)
         }
         bool at_close = r->present_close && i < r->npresent_close ? r->present_close[i]
                                                                   : attendance_counts(p);
-        json_array_append_new(
-            parts, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:i,s:s,s:s,s:i,s:I,s:o,s:b}", "id", p->id,
-                             "name", p->name, "college", p->college, "role", role_str(p->role),
-                             "arrived", (json_int_t)arrived, "left", (json_int_t)left,
-                             "disconnections", disconnections, "mark", mark_str(p->mark),
-                             "reason", p->reason ? p->reason : "", "turns", p->turns, "spoken",
-                             (json_int_t)p->spoken_ms, "periods", periods_json(r, i),
-                             "present_at_close", at_close));
+        push(&parts, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:i,s:s,s:s,s:i,s:I,s:o,s:b}", "id", p->id,
+                               "name", p->name, "college", p->college, "role", role_str(p->role),
+                               "arrived", (json_int_t)arrived, "left", (json_int_t)left,
+                               "disconnections", disconnections, "mark", mark_str(p->mark),
+                               "reason", p->reason ? p->reason : "", "turns", p->turns, "spoken",
+                               (json_int_t)p->spoken_ms, "periods", periods_json(r, i),
+                               "present_at_close", at_close));
     }
-    json_t *attendance = r->at_close ? json_incref(r->at_close) : NULL;
-    if (!attendance) { /* not closed: the record of a meeting still open shows now */
-        const char *names[MAX_COLLEGES];
-        long long cp[MAX_COLLEGES], cr[MAX_COLLEGES];
-        struct words_quorum wq;
-        json_t *colleges = json_object();
-        json_t *quorum = quorum_now(m, &colleges, &wq, names, cp, cr);
-        int64_t total = 0;
-        for (size_t i = 0; i < m->nparts; i++) {
-            total += m->parts[i].role == ROLE_MEMBER;
+    return parts;
+}
+
+/* Attendance at the close, or, when the meeting is not closed, as it
+ * stands now (new; NULL when out of memory). */
+static json_t *
+attendance_json(const struct record *r)
+{
+    const struct meeting *m = r->m;
+    if (r->at_close) {
+        return json_incref(r->at_close);
+    }
+    const char *names[MAX_COLLEGES];
+    long long cp[MAX_COLLEGES], cr[MAX_COLLEGES];
+    struct words_quorum wq;
+    json_t *colleges = json_object();
+    json_t *quorum = quorum_now(m, &colleges, &wq, names, cp, cr);
+    int64_t total = 0;
+    for (size_t i = 0; i < m->nparts; i++) {
+        total += m->parts[i].role == ROLE_MEMBER;
+    }
+    return json_pack("{s:I,s:I,s:I,s:o,s:o}", "at", (json_int_t)0, "present",
+                     json_integer_value(json_object_get(quorum, "present")), "total",
+                     (json_int_t)total, "colleges", colleges, "quorum", quorum);
+}
+
+/* Every document ever attached to item `item`, a removed one marked: the
+ * record proves which content was on the table, by its SHA-256 (new). */
+static json_t *
+item_documents_json(const struct meeting *m, uint32_t item)
+{
+    json_t *docs = json_array();
+    for (size_t di = 0; docs && di < m->ndocs; di++) {
+        const struct document *dd = &m->docs[di];
+        if (dd->item == item) {
+            push(&docs, json_pack("{s:s,s:s,s:s,s:I,s:I,s:b}", "sha256", dd->sha256, "name",
+                                  dd->name, "format", dd->format, "size", (json_int_t)dd->size,
+                                  "added", (json_int_t)dd->added, "removed", dd->removed));
         }
-        attendance = json_pack("{s:I,s:I,s:I,s:o,s:o}", "at", (json_int_t)0, "present",
-                               json_integer_value(json_object_get(quorum, "present")), "total",
-                               (json_int_t)total, "colleges", colleges, "quorum", quorum);
     }
+    return docs;
+}
+
+/* The agenda in its order, each item with its documents (new; NULL when
+ * out of memory). */
+static json_t *
+agenda_json(const struct meeting *m)
+{
+    json_t *agenda = json_array();
     uint32_t *order = malloc((m->nitems ? m->nitems : 1) * sizeof(*order));
-    size_t nitems = order ? agenda_order(m, order) : 0;
+    if (!order) {
+        json_decref(agenda);
+        return NULL;
+    }
+    size_t nitems = agenda_order(m, order);
     for (size_t k = 0; agenda && k < nitems; k++) {
         const struct item *it = &m->items[order[k]];
-        /* Every document ever attached, a removed one marked: the record
-         * proves which content was on the table, by its SHA-256. */
-        json_t *docs = json_array();
-        for (size_t di = 0; docs && di < m->ndocs; di++) {
-            const struct document *dd = &m->docs[di];
-            if (dd->item == order[k]) {
-                json_array_append_new(
-                    docs, json_pack("{s:s,s:s,s:s,s:I,s:I,s:b}", "sha256", dd->sha256, "name",
-                                    dd->name, "format", dd->format, "size", (json_int_t)dd->size,
-                                    "added", (json_int_t)dd->added, "removed", dd->removed));
-            }
-        }
-        json_array_append_new(
-            agenda,
-            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:o}", "id", it->id, "title",
-                      it->title, "description", it->description, "presenter", it->presenter,
-                      "kind", item_kind_str(it->kind), "parent", it->parent, "duration",
-                      (json_int_t)it->duration_s, "state", item_state_str(it->state), "actual",
-                      (json_int_t)it->actual_ms, "origin", it->origin, "approves", it->approves,
-                      "documents", docs));
+        push(&agenda,
+             json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:o}", "id", it->id, "title",
+                       it->title, "description", it->description, "presenter", it->presenter,
+                       "kind", item_kind_str(it->kind), "parent", it->parent, "duration",
+                       (json_int_t)it->duration_s, "state", item_state_str(it->state), "actual",
+                       (json_int_t)it->actual_ms, "origin", it->origin, "approves", it->approves,
+                       "documents", item_documents_json(m, order[k])));
     }
     free(order);
+    return agenda;
+}
+
+/* Every speaking turn, and the recusals in force (new; NULL when out of memory). */
+static json_t *
+turns_json(const struct meeting *m)
+{
+    json_t *turns = json_array();
     for (size_t i = 0; turns && i < m->nspoken; i++) {
         const struct spoken *s = &m->spoken[i];
-        json_array_append_new(
-            turns, json_pack("{s:s,s:s,s:s,s:I,s:I}", "participant", m->parts[s->pidx].id, "item",
-                             m->items[s->item].id, "kind", request_kind_str(s->kind), "started",
-                             (json_int_t)s->started, "spoken", (json_int_t)s->ms));
+        push(&turns, json_pack("{s:s,s:s,s:s,s:I,s:I}", "participant", m->parts[s->pidx].id, "item",
+                               m->items[s->item].id, "kind", request_kind_str(s->kind), "started",
+                               (json_int_t)s->started, "spoken", (json_int_t)s->ms));
     }
+    return turns;
+}
+
+static json_t *
+recusals_json(const struct meeting *m)
+{
+    json_t *recusals = json_array();
     for (size_t i = 0; recusals && i < m->nrecusals; i++) {
         if (m->recusals[i].live) {
-            json_array_append_new(
-                recusals, json_pack("{s:s,s:s}", "participant", m->parts[m->recusals[i].pidx].id,
-                                    "item", m->items[m->recusals[i].item].id));
+            push(&recusals, json_pack("{s:s,s:s}", "participant", m->parts[m->recusals[i].pidx].id,
+                                      "item", m->items[m->recusals[i].item].id));
         }
     }
+    return recusals;
+}
+
+/* The record without its events (new; NULL when out of memory: a part
+ * that could not be made whole fails the whole, never leaves it shorter). */
+static json_t *
+state_object(const struct record *r)
+{
+    const struct meeting *m = r->m;
     json_t *approved = m->approved_by[0] ? json_pack("{s:s,s:I}", "by", m->approved_by, "at",
                                                      (json_int_t)m->approved_at)
                                          : json_null();
@@ -1198,19 +1263,19 @@ state_object(const struct record *r)
         "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b,s:s},"
         "s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:o,s:{s:I,s:s},s:{s:s},s:[]}",
         "format", "concerto-record/1", "lang", m->lang ? m->lang : "fr", "commission", "id",
-        m->commission, "name", m->commission_name ? m->commission_name : "", "meeting", "id",
-        m->id, "title", m->title ? m->title : "", "date", m->date ? m->date : "", "place",
+        m->commission, "name", m->commission_name ? m->commission_name : "", "meeting", "id", m->id,
+        "title", m->title ? m->title : "", "date", m->date ? m->date : "", "place",
         m->place ? m->place : "", "room", m->room ? m->room : "", "opened_at",
-        (json_int_t)m->opened_at, "closed_at", (json_int_t)m->closed_at, "participants", parts,
-        "attendance", attendance, "settings", "speaking_time", (json_int_t)m->set.speaking_s,
-        "first_turn", m->set.first_turn, "alternate", m->set.alternate, "quorum",
-        (json_int_t)m->set.quorum, "quorum_college", (json_int_t)m->set.quorum_college, "grace",
-        (json_int_t)m->set.grace_s, "proxy_max", (json_int_t)m->set.proxy_max, "proxy_college",
-        m->set.proxy_college, "proxy_quorum", m->set.proxy_quorum, "minutes_approval",
-        approval_str(m->set.approval_next), "proxies", proxies_json(r),
-        "recusals", recusals, "agenda", agenda, "turns", turns, "votes", votes_array(m),
-        "minutes", minutes_array(r), "finalized", "by", m->finalized_by, "at",
-        (json_int_t)m->finalized_at, "approved", approved, "chain", "events",
+        (json_int_t)m->opened_at, "closed_at", (json_int_t)m->closed_at, "participants",
+        participants_json(r), "attendance", attendance_json(r), "settings", "speaking_time",
+        (json_int_t)m->set.speaking_s, "first_turn", m->set.first_turn, "alternate",
+        m->set.alternate, "quorum", (json_int_t)m->set.quorum, "quorum_college",
+        (json_int_t)m->set.quorum_college, "grace", (json_int_t)m->set.grace_s, "proxy_max",
+        (json_int_t)m->set.proxy_max, "proxy_college", m->set.proxy_college, "proxy_quorum",
+        m->set.proxy_quorum, "minutes_approval", approval_str(m->set.approval_next), "proxies",
+        proxies_json(r), "recusals", recusals_json(m), "agenda", agenda_json(m), "turns",
+        turns_json(m), "votes", votes_array(m), "minutes", minutes_array(r), "finalized", "by",
+        m->finalized_by, "at", (json_int_t)m->finalized_at, "approved", approved, "chain", "events",
         (json_int_t)r->nevents, "head", r->head, "signing", "key_id", r->key_id, "events");
     /* decisions and actions, in the snapshot's shape (proto.c) */
     if (o && (json_object_set_new(o, "decisions", (json_t *)proto_decisions(m)) ||
@@ -1291,10 +1356,10 @@ record_approval_json(const struct record_approval *a, char **out, size_t *len)
         const struct vote *v = a->vote;
         json_t *options = json_array(), *counts = json_array();
         for (size_t i = 0; options && i < v->options.n; i++) {
-            json_array_append_new(options, json_string(v->options.v[i]));
+            push(&options, json_string(v->options.v[i]));
         }
         for (size_t i = 0; counts && i < v->counts.n; i++) {
-            json_array_append_new(counts, json_integer(v->counts.v[i]));
+            push(&counts, json_integer(v->counts.v[i]));
         }
         vote = json_pack("{s:s,s:s,s:o,s:o,s:b}", "id", v->id, "question", v->question,
                          "options", options, "counts", counts, "passed", v->passed);
