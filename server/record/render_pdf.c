@@ -116,6 +116,7 @@ layout_set(struct pdf *p, PangoLayout *l, enum font font, const char *text, doub
             }
         }
         typo = buf_take(&b);
+        p->oom = p->oom || !typo; /* never the text without its no-break spaces */
     }
     pango_layout_set_font_description(l, p->fonts[font]);
     pango_layout_set_width(l, width < 0 ? -1 : (int)(width * PANGO_SCALE));
