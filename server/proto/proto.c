@@ -129,6 +129,30 @@ load(const char *text, size_t len, size_t flags, int *rc)
     return v;
 }
 
+unsigned long
+proto_json_mark(void)
+{
+    return watch();
+}
+
+bool
+proto_json_failed(unsigned long mark)
+{
+    return failures != mark;
+}
+
+char *
+proto_json_dump(const json_t *v, size_t flags, unsigned long mark)
+{
+    return dump(v, flags, mark);
+}
+
+json_t *
+proto_json_load(const char *text, size_t len, size_t flags, int *rc)
+{
+    return load(text, len, flags, rc);
+}
+
 enum fkind {
     F_ID,    /* identifier, required non-empty */
     F_OPTID, /* identifier or "" */

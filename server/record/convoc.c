@@ -152,14 +152,21 @@ blocks(const struct convoc *c, struct blocks *b)
     add(b, RENDER_PARA, c->link, NULL);
     add(b, RENDER_META, words_get(lang, W_CONV_LINK_NOTE), NULL);
     add(b, RENDER_PARA, words_get(lang, W_CONV_SIGNED), NULL);
-    return b->oom ? ERR_NOMEM : 0;
+    if (b->oom) {
+        blocks_free(b); /* the callers have nothing to free on an error */
+        return ERR_NOMEM;
+    }
+    return 0;
 }
 
 static int
 take(FILE *f, char **buf, char **out, size_t *len, size_t *n)
 {
-    int rc = ferror(f) ? ERR_NOMEM : 0;
-    if (fclose(f) != 0) {
+    /* glibc's memory stream reports a failed flush from fflush() but not
+     * always from fclose(), and leaves *buf NULL when its last allocation
+     * fails: both checked, so a text cut short is never taken */
+    int rc = fflush(f) != 0 || ferror(f) ? ERR_NOMEM : 0;
+    if (fclose(f) != 0 || !*buf) {
         rc = ERR_NOMEM;
     }
     if (rc) {

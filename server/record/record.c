@@ -1040,8 +1040,9 @@ minutes_array(const struct record *r)
 int
 record_minutes(struct record *r, char **out, size_t *len)
 {
+    unsigned long mark = proto_json_mark();
     json_t *a = minutes_array(r);
-    *out = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    *out = proto_json_dump(a, JSON_COMPACT | JSON_SORT_KEYS, mark);
     json_decref(a);
     if (!*out) {
         return ERR_NOMEM;
@@ -1294,8 +1295,9 @@ state_text(struct record *r)
     if (r->state) {
         return 0;
     }
+    unsigned long mark = proto_json_mark(); /* jansson's own failures too */
     json_t *o = state_object(r);
-    r->state = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    r->state = proto_json_dump(o, JSON_COMPACT | JSON_SORT_KEYS, mark);
     json_decref(o);
     if (!r->state) {
         return ERR_NOMEM;
@@ -1351,6 +1353,7 @@ record_json(struct record *r, char **out, size_t *len)
 int
 record_approval_json(const struct record_approval *a, char **out, size_t *len)
 {
+    unsigned long mark = proto_json_mark();
     json_t *vote = json_null();
     if (a->vote) {
         const struct vote *v = a->vote;
@@ -1376,7 +1379,7 @@ record_approval_json(const struct record_approval *a, char **out, size_t *len)
     if (!o) {
         return ERR_NOMEM;
     }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = proto_json_dump(o, JSON_COMPACT | JSON_SORT_KEYS, mark);
     json_decref(o);
     if (!s) {
         return ERR_NOMEM;

@@ -22,6 +22,7 @@
 #include "render.h"
 
 #include "../err.h"
+#include "../proto/proto.h"
 #include "record.h"
 #include "render_impl.h"
 
@@ -40,15 +41,13 @@ render(const char *json, size_t json_len, enum format fmt, char **out, size_t *l
     struct rec r;
     struct doc d = {0};
     struct buf b = {0};
-    json_error_t jerr;
     json_t *root = NULL;
-    int rc;
+    int rc = ERR_BAD_JSON;
     *out = NULL;
     *len = 0;
     memset(&r, 0, sizeof(r));
-    root = json ? json_loadb(json, json_len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    root = json ? proto_json_load(json, json_len, JSON_REJECT_DUPLICATES, &rc) : NULL;
     if (!root) {
-        rc = json && json_error_code(&jerr) == json_error_out_of_memory ? ERR_NOMEM : ERR_BAD_JSON;
         goto fail;
     }
     if ((rc = rec_open(&r, root)) != 0) {

@@ -167,7 +167,7 @@ check_chain(const char *json, size_t len, struct chain *c, struct chain *claimed
                      i + 1, json_integer_value(seq), m);
             goto fail;
         }
-        char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+        char *canon = proto_json_dump(body, JSON_COMPACT | JSON_SORT_KEYS, proto_json_mark());
         size_t n = 0;
         char *pre = canon ? proto_chain_preimage(m, (uint64_t)json_integer_value(seq),
                                                  (int64_t)json_integer_value(ts), actor, type,
