@@ -956,7 +956,7 @@ record_add(struct record *r, const struct record_row *row)
 /* --- the JSON of the final state --------------------------------------- */
 
 static json_t *
-strs(const struct strlist *l)
+strings_json(const struct strlist *l)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < l->n; i++) {
@@ -966,7 +966,7 @@ strs(const struct strlist *l)
 }
 
 static json_t *
-ints(const struct intlist *l)
+ints_json(const struct intlist *l)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < l->n; i++) {
@@ -1015,7 +1015,7 @@ minutes_array(const struct record *r)
         v[k].order = k;
         v[k++].o = json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:b}", "ts", (json_int_t)e->ts, "item",
                              item_id(m, e->item), "source", "auto", "text", e->text, "speakers",
-                             strs(&e->speakers), "entry", "", "edited", 0);
+                             strings_json(&e->speakers), "entry", "", "edited", 0);
     }
     for (size_t i = 0; i < m->nentries; i++) {
         const struct entry *e = &m->entries[i];
@@ -1024,10 +1024,10 @@ minutes_array(const struct record *r)
         }
         v[k].ts = e->ts;
         v[k].order = k;
-        v[k++].o = json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:b}", "ts", (json_int_t)e->ts, "item",
-                             item_id(m, e->item), "source", "secretary", "text", e->text,
-                             "speakers", strs(&e->speakers), "entry", e->id, "edited",
-                             e->edited);
+        v[k++].o =
+            json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:b}", "ts", (json_int_t)e->ts, "item",
+                      item_id(m, e->item), "source", "secretary", "text", e->text, "speakers",
+                      strings_json(&e->speakers), "entry", e->id, "edited", e->edited);
     }
     qsort(v, k, sizeof(*v), cmp_mentry);
     for (size_t i = 0; i < k; i++) {
@@ -1081,18 +1081,18 @@ votes_array(const struct meeting *m)
             "{s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:I,s:I,s:s,s:I,s:I,s:o,s:o,s:o,"
             "s:I,s:b,s:b,s:o,s:o,s:o,s:b,s:s,s:o}",
             "id", v->id, "item", item_id(m, v->item), "question", v->question, "kind",
-            v->choice_kind ? "choice" : "yesno", "options", strs(&v->options), "mode",
+            v->choice_kind ? "choice" : "yesno", "options", strings_json(&v->options), "mode",
             v->secret ? "secret" : "named", "rule", vote_rule_str(v->rule), "share_num",
             (json_int_t)v->share_num, "share_den", (json_int_t)v->share_den, "state",
             vote_state_str(v->state), "opened_at", (json_int_t)v->opened_at, "closed_at",
             (json_int_t)v->closed_at, "entitled", ids_where(m, v->entitled, v->nslots),
             "present_open", ids_where(m, v->present_open, v->nslots), "present_close",
-            strs(&v->present_close), "voted", (json_int_t)v->nvoted, "quorum_open", v->quorum_open,
-            "quorum_close", v->quorum_close, "counts", ints(&v->counts), "colleges",
-            strs(&v->colleges), "college_counts", ints(&v->college_counts), "passed", v->passed,
-            "winner", v->winner ? v->winner : "", "ballots", ballots);
-        put(&o, "college_passed", ints(&v->college_passed));
-        put(&o, "small_colleges", strs(&v->small_colleges));
+            strings_json(&v->present_close), "voted", (json_int_t)v->nvoted, "quorum_open",
+            v->quorum_open, "quorum_close", v->quorum_close, "counts", ints_json(&v->counts),
+            "colleges", strings_json(&v->colleges), "college_counts", ints_json(&v->college_counts),
+            "passed", v->passed, "winner", v->winner ? v->winner : "", "ballots", ballots);
+        put(&o, "college_passed", ints_json(&v->college_passed));
+        put(&o, "small_colleges", strings_json(&v->small_colleges));
         push(&a, o);
     }
     return a;
@@ -1123,7 +1123,7 @@ proxies_json(const struct record *r)
         push(&a, json_pack("{s:s,s:s,s:I,s:s,s:I,s:s,s:o}", "from", m->parts[m->proxies[i].from].id,
                            "to", m->parts[m->proxies[i].to].id, "given", (json_int_t)x->given,
                            "given_by", x->given_by, "revoked", (json_int_t)x->revoked, "revoked_by",
-                           x->revoked_by, "used", strs(&x->used)));
+                           x->revoked_by, "used", strings_json(&x->used)));
     }
     return a;
 }

@@ -3,11 +3,11 @@
  * render.c - record.json to Markdown, HTML and PDF (see render.h): the entry
  * points, which tie the steps together.
  *
- *   record.json --check--> struct rec --build--> struct doc --+--> md_emit
- *     (jansson)            (validated)           (blocks)     +--> html_emit
- *     render_rec.c         render_build.c        render_doc.c +--> pdf_emit
- *                                                   (render_md.c, render_html.c,
- *                                                    render_pdf.c: pango, cairo)
+ *   record.json --check--> struct rec --build--> struct doc --+--> md_emit   (render_md.c)
+ *    (jansson)              (validated)            (blocks)     +--> html_emit (render_html.c)
+ *               render_rec.c            render_build.c          +--> pdf_emit  (render_pdf.c:
+ *                                                                    pango, cairo)
+ *   struct doc and struct buf, the text the back-ends write: render_doc.c
  *
  * The steps share their types and helpers through render_impl.h, which no
  * other part of the server includes. Another short document (the
