@@ -129,6 +129,30 @@ load(const char *text, size_t len, size_t flags, int *rc)
     return v;
 }
 
+unsigned long
+proto_json_mark(void)
+{
+    return watch();
+}
+
+bool
+proto_json_failed(unsigned long mark)
+{
+    return failures != mark;
+}
+
+char *
+proto_json_dump(const json_t *v, size_t flags, unsigned long mark)
+{
+    return dump(v, flags, mark);
+}
+
+json_t *
+proto_json_load(const char *text, size_t len, size_t flags, int *rc)
+{
+    return load(text, len, flags, rc);
+}
+
 enum fkind {
     F_ID,    /* identifier, required non-empty */
     F_OPTID, /* identifier or "" */
@@ -1547,9 +1571,13 @@ decisions_json(const struct meeting *m)
     json_t *a = json_array();
     for (size_t i = 0; a && i < m->ndecisions; i++) {
         const struct decision *d = &m->decisions[i];
-        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:I}", "decision", d->id, "item",
-                                           d->item >= 0 ? m->items[d->item].id : "", "text",
-                                           d->text, "vote", d->vote, "ts", (json_int_t)d->ts));
+        if (json_array_append_new(a,
+                                  json_pack("{s:s,s:s,s:s,s:s,s:I}", "decision", d->id, "item",
+                                            d->item >= 0 ? m->items[d->item].id : "", "text",
+                                            d->text, "vote", d->vote, "ts", (json_int_t)d->ts))) {
+            json_decref(a); /* out of memory: no list rather than a shorter one */
+            return NULL;
+        }
     }
     return a;
 }
@@ -1575,7 +1603,10 @@ actions_json(const struct meeting *m)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < m->nactions; i++) {
-        json_array_append_new(a, action_json(m, &m->actions[i]));
+        if (json_array_append_new(a, action_json(m, &m->actions[i]))) {
+            json_decref(a); /* out of memory: no list rather than a shorter one */
+            return NULL;
+        }
     }
     return a;
 }

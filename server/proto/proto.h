@@ -79,6 +79,24 @@ struct pj *proto_actions(const struct meeting *m);
  * true): what members of a large meeting receive in their welcome. */
 char *proto_snapshot_light(const struct meeting *m, const char *head_hex);
 
+/* jansson for the modules that use it directly (record/), with proto's
+ * guard: jansson, when an allocation fails inside a parse or an encoding,
+ * may carry on and give a value that is not the text or a text missing a
+ * part. proto_json_mark() starts a watch; proto_json_failed(mark) says
+ * whether any of jansson's allocations failed since. proto_json_dump() is
+ * json_dumps() of `v` (new), NULL when `v` is NULL or anything failed since
+ * `mark`; proto_json_load() is json_loadb() (new), NULL with *rc
+ * ERR_BAD_JSON or ERR_NOMEM. */
+struct json_t;
+unsigned long
+proto_json_mark(void);
+bool
+proto_json_failed(unsigned long mark);
+char *
+proto_json_dump(const struct json_t *v, size_t flags, unsigned long mark);
+struct json_t *
+proto_json_load(const char *text, size_t len, size_t flags, int *rc);
+
 /* The preimage of an event's link in the hash chain (PROTOCOL.md 5.2), new,
  * its length in *len: meeting, seq, ts, actor and type each followed by a
  * newline, then the body's canonical JSON. The one definition of the layout,

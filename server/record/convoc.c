@@ -2,8 +2,8 @@
 /*
  * convoc.c - the convocation (see convoc.h).
  *
- * The wording is written once, in blocks(): a list of render.c blocks in
- * order. The HTML page and the PDF are those blocks through render.c's
+ * The wording is written once, in blocks(): a list of render.h blocks in
+ * order. The HTML page and the PDF are those blocks through render.h's
  * back-ends; the plain text of the e-mail is the same blocks as lines. The
  * iCalendar invitation says the essentials again in its own syntax: one
  * VEVENT, times in UTC, text escaped (RFC 5545 3.3.11) and content lines
@@ -96,7 +96,7 @@ lang_of(const struct convoc *c)
 static int
 blocks(const struct convoc *c, struct blocks *b)
 {
-    enum lang L = lang_of(c);
+    enum lang lang = lang_of(c);
     size_t ndocs = 0;
     for (size_t i = 0; i < c->nitems; i++) {
         ndocs += c->items[i].ndocs;
@@ -112,29 +112,29 @@ blocks(const struct convoc *c, struct blocks *b)
     long long utc;
     render_when(c->date, c->lang, b->when, sizeof(b->when), &utc);
     add(b, RENDER_KICKER, c->commission, NULL);
-    add(b, RENDER_TITLE, words_get(L, W_CONV_TITLE), NULL);
-    addf(b, RENDER_PARA, words_get(L, W_CONV_GREETING), c->name);
-    addf(b, RENDER_PARA, words_get(L, W_CONV_INVITED), c->title, c->commission);
-    add(b, RENDER_ROW, words_get(L, W_CONV_DATE),
-        b->when[0] ? b->when : words_get(L, W_CONV_NO_DATE));
+    add(b, RENDER_TITLE, words_get(lang, W_CONV_TITLE), NULL);
+    addf(b, RENDER_PARA, words_get(lang, W_CONV_GREETING), c->name);
+    addf(b, RENDER_PARA, words_get(lang, W_CONV_INVITED), c->title, c->commission);
+    add(b, RENDER_ROW, words_get(lang, W_CONV_DATE),
+        b->when[0] ? b->when : words_get(lang, W_CONV_NO_DATE));
     if (c->place && c->place[0]) {
-        add(b, RENDER_ROW, words_get(L, W_PLACE), c->place);
+        add(b, RENDER_ROW, words_get(lang, W_PLACE), c->place);
     }
     if (c->room && c->room[0]) {
-        add(b, RENDER_ROW, words_get(L, W_ROOM), c->room);
+        add(b, RENDER_ROW, words_get(lang, W_ROOM), c->room);
     }
-    add(b, RENDER_HEADING, words_get(L, W_AGENDA), NULL);
+    add(b, RENDER_HEADING, words_get(lang, W_AGENDA), NULL);
     if (c->nitems == 0) {
-        add(b, RENDER_META, words_get(L, W_NO_AGENDA), NULL);
+        add(b, RENDER_META, words_get(lang, W_NO_AGENDA), NULL);
     }
     for (size_t i = 0; i < c->nitems; i++) {
         const struct convoc_item *it = &c->items[i];
-        addf(b, RENDER_SUBHEADING, words_get(L, W_CONV_ITEM), it->number, it->title);
+        addf(b, RENDER_SUBHEADING, words_get(lang, W_CONV_ITEM), it->number, it->title);
         if (it->description && it->description[0]) {
             add(b, RENDER_META, it->description, NULL);
         }
         for (size_t k = 0; k < it->ndocs; k++) {
-            add(b, RENDER_ROW, k == 0 ? words_get(L, W_CONV_DOCUMENTS) : "",
+            add(b, RENDER_ROW, k == 0 ? words_get(lang, W_CONV_DOCUMENTS) : "",
                 it->docs[k].url && it->docs[k].url[0] ? it->docs[k].url : it->docs[k].name);
             if (it->docs[k].url && it->docs[k].url[0] && b->n) {
                 /* the name, then where it is */
@@ -148,18 +148,25 @@ blocks(const struct convoc *c, struct blocks *b)
             }
         }
     }
-    add(b, RENDER_HEADING, words_get(L, W_CONV_LINK), NULL);
+    add(b, RENDER_HEADING, words_get(lang, W_CONV_LINK), NULL);
     add(b, RENDER_PARA, c->link, NULL);
-    add(b, RENDER_META, words_get(L, W_CONV_LINK_NOTE), NULL);
-    add(b, RENDER_PARA, words_get(L, W_CONV_SIGNED), NULL);
-    return b->oom ? ERR_NOMEM : 0;
+    add(b, RENDER_META, words_get(lang, W_CONV_LINK_NOTE), NULL);
+    add(b, RENDER_PARA, words_get(lang, W_CONV_SIGNED), NULL);
+    if (b->oom) {
+        blocks_free(b); /* the callers have nothing to free on an error */
+        return ERR_NOMEM;
+    }
+    return 0;
 }
 
 static int
 take(FILE *f, char **buf, char **out, size_t *len, size_t *n)
 {
-    int rc = ferror(f) ? ERR_NOMEM : 0;
-    if (fclose(f) != 0) {
+    /* glibc's memory stream reports a failed flush from fflush() but not
+     * always from fclose(), and leaves *buf NULL when its last allocation
+     * fails: both checked, so a text cut short is never taken */
+    int rc = fflush(f) != 0 || ferror(f) ? ERR_NOMEM : 0;
+    if (fclose(f) != 0 || !*buf) {
         rc = ERR_NOMEM;
     }
     if (rc) {
@@ -360,11 +367,89 @@ ics_time(int64_t ms, char out[24])
              h % 100, mi % 100, s % 100);
 }
 
+/* The event's description (new): the commission, the link, the agenda.
+ * NULL when out of memory. */
+static char *
+ics_description(const struct convoc *c)
+{
+    enum lang lang = lang_of(c);
+    char *desc = NULL, *text;
+    size_t dn = 0, dl;
+    FILE *d = open_memstream(&desc, &dn);
+    if (!d) {
+        return NULL;
+    }
+    fprintf(d, "%s\n\n%s%s%s\n%s\n\n%s\n", c->commission, words_get(lang, W_CONV_LINK),
+            words_get(lang, W_SEP), c->link, words_get(lang, W_CONV_LINK_NOTE),
+            words_get(lang, W_AGENDA));
+    for (size_t i = 0; i < c->nitems; i++) {
+        fprintf(d, words_get(lang, W_CONV_ITEM), c->items[i].number, c->items[i].title);
+        fputc('\n', d);
+    }
+    if (take(d, &desc, &text, &dl, &dn)) {
+        return NULL;
+    }
+    char *value = ics_text(text);
+    free(text);
+    return value;
+}
+
+/* The ORGANIZER line, when the convocation has one. 0 or ERR_NOMEM (the
+ * invitation is then not made: never one without its organizer). */
+static int
+ics_organizer(FILE *f, const struct convoc *c)
+{
+    if (!c->organizer || !c->organizer[0]) {
+        return 0;
+    }
+    char *cn = ics_text(c->commission);
+    size_t an = strlen(c->organizer) + (cn ? strlen(cn) : 0) + 32;
+    char *name = cn ? malloc(an) : NULL;
+    if (!name) {
+        free(cn);
+        return ERR_NOMEM;
+    }
+    snprintf(name, an, "ORGANIZER;CN=\"%s\"", cn);
+    char v[300];
+    snprintf(v, sizeof(v), "mailto:%s", c->organizer);
+    ics_line(f, name, v);
+    free(name);
+    free(cn);
+    return 0;
+}
+
+/* The ATTENDEE line, the participant, when they have an address. 0 or
+ * ERR_NOMEM, as above. */
+static int
+ics_attendee(FILE *f, const struct convoc *c)
+{
+    if (!c->email || !c->email[0]) {
+        return 0;
+    }
+    size_t an = strlen(c->name) + 64;
+    char *name = malloc(an);
+    if (!name) {
+        return ERR_NOMEM;
+    }
+    /* a quoted parameter value may hold no DQUOTE nor control */
+    char *q = name + snprintf(name, an, "ATTENDEE;CN=\"");
+    for (const char *p = c->name; *p; p++) {
+        if (*p != '"' && (unsigned char)*p >= 0x20) {
+            *q++ = *p;
+        }
+    }
+    strcpy(q, "\";ROLE=REQ-PARTICIPANT;RSVP=FALSE");
+    char v[300];
+    snprintf(v, sizeof(v), "mailto:%s", c->email);
+    ics_line(f, name, v);
+    free(name);
+    return 0;
+}
+
 int
 convoc_ics(const struct convoc *c, char **out, size_t *len)
 {
-    enum lang L = lang_of(c);
-    char when[192], start[24], end[24], stamp[24];
+    char when[192], start[24], end[24], stamp[24], uid[256];
     long long utc;
     *out = NULL;
     *len = 0;
@@ -375,31 +460,10 @@ convoc_ics(const struct convoc *c, char **out, size_t *len)
     ics_time(utc, start);
     ics_time(utc + (c->duration_s > 0 ? c->duration_s : DEFAULT_DURATION_S) * 1000, end);
     ics_time(c->now_ms, stamp);
-    /* the description: the commission, the link, the agenda */
-    char *desc = NULL;
-    size_t dn = 0;
-    FILE *d = open_memstream(&desc, &dn);
-    if (!d) {
-        return ERR_NOMEM;
-    }
-    fprintf(d, "%s\n\n%s%s%s\n%s\n\n%s\n", c->commission, words_get(L, W_CONV_LINK),
-            words_get(L, W_SEP), c->link, words_get(L, W_CONV_LINK_NOTE), words_get(L, W_AGENDA));
-    for (size_t i = 0; i < c->nitems; i++) {
-        fprintf(d, words_get(L, W_CONV_ITEM), c->items[i].number, c->items[i].title);
-        fputc('\n', d);
-    }
-    char *dtext;
-    size_t dl;
-    if (take(d, &desc, &dtext, &dl, &dn)) {
-        return ERR_NOMEM;
-    }
-    char *summary = ics_text(c->title), *description = ics_text(dtext);
-    char *location = ics_text(c->place && c->place[0] ? c->place : c->room ? c->room : "");
-    char *attendee = NULL;
-    char uid[256];
     snprintf(uid, sizeof(uid), "concerto-%s@%s", c->meeting,
              c->host && *c->host ? c->host : "localhost");
-    free(dtext);
+    char *summary = ics_text(c->title), *description = ics_description(c);
+    char *location = ics_text(c->place && c->place[0] ? c->place : c->room ? c->room : "");
     char *buf = NULL;
     size_t n = 0;
     FILE *f = summary && description && location ? open_memstream(&buf, &n) : NULL;
@@ -425,41 +489,22 @@ convoc_ics(const struct convoc *c, char **out, size_t *len)
     }
     ics_line(f, "DESCRIPTION", description);
     ics_line(f, "URL", c->link);
-    if (c->organizer && c->organizer[0]) {
-        char *cn = ics_text(c->commission);
-        size_t an = strlen(c->organizer) + (cn ? strlen(cn) : 0) + 32;
-        if (cn && (attendee = malloc(an))) {
-            snprintf(attendee, an, "ORGANIZER;CN=\"%s\"", cn);
-            char v[300];
-            snprintf(v, sizeof(v), "mailto:%s", c->organizer);
-            ics_line(f, attendee, v);
-        }
-        free(cn);
-        free(attendee);
-        attendee = NULL;
-    }
-    if (c->email && c->email[0]) {
-        size_t an = strlen(c->name) + 64;
-        if ((attendee = malloc(an))) {
-            /* a quoted parameter value may hold no DQUOTE nor control */
-            char *q = attendee + snprintf(attendee, an, "ATTENDEE;CN=\"");
-            for (const char *p = c->name; *p; p++) {
-                if (*p != '"' && (unsigned char)*p >= 0x20) {
-                    *q++ = *p;
-                }
-            }
-            strcpy(q, "\";ROLE=REQ-PARTICIPANT;RSVP=FALSE");
-            char v[300];
-            snprintf(v, sizeof(v), "mailto:%s", c->email);
-            ics_line(f, attendee, v);
-        }
+    int rc = ics_organizer(f, c);
+    if (rc == 0) {
+        rc = ics_attendee(f, c);
     }
     ics_line(f, "STATUS", "CONFIRMED");
     ics_line(f, "END", "VEVENT");
     ics_line(f, "END", "VCALENDAR");
-    free(attendee);
     free(summary);
     free(description);
     free(location);
-    return take(f, &buf, out, len, &n);
+    int taken = take(f, &buf, out, len, &n);
+    if (rc == 0) {
+        return taken;
+    }
+    free(*out);
+    *out = NULL;
+    *len = 0;
+    return rc;
 }

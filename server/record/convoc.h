@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * convoc.h - a participant's convocation to a meeting, in every form it is
- * handed out: an HTML page and an A4 PDF (laid out by render.c's back-ends,
+ * handed out: an HTML page and an A4 PDF (laid out by the renderer's back-ends,
  * so it looks like the record), a plain-text version for the body of an
  * e-mail, its subject line, and an iCalendar invitation (RFC 5545).
  *

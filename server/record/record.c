@@ -209,7 +209,7 @@ record_head(const struct record *r)
 }
 
 static const char *
-L(const struct record *r, enum word l)
+record_word(const struct record *r, enum word l)
 {
     return words_get(words_lang(r->m->lang), l);
 }
@@ -307,13 +307,13 @@ option_label(const struct record *r, const struct vote *v, size_t o)
     const char *opt = v->options.v[o];
     if (!v->choice_kind || o + 1 == v->options.n) {
         if (strcmp(opt, "yes") == 0) {
-            return L(r, W_AUTO_YES);
+            return record_word(r, W_AUTO_YES);
         }
         if (strcmp(opt, "no") == 0) {
-            return L(r, W_AUTO_NO);
+            return record_word(r, W_AUTO_NO);
         }
         if (strcmp(opt, "abstain") == 0) {
-            return L(r, W_AUTO_ABSTAIN);
+            return record_word(r, W_AUTO_ABSTAIN);
         }
     }
     return opt;
@@ -340,33 +340,35 @@ say_vote_closed(struct record *r, int64_t ts, const struct vote *v)
     }
     if (v->choice_kind) {
         if (v->winner && *v->winner) {
-            snprintf(outcome, sizeof(outcome), L(r, W_AUTO_WINNER), v->winner);
+            snprintf(outcome, sizeof(outcome), record_word(r, W_AUTO_WINNER), v->winner);
         } else {
-            snprintf(outcome, sizeof(outcome), "%s", L(r, W_AUTO_NO_DECISION));
+            snprintf(outcome, sizeof(outcome), "%s", record_word(r, W_AUTO_NO_DECISION));
         }
     } else {
         snprintf(outcome, sizeof(outcome), "%s",
-                 L(r, v->passed ? W_AUTO_ADOPTED : W_AUTO_REJECTED));
+                 record_word(r, v->passed ? W_AUTO_ADOPTED : W_AUTO_REJECTED));
     }
     if (!v->quorum_open) {
         size_t k = strlen(outcome);
-        snprintf(outcome + k, sizeof(outcome) - k, " (%s)", L(r, W_AUTO_NO_QUORUM));
+        snprintf(outcome + k, sizeof(outcome) - k, " (%s)", record_word(r, W_AUTO_NO_QUORUM));
     }
     count_of(r, W_AUTO_VOTED_1, v->nvoted, voted, sizeof(voted));
-    int rc = say(r, ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_CLOSED), v->question, outcome,
-                 counts, voted, (long long)v->nentitled);
+    int rc = say(r, ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_CLOSED), v->question,
+                 outcome, counts, voted, (long long)v->nentitled);
     if (rc == 0 && v->college_passed.n == v->colleges.n && v->colleges.n) {
         char each[1024] = "", one[300];
         for (size_t k = 0, n2 = 0; k < v->colleges.n; k++) {
-            snprintf(one, sizeof(one), L(r, v->college_passed.v[k] ? W_COLLEGE_FOR : W_COLLEGE_NOT_FOR),
+            snprintf(one, sizeof(one),
+                     record_word(r, v->college_passed.v[k] ? W_COLLEGE_FOR : W_COLLEGE_NOT_FOR),
                      v->colleges.v[k]);
             n2 += (size_t)snprintf(each + n2, n2 < sizeof(each) ? sizeof(each) - n2 : 0, "%s%s",
                                    k ? ", " : "", one);
         }
-        rc = say(r, ts, v->item, NULL, NULL, L(r, W_BY_COLLEGE_OUTCOMES), each);
+        rc = say(r, ts, v->item, NULL, NULL, record_word(r, W_BY_COLLEGE_OUTCOMES), each);
     }
     if (rc == 0 && v->colleges.n && !v->college_counts.n) {
-        rc = say(r, ts, v->item, NULL, NULL, "%s", L(r, W_WITHHELD)); /* vote.c: secrecy */
+        rc =
+            say(r, ts, v->item, NULL, NULL, "%s", record_word(r, W_WITHHELD)); /* vote.c: secrecy */
     }
     return rc;
 }
@@ -385,8 +387,9 @@ join_names(const struct strlist *l, char *out, size_t size)
 static const char *
 kind_label(const struct record *r, enum request_kind k)
 {
-    return L(r, k == REQ_REPLY ? W_AUTO_REPLY : k == REQ_POINT_OF_ORDER ? W_AUTO_POINT_OF_ORDER
-                                                                       : W_AUTO_CONTRIBUTION);
+    return record_word(r, k == REQ_REPLY            ? W_AUTO_REPLY
+                          : k == REQ_POINT_OF_ORDER ? W_AUTO_POINT_OF_ORDER
+                                                    : W_AUTO_CONTRIBUTION);
 }
 
 /* Who did it, as the minutes name them: the bureau by its office ("Le
@@ -396,15 +399,41 @@ actor_label(const struct record *r, const char *actor)
 {
     const struct participant *p = meeting_participant(r->m, actor);
     if (p && p->role == ROLE_SECRETARY) {
-        return L(r, W_AUTO_THE_SECRETARY);
+        return record_word(r, W_AUTO_THE_SECRETARY);
     }
     if (p && p->role == ROLE_CHAIR) {
-        return L(r, W_AUTO_THE_CHAIR);
+        return record_word(r, W_AUTO_THE_CHAIR);
     }
     if (!p && strcmp(actor, "admin") == 0) {
-        return L(r, W_AUTO_THE_ADMIN);
+        return record_word(r, W_AUTO_THE_ADMIN);
     }
     return p ? p->name : actor;
+}
+
+/* Append `v` (stolen; NULL when its own making failed) to the array *a.
+ * On any failure *a is released and becomes NULL: an array that lost an
+ * element is never written (the record must not be silently shorter). */
+static void
+push(json_t **a, json_t *v)
+{
+    if (!*a) {
+        json_decref(v);
+    } else if (json_array_append_new(*a, v)) {
+        json_decref(*a);
+        *a = NULL;
+    }
+}
+
+/* Set `key` of the object *o to `v` (stolen), by the same rule as push(). */
+static void
+put(json_t **o, const char *key, json_t *v)
+{
+    if (!*o) {
+        json_decref(v);
+    } else if (json_object_set_new(*o, key, v)) {
+        json_decref(*o);
+        *o = NULL;
+    }
 }
 
 /* The quorum now: the whole body's figures and each college's (new JSON:
@@ -423,13 +452,12 @@ quorum_now(const struct meeting *m, json_t **colleges, struct words_quorum *wq,
         cp[c] = p;
         cr[c] = req;
         if (p < req) {
-            json_array_append_new(failing, json_string(names[c]));
+            push(&failing, json_string(names[c]));
         }
         if (colleges) {
-            json_object_set_new(*colleges, names[c],
-                                json_pack("{s:I,s:I,s:I,s:b}", "present", (json_int_t)p, "total",
-                                          (json_int_t)t, "required", (json_int_t)req, "met",
-                                          p >= req));
+            put(colleges, names[c],
+                json_pack("{s:I,s:I,s:I,s:b}", "present", (json_int_t)p, "total", (json_int_t)t,
+                          "required", (json_int_t)req, "met", p >= req));
         }
     }
     *wq = (struct words_quorum){.present = q.present,
@@ -590,7 +618,7 @@ status_label(const struct record *r, enum action_status st)
                                   [ACTION_IN_PROGRESS] = W_ACTION_IN_PROGRESS,
                                   [ACTION_DONE] = W_ACTION_DONE,
                                   [ACTION_DROPPED] = W_ACTION_DROPPED};
-    return L(r, w[st]);
+    return record_word(r, w[st]);
 }
 
 /* The entry of a decision or an action, filed under its item. */
@@ -604,10 +632,10 @@ say_followup(struct record *r, const struct event *ev)
         const struct decision *d = &m->decisions[m->ndecisions - 1];
         int32_t vi = d->vote[0] ? meeting_vote_index(m, d->vote) : -1;
         if (vi >= 0) {
-            return say(r, ev->ts, d->item, NULL, NULL, L(r, W_AUTO_DECISION_VOTE),
+            return say(r, ev->ts, d->item, NULL, NULL, record_word(r, W_AUTO_DECISION_VOTE),
                        m->votes[vi].question, d->text);
         }
-        return say(r, ev->ts, d->item, NULL, NULL, L(r, W_AUTO_DECISION), d->text);
+        return say(r, ev->ts, d->item, NULL, NULL, record_word(r, W_AUTO_DECISION), d->text);
     }
     int32_t ai = meeting_action_index(m, b->action);
     if (ai < 0) {
@@ -615,13 +643,13 @@ say_followup(struct record *r, const struct event *ev)
     }
     const struct action *a = &m->actions[ai];
     if (ev->type == EV_ACTION_UPDATED) {
-        return say(r, ev->ts, a->item, NULL, NULL, L(r, W_AUTO_ACTION_UPDATED), a->title,
+        return say(r, ev->ts, a->item, NULL, NULL, record_word(r, W_AUTO_ACTION_UPDATED), a->title,
                    status_label(r, a->status), status_label(r, (enum action_status)r->was_status));
     }
     if (a->due[0]) {
-        snprintf(due, sizeof(due), L(r, W_AUTO_DUE), a->due);
+        snprintf(due, sizeof(due), record_word(r, W_AUTO_DUE), a->due);
     } else {
-        snprintf(due, sizeof(due), "%s", L(r, W_AUTO_NO_DUE));
+        snprintf(due, sizeof(due), "%s", record_word(r, W_AUTO_NO_DUE));
     }
     const char *owner = meeting_participant(m, a->owner) ? a->owner : NULL;
     if (a->origin[0]) {
@@ -630,169 +658,248 @@ say_followup(struct record *r, const struct event *ev)
         if (slash) {
             *slash = 0;
         }
-        return say(r, ev->ts, a->item, owner, NULL, L(r, W_AUTO_ACTION_CARRIED), from, a->title,
-                   a->owner_name, due, status_label(r, a->status));
+        return say(r, ev->ts, a->item, owner, NULL, record_word(r, W_AUTO_ACTION_CARRIED), from,
+                   a->title, a->owner_name, due, status_label(r, a->status));
     }
-    return say(r, ev->ts, a->item, owner, NULL, L(r, W_AUTO_ACTION), a->title, a->owner_name, due,
-               status_label(r, a->status));
+    return say(r, ev->ts, a->item, owner, NULL, record_word(r, W_AUTO_ACTION), a->title,
+               a->owner_name, due, status_label(r, a->status));
+}
+
+/* The meeting's course: opened, suspended, resumed, closed, and each
+ * agenda item opened, closed or postponed. */
+static int
+say_course(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    switch (ev->type) {
+    case EV_MEETING_OPENED:
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", record_word(r, W_AUTO_OPENED));
+    case EV_MEETING_SUSPENDED:
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", record_word(r, W_AUTO_SUSPENDED));
+    case EV_MEETING_RESUMED:
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", record_word(r, W_AUTO_RESUMED));
+    case EV_MEETING_CLOSED: {
+        int rc = take_close(r, ev->ts);
+        return rc ? rc : say(r, ev->ts, -1, NULL, NULL, "%s", record_word(r, W_AUTO_CLOSED));
+    }
+    case EV_AGENDA_ITEM_OPENED:
+        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, record_word(r, W_AUTO_ITEM_OPENED),
+                   item_title(m, b->item));
+    case EV_AGENDA_ITEM_CLOSED: /* no longer current, still its subject */
+        return say(r, ev->ts, meeting_item_index(m, b->item), NULL, NULL,
+                   record_word(r, W_AUTO_ITEM_CLOSED), item_title(m, b->item));
+    case EV_AGENDA_ITEM_POSTPONED:
+        return say(r, ev->ts, meeting_item_index(m, b->item), NULL, NULL,
+                   record_word(r, W_AUTO_ITEM_POSTPONED), item_title(m, b->item));
+    default:
+        return 0;
+    }
+}
+
+/* A vote opened (with its small colleges), closed or cancelled. */
+static int
+say_vote(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    int32_t vi = meeting_vote_index(m, ev->b.vote);
+    const struct vote *v = vi >= 0 ? &m->votes[vi] : NULL;
+    char rule[128], n[64];
+    if (!v) {
+        return ERR_INTERNAL;
+    }
+    switch (ev->type) {
+    case EV_VOTE_OPENED: {
+        count_of(r, W_AUTO_ENTITLED_1, v->nentitled, n, sizeof(n));
+        int rc = say(r, ev->ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_OPENED),
+                     v->question, words_get(words_lang(m->lang), v->secret ? W_SECRET : W_NAMED),
+                     rule_label(r, v, rule, sizeof(rule)), n);
+        if (rc == 0 && v->small_colleges.n) {
+            char names[1024];
+            join_names(&v->small_colleges, names, sizeof(names));
+            rc = say(r, ev->ts, v->item, NULL, NULL, record_word(r, W_AUTO_SMALL_COLLEGES), names);
+        }
+        return rc;
+    }
+    case EV_VOTE_CLOSED:
+        return say_vote_closed(r, ev->ts, v);
+    case EV_VOTE_CANCELLED:
+        return say(r, ev->ts, v->item, NULL, NULL, record_word(r, W_AUTO_VOTE_CANCELLED),
+                   v->question);
+    default:
+        return 0;
+    }
+}
+
+/* Invitations: everyone at once in one entry, else one entry each. */
+static int
+say_invitation(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    const char *by = actor_label(r, ev->actor);
+    if (b->participants.n == meeting_nlisted(m) && meeting_nlisted(m) > 1) {
+        return say(r, ev->ts, -1, NULL, NULL, record_word(r, W_AUTO_INVITED_ALL), by,
+                   (long long)b->participants.n);
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->participants.n; i++) {
+        rc = say(r, ev->ts, -1, b->participants.v[i], NULL, record_word(r, W_AUTO_INVITED), by,
+                 name_of(m, b->participants.v[i]));
+    }
+    return rc;
+}
+
+/* The previous meeting's minutes approved, by a vote or without objection. */
+static int
+say_approved_previous(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    char day[64];
+    if (!words_day(words_lang(m->lang), b->date, day, sizeof(day))) {
+        snprintf(day, sizeof(day), "%s", b->date && *b->date ? b->date : b->approves);
+    }
+    int32_t ai = meeting_item_index(m, b->item);
+    int32_t avi = b->vote && *b->vote ? meeting_vote_index(m, b->vote) : -1;
+    if (avi >= 0) {
+        return say(r, ev->ts, ai, NULL, NULL, record_word(r, W_AUTO_APPROVED_VOTE), day,
+                   m->votes[avi].question);
+    }
+    return say(r, ev->ts, ai, NULL, NULL, record_word(r, W_AUTO_APPROVED_NO_OBJECTION), day);
+}
+
+/* A proxy given or revoked, by its giver or recorded by someone else. */
+static int
+say_proxy(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    const char *by = actor_label(r, ev->actor);
+    bool own = strcmp(ev->actor, b->from) == 0;
+    if (ev->type == EV_PROXY_GIVEN) {
+        if (own) {
+            return say(r, ev->ts, -1, b->from, b->to, record_word(r, W_AUTO_PROXY_GIVEN),
+                       name_of(m, b->from), name_of(m, b->to));
+        }
+        return say(r, ev->ts, -1, b->from, b->to, record_word(r, W_AUTO_PROXY_RECORDED), by,
+                   name_of(m, b->from), name_of(m, b->to));
+    }
+    const char *to = "";
+    for (size_t i = r->npxs; i-- > 0;) {
+        if (r->pxs[i].revoked == ev->ts && strcmp(m->parts[m->proxies[i].from].id, b->from) == 0) {
+            to = m->parts[m->proxies[i].to].id;
+            break;
+        }
+    }
+    if (own) {
+        return say(r, ev->ts, -1, b->from, *to ? to : NULL, record_word(r, W_AUTO_PROXY_REVOKED),
+                   name_of(m, b->from), name_of(m, to));
+    }
+    return say(r, ev->ts, -1, b->from, *to ? to : NULL, record_word(r, W_AUTO_PROXY_REVOKED_BY), by,
+               name_of(m, b->from), name_of(m, to));
+}
+
+/* A recusal declared or withdrawn, by the member or by someone else. */
+static int
+say_recusal(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    bool declared = ev->type == EV_RECUSAL_DECLARED;
+    int32_t it = meeting_item_index(m, b->item);
+    if (strcmp(ev->actor, b->participant) == 0) {
+        return say(r, ev->ts, it, b->participant, NULL,
+                   record_word(r, declared ? W_AUTO_RECUSAL : W_AUTO_RECUSAL_WITHDRAWN),
+                   name_of(m, b->participant), item_title(m, b->item));
+    }
+    return say(r, ev->ts, it, b->participant, NULL,
+               record_word(r, declared ? W_AUTO_RECUSAL_BY : W_AUTO_RECUSAL_WITHDRAWN_BY),
+               actor_label(r, ev->actor), name_of(m, b->participant), item_title(m, b->item));
+}
+
+/* Presence: a participant joined or left (until the close), checked in, or
+ * was marked present, excused or absent by someone else. */
+static int
+say_presence(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct body *b = &ev->b;
+    if (ev->type != EV_ATTENDANCE_MARKED) {
+        if (m->state == MEETING_CLOSED) {
+            return 0; /* after the close, connections are no part of the record */
+        }
+        return say(r, ev->ts, -1, b->participant, NULL,
+                   record_word(r, ev->type == EV_PARTICIPANT_JOINED ? W_AUTO_JOINED : W_AUTO_LEFT),
+                   name_of(m, b->participant));
+    }
+    enum word l = strcmp(b->status, "present") == 0   ? W_AUTO_PRESENT
+                  : strcmp(b->status, "excused") == 0 ? W_AUTO_EXCUSED
+                  : strcmp(b->status, "absent") == 0  ? W_AUTO_ABSENT
+                                                      : W_AUTO_NONE;
+    char what[300];
+    if (l == W_AUTO_PRESENT && strcmp(ev->actor, b->participant) == 0) {
+        return say(r, ev->ts, -1, b->participant, NULL, record_word(r, W_AUTO_CHECKIN),
+                   name_of(m, b->participant));
+    }
+    snprintf(what, sizeof(what), "%s%s%s%s", record_word(r, l), b->reason && *b->reason ? " (" : "",
+             b->reason ? b->reason : "", b->reason && *b->reason ? ")" : "");
+    return say(r, ev->ts, -1, b->participant, NULL, record_word(r, W_AUTO_MARKED),
+               actor_label(r, ev->actor), name_of(m, b->participant), what);
+}
+
+/* A speaker's turn ended: who, what kind of turn, how long. */
+static int
+say_turn(struct record *r, const struct event *ev)
+{
+    const struct meeting *m = r->m;
+    const struct spoken *s = &m->spoken[m->nspoken - 1];
+    char d[64];
+    duration(d, sizeof(d), s->ms);
+    return say(r, ev->ts, (int32_t)s->item, ev->b.participant, NULL, record_word(r, W_AUTO_TURN),
+               name_of(m, ev->b.participant), kind_label(r, s->kind), d);
 }
 
 /* The automatic entry for an event just applied, if any. */
 static int
 narrate(struct record *r, const struct event *ev)
 {
-    const struct meeting *m = r->m;
-    const struct body *b = &ev->b;
-    const struct vote *v = NULL;
-    char d[64], rule[128], n[64];
-    const char *by = actor_label(r, ev->actor);
-    int32_t vi;
     switch (ev->type) {
+    case EV_MEETING_OPENED:
+    case EV_MEETING_SUSPENDED:
+    case EV_MEETING_RESUMED:
+    case EV_MEETING_CLOSED:
+    case EV_AGENDA_ITEM_OPENED:
+    case EV_AGENDA_ITEM_CLOSED:
+    case EV_AGENDA_ITEM_POSTPONED:
+        return say_course(r, ev);
+    case EV_SPEAKER_TURN_ENDED:
+        return say_turn(r, ev);
     case EV_VOTE_OPENED:
     case EV_VOTE_CLOSED:
     case EV_VOTE_CANCELLED:
-        vi = meeting_vote_index(m, b->vote);
-        v = vi >= 0 ? &m->votes[vi] : NULL;
-        if (!v) {
-            return ERR_INTERNAL;
-        }
-        break;
-    default:
-        break;
-    }
-    switch (ev->type) {
-    case EV_MEETING_OPENED:
-        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", L(r, W_AUTO_OPENED));
-    case EV_MEETING_SUSPENDED:
-        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", L(r, W_AUTO_SUSPENDED));
-    case EV_MEETING_RESUMED:
-        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, "%s", L(r, W_AUTO_RESUMED));
-    case EV_MEETING_CLOSED: {
-        int rc = take_close(r, ev->ts);
-        return rc ? rc : say(r, ev->ts, -1, NULL, NULL, "%s", L(r, W_AUTO_CLOSED));
-    }
-    case EV_AGENDA_ITEM_OPENED:
-        return say(r, ev->ts, CURRENT_ITEM, NULL, NULL, L(r, W_AUTO_ITEM_OPENED),
-                   item_title(m, b->item));
-    case EV_AGENDA_ITEM_CLOSED: /* no longer current, still its subject */
-        return say(r, ev->ts, meeting_item_index(m, b->item), NULL, NULL,
-                   L(r, W_AUTO_ITEM_CLOSED), item_title(m, b->item));
-    case EV_AGENDA_ITEM_POSTPONED:
-        return say(r, ev->ts, meeting_item_index(m, b->item), NULL, NULL,
-                   L(r, W_AUTO_ITEM_POSTPONED), item_title(m, b->item));
-    case EV_SPEAKER_TURN_ENDED: {
-        const struct spoken *s = &m->spoken[m->nspoken - 1];
-        duration(d, sizeof(d), s->ms);
-        return say(r, ev->ts, (int32_t)s->item, b->participant, NULL, L(r, W_AUTO_TURN),
-                   name_of(m, b->participant), kind_label(r, s->kind), d);
-    }
-    case EV_VOTE_OPENED: {
-        count_of(r, W_AUTO_ENTITLED_1, v->nentitled, n, sizeof(n));
-        int rc = say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_OPENED), v->question,
-                     words_get(words_lang(m->lang), v->secret ? W_SECRET : W_NAMED),
-                     rule_label(r, v, rule, sizeof(rule)), n);
-        if (rc == 0 && v->small_colleges.n) {
-            char names[1024];
-            join_names(&v->small_colleges, names, sizeof(names));
-            rc = say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_SMALL_COLLEGES), names);
-        }
-        return rc;
-    }
-    case EV_INVITATION_ISSUED: {
-        if (b->participants.n == meeting_nlisted(m) && meeting_nlisted(m) > 1) {
-            return say(r, ev->ts, -1, NULL, NULL, L(r, W_AUTO_INVITED_ALL), by,
-                       (long long)b->participants.n);
-        }
-        int rc = 0;
-        for (size_t i = 0; rc == 0 && i < b->participants.n; i++) {
-            rc = say(r, ev->ts, -1, b->participants.v[i], NULL, L(r, W_AUTO_INVITED), by,
-                     name_of(m, b->participants.v[i]));
-        }
-        return rc;
-    }
-    case EV_VOTE_CLOSED:
-        return say_vote_closed(r, ev->ts, v);
-    case EV_MINUTES_APPROVED_PREVIOUS: {
-        char day[64];
-        if (!words_day(words_lang(m->lang), b->date, day, sizeof(day))) {
-            snprintf(day, sizeof(day), "%s", b->date && *b->date ? b->date : b->approves);
-        }
-        int32_t ai = meeting_item_index(m, b->item);
-        int32_t avi = b->vote && *b->vote ? meeting_vote_index(m, b->vote) : -1;
-        if (avi >= 0) {
-            return say(r, ev->ts, ai, NULL, NULL, L(r, W_AUTO_APPROVED_VOTE), day,
-                       m->votes[avi].question);
-        }
-        return say(r, ev->ts, ai, NULL, NULL, L(r, W_AUTO_APPROVED_NO_OBJECTION), day);
-    }
-    case EV_VOTE_CANCELLED:
-        return say(r, ev->ts, v->item, NULL, NULL, L(r, W_AUTO_VOTE_CANCELLED), v->question);
+        return say_vote(r, ev);
+    case EV_INVITATION_ISSUED:
+        return say_invitation(r, ev);
+    case EV_MINUTES_APPROVED_PREVIOUS:
+        return say_approved_previous(r, ev);
     case EV_QUORUM_REACHED:
     case EV_QUORUM_LOST:
         return say_quorum(r, ev);
     case EV_PROXY_GIVEN:
-        if (strcmp(ev->actor, b->from) == 0) {
-            return say(r, ev->ts, -1, b->from, b->to, L(r, W_AUTO_PROXY_GIVEN),
-                       name_of(m, b->from), name_of(m, b->to));
-        }
-        return say(r, ev->ts, -1, b->from, b->to, L(r, W_AUTO_PROXY_RECORDED), by,
-                   name_of(m, b->from), name_of(m, b->to));
-    case EV_PROXY_REVOKED: {
-        const char *to = "";
-        for (size_t i = r->npxs; i-- > 0;) {
-            if (r->pxs[i].revoked == ev->ts &&
-                strcmp(m->parts[m->proxies[i].from].id, b->from) == 0) {
-                to = m->parts[m->proxies[i].to].id;
-                break;
-            }
-        }
-        if (strcmp(ev->actor, b->from) == 0) {
-            return say(r, ev->ts, -1, b->from, *to ? to : NULL, L(r, W_AUTO_PROXY_REVOKED),
-                       name_of(m, b->from), name_of(m, to));
-        }
-        return say(r, ev->ts, -1, b->from, *to ? to : NULL, L(r, W_AUTO_PROXY_REVOKED_BY), by,
-                   name_of(m, b->from), name_of(m, to));
-    }
+    case EV_PROXY_REVOKED:
+        return say_proxy(r, ev);
     case EV_RECUSAL_DECLARED:
-    case EV_RECUSAL_WITHDRAWN: {
-        bool declared = ev->type == EV_RECUSAL_DECLARED;
-        int32_t it = meeting_item_index(m, b->item);
-        if (strcmp(ev->actor, b->participant) == 0) {
-            return say(r, ev->ts, it, b->participant, NULL,
-                       L(r, declared ? W_AUTO_RECUSAL : W_AUTO_RECUSAL_WITHDRAWN),
-                       name_of(m, b->participant), item_title(m, b->item));
-        }
-        return say(r, ev->ts, it, b->participant, NULL,
-                   L(r, declared ? W_AUTO_RECUSAL_BY : W_AUTO_RECUSAL_WITHDRAWN_BY), by,
-                   name_of(m, b->participant), item_title(m, b->item));
-    }
+    case EV_RECUSAL_WITHDRAWN:
+        return say_recusal(r, ev);
     case EV_PARTICIPANT_JOINED:
     case EV_PARTICIPANT_LEFT:
-        if (m->state == MEETING_CLOSED) {
-            return 0; /* after the close, connections are no part of the record */
-        }
-        return say(r, ev->ts, -1, b->participant, NULL,
-                   L(r, ev->type == EV_PARTICIPANT_JOINED ? W_AUTO_JOINED : W_AUTO_LEFT),
-                   name_of(m, b->participant));
+    case EV_ATTENDANCE_MARKED:
+        return say_presence(r, ev);
     case EV_DECISION_RECORDED:
     case EV_ACTION_RECORDED:
     case EV_ACTION_UPDATED:
         return say_followup(r, ev);
-    case EV_ATTENDANCE_MARKED: {
-        enum word l = strcmp(b->status, "present") == 0   ? W_AUTO_PRESENT
-                      : strcmp(b->status, "excused") == 0 ? W_AUTO_EXCUSED
-                      : strcmp(b->status, "absent") == 0  ? W_AUTO_ABSENT
-                                                           : W_AUTO_NONE;
-        char what[300];
-        if (l == W_AUTO_PRESENT && strcmp(ev->actor, b->participant) == 0) {
-            return say(r, ev->ts, -1, b->participant, NULL, L(r, W_AUTO_CHECKIN),
-                       name_of(m, b->participant));
-        }
-        snprintf(what, sizeof(what), "%s%s%s%s", L(r, l), b->reason && *b->reason ? " (" : "",
-                 b->reason ? b->reason : "", b->reason && *b->reason ? ")" : "");
-        return say(r, ev->ts, -1, b->participant, NULL, L(r, W_AUTO_MARKED), by,
-                   name_of(m, b->participant), what);
-    }
     default:
         return 0;
     }
@@ -849,21 +956,21 @@ record_add(struct record *r, const struct record_row *row)
 /* --- the JSON of the final state --------------------------------------- */
 
 static json_t *
-strs(const struct strlist *l)
+strings_json(const struct strlist *l)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < l->n; i++) {
-        json_array_append_new(a, json_string(l->v[i]));
+        push(&a, json_string(l->v[i]));
     }
     return a;
 }
 
 static json_t *
-ints(const struct intlist *l)
+ints_json(const struct intlist *l)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < l->n; i++) {
-        json_array_append_new(a, json_integer(l->v[i]));
+        push(&a, json_integer(l->v[i]));
     }
     return a;
 }
@@ -908,7 +1015,7 @@ minutes_array(const struct record *r)
         v[k].order = k;
         v[k++].o = json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:b}", "ts", (json_int_t)e->ts, "item",
                              item_id(m, e->item), "source", "auto", "text", e->text, "speakers",
-                             strs(&e->speakers), "entry", "", "edited", 0);
+                             strings_json(&e->speakers), "entry", "", "edited", 0);
     }
     for (size_t i = 0; i < m->nentries; i++) {
         const struct entry *e = &m->entries[i];
@@ -917,14 +1024,14 @@ minutes_array(const struct record *r)
         }
         v[k].ts = e->ts;
         v[k].order = k;
-        v[k++].o = json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:b}", "ts", (json_int_t)e->ts, "item",
-                             item_id(m, e->item), "source", "secretary", "text", e->text,
-                             "speakers", strs(&e->speakers), "entry", e->id, "edited",
-                             e->edited);
+        v[k++].o =
+            json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:b}", "ts", (json_int_t)e->ts, "item",
+                      item_id(m, e->item), "source", "secretary", "text", e->text, "speakers",
+                      strings_json(&e->speakers), "entry", e->id, "edited", e->edited);
     }
     qsort(v, k, sizeof(*v), cmp_mentry);
     for (size_t i = 0; i < k; i++) {
-        json_array_append_new(a, v[i].o);
+        push(&a, v[i].o);
     }
     free(v);
     return a;
@@ -933,8 +1040,9 @@ minutes_array(const struct record *r)
 int
 record_minutes(struct record *r, char **out, size_t *len)
 {
+    unsigned long mark = proto_json_mark();
     json_t *a = minutes_array(r);
-    *out = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    *out = proto_json_dump(a, JSON_COMPACT | JSON_SORT_KEYS, mark);
     json_decref(a);
     if (!*out) {
         return ERR_NOMEM;
@@ -949,7 +1057,7 @@ ids_where(const struct meeting *m, const uint8_t *flags, size_t n)
     json_t *a = json_array();
     for (size_t i = 0; a && flags && i < n && i < m->nparts; i++) {
         if (flags[i]) {
-            json_array_append_new(a, json_string(m->parts[i].id));
+            push(&a, json_string(m->parts[i].id));
         }
     }
     return a;
@@ -964,34 +1072,28 @@ votes_array(const struct meeting *m)
         json_t *ballots = json_array();
         for (size_t k = 0; !v->secret && ballots && k < v->nslots; k++) {
             if (v->choice[k] >= 0 && v->state >= VOTE_CLOSED) {
-                json_array_append_new(
-                    ballots, json_pack("{s:s,s:s,s:s}", "voter", m->parts[k].id, "by",
-                                       v->by[k] >= 0 ? m->parts[v->by[k]].id : "", "choice",
-                                       v->options.v[v->choice[k]]));
+                push(&ballots, json_pack("{s:s,s:s,s:s}", "voter", m->parts[k].id, "by",
+                                         v->by[k] >= 0 ? m->parts[v->by[k]].id : "", "choice",
+                                         v->options.v[v->choice[k]]));
             }
         }
-        json_array_append_new(
-            a, json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:I,s:I,s:s,s:I,s:I,s:o,s:o,s:o,"
-                         "s:I,s:b,s:b,s:o,s:o,s:o,s:b,s:s,s:o}",
-                         "id", v->id, "item", item_id(m, v->item), "question", v->question,
-                         "kind", v->choice_kind ? "choice" : "yesno", "options",
-                         strs(&v->options), "mode", v->secret ? "secret" : "named", "rule",
-                         vote_rule_str(v->rule), "share_num", (json_int_t)v->share_num,
-                         "share_den", (json_int_t)v->share_den, "state",
-                         vote_state_str(v->state), "opened_at", (json_int_t)v->opened_at,
-                         "closed_at", (json_int_t)v->closed_at, "entitled",
-                         ids_where(m, v->entitled, v->nslots), "present_open",
-                         ids_where(m, v->present_open, v->nslots), "present_close",
-                         strs(&v->present_close), "voted", (json_int_t)v->nvoted, "quorum_open",
-                         v->quorum_open, "quorum_close", v->quorum_close, "counts",
-                         ints(&v->counts), "colleges", strs(&v->colleges), "college_counts",
-                         ints(&v->college_counts), "passed", v->passed, "winner",
-                         v->winner ? v->winner : "", "ballots", ballots));
-        json_t *o = json_array_get(a, json_array_size(a) - 1);
-        if (o) {
-            json_object_set_new(o, "college_passed", ints(&v->college_passed));
-            json_object_set_new(o, "small_colleges", strs(&v->small_colleges));
-        }
+        json_t *o = json_pack(
+            "{s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:I,s:I,s:s,s:I,s:I,s:o,s:o,s:o,"
+            "s:I,s:b,s:b,s:o,s:o,s:o,s:b,s:s,s:o}",
+            "id", v->id, "item", item_id(m, v->item), "question", v->question, "kind",
+            v->choice_kind ? "choice" : "yesno", "options", strings_json(&v->options), "mode",
+            v->secret ? "secret" : "named", "rule", vote_rule_str(v->rule), "share_num",
+            (json_int_t)v->share_num, "share_den", (json_int_t)v->share_den, "state",
+            vote_state_str(v->state), "opened_at", (json_int_t)v->opened_at, "closed_at",
+            (json_int_t)v->closed_at, "entitled", ids_where(m, v->entitled, v->nslots),
+            "present_open", ids_where(m, v->present_open, v->nslots), "present_close",
+            strings_json(&v->present_close), "voted", (json_int_t)v->nvoted, "quorum_open",
+            v->quorum_open, "quorum_close", v->quorum_close, "counts", ints_json(&v->counts),
+            "colleges", strings_json(&v->colleges), "college_counts", ints_json(&v->college_counts),
+            "passed", v->passed, "winner", v->winner ? v->winner : "", "ballots", ballots);
+        put(&o, "college_passed", ints_json(&v->college_passed));
+        put(&o, "small_colleges", strings_json(&v->small_colleges));
+        push(&a, o);
     }
     return a;
 }
@@ -1003,8 +1105,8 @@ periods_json(const struct record *r, size_t i)
     json_t *a = json_array();
     const struct period_list *l = i < r->npresence ? &r->periods[i] : NULL;
     for (size_t k = 0; a && l && k < l->n; k++) {
-        json_array_append_new(a, json_pack("{s:I,s:I}", "from", (json_int_t)l->v[k].from, "to",
-                                           (json_int_t)l->v[k].to));
+        push(&a, json_pack("{s:I,s:I}", "from", (json_int_t)l->v[k].from, "to",
+                           (json_int_t)l->v[k].to));
     }
     return a;
 }
@@ -1018,21 +1120,21 @@ proxies_json(const struct record *r)
     json_t *a = json_array();
     for (size_t i = 0; a && i < m->nproxies && i < r->npxs; i++) {
         const struct proxy_history *x = &r->pxs[i];
-        json_array_append_new(
-            a, json_pack("{s:s,s:s,s:I,s:s,s:I,s:s,s:o}", "from", m->parts[m->proxies[i].from].id,
-                         "to", m->parts[m->proxies[i].to].id, "given", (json_int_t)x->given,
-                         "given_by", x->given_by, "revoked", (json_int_t)x->revoked,
-                         "revoked_by", x->revoked_by, "used", strs(&x->used)));
+        push(&a, json_pack("{s:s,s:s,s:I,s:s,s:I,s:s,s:o}", "from", m->parts[m->proxies[i].from].id,
+                           "to", m->parts[m->proxies[i].to].id, "given", (json_int_t)x->given,
+                           "given_by", x->given_by, "revoked", (json_int_t)x->revoked, "revoked_by",
+                           x->revoked_by, "used", strings_json(&x->used)));
     }
     return a;
 }
 
+/* Every participant with their presence, turns and speaking time (new;
+ * NULL when out of memory). */
 static json_t *
-state_object(const struct record *r)
+participants_json(const struct record *r)
 {
     const struct meeting *m = r->m;
-    json_t *parts = json_array(), *agenda = json_array(), *turns = json_array();
-    json_t *recusals = json_array();
+    json_t *parts = json_array();
     for (size_t i = 0; parts && i < m->nparts; i++) {
         const struct participant *p = &m->parts[i];
         if (p->removed) {
@@ -1046,70 +1148,116 @@ state_object(const struct record *r)
         }
         bool at_close = r->present_close && i < r->npresent_close ? r->present_close[i]
                                                                   : attendance_counts(p);
-        json_array_append_new(
-            parts, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:i,s:s,s:s,s:i,s:I,s:o,s:b}", "id", p->id,
-                             "name", p->name, "college", p->college, "role", role_str(p->role),
-                             "arrived", (json_int_t)arrived, "left", (json_int_t)left,
-                             "disconnections", disconnections, "mark", mark_str(p->mark),
-                             "reason", p->reason ? p->reason : "", "turns", p->turns, "spoken",
-                             (json_int_t)p->spoken_ms, "periods", periods_json(r, i),
-                             "present_at_close", at_close));
+        push(&parts, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:i,s:s,s:s,s:i,s:I,s:o,s:b}", "id", p->id,
+                               "name", p->name, "college", p->college, "role", role_str(p->role),
+                               "arrived", (json_int_t)arrived, "left", (json_int_t)left,
+                               "disconnections", disconnections, "mark", mark_str(p->mark),
+                               "reason", p->reason ? p->reason : "", "turns", p->turns, "spoken",
+                               (json_int_t)p->spoken_ms, "periods", periods_json(r, i),
+                               "present_at_close", at_close));
     }
-    json_t *attendance = r->at_close ? json_incref(r->at_close) : NULL;
-    if (!attendance) { /* not closed: the record of a meeting still open shows now */
-        const char *names[MAX_COLLEGES];
-        long long cp[MAX_COLLEGES], cr[MAX_COLLEGES];
-        struct words_quorum wq;
-        json_t *colleges = json_object();
-        json_t *quorum = quorum_now(m, &colleges, &wq, names, cp, cr);
-        int64_t total = 0;
-        for (size_t i = 0; i < m->nparts; i++) {
-            total += m->parts[i].role == ROLE_MEMBER;
+    return parts;
+}
+
+/* Attendance at the close, or, when the meeting is not closed, as it
+ * stands now (new; NULL when out of memory). */
+static json_t *
+attendance_json(const struct record *r)
+{
+    const struct meeting *m = r->m;
+    if (r->at_close) {
+        return json_incref(r->at_close);
+    }
+    const char *names[MAX_COLLEGES];
+    long long cp[MAX_COLLEGES], cr[MAX_COLLEGES];
+    struct words_quorum wq;
+    json_t *colleges = json_object();
+    json_t *quorum = quorum_now(m, &colleges, &wq, names, cp, cr);
+    int64_t total = 0;
+    for (size_t i = 0; i < m->nparts; i++) {
+        total += m->parts[i].role == ROLE_MEMBER;
+    }
+    return json_pack("{s:I,s:I,s:I,s:o,s:o}", "at", (json_int_t)0, "present",
+                     json_integer_value(json_object_get(quorum, "present")), "total",
+                     (json_int_t)total, "colleges", colleges, "quorum", quorum);
+}
+
+/* Every document ever attached to item `item`, a removed one marked: the
+ * record proves which content was on the table, by its SHA-256 (new). */
+static json_t *
+item_documents_json(const struct meeting *m, uint32_t item)
+{
+    json_t *docs = json_array();
+    for (size_t di = 0; docs && di < m->ndocs; di++) {
+        const struct document *dd = &m->docs[di];
+        if (dd->item == item) {
+            push(&docs, json_pack("{s:s,s:s,s:s,s:I,s:I,s:b}", "sha256", dd->sha256, "name",
+                                  dd->name, "format", dd->format, "size", (json_int_t)dd->size,
+                                  "added", (json_int_t)dd->added, "removed", dd->removed));
         }
-        attendance = json_pack("{s:I,s:I,s:I,s:o,s:o}", "at", (json_int_t)0, "present",
-                               json_integer_value(json_object_get(quorum, "present")), "total",
-                               (json_int_t)total, "colleges", colleges, "quorum", quorum);
     }
+    return docs;
+}
+
+/* The agenda in its order, each item with its documents (new; NULL when
+ * out of memory). */
+static json_t *
+agenda_json(const struct meeting *m)
+{
+    json_t *agenda = json_array();
     uint32_t *order = malloc((m->nitems ? m->nitems : 1) * sizeof(*order));
-    size_t nitems = order ? agenda_order(m, order) : 0;
+    if (!order) {
+        json_decref(agenda);
+        return NULL;
+    }
+    size_t nitems = agenda_order(m, order);
     for (size_t k = 0; agenda && k < nitems; k++) {
         const struct item *it = &m->items[order[k]];
-        /* Every document ever attached, a removed one marked: the record
-         * proves which content was on the table, by its SHA-256. */
-        json_t *docs = json_array();
-        for (size_t di = 0; docs && di < m->ndocs; di++) {
-            const struct document *dd = &m->docs[di];
-            if (dd->item == order[k]) {
-                json_array_append_new(
-                    docs, json_pack("{s:s,s:s,s:s,s:I,s:I,s:b}", "sha256", dd->sha256, "name",
-                                    dd->name, "format", dd->format, "size", (json_int_t)dd->size,
-                                    "added", (json_int_t)dd->added, "removed", dd->removed));
-            }
-        }
-        json_array_append_new(
-            agenda,
-            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:o}", "id", it->id, "title",
-                      it->title, "description", it->description, "presenter", it->presenter,
-                      "kind", item_kind_str(it->kind), "parent", it->parent, "duration",
-                      (json_int_t)it->duration_s, "state", item_state_str(it->state), "actual",
-                      (json_int_t)it->actual_ms, "origin", it->origin, "approves", it->approves,
-                      "documents", docs));
+        push(&agenda,
+             json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:o}", "id", it->id, "title",
+                       it->title, "description", it->description, "presenter", it->presenter,
+                       "kind", item_kind_str(it->kind), "parent", it->parent, "duration",
+                       (json_int_t)it->duration_s, "state", item_state_str(it->state), "actual",
+                       (json_int_t)it->actual_ms, "origin", it->origin, "approves", it->approves,
+                       "documents", item_documents_json(m, order[k])));
     }
     free(order);
+    return agenda;
+}
+
+/* Every speaking turn, and the recusals in force (new; NULL when out of memory). */
+static json_t *
+turns_json(const struct meeting *m)
+{
+    json_t *turns = json_array();
     for (size_t i = 0; turns && i < m->nspoken; i++) {
         const struct spoken *s = &m->spoken[i];
-        json_array_append_new(
-            turns, json_pack("{s:s,s:s,s:s,s:I,s:I}", "participant", m->parts[s->pidx].id, "item",
-                             m->items[s->item].id, "kind", request_kind_str(s->kind), "started",
-                             (json_int_t)s->started, "spoken", (json_int_t)s->ms));
+        push(&turns, json_pack("{s:s,s:s,s:s,s:I,s:I}", "participant", m->parts[s->pidx].id, "item",
+                               m->items[s->item].id, "kind", request_kind_str(s->kind), "started",
+                               (json_int_t)s->started, "spoken", (json_int_t)s->ms));
     }
+    return turns;
+}
+
+static json_t *
+recusals_json(const struct meeting *m)
+{
+    json_t *recusals = json_array();
     for (size_t i = 0; recusals && i < m->nrecusals; i++) {
         if (m->recusals[i].live) {
-            json_array_append_new(
-                recusals, json_pack("{s:s,s:s}", "participant", m->parts[m->recusals[i].pidx].id,
-                                    "item", m->items[m->recusals[i].item].id));
+            push(&recusals, json_pack("{s:s,s:s}", "participant", m->parts[m->recusals[i].pidx].id,
+                                      "item", m->items[m->recusals[i].item].id));
         }
     }
+    return recusals;
+}
+
+/* The record without its events (new; NULL when out of memory: a part
+ * that could not be made whole fails the whole, never leaves it shorter). */
+static json_t *
+state_object(const struct record *r)
+{
+    const struct meeting *m = r->m;
     json_t *approved = m->approved_by[0] ? json_pack("{s:s,s:I}", "by", m->approved_by, "at",
                                                      (json_int_t)m->approved_at)
                                          : json_null();
@@ -1119,19 +1267,19 @@ state_object(const struct record *r)
         "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b,s:s},"
         "s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:o,s:{s:I,s:s},s:{s:s},s:[]}",
         "format", "concerto-record/1", "lang", m->lang ? m->lang : "fr", "commission", "id",
-        m->commission, "name", m->commission_name ? m->commission_name : "", "meeting", "id",
-        m->id, "title", m->title ? m->title : "", "date", m->date ? m->date : "", "place",
+        m->commission, "name", m->commission_name ? m->commission_name : "", "meeting", "id", m->id,
+        "title", m->title ? m->title : "", "date", m->date ? m->date : "", "place",
         m->place ? m->place : "", "room", m->room ? m->room : "", "opened_at",
-        (json_int_t)m->opened_at, "closed_at", (json_int_t)m->closed_at, "participants", parts,
-        "attendance", attendance, "settings", "speaking_time", (json_int_t)m->set.speaking_s,
-        "first_turn", m->set.first_turn, "alternate", m->set.alternate, "quorum",
-        (json_int_t)m->set.quorum, "quorum_college", (json_int_t)m->set.quorum_college, "grace",
-        (json_int_t)m->set.grace_s, "proxy_max", (json_int_t)m->set.proxy_max, "proxy_college",
-        m->set.proxy_college, "proxy_quorum", m->set.proxy_quorum, "minutes_approval",
-        approval_str(m->set.approval_next), "proxies", proxies_json(r),
-        "recusals", recusals, "agenda", agenda, "turns", turns, "votes", votes_array(m),
-        "minutes", minutes_array(r), "finalized", "by", m->finalized_by, "at",
-        (json_int_t)m->finalized_at, "approved", approved, "chain", "events",
+        (json_int_t)m->opened_at, "closed_at", (json_int_t)m->closed_at, "participants",
+        participants_json(r), "attendance", attendance_json(r), "settings", "speaking_time",
+        (json_int_t)m->set.speaking_s, "first_turn", m->set.first_turn, "alternate",
+        m->set.alternate, "quorum", (json_int_t)m->set.quorum, "quorum_college",
+        (json_int_t)m->set.quorum_college, "grace", (json_int_t)m->set.grace_s, "proxy_max",
+        (json_int_t)m->set.proxy_max, "proxy_college", m->set.proxy_college, "proxy_quorum",
+        m->set.proxy_quorum, "minutes_approval", approval_str(m->set.approval_next), "proxies",
+        proxies_json(r), "recusals", recusals_json(m), "agenda", agenda_json(m), "turns",
+        turns_json(m), "votes", votes_array(m), "minutes", minutes_array(r), "finalized", "by",
+        m->finalized_by, "at", (json_int_t)m->finalized_at, "approved", approved, "chain", "events",
         (json_int_t)r->nevents, "head", r->head, "signing", "key_id", r->key_id, "events");
     /* decisions and actions, in the snapshot's shape (proto.c) */
     if (o && (json_object_set_new(o, "decisions", (json_t *)proto_decisions(m)) ||
@@ -1150,8 +1298,9 @@ state_text(struct record *r)
     if (r->state) {
         return 0;
     }
+    unsigned long mark = proto_json_mark(); /* jansson's own failures too */
     json_t *o = state_object(r);
-    r->state = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    r->state = proto_json_dump(o, JSON_COMPACT | JSON_SORT_KEYS, mark);
     json_decref(o);
     if (!r->state) {
         return ERR_NOMEM;
@@ -1207,15 +1356,16 @@ record_json(struct record *r, char **out, size_t *len)
 int
 record_approval_json(const struct record_approval *a, char **out, size_t *len)
 {
+    unsigned long mark = proto_json_mark();
     json_t *vote = json_null();
     if (a->vote) {
         const struct vote *v = a->vote;
         json_t *options = json_array(), *counts = json_array();
         for (size_t i = 0; options && i < v->options.n; i++) {
-            json_array_append_new(options, json_string(v->options.v[i]));
+            push(&options, json_string(v->options.v[i]));
         }
         for (size_t i = 0; counts && i < v->counts.n; i++) {
-            json_array_append_new(counts, json_integer(v->counts.v[i]));
+            push(&counts, json_integer(v->counts.v[i]));
         }
         vote = json_pack("{s:s,s:s,s:o,s:o,s:b}", "id", v->id, "question", v->question,
                          "options", options, "counts", counts, "passed", v->passed);
@@ -1232,7 +1382,7 @@ record_approval_json(const struct record_approval *a, char **out, size_t *len)
     if (!o) {
         return ERR_NOMEM;
     }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = proto_json_dump(o, JSON_COMPACT | JSON_SORT_KEYS, mark);
     json_decref(o);
     if (!s) {
         return ERR_NOMEM;

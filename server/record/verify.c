@@ -169,7 +169,7 @@ check_chain(const char *json, size_t len, struct chain *c, struct chain *claimed
                      i + 1, json_integer_value(seq), m);
             goto fail;
         }
-        char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+        char *canon = proto_json_dump(body, JSON_COMPACT | JSON_SORT_KEYS, proto_json_mark());
         size_t n = 0;
         char *pre = canon ? proto_chain_preimage(m, (uint64_t)json_integer_value(seq),
                                                  (int64_t)json_integer_value(ts), actor, type,
@@ -291,19 +291,18 @@ check_approval(const char *dir, const struct sec_pub *pub, const char *json, siz
     return why[0] != 0;
 }
 
-int
-record_verify(const char *dir, const char *pubfile, FILE *out)
+/* Step 1: the public key, given or found in `dir`; 0, or ERR_IO (reported). */
+static int
+load_key(const char *dir, const char *pubfile, struct sec_pub *pub, FILE *out)
 {
-    char path[4096], pubpath[4096];
+    char pubpath[4096];
     size_t len = 0;
-    int bad = 0;
     snprintf(pubpath, sizeof(pubpath), "%s", pubfile ? pubfile : "");
     if (!pubfile && locate(dir, "concerto.pub", pubpath, sizeof(pubpath))) {
         snprintf(pubpath, sizeof(pubpath), "%s/concerto.pub", dir);
     }
     char *pubtext = slurp(pubpath, &len);
-    struct sec_pub pub;
-    if (!pubtext || sec_pub_parse(pubtext, len, &pub)) {
+    if (!pubtext || sec_pub_parse(pubtext, len, pub)) {
         fprintf(out, "FAIL public key %s: %s\n", pubpath,
                 pubtext ? "not a minisign public key" : "cannot be read");
         free(pubtext);
@@ -312,58 +311,113 @@ record_verify(const char *dir, const char *pubfile, FILE *out)
     free(pubtext);
     char keyid[2 * SEC_KEY_ID_LEN + 1];
     for (int i = 0; i < SEC_KEY_ID_LEN; i++) {
-        snprintf(keyid + 2 * i, 3, "%02X", pub.key_id[SEC_KEY_ID_LEN - 1 - i]);
+        snprintf(keyid + 2 * i, 3, "%02X", pub->key_id[SEC_KEY_ID_LEN - 1 - i]);
     }
     fprintf(out, "key  %s (key id %s)\n", pubpath, keyid);
+    return 0;
+}
 
+/* Step 2, for file `f` of names[]: its signature, and the state of the log
+ * it was signed for (*signed_). 1 when it verifies, 0 when it is absent
+ * (record.json's absence is reported, *bad set) or fails (reported, *bad
+ * set). *data gets the file's bytes (new) when it was read. */
+static int
+verify_file(const char *dir, const struct sec_pub *pub, size_t f, struct chain *signed_,
+            char **data, size_t *flen, int *bad, FILE *out)
+{
+    char path[4096], signame[64];
+    size_t slen = 0;
+    *flen = 0;
+    snprintf(signame, sizeof(signame), "%s.minisig", names[f]);
+    *data = locate(dir, names[f], path, sizeof(path)) ? NULL : slurp(path, flen);
+    char *sig = locate(dir, signame, path, sizeof(path)) ? NULL : slurp(path, &slen);
+    if (!*data) {
+        free(sig);
+        if (f == 0) {
+            fprintf(out, "FAIL %s: missing\n", names[f]);
+            *bad = 1;
+        }
+        return 0;
+    }
+    char tc[1024], fname[64];
+    int rc =
+        sig ? sec_verify(pub, (const uint8_t *)*data, *flen, sig, slen, tc, sizeof(tc)) : ERR_IO;
+    bool has_sig = sig != NULL;
+    free(sig);
+    field(tc, "file", fname, sizeof(fname));
+    if (rc || strcmp(fname, names[f]) != 0) {
+        fprintf(out, "FAIL %s: %s\n", names[f],
+                !has_sig            ? "no .minisig beside it"
+                : rc == ERR_INVALID ? "malformed signature"
+                : rc                ? "signature does not verify (file changed, or another key)"
+                                    : "the signature is for another file");
+        *bad = 1;
+        return 0;
+    }
+    char events[32];
+    field(tc, "meeting", signed_->meeting, sizeof(signed_->meeting));
+    field(tc, "events", events, sizeof(events));
+    field(tc, "head", signed_->head, sizeof(signed_->head));
+    signed_->events = strtoull(events, NULL, 10);
+    fprintf(out,
+            "ok   %s: signature verifies; signed for meeting %s, %" PRIu64
+            " events, head %.16s...\n",
+            names[f], signed_->meeting, signed_->events, signed_->head);
+    return 1;
+}
+
+/* Step 3: record.json's events chain to its head, and every signed file
+ * was signed for that state of the log. False when the events could not be
+ * chained; *bad set on any failure (reported). */
+static bool
+check_state(const char *json, size_t json_len, const struct chain *signed_, const int *present,
+            struct chain *c, int *bad, FILE *out)
+{
+    struct chain claimed = {0};
+    char why[300] = "";
+    if (check_chain(json, json_len, c, &claimed, why, sizeof(why))) {
+        fprintf(out, "FAIL record.json: %s\n", why);
+        *bad = 1;
+        return false;
+    }
+    fprintf(out, "ok   record.json: %" PRIu64 " events chain to head %.16s...\n", c->events,
+            c->head);
+    if (c->events != claimed.events || strcmp(c->head, claimed.head) != 0) {
+        fprintf(out,
+                "FAIL record.json: its \"chain\" says %" PRIu64
+                " events and head %.16s..., the events give %" PRIu64 " and %.16s...\n",
+                claimed.events, claimed.head, c->events, c->head);
+        *bad = 1;
+    }
+    for (size_t f = 0; f < NFILES; f++) {
+        if (present[f] &&
+            (signed_[f].events != c->events || strcmp(signed_[f].head, c->head) != 0 ||
+             strcmp(signed_[f].meeting, c->meeting) != 0)) {
+            fprintf(out,
+                    "FAIL %s: signed for another state of the log (%s, %" PRIu64
+                    " events, head %.16s...)\n",
+                    names[f], signed_[f].meeting, signed_[f].events, signed_[f].head);
+            *bad = 1;
+        }
+    }
+    return true;
+}
+
+int
+record_verify(const char *dir, const char *pubfile, FILE *out)
+{
+    struct sec_pub pub;
+    if (load_key(dir, pubfile, &pub, out)) {
+        return ERR_IO;
+    }
     struct chain signed_[NFILES];
-    int present[NFILES] = {0};
+    int present[NFILES] = {0}, bad = 0;
     char *json = NULL;
     size_t json_len = 0;
     for (size_t f = 0; f < NFILES; f++) {
-        size_t flen = 0, slen = 0;
-        char signame[64];
-        snprintf(signame, sizeof(signame), "%s.minisig", names[f]);
-        char *data = locate(dir, names[f], path, sizeof(path)) ? NULL : slurp(path, &flen);
-        char *sig = locate(dir, signame, path, sizeof(path)) ? NULL : slurp(path, &slen);
-        if (!data) {
-            free(sig);
-            if (f == 0) {
-                fprintf(out, "FAIL %s: missing\n", names[f]);
-                bad = 1;
-            }
-            continue;
-        }
-        char tc[1024], fname[64];
-        int rc = sig ? sec_verify(&pub, (const uint8_t *)data, flen, sig, slen, tc, sizeof(tc))
-                     : ERR_IO;
-        field(tc, "file", fname, sizeof(fname));
-        if (rc || strcmp(fname, names[f]) != 0) {
-            fprintf(out, "FAIL %s: %s\n", names[f],
-                    !sig              ? "no .minisig beside it"
-                    : rc == ERR_INVALID ? "malformed signature"
-                    : rc              ? "signature does not verify (file changed, or another key)"
-                                      : "the signature is for another file");
-            bad = 1;
-            free(sig);
-            if (f == 0) {
-                json = data;
-                json_len = flen;
-            } else {
-                free(data);
-            }
-            continue;
-        }
-        present[f] = 1;
-        char events[32];
-        field(tc, "meeting", signed_[f].meeting, sizeof(signed_[f].meeting));
-        field(tc, "events", events, sizeof(events));
-        field(tc, "head", signed_[f].head, sizeof(signed_[f].head));
-        signed_[f].events = strtoull(events, NULL, 10);
-        fprintf(out, "ok   %s: signature verifies; signed for meeting %s, %" PRIu64
-                " events, head %.16s...\n",
-                names[f], signed_[f].meeting, signed_[f].events, signed_[f].head);
-        free(sig);
+        char *data;
+        size_t flen;
+        present[f] = verify_file(dir, &pub, f, &signed_[f], &data, &flen, &bad, out);
         if (f == 0) {
             json = data;
             json_len = flen;
@@ -372,32 +426,8 @@ record_verify(const char *dir, const char *pubfile, FILE *out)
         }
     }
     if (json) {
-        struct chain c, claimed = {0};
-        char why[300] = "";
-        if (check_chain(json, json_len, &c, &claimed, why, sizeof(why))) {
-            fprintf(out, "FAIL record.json: %s\n", why);
-            bad = 1;
-        } else {
-            fprintf(out, "ok   record.json: %" PRIu64 " events chain to head %.16s...\n",
-                    c.events, c.head);
-            if (c.events != claimed.events || strcmp(c.head, claimed.head) != 0) {
-                fprintf(out, "FAIL record.json: its \"chain\" says %" PRIu64
-                        " events and head %.16s..., the events give %" PRIu64 " and %.16s...\n",
-                        claimed.events, claimed.head, c.events, c.head);
-                bad = 1;
-            }
-            for (size_t f = 0; f < NFILES; f++) {
-                if (!present[f]) {
-                    continue;
-                }
-                if (signed_[f].events != c.events || strcmp(signed_[f].head, c.head) != 0 ||
-                    strcmp(signed_[f].meeting, c.meeting) != 0) {
-                    fprintf(out, "FAIL %s: signed for another state of the log (%s, %" PRIu64
-                            " events, head %.16s...)\n",
-                            names[f], signed_[f].meeting, signed_[f].events, signed_[f].head);
-                    bad = 1;
-                }
-            }
+        struct chain c;
+        if (check_state(json, json_len, signed_, present, &c, &bad, out)) {
             bad |= check_approval(dir, &pub, json, json_len, &c, out);
         }
     }

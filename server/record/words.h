@@ -3,7 +3,7 @@
  * words.h - every word of the record, in each language it is written in.
  *
  * One table for the automatic minutes (record.c) and the readable documents
- * (render.c), so that the record.json's entries and the Markdown, HTML and
+ * (render_build.c), so that the record.json's entries and the Markdown, HTML and
  * PDF around them cannot drift apart, and an English meeting reads English
  * throughout. French first; a format takes its arguments in the same order
  * in both languages. Counts go through words_count(), which knows that
