@@ -192,6 +192,94 @@ set_id(struct cmd *out, json_t *id)
     return ERR_BAD_MESSAGE;
 }
 
+/* The envelope of a client message: "type", "id", "key" and "body" only. */
+static int
+check_envelope(json_t *root)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(root, k, v)
+    {
+        if (strcmp(k, "type") && strcmp(k, "id") && strcmp(k, "key") && strcmp(k, "body")) {
+            return ERR_BAD_MESSAGE;
+        }
+    }
+    return 0;
+}
+
+/* out->type from the message's "type"; ERR_UNKNOWN_TYPE for a name that no
+ * command has. */
+static int
+set_type(struct cmd *out, json_t *type)
+{
+    if (!json_is_string(type)) {
+        return ERR_BAD_MESSAGE;
+    }
+    int t = 0;
+    while (t < CMD_COUNT && strcmp(proto_cmds[t].name, json_string_value(type)) != 0) {
+        t++;
+    }
+    if (t == CMD_COUNT) {
+        return ERR_UNKNOWN_TYPE;
+    }
+    out->type = (enum cmd_type)t;
+    return 0;
+}
+
+/* out->key from the message's "key": 1 to KEY_MAX - 1 bytes of printable
+ * ASCII, required of a command that changes the meeting (out->type set). */
+static int
+set_key(struct cmd *out, json_t *key)
+{
+    if (!key) {
+        return cmd_mutates(out->type) ? ERR_BAD_MESSAGE : 0;
+    }
+    if (!json_is_string(key)) {
+        return ERR_BAD_MESSAGE;
+    }
+    const char *ks = json_string_value(key);
+    size_t kl = json_string_length(key);
+    if (kl == 0 || kl >= KEY_MAX) {
+        return ERR_INVALID;
+    }
+    for (size_t i = 0; i < kl; i++) {
+        if ((unsigned char)ks[i] < 0x21 || (unsigned char)ks[i] > 0x7e) {
+            return ERR_INVALID;
+        }
+    }
+    memcpy(out->key, ks, kl + 1);
+    return 0;
+}
+
+/* out->b from the message's "body" (absent: {}) by the table of out->type;
+ * with a key, out->canon: the canonical JSON of {"type","body"}. */
+static int
+decode_cmd_body(struct cmd *out, json_t *type, json_t *body)
+{
+    if (body && !json_is_object(body)) {
+        return ERR_BAD_MESSAGE;
+    }
+    json_t *empty = NULL;
+    if (!body) {
+        body = empty = json_object();
+        if (!empty) {
+            return ERR_NOMEM;
+        }
+    }
+    int rc = decode_fields(body, proto_cmds[out->type].fields, &out->b);
+    if (rc == 0 && out->key[0]) {
+        unsigned long mark = proto_json_watch();
+        json_t *c = json_pack("{sOsO}", "type", type, "body", body);
+        out->canon = proto_json_dump(c, JSON_COMPACT | JSON_SORT_KEYS, mark);
+        json_decref(c);
+        rc = out->canon ? 0 : ERR_NOMEM;
+    }
+    json_decref(empty);
+    return rc;
+}
+
+/* The steps in the order their errors take precedence: the id first, so
+ * that any later error can echo it. */
 int
 proto_decode_cmd(const char *buf, size_t len, struct cmd *out)
 {
@@ -204,82 +292,14 @@ proto_decode_cmd(const char *buf, size_t len, struct cmd *out)
     if (!root) {
         return rc;
     }
+    json_t *type = json_object_get(root, "type");
     if (!json_is_object(root)) {
         rc = ERR_BAD_MESSAGE;
-        goto fail;
+    } else if ((rc = set_id(out, json_object_get(root, "id"))) == 0 &&
+               (rc = check_envelope(root)) == 0 && (rc = set_type(out, type)) == 0 &&
+               (rc = set_key(out, json_object_get(root, "key"))) == 0) {
+        rc = decode_cmd_body(out, type, json_object_get(root, "body"));
     }
-    if ((rc = set_id(out, json_object_get(root, "id")))) {
-        goto fail;
-    }
-    const char *k;
-    json_t *v;
-    json_object_foreach(root, k, v)
-    {
-        if (strcmp(k, "type") && strcmp(k, "id") && strcmp(k, "key") && strcmp(k, "body")) {
-            rc = ERR_BAD_MESSAGE;
-            goto fail;
-        }
-    }
-    json_t *type = json_object_get(root, "type");
-    if (!json_is_string(type)) {
-        rc = ERR_BAD_MESSAGE;
-        goto fail;
-    }
-    int t = 0;
-    while (t < CMD_COUNT && strcmp(proto_cmds[t].name, json_string_value(type)) != 0) {
-        t++;
-    }
-    if (t == CMD_COUNT) {
-        rc = ERR_UNKNOWN_TYPE;
-        goto fail;
-    }
-    out->type = (enum cmd_type)t;
-    json_t *key = json_object_get(root, "key");
-    if (key) {
-        if (!json_is_string(key)) {
-            rc = ERR_BAD_MESSAGE;
-            goto fail;
-        }
-        const char *ks = json_string_value(key);
-        size_t kl = json_string_length(key);
-        if (kl == 0 || kl >= KEY_MAX) {
-            rc = ERR_INVALID;
-            goto fail;
-        }
-        for (size_t i = 0; i < kl; i++) {
-            if ((unsigned char)ks[i] < 0x21 || (unsigned char)ks[i] > 0x7e) {
-                rc = ERR_INVALID;
-                goto fail;
-            }
-        }
-        memcpy(out->key, ks, kl + 1);
-    } else if (cmd_mutates(out->type)) {
-        rc = ERR_BAD_MESSAGE;
-        goto fail;
-    }
-    json_t *body = json_object_get(root, "body");
-    if (body && !json_is_object(body)) {
-        rc = ERR_BAD_MESSAGE;
-        goto fail;
-    }
-    json_t *empty = NULL;
-    if (!body) {
-        body = empty = json_object();
-        if (!empty) {
-            rc = ERR_NOMEM;
-            goto fail;
-        }
-    }
-    rc = decode_fields(body, proto_cmds[t].fields, &out->b);
-    if (rc == 0 && out->key[0]) {
-        unsigned long mark = proto_json_watch();
-        json_t *c = json_pack("{sOsO}", "type", type, "body", body);
-        out->canon = proto_json_dump(c, JSON_COMPACT | JSON_SORT_KEYS, mark);
-        json_decref(c);
-        rc = out->canon ? 0 : ERR_NOMEM;
-    }
-    json_decref(empty);
-fail:
     json_decref(root);
     if (rc) {
         cmd_clear(out);
