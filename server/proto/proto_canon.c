@@ -3,25 +3,23 @@
  * proto_canon.c - the canonical bytes the hash chain covers: event bodies,
  * written directly, and the preimage of each link (PROTOCOL.md 5.2).
  *
- * Canonical bodies: the same bytes as jansson's json_dumps() with
- * JSON_COMPACT | JSON_SORT_KEYS, that is keys in strcmp order (UTF-8 byte
- * order), "," and ":" separators and no escaping of "/" or non-ASCII;
- * control characters never reach it, because decoding refuses them (newline
- * and tab apart, which JSON writes as \n and \t).
+ * A canonical body is what jansson's json_dumps() writes with JSON_COMPACT
+ * | JSON_SORT_KEYS (tests/proto checks it against jansson on random
+ * bodies): keys in strcmp order (UTF-8 byte order), "," and ":" alone,
+ * strings escaped as jansson does (quote, backslash, \b \f \n \r \t, other
+ * controls as \u00XX, nothing else: neither "/" nor non-ASCII), integers in
+ * decimal. Control characters other than newline and tab never reach it,
+ * because decoding refuses them. A string that is not valid UTF-8 fails the
+ * encoding, as it fails json_string().
  *
- * Every event body goes through here (a ballot's too): building a jansson
- * tree, sorting its keys and dumping it cost three times the rest of the
- * encoding. The writer below produces the same bytes as json_dumps() with
- * JSON_COMPACT | JSON_SORT_KEYS (tests/proto checks it against jansson on
- * random bodies): keys in strcmp order, "," and ":" alone, strings escaped
- * as jansson does (quote, backslash, \b \f \n \r \t, other controls as
- * \u00XX, nothing else), integers in decimal. A string that is not valid
- * UTF-8 fails the encoding, as it fails json_string().
+ * Written by hand because every event body goes through here (a ballot's
+ * too): building a jansson tree, sorting its keys and dumping it cost three
+ * times the rest of the encoding.
  *
  * Invariant: these bytes never change for a given event (stored chains are
- * verified against them). Threads: the hub's thread, and the record's
- * verifier (proto_chain_preimage()); the key order of each event type is
- * computed on first use.
+ * verified against them). Threads: proto_event_body() runs on the hub's
+ * thread only (the key order of each event type is computed at its first
+ * use, without a lock); proto_chain_preimage() also for record/'s verifier.
  */
 #include "proto_impl.h"
 

@@ -139,8 +139,8 @@ decode_fields(json_t *o, const struct field *fields, struct body *b)
         int rc;
         if (f->kind == F_ID || f->kind == F_OPTID) {
             rc = json_string_length(v) > (size_t)f->max ? ERR_TOO_LARGE
-                 : (f->kind == F_OPTID && !*s)         ? 0
-                                                       : proto_check_id(s, (size_t)f->max);
+                 : (f->kind == F_OPTID && !*s)          ? 0
+                                                        : proto_check_id(s, (size_t)f->max);
         } else {
             rc = proto_check_text(s, (size_t)f->max, f->kind == F_TEXT);
         }

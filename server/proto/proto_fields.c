@@ -33,8 +33,6 @@
 #define LIST(name, f, max, req) {name, OFF(f), F_LIST, max, req, 0}
 #define INTLIST(name, f, max, req) {name, OFF(f), F_INTLIST, max, req, 0}
 #define MANY 1000000
-
-
 #define DAY_S 86400
 #define DAY_MS 86400000LL
 
