@@ -399,6 +399,34 @@ proto_decisions(const struct meeting *m)
     return (struct pj *)decisions_json(m);
 }
 
+/* The snapshot's "meeting": what it is, its state and its commission. */
+static json_t *
+meeting_json(const struct meeting *m)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:{s:s,s:s}}", "id", m->id, "title",
+                     m->title ? m->title : "", "date", m->date ? m->date : "", "place",
+                     m->place ? m->place : "", "room", m->room ? m->room : "", "lang",
+                     m->lang ? m->lang : "fr", "state", meeting_state_str(m->state), "opened_at",
+                     (json_int_t)m->opened_at, "closed_at", (json_int_t)m->closed_at,
+                     "commission", "id", m->commission, "name",
+                     m->commission_name ? m->commission_name : "");
+}
+
+/* The snapshot's "settings", as meeting.configure sets them. */
+static json_t *
+settings_json(const struct settings *set)
+{
+    return json_pack("{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b,s:s}", "speaking_time",
+                     (json_int_t)set->speaking_s, "first_turn", set->first_turn, "alternate",
+                     set->alternate, "quorum", (json_int_t)set->quorum, "quorum_college",
+                     (json_int_t)set->quorum_college, "grace", (json_int_t)set->grace_s,
+                     "proxy_max", (json_int_t)set->proxy_max, "proxy_college", set->proxy_college,
+                     "proxy_quorum", set->proxy_quorum, "minutes_approval",
+                     approval_str(set->approval_next));
+}
+
+/* The snapshot's members in the order clients see them (PROTOCOL.md 5.3);
+ * `light` leaves out the members of "participants". */
 static json_t *
 snapshot_object(const struct meeting *m, const char *head_hex, bool light)
 {
@@ -410,29 +438,14 @@ snapshot_object(const struct meeting *m, const char *head_hex, bool light)
     }
     /* "o" steals its argument even when json_pack fails. */
     json_t *o = json_pack(
-        "{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:{s:s,s:s}},"
-        "s:{s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:b,s:b,s:s},s:o,"
-        "s:o,"
-        "s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:{s:s,s:I},s:I,s:s}",
-        "meeting", "id", m->id, "title", m->title ? m->title : "", "date",
-        m->date ? m->date : "", "place", m->place ? m->place : "", "room", m->room ? m->room : "",
-        "lang", m->lang ? m->lang : "fr", "state", meeting_state_str(m->state), "opened_at",
-        (json_int_t)m->opened_at, "closed_at", (json_int_t)m->closed_at, "commission", "id",
-        m->commission, "name", m->commission_name ? m->commission_name : "",
-        "settings", "speaking_time", (json_int_t)m->set.speaking_s, "first_turn",
-        m->set.first_turn, "alternate", m->set.alternate, "quorum", (json_int_t)m->set.quorum,
-        "quorum_college", (json_int_t)m->set.quorum_college, "grace", (json_int_t)m->set.grace_s,
-        "proxy_max", (json_int_t)m->set.proxy_max, "proxy_college", m->set.proxy_college,
-        "proxy_quorum", m->set.proxy_quorum, "minutes_approval",
-        approval_str(m->set.approval_next),
-        "participants", parts,
-        "attendance", attendance,
-        "agenda", agenda_json(m), "current_item",
-        m->current >= 0 ? m->items[m->current].id : "", "speakers", proto_speakers_json(m), "turn",
-        proto_turn_json(m), "votes", votes_json(m), "proxies", proxies_json(m), "recusals",
-        recusals_json(m), "minutes", entries_json(m), "finalized", "by", m->finalized_by, "at",
-        (json_int_t)m->finalized_at, "approved", "by", m->approved_by, "at",
-        (json_int_t)m->approved_at, "seq", (json_int_t)m->seq, "head", head_hex);
+        "{s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:s,s:I},s:{s:s,s:I},s:I,s:s}",
+        "meeting", meeting_json(m), "settings", settings_json(&m->set), "participants", parts,
+        "attendance", attendance, "agenda", agenda_json(m), "current_item",
+        m->current >= 0 ? m->items[m->current].id : "", "speakers", proto_speakers_json(m),
+        "turn", proto_turn_json(m), "votes", votes_json(m), "proxies", proxies_json(m),
+        "recusals", recusals_json(m), "minutes", entries_json(m), "finalized", "by",
+        m->finalized_by, "at", (json_int_t)m->finalized_at, "approved", "by", m->approved_by,
+        "at", (json_int_t)m->approved_at, "seq", (json_int_t)m->seq, "head", head_hex);
     if (o && (json_object_set_new(o, "decisions", decisions_json(m)) ||
               json_object_set_new(o, "actions", actions_json(m)))) {
         json_decref(o);
