@@ -1281,7 +1281,7 @@ state_object(const struct record *r)
         turns_json(m), "votes", votes_array(m), "minutes", minutes_array(r), "finalized", "by",
         m->finalized_by, "at", (json_int_t)m->finalized_at, "approved", approved, "chain", "events",
         (json_int_t)r->nevents, "head", r->head, "signing", "key_id", r->key_id, "events");
-    /* decisions and actions, in the snapshot's shape (proto.c) */
+    /* decisions and actions, in the snapshot's shape (proto_snapshot.c) */
     if (o && (json_object_set_new(o, "decisions", (json_t *)proto_decisions(m)) ||
               json_object_set_new(o, "actions", (json_t *)proto_actions(m)))) {
         json_decref(o);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * test_proto.c - proto/: decoding client messages (proto.c), the canonical
+ * test_proto.c - proto/: decoding client messages (proto_decode.c), the canonical
  * event bodies the hash chain is computed over, the wire messages, the
  * snapshot, the HTTP API bodies, and the small JSON builder (pj.c).
  *
@@ -413,7 +413,7 @@ static void
 test_decode_refuses_an_embedded_nul(void **state)
 {
     (void)state;
-    /* jansson refuses \u0000 at parse time unless asked not to; proto.c also
+    /* jansson refuses \u0000 at parse time unless asked not to; proto/ also
      * checks the length. Either way the message is refused and nothing leaks. */
     static const char *const bad[] = {
         "{\"type\":\"hello\",\"body\":{\"token\":\"ab\\u0000cd\"}}",
