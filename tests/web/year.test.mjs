@@ -2,8 +2,9 @@
 //
 // The secretariat's year, from the administration page alone, against the
 // real server and a real mail system on loopback (aiosmtpd and msmtp): a new
-// commission is set up (roster imported from a French spreadsheet, a working
-// group), its first meeting prepared (rules, the agenda from the built-in
+// commission is set up (roster imported from a French spreadsheet, a name
+// and an address corrected on the page, a working group and its members),
+// its first meeting prepared (rules, the agenda from the built-in
 // template with an item moved up, a document attached) and convened by
 // e-mail; everyone comes in through the link their mail carried, the meeting
 // is held (a vote, a minute, an action for the working group), closed and
@@ -32,7 +33,7 @@ const ROSTER = [
     'Claire Dubois;Bailleurs;membre;claire@example.org',
     'Marc Lefebvre;bailleurs;membre;marc@example.org',
     'Jean Moreau;locataires;membre;jean@example.org',
-    'Sophie Girard;Locataires;membre;sophie@example.org',
+    'Sophie Girrard;Locataires;membre;',
     'Anne Petit;;observatrice;',
 ].join('\r\n');
 const MEMBERS = ['Claire Dubois', 'Marc Lefebvre', 'Jean Moreau', 'Sophie Girard'];
@@ -200,6 +201,15 @@ test('the secretariat sets up the commission: roster from a French spreadsheet, 
     await admin.click(`#open-${year.commission}`);
     await admin.waitForSelector('#year-roster');
     assert.match(await admin.textContent('#year-roster'), /Claire Dubois.*Bailleurs.*Membre/s);
+    // The spreadsheet misspelt a name and lacked an address: corrected on the page.
+    const sophie = await admin.$eval('#year-roster tr:has-text("Sophie Girrard")', (tr) => tr.dataset.member);
+    await admin.click(`#member-edit-${sophie}`);
+    await admin.fill(`#member-name-${sophie}`, 'Sophie Girard');
+    await admin.fill(`#member-email-${sophie}`, 'sophie@example.org');
+    await admin.click(`#member-save-${sophie}`);
+    await admin.waitForSelector(`#year-roster tr[data-member="${sophie}"]:has-text("Sophie Girard")`);
+    year.claire = await admin.$eval('#year-roster tr:has-text("Claire Dubois")', (tr) => tr.dataset.member);
+    year.jean = await admin.$eval('#year-roster tr:has-text("Jean Moreau")', (tr) => tr.dataset.member);
 
     await admin.click('#group-new summary');
     await admin.fill('#group-name', 'Groupe 1 : parcours résidentiel');
@@ -208,6 +218,15 @@ test('the secretariat sets up the commission: roster from a French spreadsheet, 
     await admin.click('#group-create');
     await admin.waitForSelector('#groups-list li:has-text("Groupe 1 : parcours résidentiel")');
     assert.match(await admin.textContent('#groups-list'), /30 juin 2021/);
+    // Its members, ticked among the roster.
+    const group = await admin.getAttribute('#groups-list li:has-text("Groupe 1")', 'data-group');
+    await admin.click(`#group-edit-${group}`);
+    await admin.check(`#group-member-${group}-${year.claire}`);
+    await admin.check(`#group-member-${group}-${year.jean}`);
+    await admin.fill(`#group-mandate-${group}`, 'Fluidifier les parcours résidentiels des locataires.');
+    await admin.click(`#group-save-${group}`);
+    await admin.waitForSelector(`#groups-list li[data-group="${group}"]:has-text("Fluidifier")`);
+    assert.match(await admin.textContent(`#groups-list li[data-group="${group}"]`), /Claire Dubois/);
 });
 
 test('the first meeting is prepared: rules, the agenda from the template, a document', async () => {

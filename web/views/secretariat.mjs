@@ -569,7 +569,8 @@ export function secretariatView({ getToken, announce }) {
         return h('li', { dataset: { group: g.id } }, h('strong', {}, g.name),
             g.lead ? ` — ${t('admin.groups.lead', { name: memberName(g.lead) })}` : '',
             g.members.length ? ` — ${t('admin.groups.members', { names: g.members.map(memberName).join(', ') })}` : '',
-            g.due ? ` — ${t('admin.groups.due', { date: formatDay(g.due) })}` : '', ' ',
+            g.due ? ` — ${t('admin.groups.due', { date: formatDay(g.due) })}` : '',
+            g.mandate ? h('span', { class: 'group-mandate' }, ` — ${g.mandate}`) : '', ' ',
             button(`group-edit-${g.id}`, 'admin.member.edit', () => {
                 st.groupEdit = g.id;
                 render();
