@@ -88,6 +88,38 @@ test('a convocation is downloaded, with the person’s link', async () => {
     await page.waitForSelector('#year-status:has-text("Convocation téléchargée")');
 });
 
+test('a person’s link is revoked from the list, after a second look, and their open page is closed', async () => {
+    const anne = ids['Anne Petit'];
+    const got = page.waitForEvent('download');
+    await page.click(`#conv-html-${anne}`);
+    const html = fs.readFileSync(await (await got).path(), 'utf8');
+    const link = new RegExp(`https://concerto\\.example\\.org(/m/${mid}#t=[A-Za-z0-9_-]{43})`).exec(html)[1];
+    const other = await newContext(browser, server.base);
+    const her = await other.newPage();
+    await her.goto(`${server.base}${link}`);
+    await her.waitForSelector('#conn[data-status="online"]');
+
+    await page.click(`#conv-revoke-${anne}`);
+    assert.equal(await page.evaluate(() => document.activeElement.id), `conv-revoke-confirm-${anne}`);
+    assert.match(await page.textContent(`#conv-revoke-q-${anne}`), /Anne Petit : son lien ne fonctionnera plus/);
+    assert.deepEqual(await seriousViolations(page), []);
+    // Changing one's mind changes nothing.
+    await page.click(`#conv-revoke-cancel-${anne}`);
+    assert.equal(await page.evaluate(() => document.activeElement.id), `conv-revoke-${anne}`);
+    assert.equal(await her.getAttribute('#conn', 'data-status'), 'online');
+    await page.click(`#conv-revoke-${anne}`);
+    await page.click(`#conv-revoke-confirm-${anne}`);
+    await page.waitForSelector('#year-status:has-text("Anne Petit : lien révoqué.")');
+    await her.waitForSelector('h1:has-text("Lien non valable"), h2:has-text("Lien non valable")');
+    assert.match(await her.textContent('body'), /Demandez un nouveau lien au secrétariat/);
+    assert.equal(await page.evaluate(() => document.activeElement.id), `conv-revoke-${anne}`);
+    // Nothing is left to revoke.
+    await page.click(`#conv-revoke-${anne}`);
+    await page.click(`#conv-revoke-confirm-${anne}`);
+    await page.waitForSelector('#year-status:has-text("Anne Petit : aucun lien en cours.")');
+    await other.close();
+});
+
 test('a sending the mail system refuses shows failed, with the reason', async () => {
     await page.click(`#conv-send-${ids['Jean Moreau']}`);
     const row = `#conv-table tr[data-participant="${ids['Jean Moreau']}"]`;

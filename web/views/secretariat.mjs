@@ -21,7 +21,8 @@
 // convocation to download as HTML, PDF or iCalendar, for those who get it by
 // other means. Sending and each download issue the person a new personal
 // link (PROTOCOL.md 3, "Convocations"); while a message is pending the list
-// is read again every two seconds.
+// is read again every two seconds. A person's links can be revoked from
+// their row, after a second look (a lost phone, a mail sent astray).
 //
 // Each member of the roster is edited in place or removed after a
 // confirmation (POST and DELETE .../members/P): the change also reaches the
@@ -128,6 +129,7 @@ export function secretariatView({ getToken, announce }) {
         editing: null, // the id of the item in the form, or null for a new one
         convocations: null, // [{participant,name,email,status,reason,...}] of the meeting prepared
         template: null, // the agenda template the meeting prepared would start from (PROTOCOL.md 3.8)
+        linkRevoke: null, // the participant whose links wait for a confirmation to be revoked
         status: '',
     };
     const notices = noticesView();
@@ -213,6 +215,40 @@ export function secretariatView({ getToken, announce }) {
             say('admin.conv.queued', { count: r.convocations.length });
             await loadConvocations();
         });
+    }
+
+    // A person's links to the meeting revoked (a lost phone, a mail sent to
+    // the wrong address): their open pages are closed; a new convocation or
+    // download gives them a new link (PROTOCOL.md 3, DELETE .../invitations/P).
+    async function revokeLinks(c) {
+        await run(async () => {
+            const mid = encodeURIComponent(st.snap.meeting.id);
+            const r = await api('DELETE', `/api/meetings/${mid}/invitations/${encodeURIComponent(c.participant)}`);
+            st.linkRevoke = null;
+            say(r.revoked ? 'admin.conv.revoked' : 'admin.conv.revokedNone', { name: c.name, count: r.revoked });
+            await loadConvocations();
+        });
+        render();
+        document.getElementById(`conv-revoke-${c.participant}`)?.focus();
+    }
+
+    function revokeControls(c) {
+        if (st.linkRevoke === c.participant) {
+            return h('span', { class: 'member-confirm', role: 'group', 'aria-labelledby': `conv-revoke-q-${c.participant}` },
+                h('span', { id: `conv-revoke-q-${c.participant}` }, t('admin.conv.revokeQuestion', { name: c.name })), ' ',
+                button(`conv-revoke-confirm-${c.participant}`, 'admin.conv.revokeConfirm', () => revokeLinks(c),
+                    { class: 'danger' }), ' ',
+                button(`conv-revoke-cancel-${c.participant}`, 'admin.member.cancel', () => {
+                    st.linkRevoke = null;
+                    render();
+                    document.getElementById(`conv-revoke-${c.participant}`)?.focus();
+                }));
+        }
+        return button(`conv-revoke-${c.participant}`, 'admin.conv.revoke', () => {
+            st.linkRevoke = c.participant;
+            render();
+            document.getElementById(`conv-revoke-confirm-${c.participant}`)?.focus();
+        }, { 'aria-label': t('admin.conv.revokeName', { name: c.name }) });
     }
 
     async function downloadConvocation(pid, ext) {
@@ -832,7 +868,8 @@ export function secretariatView({ getToken, announce }) {
                                 { 'aria-label': t('admin.conv.sendName', { name: c.name }) }) : null,
                             ...['html', 'pdf', 'ics'].map((ext) => button(`conv-${ext}-${c.participant}`,
                                 `admin.conv.${ext}`, () => downloadConvocation(c.participant, ext),
-                                { 'aria-label': t(`admin.conv.${ext}Name`, { name: c.name }) })))))))));
+                                { 'aria-label': t(`admin.conv.${ext}Name`, { name: c.name }) })),
+                            ' ', revokeControls(c))))))));
     }
 
     function prepPart() {
