@@ -1309,123 +1309,118 @@ documents_route(struct hub *h, void *req, struct live *l, const struct who *w, b
     }
 }
 
+/* The routes that need no token: the health probe and the public key. */
 static void
-route(struct hub *h, void *req, const char *method, const char *path, const char *bearer,
-      bool upload, const char *name, const char *body, size_t len, int64_t now)
+healthz_route(struct hub *h, void *req, const char *method)
 {
-    char buf[512];
-    char *seg[MAX_SEGMENTS];
-    size_t n;
-    struct who w;
-    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0,
-         del = strcmp(method, "DELETE") == 0;
-    h->now = now;
-    h->metrics.http_requests++;
-    if (strcmp(path, "/healthz") == 0) {
-        if (!get) {
-            hub_http_fail(h, req, ERR_METHOD, NULL);
-            return;
-        }
-        struct pj *o = pj_object();
-        pj_set_str(o, "status", "ok");
-        pj_set_str(o, "version", VERSION);
-        hub_http_json(h, req, 200, o);
+    if (strcmp(method, "GET") != 0) {
+        hub_http_fail(h, req, ERR_METHOD, NULL);
         return;
     }
-    if (strlen(path) >= sizeof(buf)) {
+    struct pj *o = pj_object();
+    pj_set_str(o, "status", "ok");
+    pj_set_str(o, "version", VERSION);
+    hub_http_json(h, req, 200, o);
+}
+
+static void
+pubkey_route(struct hub *h, void *req, const char *method)
+{
+    if (strcmp(method, "GET") != 0) {
+        hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (!h->cfg.pubkey) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no signing key");
+    } else {
+        char *copy = strdup(h->cfg.pubkey);
+        hub_http_file(h, req, copy, copy ? strlen(copy) : 0, "text/plain; charset=utf-8",
+                      "concerto.pub");
+    }
+}
+
+/* Splits an /api/... path (copied into buf) into its segments; false (the
+ * request answered `not_found`) when it is too long, not under /api or has
+ * a segment no route can name. */
+static bool
+api_path(struct hub *h, void *req, const char *path, char *buf, size_t size, char **seg,
+         size_t *n)
+{
+    if (strlen(path) >= size) {
         hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
-        return;
+        return false;
     }
     strcpy(buf, path);
-    if (split(buf, seg, &n) || n < 2 || strcmp(seg[0], "api") != 0) {
+    if (split(buf, seg, n) || *n < 2 || strcmp(seg[0], "api") != 0) {
         hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
-        return;
+        return false;
     }
-    for (size_t i = 1; i < n; i++) {
+    for (size_t i = 1; i < *n; i++) {
         if (!segment_valid(seg[i])) {
             hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
-            return;
+            return false;
         }
     }
-    if (n == 2 && strcmp(seg[1], "pubkey") == 0) {
-        if (!get) {
-            hub_http_fail(h, req, ERR_METHOD, NULL);
-        } else if (!h->cfg.pubkey) {
-            hub_http_fail(h, req, ERR_NOT_FOUND, "no signing key");
-        } else {
-            char *copy = strdup(h->cfg.pubkey);
-            hub_http_file(h, req, copy, copy ? strlen(copy) : 0, "text/plain; charset=utf-8",
-                          "concerto.pub");
-        }
-        return;
-    }
-    int rc = authenticate(h, bearer, &w);
-    if (rc) {
-        hub_http_fail(h, req, rc, NULL);
-        return;
-    }
-    bool admin = w.role == ROLE_ADMIN;
-    if (strcmp(seg[1], "commissions") == 0) {
-        if (!admin) {
-            hub_http_fail(h, req, ERR_FORBIDDEN, "admin only");
-        } else if (n == 2) {
-            post  ? commission_create(h, req, body, len, now)
-            : get ? commissions_list(h, req)
-                  : hub_http_fail(h, req, ERR_METHOD, NULL);
-        } else if (n == 4 && strcmp(seg[3], "meetings") == 0) {
-            get ? commission_meetings(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
-        } else if (n == 3) {
-            get ? commission_get(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
-        } else if (n == 4 && strcmp(seg[3], "members") == 0) {
-            post ? member_create(h, req, seg[2], body, len, now)
-                 : hub_http_fail(h, req, ERR_METHOD, NULL);
-        } else if (n == 5 && strcmp(seg[3], "members") == 0) {
-            hub_member_route(h, req, method, seg[2], seg[4], body, len, now);
-        } else if (n == 4 && strcmp(seg[3], "members.csv") == 0) {
-            post ? members_csv(h, req, seg[2], body, len, now)
-                 : hub_http_fail(h, req, ERR_METHOD, NULL);
-        } else if (n == 4 && strcmp(seg[3], "groups") == 0) {
-            post  ? hub_group_put(h, req, seg[2], NULL, body, len, now)
-            : get ? hub_groups_list(h, req, seg[2])
-                  : hub_http_fail(h, req, ERR_METHOD, NULL);
-        } else if (n == 5 && strcmp(seg[3], "groups") == 0) {
-            post && id_valid(seg[4]) ? hub_group_put(h, req, seg[2], seg[4], body, len, now)
-            : post                   ? hub_http_fail(h, req, ERR_NOT_FOUND, "no such working group")
-                                     : hub_http_fail(h, req, ERR_METHOD, NULL);
-        } else if (n == 4 && strcmp(seg[3], "agenda-template") == 0) {
-            hub_template_route(h, req, seg[2], method, body, len, now);
-        } else if (n == 4 && strcmp(seg[3], "actions") == 0) {
-            get ? hub_open_actions(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
-        } else {
-            hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
-        }
-        return;
-    }
-    if (strcmp(seg[1], "meetings") != 0) {
-        hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
-        return;
-    }
+    return true;
+}
+
+/* /api/commissions/...: the admin only (checked by the caller). */
+static void
+commissions_route(struct hub *h, void *req, const char *method, char **seg, size_t n,
+                  const char *body, size_t len, int64_t now)
+{
+    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
     if (n == 2) {
-        if (!admin) {
-            hub_http_fail(h, req, ERR_FORBIDDEN, "admin only");
-        } else {
-            post ? meeting_create_route(h, req, body, len, now)
-                 : hub_http_fail(h, req, ERR_METHOD, NULL);
-        }
-        return;
+        post  ? commission_create(h, req, body, len, now)
+        : get ? commissions_list(h, req)
+              : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 4 && strcmp(seg[3], "meetings") == 0) {
+        get ? commission_meetings(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 3) {
+        get ? commission_get(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 4 && strcmp(seg[3], "members") == 0) {
+        post ? member_create(h, req, seg[2], body, len, now)
+             : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 5 && strcmp(seg[3], "members") == 0) {
+        hub_member_route(h, req, method, seg[2], seg[4], body, len, now);
+    } else if (n == 4 && strcmp(seg[3], "members.csv") == 0) {
+        post ? members_csv(h, req, seg[2], body, len, now)
+             : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 4 && strcmp(seg[3], "groups") == 0) {
+        post  ? hub_group_put(h, req, seg[2], NULL, body, len, now)
+        : get ? hub_groups_list(h, req, seg[2])
+              : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 5 && strcmp(seg[3], "groups") == 0) {
+        post && id_valid(seg[4]) ? hub_group_put(h, req, seg[2], seg[4], body, len, now)
+        : post                   ? hub_http_fail(h, req, ERR_NOT_FOUND, "no such working group")
+                                 : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else if (n == 4 && strcmp(seg[3], "agenda-template") == 0) {
+        hub_template_route(h, req, seg[2], method, body, len, now);
+    } else if (n == 4 && strcmp(seg[3], "actions") == 0) {
+        get ? hub_open_actions(h, req, seg[2]) : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
     }
-    /* Routes under one meeting: the admin, or a participant of that meeting.
-     * A segment that cannot be a meeting's id (record/..%2F..%2Fsigning.key
-     * arrives here as /api/meetings/signing.key) names no meeting. */
+}
+
+/* /api/meetings/<id>/...: the admin, or a participant of that meeting.
+ * A segment that cannot be a meeting's id (record/..%2F..%2Fsigning.key
+ * arrives here as /api/meetings/signing.key) names no meeting. */
+static void
+meeting_route(struct hub *h, void *req, const struct who *w, const char *method, char **seg,
+              size_t n, bool upload, const char *name, const char *body, size_t len, int64_t now)
+{
+    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0,
+         del = strcmp(method, "DELETE") == 0;
+    bool admin = w->role == ROLE_ADMIN;
     if (!id_valid(seg[2])) {
         hub_http_fail(h, req, ERR_NOT_FOUND, "no such meeting");
         return;
     }
-    if (!admin && strcmp(w.meeting, seg[2]) != 0) {
+    if (!admin && strcmp(w->meeting, seg[2]) != 0) {
         hub_http_fail(h, req, ERR_FORBIDDEN, "not a participant of this meeting");
         return;
     }
     struct live *l;
+    int rc;
     if ((rc = hub_live(h, seg[2], &l))) {
         hub_http_fail(h, req, rc,
                       rc == ERR_NOT_FOUND ? "no such meeting"
@@ -1433,30 +1428,24 @@ route(struct hub *h, void *req, const char *method, const char *path, const char
                                           : NULL);
         return;
     }
-    bool bureau = admin || w.role == ROLE_CHAIR || w.role == ROLE_SECRETARY;
+    bool bureau = admin || w->role == ROLE_CHAIR || w->role == ROLE_SECRETARY;
     if (n == 4 && strcmp(seg[3], "minutes") == 0) {
         get ? hub_minutes_route(h, req, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
-        return;
-    }
-    if (n == 4 && strcmp(seg[3], "groups") == 0) {
+    } else if (n == 4 && strcmp(seg[3], "groups") == 0) {
         get ? hub_groups_list(h, req, l->m->commission) : hub_http_fail(h, req, ERR_METHOD, NULL);
-        return;
-    }
-    if (n == 5 && strcmp(seg[3], "record") == 0) {
+    } else if (n == 5 && strcmp(seg[3], "record") == 0) {
         if (!bureau) {
             hub_http_fail(h, req, ERR_FORBIDDEN, "admin, chair or secretary only");
         } else {
             get ? hub_record_route(h, req, l, seg[4]) : hub_http_fail(h, req, ERR_METHOD, NULL);
         }
-        return;
-    }
-    if (n == 3) {
+    } else if (n == 3) {
         get ? snapshot_answer(h, req, 200, l) : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (n == 5 && strcmp(seg[3], "documents") == 0) {
         get ? hub_document_get(h, req, l, seg[4]) : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if ((n == 6 || n == 7) && strcmp(seg[3], "agenda") == 0 &&
                strcmp(seg[5], "documents") == 0) {
-        documents_route(h, req, l, &w, upload, method, seg + 3, n - 3, name, body, len, now);
+        documents_route(h, req, l, w, upload, method, seg + 3, n - 3, name, body, len, now);
     } else if (n == 6 && strcmp(seg[3], "votes") == 0 && strcmp(seg[5], "ballots") == 0) {
         get ? ballots_list(h, req, l, seg[4]) : hub_http_fail(h, req, ERR_METHOD, NULL);
     } else if (strcmp(seg[3], "convocations") == 0) {
@@ -1474,6 +1463,49 @@ route(struct hub *h, void *req, const char *method, const char *path, const char
     } else {
         del ? invitations_revoke(h, req, l, seg[4], now)
             : hub_http_fail(h, req, ERR_METHOD, NULL);
+    }
+}
+
+/* The HTTP dispatcher: public routes, then the token, then the commission
+ * and meeting route groups. */
+static void
+route(struct hub *h, void *req, const char *method, const char *path, const char *bearer,
+      bool upload, const char *name, const char *body, size_t len, int64_t now)
+{
+    char buf[512];
+    char *seg[MAX_SEGMENTS];
+    size_t n;
+    struct who w;
+    h->now = now;
+    h->metrics.http_requests++;
+    if (strcmp(path, "/healthz") == 0) {
+        healthz_route(h, req, method);
+        return;
+    }
+    if (!api_path(h, req, path, buf, sizeof(buf), seg, &n))
+        return;
+    if (n == 2 && strcmp(seg[1], "pubkey") == 0) {
+        pubkey_route(h, req, method);
+        return;
+    }
+    int rc = authenticate(h, bearer, &w);
+    if (rc) {
+        hub_http_fail(h, req, rc, NULL);
+        return;
+    }
+    bool admin = w.role == ROLE_ADMIN;
+    if (strcmp(seg[1], "commissions") == 0) {
+        admin ? commissions_route(h, req, method, seg, n, body, len, now)
+              : hub_http_fail(h, req, ERR_FORBIDDEN, "admin only");
+    } else if (strcmp(seg[1], "meetings") != 0) {
+        hub_http_fail(h, req, ERR_NOT_FOUND, "no such route");
+    } else if (n == 2 && !admin) {
+        hub_http_fail(h, req, ERR_FORBIDDEN, "admin only");
+    } else if (n == 2) {
+        strcmp(method, "POST") == 0 ? meeting_create_route(h, req, body, len, now)
+                                    : hub_http_fail(h, req, ERR_METHOD, NULL);
+    } else {
+        meeting_route(h, req, &w, method, seg, n, upload, name, body, len, now);
     }
 }
 
