@@ -258,7 +258,7 @@ enum serve_limit {
 };
 struct serve_opts {
     const char *listen, *db, *web, *key, *room_base, *public_url, *sendmail, *mail_from, *documents;
-    char default_url[300];
+    char default_url[300], docdir[PATH_MAX]; /* kept by the hub */
     const char *origins[17]; /* NULL-terminated */
     int norigins, demo, log_connections, epoll;
     long limits[NLIMITS];
@@ -266,103 +266,115 @@ struct serve_opts {
     int port;
 };
 
-/* serve's options into *o. Returns -1 to go on, or the exit status. */
+static const long serve_limit_max[NLIMITS] = {1000000, 1000000, 1000000, 1000000,
+                                              64,      86400,   1024,    86400};
+
+/* serve's getopt codes: the string options O_LISTEN..O_DOCS (in the order of
+ * parse_serve_option's strings), then the others, then one code per limit. */
+enum {
+    O_LISTEN = 256,
+    O_DB,
+    O_WEB,
+    O_KEY,
+    O_ROOM,
+    O_PUBLIC,
+    O_SENDMAIL,
+    O_FROM,
+    O_DOCS,
+    O_ORIGIN,
+    O_DEMO,
+    O_LOGCONN,
+    O_EVLOOP,
+    O_LIMIT
+};
+
+static const struct option serve_options[] = {
+    {"listen", required_argument, NULL, O_LISTEN},
+    {"db", required_argument, NULL, O_DB},
+    {"web", required_argument, NULL, O_WEB},
+    {"key", required_argument, NULL, O_KEY},
+    {"room-base", required_argument, NULL, O_ROOM},
+    {"public-url", required_argument, NULL, O_PUBLIC},
+    {"sendmail", required_argument, NULL, O_SENDMAIL},
+    {"mail-from", required_argument, NULL, O_FROM},
+    {"documents", required_argument, NULL, O_DOCS},
+    {"allow-origin", required_argument, NULL, O_ORIGIN},
+    {"demo", no_argument, NULL, O_DEMO},
+    {"log-connections", no_argument, NULL, O_LOGCONN},
+    {"event-loop", required_argument, NULL, O_EVLOOP},
+    {"max-connections", required_argument, NULL, O_LIMIT + MAX_CONN},
+    {"max-per-address", required_argument, NULL, O_LIMIT + MAX_PER_ADDR},
+    {"msg-rate", required_argument, NULL, O_LIMIT + MSG_RATE},
+    {"http-timeout", required_argument, NULL, O_LIMIT + HTTP_TIMEOUT},
+    {"threads", required_argument, NULL, O_LIMIT + THREADS},
+    {"log-interval", required_argument, NULL, O_LIMIT + LOG_INTERVAL},
+    {"max-document", required_argument, NULL, O_LIMIT + MAX_DOCUMENT},
+    {"mail-timeout", required_argument, NULL, O_LIMIT + MAIL_TIMEOUT},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* A numeric limit option (code c) from optarg. Returns -1 to go on, or the
+ * exit status. */
 static int
-parse_serve(int argc, char **argv, struct serve_opts *o)
+parse_limit(int c, struct serve_opts *o)
 {
-    static const long limit_max[NLIMITS] = {1000000, 1000000, 1000000, 1000000,
-                                            64,      86400,   1024,    86400};
-    enum {
-        O_LISTEN = 256,
-        O_DB,
-        O_WEB,
-        O_KEY,
-        O_ROOM,
-        O_PUBLIC,
-        O_SENDMAIL,
-        O_FROM,
-        O_DOCS,
-        O_ORIGIN,
-        O_DEMO,
-        O_LOGCONN,
-        O_EVLOOP,
-        O_LIMIT
-    };
-    static const struct option opts[] = {
-        {"listen", required_argument, NULL, O_LISTEN},
-        {"db", required_argument, NULL, O_DB},
-        {"web", required_argument, NULL, O_WEB},
-        {"key", required_argument, NULL, O_KEY},
-        {"room-base", required_argument, NULL, O_ROOM},
-        {"public-url", required_argument, NULL, O_PUBLIC},
-        {"sendmail", required_argument, NULL, O_SENDMAIL},
-        {"mail-from", required_argument, NULL, O_FROM},
-        {"documents", required_argument, NULL, O_DOCS},
-        {"allow-origin", required_argument, NULL, O_ORIGIN},
-        {"demo", no_argument, NULL, O_DEMO},
-        {"log-connections", no_argument, NULL, O_LOGCONN},
-        {"event-loop", required_argument, NULL, O_EVLOOP},
-        {"max-connections", required_argument, NULL, O_LIMIT + MAX_CONN},
-        {"max-per-address", required_argument, NULL, O_LIMIT + MAX_PER_ADDR},
-        {"msg-rate", required_argument, NULL, O_LIMIT + MSG_RATE},
-        {"http-timeout", required_argument, NULL, O_LIMIT + HTTP_TIMEOUT},
-        {"threads", required_argument, NULL, O_LIMIT + THREADS},
-        {"log-interval", required_argument, NULL, O_LIMIT + LOG_INTERVAL},
-        {"max-document", required_argument, NULL, O_LIMIT + MAX_DOCUMENT},
-        {"mail-timeout", required_argument, NULL, O_LIMIT + MAIL_TIMEOUT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    int k = c - O_LIMIT;
+    char *end = NULL;
+    errno = 0;
+    o->limits[k] = strtol(optarg, &end, 10);
+    if (errno || end == optarg || *end || o->limits[k] < 1 || o->limits[k] > serve_limit_max[k]) {
+        const struct option *opt = serve_options;
+        while (opt->val != c) {
+            opt++;
+        }
+        char what[128];
+        snprintf(what, sizeof(what), "--%s takes a number from 1 to %ld", opt->name,
+                 serve_limit_max[k]);
+        return bad_usage("serve", what);
+    }
+    return -1;
+}
+
+/* One option (getopt code c) into *o. Returns -1 to go on, or the exit status. */
+static int
+parse_serve_option(int c, char **argv, struct serve_opts *o)
+{
     const char **strings[O_ORIGIN - O_LISTEN] = {&o->listen,     &o->db,       &o->web,
                                                  &o->key,        &o->room_base, &o->public_url,
                                                  &o->sendmail,   &o->mail_from,  &o->documents};
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
-        if (c >= O_LIMIT && c < O_LIMIT + NLIMITS) {
-            int k = c - O_LIMIT;
-            char *end = NULL;
-            errno = 0;
-            o->limits[k] = strtol(optarg, &end, 10);
-            if (errno || end == optarg || *end || o->limits[k] < 1 ||
-                o->limits[k] > limit_max[k]) {
-                const struct option *opt = opts;
-                while (opt->val != c) {
-                    opt++;
-                }
-                char what[128];
-                snprintf(what, sizeof(what), "--%s takes a number from 1 to %ld", opt->name,
-                         limit_max[k]);
-                return bad_usage("serve", what);
-            }
-        } else if (c >= O_LISTEN && c < O_ORIGIN) {
-            *strings[c - O_LISTEN] = optarg;
-        } else if (c == O_ORIGIN) {
-            if (o->norigins == 16) {
-                return bad_usage("serve", "--allow-origin is accepted at most 16 times");
-            }
-            o->origins[o->norigins++] = optarg;
-        } else if (c == O_DEMO) {
-            o->demo = 1;
-        } else if (c == O_LOGCONN) {
-            o->log_connections = 1;
-        } else if (c == O_EVLOOP) {
-            if (strcmp(optarg, "poll") != 0 && strcmp(optarg, "epoll") != 0) {
-                return bad_usage("serve", "--event-loop takes poll or epoll");
-            }
-            o->epoll = strcmp(optarg, "epoll") == 0;
-        } else if (c == 'h') {
-            fputs(usage_serve, stdout);
-            return 0;
-        } else {
-            return bad_option("serve", c, argv, opts);
+    if (c >= O_LIMIT && c < O_LIMIT + NLIMITS) {
+        return parse_limit(c, o);
+    } else if (c >= O_LISTEN && c < O_ORIGIN) {
+        *strings[c - O_LISTEN] = optarg;
+    } else if (c == O_ORIGIN) {
+        if (o->norigins == 16) {
+            return bad_usage("serve", "--allow-origin is accepted at most 16 times");
         }
+        o->origins[o->norigins++] = optarg;
+    } else if (c == O_DEMO) {
+        o->demo = 1;
+    } else if (c == O_LOGCONN) {
+        o->log_connections = 1;
+    } else if (c == O_EVLOOP) {
+        if (strcmp(optarg, "poll") != 0 && strcmp(optarg, "epoll") != 0) {
+            return bad_usage("serve", "--event-loop takes poll or epoll");
+        }
+        o->epoll = strcmp(optarg, "epoll") == 0;
+    } else if (c == 'h') {
+        fputs(usage_serve, stdout);
+        return 0;
+    } else {
+        return bad_option("serve", c, argv, serve_options);
     }
-    if (optind < argc) {
-        char what[300];
-        snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[optind]);
-        return bad_usage("serve", what);
-    }
-    /* --listen: ADDR:PORT or [V6]:PORT */
+    return -1;
+}
+
+/* --listen: ADDR:PORT or [V6]:PORT into o->addr and o->port. Returns -1 to
+ * go on, or the exit status. */
+static int
+parse_listen(struct serve_opts *o)
+{
     const char *colon = strrchr(o->listen, ':');
     char *end = NULL;
     long port = colon ? strtol(colon + 1, &end, 10) : -1;
@@ -378,6 +390,25 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
     }
     o->port = (int)port;
     return -1;
+}
+
+/* serve's options into *o. Returns -1 to go on, or the exit status. */
+static int
+parse_serve(int argc, char **argv, struct serve_opts *o)
+{
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, ":h", serve_options, NULL)) != -1;) {
+        int rc = parse_serve_option(c, argv, o);
+        if (rc != -1) {
+            return rc;
+        }
+    }
+    if (optind < argc) {
+        char what[300];
+        snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[optind]);
+        return bad_usage("serve", what);
+    }
+    return parse_listen(o);
 }
 
 /* --demo: an admin token if the database has none, then the demo meeting and
@@ -442,6 +473,124 @@ serve_open(const struct serve_opts *o, struct store **st, struct wal **wal, stru
     return 0;
 }
 
+/* What serve opens, closed by serve_close in the reverse order of need. */
+struct serve_run {
+    struct store *st;
+    struct wal *wal;
+    struct worker *worker;
+    struct sec_key *sk;
+    struct net *n;
+    struct hub *h;
+    char *pubtext;
+};
+
+/* The listener's configuration from the options; threads default to the
+ * number of cores, 1 to 8. */
+static void
+serve_net_config(const struct serve_opts *o, struct net_config *ncfg)
+{
+    *ncfg = (struct net_config){.addr = o->addr,
+                                .port = o->port,
+                                .web_root = o->web,
+                                .origins = o->origins,
+                                .max_connections = (int)o->limits[MAX_CONN],
+                                .max_per_address = (int)o->limits[MAX_PER_ADDR],
+                                .msg_rate = (int)o->limits[MSG_RATE],
+                                .http_timeout = (int)o->limits[HTTP_TIMEOUT],
+                                .threads = (int)o->limits[THREADS],
+                                .document_max = (size_t)(o->limits[MAX_DOCUMENT]
+                                                             ? o->limits[MAX_DOCUMENT]
+                                                             : 20)
+                                                << 20,
+                                .epoll = o->epoll};
+    if (!ncfg->threads) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        ncfg->threads = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;
+    }
+}
+
+/* The hub over what is open, attached to the listener, with every meeting
+ * rebuilt from the log. The hub keeps pointers into *o (default_url, docdir). */
+static int
+serve_hub(struct serve_opts *o, struct serve_run *r, size_t document_max)
+{
+    struct hub_io io;
+    net_io(r->n, &io);
+    size_t publen = 0;
+    r->pubtext = read_text(sec_key_pub_path(r->sk), &publen);
+    snprintf(o->default_url, sizeof(o->default_url), "http://%s", o->listen);
+    /* Documents beside the database unless --documents says. */
+    const char *slash = strrchr(o->db, '/');
+    snprintf(o->docdir, sizeof(o->docdir), "%.*sdocuments",
+             slash ? (int)(slash - o->db + 1) : 0, o->db);
+    struct hub_config hcfg = {.room_base = o->room_base,
+                              .public_url = o->public_url ? o->public_url : o->default_url,
+                              .sendmail = o->sendmail,
+                              .mail_from = o->mail_from,
+                              .mail_timeout_s = (int)o->limits[MAIL_TIMEOUT],
+                              .key = r->sk,
+                              .pubkey = r->pubtext,
+                              .wal = r->wal,
+                              .log_connections = o->log_connections,
+                              .log_interval_s = (int)o->limits[LOG_INTERVAL],
+                              .documents = o->documents ? o->documents : o->docdir,
+                              .document_max = document_max,
+                              .worker = r->worker};
+    r->h = hub_new(r->st, &hcfg, &io);
+    if (!r->h) {
+        fprintf(stderr, "concerto serve: out of memory\n");
+        return 1;
+    }
+    net_attach(r->n, r->h);
+    int loaded = hub_load_all(r->h, net_now_ms());
+    if (loaded < 0) {
+        fprintf(stderr, "concerto serve: cannot read the meetings of %s\n", o->db);
+        return 1;
+    }
+    log_line(LOG_INFO, "%d meeting(s) rebuilt from the log", loaded);
+    return 0;
+}
+
+/* Everything up to the loop: store, key, listener, record worker, hub and,
+ * with --demo, the demo meeting. What was opened is left in *r. */
+static int
+serve_start(struct serve_opts *o, struct serve_run *r, struct net_config *ncfg, char *base,
+            size_t base_size)
+{
+    const char *msg = NULL;
+    if (serve_open(o, &r->st, &r->wal, &r->sk)) {
+        return 1;
+    }
+    serve_net_config(o, ncfg);
+    if (net_new(ncfg, &r->n, &msg)) {
+        fprintf(stderr, "concerto serve: cannot listen on %s: %s\n", o->listen, msg);
+        return 1;
+    }
+    if (worker_open(o->db, net_wake, r->n, &r->worker)) {
+        fprintf(stderr, "concerto serve: cannot start the thread that makes the records\n");
+        return 1;
+    }
+    if (serve_hub(o, r, ncfg->document_max)) {
+        return 1;
+    }
+    snprintf(base, base_size, "http://%s", o->listen);
+    return o->demo && serve_demo(r->h, r->st, base) ? 1 : 0;
+}
+
+static void
+serve_close(struct serve_run *r)
+{
+    running = NULL;
+    /* The worker wakes net/ and hands jobs to the hub: it stops first. */
+    worker_close(r->worker);
+    net_free(r->n);
+    hub_free(r->h);
+    free(r->pubtext);
+    sec_key_free(r->sk);
+    wal_close(r->wal);
+    store_close(r->st);
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
@@ -454,15 +603,9 @@ cmd_serve(int argc, char **argv)
     if (rc >= 0) {
         return rc;
     }
-    rc = 1;
-    struct store *st = NULL;
-    struct wal *wal = NULL;
-    struct worker *worker = NULL;
-    struct sec_key *sk = NULL;
-    struct net *n = NULL;
-    struct hub *h = NULL;
-    char *pubtext = NULL;
-    const char *msg = NULL;
+    struct serve_run r = {0};
+    struct net_config ncfg;
+    char base[200];
     /* SIGINT and SIGTERM are taken by this thread alone: every thread started
      * from here on (the WAL's, the record worker's, the loops') inherits them
      * blocked, and they are unblocked here once the handler is in place. A
@@ -472,74 +615,11 @@ cmd_serve(int argc, char **argv)
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    if (serve_open(&o, &st, &wal, &sk)) {
-        goto fail;
+    if (serve_start(&o, &r, &ncfg, base, sizeof(base))) {
+        serve_close(&r);
+        return 1;
     }
-    struct net_config ncfg = {.addr = o.addr,
-                              .port = o.port,
-                              .web_root = o.web,
-                              .origins = o.origins,
-                              .max_connections = (int)o.limits[MAX_CONN],
-                              .max_per_address = (int)o.limits[MAX_PER_ADDR],
-                              .msg_rate = (int)o.limits[MSG_RATE],
-                              .http_timeout = (int)o.limits[HTTP_TIMEOUT],
-                              .threads = (int)o.limits[THREADS],
-                              .document_max = (size_t)(o.limits[MAX_DOCUMENT] ? o.limits[MAX_DOCUMENT]
-                                                                              : 20)
-                                              << 20,
-                              .epoll = o.epoll};
-    if (!ncfg.threads) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        ncfg.threads = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;
-    }
-    if (net_new(&ncfg, &n, &msg)) {
-        fprintf(stderr, "concerto serve: cannot listen on %s: %s\n", o.listen, msg);
-        goto fail;
-    }
-    if (worker_open(o.db, net_wake, n, &worker)) {
-        fprintf(stderr, "concerto serve: cannot start the thread that makes the records\n");
-        goto fail;
-    }
-    struct hub_io io;
-    net_io(n, &io);
-    size_t publen = 0;
-    pubtext = read_text(sec_key_pub_path(sk), &publen);
-    snprintf(o.default_url, sizeof(o.default_url), "http://%s", o.listen);
-    /* Documents beside the database unless --documents says. */
-    char docdir[PATH_MAX];
-    const char *slash = strrchr(o.db, '/');
-    snprintf(docdir, sizeof(docdir), "%.*sdocuments", slash ? (int)(slash - o.db + 1) : 0, o.db);
-    struct hub_config hcfg = {.room_base = o.room_base,
-                              .public_url = o.public_url ? o.public_url : o.default_url,
-                              .sendmail = o.sendmail,
-                              .mail_from = o.mail_from,
-                              .mail_timeout_s = (int)o.limits[MAIL_TIMEOUT],
-                              .key = sk,
-                              .pubkey = pubtext,
-                              .wal = wal,
-                              .log_connections = o.log_connections,
-                              .log_interval_s = (int)o.limits[LOG_INTERVAL],
-                              .documents = o.documents ? o.documents : docdir,
-                              .document_max = ncfg.document_max,
-                              .worker = worker};
-    h = hub_new(st, &hcfg, &io);
-    if (!h) {
-        fprintf(stderr, "concerto serve: out of memory\n");
-        goto fail;
-    }
-    net_attach(n, h);
-    int loaded = hub_load_all(h, net_now_ms());
-    if (loaded < 0) {
-        fprintf(stderr, "concerto serve: cannot read the meetings of %s\n", o.db);
-        goto fail;
-    }
-    log_line(LOG_INFO, "%d meeting(s) rebuilt from the log", loaded);
-    char base[200];
-    snprintf(base, sizeof(base), "http://%s", o.listen);
-    if (o.demo && serve_demo(h, st, base)) {
-        goto fail;
-    }
-    running = n;
+    running = r.n;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -551,18 +631,9 @@ cmd_serve(int argc, char **argv)
     fflush(stdout);
     log_line(LOG_INFO, "serving %s on %s (database %s, %d threads)", o.web, o.listen, o.db,
              ncfg.threads);
-    rc = net_run(n) ? 1 : 0;
+    rc = net_run(r.n) ? 1 : 0;
     log_line(LOG_INFO, "stopping");
-fail:
-    running = NULL;
-    /* The worker wakes net/ and hands jobs to the hub: it stops first. */
-    worker_close(worker);
-    net_free(n);
-    hub_free(h);
-    free(pubtext);
-    sec_key_free(sk);
-    wal_close(wal);
-    store_close(st);
+    serve_close(&r);
     return rc;
 }
 
