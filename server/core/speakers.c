@@ -244,40 +244,101 @@ rerank(struct meeting *m, uint32_t item, uint32_t moved, int64_t position)
     return 0;
 }
 
+static int
+apply_requested(struct meeting *m, const struct event *ev)
+{
+    const struct participant *p = meeting_participant(m, ev->b.participant);
+    int32_t item = meeting_item_index(m, ev->b.item);
+    if (!p || item < 0 || request_index(m, ev->b.request) >= 0) {
+        return ERR_INTERNAL;
+    }
+    if (m->nreqs == m->capreqs) {
+        size_t cap = m->capreqs ? m->capreqs * 2 : 16;
+        struct request *v = realloc(m->reqs, cap * sizeof(*v));
+        if (!v) {
+            return ERR_NOMEM;
+        }
+        m->reqs = v;
+        m->capreqs = cap;
+    }
+    struct request *q = &m->reqs[m->nreqs];
+    memset(q, 0, sizeof(*q));
+    snprintf(q->id, sizeof(q->id), "%s", ev->b.request);
+    m->reqs_sparse |= dense_index(q->id) != (int64_t)m->nreqs;
+    q->pidx = (uint32_t)(p - m->parts);
+    q->item = (uint32_t)item;
+    kind_parse(ev->b.kind, &q->kind);
+    q->rank = (int64_t)ev->seq << 20; /* leaves room below every later re-rank */
+    q->ts = ev->ts;
+    q->live = true;
+    m->nreqs++;
+    return 0;
+}
+
+static int
+apply_turn_started(struct meeting *m, const struct event *ev)
+{
+    int32_t r;
+    const struct participant *p = meeting_participant(m, ev->b.participant);
+    int32_t item = meeting_item_index(m, ev->b.item);
+    if (!p || item < 0) {
+        return ERR_INTERNAL;
+    }
+    if (ev->b.request && *ev->b.request) {
+        if ((r = request_index(m, ev->b.request)) < 0) {
+            return ERR_INTERNAL;
+        }
+        m->reqs[r].live = false;
+    }
+    struct turn *t = &m->turn;
+    memset(t, 0, sizeof(*t));
+    t->active = true;
+    t->pidx = (uint32_t)(p - m->parts);
+    t->item = (uint32_t)item;
+    kind_parse(ev->b.kind, &t->kind);
+    snprintf(t->request, sizeof(t->request), "%s", ev->b.request ? ev->b.request : "");
+    t->allowed_ms = ev->b.allowed;
+    t->running_since = ev->ts;
+    t->started = ev->ts;
+    return 0;
+}
+
+static int
+apply_turn_ended(struct meeting *m, const struct event *ev)
+{
+    if (!m->turn.active) {
+        return ERR_INTERNAL;
+    }
+    if (m->nspoken == m->capspoken) {
+        size_t cap = m->capspoken ? m->capspoken * 2 : 16;
+        struct spoken *v = realloc(m->spoken, cap * sizeof(*v));
+        if (!v) {
+            return ERR_NOMEM;
+        }
+        m->spoken = v;
+        m->capspoken = cap;
+    }
+    m->spoken[m->nspoken++] = (struct spoken){.pidx = m->turn.pidx,
+                                              .item = m->turn.item,
+                                              .kind = m->turn.kind,
+                                              .started = m->turn.started,
+                                              .ms = ev->b.spoken};
+    m->parts[m->turn.pidx].turns++;
+    m->parts[m->turn.pidx].spoken_ms += ev->b.spoken;
+    if (m->parts[m->turn.pidx].college[0]) {
+        m->last_college_pidx = (int32_t)m->turn.pidx;
+    }
+    m->turn.active = false;
+    return 0;
+}
+
 int
 speakers_apply(struct meeting *m, const struct event *ev)
 {
     int32_t r = -1;
-    const struct participant *p;
     switch (ev->type) {
-    case EV_SPEAKER_REQUESTED: {
-        p = meeting_participant(m, ev->b.participant);
-        int32_t item = meeting_item_index(m, ev->b.item);
-        if (!p || item < 0 || request_index(m, ev->b.request) >= 0) {
-            return ERR_INTERNAL;
-        }
-        if (m->nreqs == m->capreqs) {
-            size_t cap = m->capreqs ? m->capreqs * 2 : 16;
-            struct request *v = realloc(m->reqs, cap * sizeof(*v));
-            if (!v) {
-                return ERR_NOMEM;
-            }
-            m->reqs = v;
-            m->capreqs = cap;
-        }
-        struct request *q = &m->reqs[m->nreqs];
-        memset(q, 0, sizeof(*q));
-        snprintf(q->id, sizeof(q->id), "%s", ev->b.request);
-        m->reqs_sparse |= dense_index(q->id) != (int64_t)m->nreqs;
-        q->pidx = (uint32_t)(p - m->parts);
-        q->item = (uint32_t)item;
-        kind_parse(ev->b.kind, &q->kind);
-        q->rank = (int64_t)ev->seq << 20; /* leaves room below every later re-rank */
-        q->ts = ev->ts;
-        q->live = true;
-        m->nreqs++;
-        return 0;
-    }
+    case EV_SPEAKER_REQUESTED:
+        return apply_requested(m, ev);
     case EV_SPEAKER_WITHDRAWN:
     case EV_SPEAKER_REMOVED:
         if ((r = request_index(m, ev->b.request)) < 0) {
@@ -290,30 +351,8 @@ speakers_apply(struct meeting *m, const struct event *ev)
             return ERR_INTERNAL;
         }
         return rerank(m, m->reqs[r].item, (uint32_t)r, ev->b.position);
-    case EV_SPEAKER_TURN_STARTED: {
-        p = meeting_participant(m, ev->b.participant);
-        int32_t item = meeting_item_index(m, ev->b.item);
-        if (!p || item < 0) {
-            return ERR_INTERNAL;
-        }
-        if (ev->b.request && *ev->b.request) {
-            if ((r = request_index(m, ev->b.request)) < 0) {
-                return ERR_INTERNAL;
-            }
-            m->reqs[r].live = false;
-        }
-        struct turn *t = &m->turn;
-        memset(t, 0, sizeof(*t));
-        t->active = true;
-        t->pidx = (uint32_t)(p - m->parts);
-        t->item = (uint32_t)item;
-        kind_parse(ev->b.kind, &t->kind);
-        snprintf(t->request, sizeof(t->request), "%s", ev->b.request ? ev->b.request : "");
-        t->allowed_ms = ev->b.allowed;
-        t->running_since = ev->ts;
-        t->started = ev->ts;
-        return 0;
-    }
+    case EV_SPEAKER_TURN_STARTED:
+        return apply_turn_started(m, ev);
     case EV_SPEAKER_TURN_PAUSED:
         m->turn.elapsed_ms = ev->b.elapsed;
         m->turn.running_since = 0;
@@ -321,32 +360,8 @@ speakers_apply(struct meeting *m, const struct event *ev)
     case EV_SPEAKER_TURN_RESUMED:
         m->turn.running_since = ev->ts;
         return 0;
-    case EV_SPEAKER_TURN_ENDED: {
-        if (!m->turn.active) {
-            return ERR_INTERNAL;
-        }
-        if (m->nspoken == m->capspoken) {
-            size_t cap = m->capspoken ? m->capspoken * 2 : 16;
-            struct spoken *v = realloc(m->spoken, cap * sizeof(*v));
-            if (!v) {
-                return ERR_NOMEM;
-            }
-            m->spoken = v;
-            m->capspoken = cap;
-        }
-        m->spoken[m->nspoken++] = (struct spoken){.pidx = m->turn.pidx,
-                                                  .item = m->turn.item,
-                                                  .kind = m->turn.kind,
-                                                  .started = m->turn.started,
-                                                  .ms = ev->b.spoken};
-        m->parts[m->turn.pidx].turns++;
-        m->parts[m->turn.pidx].spoken_ms += ev->b.spoken;
-        if (m->parts[m->turn.pidx].college[0]) {
-            m->last_college_pidx = (int32_t)m->turn.pidx;
-        }
-        m->turn.active = false;
-        return 0;
-    }
+    case EV_SPEAKER_TURN_ENDED:
+        return apply_turn_ended(m, ev);
     case EV_SPEAKER_LIST_CLOSED:
     case EV_SPEAKER_LIST_REOPENED: {
         int32_t item = meeting_item_index(m, ev->b.item);
