@@ -63,12 +63,113 @@ csv_text_end(const char *buf, size_t len)
     return utf8_end((const unsigned char *)buf, len);
 }
 
+/* The reader's state between two bytes. */
+struct csv_state {
+    int (*row)(void *ctx, size_t line, char **fields, size_t n);
+    void *ctx;
+    char *store; /* CSV_MAX_FIELDS fields of CSV_MAX_FIELD bytes and a NUL */
+    char *fields[CSV_MAX_FIELDS];
+    size_t nf, fl; /* fields done on this row, bytes in the current one */
+    size_t lineno, start_line; /* the current line, the line the row began on */
+    bool quoted, was_quoted, any;
+};
+
+/* The separator is whichever of ';' and ',' the header line uses first. */
+static char
+csv_separator(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len && buf[i] != '\n'; i++) {
+        if (buf[i] == ';' || buf[i] == ',') {
+            return buf[i];
+        }
+    }
+    return ',';
+}
+
+/* A separator or line end outside quotes: closes the field and, at a line
+ * end, hands the row on (a blank line is skipped). Returns row's status, or
+ * ERR_INVALID past CSV_MAX_FIELDS fields. */
+static int
+csv_end_field(struct csv_state *s, char c)
+{
+    if (s->nf == CSV_MAX_FIELDS) {
+        return ERR_INVALID;
+    }
+    char *f = s->fields[s->nf] = s->store + s->nf * (CSV_MAX_FIELD + 1);
+    f[s->fl] = 0;
+    /* A CR before the LF belongs to the line end, not the field. */
+    if (c == '\n' && s->fl && f[s->fl - 1] == '\r' && !s->was_quoted) {
+        f[--s->fl] = 0;
+    }
+    s->nf++;
+    s->fl = 0;
+    s->was_quoted = false;
+    if (c == '\n') {
+        bool blank = s->nf == 1 && s->fields[0][0] == 0 && !s->any;
+        int rc;
+        if (!blank && (rc = s->row(s->ctx, s->start_line, s->fields, s->nf))) {
+            return rc;
+        }
+        s->nf = 0;
+        s->any = false;
+        s->lineno++;
+        s->start_line = s->lineno;
+    }
+    return 0;
+}
+
+/* The state machine over buf (text, no BOM), one byte at a time; the end
+ * of the input counts as a last line end. Returns 0 or the first error,
+ * which belongs to line s->start_line. */
+static int
+csv_run(struct csv_state *s, const char *buf, size_t len, char sep)
+{
+    for (size_t i = 0; i <= len; i++) {
+        char c = i < len ? buf[i] : '\n';
+        if (s->quoted) {
+            if (i == len) {
+                return ERR_INVALID;
+            }
+            if (c == '"') {
+                if (i + 1 < len && buf[i + 1] == '"') {
+                    i++;
+                } else {
+                    s->quoted = false;
+                    continue;
+                }
+            }
+            if (c == '\n') {
+                s->lineno++;
+            }
+        } else if (c == '"' && s->fl == 0 && !s->was_quoted) {
+            s->quoted = s->was_quoted = s->any = true;
+            continue;
+        } else if (c == sep || c == '\n') {
+            int rc = csv_end_field(s, c);
+            if (rc) {
+                return rc;
+            }
+            continue;
+        } else if (s->was_quoted) {
+            if (c == '\r' && (i + 1 == len || buf[i + 1] == '\n')) {
+                continue; /* the CR of a CRLF after a closing quote */
+            }
+            return ERR_INVALID; /* text after a closing quote */
+        }
+        if (s->fl == CSV_MAX_FIELD || s->nf == CSV_MAX_FIELDS) {
+            return ERR_INVALID;
+        }
+        s->store[s->nf * (CSV_MAX_FIELD + 1) + s->fl++] = c;
+        s->any = s->any || c != '\r'; /* a line of only CRLF is blank */
+    }
+    return 0;
+}
+
 int
 csv_parse(const char *buf, size_t len, int (*row)(void *ctx, size_t line, char **fields, size_t n),
           void *ctx, size_t *line)
 {
     static const unsigned char bom[] = {0xef, 0xbb, 0xbf};
-    size_t lineno = 1, start_line = 1;
     *line = 0;
     size_t bad = utf8_end((const unsigned char *)buf, len);
     if (bad < len) {
@@ -82,89 +183,16 @@ csv_parse(const char *buf, size_t len, int (*row)(void *ctx, size_t line, char *
         buf += 3;
         len -= 3;
     }
-    /* The separator is whichever of ';' and ',' the header line uses first. */
-    char sep = ',';
-    for (size_t i = 0; i < len && buf[i] != '\n'; i++) {
-        if (buf[i] == ';' || buf[i] == ',') {
-            sep = buf[i];
-            break;
-        }
-    }
-    char *store = malloc(CSV_MAX_FIELDS * (CSV_MAX_FIELD + 1));
-    if (!store) {
+    char sep = csv_separator(buf, len);
+    struct csv_state s = {.row = row, .ctx = ctx, .lineno = 1, .start_line = 1};
+    s.store = malloc(CSV_MAX_FIELDS * (CSV_MAX_FIELD + 1));
+    if (!s.store) {
         return ERR_NOMEM;
     }
-    char *fields[CSV_MAX_FIELDS];
-    size_t nf = 0, fl = 0;
-    bool quoted = false, was_quoted = false, any = false;
-    int rc = 0;
-    for (size_t i = 0; i <= len; i++) {
-        char c = i < len ? buf[i] : '\n';
-        bool at_end = i == len;
-        if (quoted) {
-            if (at_end) {
-                *line = start_line;
-                rc = ERR_INVALID;
-                goto fail;
-            }
-            if (c == '"') {
-                if (i + 1 < len && buf[i + 1] == '"') {
-                    i++;
-                } else {
-                    quoted = false;
-                    continue;
-                }
-            }
-            if (c == '\n') {
-                lineno++;
-            }
-        } else if (c == '"' && fl == 0 && !was_quoted) {
-            quoted = was_quoted = any = true;
-            continue;
-        } else if (c == sep || c == '\n') {
-            if (nf == CSV_MAX_FIELDS) {
-                *line = start_line;
-                rc = ERR_INVALID;
-                goto fail;
-            }
-            fields[nf] = store + nf * (CSV_MAX_FIELD + 1);
-            fields[nf][fl] = 0;
-            /* A CR before the LF belongs to the line end, not the field. */
-            if (c == '\n' && fl && fields[nf][fl - 1] == '\r' && !was_quoted) {
-                fields[nf][--fl] = 0;
-            }
-            nf++;
-            fl = 0;
-            was_quoted = false;
-            if (c == '\n') {
-                bool blank = nf == 1 && fields[0][0] == 0 && !any;
-                if (!blank && (rc = row(ctx, start_line, fields, nf))) {
-                    *line = start_line;
-                    goto fail;
-                }
-                nf = 0;
-                any = false;
-                lineno++;
-                start_line = lineno;
-            }
-            continue;
-        } else if (was_quoted) {
-            if (c == '\r' && (i + 1 == len || buf[i + 1] == '\n')) {
-                continue; /* the CR of a CRLF after a closing quote */
-            }
-            *line = start_line; /* text after a closing quote */
-            rc = ERR_INVALID;
-            goto fail;
-        }
-        if (fl == CSV_MAX_FIELD || nf == CSV_MAX_FIELDS) {
-            *line = start_line;
-            rc = ERR_INVALID;
-            goto fail;
-        }
-        store[nf * (CSV_MAX_FIELD + 1) + fl++] = c;
-        any = any || c != '\r'; /* a line of only CRLF is blank */
+    int rc = csv_run(&s, buf, len, sep);
+    if (rc) {
+        *line = s.start_line;
     }
-fail:
-    free(store);
+    free(s.store);
     return rc;
 }
