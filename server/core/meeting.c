@@ -297,6 +297,58 @@ apply_roster_change(struct meeting *m, const struct event *ev)
     return 0;
 }
 
+static int
+apply_presence(struct meeting *m, const struct event *ev)
+{
+    struct participant *p = find(m, ev->b.participant);
+    if (!p) {
+        return ERR_INTERNAL;
+    }
+    p->present = ev->type == EV_PARTICIPANT_JOINED;
+    if (p->present && !p->arrived) {
+        p->arrived = ev->ts;
+    } else if (!p->present) {
+        p->left = ev->ts;
+        p->disconnections++;
+    }
+    return 0;
+}
+
+static void
+apply_configured(struct meeting *m, const struct event *ev)
+{
+    m->set.speaking_s = ev->b.speaking_time;
+    m->set.first_turn = ev->b.first_turn != 0;
+    m->set.alternate = ev->b.alternate != 0;
+    m->set.quorum = ev->b.quorum;
+    m->set.quorum_college = ev->b.quorum_college;
+    m->set.grace_s = ev->b.grace;
+    m->set.proxy_max = ev->b.proxy_max;
+    m->set.proxy_college = ev->b.proxy_college != 0;
+    m->set.proxy_quorum = ev->b.proxy_quorum != 0;
+    if (ev->b.approval && *ev->b.approval) { /* absent from logs written before it existed */
+        m->set.approval_next = strcmp(ev->b.approval, "next_meeting") == 0;
+    }
+}
+
+/* An event of another part of the meeting: each part's *_apply answers 1
+ * for an event type it does not know; no part knowing it is an error. */
+static int
+apply_part(struct meeting *m, const struct event *ev)
+{
+    int (*const parts[])(struct meeting *, const struct event *) = {
+        agenda_apply,    speakers_apply,  attendance_apply, vote_apply,
+        minutes_apply,   documents_apply, followup_apply,
+    };
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        int rc = parts[i](m, ev);
+        if (rc != 1) {
+            return rc;
+        }
+    }
+    return ERR_INTERNAL;
+}
+
 int
 meeting_apply(struct meeting *m, const struct event *ev)
 {
@@ -304,7 +356,6 @@ meeting_apply(struct meeting *m, const struct event *ev)
         return ERR_INTERNAL;
     }
     int rc = 0;
-    struct participant *p;
     switch (ev->type) {
     case EV_MEETING_CREATED:
         rc = apply_created(m, &ev->b);
@@ -318,17 +369,7 @@ meeting_apply(struct meeting *m, const struct event *ev)
         break;
     case EV_PARTICIPANT_JOINED:
     case EV_PARTICIPANT_LEFT:
-        p = find(m, ev->b.participant);
-        if (!p) {
-            return ERR_INTERNAL;
-        }
-        p->present = ev->type == EV_PARTICIPANT_JOINED;
-        if (p->present && !p->arrived) {
-            p->arrived = ev->ts;
-        } else if (!p->present) {
-            p->left = ev->ts;
-            p->disconnections++;
-        }
+        rc = apply_presence(m, ev);
         break;
     case EV_INVITATION_ISSUED:
         for (size_t i = 0; i < ev->b.participants.n; i++) {
@@ -352,42 +393,10 @@ meeting_apply(struct meeting *m, const struct event *ev)
         m->closed_at = ev->ts;
         break;
     case EV_MEETING_CONFIGURED:
-        m->set.speaking_s = ev->b.speaking_time;
-        m->set.first_turn = ev->b.first_turn != 0;
-        m->set.alternate = ev->b.alternate != 0;
-        m->set.quorum = ev->b.quorum;
-        m->set.quorum_college = ev->b.quorum_college;
-        m->set.grace_s = ev->b.grace;
-        m->set.proxy_max = ev->b.proxy_max;
-        m->set.proxy_college = ev->b.proxy_college != 0;
-        m->set.proxy_quorum = ev->b.proxy_quorum != 0;
-        if (ev->b.approval && *ev->b.approval) { /* absent from logs written before it existed */
-            m->set.approval_next = strcmp(ev->b.approval, "next_meeting") == 0;
-        }
+        apply_configured(m, ev);
         break;
     default:
-        rc = agenda_apply(m, ev);
-        if (rc == 1) {
-            rc = speakers_apply(m, ev);
-        }
-        if (rc == 1) {
-            rc = attendance_apply(m, ev);
-        }
-        if (rc == 1) {
-            rc = vote_apply(m, ev);
-        }
-        if (rc == 1) {
-            rc = minutes_apply(m, ev);
-        }
-        if (rc == 1) {
-            rc = documents_apply(m, ev);
-        }
-        if (rc == 1) {
-            rc = followup_apply(m, ev);
-        }
-        if (rc == 1) {
-            return ERR_INTERNAL;
-        }
+        rc = apply_part(m, ev);
     }
     if (rc == 0) {
         m->seq = ev->seq;
