@@ -328,6 +328,65 @@ handle_edit(struct meeting *m, const struct cmd *c, const char *actor, int64_t n
     return core_emit_done(m, out);
 }
 
+static int
+handle_move(struct meeting *m, const struct item *it, const struct cmd *c, const char *actor,
+            int64_t now, struct evlist *out)
+{
+    struct event *ev;
+    if (c->b.position < 0 || c->b.position >= (int64_t)siblings(m, it->parent)) {
+        return ERR_INVALID;
+    }
+    if (c->b.position == it->position) {
+        return ERR_CONFLICT;
+    }
+    if (!(ev = core_emit(m, out, EV_AGENDA_ITEM_MOVED, actor, now))) {
+        return ERR_NOMEM;
+    }
+    ev->b.has = HAS_POSITION;
+    ev->b.position = c->b.position;
+    if (!(ev->b.item = core_strdup(it->id))) {
+        core_emit_drop(out);
+        return ERR_NOMEM;
+    }
+    return core_emit_done(m, out);
+}
+
+static int
+handle_remove(struct meeting *m, const struct item *it, const char *actor, int64_t now,
+              struct evlist *out)
+{
+    if (it->opened) {
+        return ERR_BAD_STATE; /* it has a history: postpone it instead */
+    }
+    for (size_t k = 0; k < m->nitems; k++) {
+        if (!m->items[k].removed && strcmp(m->items[k].parent, it->id) == 0) {
+            return ERR_CONFLICT; /* remove its sub-items first */
+        }
+    }
+    return emit_item(m, out, EV_AGENDA_ITEM_REMOVED, actor, now, it->id);
+}
+
+/* Opening item i closes the current one first, ending its speaker's turn. */
+static int
+handle_open(struct meeting *m, int32_t i, const char *actor, int64_t now, struct evlist *out)
+{
+    int rc;
+    if (m->state != MEETING_OPEN) {
+        return ERR_BAD_STATE;
+    }
+    if (m->current == i) {
+        return ERR_CONFLICT;
+    }
+    if (m->current >= 0) {
+        if ((rc = speakers_end_turn(m, actor, now, out)) ||
+            (rc = emit_item(m, out, EV_AGENDA_ITEM_CLOSED, actor, now,
+                            m->items[m->current].id))) {
+            return rc;
+        }
+    }
+    return emit_item(m, out, EV_AGENDA_ITEM_OPENED, actor, now, m->items[i].id);
+}
+
 int
 agenda_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
               struct evlist *out)
@@ -357,50 +416,13 @@ agenda_handle(struct meeting *m, const struct cmd *c, const char *actor, int64_t
         return ERR_NOT_FOUND;
     }
     struct item *it = &m->items[i];
-    struct event *ev;
     switch (c->type) {
     case CMD_AGENDA_MOVE:
-        if (c->b.position < 0 || c->b.position >= (int64_t)siblings(m, it->parent)) {
-            return ERR_INVALID;
-        }
-        if (c->b.position == it->position) {
-            return ERR_CONFLICT;
-        }
-        if (!(ev = core_emit(m, out, EV_AGENDA_ITEM_MOVED, actor, now))) {
-            return ERR_NOMEM;
-        }
-        ev->b.has = HAS_POSITION;
-        ev->b.position = c->b.position;
-        if (!(ev->b.item = core_strdup(it->id))) {
-            core_emit_drop(out);
-            return ERR_NOMEM;
-        }
-        return core_emit_done(m, out);
+        return handle_move(m, it, c, actor, now, out);
     case CMD_AGENDA_REMOVE:
-        if (it->opened) {
-            return ERR_BAD_STATE; /* it has a history: postpone it instead */
-        }
-        for (size_t k = 0; k < m->nitems; k++) {
-            if (!m->items[k].removed && strcmp(m->items[k].parent, it->id) == 0) {
-                return ERR_CONFLICT; /* remove its sub-items first */
-            }
-        }
-        return emit_item(m, out, EV_AGENDA_ITEM_REMOVED, actor, now, it->id);
+        return handle_remove(m, it, actor, now, out);
     case CMD_AGENDA_OPEN:
-        if (m->state != MEETING_OPEN) {
-            return ERR_BAD_STATE;
-        }
-        if (m->current == i) {
-            return ERR_CONFLICT;
-        }
-        if (m->current >= 0) {
-            if ((rc = speakers_end_turn(m, actor, now, out)) ||
-                (rc = emit_item(m, out, EV_AGENDA_ITEM_CLOSED, actor, now,
-                                m->items[m->current].id))) {
-                return rc;
-            }
-        }
-        return emit_item(m, out, EV_AGENDA_ITEM_OPENED, actor, now, m->items[i].id);
+        return handle_open(m, i, actor, now, out);
     case CMD_AGENDA_CLOSE:
         if (m->current != i) {
             return ERR_BAD_STATE;
