@@ -357,6 +357,73 @@ apply_closed(struct vote *v, const struct event *ev)
     return 0;
 }
 
+static int
+apply_proxy_given(struct meeting *m, const struct event *ev)
+{
+    const struct participant *f = meeting_participant(m, ev->b.from);
+    const struct participant *t = meeting_participant(m, ev->b.to);
+    if (!f || !t) {
+        return ERR_INTERNAL;
+    }
+    if (m->nproxies == m->capproxies) {
+        size_t cap = m->capproxies ? m->capproxies * 2 : 8;
+        struct proxy *p = realloc(m->proxies, cap * sizeof(*p));
+        if (!p) {
+            return ERR_NOMEM;
+        }
+        m->proxies = p;
+        m->capproxies = cap;
+    }
+    m->proxies[m->nproxies++] =
+        (struct proxy){.from = pidx_of(m, f), .to = pidx_of(m, t), .live = true};
+    return 0;
+}
+
+static int
+apply_proxy_revoked(struct meeting *m, const struct event *ev)
+{
+    const struct participant *f = meeting_participant(m, ev->b.from);
+    int32_t i = f ? proxy_of(m, pidx_of(m, f)) : -1;
+    if (i < 0) {
+        return ERR_INTERNAL;
+    }
+    m->proxies[i].live = false;
+    return 0;
+}
+
+/* A recusal declared is added; withdrawn, every live one of that
+ * participant on that item ends. */
+static int
+apply_recusal(struct meeting *m, const struct event *ev)
+{
+    const struct participant *p = meeting_participant(m, ev->b.participant);
+    int32_t item = meeting_item_index(m, ev->b.item);
+    if (!p || item < 0) {
+        return ERR_INTERNAL;
+    }
+    if (ev->type == EV_RECUSAL_WITHDRAWN) {
+        for (size_t i = 0; i < m->nrecusals; i++) {
+            struct recusal *r = &m->recusals[i];
+            if (r->live && r->pidx == pidx_of(m, p) && r->item == (uint32_t)item) {
+                r->live = false;
+            }
+        }
+        return 0;
+    }
+    if (m->nrecusals == m->caprecusals) {
+        size_t cap = m->caprecusals ? m->caprecusals * 2 : 8;
+        struct recusal *r = realloc(m->recusals, cap * sizeof(*r));
+        if (!r) {
+            return ERR_NOMEM;
+        }
+        m->recusals = r;
+        m->caprecusals = cap;
+    }
+    m->recusals[m->nrecusals++] =
+        (struct recusal){.pidx = pidx_of(m, p), .item = (uint32_t)item, .live = true};
+    return 0;
+}
+
 int
 vote_apply(struct meeting *m, const struct event *ev)
 {
@@ -384,63 +451,13 @@ vote_apply(struct meeting *m, const struct event *ev)
         receipts_forget(v);
         v->state = VOTE_CANCELLED;
         return 0;
-    case EV_PROXY_GIVEN: {
-        const struct participant *f = meeting_participant(m, ev->b.from);
-        const struct participant *t = meeting_participant(m, ev->b.to);
-        if (!f || !t) {
-            return ERR_INTERNAL;
-        }
-        if (m->nproxies == m->capproxies) {
-            size_t cap = m->capproxies ? m->capproxies * 2 : 8;
-            struct proxy *p = realloc(m->proxies, cap * sizeof(*p));
-            if (!p) {
-                return ERR_NOMEM;
-            }
-            m->proxies = p;
-            m->capproxies = cap;
-        }
-        m->proxies[m->nproxies++] =
-            (struct proxy){.from = pidx_of(m, f), .to = pidx_of(m, t), .live = true};
-        return 0;
-    }
-    case EV_PROXY_REVOKED: {
-        const struct participant *f = meeting_participant(m, ev->b.from);
-        int32_t i = f ? proxy_of(m, pidx_of(m, f)) : -1;
-        if (i < 0) {
-            return ERR_INTERNAL;
-        }
-        m->proxies[i].live = false;
-        return 0;
-    }
+    case EV_PROXY_GIVEN:
+        return apply_proxy_given(m, ev);
+    case EV_PROXY_REVOKED:
+        return apply_proxy_revoked(m, ev);
     case EV_RECUSAL_DECLARED:
-    case EV_RECUSAL_WITHDRAWN: {
-        const struct participant *p = meeting_participant(m, ev->b.participant);
-        int32_t item = meeting_item_index(m, ev->b.item);
-        if (!p || item < 0) {
-            return ERR_INTERNAL;
-        }
-        if (ev->type == EV_RECUSAL_WITHDRAWN) {
-            for (size_t i = 0; i < m->nrecusals; i++) {
-                struct recusal *r = &m->recusals[i];
-                if (r->live && r->pidx == pidx_of(m, p) && r->item == (uint32_t)item) {
-                    r->live = false;
-                }
-            }
-            return 0;
-        }
-        if (m->nrecusals == m->caprecusals) {
-            size_t cap = m->caprecusals ? m->caprecusals * 2 : 8;
-            struct recusal *r = realloc(m->recusals, cap * sizeof(*r));
-            if (!r) {
-                return ERR_NOMEM;
-            }
-            m->recusals = r;
-            m->caprecusals = cap;
-        }
-        m->recusals[m->nrecusals++] =
-            (struct recusal){.pidx = pidx_of(m, p), .item = (uint32_t)item, .live = true};
-        return 0;
-    }
+    case EV_RECUSAL_WITHDRAWN:
+        return apply_recusal(m, ev);
     default:
         return 1;
     }
@@ -465,6 +482,51 @@ valid_receipt(const char *s)
     return 1;
 }
 
+/* A choice vote has 2 to MAX_OPTIONS distinct, non-empty options, none of
+ * them "abstain"; a yes/no vote names none. */
+static int
+check_options(const struct body *b, bool choice)
+{
+    if (choice ? (b->options.n < 2 || b->options.n > MAX_OPTIONS) : b->options.n != 0) {
+        return ERR_INVALID;
+    }
+    for (size_t i = 0; i < b->options.n; i++) {
+        if (!*b->options.v[i] || strcmp(b->options.v[i], "abstain") == 0) {
+            return ERR_INVALID;
+        }
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(b->options.v[i], b->options.v[k]) == 0) {
+                return ERR_INVALID;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The strings of vote.prepared `id` into *e: its options are yes and no or
+ * the choices, then abstain. */
+static int
+prepared_strings(const struct meeting *m, struct body *e, const struct body *b, const char *id,
+                 int32_t item, bool choice, enum vote_rule rule)
+{
+    int rc = 0;
+    if (!(e->vote = core_strdup(id)) || !(e->question = core_strdup(b->question)) ||
+        !(e->item = core_strdup(item >= 0 ? m->items[item].id : "")) ||
+        !(e->kind = core_strdup(choice ? "choice" : "yesno")) ||
+        !(e->mode = core_strdup(b->mode ? b->mode : "named")) ||
+        !(e->rule = core_strdup(vote_rule_str(rule)))) {
+        rc = ERR_NOMEM;
+    }
+    if (!choice) {
+        rc = rc ? rc : strlist_push(&e->options, "yes");
+        rc = rc ? rc : strlist_push(&e->options, "no");
+    }
+    for (size_t i = 0; rc == 0 && i < b->options.n; i++) {
+        rc = strlist_push(&e->options, b->options.v[i]);
+    }
+    return rc ? rc : strlist_push(&e->options, "abstain");
+}
+
 static int
 handle_prepare(struct meeting *m, const struct cmd *c, const char *actor, int64_t now,
                struct evlist *out)
@@ -487,18 +549,8 @@ handle_prepare(struct meeting *m, const struct cmd *c, const char *actor, int64_
     if (choice && (rule == RULE_QUALIFIED || rule == RULE_DOUBLE)) {
         return ERR_INVALID; /* those rules weigh yes against no */
     }
-    if (choice ? (b->options.n < 2 || b->options.n > MAX_OPTIONS) : b->options.n != 0) {
+    if (check_options(b, choice)) {
         return ERR_INVALID;
-    }
-    for (size_t i = 0; i < b->options.n; i++) {
-        if (!*b->options.v[i] || strcmp(b->options.v[i], "abstain") == 0) {
-            return ERR_INVALID;
-        }
-        for (size_t k = 0; k < i; k++) {
-            if (strcmp(b->options.v[i], b->options.v[k]) == 0) {
-                return ERR_INVALID;
-            }
-        }
     }
     int64_t num = (b->has & HAS_SHARE_NUM) ? b->share_num : 2;
     int64_t den = (b->has & HAS_SHARE_DEN) ? b->share_den : 3;
@@ -529,22 +581,7 @@ handle_prepare(struct meeting *m, const struct cmd *c, const char *actor, int64_
     e->share_num = rule == RULE_QUALIFIED ? num : 0;
     e->share_den = rule == RULE_QUALIFIED ? den : 0;
     e->duration = b->duration;
-    int rc = 0;
-    if (!(e->vote = core_strdup(id)) || !(e->question = core_strdup(b->question)) ||
-        !(e->item = core_strdup(item >= 0 ? m->items[item].id : "")) ||
-        !(e->kind = core_strdup(choice ? "choice" : "yesno")) ||
-        !(e->mode = core_strdup(b->mode ? b->mode : "named")) ||
-        !(e->rule = core_strdup(vote_rule_str(rule)))) {
-        rc = ERR_NOMEM;
-    }
-    if (!choice) {
-        rc = rc ? rc : strlist_push(&e->options, "yes");
-        rc = rc ? rc : strlist_push(&e->options, "no");
-    }
-    for (size_t i = 0; rc == 0 && i < b->options.n; i++) {
-        rc = strlist_push(&e->options, b->options.v[i]);
-    }
-    rc = rc ? rc : strlist_push(&e->options, "abstain");
+    int rc = prepared_strings(m, e, b, id, item, choice, rule);
     if (rc) {
         core_emit_drop(out);
         return rc;
