@@ -325,37 +325,69 @@ reap(pid_t pid, int *status, int wake, int64_t deadline)
     }
 }
 
-/* Run the program on one message; fills j->ok and j->reason. */
-static void
-deliver(struct mailer *m, struct job *j)
+/* Starts the program with in[0] as its input and err[1] as its output and
+ * error, in a process group of its own (a timeout kills what it started
+ * too); closes the child's ends. Returns posix_spawn's status. */
+static int
+spawn_program(const char *path, int in[2], int err[2], pid_t *pid)
 {
-    const char *path = m->path;
-    int in[2] = {-1, -1}, err[2] = {-1, -1};
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
-    pid_t pid;
     char *const argv[] = {(char *)path, "-t", "-oi", NULL};
-    j->ok = false;
-    if (pipe(in) || pipe(err)) {
-        snprintf(j->reason, sizeof(j->reason), "cannot create a pipe: %s", strerror(errno));
-        goto out;
-    }
     fcntl(in[1], F_SETFD, FD_CLOEXEC);
     fcntl(err[0], F_SETFD, FD_CLOEXEC);
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in[0], 0);
     posix_spawn_file_actions_adddup2(&fa, err[1], 1);
     posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    /* a process group of its own: a timeout kills what it started too */
     posix_spawnattr_init(&attr);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&attr, 0);
-    int64_t deadline = mono_ms() + (int64_t)m->timeout_s * 1000;
-    int rc = posix_spawn(&pid, path, &fa, &attr, argv, environ);
+    int rc = posix_spawn(pid, path, &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     close_fd(&in[0]);
     close_fd(&err[1]);
+    return rc;
+}
+
+/* j->ok and j->reason from the program's exit status, what it said (its
+ * first line that says something) and whether it read the whole message. */
+static void
+exit_reason(struct job *j, const char *path, int status, struct talk *t)
+{
+    t->said[t->got] = '\0';
+    char *line = t->said;
+    while (*line == '\n' || *line == '\r' || *line == ' ') {
+        line++;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && t->written) {
+        j->ok = true;
+        j->reason[0] = '\0';
+    } else if (WIFEXITED(status)) {
+        snprintf(j->reason, sizeof(j->reason), "%.60s exited with status %d%s%.150s", path,
+                 WEXITSTATUS(status), *line ? ": " : "", line);
+    } else {
+        snprintf(j->reason, sizeof(j->reason), "%.60s was stopped by signal %d", path,
+                 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
+}
+
+/* Run the program on one message; fills j->ok and j->reason. */
+static void
+deliver(struct mailer *m, struct job *j)
+{
+    const char *path = m->path;
+    int in[2] = {-1, -1}, err[2] = {-1, -1};
+    pid_t pid;
+    j->ok = false;
+    if (pipe(in) || pipe(err)) {
+        snprintf(j->reason, sizeof(j->reason), "cannot create a pipe: %s", strerror(errno));
+        goto out;
+    }
+    int64_t deadline = mono_ms() + (int64_t)m->timeout_s * 1000;
+    int rc = spawn_program(path, in, err, &pid);
     if (rc) {
         snprintf(j->reason, sizeof(j->reason), "cannot run %.60s: %.100s", path, strerror(rc));
         goto out;
@@ -386,23 +418,7 @@ deliver(struct mailer *m, struct job *j)
         }
         goto out;
     }
-    t.said[t.got] = '\0';
-    /* the first line that says something */
-    char *line = t.said;
-    while (*line == '\n' || *line == '\r' || *line == ' ') {
-        line++;
-    }
-    line[strcspn(line, "\r\n")] = '\0';
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && t.written) {
-        j->ok = true;
-        j->reason[0] = '\0';
-    } else if (WIFEXITED(status)) {
-        snprintf(j->reason, sizeof(j->reason), "%.60s exited with status %d%s%.150s", path,
-                 WEXITSTATUS(status), *line ? ": " : "", line);
-    } else {
-        snprintf(j->reason, sizeof(j->reason), "%.60s was stopped by signal %d", path,
-                 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    }
+    exit_reason(j, path, status, &t);
 out:
     for (int k = 0; k < 2; k++) {
         close_fd(&in[k]);
