@@ -28,7 +28,7 @@
 
 #define MSG_PRE 16
 
-/* Who receives an event (see hub_visibility() in hub.c). */
+/* Who receives an event (see hub_visibility() in hub_flush.c). */
 enum vis { VIS_ALL = 0, VIS_BUREAU, VIS_NONE, VIS_OTHERS /* all but the bureau */ };
 
 /* Which part of a WebSocket message a buffer is: a welcome is sent in three

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * hub_impl.h - the hub's insides, shared by hub.c (connections, the turn),
- * api.c (the HTTP API) and demo.c. Not included outside server/hub/.
+ * hub_impl.h - the hub's insides, shared by hub.c (creation, sending),
+ * hub_load.c (loading a meeting), hub_turn.c (a command's writes),
+ * hub_conn.c (connections), hub_flush.c (the end of a turn), hub_metrics.c,
+ * api.c (the HTTP API) and the rest of server/hub/. Not included outside
+ * server/hub/.
  *
  * A `struct live` is a meeting loaded in memory: its folded state, the head
  * of its hash chain, its connections, and the event messages of the current
@@ -124,14 +127,47 @@ struct hub {
     struct outgoing *outbox;   /* messages of this turn, sent once it is committed */
     size_t noutbox, capoutbox;
     struct hub_metrics metrics;
-    /* Connection churn since the last summary line (see log_churn() in
-     * hub.c); `since` is when the first of it came, 0 when none. */
+    /* Connection churn since the last summary line (see hub_log_churn() in
+     * hub_conn.c); `since` is when the first of it came, 0 when none. */
     struct {
         uint64_t opened, closed, joined, left;
         int64_t since;
     } churn;
     struct hub_job *jobs; /* records being made on the worker (records.c) */
 };
+
+/* hub.c: sending to one connection. Each steals `text` (NULL: nothing is
+ * sent) and sends nothing to a connection that is closing. */
+void hub_send_part(struct hub *h, struct hub_conn *c, char *text, enum msg_part part);
+void hub_send_text(struct hub *h, struct hub_conn *c, char *text);
+/* An error reply, counted for /metrics. */
+void hub_send_error(struct hub *h, struct hub_conn *c, const char *id, int code,
+                    const char *message);
+/* Close a connection once (later calls do nothing). */
+void hub_close_conn(struct hub *h, struct hub_conn *c, int status, const char *reason);
+/* Drop l's pending event messages from index `from` on. */
+void hub_live_drop_pending(struct live *l, size_t from);
+void hub_live_free(struct live *l); /* NULL-safe */
+
+/* hub_load.c: fold the log of `id` into a fresh meeting and replace l's
+ * state with it; on failure l is left as it was. */
+int hub_live_reload(struct hub *h, struct live *l, const char *id);
+/* Make room in l->seats for every participant (participants only grow). */
+int hub_live_fit(struct live *l);
+/* Start the grace period of participant `pidx`, whose last connection went;
+ * nothing when one is running already. */
+void hub_leave_later(struct live *l, uint32_t pidx, int64_t now);
+
+/* hub_turn.c: does a member (not the bureau) of l get events of type `t`
+ * abridged (vote.opened and vote.closed of a large meeting)? */
+bool hub_abridged(const struct live *l, int t);
+
+/* hub_conn.c: write the arrival (join) or departure of participant `pidx`
+ * of l in a command of its own, no reply to anyone. */
+int hub_presence(struct hub *h, struct live *l, uint32_t pidx, bool join, int64_t now);
+/* The summary line of connection churn, once log_interval_s has passed
+ * since the first of it (or at once when `force`). */
+void hub_log_churn(struct hub *h, int64_t now, bool force);
 
 /* The live meeting `id`, loaded from the log on first use (folding and
  * verifying the chain). ERR_NOT_FOUND when there is no such meeting. */

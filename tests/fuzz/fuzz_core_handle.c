@@ -2,7 +2,7 @@
 /*
  * fuzz_core_handle.c - core/ behind the decoder: a script of client
  * messages run against a meeting in a known state, the way the hub runs
- * them (server/hub/hub.c do_command, server/hub/votes.c).
+ * them (server/hub/hub_conn.c do_command, server/hub/votes.c).
  *
  * Input: a first byte choosing the starting state (even: scheduled, the
  * roster present but l3; odd: in progress, with items, a turn, waiting
