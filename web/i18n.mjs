@@ -1960,7 +1960,32 @@ export function formatMeetingDate(value, dateStyle = 'full') {
         return new Intl.DateTimeFormat(LOCALES[lang], { timeZone: 'UTC', ...opts }).format(wall);
     }
     const ms = Date.parse(value);
-    return Number.isNaN(ms) ? value : formatDateTime(ms);
+    return Number.isNaN(ms) ? value : fmt({ dateStyle, timeStyle: 'short' }).format(new Date(ms));
+}
+
+// A wall-clock time typed in Paris, "YYYY-MM-DDTHH:MM" (a datetime-local
+// field), with Paris's offset at that moment: "2021-02-02T09:30+01:00". The
+// server stores it as it is; the record then gives its times in that local
+// time, as the pages show them, and says so. Anything else as it is.
+export function withZoneOffset(wall) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(wall || '');
+    if (!m) {
+        return wall;
+    }
+    const asUtc = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+    const offsetAt = (ms) => {
+        const name = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, timeZoneName: 'longOffset' })
+            .formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value || 'GMT';
+        const o = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+        return o ? (o[1] === '-' ? -1 : 1) * (+o[2] * 60 + +o[3]) : 0;
+    };
+    // The offset at the instant that wall time names (checked once more, for
+    // the hour around a change of summer time).
+    let offset = offsetAt(asUtc);
+    offset = offsetAt(asUtc - offset * 60000);
+    const hh = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0');
+    const mm = String(Math.abs(offset) % 60).padStart(2, '0');
+    return `${wall}${offset < 0 ? '-' : '+'}${hh}:${mm}`;
 }
 
 // A calendar day "YYYY-MM-DD" (a due date) in words: "30 juin 2021",

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO } from './harness.mjs';
 import { fromSnapshot, applyEvent, allowedIn } from '../../web/state.mjs';
-import { TABLES, t, tn, setLang, formatMeetingDate, errorText } from '../../web/i18n.mjs';
+import { TABLES, t, tn, setLang, formatMeetingDate, withZoneOffset, errorText } from '../../web/i18n.mjs';
 import { invitationsCsv } from '../../web/views/admin.mjs';
 import { roomUrl } from '../../web/views/room.mjs';
 
@@ -192,6 +192,13 @@ test('dates are shown in Paris time, in the interface language', () => {
     assert.equal(formatMeetingDate('2021-02-02'), 'mardi 2 février 2021');
     assert.equal(formatMeetingDate(Date.UTC(2021, 6, 14, 8, 0)), 'mercredi 14 juillet 2021 à 10:00');
     assert.equal(formatMeetingDate('le 2 février'), 'le 2 février');
+    // What the admin page sends: the Paris time typed, with Paris's offset then.
+    assert.equal(withZoneOffset('2021-02-02T09:30'), '2021-02-02T09:30+01:00');
+    assert.equal(withZoneOffset('2021-07-14T10:00'), '2021-07-14T10:00+02:00');
+    assert.equal(withZoneOffset('2021-10-31T02:30'), '2021-10-31T02:30+01:00');
+    assert.equal(withZoneOffset(''), '');
+    assert.equal(formatMeetingDate('2021-02-02T09:30+01:00'), 'mardi 2 février 2021 à 09:30');
+    assert.equal(formatMeetingDate('2021-02-02T09:30+01:00', 'medium'), '2 févr. 2021, 09:30');
     assert.equal(tn('participants.summary', 1, { present: 1, total: 3 }), '1 présent sur 3');
     assert.equal(tn('participants.summary', 2, { present: 2, total: 3 }), '2 présents sur 3');
     setLang('en');

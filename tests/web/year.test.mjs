@@ -408,6 +408,7 @@ test('the next meeting approves the previous minutes by a vote and follows the a
         await chair.click('dialog[open] [data-answer="yes"]');
     }
     await chair.waitForSelector('#meeting-state[data-state="open"]');
+    year.opened2 = /(\d{2}:\d{2})/.exec(await chair.textContent('.meeting-state'))[1];
     await openNext('Approbation du procès-verbal');
     await chair.waitForSelector('#approval-tools:visible');
     await chair.click('#approval-vote');
@@ -438,6 +439,9 @@ test('both records are downloaded from the pages and verify, the first with its 
         verify(second);
         const md = fs.readFileSync(fs.readdirSync(second).map((f) => path.join(second, f)).find((f) => f.endsWith('.md')), 'utf8');
         assert.match(md, /procès-verbal de la séance du 2 février 2021 est approuvé par le vote/);
+        // Its times are those the pages showed: Paris time, the date typed on the admin page.
+        assert.match(md, /Les heures sont données en heure locale \(UTC\+01:00\)\./);
+        assert.match(md, new RegExp(`Séance ouverte à ${year.opened2}`), 'the record’s time is the one the page showed');
     } finally {
         fs.rmSync(second, { recursive: true, force: true });
     }

@@ -18,7 +18,7 @@
 // rosters and meetings) and prepares a meeting's rules and agenda.
 
 import { h, fill } from '../dom.mjs';
-import { t, tn, onLangChange, getLang, roleName, collegeName, LANGS, LANG_NAMES } from '../i18n.mjs';
+import { t, tn, onLangChange, getLang, roleName, collegeName, LANGS, LANG_NAMES, withZoneOffset } from '../i18n.mjs';
 import { request } from '../api.mjs';
 import { noticesView } from './notices.mjs';
 import { announcerView } from './announcer.mjs';
@@ -315,7 +315,7 @@ export function adminPage(root) {
             const body = {
                 commission: model.commission,
                 title,
-                date: f['meeting-date'],
+                date: withZoneOffset(f['meeting-date']), // Paris time, with its offset
                 place: f['meeting-place'].trim(),
                 lang: f['meeting-lang'],
             };
